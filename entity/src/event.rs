@@ -1,0 +1,28 @@
+//! Something that happened, such as a market move.
+
+use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "event")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    #[sea_orm(column_name = "ref")]
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub name: String,
+    pub kind: EventKind,
+    pub occurred_on: Option<Date>,
+    pub occurred_precision: Option<DatePrecision>,
+    pub company_id: Option<i32>,
+    pub trigger_claim_id: Option<i32>,
+    pub description: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

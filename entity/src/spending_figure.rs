@@ -1,0 +1,41 @@
+//! A spending figure: an amount (point, range or bound) for a company or project over a period.
+
+use crate::enums::*;
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "spending_figure")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    #[sea_orm(column_name = "ref")]
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub company_id: Option<i32>,
+    pub project_id: Option<i32>,
+    pub ai_model_id: Option<i32>,
+    pub category: SpendingCategory,
+    pub status: SpendingStatus,
+    pub bound: AmountBound,
+    pub amount_low_minor: Option<i64>,
+    pub amount_high_minor: Option<i64>,
+    pub currency: String,
+    pub period_kind: PeriodKind,
+    pub period_year: Option<i32>,
+    pub period_quarter: Option<i32>,
+    pub period_start: Option<Date>,
+    pub period_end: Option<Date>,
+    pub period_years: Option<i32>,
+    pub focus: Option<String>,
+    pub remarks: Option<String>,
+    pub stated_on: Option<Date>,
+    pub stated_precision: Option<DatePrecision>,
+    pub derived_from_id: Option<i32>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,18 @@
+//! Schema migrations for the capex-graph database.
+//!
+//! The same migrations run on SQLite and PostgreSQL. They are applied by the server at
+//! start, by `capex-graph migrate`, and by this crate's own binary (`cargo run -p migration`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_tables;
+
+/// Every migration of the project, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_tables::Migration)]
+    }
+}

@@ -1,0 +1,168 @@
+//! Spending arithmetic in the domain's own terms: ranges stay ranges, lower bounds stay
+//! bounds, and totals are kept per currency. Pure functions over rows, exact in integers.
+
+use std::collections::BTreeMap;
+
+use entity::enums::{AmountBound, PeriodKind};
+use entity::spending_figure::Model as Figure;
+
+/// The total of several figures in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Total {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Sum of the figures' lower ends (a figure without a lower end adds nothing).
+    pub low: i128,
+    /// True when at least one figure's lower end is exclusive ("more than"), so the total is too.
+    pub low_exclusive: bool,
+    /// Sum of the upper ends, or `None` when any figure has no upper end.
+    pub high: Option<i128>,
+    /// How many figures were added.
+    pub figures: usize,
+}
+
+/// Totals per currency, in currency order: two currencies are never added together.
+pub fn totals(figures: &[Figure]) -> Vec<Total> {
+    let mut by_currency: BTreeMap<&str, Total> = BTreeMap::new();
+    for f in figures {
+        let total = by_currency.entry(&f.currency).or_insert_with(|| Total {
+            currency: f.currency.clone(),
+            low: 0,
+            low_exclusive: false,
+            high: Some(0),
+            figures: 0,
+        });
+        total.low += i128::from(f.amount_low_minor.unwrap_or(0));
+        total.low_exclusive |= f.bound == AmountBound::MoreThan;
+        total.high = match (total.high, f.amount_high_minor) {
+            (Some(sum), Some(high)) => Some(sum + i128::from(high)),
+            _ => None,
+        };
+        total.figures += 1;
+    }
+    by_currency.into_values().collect()
+}
+
+/// A human label for a figure's period: "Q4 2024", "2025", "FY2025 (2024-07-01 to 2025-06-30)".
+pub fn period_label(f: &Figure) -> String {
+    let year = f
+        .period_year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "?".into());
+    match f.period_kind {
+        PeriodKind::Quarter => format!("Q{} {year}", f.period_quarter.unwrap_or(0)),
+        PeriodKind::CalendarYear => year,
+        PeriodKind::FiscalYear => match (f.period_start, f.period_end) {
+            (Some(start), Some(end)) => format!("FY{year} ({start} to {end})"),
+            (None, Some(end)) => format!("FY{year} (ends {end})"),
+            _ => format!("FY{year}"),
+        },
+        PeriodKind::MultiYear => {
+            let years = f
+                .period_years
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "several".into());
+            match f.period_start {
+                Some(start) => format!("{years} years from {start}"),
+                None => format!("{years} years"),
+            }
+        }
+        PeriodKind::Unspecified => "unspecified".into(),
+    }
+}
+
+/// `this / other` as a range of ratios (low, high), rounded half-up to `digits` decimals.
+/// The low ratio divides this figure's lower end by the other's upper end; the high ratio its
+/// upper end by the other's lower end. An end is `None` when a bound is missing or zero.
+pub fn ratio_range(this: &Figure, other: &Figure, digits: u32) -> (Option<String>, Option<String>) {
+    let ratio = |n: Option<i64>, d: Option<i64>| crate::money::ratio(n?, d?, digits);
+    (
+        ratio(this.amount_low_minor, other.amount_high_minor),
+        ratio(this.amount_high_minor, other.amount_low_minor),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::enums::{SpendingCategory, SpendingStatus};
+
+    fn figure(bound: AmountBound, low: Option<i64>, high: Option<i64>, currency: &str) -> Figure {
+        Figure {
+            id: 1,
+            reference: None,
+            company_id: Some(1),
+            project_id: None,
+            ai_model_id: None,
+            category: SpendingCategory::CapitalExpenditure,
+            status: SpendingStatus::Planned,
+            bound,
+            amount_low_minor: low,
+            amount_high_minor: high,
+            currency: currency.into(),
+            period_kind: PeriodKind::CalendarYear,
+            period_year: Some(2025),
+            period_quarter: None,
+            period_start: None,
+            period_end: None,
+            period_years: None,
+            focus: None,
+            remarks: None,
+            stated_on: None,
+            stated_precision: None,
+            derived_from_id: None,
+        }
+    }
+
+    #[test]
+    fn a_lower_bound_leaves_the_total_without_a_high_end() {
+        let figures = [
+            figure(AmountBound::MoreThan, Some(100), None, "USD"),
+            figure(AmountBound::Range, Some(60), Some(65), "USD"),
+        ];
+        let t = &totals(&figures)[0];
+        assert_eq!(
+            (t.low, t.high, t.low_exclusive, t.figures),
+            (160, None, true, 2)
+        );
+    }
+
+    #[test]
+    fn ranges_add_up_as_ranges_and_currencies_stay_apart() {
+        let figures = [
+            figure(AmountBound::Range, Some(60), Some(65), "USD"),
+            figure(AmountBound::Exact, Some(75), Some(75), "USD"),
+            figure(AmountBound::Exact, Some(5), Some(5), "EUR"),
+        ];
+        let t = totals(&figures);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            (t[0].currency.as_str(), t[0].low, t[0].high),
+            ("EUR", 5, Some(5))
+        );
+        assert_eq!(
+            (t[1].currency.as_str(), t[1].low, t[1].high),
+            ("USD", 135, Some(140))
+        );
+        assert!(!t[1].low_exclusive);
+    }
+
+    #[test]
+    fn ratios_of_a_point_to_a_range_give_a_range() {
+        let deepseek = figure(
+            AmountBound::Exact,
+            Some(560_000_000),
+            Some(560_000_000),
+            "USD",
+        );
+        let meta = figure(
+            AmountBound::Range,
+            Some(6_000_000_000_000),
+            Some(6_500_000_000_000),
+            "USD",
+        );
+        let (low, high) = ratio_range(&deepseek, &meta, 8);
+        assert_eq!(low.as_deref(), Some("0.00008615"));
+        assert_eq!(high.as_deref(), Some("0.00009333"));
+    }
+}

@@ -1,0 +1,88 @@
+//! Typed settings: defaults that run as they are, overridden by environment variables,
+//! overridden by command-line flags.
+
+use clap::{Args, Parser, Subcommand};
+
+/// The default database: a SQLite file under ./data, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/capex.db?mode=rwc";
+
+/// GraphQL analytics backend for the AI-investment landscape.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, load the built-in dataset into an empty database, and serve GraphQL (default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the built-in dataset (or FILE, in the same format); loading twice changes nothing.
+    Seed {
+        /// A dataset file in the built-in JSON format instead of the built-in dataset.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Print the GraphQL schema (sorted SDL) to stdout; needs no database.
+    PrintSchema,
+}
+
+/// Settings shared by all commands.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database to use: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8000, global = true)]
+    pub port: u16,
+    /// Deepest nesting of fields a query may have.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 16, global = true)]
+    pub max_depth: usize,
+    /// Largest complexity (number of fields, counted through nesting) a query may have.
+    #[arg(
+        long,
+        env = "MAX_QUERY_COMPLEXITY",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub max_complexity: usize,
+    /// Seconds after which a request is answered with 408 and its work dropped.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+    /// Log every SQL statement (at DEBUG level of the `sqlx` target).
+    #[arg(long, env = "LOG_SQL", default_value_t = false, global = true)]
+    pub log_sql: bool,
+    /// Do not load the built-in dataset into an empty database at start.
+    #[arg(long, env = "NO_SEED", default_value_t = false, global = true)]
+    pub no_seed: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            host: "127.0.0.1".into(),
+            port: 8000,
+            max_depth: 16,
+            max_complexity: 5000,
+            request_timeout_secs: 30,
+            log_sql: false,
+            no_seed: false,
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Claims, who made them, and who challenges them.
+
+use async_graphql::{Context, Object};
+
+use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
+use entity::{ai_model, citation, claim, claim_challenge, company, event, person, spending_figure};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::common::{DateValue, Money, date_value};
+use super::companies::{Company, Person};
+use super::events::Event;
+use super::loaders::{many, one};
+use super::models::AiModel;
+use super::sources::{Citation, citations_of};
+use super::spending::SpendingFigure;
+use super::{Result, db};
+use crate::store;
+
+/// A claim someone made: a cost, a forecast, an opinion or guidance.
+pub struct Claim(pub claim::Model);
+
+impl From<claim::Model> for Claim {
+    fn from(m: claim::Model) -> Self {
+        Claim(m)
+    }
+}
+
+/// A claim someone made: a cost, a forecast, an opinion or guidance.
+#[Object]
+impl Claim {
+    /// Database id of the claim.
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    /// Stable external reference, e.g. "C1" in the built-in dataset.
+    async fn r#ref(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+    /// What is claimed, in one sentence.
+    async fn statement(&self) -> &str {
+        &self.0.statement
+    }
+    /// The kind of claim.
+    async fn kind(&self) -> ClaimKind {
+        self.0.kind
+    }
+    /// Where the claim stands: asserted, disputed, verified or refuted.
+    async fn status(&self) -> ClaimStatus {
+        self.0.status
+    }
+    /// The person who made the claim, if known.
+    async fn claimant_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        Ok(one::<person::Entity, _>(ctx, self.0.claimant_person_id).await?)
+    }
+    /// The company that made the claim (or that its claimant speaks for).
+    async fn claimant_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+        Ok(one::<company::Entity, _>(ctx, self.0.claimant_company_id).await?)
+    }
+    /// The company the claim is about.
+    async fn subject_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+        Ok(one::<company::Entity, _>(ctx, self.0.subject_company_id).await?)
+    }
+    /// The AI model or product the claim is about.
+    async fn subject_model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
+        Ok(one::<ai_model::Entity, _>(ctx, self.0.subject_model_id).await?)
+    }
+    /// The spending figure the claim states or qualifies.
+    async fn spending_figure(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
+        Ok(one::<spending_figure::Entity, _>(ctx, self.0.spending_figure_id).await?)
+    }
+    /// The amount stated in the claim, if any.
+    async fn amount(&self) -> Option<Money> {
+        Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
+    }
+    /// When the claim was made, at the precision known.
+    async fn made(&self) -> Option<DateValue> {
+        date_value(self.0.made_on, self.0.made_precision)
+    }
+    /// Challenges to the claim, in id order.
+    async fn challenges(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
+        Ok(
+            many::<claim_challenge::Entity, _>(ctx, claim_challenge::Column::ClaimId, self.0.id)
+                .await?,
+        )
+    }
+    /// Events the claim set off.
+    async fn triggered_events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
+        Ok(many::<event::Entity, _>(ctx, event::Column::TriggerClaimId, self.0.id).await?)
+    }
+    /// The source sentences that state the claim.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, citation::Column::ClaimId, self.0.id).await
+    }
+}
+
+/// A challenge to a claim: who doubts or probes it, and how.
+pub struct ClaimChallenge(pub claim_challenge::Model);
+
+impl From<claim_challenge::Model> for ClaimChallenge {
+    fn from(m: claim_challenge::Model) -> Self {
+        ClaimChallenge(m)
+    }
+}
+
+/// A challenge to a claim: who doubts or probes it, and how.
+#[Object]
+impl ClaimChallenge {
+    /// Database id of the challenge.
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    /// How the claim is challenged.
+    async fn kind(&self) -> ChallengeKind {
+        self.0.kind
+    }
+    /// What the challenger does or says.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// The claim challenged.
+    async fn claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
+        Ok(one::<claim::Entity, _>(ctx, Some(self.0.claim_id)).await?)
+    }
+    /// The company that challenges it; null when the sources do not name one ("some tech leaders").
+    async fn challenger_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+        Ok(one::<company::Entity, _>(ctx, self.0.challenger_company_id).await?)
+    }
+    /// The person who challenges it, if named.
+    async fn challenger_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        Ok(one::<person::Entity, _>(ctx, self.0.challenger_person_id).await?)
+    }
+    /// The source sentences that state the challenge.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, citation::Column::ClaimChallengeId, self.0.id).await
+    }
+}
+
+/// Queries on claims.
+#[derive(Default)]
+pub struct ClaimQuery;
+
+/// Queries on claims.
+#[Object]
+impl ClaimQuery {
+    /// The claim with this id, or null.
+    async fn claim(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Database id of the claim.")] id: i32,
+    ) -> Result<Option<Claim>> {
+        Ok(store::by_id::<claim::Entity>(db(ctx)?, id)
+            .await?
+            .map(Claim))
+    }
+    /// The claim with this external reference, or null.
+    async fn claim_by_ref(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reference, e.g. \"C1\".")] r#ref: String,
+    ) -> Result<Option<Claim>> {
+        Ok(
+            store::by_text::<claim::Entity>(db(ctx)?, claim::Column::Reference, &r#ref)
+                .await?
+                .map(Claim),
+        )
+    }
+    /// Claims in id order, optionally only those with a status and of a kind.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only claims with this status, e.g. DISPUTED.")] status: Option<
+            ClaimStatus,
+        >,
+        #[graphql(desc = "Only claims of this kind.")] kind: Option<ClaimKind>,
+    ) -> Result<Vec<Claim>> {
+        let mut condition = Condition::all();
+        if let Some(status) = status {
+            condition = condition.add(claim::Column::Status.eq(status));
+        }
+        if let Some(kind) = kind {
+            condition = condition.add(claim::Column::Kind.eq(kind));
+        }
+        Ok(store::list::<claim::Entity>(db(ctx)?, condition)
+            .await?
+            .into_iter()
+            .map(Claim)
+            .collect())
+    }
+}

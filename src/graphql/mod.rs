@@ -1,0 +1,112 @@
+//! The GraphQL schema: one module per domain, merged into one query root.
+
+use async_graphql::extensions::Tracing;
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::error::Error;
+
+pub mod claims;
+pub mod common;
+pub mod companies;
+pub mod events;
+pub mod investments;
+pub mod loaders;
+pub mod models;
+pub mod projects;
+pub mod sources;
+pub mod spending;
+
+/// The root of every query.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    companies::CompanyQuery,
+    investments::InvestmentQuery,
+    models::ModelQuery,
+    projects::ProjectQuery,
+    spending::SpendingQuery,
+    claims::ClaimQuery,
+    events::EventQuery,
+    sources::SourceQuery,
+);
+
+/// The schema type served over HTTP.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits that protect the server from abusive queries.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of fields.
+    pub max_depth: usize,
+    /// Largest complexity (fields counted through nesting).
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 16,
+            max_complexity: 5000,
+        }
+    }
+}
+
+/// Builds the schema over `db`. Does no I/O: the database is only used by requests.
+pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(loaders::DbLoader::new(db.clone()))
+        .data(db)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(Tracing)
+        .finish()
+}
+
+/// The schema as sorted SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let schema = Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish();
+    schema.sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}
+
+/// The database connection of the schema.
+pub(crate) fn db<'a>(ctx: &'a Context<'_>) -> Result<&'a DatabaseConnection, Error> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| Error::Internal("no database connection on the schema".into()))
+}
+
+/// An error on its way to a GraphQL client, already carrying its `extensions.code`.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type
+/// into an error without a code, so `?` on our [`Error`] inside a resolver goes through
+/// `From<Error>` here instead, which keeps the code.
+#[derive(Clone)]
+pub struct GqlError(async_graphql::Error);
+
+impl From<Error> for GqlError {
+    fn from(err: Error) -> Self {
+        use async_graphql::ErrorExtensions;
+        GqlError(err.extend())
+    }
+}
+
+impl From<async_graphql::Error> for GqlError {
+    fn from(err: async_graphql::Error) -> Self {
+        GqlError(err)
+    }
+}
+
+impl From<GqlError> for async_graphql::Error {
+    fn from(err: GqlError) -> Self {
+        err.0
+    }
+}
+
+/// The result type of every resolver.
+pub type Result<T, E = GqlError> = std::result::Result<T, E>;

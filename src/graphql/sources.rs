@@ -1,0 +1,240 @@
+//! Sources and citations: where every fact comes from.
+
+use async_graphql::{Context, Object, Union};
+
+use entity::{citation, source};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::{Result, db};
+
+use super::claims::{Claim, ClaimChallenge};
+use super::common::{DateValue, date_value};
+use super::companies::{Company, Person};
+use super::events::Event;
+use super::investments::Investment;
+use super::loaders::{many, one};
+use super::models::AiModel;
+use super::projects::{Project, ProjectBacker};
+use super::spending::SpendingFigure;
+use crate::store;
+
+/// A document facts come from: an article, a filing, a press release.
+pub struct Source(pub source::Model);
+
+impl From<source::Model> for Source {
+    fn from(m: source::Model) -> Self {
+        Source(m)
+    }
+}
+
+/// A document facts come from: an article, a filing, a press release.
+#[Object]
+impl Source {
+    /// Database id of the source.
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    /// Stable short key of the source, e.g. "ai-capex-spending-spree".
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// Title of the document.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Who published it; null when the source does not say.
+    async fn publisher(&self) -> Option<&str> {
+        self.0.publisher.as_deref()
+    }
+    /// When it was published, at the precision known.
+    async fn published(&self) -> Option<DateValue> {
+        date_value(self.0.published_on, self.0.published_precision)
+    }
+    /// Web address of the document; null when not known.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    /// Full text of the document, when it is kept in the database.
+    async fn content(&self) -> Option<&str> {
+        self.0.content.as_deref()
+    }
+    /// Every citation of this source, in id order.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        Ok(many::<citation::Entity, _>(ctx, citation::Column::SourceId, self.0.id).await?)
+    }
+}
+
+/// The exact sentence of a source that states a fact about one row.
+pub struct Citation(pub citation::Model);
+
+impl From<citation::Model> for Citation {
+    fn from(m: citation::Model) -> Self {
+        Citation(m)
+    }
+}
+
+/// The row a citation supports.
+#[derive(Union)]
+pub enum CitedFact {
+    /// A company.
+    Company(Company),
+    /// A person.
+    Person(Person),
+    /// An AI model or product.
+    AiModel(AiModel),
+    /// An investment.
+    Investment(Investment),
+    /// A project.
+    Project(Project),
+    /// A company's part in a project.
+    ProjectBacker(ProjectBacker),
+    /// A spending figure.
+    SpendingFigure(SpendingFigure),
+    /// A claim.
+    Claim(Claim),
+    /// A challenge to a claim.
+    ClaimChallenge(ClaimChallenge),
+    /// An event.
+    Event(Event),
+}
+
+/// The exact sentence of a source that states a fact about one row.
+#[Object]
+impl Citation {
+    /// Database id of the citation.
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    /// The sentence, verbatim from the source.
+    async fn quote(&self) -> &str {
+        &self.0.quote
+    }
+    /// The source the sentence comes from.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
+        Ok(one::<source::Entity, _>(ctx, Some(self.0.source_id)).await?)
+    }
+    /// The fact this sentence supports.
+    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CitedFact>> {
+        use entity::*;
+        let m = &self.0;
+        let fact = if m.company_id.is_some() {
+            one::<company::Entity, Company>(ctx, m.company_id)
+                .await?
+                .map(CitedFact::Company)
+        } else if m.person_id.is_some() {
+            one::<person::Entity, Person>(ctx, m.person_id)
+                .await?
+                .map(CitedFact::Person)
+        } else if m.ai_model_id.is_some() {
+            one::<ai_model::Entity, AiModel>(ctx, m.ai_model_id)
+                .await?
+                .map(CitedFact::AiModel)
+        } else if m.investment_id.is_some() {
+            one::<investment::Entity, Investment>(ctx, m.investment_id)
+                .await?
+                .map(CitedFact::Investment)
+        } else if m.project_id.is_some() {
+            one::<project::Entity, Project>(ctx, m.project_id)
+                .await?
+                .map(CitedFact::Project)
+        } else if m.project_backer_id.is_some() {
+            one::<project_backer::Entity, ProjectBacker>(ctx, m.project_backer_id)
+                .await?
+                .map(CitedFact::ProjectBacker)
+        } else if m.spending_figure_id.is_some() {
+            one::<spending_figure::Entity, SpendingFigure>(ctx, m.spending_figure_id)
+                .await?
+                .map(CitedFact::SpendingFigure)
+        } else if m.claim_id.is_some() {
+            one::<claim::Entity, Claim>(ctx, m.claim_id)
+                .await?
+                .map(CitedFact::Claim)
+        } else if m.claim_challenge_id.is_some() {
+            one::<claim_challenge::Entity, ClaimChallenge>(ctx, m.claim_challenge_id)
+                .await?
+                .map(CitedFact::ClaimChallenge)
+        } else {
+            one::<event::Entity, Event>(ctx, m.event_id)
+                .await?
+                .map(CitedFact::Event)
+        };
+        Ok(fact)
+    }
+}
+
+/// The citations of one row, through the batched loader.
+pub async fn citations_of(
+    ctx: &Context<'_>,
+    column: citation::Column,
+    id: i32,
+) -> Result<Vec<Citation>> {
+    Ok(many::<citation::Entity, Citation>(ctx, column, id).await?)
+}
+
+/// Queries on sources and citations.
+#[derive(Default)]
+pub struct SourceQuery;
+
+/// Queries on sources and citations.
+#[Object]
+impl SourceQuery {
+    /// The source with this id, or null.
+    async fn source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Database id of the source.")] id: i32,
+    ) -> Result<Option<Source>> {
+        let db = db(ctx)?;
+        Ok(store::by_id::<source::Entity>(db, id).await?.map(Source))
+    }
+    /// The source with this key, or null.
+    async fn source_by_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source's key, e.g. \"ai-capex-spending-spree\".")] key: String,
+    ) -> Result<Option<Source>> {
+        let db = db(ctx)?;
+        Ok(
+            store::by_text::<source::Entity>(db, source::Column::Key, &key)
+                .await?
+                .map(Source),
+        )
+    }
+    /// All sources, in id order.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<Source>> {
+        let db = db(ctx)?;
+        Ok(store::list::<source::Entity>(db, Condition::all())
+            .await?
+            .into_iter()
+            .map(Source)
+            .collect())
+    }
+    /// The citation with this id, or null.
+    async fn citation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Database id of the citation.")] id: i32,
+    ) -> Result<Option<Citation>> {
+        let db = db(ctx)?;
+        Ok(store::by_id::<citation::Entity>(db, id)
+            .await?
+            .map(Citation))
+    }
+    /// Citations, in id order; only those of one source when `sourceId` is given.
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only citations of this source.")] source_id: Option<i32>,
+    ) -> Result<Vec<Citation>> {
+        let db = db(ctx)?;
+        let mut condition = Condition::all();
+        if let Some(id) = source_id {
+            condition = condition.add(citation::Column::SourceId.eq(id));
+        }
+        Ok(store::list::<citation::Entity>(db, condition)
+            .await?
+            .into_iter()
+            .map(Citation)
+            .collect())
+    }
+}

@@ -1,0 +1,163 @@
+//! The HTTP face of the service: `/graphql` (POST and GET, GraphiQL for browsers),
+//! `/health`, and the playground's assets.
+
+use std::time::Duration;
+
+use async_graphql::{ParseRequestError, ServerError};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::AppSchema;
+use crate::playground;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+}
+
+/// The service's router, with tracing, a request timeout and a body size limit.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(health))
+        .route("/playground/{file}", get(playground::asset))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// A request that is not valid GraphQL-over-HTTP, answered as a GraphQL error.
+pub struct BadRequest(ParseRequestError);
+
+impl From<ParseRequestError> for BadRequest {
+    fn from(err: ParseRequestError) -> Self {
+        BadRequest(err)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self.0 {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body larger than {MAX_BODY_BYTES} bytes"),
+            ),
+            ParseRequestError::InvalidRequest(e) => (
+                StatusCode::BAD_REQUEST,
+                format!("invalid request body: {e}"),
+            ),
+            ParseRequestError::UnsupportedBatch => (
+                StatusCode::BAD_REQUEST,
+                "batch requests are not supported".into(),
+            ),
+            other => (StatusCode::BAD_REQUEST, format!("invalid request: {other}")),
+        };
+        let body =
+            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+        (status, Json(body)).into_response()
+    }
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    request: Result<GraphQLRequest<BadRequest>, BadRequest>,
+) -> Response {
+    match request {
+        Ok(request) => execute(&state.schema, request).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    request: Result<GraphQLRequest<BadRequest>, BadRequest>,
+) -> Response {
+    let has_query = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("query=")));
+    if !has_query && wants_html(&headers) {
+        return playground::page().into_response();
+    }
+    match request {
+        Ok(request) => execute(&state.schema, request).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn execute(schema: &AppSchema, request: GraphQLRequest<BadRequest>) -> Response {
+    let mut response = schema.execute(request.into_inner()).await;
+    for error in &mut response.errors {
+        classify(error);
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Gives every error a stable `extensions.code`: errors raised by our resolvers carry one
+/// already; those raised by async-graphql itself (parsing, validation, limits) get one here.
+fn classify(error: &mut ServerError) {
+    if error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some())
+    {
+        return;
+    }
+    let message = error.message.as_str();
+    let code = if message.contains("nested too deep") {
+        "QUERY_TOO_DEEP"
+    } else if message.contains("too complex") {
+        "QUERY_TOO_COMPLEX"
+    } else if message.contains("Parse error") || message.starts_with(" -->") {
+        "GRAPHQL_PARSE_FAILED"
+    } else if message.contains("variable") || message.contains("Invalid value for argument") {
+        "BAD_USER_INPUT"
+    } else if error.path.is_empty() {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else {
+        "INTERNAL"
+    };
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}

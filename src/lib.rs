@@ -1,0 +1,17 @@
+//! capex-graph: a GraphQL analytics backend for the AI-investment landscape.
+//!
+//! `main` only reads settings, sets up tracing, connects, migrates and serves; everything
+//! else lives here so tests use the same code: [`graphql::build_schema`] builds the schema,
+//! [`http::router`] the axum router around it.
+
+pub mod analytics;
+pub mod config;
+pub mod dataset;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod money;
+pub mod playground;
+pub mod store;
+pub mod telemetry;

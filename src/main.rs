@@ -1,0 +1,132 @@
+//! The server binary: reads settings, sets up tracing, connects, migrates and serves.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use capex_graph::config::{Cli, Command, Settings};
+use capex_graph::dataset::{self, Dataset};
+use capex_graph::graphql::{self, Limits};
+use capex_graph::http::{self, AppState};
+use capex_graph::{db, store, telemetry};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::PrintSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql).await?;
+            db::migrate(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { file } => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql).await?;
+            db::migrate(&db).await?;
+            let data = match file {
+                Some(path) => Dataset::from_file(&path)?,
+                None => Dataset::builtin()?,
+            };
+            let report = dataset::load(&db, &data).await?;
+            println!(
+                "inserted {} rows, matched {} existing rows",
+                report.inserted, report.matched
+            );
+            Ok(())
+        }
+        Command::Serve => serve(settings).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(settings.log_sql);
+    let db = db::connect(&settings.database_url, settings.log_sql)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+    db::migrate(&db).await.context("applying migrations")?;
+    if !settings.no_seed && store::is_empty(&db).await? {
+        let report = dataset::load(&db, &Dataset::builtin()?).await?;
+        tracing::info!(
+            rows = report.inserted,
+            "empty database: loaded the built-in dataset"
+        );
+    }
+    let limits = Limits {
+        max_depth: settings.max_depth,
+        max_complexity: settings.max_complexity,
+    };
+    let schema = graphql::build_schema(db.clone(), limits);
+    let app = http::router(
+        AppState {
+            schema,
+            db: db.clone(),
+        },
+        Duration::from_secs(settings.request_timeout_secs),
+    );
+    let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
+        .parse()
+        .with_context(|| {
+            format!(
+                "{}:{} is not an address to listen on",
+                settings.host, settings.port
+            )
+        })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(
+        "listening on http://{}/graphql (database {})",
+        listener.local_addr()?,
+        redact(&settings.database_url)
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

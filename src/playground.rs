@@ -1,0 +1,114 @@
+//! The GraphiQL playground, served entirely by this server: its scripts and styles come
+//! from the npm registry at build time (see `build.rs`), never from a CDN, so it works on a
+//! machine without internet access.
+
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+macro_rules! asset {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/playground/", $name))
+    };
+}
+
+/// (file name, content type, bytes) of every asset.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        asset!("graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        asset!("graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        asset!("react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        asset!("react-dom.production.min.js"),
+    ),
+];
+
+/// Whether the build bundled the assets (it needs npm and its registry).
+pub const BUNDLED: bool = cfg!(playground_bundled);
+
+/// The query the playground opens with: investor -> startup -> model.
+pub const DEFAULT_QUERY: &str = r#"# Follow the money: investor -> startup -> its models, with sources.
+query InvestorStartupModels {
+  companyByName(name: "Amazon") {
+    name
+    ticker
+    investmentsMade {
+      amount { amount currency }
+      description
+      investee {
+        name
+        kind
+        foundedByAlumniOf { name }
+        models { name kind }
+        investmentsReceived { investor { name } }
+      }
+      citations { quote source { title } }
+    }
+    models { name kind expected { text precision } }
+  }
+}
+"#;
+
+/// The playground page.
+pub fn page() -> Html<String> {
+    if !BUNDLED {
+        return Html(
+            "<!doctype html><title>capex-graph</title><h1>GraphiQL is not bundled</h1>\
+             <p>This binary was built without npm access, so the playground assets are missing. \
+             POST GraphQL queries to <code>/graphql</code>, or rebuild with npm available.</p>"
+                .to_string(),
+        );
+    }
+    let query = serde_json::to_string(DEFAULT_QUERY).unwrap_or_else(|_| "\"\"".into());
+    Html(format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>capex-graph playground</title>
+  <link rel="stylesheet" href="/playground/graphiql.min.css">
+  <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
+</head>
+<body>
+  <div id="graphiql">Loading the playground…</div>
+  <script src="/playground/react.production.min.js"></script>
+  <script src="/playground/react-dom.production.min.js"></script>
+  <script src="/playground/graphiql.min.js"></script>
+  <script>
+    const fetcher = GraphiQL.createFetcher({{ url: '/graphql' }});
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, {{ fetcher, defaultQuery: {query}, defaultEditorToolsVisibility: true }})
+    );
+  </script>
+</body>
+</html>"#
+    ))
+}
+
+/// Serves one playground asset by name.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) if !bytes.is_empty() => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        _ => (StatusCode::NOT_FOUND, "no such playground asset").into_response(),
+    }
+}

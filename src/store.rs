@@ -1,0 +1,57 @@
+//! Plain data access used by the resolvers: async functions over a connection, testable
+//! without GraphQL.
+
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::error::Result;
+
+/// Every table of the schema has an integer primary key named `id`.
+const ID: &str = "id";
+
+/// Rows of `E` matching `condition`, in id order.
+#[tracing::instrument(skip(db, condition), fields(table = E::default().as_str()))]
+pub async fn list<E>(db: &DatabaseConnection, condition: Condition) -> Result<Vec<E::Model>>
+where
+    E: EntityTrait,
+{
+    Ok(E::find()
+        .filter(condition)
+        .order_by_asc(Expr::col(ID))
+        .all(db)
+        .await?)
+}
+
+/// The row of `E` with this id, if any.
+pub async fn by_id<E>(db: &DatabaseConnection, id: i32) -> Result<Option<E::Model>>
+where
+    E: EntityTrait,
+{
+    Ok(E::find().filter(Expr::col(ID).eq(id)).one(db).await?)
+}
+
+/// The row of `E` whose text `column` equals `value` exactly (case-sensitive, the same
+/// rule on SQLite and PostgreSQL).
+pub async fn by_text<E>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    value: &str,
+) -> Result<Option<E::Model>>
+where
+    E: EntityTrait,
+{
+    Ok(E::find()
+        .filter(Expr::col(column).eq(value))
+        .order_by_asc(Expr::col(ID))
+        .one(db)
+        .await?)
+}
+
+/// Whether the database holds no data yet (no source and no company).
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool> {
+    use sea_orm::PaginatorTrait;
+    let sources = entity::source::Entity::find().count(db).await?;
+    let companies = entity::company::Entity::find().count(db).await?;
+    Ok(sources == 0 && companies == 0)
+}

@@ -1,0 +1,17 @@
+//! Logging: `tracing` with an env filter (`RUST_LOG`), `info` by default and SQL quiet.
+
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+/// Installs the global subscriber. `RUST_LOG` overrides the default filter.
+pub fn init(log_sql: bool) {
+    let default = if log_sql {
+        "info,sqlx=debug,sea_orm=info"
+    } else {
+        "info,sqlx=warn,sea_orm=warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_target(true))
+        .try_init();
+}
