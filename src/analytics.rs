@@ -22,7 +22,7 @@ pub struct Total {
 }
 
 /// Totals per currency, in currency order: two currencies are never added together.
-pub fn totals(figures: &[Figure]) -> Vec<Total> {
+pub fn totals<'a>(figures: impl IntoIterator<Item = &'a Figure>) -> Vec<Total> {
     let mut by_currency: BTreeMap<&str, Total> = BTreeMap::new();
     for f in figures {
         let total = by_currency.entry(&f.currency).or_insert_with(|| Total {

@@ -460,7 +460,7 @@ fn check_date(field: &str, date: &DateRec) -> Result<()> {
     let ok = match date.precision {
         DatePrecision::Day => true,
         DatePrecision::Month => d.day() == 1,
-        DatePrecision::Quarter => d.day() == 1 && d.month0() % 3 == 0,
+        DatePrecision::Quarter => d.day() == 1 && d.month0().is_multiple_of(3),
         DatePrecision::Year => d.day() == 1 && d.month() == 1,
     };
     if !ok {
@@ -534,13 +534,13 @@ fn check_period(field: &str, p: &PeriodRec) -> Result<()> {
             "QUARTER needs year and quarter 1-4; CALENDAR_YEAR a year; FISCAL_YEAR a year and its end; MULTI_YEAR a positive number of years",
         ));
     }
-    if let (Some(start), Some(end)) = (p.start, p.end) {
-        if start > end {
-            return Err(Error::invalid(
-                field,
-                format!("starts {start}, after its end {end}"),
-            ));
-        }
+    if let (Some(start), Some(end)) = (p.start, p.end)
+        && start > end
+    {
+        return Err(Error::invalid(
+            field,
+            format!("starts {start}, after its end {end}"),
+        ));
     }
     Ok(())
 }
@@ -651,13 +651,13 @@ impl<'a> Load<'a> {
             let (source_id, content) = self
                 .source_of(&format!("{field}.source"), &c.source)
                 .await?;
-            if let Some(text) = &content {
-                if !text.contains(c.quote.as_str()) {
-                    return Err(Error::invalid(
-                        format!("{field}.quote"),
-                        format!("does not appear verbatim in source {:?}", c.source),
-                    ));
-                }
+            if let Some(text) = &content
+                && !text.contains(c.quote.as_str())
+            {
+                return Err(Error::invalid(
+                    format!("{field}.quote"),
+                    format!("does not appear verbatim in source {:?}", c.source),
+                ));
             }
             let existing = citation::Entity::find()
                 .filter(column.eq(id))
@@ -745,13 +745,13 @@ impl<'a> Load<'a> {
 
     async fn company(&mut self, at: &str, c: &CompanyRec) -> Result<()> {
         required(&format!("{at}.name"), &c.name)?;
-        if let Some(country) = &c.country {
-            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(Error::invalid(
-                    format!("{at}.country"),
-                    "must be an ISO 3166 code of two capital letters",
-                ));
-            }
+        if let Some(country) = &c.country
+            && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(Error::invalid(
+                format!("{at}.country"),
+                "must be an ISO 3166 code of two capital letters",
+            ));
         }
         let existing = company::Entity::find()
             .filter(company::Column::Name.eq(&c.name))

@@ -10,14 +10,12 @@ use crate::error::{Error, Result};
 /// Connects to `url`. A SQLite file's folder is created if missing, and the file is put in
 /// WAL mode so readers do not block the writer.
 pub async fn connect(url: &str, log_sql: bool) -> Result<DatabaseConnection> {
-    if let Some(path) = sqlite_file_path(url) {
-        if let Some(dir) = std::path::Path::new(&path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    Error::Internal(format!("cannot create {}: {e}", dir.display()))
-                })?;
-            }
-        }
+    if let Some(path) = sqlite_file_path(url)
+        && let Some(dir) = std::path::Path::new(&path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options

@@ -15,7 +15,7 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::graphql::AppSchema;
+use crate::graphql::{AppSchema, order};
 use crate::playground;
 
 /// Largest request body accepted, in bytes.
@@ -104,7 +104,10 @@ async fn graphql_get(
 }
 
 async fn execute(schema: &AppSchema, request: GraphQLRequest<BadRequest>) -> Response {
-    let mut response = schema.execute(request.into_inner()).await;
+    let request = request.into_inner();
+    let (query, operation) = (request.query.clone(), request.operation_name.clone());
+    let mut response = schema.execute(request).await;
+    order::restore_query_order(&query, operation.as_deref(), &mut response.data);
     for error in &mut response.errors {
         classify(error);
     }

@@ -37,7 +37,9 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 ];
 
 /// Whether the build bundled the assets (it needs npm and its registry).
-pub const BUNDLED: bool = cfg!(playground_bundled);
+pub fn bundled() -> bool {
+    cfg!(playground_bundled)
+}
 
 /// The query the playground opens with: investor -> startup -> model.
 pub const DEFAULT_QUERY: &str = r#"# Follow the money: investor -> startup -> its models, with sources.
@@ -64,7 +66,7 @@ query InvestorStartupModels {
 
 /// The playground page.
 pub fn page() -> Html<String> {
-    if !BUNDLED {
+    if !bundled() {
         return Html(
             "<!doctype html><title>capex-graph</title><h1>GraphiQL is not bundled</h1>\
              <p>This binary was built without npm access, so the playground assets are missing. \

@@ -204,7 +204,7 @@ fn currency_check<C: IntoIden + Copy + 'static>(column: C) -> Expr {
     // ISO 4217 codes are three upper-case letters.
     Expr::cust(format!(
         "(\"{0}\" IS NULL OR (length(\"{0}\") = 3 AND upper(\"{0}\") = \"{0}\"))",
-        column.into_iden().to_string()
+        column.into_iden()
     ))
 }
 
@@ -220,11 +220,7 @@ where
     R: IntoIden + Copy + 'static,
 {
     ForeignKey::create()
-        .name(format!(
-            "fk_{}_{}",
-            table.into_iden().to_string(),
-            column.into_iden().to_string()
-        ))
+        .name(format!("fk_{}_{}", table.into_iden(), column.into_iden()))
         .from(table, column)
         .to(target, Alias::new("id"))
         .on_delete(on_delete)
@@ -238,11 +234,7 @@ where
     C: IntoIden + Copy + 'static,
 {
     Index::create()
-        .name(format!(
-            "idx_{}_{}",
-            table.into_iden().to_string(),
-            column.into_iden().to_string()
-        ))
+        .name(format!("idx_{}_{}", table.into_iden(), column.into_iden()))
         .table(table)
         .col(column)
         .to_owned()
@@ -834,7 +826,7 @@ impl MigrationTrait for Migration {
             .map(|(column, _)| {
                 format!(
                     "CASE WHEN \"{}\" IS NULL THEN 0 ELSE 1 END",
-                    column.into_iden().to_string()
+                    column.into_iden()
                 )
             })
             .collect::<Vec<_>>()
@@ -857,7 +849,7 @@ impl MigrationTrait for Migration {
             citation.col(integer_null(*column));
             citation.foreign_key(
                 ForeignKey::create()
-                    .name(format!("fk_citation_{}", column.into_iden().to_string()))
+                    .name(format!("fk_citation_{}", column.into_iden()))
                     .from(Citation::Table, *column)
                     .to(table.clone(), Alias::new("id"))
                     .on_delete(Cascade)

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, Condition};
 use super::common::{DateValue, Money, date_value};
 use super::companies::{Company, Person};
 use super::events::Event;
-use super::loaders::{many, one};
+use super::loaders::{Node, many, one, wrap, wrap_one};
 use super::models::AiModel;
 use super::sources::{Citation, citations_of};
 use super::spending::SpendingFigure;
@@ -17,10 +17,10 @@ use super::{Result, db};
 use crate::store;
 
 /// A claim someone made: a cost, a forecast, an opinion or guidance.
-pub struct Claim(pub claim::Model);
+pub struct Claim(pub Node<claim::Model>);
 
-impl From<claim::Model> for Claim {
-    fn from(m: claim::Model) -> Self {
+impl From<Node<claim::Model>> for Claim {
+    fn from(m: Node<claim::Model>) -> Self {
         Claim(m)
     }
 }
@@ -50,23 +50,46 @@ impl Claim {
     }
     /// The person who made the claim, if known.
     async fn claimant_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(one::<person::Entity, _>(ctx, self.0.claimant_person_id).await?)
+        Ok(
+            one::<_, person::Entity, _>(ctx, &self.0, "claimant_person_id", |m| {
+                m.claimant_person_id
+            })
+            .await?,
+        )
     }
     /// The company that made the claim (or that its claimant speaks for).
     async fn claimant_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.claimant_company_id).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "claimant_company_id", |m| {
+                m.claimant_company_id
+            })
+            .await?,
+        )
     }
     /// The company the claim is about.
     async fn subject_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.subject_company_id).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "subject_company_id", |m| {
+                m.subject_company_id
+            })
+            .await?,
+        )
     }
     /// The AI model or product the claim is about.
     async fn subject_model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
-        Ok(one::<ai_model::Entity, _>(ctx, self.0.subject_model_id).await?)
+        Ok(
+            one::<_, ai_model::Entity, _>(ctx, &self.0, "subject_model_id", |m| m.subject_model_id)
+                .await?,
+        )
     }
     /// The spending figure the claim states or qualifies.
     async fn spending_figure(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
-        Ok(one::<spending_figure::Entity, _>(ctx, self.0.spending_figure_id).await?)
+        Ok(
+            one::<_, spending_figure::Entity, _>(ctx, &self.0, "spending_figure_id", |m| {
+                m.spending_figure_id
+            })
+            .await?,
+        )
     }
     /// The amount stated in the claim, if any.
     async fn amount(&self) -> Option<Money> {
@@ -79,25 +102,25 @@ impl Claim {
     /// Challenges to the claim, in id order.
     async fn challenges(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
         Ok(
-            many::<claim_challenge::Entity, _>(ctx, claim_challenge::Column::ClaimId, self.0.id)
+            many::<_, claim_challenge::Entity, _>(ctx, &self.0, claim_challenge::Column::ClaimId)
                 .await?,
         )
     }
     /// Events the claim set off.
     async fn triggered_events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(many::<event::Entity, _>(ctx, event::Column::TriggerClaimId, self.0.id).await?)
+        Ok(many::<_, event::Entity, _>(ctx, &self.0, event::Column::TriggerClaimId).await?)
     }
     /// The source sentences that state the claim.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::ClaimId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::ClaimId).await
     }
 }
 
 /// A challenge to a claim: who doubts or probes it, and how.
-pub struct ClaimChallenge(pub claim_challenge::Model);
+pub struct ClaimChallenge(pub Node<claim_challenge::Model>);
 
-impl From<claim_challenge::Model> for ClaimChallenge {
-    fn from(m: claim_challenge::Model) -> Self {
+impl From<Node<claim_challenge::Model>> for ClaimChallenge {
+    fn from(m: Node<claim_challenge::Model>) -> Self {
         ClaimChallenge(m)
     }
 }
@@ -119,19 +142,29 @@ impl ClaimChallenge {
     }
     /// The claim challenged.
     async fn claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
-        Ok(one::<claim::Entity, _>(ctx, Some(self.0.claim_id)).await?)
+        Ok(one::<_, claim::Entity, _>(ctx, &self.0, "claim_id", |m| Some(m.claim_id)).await?)
     }
     /// The company that challenges it; null when the sources do not name one ("some tech leaders").
     async fn challenger_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.challenger_company_id).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "challenger_company_id", |m| {
+                m.challenger_company_id
+            })
+            .await?,
+        )
     }
     /// The person who challenges it, if named.
     async fn challenger_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(one::<person::Entity, _>(ctx, self.0.challenger_person_id).await?)
+        Ok(
+            one::<_, person::Entity, _>(ctx, &self.0, "challenger_person_id", |m| {
+                m.challenger_person_id
+            })
+            .await?,
+        )
     }
     /// The source sentences that state the challenge.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::ClaimChallengeId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::ClaimChallengeId).await
     }
 }
 
@@ -148,9 +181,7 @@ impl ClaimQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the claim.")] id: i32,
     ) -> Result<Option<Claim>> {
-        Ok(store::by_id::<claim::Entity>(db(ctx)?, id)
-            .await?
-            .map(Claim))
+        Ok(wrap_one(store::by_id::<claim::Entity>(db(ctx)?, id).await?))
     }
     /// The claim with this external reference, or null.
     async fn claim_by_ref(
@@ -158,11 +189,9 @@ impl ClaimQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The reference, e.g. \"C1\".")] r#ref: String,
     ) -> Result<Option<Claim>> {
-        Ok(
-            store::by_text::<claim::Entity>(db(ctx)?, claim::Column::Reference, &r#ref)
-                .await?
-                .map(Claim),
-        )
+        Ok(wrap_one(
+            store::by_text::<claim::Entity>(db(ctx)?, claim::Column::Reference, &r#ref).await?,
+        ))
     }
     /// Claims in id order, optionally only those with a status and of a kind.
     async fn claims(
@@ -180,10 +209,8 @@ impl ClaimQuery {
         if let Some(kind) = kind {
             condition = condition.add(claim::Column::Kind.eq(kind));
         }
-        Ok(store::list::<claim::Entity>(db(ctx)?, condition)
-            .await?
-            .into_iter()
-            .map(Claim)
-            .collect())
+        Ok(wrap(
+            store::list::<claim::Entity>(db(ctx)?, condition).await?,
+        ))
     }
 }

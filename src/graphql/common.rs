@@ -27,6 +27,10 @@ fn is_decimal(text: &str) -> bool {
         && fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// An exact decimal number, written as a JSON string so that no client parses it into a
+/// floating-point number: an optional `-`, one or more digits, and optionally `.` followed
+/// by one or more digits. No exponent, no grouping. Money amounts always have exactly as
+/// many decimals as their currency's minor unit (two for USD): "26300000000.00".
 #[Scalar(name = "Decimal")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -51,6 +55,8 @@ impl ScalarType for Decimal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
+/// A calendar date in ISO 8601 form, "2025-06-30". Where only the month, quarter or year
+/// is known, the date is the first day of that span and a `DatePrecision` says so.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {

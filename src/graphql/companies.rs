@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::{Claim, ClaimChallenge};
 use super::events::Event;
 use super::investments::Investment;
-use super::loaders::{many, one};
+use super::loaders::{Node, many, one, wrap, wrap_one};
 use super::models::AiModel;
 use super::projects::{Project, ProjectBacker};
 use super::sources::{Citation, citations_of};
@@ -21,10 +21,10 @@ use super::{Result, db};
 use crate::store;
 
 /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
-pub struct Company(pub company::Model);
+pub struct Company(pub Node<company::Model>);
 
-impl From<company::Model> for Company {
-    fn from(m: company::Model) -> Self {
+impl From<Node<company::Model>> for Company {
+    fn from(m: Node<company::Model>) -> Self {
         Company(m)
     }
 }
@@ -62,89 +62,94 @@ impl Company {
     }
     /// The company this one is part of (Amazon for AWS, Alphabet for Google).
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.parent_id).await?)
+        Ok(one::<_, company::Entity, _>(ctx, &self.0, "parent_id", |m| m.parent_id).await?)
     }
     /// Companies that are part of this one.
     async fn subsidiaries(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
-        Ok(many::<company::Entity, _>(ctx, company::Column::ParentId, self.0.id).await?)
+        Ok(many::<_, company::Entity, _>(ctx, &self.0, company::Column::ParentId).await?)
     }
     /// The company whose former staff founded this one (OpenAI for Anthropic).
     async fn founded_by_alumni_of(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.founded_by_alumni_of_id).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "founded_by_alumni_of_id", |m| {
+                m.founded_by_alumni_of_id
+            })
+            .await?,
+        )
     }
     /// Companies founded by former staff of this one.
     async fn founded_by_alumni(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
         Ok(
-            many::<company::Entity, _>(ctx, company::Column::FoundedByAlumniOfId, self.0.id)
+            many::<_, company::Entity, _>(ctx, &self.0, company::Column::FoundedByAlumniOfId)
                 .await?,
         )
     }
     /// People who work for the company.
     async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(many::<person::Entity, _>(ctx, person::Column::CompanyId, self.0.id).await?)
+        Ok(many::<_, person::Entity, _>(ctx, &self.0, person::Column::CompanyId).await?)
     }
     /// AI models, chips and products the company develops.
     async fn models(&self, ctx: &Context<'_>) -> Result<Vec<AiModel>> {
-        Ok(many::<ai_model::Entity, _>(ctx, ai_model::Column::DeveloperId, self.0.id).await?)
+        Ok(many::<_, ai_model::Entity, _>(ctx, &self.0, ai_model::Column::DeveloperId).await?)
     }
     /// Investments this company made in others.
     async fn investments_made(&self, ctx: &Context<'_>) -> Result<Vec<Investment>> {
-        Ok(many::<investment::Entity, _>(ctx, investment::Column::InvestorId, self.0.id).await?)
+        Ok(many::<_, investment::Entity, _>(ctx, &self.0, investment::Column::InvestorId).await?)
     }
     /// Investments other companies made in this one.
     async fn investments_received(&self, ctx: &Context<'_>) -> Result<Vec<Investment>> {
-        Ok(many::<investment::Entity, _>(ctx, investment::Column::InvesteeId, self.0.id).await?)
+        Ok(many::<_, investment::Entity, _>(ctx, &self.0, investment::Column::InvesteeId).await?)
     }
     /// Projects this company leads.
     async fn projects_led(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
-        Ok(many::<project::Entity, _>(ctx, project::Column::LeadCompanyId, self.0.id).await?)
+        Ok(many::<_, project::Entity, _>(ctx, &self.0, project::Column::LeadCompanyId).await?)
     }
     /// This company's parts in projects (as lead or backer).
     async fn project_roles(&self, ctx: &Context<'_>) -> Result<Vec<ProjectBacker>> {
         Ok(
-            many::<project_backer::Entity, _>(ctx, project_backer::Column::CompanyId, self.0.id)
+            many::<_, project_backer::Entity, _>(ctx, &self.0, project_backer::Column::CompanyId)
                 .await?,
         )
     }
     /// Spending figures of this company.
     async fn spending_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
         Ok(
-            many::<spending_figure::Entity, _>(ctx, spending_figure::Column::CompanyId, self.0.id)
+            many::<_, spending_figure::Entity, _>(ctx, &self.0, spending_figure::Column::CompanyId)
                 .await?,
         )
     }
     /// Claims made by the company.
     async fn claims_made(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<claim::Entity, _>(ctx, claim::Column::ClaimantCompanyId, self.0.id).await?)
+        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::ClaimantCompanyId).await?)
     }
     /// Claims about the company.
     async fn claims_about(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<claim::Entity, _>(ctx, claim::Column::SubjectCompanyId, self.0.id).await?)
+        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::SubjectCompanyId).await?)
     }
     /// Challenges this company raised against claims.
     async fn challenges_made(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
-        Ok(many::<claim_challenge::Entity, _>(
+        Ok(many::<_, claim_challenge::Entity, _>(
             ctx,
+            &self.0,
             claim_challenge::Column::ChallengerCompanyId,
-            self.0.id,
         )
         .await?)
     }
     /// Events concerning the company.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(many::<event::Entity, _>(ctx, event::Column::CompanyId, self.0.id).await?)
+        Ok(many::<_, event::Entity, _>(ctx, &self.0, event::Column::CompanyId).await?)
     }
     /// The source sentences that state facts about this company.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::CompanyId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::CompanyId).await
     }
 }
 
 /// A person named in a source, such as a company's CEO.
-pub struct Person(pub person::Model);
+pub struct Person(pub Node<person::Model>);
 
-impl From<person::Model> for Person {
-    fn from(m: person::Model) -> Self {
+impl From<Node<person::Model>> for Person {
+    fn from(m: Node<person::Model>) -> Self {
         Person(m)
     }
 }
@@ -170,24 +175,24 @@ impl Person {
     }
     /// The company the person works for.
     async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.company_id).await?)
+        Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
     }
     /// Claims the person made.
     async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<claim::Entity, _>(ctx, claim::Column::ClaimantPersonId, self.0.id).await?)
+        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::ClaimantPersonId).await?)
     }
     /// Challenges the person raised against claims.
     async fn challenges(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
-        Ok(many::<claim_challenge::Entity, _>(
+        Ok(many::<_, claim_challenge::Entity, _>(
             ctx,
+            &self.0,
             claim_challenge::Column::ChallengerPersonId,
-            self.0.id,
         )
         .await?)
     }
     /// The source sentences that state facts about this person.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::PersonId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::PersonId).await
     }
 }
 
@@ -204,9 +209,9 @@ impl CompanyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the company.")] id: i32,
     ) -> Result<Option<Company>> {
-        Ok(store::by_id::<company::Entity>(db(ctx)?, id)
-            .await?
-            .map(Company))
+        Ok(wrap_one(
+            store::by_id::<company::Entity>(db(ctx)?, id).await?,
+        ))
     }
     /// The company with exactly this name (case-sensitive), or null.
     async fn company_by_name(
@@ -214,11 +219,9 @@ impl CompanyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The company's name, e.g. \"Amazon\".")] name: String,
     ) -> Result<Option<Company>> {
-        Ok(
-            store::by_text::<company::Entity>(db(ctx)?, company::Column::Name, &name)
-                .await?
-                .map(Company),
-        )
+        Ok(wrap_one(
+            store::by_text::<company::Entity>(db(ctx)?, company::Column::Name, &name).await?,
+        ))
     }
     /// The company with this stock ticker, or null.
     async fn company_by_ticker(
@@ -226,11 +229,9 @@ impl CompanyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The ticker, e.g. \"MSFT\".")] ticker: String,
     ) -> Result<Option<Company>> {
-        Ok(
-            store::by_text::<company::Entity>(db(ctx)?, company::Column::Ticker, &ticker)
-                .await?
-                .map(Company),
-        )
+        Ok(wrap_one(
+            store::by_text::<company::Entity>(db(ctx)?, company::Column::Ticker, &ticker).await?,
+        ))
     }
     /// All companies in id order, or only those of one kind.
     async fn companies(
@@ -242,11 +243,9 @@ impl CompanyQuery {
         if let Some(kind) = kind {
             condition = condition.add(company::Column::Kind.eq(kind));
         }
-        Ok(store::list::<company::Entity>(db(ctx)?, condition)
-            .await?
-            .into_iter()
-            .map(Company)
-            .collect())
+        Ok(wrap(
+            store::list::<company::Entity>(db(ctx)?, condition).await?,
+        ))
     }
     /// The person with this id, or null.
     async fn person(
@@ -254,16 +253,14 @@ impl CompanyQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the person.")] id: i32,
     ) -> Result<Option<Person>> {
-        Ok(store::by_id::<person::Entity>(db(ctx)?, id)
-            .await?
-            .map(Person))
+        Ok(wrap_one(
+            store::by_id::<person::Entity>(db(ctx)?, id).await?,
+        ))
     }
     /// All people, in id order.
     async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(store::list::<person::Entity>(db(ctx)?, Condition::all())
-            .await?
-            .into_iter()
-            .map(Person)
-            .collect())
+        Ok(wrap(
+            store::list::<person::Entity>(db(ctx)?, Condition::all()).await?,
+        ))
     }
 }

@@ -9,16 +9,16 @@ use sea_orm::Condition;
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
-use super::loaders::one;
+use super::loaders::{Node, one, wrap, wrap_one};
 use super::sources::{Citation, citations_of};
 use super::{Result, db};
 use crate::store;
 
 /// Something that happened, such as Nvidia's record one-day drop in market value.
-pub struct Event(pub event::Model);
+pub struct Event(pub Node<event::Model>);
 
-impl From<event::Model> for Event {
-    fn from(m: event::Model) -> Self {
+impl From<Node<event::Model>> for Event {
+    fn from(m: Node<event::Model>) -> Self {
         Event(m)
     }
 }
@@ -52,15 +52,18 @@ impl Event {
     }
     /// The company the event concerns.
     async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.company_id).await?)
+        Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
     }
     /// The claim that set the event off, if any (DeepSeek's cost claim for Nvidia's drop).
     async fn trigger_claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
-        Ok(one::<claim::Entity, _>(ctx, self.0.trigger_claim_id).await?)
+        Ok(
+            one::<_, claim::Entity, _>(ctx, &self.0, "trigger_claim_id", |m| m.trigger_claim_id)
+                .await?,
+        )
     }
     /// The source sentences that state this event.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::EventId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::EventId).await
     }
 }
 
@@ -77,16 +80,12 @@ impl EventQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the event.")] id: i32,
     ) -> Result<Option<Event>> {
-        Ok(store::by_id::<event::Entity>(db(ctx)?, id)
-            .await?
-            .map(Event))
+        Ok(wrap_one(store::by_id::<event::Entity>(db(ctx)?, id).await?))
     }
     /// All events, in id order.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(store::list::<event::Entity>(db(ctx)?, Condition::all())
-            .await?
-            .into_iter()
-            .map(Event)
-            .collect())
+        Ok(wrap(
+            store::list::<event::Entity>(db(ctx)?, Condition::all()).await?,
+        ))
     }
 }

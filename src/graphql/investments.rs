@@ -7,16 +7,16 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
-use super::loaders::one;
+use super::loaders::{Node, one, wrap, wrap_one};
 use super::sources::{Citation, citations_of};
 use super::{Result, db};
 use crate::store;
 
 /// Money (or an amount the sources do not give) that one company put into another.
-pub struct Investment(pub investment::Model);
+pub struct Investment(pub Node<investment::Model>);
 
-impl From<investment::Model> for Investment {
-    fn from(m: investment::Model) -> Self {
+impl From<Node<investment::Model>> for Investment {
+    fn from(m: Node<investment::Model>) -> Self {
         Investment(m)
     }
 }
@@ -34,11 +34,17 @@ impl Investment {
     }
     /// The company that invested.
     async fn investor(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, Some(self.0.investor_id)).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "investor_id", |m| Some(m.investor_id))
+                .await?,
+        )
     }
     /// The company invested in.
     async fn investee(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, Some(self.0.investee_id)).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "investee_id", |m| Some(m.investee_id))
+                .await?,
+        )
     }
     /// How much was invested; null when the sources do not give an amount ("invested heavily").
     async fn amount(&self) -> Option<Money> {
@@ -54,7 +60,7 @@ impl Investment {
     }
     /// The source sentences that state this investment.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::InvestmentId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::InvestmentId).await
     }
 }
 
@@ -71,9 +77,9 @@ impl InvestmentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the investment.")] id: i32,
     ) -> Result<Option<Investment>> {
-        Ok(store::by_id::<investment::Entity>(db(ctx)?, id)
-            .await?
-            .map(Investment))
+        Ok(wrap_one(
+            store::by_id::<investment::Entity>(db(ctx)?, id).await?,
+        ))
     }
     /// The investment with this external reference, or null.
     async fn investment_by_ref(
@@ -81,20 +87,15 @@ impl InvestmentQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The reference, e.g. \"I1\".")] r#ref: String,
     ) -> Result<Option<Investment>> {
-        Ok(
+        Ok(wrap_one(
             store::by_text::<investment::Entity>(db(ctx)?, investment::Column::Reference, &r#ref)
-                .await?
-                .map(Investment),
-        )
+                .await?,
+        ))
     }
     /// All investments, in id order.
     async fn investments(&self, ctx: &Context<'_>) -> Result<Vec<Investment>> {
-        Ok(
-            store::list::<investment::Entity>(db(ctx)?, Condition::all())
-                .await?
-                .into_iter()
-                .map(Investment)
-                .collect(),
-        )
+        Ok(wrap(
+            store::list::<investment::Entity>(db(ctx)?, Condition::all()).await?,
+        ))
     }
 }

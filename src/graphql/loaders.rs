@@ -1,113 +1,130 @@
-//! Batched loading of relations: one SQL statement per relation and nesting level, however
-//! many parent rows there are.
+//! Batched loading of relations: one SQL statement per relation field of the query, however
+//! many rows each level returns.
 //!
-//! Two generic keys cover every relation: [`ById`] (a to-one relation: the row whose `id`
-//! is the key) and [`ChildrenOf`] (a to-many relation: the rows whose foreign-key column
-//! equals the parent's id). Both are served by the one [`DbLoader`].
+//! Every object handed to GraphQL is a [`Node`]: a row inside the [`Batch`] of rows it was
+//! loaded with (a root list, or all children of one relation across all parents). When a
+//! relation of one node is resolved, it is loaded for the whole batch in a single statement,
+//! and the result is cached on the batch, so its siblings find it there. The rows loaded
+//! become the next batch. Unlike a timer-based DataLoader, nothing depends on scheduling:
+//! a query of depth d runs the same statements for 1 row or 10,000 (beyond 10,000 parents
+//! the ids are sent in chunks), and no level waits for a batching delay.
 
+use std::any::Any;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
-use std::str::FromStr;
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic, ModelTrait, QueryFilter,
-    QueryOrder, Value,
+    DatabaseConnection, EntityTrait, ExprTrait, IdenStatic, ModelTrait, QueryFilter, QueryOrder,
+    Value,
 };
+use tokio::sync::OnceCell;
 
+use super::db;
 use crate::error::{Error, Result};
 
-/// Loads rows for the batched keys below. Registered once per schema, without a cache: each
-/// request sees the current data.
-pub struct DbLoader {
-    db: DatabaseConnection,
+/// Most ids sent in one `IN (...)` list; both engines accept far more parameters.
+const CHUNK: usize = 10_000;
+
+type Shared = Arc<dyn Any + Send + Sync>;
+
+/// Rows loaded together, and the relations already loaded for all of them.
+pub struct Batch<M> {
+    rows: Vec<M>,
+    relations: Mutex<HashMap<String, Arc<OnceCell<Shared>>>>,
 }
 
-impl DbLoader {
-    /// A loader over `db`, wrapped for use as schema data.
-    pub fn new(db: DatabaseConnection) -> DataLoader<DbLoader> {
-        DataLoader::new(DbLoader { db }, tokio::spawn)
+impl<M> Batch<M> {
+    fn new(rows: Vec<M>) -> Arc<Self> {
+        Arc::new(Batch {
+            rows,
+            relations: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The cell that holds relation `key` for the whole batch.
+    fn cell(&self, key: String) -> Arc<OnceCell<Shared>> {
+        let mut relations = match self.relations.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        relations.entry(key).or_default().clone()
     }
 }
 
-/// The row of entity `E` whose id is the key.
-pub struct ById<E>(pub i32, PhantomData<fn() -> E>);
-
-/// The rows of entity `E` whose `column` holds the parent's id, in id order.
-pub struct ChildrenOf<E> {
-    column: &'static str,
-    parent: i32,
-    entity: PhantomData<fn() -> E>,
+/// One row of a batch.
+pub struct Node<M> {
+    batch: Arc<Batch<M>>,
+    index: usize,
 }
 
-impl<E> ById<E> {
-    pub fn new(id: i32) -> Self {
-        ById(id, PhantomData)
-    }
-}
-
-impl<E: EntityTrait> ChildrenOf<E> {
-    pub fn new(column: E::Column, parent: i32) -> Self {
-        ChildrenOf {
-            column: column.as_str(),
-            parent,
-            entity: PhantomData,
+impl<M> Clone for Node<M> {
+    fn clone(&self) -> Self {
+        Node {
+            batch: self.batch.clone(),
+            index: self.index,
         }
     }
 }
 
-// Manual impls: a derive would demand the same traits of `E`, which entities do not have.
-impl<E> Clone for ById<E> {
-    fn clone(&self) -> Self {
-        ById(self.0, PhantomData)
-    }
-}
-impl<E> PartialEq for ById<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-impl<E> Eq for ById<E> {}
-impl<E> Hash for ById<E> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state)
-    }
-}
-impl<E> Clone for ChildrenOf<E> {
-    fn clone(&self) -> Self {
-        ChildrenOf {
-            column: self.column,
-            parent: self.parent,
-            entity: PhantomData,
-        }
-    }
-}
-impl<E> PartialEq for ChildrenOf<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.column == other.column && self.parent == other.parent
-    }
-}
-impl<E> Eq for ChildrenOf<E> {}
-impl<E> Hash for ChildrenOf<E> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.column.hash(state);
-        self.parent.hash(state);
+impl<M> Deref for Node<M> {
+    type Target = M;
+    fn deref(&self) -> &M {
+        &self.batch.rows[self.index]
     }
 }
 
-fn column_of<E: EntityTrait>(name: &str) -> Result<E::Column, Arc<DbErr>> {
-    E::Column::from_str(name).map_err(|_| {
-        Arc::new(DbErr::Custom(format!(
-            "no column {name} on {}",
-            E::default().as_str()
-        )))
-    })
+/// Rows as nodes of one batch, in order.
+pub fn nodes<M>(rows: Vec<M>) -> Vec<Node<M>> {
+    let batch = Batch::new(rows);
+    (0..batch.rows.len())
+        .map(|index| Node {
+            batch: batch.clone(),
+            index,
+        })
+        .collect()
 }
+
+/// Rows as GraphQL objects of one batch.
+pub fn wrap<M, T: From<Node<M>>>(rows: Vec<M>) -> Vec<T> {
+    nodes(rows).into_iter().map(T::from).collect()
+}
+
+/// One row as a GraphQL object (a batch of one).
+pub fn wrap_one<M, T: From<Node<M>>>(row: Option<M>) -> Option<T> {
+    row.and_then(|r| wrap(vec![r]).pop())
+}
+
+/// A table row with an integer id.
+pub trait Row: Send + Sync + 'static {
+    fn row_id(&self) -> i32;
+}
+
+macro_rules! rows_with_ids {
+    ($($module:ident),*) => {
+        $(impl Row for entity::$module::Model {
+            fn row_id(&self) -> i32 {
+                self.id
+            }
+        })*
+    };
+}
+rows_with_ids!(
+    company,
+    person,
+    ai_model,
+    investment,
+    project,
+    project_backer,
+    spending_figure,
+    claim,
+    claim_challenge,
+    event,
+    source,
+    citation
+);
 
 fn as_id(value: Value) -> Option<i32> {
     match value {
@@ -117,100 +134,129 @@ fn as_id(value: Value) -> Option<i32> {
     }
 }
 
-impl<E> Loader<ById<E>> for DbLoader
+/// Rows of `E` whose `column` is one of `ids`, in id order.
+async fn rows_where<E>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    mut ids: Vec<i32>,
+) -> Result<Vec<E::Model>>
 where
     E: EntityTrait,
-    E::Model: Send + Sync + Clone,
 {
-    type Value = E::Model;
-    type Error = Arc<DbErr>;
+    ids.sort_unstable();
+    ids.dedup();
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let found = E::find()
+            .filter(Expr::col(column).is_in(chunk.to_vec()))
+            .order_by_asc(Expr::col("id"))
+            .all(db)
+            .await?;
+        rows.extend(found);
+    }
+    Ok(rows)
+}
 
-    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Arc<DbErr>> {
-        let id = column_of::<E>("id")?;
-        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
-        let rows = E::find()
-            .filter(id.is_in(ids))
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| as_id(row.get(id)).map(|key| (ById::new(key), row)))
-            .collect())
+/// Rows of `E` loaded for a batch, with each parent's positions in them.
+struct Loaded<M> {
+    batch: Arc<Batch<M>>,
+    by_parent: HashMap<i32, Vec<usize>>,
+}
+
+impl<M> Loaded<M> {
+    fn nodes_for<T: From<Node<M>>>(&self, parent: Option<i32>) -> Vec<T> {
+        parent
+            .and_then(|p| self.by_parent.get(&p))
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .map(|&index| {
+                        T::from(Node {
+                            batch: self.batch.clone(),
+                            index,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
-impl<E> Loader<ChildrenOf<E>> for DbLoader
+/// Loads, once per batch, the rows of `E` whose `column` holds a value that `key_of` takes
+/// from the batch's rows; then returns the ones matching `node`.
+async fn related<P, E, T>(
+    ctx: &Context<'_>,
+    node: &Node<P>,
+    relation: String,
+    column: E::Column,
+    key_of: impl Fn(&P) -> Option<i32>,
+) -> Result<Vec<T>>
 where
+    P: Row,
     E: EntityTrait,
-    E::Model: Send + Sync + Clone,
+    E::Model: Send + Sync + 'static,
+    T: From<Node<E::Model>>,
 {
-    type Value = Vec<E::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(
-        &self,
-        keys: &[ChildrenOf<E>],
-    ) -> Result<HashMap<ChildrenOf<E>, Vec<E::Model>>, Arc<DbErr>> {
-        let id = column_of::<E>("id")?;
-        let mut by_column: HashMap<&'static str, Vec<i32>> = HashMap::new();
-        for key in keys {
-            by_column.entry(key.column).or_default().push(key.parent);
-        }
-        let mut out: HashMap<ChildrenOf<E>, Vec<E::Model>> =
-            keys.iter().map(|key| (key.clone(), Vec::new())).collect();
-        for (name, parents) in by_column {
-            let column = column_of::<E>(name)?;
-            let rows = E::find()
-                .filter(Expr::col(column).is_in(parents))
-                .order_by_asc(id)
-                .all(&self.db)
-                .await
-                .map_err(Arc::new)?;
-            for row in rows {
-                if let Some(parent) = as_id(row.get(column)) {
-                    out.entry(ChildrenOf {
-                        column: name,
-                        parent,
-                        entity: PhantomData,
-                    })
-                    .or_default()
-                    .push(row);
+    let cell = node.batch.cell(relation);
+    let shared = cell
+        .get_or_try_init(|| async {
+            let keys: Vec<i32> = node.batch.rows.iter().filter_map(&key_of).collect();
+            let rows = rows_where::<E>(db(ctx)?, column, keys).await?;
+            let mut by_parent: HashMap<i32, Vec<usize>> = HashMap::new();
+            for (index, row) in rows.iter().enumerate() {
+                if let Some(key) = as_id(row.get(column)) {
+                    by_parent.entry(key).or_default().push(index);
                 }
             }
-        }
-        Ok(out)
-    }
-}
-
-fn loader<'a>(ctx: &'a Context<'_>) -> Result<&'a DataLoader<DbLoader>> {
-    ctx.data::<DataLoader<DbLoader>>()
-        .map_err(|_| Error::Internal("the data loader is not registered on the schema".into()))
-}
-
-/// The row of `E` with id `id` (None for a null foreign key), as GraphQL type `T`.
-pub async fn one<E, T>(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<T>>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync + Clone,
-    T: From<E::Model>,
-{
-    let Some(id) = id else { return Ok(None) };
-    Ok(loader(ctx)?
-        .load_one(ById::<E>::new(id))
-        .await?
-        .map(T::from))
-}
-
-/// The rows of `E` whose `column` equals `parent`, in id order, as GraphQL type `T`.
-pub async fn many<E, T>(ctx: &Context<'_>, column: E::Column, parent: i32) -> Result<Vec<T>>
-where
-    E: EntityTrait,
-    E::Model: Send + Sync + Clone,
-    T: From<E::Model>,
-{
-    let rows = loader(ctx)?
-        .load_one(ChildrenOf::<E>::new(column, parent))
+            let loaded: Shared = Arc::new(Loaded {
+                batch: Batch::new(rows),
+                by_parent,
+            });
+            Ok::<Shared, Error>(loaded)
+        })
         .await?;
-    Ok(rows.unwrap_or_default().into_iter().map(T::from).collect())
+    let loaded = shared
+        .downcast_ref::<Loaded<E::Model>>()
+        .ok_or_else(|| Error::Internal("relation cache holds another type".into()))?;
+    Ok(loaded.nodes_for(key_of(node)))
+}
+
+fn id_column<E: EntityTrait>() -> Result<E::Column> {
+    use std::str::FromStr;
+    E::Column::from_str("id")
+        .map_err(|_| Error::Internal(format!("{} has no id column", E::default().as_str())))
+}
+
+/// The row of `E` that `node` points to through the foreign key `fk` (named `relation`).
+pub async fn one<P, E, T>(
+    ctx: &Context<'_>,
+    node: &Node<P>,
+    relation: &'static str,
+    fk: fn(&P) -> Option<i32>,
+) -> Result<Option<T>>
+where
+    P: Row,
+    E: EntityTrait,
+    E::Model: Send + Sync + 'static,
+    T: From<Node<E::Model>>,
+{
+    if fk(node).is_none() {
+        return Ok(None);
+    }
+    let key = format!("{relation}->{}", E::default().as_str());
+    // The target rows are keyed by their own id, which the parent's foreign key holds.
+    let rows = related::<P, E, T>(ctx, node, key, id_column::<E>()?, fk).await?;
+    Ok(rows.into_iter().next())
+}
+
+/// The rows of `E` whose foreign key `column` points to `node`, in id order.
+pub async fn many<P, E, T>(ctx: &Context<'_>, node: &Node<P>, column: E::Column) -> Result<Vec<T>>
+where
+    P: Row,
+    E: EntityTrait,
+    E::Model: Send + Sync + 'static,
+    T: From<Node<E::Model>>,
+{
+    let key = format!("{}.{}", E::default().as_str(), column.as_str());
+    related::<P, E, T>(ctx, node, key, column, |p: &P| Some(p.row_id())).await
 }

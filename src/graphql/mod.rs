@@ -15,6 +15,7 @@ pub mod events;
 pub mod investments;
 pub mod loaders;
 pub mod models;
+pub mod order;
 pub mod projects;
 pub mod sources;
 pub mod spending;
@@ -56,7 +57,6 @@ impl Default for Limits {
 /// Builds the schema over `db`. Does no I/O: the database is only used by requests.
 pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .data(loaders::DbLoader::new(db.clone()))
         .data(db)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

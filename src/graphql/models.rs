@@ -9,17 +9,17 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
-use super::loaders::{many, one};
+use super::loaders::{Node, many, one, wrap, wrap_one};
 use super::sources::{Citation, citations_of};
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
 /// An AI model, chip, agent or product, and the company that develops it.
-pub struct AiModel(pub ai_model::Model);
+pub struct AiModel(pub Node<ai_model::Model>);
 
-impl From<ai_model::Model> for AiModel {
-    fn from(m: ai_model::Model) -> Self {
+impl From<Node<ai_model::Model>> for AiModel {
+    fn from(m: Node<ai_model::Model>) -> Self {
         AiModel(m)
     }
 }
@@ -53,22 +53,25 @@ impl AiModel {
     }
     /// The company that develops it.
     async fn developer(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, Some(self.0.developer_id)).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "developer_id", |m| Some(m.developer_id))
+                .await?,
+        )
     }
     /// Claims about this model.
     async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<claim::Entity, _>(ctx, claim::Column::SubjectModelId, self.0.id).await?)
+        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::SubjectModelId).await?)
     }
     /// Spending figures about this model, such as its training cost.
     async fn spending_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
         Ok(
-            many::<spending_figure::Entity, _>(ctx, spending_figure::Column::AiModelId, self.0.id)
+            many::<_, spending_figure::Entity, _>(ctx, &self.0, spending_figure::Column::AiModelId)
                 .await?,
         )
     }
     /// The source sentences that state facts about this model.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::AiModelId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::AiModelId).await
     }
 }
 
@@ -85,9 +88,9 @@ impl ModelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the model.")] id: i32,
     ) -> Result<Option<AiModel>> {
-        Ok(store::by_id::<ai_model::Entity>(db(ctx)?, id)
-            .await?
-            .map(AiModel))
+        Ok(wrap_one(
+            store::by_id::<ai_model::Entity>(db(ctx)?, id).await?,
+        ))
     }
     /// All AI models in id order, or only those of one kind.
     async fn ai_models(
@@ -99,10 +102,8 @@ impl ModelQuery {
         if let Some(kind) = kind {
             condition = condition.add(ai_model::Column::Kind.eq(kind));
         }
-        Ok(store::list::<ai_model::Entity>(db(ctx)?, condition)
-            .await?
-            .into_iter()
-            .map(AiModel)
-            .collect())
+        Ok(wrap(
+            store::list::<ai_model::Entity>(db(ctx)?, condition).await?,
+        ))
     }
 }

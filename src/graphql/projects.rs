@@ -8,17 +8,17 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
-use super::loaders::{many, one};
+use super::loaders::{Node, many, one, wrap, wrap_one};
 use super::sources::{Citation, citations_of};
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
 /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
-pub struct Project(pub project::Model);
+pub struct Project(pub Node<project::Model>);
 
-impl From<project::Model> for Project {
-    fn from(m: project::Model) -> Self {
+impl From<Node<project::Model>> for Project {
+    fn from(m: Node<project::Model>) -> Self {
         Project(m)
     }
 }
@@ -40,7 +40,10 @@ impl Project {
     }
     /// The company that leads the project.
     async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.lead_company_id).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "lead_company_id", |m| m.lead_company_id)
+                .await?,
+        )
     }
     /// The planned total amount; null when not stated.
     async fn planned_amount(&self) -> Option<Money> {
@@ -61,7 +64,7 @@ impl Project {
     /// The named companies behind the project, with their role, lead first.
     async fn backers(&self, ctx: &Context<'_>) -> Result<Vec<ProjectBacker>> {
         let mut backers: Vec<ProjectBacker> =
-            many::<project_backer::Entity, _>(ctx, project_backer::Column::ProjectId, self.0.id)
+            many::<_, project_backer::Entity, _>(ctx, &self.0, project_backer::Column::ProjectId)
                 .await?;
         backers.sort_by_key(|b| (b.0.role != BackerRole::Lead, b.0.id));
         Ok(backers)
@@ -69,21 +72,21 @@ impl Project {
     /// Spending figures of the project.
     async fn spending_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
         Ok(
-            many::<spending_figure::Entity, _>(ctx, spending_figure::Column::ProjectId, self.0.id)
+            many::<_, spending_figure::Entity, _>(ctx, &self.0, spending_figure::Column::ProjectId)
                 .await?,
         )
     }
     /// The source sentences that state facts about this project.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::ProjectId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::ProjectId).await
     }
 }
 
 /// A company's part in a project.
-pub struct ProjectBacker(pub project_backer::Model);
+pub struct ProjectBacker(pub Node<project_backer::Model>);
 
-impl From<project_backer::Model> for ProjectBacker {
-    fn from(m: project_backer::Model) -> Self {
+impl From<Node<project_backer::Model>> for ProjectBacker {
+    fn from(m: Node<project_backer::Model>) -> Self {
         ProjectBacker(m)
     }
 }
@@ -101,15 +104,21 @@ impl ProjectBacker {
     }
     /// The project.
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        Ok(one::<project::Entity, _>(ctx, Some(self.0.project_id)).await?)
+        Ok(
+            one::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| Some(m.project_id))
+                .await?,
+        )
     }
     /// The company.
     async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, Some(self.0.company_id)).await?)
+        Ok(
+            one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| Some(m.company_id))
+                .await?,
+        )
     }
     /// The source sentences that state this role.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::ProjectBackerId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::ProjectBackerId).await
     }
 }
 
@@ -126,9 +135,9 @@ impl ProjectQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the project.")] id: i32,
     ) -> Result<Option<Project>> {
-        Ok(store::by_id::<project::Entity>(db(ctx)?, id)
-            .await?
-            .map(Project))
+        Ok(wrap_one(
+            store::by_id::<project::Entity>(db(ctx)?, id).await?,
+        ))
     }
     /// The project with exactly this name (case-sensitive), or null.
     async fn project_by_name(
@@ -136,18 +145,14 @@ impl ProjectQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The project's name, e.g. \"Stargate\".")] name: String,
     ) -> Result<Option<Project>> {
-        Ok(
-            store::by_text::<project::Entity>(db(ctx)?, project::Column::Name, &name)
-                .await?
-                .map(Project),
-        )
+        Ok(wrap_one(
+            store::by_text::<project::Entity>(db(ctx)?, project::Column::Name, &name).await?,
+        ))
     }
     /// All projects, in id order.
     async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
-        Ok(store::list::<project::Entity>(db(ctx)?, Condition::all())
-            .await?
-            .into_iter()
-            .map(Project)
-            .collect())
+        Ok(wrap(
+            store::list::<project::Entity>(db(ctx)?, Condition::all()).await?,
+        ))
     }
 }

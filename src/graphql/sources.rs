@@ -12,17 +12,17 @@ use super::common::{DateValue, date_value};
 use super::companies::{Company, Person};
 use super::events::Event;
 use super::investments::Investment;
-use super::loaders::{many, one};
+use super::loaders::{Node, Row, many, one, wrap, wrap_one};
 use super::models::AiModel;
 use super::projects::{Project, ProjectBacker};
 use super::spending::SpendingFigure;
 use crate::store;
 
 /// A document facts come from: an article, a filing, a press release.
-pub struct Source(pub source::Model);
+pub struct Source(pub Node<source::Model>);
 
-impl From<source::Model> for Source {
-    fn from(m: source::Model) -> Self {
+impl From<Node<source::Model>> for Source {
+    fn from(m: Node<source::Model>) -> Self {
         Source(m)
     }
 }
@@ -60,15 +60,15 @@ impl Source {
     }
     /// Every citation of this source, in id order.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        Ok(many::<citation::Entity, _>(ctx, citation::Column::SourceId, self.0.id).await?)
+        Ok(many::<_, citation::Entity, _>(ctx, &self.0, citation::Column::SourceId).await?)
     }
 }
 
 /// The exact sentence of a source that states a fact about one row.
-pub struct Citation(pub citation::Model);
+pub struct Citation(pub Node<citation::Model>);
 
-impl From<citation::Model> for Citation {
-    fn from(m: citation::Model) -> Self {
+impl From<Node<citation::Model>> for Citation {
+    fn from(m: Node<citation::Model>) -> Self {
         Citation(m)
     }
 }
@@ -111,50 +111,67 @@ impl Citation {
     }
     /// The source the sentence comes from.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
-        Ok(one::<source::Entity, _>(ctx, Some(self.0.source_id)).await?)
+        Ok(one::<_, source::Entity, _>(ctx, &self.0, "source_id", |m| Some(m.source_id)).await?)
     }
     /// The fact this sentence supports.
     async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CitedFact>> {
         use entity::*;
         let m = &self.0;
         let fact = if m.company_id.is_some() {
-            one::<company::Entity, Company>(ctx, m.company_id)
+            one::<_, company::Entity, Company>(ctx, &self.0, "company_id", |m| m.company_id)
                 .await?
                 .map(CitedFact::Company)
         } else if m.person_id.is_some() {
-            one::<person::Entity, Person>(ctx, m.person_id)
+            one::<_, person::Entity, Person>(ctx, &self.0, "person_id", |m| m.person_id)
                 .await?
                 .map(CitedFact::Person)
         } else if m.ai_model_id.is_some() {
-            one::<ai_model::Entity, AiModel>(ctx, m.ai_model_id)
+            one::<_, ai_model::Entity, AiModel>(ctx, &self.0, "ai_model_id", |m| m.ai_model_id)
                 .await?
                 .map(CitedFact::AiModel)
         } else if m.investment_id.is_some() {
-            one::<investment::Entity, Investment>(ctx, m.investment_id)
-                .await?
-                .map(CitedFact::Investment)
+            one::<_, investment::Entity, Investment>(ctx, &self.0, "investment_id", |m| {
+                m.investment_id
+            })
+            .await?
+            .map(CitedFact::Investment)
         } else if m.project_id.is_some() {
-            one::<project::Entity, Project>(ctx, m.project_id)
+            one::<_, project::Entity, Project>(ctx, &self.0, "project_id", |m| m.project_id)
                 .await?
                 .map(CitedFact::Project)
         } else if m.project_backer_id.is_some() {
-            one::<project_backer::Entity, ProjectBacker>(ctx, m.project_backer_id)
-                .await?
-                .map(CitedFact::ProjectBacker)
+            one::<_, project_backer::Entity, ProjectBacker>(
+                ctx,
+                &self.0,
+                "project_backer_id",
+                |m| m.project_backer_id,
+            )
+            .await?
+            .map(CitedFact::ProjectBacker)
         } else if m.spending_figure_id.is_some() {
-            one::<spending_figure::Entity, SpendingFigure>(ctx, m.spending_figure_id)
-                .await?
-                .map(CitedFact::SpendingFigure)
+            one::<_, spending_figure::Entity, SpendingFigure>(
+                ctx,
+                &self.0,
+                "spending_figure_id",
+                |m| m.spending_figure_id,
+            )
+            .await?
+            .map(CitedFact::SpendingFigure)
         } else if m.claim_id.is_some() {
-            one::<claim::Entity, Claim>(ctx, m.claim_id)
+            one::<_, claim::Entity, Claim>(ctx, &self.0, "claim_id", |m| m.claim_id)
                 .await?
                 .map(CitedFact::Claim)
         } else if m.claim_challenge_id.is_some() {
-            one::<claim_challenge::Entity, ClaimChallenge>(ctx, m.claim_challenge_id)
-                .await?
-                .map(CitedFact::ClaimChallenge)
+            one::<_, claim_challenge::Entity, ClaimChallenge>(
+                ctx,
+                &self.0,
+                "claim_challenge_id",
+                |m| m.claim_challenge_id,
+            )
+            .await?
+            .map(CitedFact::ClaimChallenge)
         } else {
-            one::<event::Entity, Event>(ctx, m.event_id)
+            one::<_, event::Entity, Event>(ctx, &self.0, "event_id", |m| m.event_id)
                 .await?
                 .map(CitedFact::Event)
         };
@@ -162,13 +179,13 @@ impl Citation {
     }
 }
 
-/// The citations of one row, through the batched loader.
-pub async fn citations_of(
+/// The citations of one row, loaded for its whole batch at once.
+pub async fn citations_of<P: Row>(
     ctx: &Context<'_>,
+    node: &Node<P>,
     column: citation::Column,
-    id: i32,
 ) -> Result<Vec<Citation>> {
-    Ok(many::<citation::Entity, Citation>(ctx, column, id).await?)
+    Ok(many::<P, citation::Entity, Citation>(ctx, node, column).await?)
 }
 
 /// Queries on sources and citations.
@@ -185,7 +202,7 @@ impl SourceQuery {
         #[graphql(desc = "Database id of the source.")] id: i32,
     ) -> Result<Option<Source>> {
         let db = db(ctx)?;
-        Ok(store::by_id::<source::Entity>(db, id).await?.map(Source))
+        Ok(wrap_one(store::by_id::<source::Entity>(db, id).await?))
     }
     /// The source with this key, or null.
     async fn source_by_key(
@@ -194,20 +211,16 @@ impl SourceQuery {
         #[graphql(desc = "The source's key, e.g. \"ai-capex-spending-spree\".")] key: String,
     ) -> Result<Option<Source>> {
         let db = db(ctx)?;
-        Ok(
-            store::by_text::<source::Entity>(db, source::Column::Key, &key)
-                .await?
-                .map(Source),
-        )
+        Ok(wrap_one(
+            store::by_text::<source::Entity>(db, source::Column::Key, &key).await?,
+        ))
     }
     /// All sources, in id order.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<Source>> {
         let db = db(ctx)?;
-        Ok(store::list::<source::Entity>(db, Condition::all())
-            .await?
-            .into_iter()
-            .map(Source)
-            .collect())
+        Ok(wrap(
+            store::list::<source::Entity>(db, Condition::all()).await?,
+        ))
     }
     /// The citation with this id, or null.
     async fn citation(
@@ -216,9 +229,7 @@ impl SourceQuery {
         #[graphql(desc = "Database id of the citation.")] id: i32,
     ) -> Result<Option<Citation>> {
         let db = db(ctx)?;
-        Ok(store::by_id::<citation::Entity>(db, id)
-            .await?
-            .map(Citation))
+        Ok(wrap_one(store::by_id::<citation::Entity>(db, id).await?))
     }
     /// Citations, in id order; only those of one source when `sourceId` is given.
     async fn citations(
@@ -231,10 +242,6 @@ impl SourceQuery {
         if let Some(id) = source_id {
             condition = condition.add(citation::Column::SourceId.eq(id));
         }
-        Ok(store::list::<citation::Entity>(db, condition)
-            .await?
-            .into_iter()
-            .map(Citation)
-            .collect())
+        Ok(wrap(store::list::<citation::Entity>(db, condition).await?))
     }
 }

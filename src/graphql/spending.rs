@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
 use super::companies::Company;
-use super::loaders::{many, one};
+use super::loaders::{Node, many, nodes, one, wrap, wrap_one};
 use super::models::AiModel;
 use super::projects::Project;
 use super::sources::{Citation, citations_of};
@@ -25,10 +25,10 @@ const RATIO_DIGITS: u32 = 10;
 /// A spending figure: an amount (a point, a range or a bound) that a company or project
 /// spent, plans, is projected or claims to spend over a period.
 #[derive(Clone)]
-pub struct SpendingFigure(pub spending_figure::Model);
+pub struct SpendingFigure(pub Node<spending_figure::Model>);
 
-impl From<spending_figure::Model> for SpendingFigure {
-    fn from(m: spending_figure::Model) -> Self {
+impl From<Node<spending_figure::Model>> for SpendingFigure {
+    fn from(m: Node<spending_figure::Model>) -> Self {
         SpendingFigure(m)
     }
 }
@@ -66,15 +66,15 @@ impl SpendingFigure {
     }
     /// The company whose spending this is.
     async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<company::Entity, _>(ctx, self.0.company_id).await?)
+        Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
     }
     /// The project the money goes to, if any (Stargate).
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        Ok(one::<project::Entity, _>(ctx, self.0.project_id).await?)
+        Ok(one::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| m.project_id).await?)
     }
     /// The AI model the money was spent on, if any (DeepSeek's model).
     async fn model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
-        Ok(one::<ai_model::Entity, _>(ctx, self.0.ai_model_id).await?)
+        Ok(one::<_, ai_model::Entity, _>(ctx, &self.0, "ai_model_id", |m| m.ai_model_id).await?)
     }
     /// What the figure measures.
     async fn category(&self) -> SpendingCategory {
@@ -120,24 +120,29 @@ impl SpendingFigure {
     }
     /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
     async fn derived_from(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
-        Ok(one::<spending_figure::Entity, _>(ctx, self.0.derived_from_id).await?)
+        Ok(
+            one::<_, spending_figure::Entity, _>(ctx, &self.0, "derived_from_id", |m| {
+                m.derived_from_id
+            })
+            .await?,
+        )
     }
     /// Figures derived from this one.
     async fn derived_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
-        Ok(many::<spending_figure::Entity, _>(
+        Ok(many::<_, spending_figure::Entity, _>(
             ctx,
+            &self.0,
             spending_figure::Column::DerivedFromId,
-            self.0.id,
         )
         .await?)
     }
     /// Claims that state or qualify this figure.
     async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<claim::Entity, _>(ctx, claim::Column::SpendingFigureId, self.0.id).await?)
+        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::SpendingFigureId).await?)
     }
     /// The source sentences that state this figure.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, citation::Column::SpendingFigureId, self.0.id).await
+        citations_of(ctx, &self.0, citation::Column::SpendingFigureId).await
     }
     /// This figure compared with other figures of the same currency for a year: how many
     /// times this amount fits into each (DeepSeek's claimed $5.6 million against each
@@ -164,7 +169,7 @@ impl SpendingFigure {
             period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
             company_ids: None,
         };
-        let others = figures_for_year(db(ctx)?, &filter).await?;
+        let others = nodes(figures_for_year(db(ctx)?, &filter).await?);
         Ok(others
             .into_iter()
             .filter(|other| other.id != self.0.id && other.currency == self.0.currency)
@@ -211,7 +216,7 @@ pub struct CurrencyTotal {
 /// Spending figures for one year, each and together.
 pub struct SpendingSummary {
     year: i32,
-    figures: Vec<spending_figure::Model>,
+    figures: Vec<Node<spending_figure::Model>>,
 }
 
 /// Spending figures for one year, each and together.
@@ -227,7 +232,7 @@ impl SpendingSummary {
     }
     /// The totals, one per currency: ranges stay ranges and lower bounds stay bounds.
     async fn totals(&self) -> Vec<CurrencyTotal> {
-        analytics::totals(&self.figures)
+        analytics::totals(self.figures.iter().map(|f| &**f))
             .into_iter()
             .map(|t| CurrencyTotal {
                 low: Money::new(t.low, &t.currency),
@@ -273,7 +278,7 @@ impl SpendingSummary {
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         let mut all = Vec::new();
         for f in &self.figures {
-            all.extend(citations_of(ctx, citation::Column::SpendingFigureId, f.id).await?);
+            all.extend(citations_of(ctx, f, citation::Column::SpendingFigureId).await?);
         }
         Ok(all)
     }
@@ -323,9 +328,9 @@ impl SpendingQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Database id of the figure.")] id: i32,
     ) -> Result<Option<SpendingFigure>> {
-        Ok(store::by_id::<spending_figure::Entity>(db(ctx)?, id)
-            .await?
-            .map(SpendingFigure))
+        Ok(wrap_one(
+            store::by_id::<spending_figure::Entity>(db(ctx)?, id).await?,
+        ))
     }
     /// The spending figure with this external reference, or null.
     async fn spending_figure_by_ref(
@@ -333,13 +338,14 @@ impl SpendingQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The reference, e.g. \"F4\".")] r#ref: String,
     ) -> Result<Option<SpendingFigure>> {
-        Ok(store::by_text::<spending_figure::Entity>(
-            db(ctx)?,
-            spending_figure::Column::Reference,
-            &r#ref,
-        )
-        .await?
-        .map(SpendingFigure))
+        Ok(wrap_one(
+            store::by_text::<spending_figure::Entity>(
+                db(ctx)?,
+                spending_figure::Column::Reference,
+                &r#ref,
+            )
+            .await?,
+        ))
     }
     /// Spending figures in id order, optionally only those with a status, of a category, or for a year.
     async fn spending_figures(
@@ -363,11 +369,9 @@ impl SpendingQuery {
         if let Some(year) = year {
             condition = condition.add(C::PeriodYear.eq(year));
         }
-        Ok(store::list::<spending_figure::Entity>(db(ctx)?, condition)
-            .await?
-            .into_iter()
-            .map(SpendingFigure)
-            .collect())
+        Ok(wrap(
+            store::list::<spending_figure::Entity>(db(ctx)?, condition).await?,
+        ))
     }
     /// Spending for one year, each figure and the totals per currency. By default: capital
     /// expenditure that is planned or projected, for calendar and fiscal years labelled with
@@ -421,6 +425,9 @@ impl SpendingQuery {
             company_ids,
         };
         let figures = figures_for_year(db, &filter).await?;
-        Ok(SpendingSummary { year, figures })
+        Ok(SpendingSummary {
+            year,
+            figures: nodes(figures),
+        })
     }
 }

@@ -1,0 +1,121 @@
+use capex_graph::dataset::{self, Dataset};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::on_both_engines;
+
+on_both_engines!(
+    loading_the_builtin_dataset_twice_duplicates_nothing,
+    a_dataset_with_an_error_changes_nothing,
+    every_citation_quotes_its_source_verbatim,
+    every_fact_carries_at_least_one_citation,
+);
+
+async fn loading_the_builtin_dataset_twice_duplicates_nothing(app: TestApp) {
+    let before = app.row_counts().await;
+    let report = dataset::load(&app.db, &Dataset::builtin().expect("dataset"))
+        .await
+        .expect("second load");
+    assert_eq!(report.inserted, 0, "{report:?}");
+    assert!(report.matched > 0);
+    assert_eq!(app.row_counts().await, before);
+}
+
+async fn a_dataset_with_an_error_changes_nothing(app: TestApp) {
+    let before = app.row_counts().await;
+    let mut data = Dataset::builtin().expect("dataset");
+    // A new, valid company first, then a claim whose quote is not in the article.
+    data.companies.push(
+        serde_json::from_value(json!({ "name": "Newco", "kind": "STARTUP" })).expect("company"),
+    );
+    data.claims[6].citations[0].quote = "A sentence the article never wrote.".into();
+    let err = dataset::load(&app.db, &data)
+        .await
+        .expect_err("a bad quote must be refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("claims[6].citations[0].quote"),
+        "{message}"
+    );
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    assert_eq!(
+        app.row_counts().await,
+        before,
+        "the refused load left rows behind"
+    );
+
+    let mut data = Dataset::builtin().expect("dataset");
+    data.spending_figures[3].low = Some("70000000000".into()); // Meta: low above high
+    let err = dataset::load(&app.db, &data)
+        .await
+        .expect_err("low above high must be refused");
+    assert!(
+        err.to_string().contains("spendingFigures[3].bound"),
+        "{err}"
+    );
+    assert_eq!(app.row_counts().await, before);
+}
+
+async fn every_citation_quotes_its_source_verbatim(app: TestApp) {
+    let data = app
+        .data(r#"{ sources { key content citations { quote } } }"#)
+        .await;
+    let sources = data["sources"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sources.len(), 1);
+    let content = sources[0]["content"].as_str().unwrap_or_default();
+    let citations = sources[0]["citations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(citations.len() >= 40, "only {} citations", citations.len());
+    for c in &citations {
+        let quote = c["quote"].as_str().unwrap_or_default();
+        assert!(
+            !quote.is_empty() && content.contains(quote),
+            "not in the article: {quote}"
+        );
+    }
+}
+
+async fn every_fact_carries_at_least_one_citation(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ companies { name citations { id } } people { name citations { id } } aiModels { name citations { id } }
+                 investments { ref citations { id } } projects { name citations { id } backers { id citations { id } } }
+                 spendingFigures { ref citations { id } } claims { ref citations { id } challenges { id citations { id } } }
+                 events { ref citations { id } } }"#,
+        )
+        .await;
+    let mut rows = Vec::new();
+    for list in [
+        "companies",
+        "people",
+        "aiModels",
+        "investments",
+        "projects",
+        "spendingFigures",
+        "claims",
+        "events",
+    ] {
+        for row in data[list].as_array().cloned().unwrap_or_default() {
+            for nested in ["backers", "challenges"] {
+                rows.extend(
+                    row[nested]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|r| (nested, r)),
+                );
+            }
+            rows.push((list, row));
+        }
+    }
+    // 12 companies, 4 people, 4 models, 1 investment, 1 project with 3 backers, 7 figures,
+    // 7 claims with 3 challenges, 1 event.
+    assert_eq!(rows.len(), 43);
+    for (list, row) in rows {
+        let cited = row["citations"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(cited > 0, "{list} row without a citation: {row}");
+    }
+}

@@ -1,0 +1,307 @@
+//! Test harness: every test gets a fresh, migrated database with the built-in dataset,
+//! on SQLite always and on PostgreSQL when `TEST_DATABASE_URL` names a server.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use capex_graph::dataset::{self, Dataset};
+use capex_graph::graphql::{self, Limits};
+use capex_graph::http::{self as app_http, AppState};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// One test's application: its own database, schema and router.
+pub struct TestApp {
+    pub engine: Engine,
+    pub db: DatabaseConnection,
+    pub router: Router,
+    statements: Arc<AtomicUsize>,
+}
+
+/// Runs `test` once on SQLite and once on PostgreSQL (when configured).
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    $crate::helpers::run($crate::helpers::Engine::Sqlite, super::$name).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    $crate::helpers::run($crate::helpers::Engine::Postgres, super::$name).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Sets up a fresh database on `engine`, runs `test` against it, and drops the database
+/// afterwards, even when the test fails.
+pub async fn run<F, Fut>(engine: Engine, test: F)
+where
+    F: FnOnce(TestApp) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    match engine {
+        Engine::Sqlite => {
+            let app = TestApp::start(engine, "sqlite::memory:").await;
+            test(app).await;
+        }
+        Engine::Postgres => {
+            let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+            else {
+                eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+                return;
+            };
+            let (url, name) = fresh_postgres_database(&admin_url).await;
+            let app = TestApp::start(engine, &url).await;
+            let db = app.db.clone();
+            let outcome = tokio::spawn(test(app)).await;
+            let _ = db.close().await;
+            drop_postgres_database(&admin_url, &name).await;
+            if let Err(err) = outcome {
+                std::panic::resume_unwind(err.into_panic());
+            }
+        }
+    }
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "capex_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    );
+    let admin = capex_graph::db::connect(admin_url, false)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL={admin_url} is not reachable: {e}"));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    (with_database(admin_url, &name), name)
+}
+
+async fn drop_postgres_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = capex_graph::db::connect(admin_url, false).await {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
+        let _ = admin.close().await;
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl TestApp {
+    async fn start(engine: Engine, url: &str) -> TestApp {
+        let mut db = capex_graph::db::connect(url, false).await.expect("connect");
+        capex_graph::db::migrate(&db).await.expect("migrate");
+        dataset::load(&db, &Dataset::builtin().expect("built-in dataset"))
+            .await
+            .expect("load the built-in dataset");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |info| {
+            if std::env::var_os("TRACE_SQL").is_some() {
+                eprintln!("SQL: {}", info.statement);
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let schema = graphql::build_schema(db.clone(), Limits::default());
+        let router = app_http::router(
+            AppState {
+                schema,
+                db: db.clone(),
+            },
+            Duration::from_secs(30),
+        );
+        TestApp {
+            engine,
+            db,
+            router,
+            statements,
+        }
+    }
+
+    /// SQL statements run since the last call.
+    pub fn take_statement_count(&self) -> usize {
+        self.statements.swap(0, Ordering::SeqCst)
+    }
+
+    /// POSTs a GraphQL request through the real router; returns status and JSON body.
+    pub async fn post(&self, body: Value) -> (StatusCode, Value) {
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Sends any request through the router; returns status and body parsed as JSON (or a string).
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let (status, _, bytes) = self.send_raw(request).await;
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, body)
+    }
+
+    /// Sends a request; returns status, content type and body bytes.
+    pub async fn send_raw(&self, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, content_type, bytes)
+    }
+
+    /// Runs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str) -> Value {
+        self.data_with(query, json!({})).await
+    }
+
+    /// Runs a query with variables that must succeed and returns its `data`.
+    pub async fn data_with(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .post(json!({ "query": query, "variables": variables }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body.get("errors").is_none(),
+            "query failed on {:?}: {body}",
+            self.engine
+        );
+        body["data"].clone()
+    }
+
+    /// Runs a query that must fail and returns its errors.
+    pub async fn errors(&self, body: Value) -> Vec<Value> {
+        let (_, body) = self.post(body).await;
+        body["errors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("expected errors: {body}"))
+    }
+
+    /// Number of rows in each table, to prove that something changed nothing.
+    pub async fn row_counts(&self) -> Vec<(String, i64)> {
+        let mut counts = Vec::new();
+        for table in TABLES {
+            let row = self
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM \"{table}\""),
+                ))
+                .await
+                .expect("count")
+                .expect("one row");
+            let n: i64 = row.try_get("", "n").expect("count value");
+            counts.push((table.to_string(), n));
+        }
+        counts
+    }
+}
+
+/// Every table of the schema.
+pub const TABLES: &[&str] = &[
+    "source",
+    "company",
+    "person",
+    "ai_model",
+    "investment",
+    "project",
+    "project_backer",
+    "spending_figure",
+    "claim",
+    "claim_challenge",
+    "event",
+    "citation",
+];
+
+/// The strings at `key` of each object in a JSON array.
+pub fn strings(array: &Value, key: &str) -> Vec<String> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {key} in {item}"))
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn database_names_are_replaced_in_postgres_urls() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://root@localhost", "x"),
+        "postgres://root@localhost/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h/db?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+}

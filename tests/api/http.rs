@@ -1,0 +1,219 @@
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::on_both_engines;
+
+on_both_engines!(
+    health_answers_with_the_database_status,
+    a_browser_get_shows_the_playground_with_only_local_assets,
+    get_with_a_query_parameter_answers_graphql,
+    a_malformed_body_gets_a_graphql_error_with_a_code,
+    a_syntax_error_gets_a_parse_code,
+    an_unknown_field_gets_a_validation_code,
+    a_variable_of_the_wrong_type_is_bad_user_input,
+    a_query_nested_too_deep_is_refused,
+    a_real_port_serves_graphql,
+    response_fields_follow_the_query_order,
+);
+
+async fn health_answers_with_the_database_status(app: TestApp) {
+    let (status, body) = app
+        .send(Request::get("/health").body(Body::empty()).expect("req"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({ "status": "ok", "database": "ok" }));
+}
+
+async fn a_browser_get_shows_the_playground_with_only_local_assets(app: TestApp) {
+    assert!(
+        capex_graph::playground::bundled(),
+        "the build did not bundle GraphiQL (npm unavailable?)"
+    );
+    let request = Request::get("/graphql")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .expect("req");
+    let (status, content_type, body) = app.send_raw(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let html = String::from_utf8(body).expect("utf-8");
+    assert!(html.contains("GraphiQL"), "{html}");
+    assert!(
+        html.contains("investmentsMade") && html.contains("models"),
+        "default query follows investor -> startup -> model"
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("//unpkg"),
+        "the page loads something from elsewhere"
+    );
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/playground/"))
+        .collect();
+    assert_eq!(assets.len(), 4, "{assets:?}");
+    for asset in assets {
+        let (status, content_type, bytes) = app
+            .send_raw(Request::get(asset).body(Body::empty()).expect("req"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{asset}");
+        assert!(bytes.len() > 1000, "{asset} is {} bytes", bytes.len());
+        let expected = if asset.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(
+            content_type.starts_with(expected),
+            "{asset}: {content_type}"
+        );
+    }
+    let (status, _, _) = app
+        .send_raw(
+            Request::get("/playground/../Cargo.toml")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_ne!(status, StatusCode::OK);
+}
+
+async fn get_with_a_query_parameter_answers_graphql(app: TestApp) {
+    let request =
+        Request::get("/graphql?query=%7BcompanyByTicker(ticker%3A%22NVDA%22)%7Bname%7D%7D")
+            .header(header::ACCEPT, "text/html,application/json")
+            .body(Body::empty())
+            .expect("req");
+    let (status, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({ "data": { "companyByTicker": { "name": "Nvidia" } } })
+    );
+}
+
+async fn a_malformed_body_gets_a_graphql_error_with_a_code(app: TestApp) {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"query\": "))
+        .expect("req");
+    let (status, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{body}"
+    );
+}
+
+async fn a_syntax_error_gets_a_parse_code(app: TestApp) {
+    let errors = app.errors(json!({ "query": "{ companies { name " })).await;
+    assert_eq!(
+        errors[0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED",
+        "{errors:?}"
+    );
+}
+
+async fn an_unknown_field_gets_a_validation_code(app: TestApp) {
+    let errors = app
+        .errors(json!({ "query": "{ companies { revenue } }" }))
+        .await;
+    assert_eq!(
+        errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("revenue"))
+    );
+}
+
+async fn a_variable_of_the_wrong_type_is_bad_user_input(app: TestApp) {
+    let errors = app
+        .errors(json!({ "query": "query($id: Int!) { company(id: $id) { name } }", "variables": { "id": "seven" } }))
+        .await;
+    assert_eq!(
+        errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{errors:?}"
+    );
+}
+
+async fn a_query_nested_too_deep_is_refused(app: TestApp) {
+    let mut query = String::from("name");
+    for _ in 0..20 {
+        query = format!("parent {{ {query} }}");
+    }
+    let errors = app
+        .errors(json!({ "query": format!("{{ companies {{ {query} }} }}") }))
+        .await;
+    assert_eq!(
+        errors[0]["extensions"]["code"], "QUERY_TOO_DEEP",
+        "{errors:?}"
+    );
+}
+
+async fn a_real_port_serves_graphql(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = tokio::spawn(axum::serve(listener, app.router.clone()).into_future());
+    let body =
+        json!({ "query": "{ projectByName(name: \"Stargate\") { lead { name } } }" }).to_string();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    server.abort();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#"{"data":{"projectByName":{"lead":{"name":"OpenAI"}}}}"#),
+        "{response}"
+    );
+}
+
+async fn response_fields_follow_the_query_order(app: TestApp) {
+    // Relations finish after scalars; the response must still list fields as asked.
+    let query = r#"{ companyByName(name: "Amazon") { investmentsMade { investee { models { name } name } } citations { quote } name models { name } ticker } }"#;
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .expect("req");
+    let (status, _, bytes) = app.send_raw(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = String::from_utf8(bytes).expect("utf-8");
+    let at = |key: &str| {
+        body.find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("{key} missing in {body}"))
+    };
+    let order = [
+        "investmentsMade",
+        "citations",
+        "\"name\":\"Amazon",
+        "ticker",
+    ];
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|k| {
+            if k.starts_with('"') {
+                body.find(k).unwrap_or(usize::MAX)
+            } else {
+                at(k)
+            }
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "fields out of query order: {body}"
+    );
+    assert!(
+        at("models") < body.find("\"name\":\"Anthropic").unwrap_or(0),
+        "{body}"
+    );
+}

@@ -1,0 +1,13 @@
+//! Integration tests: every request goes through the real router, on SQLite and, when
+//! `TEST_DATABASE_URL` is set, on PostgreSQL too, with the same assertions.
+
+mod helpers;
+
+mod claims;
+mod companies;
+mod dataset;
+mod http;
+mod loading;
+mod projects;
+mod schema;
+mod spending;
