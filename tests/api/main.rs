@@ -3,9 +3,11 @@
 
 mod helpers;
 
+mod browser;
 mod claims;
 mod companies;
 mod dataset;
+mod examples;
 mod http;
 mod loading;
 mod projects;
