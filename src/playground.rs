@@ -47,19 +47,22 @@ query InvestorStartupModels {
   companyByName(name: "Amazon") {
     name
     ticker
-    investmentsMade {
-      amount { amount currency }
-      description
-      investee {
-        name
-        kind
-        foundedByAlumniOf { name }
-        models { name kind }
-        investmentsReceived { investor { name } }
+    investmentsMade(first: 10) {
+      totalCount
+      nodes {
+        amount { amount currency }
+        description
+        investee {
+          name
+          kind
+          foundedByAlumniOf { name }
+          models(first: 5) { nodes { name kind } }
+          investmentsReceived { nodes { investor { name } } }
+        }
+        citations { nodes { quote source { title } } }
       }
-      citations { quote source { title } }
     }
-    models { name kind expected { text precision } }
+    models { nodes { name kind expected { text precision } } }
   }
 }
 "#;

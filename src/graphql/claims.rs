@@ -1,6 +1,6 @@
 //! Claims, who made them, and who challenges them.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
 use entity::{ai_model, citation, claim, claim_challenge, company, event, person, spending_figure};
@@ -9,14 +9,20 @@ use sea_orm::{ColumnTrait, Condition};
 use super::common::{DateValue, Money, date_value};
 use super::companies::{Company, Person};
 use super::events::Event;
-use super::loaders::{Node, many, one, wrap, wrap_one};
+use super::fields::*;
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, one, wrap_one};
 use super::models::AiModel;
-use super::sources::{Citation, citations_of};
+use super::node::{database_id, global_id};
+use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
 /// A claim someone made: a cost, a forecast, an opinion or guidance.
+#[derive(Clone)]
 pub struct Claim(pub Node<claim::Model>);
 
 impl From<Node<claim::Model>> for Claim {
@@ -28,8 +34,12 @@ impl From<Node<claim::Model>> for Claim {
 /// A claim someone made: a cost, a forecast, an opinion or guidance.
 #[Object]
 impl Claim {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the claim.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Stable external reference, e.g. "C1" in the built-in dataset.
@@ -100,23 +110,111 @@ impl Claim {
         date_value(self.0.made_on, self.0.made_precision)
     }
     /// Challenges to the claim, in id order.
-    async fn challenges(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
-        Ok(
-            many::<_, claim_challenge::Entity, _>(ctx, &self.0, claim_challenge::Column::ClaimId)
-                .await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn challenges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
+    ) -> Result<Connection<ClaimChallenge>> {
+        let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim_challenge::Entity, _>(
+            ctx,
+            &self.0,
+            claim_challenge::Column::ClaimId,
+            Condition::all(),
+            keys,
+            &args,
         )
+        .await?)
     }
     /// Events the claim set off.
-    async fn triggered_events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(many::<_, event::Entity, _>(ctx, &self.0, event::Column::TriggerClaimId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn triggered_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<EventOrderField>>,
+    ) -> Result<Connection<Event>> {
+        let keys = sort_keys::<event::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, event::Entity, _>(
+            ctx,
+            &self.0,
+            event::Column::TriggerClaimId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// The source sentences that state the claim.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::ClaimId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::ClaimId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
 /// A challenge to a claim: who doubts or probes it, and how.
+#[derive(Clone)]
 pub struct ClaimChallenge(pub Node<claim_challenge::Model>);
 
 impl From<Node<claim_challenge::Model>> for ClaimChallenge {
@@ -128,8 +226,12 @@ impl From<Node<claim_challenge::Model>> for ClaimChallenge {
 /// A challenge to a claim: who doubts or probes it, and how.
 #[Object]
 impl ClaimChallenge {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the challenge.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// How the claim is challenged.
@@ -163,8 +265,38 @@ impl ClaimChallenge {
         )
     }
     /// The source sentences that state the challenge.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::ClaimChallengeId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::ClaimChallengeId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
@@ -179,9 +311,11 @@ impl ClaimQuery {
     async fn claim(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the claim.")] id: i32,
+        #[graphql(desc = "Global id of the claim.")] id: ID,
     ) -> Result<Option<Claim>> {
-        Ok(wrap_one(store::by_id::<claim::Entity>(db(ctx)?, id).await?))
+        Ok(wrap_one(
+            store::by_id::<claim::Entity>(db(ctx)?, database_id::<Claim>(&id, "id")?).await?,
+        ))
     }
     /// The claim with this external reference, or null.
     async fn claim_by_ref(
@@ -194,6 +328,7 @@ impl ClaimQuery {
         ))
     }
     /// Claims in id order, optionally only those with a status and of a kind.
+    #[allow(clippy::too_many_arguments)]
     async fn claims(
         &self,
         ctx: &Context<'_>,
@@ -201,7 +336,23 @@ impl ClaimQuery {
             ClaimStatus,
         >,
         #[graphql(desc = "Only claims of this kind.")] kind: Option<ClaimKind>,
-    ) -> Result<Vec<Claim>> {
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimOrderField>>,
+    ) -> Result<Connection<Claim>> {
         let mut condition = Condition::all();
         if let Some(status) = status {
             condition = condition.add(claim::Column::Status.eq(status));
@@ -209,8 +360,42 @@ impl ClaimQuery {
         if let Some(kind) = kind {
             condition = condition.add(claim::Column::Kind.eq(kind));
         }
-        Ok(wrap(
-            store::list::<claim::Entity>(db(ctx)?, condition).await?,
+        let keys = sort_keys::<claim::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<claim::Entity>(db(ctx)?, condition, keys, &args).await?,
         ))
     }
 }
+
+order_fields! {
+    /// Fields claims can be ordered by.
+    ClaimOrderField for claim {
+        /// The external reference.
+        Ref => column_term::<E>(C::Reference, Text, true),
+        /// The status.
+        Status => column_term::<E>(C::Status, Text, false),
+        /// The kind of claim.
+        Kind => column_term::<E>(C::Kind, Text, false),
+        /// When the claim was made.
+        MadeOn => column_term::<E>(C::MadeOn, Date, true),
+        /// The stated amount in minor units.
+        Amount => column_term::<E>(C::AmountMinor, Int, true),
+        /// The claimant company's name.
+        ClaimantCompanyName => company_name_term::<E>("claimant_company_name", C::ClaimantCompanyId),
+    }
+}
+
+gql_node!(Claim, claim);
+
+order_fields! {
+    /// Fields challenges can be ordered by.
+    ClaimChallengeOrderField for claim_challenge {
+        /// The kind of challenge.
+        Kind => column_term::<E>(C::Kind, Text, false),
+        /// The challenger company's name.
+        ChallengerCompanyName => company_name_term::<E>("challenger_company_name", C::ChallengerCompanyId),
+    }
+}
+
+gql_node!(ClaimChallenge, claim_challenge);

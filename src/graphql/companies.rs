@@ -1,6 +1,6 @@
 //! Companies and the people who speak for them.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use entity::enums::CompanyKind;
 use entity::{
@@ -11,16 +11,22 @@ use sea_orm::{ColumnTrait, Condition};
 
 use super::claims::{Claim, ClaimChallenge};
 use super::events::Event;
+use super::fields::*;
 use super::investments::Investment;
-use super::loaders::{Node, many, one, wrap, wrap_one};
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, one, wrap_one};
 use super::models::AiModel;
+use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
-use super::sources::{Citation, citations_of};
+use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
 /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
+#[derive(Clone)]
 pub struct Company(pub Node<company::Model>);
 
 impl From<Node<company::Model>> for Company {
@@ -32,8 +38,12 @@ impl From<Node<company::Model>> for Company {
 /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
 #[Object]
 impl Company {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the company.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// The company's name, unique, e.g. "Meta Platforms".
@@ -65,8 +75,38 @@ impl Company {
         Ok(one::<_, company::Entity, _>(ctx, &self.0, "parent_id", |m| m.parent_id).await?)
     }
     /// Companies that are part of this one.
-    async fn subsidiaries(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
-        Ok(many::<_, company::Entity, _>(ctx, &self.0, company::Column::ParentId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn subsidiaries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CompanyOrderField>>,
+    ) -> Result<Connection<Company>> {
+        let keys = sort_keys::<company::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, company::Entity, _>(
+            ctx,
+            &self.0,
+            company::Column::ParentId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// The company whose former staff founded this one (OpenAI for Anthropic).
     async fn founded_by_alumni_of(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
@@ -78,74 +118,451 @@ impl Company {
         )
     }
     /// Companies founded by former staff of this one.
-    async fn founded_by_alumni(&self, ctx: &Context<'_>) -> Result<Vec<Company>> {
-        Ok(
-            many::<_, company::Entity, _>(ctx, &self.0, company::Column::FoundedByAlumniOfId)
-                .await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn founded_by_alumni(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CompanyOrderField>>,
+    ) -> Result<Connection<Company>> {
+        let keys = sort_keys::<company::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, company::Entity, _>(
+            ctx,
+            &self.0,
+            company::Column::FoundedByAlumniOfId,
+            Condition::all(),
+            keys,
+            &args,
         )
+        .await?)
     }
     /// People who work for the company.
-    async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(many::<_, person::Entity, _>(ctx, &self.0, person::Column::CompanyId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<PersonOrderField>>,
+    ) -> Result<Connection<Person>> {
+        let keys = sort_keys::<person::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, person::Entity, _>(
+            ctx,
+            &self.0,
+            person::Column::CompanyId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// AI models, chips and products the company develops.
-    async fn models(&self, ctx: &Context<'_>) -> Result<Vec<AiModel>> {
-        Ok(many::<_, ai_model::Entity, _>(ctx, &self.0, ai_model::Column::DeveloperId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn models(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<AiModelOrderField>>,
+    ) -> Result<Connection<AiModel>> {
+        let keys = sort_keys::<ai_model::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, ai_model::Entity, _>(
+            ctx,
+            &self.0,
+            ai_model::Column::DeveloperId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Investments this company made in others.
-    async fn investments_made(&self, ctx: &Context<'_>) -> Result<Vec<Investment>> {
-        Ok(many::<_, investment::Entity, _>(ctx, &self.0, investment::Column::InvestorId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn investments_made(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<InvestmentOrderField>>,
+    ) -> Result<Connection<Investment>> {
+        let keys = sort_keys::<investment::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, investment::Entity, _>(
+            ctx,
+            &self.0,
+            investment::Column::InvestorId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Investments other companies made in this one.
-    async fn investments_received(&self, ctx: &Context<'_>) -> Result<Vec<Investment>> {
-        Ok(many::<_, investment::Entity, _>(ctx, &self.0, investment::Column::InvesteeId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn investments_received(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<InvestmentOrderField>>,
+    ) -> Result<Connection<Investment>> {
+        let keys = sort_keys::<investment::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, investment::Entity, _>(
+            ctx,
+            &self.0,
+            investment::Column::InvesteeId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Projects this company leads.
-    async fn projects_led(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
-        Ok(many::<_, project::Entity, _>(ctx, &self.0, project::Column::LeadCompanyId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn projects_led(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ProjectOrderField>>,
+    ) -> Result<Connection<Project>> {
+        let keys = sort_keys::<project::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, project::Entity, _>(
+            ctx,
+            &self.0,
+            project::Column::LeadCompanyId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// This company's parts in projects (as lead or backer).
-    async fn project_roles(&self, ctx: &Context<'_>) -> Result<Vec<ProjectBacker>> {
-        Ok(
-            many::<_, project_backer::Entity, _>(ctx, &self.0, project_backer::Column::CompanyId)
-                .await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn project_roles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ProjectBackerOrderField>>,
+    ) -> Result<Connection<ProjectBacker>> {
+        let keys = sort_keys::<project_backer::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, project_backer::Entity, _>(
+            ctx,
+            &self.0,
+            project_backer::Column::CompanyId,
+            Condition::all(),
+            keys,
+            &args,
         )
+        .await?)
     }
     /// Spending figures of this company.
-    async fn spending_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
-        Ok(
-            many::<_, spending_figure::Entity, _>(ctx, &self.0, spending_figure::Column::CompanyId)
-                .await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn spending_figures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+    ) -> Result<Connection<SpendingFigure>> {
+        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, spending_figure::Entity, _>(
+            ctx,
+            &self.0,
+            spending_figure::Column::CompanyId,
+            Condition::all(),
+            keys,
+            &args,
         )
+        .await?)
     }
     /// Claims made by the company.
-    async fn claims_made(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::ClaimantCompanyId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn claims_made(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimOrderField>>,
+    ) -> Result<Connection<Claim>> {
+        let keys = sort_keys::<claim::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim::Entity, _>(
+            ctx,
+            &self.0,
+            claim::Column::ClaimantCompanyId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Claims about the company.
-    async fn claims_about(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::SubjectCompanyId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn claims_about(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimOrderField>>,
+    ) -> Result<Connection<Claim>> {
+        let keys = sort_keys::<claim::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim::Entity, _>(
+            ctx,
+            &self.0,
+            claim::Column::SubjectCompanyId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Challenges this company raised against claims.
-    async fn challenges_made(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
-        Ok(many::<_, claim_challenge::Entity, _>(
+    #[allow(clippy::too_many_arguments)]
+    async fn challenges_made(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
+    ) -> Result<Connection<ClaimChallenge>> {
+        let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim_challenge::Entity, _>(
             ctx,
             &self.0,
             claim_challenge::Column::ChallengerCompanyId,
+            Condition::all(),
+            keys,
+            &args,
         )
         .await?)
     }
     /// Events concerning the company.
-    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(many::<_, event::Entity, _>(ctx, &self.0, event::Column::CompanyId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<EventOrderField>>,
+    ) -> Result<Connection<Event>> {
+        let keys = sort_keys::<event::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, event::Entity, _>(
+            ctx,
+            &self.0,
+            event::Column::CompanyId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// The source sentences that state facts about this company.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::CompanyId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::CompanyId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
 /// A person named in a source, such as a company's CEO.
+#[derive(Clone)]
 pub struct Person(pub Node<person::Model>);
 
 impl From<Node<person::Model>> for Person {
@@ -157,8 +574,12 @@ impl From<Node<person::Model>> for Person {
 /// A person named in a source, such as a company's CEO.
 #[Object]
 impl Person {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the person.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Full name, unique.
@@ -178,21 +599,106 @@ impl Person {
         Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
     }
     /// Claims the person made.
-    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::ClaimantPersonId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimOrderField>>,
+    ) -> Result<Connection<Claim>> {
+        let keys = sort_keys::<claim::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim::Entity, _>(
+            ctx,
+            &self.0,
+            claim::Column::ClaimantPersonId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Challenges the person raised against claims.
-    async fn challenges(&self, ctx: &Context<'_>) -> Result<Vec<ClaimChallenge>> {
-        Ok(many::<_, claim_challenge::Entity, _>(
+    #[allow(clippy::too_many_arguments)]
+    async fn challenges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
+    ) -> Result<Connection<ClaimChallenge>> {
+        let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim_challenge::Entity, _>(
             ctx,
             &self.0,
             claim_challenge::Column::ChallengerPersonId,
+            Condition::all(),
+            keys,
+            &args,
         )
         .await?)
     }
     /// The source sentences that state facts about this person.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::PersonId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::PersonId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
@@ -207,10 +713,10 @@ impl CompanyQuery {
     async fn company(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the company.")] id: i32,
+        #[graphql(desc = "Global id of the company.")] id: ID,
     ) -> Result<Option<Company>> {
         Ok(wrap_one(
-            store::by_id::<company::Entity>(db(ctx)?, id).await?,
+            store::by_id::<company::Entity>(db(ctx)?, database_id::<Company>(&id, "id")?).await?,
         ))
     }
     /// The company with exactly this name (case-sensitive), or null.
@@ -234,33 +740,106 @@ impl CompanyQuery {
         ))
     }
     /// All companies in id order, or only those of one kind.
+    #[allow(clippy::too_many_arguments)]
     async fn companies(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only companies of this kind.")] kind: Option<CompanyKind>,
-    ) -> Result<Vec<Company>> {
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CompanyOrderField>>,
+    ) -> Result<Connection<Company>> {
         let mut condition = Condition::all();
         if let Some(kind) = kind {
             condition = condition.add(company::Column::Kind.eq(kind));
         }
-        Ok(wrap(
-            store::list::<company::Entity>(db(ctx)?, condition).await?,
+        let keys = sort_keys::<company::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<company::Entity>(db(ctx)?, condition, keys, &args).await?,
         ))
     }
     /// The person with this id, or null.
+    #[allow(clippy::too_many_arguments)]
     async fn person(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the person.")] id: i32,
+        #[graphql(desc = "Global id of the person.")] id: ID,
     ) -> Result<Option<Person>> {
         Ok(wrap_one(
-            store::by_id::<person::Entity>(db(ctx)?, id).await?,
+            store::by_id::<person::Entity>(db(ctx)?, database_id::<Person>(&id, "id")?).await?,
         ))
     }
     /// All people, in id order.
-    async fn people(&self, ctx: &Context<'_>) -> Result<Vec<Person>> {
-        Ok(wrap(
-            store::list::<person::Entity>(db(ctx)?, Condition::all()).await?,
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<PersonOrderField>>,
+    ) -> Result<Connection<Person>> {
+        let keys = sort_keys::<person::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<person::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
         ))
     }
 }
+
+order_fields! {
+    /// Fields companies can be ordered by.
+    CompanyOrderField for company {
+        /// The company's name.
+        Name => column_term::<E>(C::Name, Text, false),
+        /// The stock ticker (null for unlisted companies).
+        Ticker => column_term::<E>(C::Ticker, Text, true),
+        /// The kind of company.
+        Kind => column_term::<E>(C::Kind, Text, false),
+        /// The country code.
+        Country => column_term::<E>(C::Country, Text, true),
+        /// The city of the headquarters.
+        Headquarters => column_term::<E>(C::Headquarters, Text, true),
+    }
+}
+
+gql_node!(Company, company);
+
+order_fields! {
+    /// Fields people can be ordered by.
+    PersonOrderField for person {
+        /// The person's name.
+        Name => column_term::<E>(C::Name, Text, false),
+        /// The job title.
+        Title => column_term::<E>(C::Title, Text, true),
+        /// The name of the person's company.
+        CompanyName => company_name_term::<E>("company_name", C::CompanyId),
+    }
+}
+
+gql_node!(Person, person);

@@ -1,6 +1,6 @@
 //! Events such as market moves.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use entity::enums::EventKind;
 use entity::{citation, claim, company, event};
@@ -9,12 +9,18 @@ use sea_orm::Condition;
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
-use super::loaders::{Node, one, wrap, wrap_one};
-use super::sources::{Citation, citations_of};
+use super::fields::*;
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, one, wrap_one};
+use super::node::{database_id, global_id};
+use super::sources::Citation;
 use super::{Result, db};
 use crate::store;
 
 /// Something that happened, such as Nvidia's record one-day drop in market value.
+#[derive(Clone)]
 pub struct Event(pub Node<event::Model>);
 
 impl From<Node<event::Model>> for Event {
@@ -26,8 +32,12 @@ impl From<Node<event::Model>> for Event {
 /// Something that happened, such as Nvidia's record one-day drop in market value.
 #[Object]
 impl Event {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the event.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Stable external reference, e.g. "E1" in the built-in dataset.
@@ -62,8 +72,38 @@ impl Event {
         )
     }
     /// The source sentences that state this event.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::EventId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::EventId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
@@ -78,14 +118,56 @@ impl EventQuery {
     async fn event(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the event.")] id: i32,
+        #[graphql(desc = "Global id of the event.")] id: ID,
     ) -> Result<Option<Event>> {
-        Ok(wrap_one(store::by_id::<event::Entity>(db(ctx)?, id).await?))
+        Ok(wrap_one(
+            store::by_id::<event::Entity>(db(ctx)?, database_id::<Event>(&id, "id")?).await?,
+        ))
     }
     /// All events, in id order.
-    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(wrap(
-            store::list::<event::Entity>(db(ctx)?, Condition::all()).await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<EventOrderField>>,
+    ) -> Result<Connection<Event>> {
+        let keys = sort_keys::<event::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<event::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
         ))
     }
 }
+
+order_fields! {
+    /// Fields events can be ordered by.
+    EventOrderField for event {
+        /// The external reference.
+        Ref => column_term::<E>(C::Reference, Text, true),
+        /// The event's name.
+        Name => column_term::<E>(C::Name, Text, false),
+        /// The kind of event.
+        Kind => column_term::<E>(C::Kind, Text, false),
+        /// When it happened.
+        OccurredOn => column_term::<E>(C::OccurredOn, Date, true),
+        /// The company's name.
+        CompanyName => company_name_term::<E>("company_name", C::CompanyId),
+    }
+}
+
+gql_node!(Event, event);

@@ -1,18 +1,24 @@
 //! Investments: who put money into whom.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use entity::{citation, company, investment};
 use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
-use super::loaders::{Node, one, wrap, wrap_one};
-use super::sources::{Citation, citations_of};
+use super::fields::*;
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, one, wrap_one};
+use super::node::{database_id, global_id};
+use super::sources::Citation;
 use super::{Result, db};
 use crate::store;
 
 /// Money (or an amount the sources do not give) that one company put into another.
+#[derive(Clone)]
 pub struct Investment(pub Node<investment::Model>);
 
 impl From<Node<investment::Model>> for Investment {
@@ -24,8 +30,12 @@ impl From<Node<investment::Model>> for Investment {
 /// Money (or an amount the sources do not give) that one company put into another.
 #[Object]
 impl Investment {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the investment.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Stable external reference, e.g. "I1" in the built-in dataset.
@@ -59,8 +69,38 @@ impl Investment {
         self.0.description.as_deref()
     }
     /// The source sentences that state this investment.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::InvestmentId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::InvestmentId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
@@ -75,10 +115,11 @@ impl InvestmentQuery {
     async fn investment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the investment.")] id: i32,
+        #[graphql(desc = "Global id of the investment.")] id: ID,
     ) -> Result<Option<Investment>> {
         Ok(wrap_one(
-            store::by_id::<investment::Entity>(db(ctx)?, id).await?,
+            store::by_id::<investment::Entity>(db(ctx)?, database_id::<Investment>(&id, "id")?)
+                .await?,
         ))
     }
     /// The investment with this external reference, or null.
@@ -93,9 +134,51 @@ impl InvestmentQuery {
         ))
     }
     /// All investments, in id order.
-    async fn investments(&self, ctx: &Context<'_>) -> Result<Vec<Investment>> {
-        Ok(wrap(
-            store::list::<investment::Entity>(db(ctx)?, Condition::all()).await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn investments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<InvestmentOrderField>>,
+    ) -> Result<Connection<Investment>> {
+        let keys = sort_keys::<investment::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<investment::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
         ))
     }
 }
+
+order_fields! {
+    /// Fields investments can be ordered by.
+    InvestmentOrderField for investment {
+        /// The external reference.
+        Ref => column_term::<E>(C::Reference, Text, true),
+        /// The amount in minor units (whatever the currency).
+        Amount => column_term::<E>(C::AmountMinor, Int, true),
+        /// The currency code.
+        Currency => column_term::<E>(C::Currency, Text, true),
+        /// The date of the investment.
+        MadeOn => column_term::<E>(C::MadeOn, Date, true),
+        /// The investor's name.
+        InvestorName => company_name_term::<E>("investor_name", C::InvestorId),
+        /// The investee's name.
+        InvesteeName => company_name_term::<E>("investee_name", C::InvesteeId),
+    }
+}
+
+gql_node!(Investment, investment);

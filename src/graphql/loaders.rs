@@ -26,7 +26,7 @@ use super::db;
 use crate::error::{Error, Result};
 
 /// Most ids sent in one `IN (...)` list; both engines accept far more parameters.
-const CHUNK: usize = 10_000;
+pub const CHUNK: usize = 10_000;
 
 type Shared = Arc<dyn Any + Send + Sync>;
 
@@ -76,8 +76,33 @@ impl<M> Deref for Node<M> {
     }
 }
 
+impl<M: Row> Node<M> {
+    /// The ids of every row of this node's batch.
+    pub fn sibling_ids(&self) -> Vec<i32> {
+        self.batch.rows.iter().map(Row::row_id).collect()
+    }
+
+    /// A value computed once for the whole batch under `key` (`init` runs for the first
+    /// node that asks; its siblings wait for it and share the result).
+    pub async fn cached<V, F, Fut>(&self, key: String, init: F) -> Result<Arc<V>>
+    where
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V>>,
+    {
+        let cell = self.batch.cell(key);
+        let shared = cell
+            .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
+            .await?;
+        shared
+            .clone()
+            .downcast::<V>()
+            .map_err(|_| Error::Internal("batch cache holds another type".into()))
+    }
+}
+
 /// Rows as nodes of one batch, in order.
-pub fn nodes<M>(rows: Vec<M>) -> Vec<Node<M>> {
+pub fn nodes_of<M>(rows: Vec<M>) -> Vec<Node<M>> {
     let batch = Batch::new(rows);
     (0..batch.rows.len())
         .map(|index| Node {
@@ -89,7 +114,7 @@ pub fn nodes<M>(rows: Vec<M>) -> Vec<Node<M>> {
 
 /// Rows as GraphQL objects of one batch.
 pub fn wrap<M, T: From<Node<M>>>(rows: Vec<M>) -> Vec<T> {
-    nodes(rows).into_iter().map(T::from).collect()
+    nodes_of(rows).into_iter().map(T::from).collect()
 }
 
 /// One row as a GraphQL object (a batch of one).

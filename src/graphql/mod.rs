@@ -13,9 +13,24 @@ pub mod common;
 pub mod companies;
 pub mod events;
 pub mod investments;
+pub mod lists;
+
+/// Every order-field enum, for the modules' resolvers.
+pub mod fields {
+    pub use super::claims::{ClaimChallengeOrderField, ClaimOrderField};
+    pub use super::companies::{CompanyOrderField, PersonOrderField};
+    pub use super::events::EventOrderField;
+    pub use super::investments::InvestmentOrderField;
+    pub use super::models::AiModelOrderField;
+    pub use super::projects::{ProjectBackerOrderField, ProjectOrderField};
+    pub use super::sources::{CitationOrderField, SourceOrderField};
+    pub use super::spending::SpendingFigureOrderField;
+}
 pub mod loaders;
 pub mod models;
+pub mod node;
 pub mod order;
+pub mod paging;
 pub mod projects;
 pub mod sources;
 pub mod spending;
@@ -31,6 +46,7 @@ pub struct Query(
     claims::ClaimQuery,
     events::EventQuery,
     sources::SourceQuery,
+    node::NodeQuery,
 );
 
 /// The schema type served over HTTP.

@@ -1,6 +1,6 @@
 //! AI models, chips, agents and products.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use entity::enums::ModelKind;
 use entity::{ai_model, citation, claim, company, spending_figure};
@@ -9,13 +9,19 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
-use super::loaders::{Node, many, one, wrap, wrap_one};
-use super::sources::{Citation, citations_of};
+use super::fields::*;
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, one, wrap_one};
+use super::node::{database_id, global_id};
+use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
 /// An AI model, chip, agent or product, and the company that develops it.
+#[derive(Clone)]
 pub struct AiModel(pub Node<ai_model::Model>);
 
 impl From<Node<ai_model::Model>> for AiModel {
@@ -27,8 +33,12 @@ impl From<Node<ai_model::Model>> for AiModel {
 /// An AI model, chip, agent or product, and the company that develops it.
 #[Object]
 impl AiModel {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the model.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Name, unique per developer, e.g. "Llama 4".
@@ -59,19 +69,106 @@ impl AiModel {
         )
     }
     /// Claims about this model.
-    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::SubjectModelId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimOrderField>>,
+    ) -> Result<Connection<Claim>> {
+        let keys = sort_keys::<claim::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim::Entity, _>(
+            ctx,
+            &self.0,
+            claim::Column::SubjectModelId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Spending figures about this model, such as its training cost.
-    async fn spending_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
-        Ok(
-            many::<_, spending_figure::Entity, _>(ctx, &self.0, spending_figure::Column::AiModelId)
-                .await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn spending_figures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+    ) -> Result<Connection<SpendingFigure>> {
+        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, spending_figure::Entity, _>(
+            ctx,
+            &self.0,
+            spending_figure::Column::AiModelId,
+            Condition::all(),
+            keys,
+            &args,
         )
+        .await?)
     }
     /// The source sentences that state facts about this model.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::AiModelId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::AiModelId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
@@ -86,24 +183,61 @@ impl ModelQuery {
     async fn ai_model(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the model.")] id: i32,
+        #[graphql(desc = "Global id of the model.")] id: ID,
     ) -> Result<Option<AiModel>> {
         Ok(wrap_one(
-            store::by_id::<ai_model::Entity>(db(ctx)?, id).await?,
+            store::by_id::<ai_model::Entity>(db(ctx)?, database_id::<AiModel>(&id, "id")?).await?,
         ))
     }
     /// All AI models in id order, or only those of one kind.
+    #[allow(clippy::too_many_arguments)]
     async fn ai_models(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only models of this kind.")] kind: Option<ModelKind>,
-    ) -> Result<Vec<AiModel>> {
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<AiModelOrderField>>,
+    ) -> Result<Connection<AiModel>> {
         let mut condition = Condition::all();
         if let Some(kind) = kind {
             condition = condition.add(ai_model::Column::Kind.eq(kind));
         }
-        Ok(wrap(
-            store::list::<ai_model::Entity>(db(ctx)?, condition).await?,
+        let keys = sort_keys::<ai_model::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<ai_model::Entity>(db(ctx)?, condition, keys, &args).await?,
         ))
     }
 }
+
+order_fields! {
+    /// Fields AI models can be ordered by.
+    AiModelOrderField for ai_model {
+        /// The model's name.
+        Name => column_term::<E>(C::Name, Text, false),
+        /// The kind of model or product.
+        Kind => column_term::<E>(C::Kind, Text, false),
+        /// The announcement date.
+        AnnouncedOn => column_term::<E>(C::AnnouncedOn, Date, true),
+        /// The expected release date.
+        ExpectedOn => column_term::<E>(C::ExpectedOn, Date, true),
+        /// The developer company's name.
+        DeveloperName => company_name_term::<E>("developer_name", C::DeveloperId),
+    }
+}
+
+gql_node!(AiModel, ai_model);

@@ -1,6 +1,6 @@
 //! Projects such as Stargate and the companies behind them.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use entity::enums::BackerRole;
 use entity::{citation, company, project, project_backer, spending_figure};
@@ -8,13 +8,20 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
-use super::loaders::{Node, many, one, wrap, wrap_one};
-use super::sources::{Citation, citations_of};
+use super::fields::*;
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, one, wrap_one};
+use super::node::{database_id, global_id};
+use super::paging::{NullsOrder, OrderDirection};
+use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
 /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
+#[derive(Clone)]
 pub struct Project(pub Node<project::Model>);
 
 impl From<Node<project::Model>> for Project {
@@ -26,8 +33,12 @@ impl From<Node<project::Model>> for Project {
 /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
 #[Object]
 impl Project {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the project.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Name, unique, e.g. "Stargate".
@@ -61,28 +72,121 @@ impl Project {
     async fn has_unnamed_backers(&self) -> bool {
         self.0.has_unnamed_backers
     }
-    /// The named companies behind the project, with their role, lead first.
-    async fn backers(&self, ctx: &Context<'_>) -> Result<Vec<ProjectBacker>> {
-        let mut backers: Vec<ProjectBacker> =
-            many::<_, project_backer::Entity, _>(ctx, &self.0, project_backer::Column::ProjectId)
-                .await?;
-        backers.sort_by_key(|b| (b.0.role != BackerRole::Lead, b.0.id));
-        Ok(backers)
+    /// The named companies behind the project, with their role; the lead first unless ordered otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn backers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie. By default the lead comes first.",
+            default
+        )]
+        order_by: Vec<OrderBy<ProjectBackerOrderField>>,
+    ) -> Result<Connection<ProjectBacker>> {
+        let order_by = if order_by.is_empty() {
+            vec![OrderBy {
+                field: ProjectBackerOrderField::Role,
+                direction: OrderDirection::Desc,
+                nulls: NullsOrder::Last,
+            }]
+        } else {
+            order_by
+        };
+        let keys = sort_keys::<project_backer::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, project_backer::Entity, _>(
+            ctx,
+            &self.0,
+            project_backer::Column::ProjectId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// Spending figures of the project.
-    async fn spending_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
-        Ok(
-            many::<_, spending_figure::Entity, _>(ctx, &self.0, spending_figure::Column::ProjectId)
-                .await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn spending_figures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+    ) -> Result<Connection<SpendingFigure>> {
+        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, spending_figure::Entity, _>(
+            ctx,
+            &self.0,
+            spending_figure::Column::ProjectId,
+            Condition::all(),
+            keys,
+            &args,
         )
+        .await?)
     }
     /// The source sentences that state facts about this project.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::ProjectId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::ProjectId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
 /// A company's part in a project.
+#[derive(Clone)]
 pub struct ProjectBacker(pub Node<project_backer::Model>);
 
 impl From<Node<project_backer::Model>> for ProjectBacker {
@@ -94,8 +198,12 @@ impl From<Node<project_backer::Model>> for ProjectBacker {
 /// A company's part in a project.
 #[Object]
 impl ProjectBacker {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of this role.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Whether the company leads or backs the project.
@@ -117,8 +225,38 @@ impl ProjectBacker {
         )
     }
     /// The source sentences that state this role.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::ProjectBackerId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::ProjectBackerId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
@@ -133,10 +271,10 @@ impl ProjectQuery {
     async fn project(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the project.")] id: i32,
+        #[graphql(desc = "Global id of the project.")] id: ID,
     ) -> Result<Option<Project>> {
         Ok(wrap_one(
-            store::by_id::<project::Entity>(db(ctx)?, id).await?,
+            store::by_id::<project::Entity>(db(ctx)?, database_id::<Project>(&id, "id")?).await?,
         ))
     }
     /// The project with exactly this name (case-sensitive), or null.
@@ -150,9 +288,61 @@ impl ProjectQuery {
         ))
     }
     /// All projects, in id order.
-    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
-        Ok(wrap(
-            store::list::<project::Entity>(db(ctx)?, Condition::all()).await?,
+    #[allow(clippy::too_many_arguments)]
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ProjectOrderField>>,
+    ) -> Result<Connection<Project>> {
+        let keys = sort_keys::<project::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<project::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
         ))
     }
 }
+
+order_fields! {
+    /// Fields projects can be ordered by.
+    ProjectOrderField for project {
+        /// The project's name.
+        Name => column_term::<E>(C::Name, Text, false),
+        /// The planned amount in minor units.
+        PlannedAmount => column_term::<E>(C::PlannedAmountMinor, Int, true),
+        /// The number of years.
+        HorizonYears => column_term::<E>(C::HorizonYears, Int, true),
+        /// The announcement date.
+        AnnouncedOn => column_term::<E>(C::AnnouncedOn, Date, true),
+        /// The lead company's name.
+        LeadName => company_name_term::<E>("lead_name", C::LeadCompanyId),
+    }
+}
+
+gql_node!(Project, project);
+
+order_fields! {
+    /// Fields project roles can be ordered by.
+    ProjectBackerOrderField for project_backer {
+        /// The role (BACKER before LEAD ascending).
+        Role => column_term::<E>(C::Role, Text, false),
+        /// The company's name.
+        CompanyName => company_name_term::<E>("company_name", C::CompanyId),
+    }
+}
+
+gql_node!(ProjectBacker, project_backer);

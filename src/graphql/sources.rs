@@ -1,6 +1,6 @@
 //! Sources and citations: where every fact comes from.
 
-use async_graphql::{Context, Object, Union};
+use async_graphql::{Context, ID, Object, Union};
 
 use entity::{citation, source};
 use sea_orm::{ColumnTrait, Condition};
@@ -12,13 +12,18 @@ use super::common::{DateValue, date_value};
 use super::companies::{Company, Person};
 use super::events::Event;
 use super::investments::Investment;
-use super::loaders::{Node, Row, many, one, wrap, wrap_one};
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, Row, many, one, wrap_one};
 use super::models::AiModel;
+use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
 use super::spending::SpendingFigure;
 use crate::store;
 
 /// A document facts come from: an article, a filing, a press release.
+#[derive(Clone)]
 pub struct Source(pub Node<source::Model>);
 
 impl From<Node<source::Model>> for Source {
@@ -30,8 +35,12 @@ impl From<Node<source::Model>> for Source {
 /// A document facts come from: an article, a filing, a press release.
 #[Object]
 impl Source {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the source.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Stable short key of the source, e.g. "ai-capex-spending-spree".
@@ -59,12 +68,43 @@ impl Source {
         self.0.content.as_deref()
     }
     /// Every citation of this source, in id order.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        Ok(many::<_, citation::Entity, _>(ctx, &self.0, citation::Column::SourceId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::SourceId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
 }
 
 /// The exact sentence of a source that states a fact about one row.
+#[derive(Clone)]
 pub struct Citation(pub Node<citation::Model>);
 
 impl From<Node<citation::Model>> for Citation {
@@ -101,8 +141,12 @@ pub enum CitedFact {
 /// The exact sentence of a source that states a fact about one row.
 #[Object]
 impl Citation {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the citation.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// The sentence, verbatim from the source.
@@ -199,10 +243,12 @@ impl SourceQuery {
     async fn source(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the source.")] id: i32,
+        #[graphql(desc = "Global id of the source.")] id: ID,
     ) -> Result<Option<Source>> {
         let db = db(ctx)?;
-        Ok(wrap_one(store::by_id::<source::Entity>(db, id).await?))
+        Ok(wrap_one(
+            store::by_id::<source::Entity>(db, database_id::<Source>(&id, "id")?).await?,
+        ))
     }
     /// The source with this key, or null.
     async fn source_by_key(
@@ -216,32 +262,101 @@ impl SourceQuery {
         ))
     }
     /// All sources, in id order.
-    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<Source>> {
+    #[allow(clippy::too_many_arguments)]
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<SourceOrderField>>,
+    ) -> Result<Connection<Source>> {
         let db = db(ctx)?;
-        Ok(wrap(
-            store::list::<source::Entity>(db, Condition::all()).await?,
+        let keys = sort_keys::<source::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<source::Entity>(db, Condition::all(), keys, &args).await?,
         ))
     }
     /// The citation with this id, or null.
     async fn citation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the citation.")] id: i32,
+        #[graphql(desc = "Global id of the citation.")] id: ID,
     ) -> Result<Option<Citation>> {
         let db = db(ctx)?;
-        Ok(wrap_one(store::by_id::<citation::Entity>(db, id).await?))
+        Ok(wrap_one(
+            store::by_id::<citation::Entity>(db, database_id::<Citation>(&id, "id")?).await?,
+        ))
     }
     /// Citations, in id order; only those of one source when `sourceId` is given.
+    #[allow(clippy::too_many_arguments)]
     async fn citations(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only citations of this source.")] source_id: Option<i32>,
-    ) -> Result<Vec<Citation>> {
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
         let db = db(ctx)?;
         let mut condition = Condition::all();
         if let Some(id) = source_id {
             condition = condition.add(citation::Column::SourceId.eq(id));
         }
-        Ok(wrap(store::list::<citation::Entity>(db, condition).await?))
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<citation::Entity>(db, condition, keys, &args).await?,
+        ))
     }
 }
+
+order_fields! {
+    /// Fields sources can be ordered by.
+    SourceOrderField for source {
+        /// The source's key.
+        Key => column_term::<E>(C::Key, Text, false),
+        /// The title.
+        Title => column_term::<E>(C::Title, Text, false),
+        /// The publication date.
+        PublishedOn => column_term::<E>(C::PublishedOn, Date, true),
+    }
+}
+
+gql_node!(Source, source);
+
+order_fields! {
+    /// Fields citations can be ordered by.
+    CitationOrderField for citation {
+        /// The quoted sentence.
+        Quote => column_term::<E>(C::Quote, Text, false),
+    }
+}
+
+gql_node!(Citation, citation);

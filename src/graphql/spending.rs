@@ -1,7 +1,7 @@
 //! Spending figures (capital expenditure reported, planned, projected or claimed), their
 //! totals and comparisons.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 
 use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 use entity::{ai_model, citation, claim, company, project, spending_figure};
@@ -10,8 +10,13 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
 use super::companies::Company;
-use super::loaders::{Node, many, nodes, one, wrap, wrap_one};
+use super::fields::*;
+use super::lists::{
+    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
+};
+use super::loaders::{Node, nodes_of, one, wrap_one};
 use super::models::AiModel;
+use super::node::{database_id, global_id};
 use super::projects::Project;
 use super::sources::{Citation, citations_of};
 use super::{Result, db};
@@ -56,8 +61,12 @@ pub struct SpendingPeriod {
 /// spent, plans, is projected or claims to spend over a period.
 #[Object]
 impl SpendingFigure {
+    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global_id::<Self>(self.0.id)
+    }
     /// Database id of the figure.
-    async fn id(&self) -> i32 {
+    async fn database_id(&self) -> i32 {
         self.0.id
     }
     /// Stable external reference, e.g. "F1" in the built-in dataset.
@@ -128,21 +137,106 @@ impl SpendingFigure {
         )
     }
     /// Figures derived from this one.
-    async fn derived_figures(&self, ctx: &Context<'_>) -> Result<Vec<SpendingFigure>> {
-        Ok(many::<_, spending_figure::Entity, _>(
+    #[allow(clippy::too_many_arguments)]
+    async fn derived_figures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+    ) -> Result<Connection<SpendingFigure>> {
+        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, spending_figure::Entity, _>(
             ctx,
             &self.0,
             spending_figure::Column::DerivedFromId,
+            Condition::all(),
+            keys,
+            &args,
         )
         .await?)
     }
     /// Claims that state or qualify this figure.
-    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<Claim>> {
-        Ok(many::<_, claim::Entity, _>(ctx, &self.0, claim::Column::SpendingFigureId).await?)
+    #[allow(clippy::too_many_arguments)]
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<ClaimOrderField>>,
+    ) -> Result<Connection<Claim>> {
+        let keys = sort_keys::<claim::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, claim::Entity, _>(
+            ctx,
+            &self.0,
+            claim::Column::SpendingFigureId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// The source sentences that state this figure.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::SpendingFigureId).await
+    #[allow(clippy::too_many_arguments)]
+    async fn citations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<CitationOrderField>>,
+    ) -> Result<Connection<Citation>> {
+        let keys = sort_keys::<citation::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(nested::<_, citation::Entity, _>(
+            ctx,
+            &self.0,
+            citation::Column::SpendingFigureId,
+            Condition::all(),
+            keys,
+            &args,
+        )
+        .await?)
     }
     /// This figure compared with other figures of the same currency for a year: how many
     /// times this amount fits into each (DeepSeek's claimed $5.6 million against each
@@ -169,7 +263,7 @@ impl SpendingFigure {
             period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
             company_ids: None,
         };
-        let others = nodes(figures_for_year(db(ctx)?, &filter).await?);
+        let others = nodes_of(figures_for_year(db(ctx)?, &filter).await?);
         Ok(others
             .into_iter()
             .filter(|other| other.id != self.0.id && other.currency == self.0.currency)
@@ -326,10 +420,14 @@ impl SpendingQuery {
     async fn spending_figure(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Database id of the figure.")] id: i32,
+        #[graphql(desc = "Global id of the figure.")] id: ID,
     ) -> Result<Option<SpendingFigure>> {
         Ok(wrap_one(
-            store::by_id::<spending_figure::Entity>(db(ctx)?, id).await?,
+            store::by_id::<spending_figure::Entity>(
+                db(ctx)?,
+                database_id::<SpendingFigure>(&id, "id")?,
+            )
+            .await?,
         ))
     }
     /// The spending figure with this external reference, or null.
@@ -348,6 +446,7 @@ impl SpendingQuery {
         ))
     }
     /// Spending figures in id order, optionally only those with a status, of a category, or for a year.
+    #[allow(clippy::too_many_arguments)]
     async fn spending_figures(
         &self,
         ctx: &Context<'_>,
@@ -357,7 +456,23 @@ impl SpendingQuery {
             desc = "Only figures whose period is labelled with this calendar or fiscal year."
         )]
         year: Option<i32>,
-    ) -> Result<Vec<SpendingFigure>> {
+        #[graphql(
+            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+            default
+        )]
+        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+    ) -> Result<Connection<SpendingFigure>> {
         use spending_figure::Column as C;
         let mut condition = Condition::all();
         if let Some(status) = status {
@@ -369,8 +484,10 @@ impl SpendingQuery {
         if let Some(year) = year {
             condition = condition.add(C::PeriodYear.eq(year));
         }
-        Ok(wrap(
-            store::list::<spending_figure::Entity>(db(ctx)?, condition).await?,
+        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
+        let args = page_args(first, after, last, before);
+        Ok(Connection(
+            top::<spending_figure::Entity>(db(ctx)?, condition, keys, &args).await?,
         ))
     }
     /// Spending for one year, each figure and the totals per currency. By default: capital
@@ -427,7 +544,33 @@ impl SpendingQuery {
         let figures = figures_for_year(db, &filter).await?;
         Ok(SpendingSummary {
             year,
-            figures: nodes(figures),
+            figures: nodes_of(figures),
         })
     }
 }
+
+order_fields! {
+    /// Fields spending figures can be ordered by.
+    SpendingFigureOrderField for spending_figure {
+        /// The external reference.
+        Ref => column_term::<E>(C::Reference, Text, true),
+        /// The status.
+        Status => column_term::<E>(C::Status, Text, false),
+        /// The category.
+        Category => column_term::<E>(C::Category, Text, false),
+        /// The calendar or fiscal year of the period.
+        PeriodYear => column_term::<E>(C::PeriodYear, Int, true),
+        /// The first day of the period.
+        PeriodStart => column_term::<E>(C::PeriodStart, Date, true),
+        /// The low end of the amount in minor units.
+        AmountLow => column_term::<E>(C::AmountLowMinor, Int, true),
+        /// The high end of the amount in minor units.
+        AmountHigh => column_term::<E>(C::AmountHighMinor, Int, true),
+        /// When the figure was stated.
+        StatedOn => column_term::<E>(C::StatedOn, Date, true),
+        /// The company's name.
+        CompanyName => company_name_term::<E>("company_name", C::CompanyId),
+    }
+}
+
+gql_node!(SpendingFigure, spending_figure);

@@ -15,14 +15,17 @@ async fn deepseeks_claim_is_5_6_million_disputed_and_challenged_by_meta_and_micr
 ) {
     let data = app
         .data(
-            r#"{ claims(status: DISPUTED) { ref statement kind claimantCompany { name }
+            r#"{ claims(status: DISPUTED) { nodes { ref statement kind claimantCompany { name }
                    amount { amount currency } subjectModel { name }
                    spendingFigure { ref status }
-                   challenges { kind description challengerCompany { name } citations { quote } }
-                   citations { quote source { title } } } }"#,
+                   challenges { nodes { kind description challengerCompany { name } citations { nodes { quote } } } }
+                   citations { nodes { quote source { title } } } } } }"#,
         )
         .await;
-    let claims = data["claims"].as_array().cloned().unwrap_or_default();
+    let claims = data["claims"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(claims.len(), 1, "{claims:?}");
     let c1 = &claims[0];
     assert_eq!(c1["ref"], "C1");
@@ -37,7 +40,7 @@ async fn deepseeks_claim_is_5_6_million_disputed_and_challenged_by_meta_and_micr
         json!({ "ref": "F7", "status": "CLAIMED" })
     );
     assert_eq!(c1["subjectModel"]["name"], "DeepSeek rival model");
-    let challengers: Vec<_> = c1["challenges"]
+    let challengers: Vec<_> = c1["challenges"]["nodes"]
         .as_array()
         .map(|cs| {
             cs.iter()
@@ -49,32 +52,37 @@ async fn deepseeks_claim_is_5_6_million_disputed_and_challenged_by_meta_and_micr
         challengers,
         [json!(null), json!("Meta Platforms"), json!("Microsoft")]
     );
-    assert_eq!(c1["challenges"][1]["kind"], "INVESTIGATION");
+    assert_eq!(c1["challenges"]["nodes"][1]["kind"], "INVESTIGATION");
     assert!(
-        c1["challenges"][1]["citations"][0]["quote"]
+        c1["challenges"]["nodes"][1]["citations"]["nodes"][0]["quote"]
             .as_str()
             .is_some_and(|q| q.contains("war rooms"))
     );
     assert!(
-        c1["challenges"][0]["citations"][0]["quote"]
+        c1["challenges"]["nodes"][0]["citations"]["nodes"][0]["quote"]
             .as_str()
             .is_some_and(|q| q.contains("calling into question"))
     );
-    let quote = c1["citations"][0]["quote"].as_str().unwrap_or_default();
+    let quote = c1["citations"]["nodes"][0]["quote"]
+        .as_str()
+        .unwrap_or_default();
     assert!(quote.contains("$5.6 million"), "{quote}");
     assert_eq!(
-        c1["citations"][0]["source"]["title"],
+        c1["citations"]["nodes"][0]["source"]["title"],
         "Amazon plans an AI spending spree, joining Meta, Microsoft, and Google"
     );
 }
 
 async fn every_claim_names_its_claimant_and_source_sentence(app: TestApp) {
     let data = app
-        .data(r#"{ claims { ref kind status claimantPerson { name } claimantCompany { name } citations { quote } } }"#)
+        .data(r#"{ claims { nodes { ref kind status claimantPerson { name } claimantCompany { name } citations { nodes { quote } } } } }"#)
         .await;
-    let claims = data["claims"].as_array().cloned().unwrap_or_default();
+    let claims = data["claims"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(
-        strings(&data["claims"], "ref"),
+        strings(&data["claims"]["nodes"], "ref"),
         ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
     );
     let expected = [
@@ -91,14 +99,14 @@ async fn every_claim_names_its_claimant_and_source_sentence(app: TestApp) {
         assert_eq!(claim["claimantPerson"]["name"].as_str(), person, "{claim}");
         assert_eq!(claim["claimantCompany"]["name"], company, "{claim}");
         assert!(
-            !claim["citations"]
+            !claim["citations"]["nodes"]
                 .as_array()
                 .map(Vec::is_empty)
                 .unwrap_or(true),
             "{claim}"
         );
     }
-    let c5 = claims[4]["citations"][0]["quote"]
+    let c5 = claims[4]["citations"]["nodes"][0]["quote"]
         .as_str()
         .unwrap_or_default();
     assert!(c5.contains("world-changing GPT"), "{c5}");
@@ -106,9 +114,9 @@ async fn every_claim_names_its_claimant_and_source_sentence(app: TestApp) {
 
 async fn nvidias_drop_was_set_off_by_deepseeks_claim(app: TestApp) {
     let data = app
-        .data(r#"{ events { ref kind name occurred { text precision } company { name ticker } triggerClaim { ref triggeredEvents { ref } } citations { quote } } }"#)
+        .data(r#"{ events { nodes { ref kind name occurred { text precision } company { name ticker } triggerClaim { ref triggeredEvents { nodes { ref } } } citations { nodes { quote } } } } }"#)
         .await;
-    let e = &data["events"][0];
+    let e = &data["events"]["nodes"][0];
     assert_eq!(e["ref"], "E1");
     assert_eq!(e["kind"], "MARKET_MOVE");
     assert_eq!(e["company"], json!({ "name": "Nvidia", "ticker": "NVDA" }));
@@ -118,11 +126,11 @@ async fn nvidias_drop_was_set_off_by_deepseeks_claim(app: TestApp) {
     );
     assert_eq!(e["triggerClaim"]["ref"], "C1");
     assert_eq!(
-        e["triggerClaim"]["triggeredEvents"],
+        e["triggerClaim"]["triggeredEvents"]["nodes"],
         json!([{ "ref": "E1" }])
     );
     assert!(
-        e["citations"][0]["quote"]
+        e["citations"]["nodes"][0]["quote"]
             .as_str()
             .is_some_and(|q| q.contains("biggest one-day drop in market value"))
     );

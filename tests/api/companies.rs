@@ -15,13 +15,13 @@ on_both_engines!(
 async fn amazon_invested_in_anthropic_and_the_amount_stays_unknown(app: TestApp) {
     let data = app
         .data(
-            r#"{ companyByTicker(ticker: "AMZN") { name investmentsMade {
+            r#"{ companyByTicker(ticker: "AMZN") { name investmentsMade { nodes {
                    ref amount { amount } description
-                   investee { name kind investmentsReceived { investor { name } } }
-                   citations { quote source { key } } } } }"#,
+                   investee { name kind investmentsReceived { nodes { investor { name } } } }
+                   citations { nodes { quote source { key } } } } } } }"#,
         )
         .await;
-    let made = &data["companyByTicker"]["investmentsMade"];
+    let made = &data["companyByTicker"]["investmentsMade"]["nodes"];
     assert_eq!(made.as_array().map(Vec::len), Some(1), "{made}");
     let inv = &made[0];
     assert_eq!(inv["ref"], "I1");
@@ -33,19 +33,21 @@ async fn amazon_invested_in_anthropic_and_the_amount_stays_unknown(app: TestApp)
     assert_eq!(inv["investee"]["name"], "Anthropic");
     assert_eq!(inv["investee"]["kind"], "STARTUP");
     assert_eq!(
-        inv["investee"]["investmentsReceived"]
+        inv["investee"]["investmentsReceived"]["nodes"]
             .as_array()
             .map(Vec::len),
         Some(1)
     );
     assert_eq!(
-        inv["investee"]["investmentsReceived"][0]["investor"]["name"],
+        inv["investee"]["investmentsReceived"]["nodes"][0]["investor"]["name"],
         "Amazon"
     );
-    let quote = inv["citations"][0]["quote"].as_str().unwrap_or_default();
+    let quote = inv["citations"]["nodes"][0]["quote"]
+        .as_str()
+        .unwrap_or_default();
     assert!(quote.contains("invested heavily in Anthropic"), "{quote}");
     assert_eq!(
-        inv["citations"][0]["source"]["key"],
+        inv["citations"]["nodes"][0]["source"]["key"],
         "ai-capex-spending-spree"
     );
 }
@@ -54,14 +56,14 @@ async fn aws_is_part_of_amazon_and_google_of_alphabet(app: TestApp) {
     let data = app
         .data(
             r#"{ aws: companyByName(name: "Amazon Web Services") { kind parent { name } }
-                 alphabet: companyByTicker(ticker: "GOOGL") { name subsidiaries { name } } }"#,
+                 alphabet: companyByTicker(ticker: "GOOGL") { name subsidiaries { nodes { name } } } }"#,
         )
         .await;
     assert_eq!(data["aws"]["kind"], "SUBSIDIARY");
     assert_eq!(data["aws"]["parent"]["name"], "Amazon");
     assert_eq!(data["alphabet"]["name"], "Alphabet");
     assert_eq!(
-        strings(&data["alphabet"]["subsidiaries"], "name"),
+        strings(&data["alphabet"]["subsidiaries"]["nodes"], "name"),
         ["Google"]
     );
 }
@@ -70,21 +72,24 @@ async fn anthropic_was_founded_by_former_openai_staff(app: TestApp) {
     let data = app
         .data(
             r#"{ anthropic: companyByName(name: "Anthropic") { foundedByAlumniOf { name } }
-                 openai: companyByName(name: "OpenAI") { foundedByAlumni { name } } }"#,
+                 openai: companyByName(name: "OpenAI") { foundedByAlumni { nodes { name } } } }"#,
         )
         .await;
     assert_eq!(data["anthropic"]["foundedByAlumniOf"]["name"], "OpenAI");
     assert_eq!(
-        strings(&data["openai"]["foundedByAlumni"], "name"),
+        strings(&data["openai"]["foundedByAlumni"]["nodes"], "name"),
         ["Anthropic"]
     );
 }
 
 async fn people_and_companies_link_both_ways(app: TestApp) {
     let data = app
-        .data(r#"{ people { name title company { name people { name } } } }"#)
+        .data(r#"{ people { nodes { name title company { name people { nodes { name } } } } } }"#)
         .await;
-    let people = data["people"].as_array().cloned().unwrap_or_default();
+    let people = data["people"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let expected = [
         ("Andy Jassy", "CEO", "Amazon"),
         ("Brad Smith", "President", "Microsoft"),
@@ -96,15 +101,15 @@ async fn people_and_companies_link_both_ways(app: TestApp) {
         assert_eq!(person["name"], name);
         assert_eq!(person["title"], title);
         assert_eq!(person["company"]["name"], company);
-        assert!(strings(&person["company"]["people"], "name").contains(&name.to_string()));
+        assert!(strings(&person["company"]["people"]["nodes"], "name").contains(&name.to_string()));
     }
 }
 
 async fn unknown_ids_and_names_give_null(app: TestApp) {
     let data = app
         .data(
-            r#"{ company(id: 999999) { name } companyByName(name: "Nobody Inc") { name }
-                 project(id: -1) { name } claimByRef(ref: "C999") { ref } source(id: 0) { title } }"#,
+            r#"{ company(id: "Q29tcGFueTo5OTk5OTk") { name } companyByName(name: "Nobody Inc") { name }
+                 project(id: "UHJvamVjdDotMQ") { name } claimByRef(ref: "C999") { ref } source(id: "U291cmNlOjA") { title } }"#,
         )
         .await;
     for field in [
@@ -121,16 +126,19 @@ async fn unknown_ids_and_names_give_null(app: TestApp) {
 async fn investor_startup_model_path_reaches_the_models_of_each_company(app: TestApp) {
     let data = app
         .data(
-            r#"{ companies { name models { name kind developer { name } expected { text precision } announced { text } } } }"#,
+            r#"{ companies { nodes { name models { nodes { name kind developer { name } expected { text precision } announced { text } } } } } }"#,
         )
         .await;
-    let companies = data["companies"].as_array().cloned().unwrap_or_default();
+    let companies = data["companies"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(companies.len(), 12);
     let models_of = |name: &str| {
         companies
             .iter()
             .find(|c| c["name"] == name)
-            .map(|c| c["models"].clone())
+            .map(|c| c["models"]["nodes"].clone())
             .unwrap_or_else(|| panic!("{name} missing"))
     };
     assert_eq!(

@@ -58,12 +58,15 @@ async fn a_dataset_with_an_error_changes_nothing(app: TestApp) {
 
 async fn every_citation_quotes_its_source_verbatim(app: TestApp) {
     let data = app
-        .data(r#"{ sources { key content citations { quote } } }"#)
+        .data(r#"{ sources { nodes { key content citations(first: 100) { totalCount nodes { quote } } } } }"#)
         .await;
-    let sources = data["sources"].as_array().cloned().unwrap_or_default();
+    let sources = data["sources"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(sources.len(), 1);
     let content = sources[0]["content"].as_str().unwrap_or_default();
-    let citations = sources[0]["citations"]
+    let citations = sources[0]["citations"]["nodes"]
         .as_array()
         .cloned()
         .unwrap_or_default();
@@ -80,10 +83,10 @@ async fn every_citation_quotes_its_source_verbatim(app: TestApp) {
 async fn every_fact_carries_at_least_one_citation(app: TestApp) {
     let data = app
         .data(
-            r#"{ companies { name citations { id } } people { name citations { id } } aiModels { name citations { id } }
-                 investments { ref citations { id } } projects { name citations { id } backers { id citations { id } } }
-                 spendingFigures { ref citations { id } } claims { ref citations { id } challenges { id citations { id } } }
-                 events { ref citations { id } } }"#,
+            r#"{ companies { nodes { name citations { nodes { id } } } } people { nodes { name citations { nodes { id } } } } aiModels { nodes { name citations { nodes { id } } } }
+                 investments { nodes { ref citations { nodes { id } } } } projects { nodes { name citations { nodes { id } } backers { nodes { id citations { nodes { id } } } } } }
+                 spendingFigures { nodes { ref citations { nodes { id } } } } claims { nodes { ref citations { nodes { id } } challenges { nodes { id citations { nodes { id } } } } } }
+                 events { nodes { ref citations { nodes { id } } } } }"#,
         )
         .await;
     let mut rows = Vec::new();
@@ -97,10 +100,10 @@ async fn every_fact_carries_at_least_one_citation(app: TestApp) {
         "claims",
         "events",
     ] {
-        for row in data[list].as_array().cloned().unwrap_or_default() {
+        for row in data[list]["nodes"].as_array().cloned().unwrap_or_default() {
             for nested in ["backers", "challenges"] {
                 rows.extend(
-                    row[nested]
+                    row[nested]["nodes"]
                         .as_array()
                         .cloned()
                         .unwrap_or_default()
@@ -115,7 +118,10 @@ async fn every_fact_carries_at_least_one_citation(app: TestApp) {
     // 7 claims with 3 challenges, 1 event.
     assert_eq!(rows.len(), 43);
     for (list, row) in rows {
-        let cited = row["citations"].as_array().map(Vec::len).unwrap_or(0);
+        let cited = row["citations"]["nodes"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0);
         assert!(cited > 0, "{list} row without a citation: {row}");
     }
 }

@@ -131,7 +131,7 @@ async fn an_unknown_field_gets_a_validation_code(app: TestApp) {
 
 async fn a_variable_of_the_wrong_type_is_bad_user_input(app: TestApp) {
     let errors = app
-        .errors(json!({ "query": "query($id: Int!) { company(id: $id) { name } }", "variables": { "id": "seven" } }))
+        .errors(json!({ "query": "query($n: Int) { companies(first: $n) { totalCount } }", "variables": { "n": "seven" } }))
         .await;
     assert_eq!(
         errors[0]["extensions"]["code"], "BAD_USER_INPUT",
@@ -180,7 +180,7 @@ async fn a_real_port_serves_graphql(app: TestApp) {
 
 async fn response_fields_follow_the_query_order(app: TestApp) {
     // Relations finish after scalars; the response must still list fields as asked.
-    let query = r#"{ companyByName(name: "Amazon") { investmentsMade { investee { models { name } name } } citations { quote } name models { name } ticker } }"#;
+    let query = r#"{ companyByName(name: "Amazon") { investmentsMade { nodes { investee { models { nodes { name } } name } } } citations { nodes { quote } } name models { nodes { name } } ticker } }"#;
     let request = Request::post("/graphql")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(json!({ "query": query }).to_string()))

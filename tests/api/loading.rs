@@ -9,15 +9,15 @@ use crate::on_both_engines;
 
 on_both_engines!(nested_queries_run_the_same_statements_for_17_or_62_companies);
 
-const DEEP: &str = r#"{ companies { name parent { name } models { name developer { name } }
-    investmentsMade { amount { amount } investee { name models { name claims { ref } } } citations { quote source { key } } }
-    investmentsReceived { investor { name } } citations { quote } } }"#;
+const DEEP: &str = r#"{ companies(first: 100) { nodes { name parent { name } models { nodes { name developer { name } } }
+    investmentsMade { nodes { amount { amount } investee { name models { nodes { name claims { nodes { ref } } } } } citations { nodes { quote source { key } } } } }
+    investmentsReceived { nodes { investor { name } } } citations { nodes { quote } } } } }"#;
 
 /// The relation fields of `DEEP`: one statement for the root list and one per relation.
 const RELATIONS_IN_DEEP: usize = 12;
 
 /// Synthetic companies `from..to`, each investing in the next, with a model and citations.
-fn chain(from: usize, to: usize) -> Dataset {
+pub fn chain(from: usize, to: usize) -> Dataset {
     let mut extra = Dataset::default();
     let quote = "OpenAI last month announced Stargate";
     for i in from..to {
@@ -47,7 +47,10 @@ async fn statements_for_deep_query(app: &TestApp) -> (usize, usize) {
     let data = app.data(DEEP).await;
     let statements = app.take_statement_count();
     (
-        data["companies"].as_array().map(Vec::len).unwrap_or(0),
+        data["companies"]["nodes"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0),
         statements,
     )
 }

@@ -10,6 +10,7 @@ mod dataset;
 mod examples;
 mod http;
 mod loading;
+mod paging;
 mod projects;
 mod schema;
 mod spending;

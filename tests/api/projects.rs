@@ -19,8 +19,8 @@ async fn stargate_lists_softbank_and_oracle_as_backers_and_what_else_they_invest
                    plannedAmount { amount currency minorUnits }
                    announced { text precision }
                    lead { name }
-                   backers { role company { name ticker investmentsMade { investee { name } } } citations { quote } }
-                   citations { quote } } }"#,
+                   backers { nodes { role company { name ticker investmentsMade { nodes { investee { name } } } } citations { nodes { quote } } } }
+                   citations { nodes { quote } } } }"#,
         )
         .await;
     let p = &data["projectByName"];
@@ -38,7 +38,10 @@ async fn stargate_lists_softbank_and_oracle_as_backers_and_what_else_they_invest
         json!({"text": "2025-01", "precision": "MONTH"})
     );
     assert_eq!(p["lead"]["name"], "OpenAI");
-    let backers = p["backers"].as_array().cloned().unwrap_or_default();
+    let backers = p["backers"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let names: Vec<_> = backers
         .iter()
         .map(|b| (b["role"].as_str(), b["company"]["name"].as_str()))
@@ -55,14 +58,14 @@ async fn stargate_lists_softbank_and_oracle_as_backers_and_what_else_they_invest
     assert_eq!(backers[2]["company"]["ticker"], "ORCL");
     for backer in &backers {
         // The article names no other investment of theirs.
-        assert_eq!(backer["company"]["investmentsMade"], json!([]));
+        assert_eq!(backer["company"]["investmentsMade"]["nodes"], json!([]));
         assert!(
-            backer["citations"][0]["quote"]
+            backer["citations"]["nodes"][0]["quote"]
                 .as_str()
                 .is_some_and(|q| q.contains("backed by SoftBank"))
         );
     }
-    let quotes = strings(&p["citations"], "quote");
+    let quotes = strings(&p["citations"]["nodes"], "quote");
     assert!(
         quotes
             .iter()
@@ -73,9 +76,9 @@ async fn stargate_lists_softbank_and_oracle_as_backers_and_what_else_they_invest
 
 async fn backers_lead_back_to_their_projects(app: TestApp) {
     let data = app
-        .data(r#"{ companyByTicker(ticker: "ORCL") { projectRoles { role project { name lead { name } } } } }"#)
+        .data(r#"{ companyByTicker(ticker: "ORCL") { projectRoles { nodes { role project { name lead { name } } } } } }"#)
         .await;
-    let roles = &data["companyByTicker"]["projectRoles"];
+    let roles = &data["companyByTicker"]["projectRoles"]["nodes"];
     assert_eq!(
         roles,
         &json!([{ "role": "BACKER", "project": { "name": "Stargate", "lead": { "name": "OpenAI" } } }])

@@ -75,11 +75,11 @@ async fn calendar_year_view_leaves_out_microsofts_fiscal_year(app: TestApp) {
 async fn every_figure_of_the_article_is_stored_exactly(app: TestApp) {
     let data = app
         .data(
-            r#"{ spendingFigures { ref category status company { name } project { name } model { name }
-                 amount { bound text low { minorUnits } high { minorUnits } } period { label } focus remarks } }"#,
+            r#"{ spendingFigures { nodes { ref category status company { name } project { name } model { name }
+                 amount { bound text low { minorUnits } high { minorUnits } } period { label } focus remarks } } }"#,
         )
         .await;
-    let figures = data["spendingFigures"]
+    let figures = data["spendingFigures"]["nodes"]
         .as_array()
         .cloned()
         .unwrap_or_default();
@@ -134,14 +134,17 @@ async fn every_figure_of_the_article_is_stored_exactly(app: TestApp) {
 
 async fn amazons_2025_projection_derives_from_its_last_quarter(app: TestApp) {
     let data = app
-        .data(r#"{ spendingFigureByRef(ref: "F2") { derivedFrom { ref status amount { low { amount } } derivedFigures { ref } claims { ref kind } } } }"#)
+        .data(r#"{ spendingFigureByRef(ref: "F2") { derivedFrom { ref status amount { low { amount } } derivedFigures { nodes { ref } } claims { nodes { ref kind } } } } }"#)
         .await;
     let from = &data["spendingFigureByRef"]["derivedFrom"];
     assert_eq!(from["ref"], "F1");
     assert_eq!(from["status"], "REPORTED");
     assert_eq!(from["amount"]["low"]["amount"], "26300000000.00");
-    assert_eq!(strings(&from["derivedFigures"], "ref"), ["F2"]);
-    assert_eq!(from["claims"], json!([{ "ref": "C7", "kind": "GUIDANCE" }]));
+    assert_eq!(strings(&from["derivedFigures"]["nodes"], "ref"), ["F2"]);
+    assert_eq!(
+        from["claims"]["nodes"],
+        json!([{ "ref": "C7", "kind": "GUIDANCE" }])
+    );
 }
 
 /// Domain question 5: how does DeepSeek's claimed cost compare with each company's 2025 capex?

@@ -1,0 +1,505 @@
+//! Relay connections over any table: top-level lists and nested lists, both paged in SQL
+//! with keyset cursors, and a `totalCount` computed only when selected.
+//!
+//! A nested list (a company's investments, a project's backers) is paged per parent in one
+//! statement for the whole batch of parents, with `ROW_NUMBER() OVER (PARTITION BY fk ...)`,
+//! so no parent's rows are loaded beyond its page.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, InputType, Object, OutputType, TypeName};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    FromQueryResult, IdenStatic, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+};
+
+use super::loaders::{Node, Row, nodes_of};
+use super::paging::{
+    KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey, after,
+    finish,
+};
+use super::{Result as GqlResult, db};
+use crate::error::Result;
+
+type CountFuture = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
+
+/// Computes the size of the whole list when `totalCount` is selected.
+pub type Counter = Arc<dyn Fn() -> CountFuture + Send + Sync>;
+
+/// One page of rows of model `M`.
+pub struct Page<M> {
+    pub nodes: Vec<Node<M>>,
+    pub cursors: Vec<String>,
+    pub info: PageInfo,
+    pub count: Counter,
+}
+
+/// A GraphQL object type that wraps a row.
+pub trait GqlNode: OutputType + From<Node<Self::Model>> {
+    type Model: Send + Sync + 'static;
+    /// The GraphQL type name, e.g. "Company".
+    const NAME: &'static str;
+}
+
+/// A page of a list, Relay-style: edges with cursors, the nodes alone, where the page lies,
+/// and the size of the whole list.
+pub struct Connection<T: GqlNode>(pub Page<T::Model>);
+
+impl<T: GqlNode> TypeName for Connection<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::NAME).into()
+    }
+}
+
+/// A page of a list, Relay-style: edges with cursors, the nodes alone, where the page lies,
+/// and the size of the whole list.
+#[Object(name_type)]
+impl<T: GqlNode> Connection<T> {
+    /// The rows of the page, each with its cursor.
+    async fn edges(&self) -> Vec<Edge<T>> {
+        self.0
+            .nodes
+            .iter()
+            .zip(&self.0.cursors)
+            .map(|(node, cursor)| Edge {
+                cursor: cursor.clone(),
+                node: T::from(node.clone()),
+            })
+            .collect()
+    }
+
+    /// The rows of the page.
+    async fn nodes(&self) -> Vec<T> {
+        self.0.nodes.iter().cloned().map(T::from).collect()
+    }
+
+    /// Whether more rows lie before or after this page, and the cursors of its ends.
+    async fn page_info(&self) -> &PageInfo {
+        &self.0.info
+    }
+
+    /// Number of rows in the whole list, all pages together; counted only when selected.
+    async fn total_count(&self) -> GqlResult<i64> {
+        Ok((self.0.count)().await?)
+    }
+}
+
+/// A row of a page with its cursor.
+pub struct Edge<T: GqlNode> {
+    cursor: String,
+    node: T,
+}
+
+impl<T: GqlNode> TypeName for Edge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::NAME).into()
+    }
+}
+
+/// A row of a page with its cursor.
+#[Object(name_type)]
+impl<T: GqlNode> Edge<T> {
+    /// Opaque cursor of this row: pass it as `after` (or `before`) to page from here.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    /// The row.
+    async fn node(&self) -> &T {
+        &self.node
+    }
+}
+
+/// A field a list can be ordered by.
+pub trait OrderField: InputType + Copy + Send + Sync {
+    /// The term for this field: name, SQL expression over the listed table, kind, nullable.
+    fn term(self) -> (&'static str, Expr, KeyKind, bool);
+}
+
+/// One term of an ordering.
+#[derive(InputObject)]
+#[graphql(concrete(name = "CompanyOrder", params(super::companies::CompanyOrderField)))]
+#[graphql(concrete(name = "PersonOrder", params(super::companies::PersonOrderField)))]
+#[graphql(concrete(name = "AiModelOrder", params(super::models::AiModelOrderField)))]
+#[graphql(concrete(
+    name = "InvestmentOrder",
+    params(super::investments::InvestmentOrderField)
+))]
+#[graphql(concrete(name = "ProjectOrder", params(super::projects::ProjectOrderField)))]
+#[graphql(concrete(
+    name = "ProjectBackerOrder",
+    params(super::projects::ProjectBackerOrderField)
+))]
+#[graphql(concrete(
+    name = "SpendingFigureOrder",
+    params(super::spending::SpendingFigureOrderField)
+))]
+#[graphql(concrete(name = "ClaimOrder", params(super::claims::ClaimOrderField)))]
+#[graphql(concrete(
+    name = "ClaimChallengeOrder",
+    params(super::claims::ClaimChallengeOrderField)
+))]
+#[graphql(concrete(name = "EventOrder", params(super::events::EventOrderField)))]
+#[graphql(concrete(name = "SourceOrder", params(super::sources::SourceOrderField)))]
+#[graphql(concrete(name = "CitationOrder", params(super::sources::CitationOrderField)))]
+pub struct OrderBy<F: OrderField> {
+    /// The field to order by.
+    pub field: F,
+    /// Ascending (the default) or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+    /// Where rows with a null value go: LAST (the default) or FIRST.
+    #[graphql(default)]
+    pub nulls: NullsOrder,
+}
+
+/// The sort keys of `order`, then the primary key as the final tie-break.
+pub fn sort_keys<E: EntityTrait, F: OrderField>(order: &[OrderBy<F>]) -> Vec<SortKey> {
+    let mut keys: Vec<SortKey> = order
+        .iter()
+        .map(|term| {
+            let (name, expr, kind, nullable) = term.field.term();
+            SortKey {
+                name,
+                expr,
+                kind,
+                nullable,
+                direction: term.direction,
+                nulls: term.nulls,
+            }
+        })
+        .collect();
+    keys.push(SortKey {
+        name: "id",
+        expr: Expr::col((E::default(), Alias::new("id"))),
+        kind: KeyKind::Int,
+        nullable: false,
+        direction: OrderDirection::Asc,
+        nulls: NullsOrder::Last,
+    });
+    keys
+}
+
+/// A column of `E` as a sort term.
+pub fn column_term<E: EntityTrait>(
+    column: E::Column,
+    kind: KeyKind,
+    nullable: bool,
+) -> (&'static str, Expr, KeyKind, bool) {
+    (
+        column.as_str(),
+        Expr::col((E::default(), column)),
+        kind,
+        nullable,
+    )
+}
+
+/// A text column of the company a foreign key of `E` points to, as a sort term.
+pub fn company_name_term<E: EntityTrait>(
+    name: &'static str,
+    fk: E::Column,
+) -> (&'static str, Expr, KeyKind, bool) {
+    let sql = format!(
+        "(SELECT \"sort_company\".\"name\" FROM \"company\" AS \"sort_company\" WHERE \"sort_company\".\"id\" = \"{}\".\"{}\")",
+        E::default().as_str(),
+        fk.as_str()
+    );
+    (name, Expr::cust(sql), KeyKind::Text, true)
+}
+
+fn add_sort_columns(select: &mut SelectStatement, plan: &PagePlan, backend: sea_orm::DbBackend) {
+    for (i, key) in plan.keys.iter().enumerate() {
+        select.expr_as(key.selected(backend), Alias::new(format!("k{i}")));
+    }
+}
+
+fn read_row<M: FromQueryResult>(
+    row: &sea_orm::QueryResult,
+    plan: &PagePlan,
+) -> Result<(M, Vec<KeyValue>)> {
+    let model = M::from_query_result(row, "")?;
+    let values = plan
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| key.read(row, &format!("k{i}")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((model, values))
+}
+
+/// A top-level list: rows of `E` matching `condition`, one page of them.
+pub async fn top<E>(
+    db: &DatabaseConnection,
+    condition: Condition,
+    keys: Vec<SortKey>,
+    args: &PageArgs,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Row,
+{
+    let plan = args.plan(keys)?;
+    let backend = db.get_database_backend();
+    let mut select = E::find().filter(condition.clone()).into_query();
+    if let Some(cursor) = &plan.cursor {
+        select.and_where(after(&plan.keys, cursor, backend)?);
+    }
+    add_sort_columns(&mut select, &plan, backend);
+    for key in &plan.keys {
+        select.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
+    }
+    select.limit(plan.limit as u64 + 1);
+    let rows = db.query_all(&select).await?;
+    let rows = rows
+        .iter()
+        .map(|row| read_row(row, &plan))
+        .collect::<Result<Vec<_>>>()?;
+    let (models, cursors, info) = finish(&plan, rows);
+    let counter_db = db.clone();
+    let count: Counter = Arc::new(move || {
+        let db = counter_db.clone();
+        let condition = condition.clone();
+        Box::pin(async move { Ok(E::find().filter(condition).count(&db).await? as i64) })
+    });
+    Ok(Page {
+        nodes: nodes_of(models),
+        cursors,
+        info,
+        count,
+    })
+}
+
+/// A row with the values of its sort keys.
+type Keyed<M> = (M, Vec<KeyValue>);
+
+/// Pages of the children of each parent of a batch, loaded together.
+struct NestedPages<M> {
+    nodes: Vec<Node<M>>,
+    /// Parent id -> (positions in `nodes`, cursors, page info).
+    by_parent: HashMap<i32, (Vec<usize>, Vec<String>, PageInfo)>,
+}
+
+/// A nested list: the rows of `E` whose foreign key `column` points to `node`, filtered by
+/// `condition`, one page of them; loaded for all of `node`'s siblings in one statement.
+pub async fn nested<P, E, T>(
+    ctx: &Context<'_>,
+    node: &Node<P>,
+    column: E::Column,
+    condition: Condition,
+    keys: Vec<SortKey>,
+    args: &PageArgs,
+) -> Result<Connection<T>>
+where
+    P: Row,
+    E: EntityTrait,
+    E::Model: FromQueryResult + Row,
+    T: GqlNode<Model = E::Model>,
+{
+    let db = db(ctx)?.clone();
+    let plan = args.plan(keys)?;
+    let relation = format!(
+        "{}.{}?{:?}|{:?}|{:?}|{:?}|{}|{:?}",
+        E::default().as_str(),
+        column.as_str(),
+        args.first,
+        args.after,
+        args.last,
+        args.before,
+        super::paging::signature(&plan.forward_keys),
+        condition
+    );
+    let pages = node
+        .cached(relation, || {
+            let parents = node.sibling_ids();
+            let (db, condition, plan) = (db.clone(), condition.clone(), plan.clone());
+            async move { load_nested::<E>(&db, column, parents, condition, &plan).await }
+        })
+        .await?;
+    let parent = node.row_id();
+    let (nodes, cursors, info) = match pages.by_parent.get(&parent) {
+        Some((positions, cursors, info)) => (
+            positions.iter().map(|&i| pages.nodes[i].clone()).collect(),
+            cursors.clone(),
+            info.clone(),
+        ),
+        None => (
+            Vec::new(),
+            Vec::new(),
+            PageInfo {
+                has_previous_page: plan.cursor.is_some() && !plan.backward,
+                has_next_page: plan.cursor.is_some() && plan.backward,
+                ..PageInfo::default()
+            },
+        ),
+    };
+    let count_node = node.clone();
+    let count: Counter = Arc::new(move || {
+        let (db, node, condition) = (db.clone(), count_node.clone(), condition.clone());
+        Box::pin(async move {
+            let key = format!(
+                "count:{}.{}?{:?}",
+                E::default().as_str(),
+                column.as_str(),
+                condition
+            );
+            let counts = node
+                .cached(key, || {
+                    let parents = node.sibling_ids();
+                    let (db, condition) = (db.clone(), condition.clone());
+                    async move { count_nested::<E>(&db, column, parents, condition).await }
+                })
+                .await?;
+            Ok(counts.get(&node.row_id()).copied().unwrap_or(0))
+        })
+    });
+    Ok(Connection(Page {
+        nodes,
+        cursors,
+        info,
+        count,
+    }))
+}
+
+async fn load_nested<E>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    parents: Vec<i32>,
+    condition: Condition,
+    plan: &PagePlan,
+) -> Result<NestedPages<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Row,
+{
+    let backend = db.get_database_backend();
+    let mut fetched: Vec<(i32, E::Model, Vec<KeyValue>)> = Vec::new();
+    for chunk in parents.chunks(super::loaders::CHUNK) {
+        let mut inner = E::find()
+            .filter(column.is_in(chunk.to_vec()))
+            .filter(condition.clone())
+            .into_query();
+        if let Some(cursor) = &plan.cursor {
+            inner.and_where(after(&plan.keys, cursor, backend)?);
+        }
+        add_sort_columns(&mut inner, plan, backend);
+        let mut window = WindowStatement::partition_by((E::default(), column));
+        for key in &plan.keys {
+            window.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
+        }
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("paged"))
+            .and_where(Expr::col(Alias::new("page_row")).lte(plan.limit as i64 + 1))
+            .order_by(Alias::new(column.as_str()), Order::Asc)
+            .order_by(Alias::new("page_row"), Order::Asc)
+            .to_owned();
+        for row in db.query_all(&outer).await? {
+            let parent: i32 = row.try_get("", column.as_str())?;
+            let (model, values) = read_row::<E::Model>(&row, plan)?;
+            fetched.push((parent, model, values));
+        }
+    }
+    // Group per parent, keeping the SQL order, then finish each parent's page.
+    let mut grouped: Vec<(i32, Vec<Keyed<E::Model>>)> = Vec::new();
+    for (parent, model, values) in fetched {
+        match grouped.last_mut() {
+            Some((p, rows)) if *p == parent => rows.push((model, values)),
+            _ => grouped.push((parent, vec![(model, values)])),
+        }
+    }
+    let mut models = Vec::new();
+    let mut by_parent = HashMap::new();
+    for (parent, rows) in grouped {
+        let (page_models, cursors, info) = finish(plan, rows);
+        let start = models.len();
+        models.extend(page_models);
+        by_parent.insert(parent, ((start..models.len()).collect(), cursors, info));
+    }
+    Ok(NestedPages {
+        nodes: nodes_of(models),
+        by_parent,
+    })
+}
+
+async fn count_nested<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    parents: Vec<i32>,
+    condition: Condition,
+) -> Result<HashMap<i32, i64>> {
+    let mut counts = HashMap::new();
+    for chunk in parents.chunks(super::loaders::CHUNK) {
+        let select = E::find()
+            .select_only()
+            .column(column)
+            .column_as(Expr::col(Asterisk).count(), "n")
+            .filter(column.is_in(chunk.to_vec()))
+            .filter(condition.clone())
+            .group_by(column)
+            .into_query();
+        for row in db.query_all(&select).await? {
+            let parent: i32 = row.try_get("", column.as_str())?;
+            let n: i64 = row.try_get("", "n")?;
+            counts.insert(parent, n);
+        }
+    }
+    Ok(counts)
+}
+
+/// Paging arguments from a resolver's arguments.
+pub fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageArgs {
+    PageArgs {
+        first,
+        after,
+        last,
+        before,
+    }
+}
+
+/// Declares the GraphQL enum of the fields a type can be ordered by, and their SQL terms.
+macro_rules! order_fields {
+    ($(#[$meta:meta])* $name:ident for $entity:ident { $($(#[$vmeta:meta])* $variant:ident => $term:expr,)* }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $crate::graphql::lists::OrderField for $name {
+            fn term(self) -> (&'static str, sea_orm::sea_query::Expr, $crate::graphql::paging::KeyKind, bool) {
+                #[allow(unused_imports)]
+                use $crate::graphql::lists::{column_term, company_name_term};
+                #[allow(unused_imports)]
+                use $crate::graphql::paging::KeyKind::{Bool, Date, Int, Text};
+                #[allow(unused_imports)]
+                use entity::$entity::{Column as C, Entity as E};
+                match self {
+                    $($name::$variant => $term,)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use order_fields;
+
+/// Connects a GraphQL object type to its row type.
+macro_rules! gql_node {
+    ($type:ident, $entity:ident) => {
+        impl $crate::graphql::lists::GqlNode for $type {
+            type Model = entity::$entity::Model;
+            const NAME: &'static str = stringify!($type);
+        }
+    };
+}
+pub(crate) use gql_node;

@@ -1,0 +1,188 @@
+//! Relay global object identification: every row has an opaque `id` that names its type
+//! and database id, the same on SQLite and PostgreSQL, and `node(id:)` / `nodes(ids:)` fetch
+//! any row by it.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, ID, Interface, Object};
+use entity::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{EntityTrait, ExprTrait, QueryFilter};
+
+use super::claims::{Claim, ClaimChallenge};
+use super::companies::{Company, Person};
+use super::events::Event;
+use super::investments::Investment;
+use super::lists::GqlNode;
+use super::loaders::{Row, wrap};
+use super::models::AiModel;
+use super::paging::{base64url_decode, base64url_encode};
+use super::projects::{Project, ProjectBacker};
+use super::sources::{Citation, Source};
+use super::spending::SpendingFigure;
+use super::{Result, db};
+use crate::error::Error;
+
+/// The global id of row `id` of GraphQL type `T`.
+pub fn global_id<T: GqlNode>(id: i32) -> ID {
+    ID(base64url_encode(format!("{}:{id}", T::NAME).as_bytes()))
+}
+
+/// The type name and database id inside a global id.
+pub fn parse_global_id(id: &str, field: &str) -> crate::error::Result<(String, i32)> {
+    let invalid = || Error::invalid(field, format!("{id:?} is not an id of this API"));
+    let text = base64url_decode(id)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(invalid)?;
+    let (kind, number) = text.split_once(':').ok_or_else(invalid)?;
+    let number = number.parse::<i32>().map_err(|_| invalid())?;
+    Ok((kind.to_string(), number))
+}
+
+/// The database id of a global id that must name a row of type `T`.
+pub fn database_id<T: GqlNode>(id: &ID, field: &str) -> crate::error::Result<i32> {
+    let (kind, number) = parse_global_id(id, field)?;
+    if kind != T::NAME {
+        return Err(Error::invalid(
+            field,
+            format!("this id names a {kind}, not a {}", T::NAME),
+        ));
+    }
+    Ok(number)
+}
+
+/// Any row that has a global id.
+#[derive(Interface)]
+#[graphql(
+    name = "Node",
+    field(
+        name = "id",
+        ty = "ID",
+        desc = "Globally unique, opaque id of the row: pass it to `node(id:)`."
+    )
+)]
+pub enum NodeInterface {
+    /// A company.
+    Company(Company),
+    /// A person.
+    Person(Person),
+    /// An AI model or product.
+    AiModel(AiModel),
+    /// An investment.
+    Investment(Investment),
+    /// A project.
+    Project(Project),
+    /// A company's part in a project.
+    ProjectBacker(ProjectBacker),
+    /// A spending figure.
+    SpendingFigure(SpendingFigure),
+    /// A claim.
+    Claim(Claim),
+    /// A challenge to a claim.
+    ClaimChallenge(ClaimChallenge),
+    /// An event.
+    Event(Event),
+    /// A source.
+    Source(Source),
+    /// A citation.
+    Citation(Citation),
+}
+
+/// Rows of `E` with these ids, as `NodeInterface`s keyed by id.
+async fn load<E, T>(
+    db: &sea_orm::DatabaseConnection,
+    ids: Vec<i32>,
+    into: fn(T) -> NodeInterface,
+) -> crate::error::Result<HashMap<i32, NodeInterface>>
+where
+    E: EntityTrait,
+    E::Model: Row,
+    T: GqlNode<Model = E::Model>,
+{
+    let rows = E::find().filter(Expr::col("id").is_in(ids)).all(db).await?;
+    let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
+    Ok(ids
+        .into_iter()
+        .zip(wrap::<E::Model, T>(rows).into_iter().map(into))
+        .collect())
+}
+
+async fn load_kind(
+    db: &sea_orm::DatabaseConnection,
+    kind: &str,
+    ids: Vec<i32>,
+) -> crate::error::Result<HashMap<i32, NodeInterface>> {
+    use NodeInterface as N;
+    match kind {
+        "Company" => load::<company::Entity, Company>(db, ids, N::Company).await,
+        "Person" => load::<person::Entity, Person>(db, ids, N::Person).await,
+        "AiModel" => load::<ai_model::Entity, AiModel>(db, ids, N::AiModel).await,
+        "Investment" => load::<investment::Entity, Investment>(db, ids, N::Investment).await,
+        "Project" => load::<project::Entity, Project>(db, ids, N::Project).await,
+        "ProjectBacker" => {
+            load::<project_backer::Entity, ProjectBacker>(db, ids, N::ProjectBacker).await
+        }
+        "SpendingFigure" => {
+            load::<spending_figure::Entity, SpendingFigure>(db, ids, N::SpendingFigure).await
+        }
+        "Claim" => load::<claim::Entity, Claim>(db, ids, N::Claim).await,
+        "ClaimChallenge" => {
+            load::<claim_challenge::Entity, ClaimChallenge>(db, ids, N::ClaimChallenge).await
+        }
+        "Event" => load::<event::Entity, Event>(db, ids, N::Event).await,
+        "Source" => load::<source::Entity, Source>(db, ids, N::Source).await,
+        "Citation" => load::<citation::Entity, Citation>(db, ids, N::Citation).await,
+        _ => Ok(HashMap::new()),
+    }
+}
+
+/// Queries by global id.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The row with this global id, of any type; null when there is none.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as returned in any `id` field.")] id: ID,
+    ) -> Result<Option<NodeInterface>> {
+        let (kind, number) = parse_global_id(&id, "id")?;
+        Ok(load_kind(db(ctx)?, &kind, vec![number])
+            .await?
+            .remove(&number))
+    }
+
+    /// The rows with these global ids, in the order given (null for each id without a row).
+    /// Ids of one type are fetched in one statement.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<NodeInterface>>> {
+        if ids.len() > super::paging::MAX_PAGE_SIZE {
+            return Err(Error::invalid(
+                "ids",
+                format!("at most {} ids at once", super::paging::MAX_PAGE_SIZE),
+            )
+            .into());
+        }
+        let parsed = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| parse_global_id(id, &format!("ids[{i}]")))
+            .collect::<crate::error::Result<Vec<_>>>()?;
+        let mut by_kind: HashMap<&str, Vec<i32>> = HashMap::new();
+        for (kind, number) in &parsed {
+            by_kind.entry(kind.as_str()).or_default().push(*number);
+        }
+        let mut found: HashMap<(String, i32), NodeInterface> = HashMap::new();
+        for (kind, numbers) in by_kind {
+            for (number, node) in load_kind(db(ctx)?, kind, numbers).await? {
+                found.insert((kind.to_string(), number), node);
+            }
+        }
+        Ok(parsed.into_iter().map(|key| found.remove(&key)).collect())
+    }
+}

@@ -1,0 +1,408 @@
+//! Relay connections: keyset paging that neither loses nor repeats rows, whatever the
+//! ordering, nested lists paged in SQL, page-size limits, and global ids.
+
+use capex_graph::dataset::{self, Dataset};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::loading::chain;
+use crate::on_both_engines;
+
+on_both_engines!(
+    paging_by_3_returns_exactly_the_rows_of_one_large_page_for_every_ordering,
+    paging_backwards_returns_the_same_rows_in_the_same_order,
+    text_orders_the_same_on_both_engines_with_mixed_case_and_non_ascii_names,
+    nested_lists_page_per_parent_with_their_own_counts,
+    investments_order_by_the_investee_name,
+    page_size_limits_and_bad_cursors_are_clear_errors,
+    global_ids_fetch_every_kind_of_row,
+    statement_count_is_the_same_for_page_sizes_1_and_100,
+);
+
+/// Companies with repeated and missing tickers and countries, in mixed case and non-ASCII.
+fn awkward_companies() -> Dataset {
+    let names = [
+        ("zeta labs", None, Some("DE")),
+        ("Zeta Labs Two", Some("ZT"), None),
+        ("Élan Capital", None, Some("FR")),
+        ("élan robotics", Some("ELR"), Some("FR")),
+        ("Äpfel AI", None, None),
+        ("alpha one", Some("A1"), Some("US")),
+        ("Alpha Two", None, Some("US")),
+        ("Ωmega Compute", None, Some("GR")),
+        ("ōkami", Some("OK"), None),
+        ("Beta", None, Some("DE")),
+    ];
+    let mut data = Dataset::default();
+    for (name, ticker, country) in names {
+        data.companies.push(
+            serde_json::from_value(
+                json!({ "name": name, "ticker": ticker, "country": country, "kind": "STARTUP" }),
+            )
+            .expect("company"),
+        );
+    }
+    data
+}
+
+async fn ids(app: &TestApp, args: &str) -> (Vec<i64>, Value) {
+    let data = app
+        .data(&format!(
+            "{{ companies({args}) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ cursor node {{ databaseId }} }} }} }}"
+        ))
+        .await;
+    let conn = data["companies"].clone();
+    let ids = conn["edges"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|e| e["node"]["databaseId"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default();
+    (ids, conn)
+}
+
+const ORDERINGS: &[&str] = &[
+    "",
+    "orderBy: [{ field: TICKER }]",
+    "orderBy: [{ field: TICKER, direction: DESC }]",
+    "orderBy: [{ field: TICKER, nulls: FIRST }]",
+    "orderBy: [{ field: TICKER, direction: DESC, nulls: FIRST }]",
+    "orderBy: [{ field: COUNTRY }, { field: NAME, direction: DESC }]",
+    "orderBy: [{ field: COUNTRY, nulls: FIRST }, { field: TICKER }]",
+    "orderBy: [{ field: KIND, direction: DESC }, { field: COUNTRY, direction: DESC, nulls: LAST }]",
+];
+
+async fn paging_by_3_returns_exactly_the_rows_of_one_large_page_for_every_ordering(app: TestApp) {
+    dataset::load(&app.db, &awkward_companies())
+        .await
+        .expect("load");
+    for ordering in ORDERINGS {
+        let (all, conn) = ids(&app, &format!("first: 100 {ordering}")).await;
+        assert_eq!(all.len(), 22, "{ordering}");
+        assert_eq!(conn["totalCount"], 22);
+        assert_eq!(conn["pageInfo"]["hasNextPage"], false);
+        let mut paged = Vec::new();
+        let mut after = String::new();
+        loop {
+            let (page, conn) = ids(&app, &format!("first: 3 {after} {ordering}")).await;
+            assert!(page.len() <= 3);
+            paged.extend(page);
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            assert_eq!(conn["pageInfo"]["hasPreviousPage"], !after.is_empty());
+            after = format!("after: {}", conn["pageInfo"]["endCursor"]);
+            assert!(paged.len() <= 22, "paging does not end for {ordering}");
+        }
+        assert_eq!(
+            paged, all,
+            "pages of 3 differ from one page for ordering {ordering:?}"
+        );
+    }
+}
+
+async fn paging_backwards_returns_the_same_rows_in_the_same_order(app: TestApp) {
+    dataset::load(&app.db, &awkward_companies())
+        .await
+        .expect("load");
+    for ordering in ORDERINGS {
+        let (all, _) = ids(&app, &format!("first: 100 {ordering}")).await;
+        let mut pages: Vec<Vec<i64>> = Vec::new();
+        let mut before = String::new();
+        loop {
+            let (page, conn) = ids(&app, &format!("last: 4 {before} {ordering}")).await;
+            pages.insert(0, page);
+            if conn["pageInfo"]["hasPreviousPage"] != true {
+                break;
+            }
+            before = format!("before: {}", conn["pageInfo"]["startCursor"]);
+        }
+        let paged: Vec<i64> = pages.concat();
+        assert_eq!(
+            paged, all,
+            "backward pages differ for ordering {ordering:?}"
+        );
+    }
+}
+
+async fn text_orders_the_same_on_both_engines_with_mixed_case_and_non_ascii_names(app: TestApp) {
+    dataset::load(&app.db, &awkward_companies())
+        .await
+        .expect("load");
+    let data = app
+        .data("{ companies(first: 100, orderBy: [{ field: NAME }]) { nodes { name } } }")
+        .await;
+    let names: Vec<String> = data["companies"]["nodes"]
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .filter_map(|c| c["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut expected = names.clone();
+    // Byte order of UTF-8, which is code point order: the same rule on both engines.
+    expected.sort();
+    assert_eq!(names, expected);
+    assert_eq!(names.first().map(String::as_str), Some("Alpha Two"));
+    assert_eq!(names.last().map(String::as_str), Some("Ωmega Compute"));
+}
+
+async fn nested_lists_page_per_parent_with_their_own_counts(app: TestApp) {
+    // A fan: Synthetic 00 invests in 01..=09 (chain gives 00->01, then more edges below).
+    let mut data = chain(0, 10);
+    for i in 2..10 {
+        data.investments.push(
+            serde_json::from_value(json!({
+                "ref": format!("F{i}"), "investor": "Synthetic 00", "investee": format!("Synthetic {i:02}"),
+                "citations": [{ "source": "ai-capex-spending-spree", "quote": "OpenAI last month announced Stargate" }]
+            }))
+            .expect("investment"),
+        );
+    }
+    dataset::load(&app.db, &data).await.expect("load");
+    let query = r#"{ companies(first: 100, orderBy: [{ field: NAME }]) { nodes { name
+        investmentsMade(first: 2, orderBy: [{ field: INVESTEE_NAME, direction: DESC }]) {
+          totalCount pageInfo { hasNextPage endCursor } nodes { investee { name } } } } } }"#;
+    let data = app.data(query).await;
+    let companies = data["companies"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let by_name = |name: &str| {
+        companies
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let s00 = by_name("Synthetic 00");
+    assert_eq!(s00["investmentsMade"]["totalCount"], 9);
+    assert_eq!(s00["investmentsMade"]["pageInfo"]["hasNextPage"], true);
+    let investees: Vec<_> = s00["investmentsMade"]["nodes"]
+        .as_array()
+        .map(|n| n.iter().map(|i| i["investee"]["name"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(investees, [json!("Synthetic 09"), json!("Synthetic 08")]);
+    let s05 = by_name("Synthetic 05");
+    assert_eq!(s05["investmentsMade"]["totalCount"], 1);
+    assert_eq!(s05["investmentsMade"]["pageInfo"]["hasNextPage"], false);
+    let amazon = by_name("Amazon");
+    assert_eq!(amazon["investmentsMade"]["totalCount"], 1);
+    let nvidia = by_name("Nvidia");
+    assert_eq!(
+        nvidia["investmentsMade"],
+        json!({ "totalCount": 0, "pageInfo": { "hasNextPage": false, "endCursor": null }, "nodes": [] })
+    );
+
+    // Walking one parent's nested list page by page gives all of it.
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = app
+            .data(&format!(
+                r#"{{ companyByName(name: "Synthetic 00") {{ investmentsMade(first: 2 {after}, orderBy: [{{ field: INVESTEE_NAME, direction: DESC }}]) {{
+                    pageInfo {{ hasNextPage endCursor }} nodes {{ investee {{ name }} }} }} }} }}"#
+            ))
+            .await;
+        let conn = &page["companyByName"]["investmentsMade"];
+        for n in conn["nodes"].as_array().cloned().unwrap_or_default() {
+            seen.push(
+                n["investee"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        if conn["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = format!(", after: {}", conn["pageInfo"]["endCursor"]);
+    }
+    let expected: Vec<String> = (1..10).rev().map(|i| format!("Synthetic {i:02}")).collect();
+    assert_eq!(seen, expected);
+}
+
+async fn investments_order_by_the_investee_name(app: TestApp) {
+    dataset::load(&app.db, &chain(0, 6)).await.expect("load");
+    let data = app
+        .data(r#"{ investments(orderBy: [{ field: INVESTEE_NAME, direction: DESC }]) { nodes { investee { name } } } }"#)
+        .await;
+    let names: Vec<String> = data["investments"]["nodes"]
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .filter_map(|i| i["investee"]["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        [
+            "Synthetic 05",
+            "Synthetic 04",
+            "Synthetic 03",
+            "Synthetic 02",
+            "Synthetic 01",
+            "Anthropic"
+        ]
+    );
+}
+
+async fn page_size_limits_and_bad_cursors_are_clear_errors(app: TestApp) {
+    let code_and_field = |errors: Vec<Value>| {
+        (
+            errors[0]["extensions"]["code"].clone(),
+            errors[0]["extensions"]["field"].clone(),
+        )
+    };
+    let errors = app
+        .errors(json!({ "query": "{ companies(first: 101) { totalCount } }" }))
+        .await;
+    assert_eq!(
+        code_and_field(errors.clone()),
+        (json!("BAD_USER_INPUT"), json!("first"))
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("100")),
+        "{errors:?}"
+    );
+    let errors = app
+        .errors(json!({ "query": "{ companies(first: 2, last: 2) { totalCount } }" }))
+        .await;
+    assert_eq!(code_and_field(errors).0, json!("BAD_USER_INPUT"));
+    let errors = app
+        .errors(json!({ "query": r#"{ companies(after: "garbage!") { totalCount } }"# }))
+        .await;
+    assert_eq!(
+        code_and_field(errors),
+        (json!("BAD_USER_INPUT"), json!("after"))
+    );
+    let errors = app
+        .errors(json!({ "query": "{ companyByName(name: \"Amazon\") { investmentsMade(first: 1000) { totalCount } } }" }))
+        .await;
+    assert_eq!(code_and_field(errors).1, json!("first"));
+    // A cursor of one ordering is refused by another.
+    let (_, conn) = ids(&app, "first: 2, orderBy: [{ field: NAME }]").await;
+    let cursor = conn["pageInfo"]["endCursor"].clone();
+    let errors = app
+        .errors(json!({ "query": format!("{{ companies(first: 2, after: {cursor}) {{ totalCount }} }}") }))
+        .await;
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("another ordering")),
+        "{errors:?}"
+    );
+}
+
+async fn global_ids_fetch_every_kind_of_row(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ companies(first: 1) { nodes { id databaseId } } people(first: 1) { nodes { id } } aiModels(first: 1) { nodes { id } }
+                 investments(first: 1) { nodes { id } } projects(first: 1) { nodes { id backers(first: 1) { nodes { id } } } }
+                 spendingFigures(first: 1) { nodes { id } } claims(first: 1) { nodes { id challenges(first: 1) { nodes { id } } } }
+                 events(first: 1) { nodes { id } } sources(first: 1) { nodes { id citations(first: 1) { nodes { id } } } } }"#,
+        )
+        .await;
+    // Amazon is row 1 on both engines, so its id is the same everywhere.
+    assert_eq!(data["companies"]["nodes"][0]["id"], "Q29tcGFueTox");
+    assert_eq!(data["companies"]["nodes"][0]["databaseId"], 1);
+    let mut ids = Vec::new();
+    let collect =
+        |v: &Value, ids: &mut Vec<String>| ids.push(v.as_str().unwrap_or_default().to_string());
+    for list in [
+        "companies",
+        "people",
+        "aiModels",
+        "investments",
+        "projects",
+        "spendingFigures",
+        "claims",
+        "events",
+        "sources",
+    ] {
+        collect(&data[list]["nodes"][0]["id"], &mut ids);
+    }
+    collect(
+        &data["projects"]["nodes"][0]["backers"]["nodes"][0]["id"],
+        &mut ids,
+    );
+    collect(
+        &data["claims"]["nodes"][0]["challenges"]["nodes"][0]["id"],
+        &mut ids,
+    );
+    collect(
+        &data["sources"]["nodes"][0]["citations"]["nodes"][0]["id"],
+        &mut ids,
+    );
+    assert_eq!(ids.len(), 12);
+    let nodes = app
+        .data_with(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
+            json!({ "ids": ids.iter().chain([&"Q29tcGFueTo5OTk5".to_string()]).collect::<Vec<_>>() }),
+        )
+        .await;
+    let got = nodes["nodes"].as_array().cloned().unwrap_or_default();
+    let kinds: Vec<_> = got.iter().map(|n| n["__typename"].clone()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Company",
+            "Person",
+            "AiModel",
+            "Investment",
+            "Project",
+            "SpendingFigure",
+            "Claim",
+            "Event",
+            "Source",
+            "ProjectBacker",
+            "ClaimChallenge",
+            "Citation"
+        ]
+        .iter()
+        .map(|k| json!(k))
+        .chain([Value::Null])
+        .collect::<Vec<_>>()
+    );
+    for (node, id) in got.iter().zip(&ids) {
+        assert_eq!(node["id"], json!(id));
+    }
+    let one = app
+        .data(r#"{ node(id: "Q29tcGFueTox") { __typename ... on Company { name } } }"#)
+        .await;
+    assert_eq!(
+        one["node"],
+        json!({ "__typename": "Company", "name": "Amazon" })
+    );
+    let errors = app
+        .errors(json!({ "query": r#"{ node(id: "%%%") { id } }"# }))
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+async fn statement_count_is_the_same_for_page_sizes_1_and_100(app: TestApp) {
+    dataset::load(&app.db, &chain(0, 40)).await.expect("load");
+    let query = |n: usize| {
+        format!(
+            "{{ companies(first: {n}) {{ totalCount nodes {{ name investmentsMade(first: {n}) {{ totalCount nodes {{ investee {{ name models(first: {n}) {{ nodes {{ name }} }} }} citations(first: {n}) {{ nodes {{ quote }} }} }} }} }} }} }}"
+        )
+    };
+    let mut counts = Vec::new();
+    for n in [1, 100] {
+        app.take_statement_count();
+        let data = app.data(&query(n)).await;
+        counts.push(app.take_statement_count());
+        assert_eq!(
+            data["companies"]["nodes"].as_array().map(Vec::len),
+            Some(n.min(52))
+        );
+    }
+    // companies, its count, investmentsMade, their counts, investee, models, citations.
+    assert_eq!(counts, [7, 7], "statements for page sizes 1 and 100");
+}
