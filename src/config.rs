@@ -31,6 +31,25 @@ pub enum Command {
     },
     /// Print the GraphQL schema (sorted SDL) to stdout; needs no database.
     PrintSchema,
+    /// Fill the database with a synthetic, deterministic AI-investment graph (names start
+    /// with "Gen "), for load tests and demos. Refused when the database already has one.
+    Generate {
+        /// Companies to create (people are a fifth of this).
+        #[arg(long, default_value_t = 10_000)]
+        companies: usize,
+        /// Investments between generated companies.
+        #[arg(long, default_value_t = 100_000)]
+        investments: usize,
+        /// AI models, chips, agents and products.
+        #[arg(long, default_value_t = 20_000)]
+        models: usize,
+        /// Claims, each with up to three challenges.
+        #[arg(long, default_value_t = 50_000)]
+        claims: usize,
+        /// Seed of the generator: the same seed gives the same rows on an empty database.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 /// Settings shared by all commands.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod dataset;
 pub mod db;
 pub mod error;
+pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod money;

@@ -1,11 +1,14 @@
-//! The server binary: reads settings, sets up tracing, connects, migrates and serves.
+//! The server binary: reads settings, sets up tracing, connects, migrates, and serves or
+//! runs one of the other commands (migrate, seed, generate, print-schema).
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use capex_graph::config::{Cli, Command, Settings};
 use capex_graph::dataset::{self, Dataset};
+use capex_graph::generate::{self, GenerateOptions};
 use capex_graph::graphql::{self, Limits};
 use capex_graph::http::{self, AppState};
 use capex_graph::{db, store, telemetry};
@@ -40,6 +43,30 @@ async fn main() -> anyhow::Result<()> {
                 "inserted {} rows, matched {} existing rows",
                 report.inserted, report.matched
             );
+            Ok(())
+        }
+        Command::Generate {
+            companies,
+            investments,
+            models,
+            claims,
+            seed,
+        } => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql)
+                .await
+                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            db::migrate(&db).await.context("applying migrations")?;
+            let options = GenerateOptions {
+                companies,
+                investments,
+                models,
+                claims,
+                seed,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let report = generate::generate(&db, &options).await?;
+            println!("{report}");
             Ok(())
         }
         Command::Serve => serve(settings).await,
