@@ -8,8 +8,10 @@ use sea_orm::{ColumnTrait, Condition};
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::{Company, Person};
+use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
@@ -130,6 +132,7 @@ impl Claim {
             default
         )]
         order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimChallengeFilter>,
     ) -> Result<Connection<ClaimChallenge>> {
         let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -137,7 +140,7 @@ impl Claim {
             ctx,
             &self.0,
             claim_challenge::Column::ClaimId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -164,6 +167,7 @@ impl Claim {
             default
         )]
         order_by: Vec<OrderBy<EventOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<EventFilter>,
     ) -> Result<Connection<Event>> {
         let keys = sort_keys::<event::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -171,7 +175,7 @@ impl Claim {
             ctx,
             &self.0,
             event::Column::TriggerClaimId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -198,6 +202,7 @@ impl Claim {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -205,7 +210,7 @@ impl Claim {
             ctx,
             &self.0,
             citation::Column::ClaimId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -285,6 +290,7 @@ impl ClaimChallenge {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -292,7 +298,7 @@ impl ClaimChallenge {
             ctx,
             &self.0,
             citation::Column::ClaimChallengeId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -352,6 +358,7 @@ impl ClaimQuery {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
     ) -> Result<Connection<Claim>> {
         let mut condition = Condition::all();
         if let Some(status) = status {
@@ -363,7 +370,13 @@ impl ClaimQuery {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<claim::Entity>(db(ctx)?, condition, keys, &args).await?,
+            top::<claim::Entity>(
+                db(ctx)?,
+                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

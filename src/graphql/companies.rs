@@ -10,8 +10,10 @@ use entity::{
 use sea_orm::{ColumnTrait, Condition};
 
 use super::claims::{Claim, ClaimChallenge};
+use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::investments::Investment;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
@@ -95,6 +97,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<CompanyOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CompanyFilter>,
     ) -> Result<Connection<Company>> {
         let keys = sort_keys::<company::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -102,7 +105,7 @@ impl Company {
             ctx,
             &self.0,
             company::Column::ParentId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -138,6 +141,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<CompanyOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CompanyFilter>,
     ) -> Result<Connection<Company>> {
         let keys = sort_keys::<company::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -145,7 +149,7 @@ impl Company {
             ctx,
             &self.0,
             company::Column::FoundedByAlumniOfId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -172,6 +176,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<PersonOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
     ) -> Result<Connection<Person>> {
         let keys = sort_keys::<person::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -179,7 +184,7 @@ impl Company {
             ctx,
             &self.0,
             person::Column::CompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -206,6 +211,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<AiModelOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AiModelFilter>,
     ) -> Result<Connection<AiModel>> {
         let keys = sort_keys::<ai_model::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -213,7 +219,7 @@ impl Company {
             ctx,
             &self.0,
             ai_model::Column::DeveloperId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -240,6 +246,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<InvestmentOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<InvestmentFilter>,
     ) -> Result<Connection<Investment>> {
         let keys = sort_keys::<investment::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -247,7 +254,7 @@ impl Company {
             ctx,
             &self.0,
             investment::Column::InvestorId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -274,6 +281,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<InvestmentOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<InvestmentFilter>,
     ) -> Result<Connection<Investment>> {
         let keys = sort_keys::<investment::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -281,7 +289,7 @@ impl Company {
             ctx,
             &self.0,
             investment::Column::InvesteeId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -308,6 +316,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ProjectOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectFilter>,
     ) -> Result<Connection<Project>> {
         let keys = sort_keys::<project::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -315,7 +324,7 @@ impl Company {
             ctx,
             &self.0,
             project::Column::LeadCompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -342,6 +351,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ProjectBackerOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectBackerFilter>,
     ) -> Result<Connection<ProjectBacker>> {
         let keys = sort_keys::<project_backer::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -349,7 +359,7 @@ impl Company {
             ctx,
             &self.0,
             project_backer::Column::CompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -376,6 +386,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -383,7 +394,7 @@ impl Company {
             ctx,
             &self.0,
             spending_figure::Column::CompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -410,6 +421,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -417,7 +429,7 @@ impl Company {
             ctx,
             &self.0,
             claim::Column::ClaimantCompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -444,6 +456,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -451,7 +464,7 @@ impl Company {
             ctx,
             &self.0,
             claim::Column::SubjectCompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -478,6 +491,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimChallengeFilter>,
     ) -> Result<Connection<ClaimChallenge>> {
         let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -485,7 +499,7 @@ impl Company {
             ctx,
             &self.0,
             claim_challenge::Column::ChallengerCompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -512,6 +526,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<EventOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<EventFilter>,
     ) -> Result<Connection<Event>> {
         let keys = sort_keys::<event::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -519,7 +534,7 @@ impl Company {
             ctx,
             &self.0,
             event::Column::CompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -546,6 +561,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -553,7 +569,7 @@ impl Company {
             ctx,
             &self.0,
             citation::Column::CompanyId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -619,6 +635,7 @@ impl Person {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -626,7 +643,7 @@ impl Person {
             ctx,
             &self.0,
             claim::Column::ClaimantPersonId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -653,6 +670,7 @@ impl Person {
             default
         )]
         order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimChallengeFilter>,
     ) -> Result<Connection<ClaimChallenge>> {
         let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -660,7 +678,7 @@ impl Person {
             ctx,
             &self.0,
             claim_challenge::Column::ChallengerPersonId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -687,6 +705,7 @@ impl Person {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -694,7 +713,7 @@ impl Person {
             ctx,
             &self.0,
             citation::Column::PersonId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -761,6 +780,7 @@ impl CompanyQuery {
             default
         )]
         order_by: Vec<OrderBy<CompanyOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CompanyFilter>,
     ) -> Result<Connection<Company>> {
         let mut condition = Condition::all();
         if let Some(kind) = kind {
@@ -769,7 +789,13 @@ impl CompanyQuery {
         let keys = sort_keys::<company::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<company::Entity>(db(ctx)?, condition, keys, &args).await?,
+            top::<company::Entity>(
+                db(ctx)?,
+                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
     /// The person with this id, or null.
@@ -784,6 +810,7 @@ impl CompanyQuery {
         ))
     }
     /// All people, in id order.
+    #[allow(clippy::too_many_arguments)]
     async fn people(
         &self,
         ctx: &Context<'_>,
@@ -803,11 +830,18 @@ impl CompanyQuery {
             default
         )]
         order_by: Vec<OrderBy<PersonOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
     ) -> Result<Connection<Person>> {
         let keys = sort_keys::<person::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<person::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
+            top::<person::Entity>(
+                db(ctx)?,
+                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

@@ -9,7 +9,9 @@ use sea_orm::Condition;
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
+use super::entity_filters::*;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
@@ -92,6 +94,7 @@ impl Event {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -99,7 +102,7 @@ impl Event {
             ctx,
             &self.0,
             citation::Column::EventId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -145,11 +148,18 @@ impl EventQuery {
             default
         )]
         order_by: Vec<OrderBy<EventOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<EventFilter>,
     ) -> Result<Connection<Event>> {
         let keys = sort_keys::<event::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<event::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
+            top::<event::Entity>(
+                db(ctx)?,
+                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

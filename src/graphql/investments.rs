@@ -7,7 +7,9 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
+use super::entity_filters::*;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
@@ -89,6 +91,7 @@ impl Investment {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -96,7 +99,7 @@ impl Investment {
             ctx,
             &self.0,
             citation::Column::InvestmentId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -154,11 +157,18 @@ impl InvestmentQuery {
             default
         )]
         order_by: Vec<OrderBy<InvestmentOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<InvestmentFilter>,
     ) -> Result<Connection<Investment>> {
         let keys = sort_keys::<investment::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<investment::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
+            top::<investment::Entity>(
+                db(ctx)?,
+                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

@@ -11,7 +11,9 @@ use crate::error::Error;
 pub mod claims;
 pub mod common;
 pub mod companies;
+pub mod entity_filters;
 pub mod events;
+pub mod filters;
 pub mod investments;
 pub mod lists;
 

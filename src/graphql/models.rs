@@ -9,7 +9,9 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
+use super::entity_filters::*;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
@@ -89,6 +91,7 @@ impl AiModel {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -96,7 +99,7 @@ impl AiModel {
             ctx,
             &self.0,
             claim::Column::SubjectModelId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -123,6 +126,7 @@ impl AiModel {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -130,7 +134,7 @@ impl AiModel {
             ctx,
             &self.0,
             spending_figure::Column::AiModelId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -157,6 +161,7 @@ impl AiModel {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -164,7 +169,7 @@ impl AiModel {
             ctx,
             &self.0,
             citation::Column::AiModelId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -211,6 +216,7 @@ impl ModelQuery {
             default
         )]
         order_by: Vec<OrderBy<AiModelOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AiModelFilter>,
     ) -> Result<Connection<AiModel>> {
         let mut condition = Condition::all();
         if let Some(kind) = kind {
@@ -219,7 +225,13 @@ impl ModelQuery {
         let keys = sort_keys::<ai_model::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<ai_model::Entity>(db(ctx)?, condition, keys, &args).await?,
+            top::<ai_model::Entity>(
+                db(ctx)?,
+                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

@@ -8,7 +8,9 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
+use super::entity_filters::*;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
@@ -93,6 +95,7 @@ impl Project {
             default
         )]
         order_by: Vec<OrderBy<ProjectBackerOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectBackerFilter>,
     ) -> Result<Connection<ProjectBacker>> {
         let order_by = if order_by.is_empty() {
             vec![OrderBy {
@@ -109,7 +112,7 @@ impl Project {
             ctx,
             &self.0,
             project_backer::Column::ProjectId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -136,6 +139,7 @@ impl Project {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -143,7 +147,7 @@ impl Project {
             ctx,
             &self.0,
             spending_figure::Column::ProjectId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -170,6 +174,7 @@ impl Project {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -177,7 +182,7 @@ impl Project {
             ctx,
             &self.0,
             citation::Column::ProjectId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -245,6 +250,7 @@ impl ProjectBacker {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -252,7 +258,7 @@ impl ProjectBacker {
             ctx,
             &self.0,
             citation::Column::ProjectBackerId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -308,11 +314,18 @@ impl ProjectQuery {
             default
         )]
         order_by: Vec<OrderBy<ProjectOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectFilter>,
     ) -> Result<Connection<Project>> {
         let keys = sort_keys::<project::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<project::Entity>(db(ctx)?, Condition::all(), keys, &args).await?,
+            top::<project::Entity>(
+                db(ctx)?,
+                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

@@ -10,7 +10,9 @@ use super::{Result, db};
 use super::claims::{Claim, ClaimChallenge};
 use super::common::{DateValue, date_value};
 use super::companies::{Company, Person};
+use super::entity_filters::*;
 use super::events::Event;
+use super::filters::filter_condition;
 use super::investments::Investment;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
@@ -88,6 +90,7 @@ impl Source {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -95,7 +98,7 @@ impl Source {
             ctx,
             &self.0,
             citation::Column::SourceId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -282,12 +285,19 @@ impl SourceQuery {
             default
         )]
         order_by: Vec<OrderBy<SourceOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SourceFilter>,
     ) -> Result<Connection<Source>> {
         let db = db(ctx)?;
         let keys = sort_keys::<source::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<source::Entity>(db, Condition::all(), keys, &args).await?,
+            top::<source::Entity>(
+                db,
+                Condition::all().add(filter_condition(db.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
     /// The citation with this id, or null.
@@ -323,6 +333,7 @@ impl SourceQuery {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let db = db(ctx)?;
         let mut condition = Condition::all();
@@ -332,7 +343,13 @@ impl SourceQuery {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<citation::Entity>(db, condition, keys, &args).await?,
+            top::<citation::Entity>(
+                db,
+                condition.add(filter_condition(db.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
 }

@@ -10,7 +10,9 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
 use super::companies::Company;
+use super::entity_filters::*;
 use super::fields::*;
+use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
@@ -157,6 +159,7 @@ impl SpendingFigure {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -164,7 +167,7 @@ impl SpendingFigure {
             ctx,
             &self.0,
             spending_figure::Column::DerivedFromId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -191,6 +194,7 @@ impl SpendingFigure {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -198,7 +202,7 @@ impl SpendingFigure {
             ctx,
             &self.0,
             claim::Column::SpendingFigureId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -225,6 +229,7 @@ impl SpendingFigure {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -232,7 +237,7 @@ impl SpendingFigure {
             ctx,
             &self.0,
             citation::Column::SpendingFigureId,
-            Condition::all(),
+            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
             keys,
             &args,
         )
@@ -472,6 +477,7 @@ impl SpendingQuery {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
     ) -> Result<Connection<SpendingFigure>> {
         use spending_figure::Column as C;
         let mut condition = Condition::all();
@@ -487,7 +493,13 @@ impl SpendingQuery {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
         Ok(Connection(
-            top::<spending_figure::Entity>(db(ctx)?, condition, keys, &args).await?,
+            top::<spending_figure::Entity>(
+                db(ctx)?,
+                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                keys,
+                &args,
+            )
+            .await?,
         ))
     }
     /// Spending for one year, each figure and the totals per currency. By default: capital

@@ -8,6 +8,7 @@ mod claims;
 mod companies;
 mod dataset;
 mod examples;
+mod filters;
 mod generate;
 mod http;
 mod loading;

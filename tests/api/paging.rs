@@ -20,7 +20,7 @@ on_both_engines!(
 );
 
 /// Companies with repeated and missing tickers and countries, in mixed case and non-ASCII.
-fn awkward_companies() -> Dataset {
+pub fn awkward_companies() -> Dataset {
     let names = [
         ("zeta labs", None, Some("DE")),
         ("Zeta Labs Two", Some("ZT"), None),
