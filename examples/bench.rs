@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use capex_graph::generate::{GenerateOptions, generate};
-use capex_graph::graphql::{self, Limits};
+use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self as app_http, AppState};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -167,7 +167,7 @@ async fn run_engine(engine: &str, args: &Args) {
             captured.push(info.statement.clone());
         }
     });
-    let schema = graphql::build_schema(db.clone(), Limits::default());
+    let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
     let router = app_http::router(
         AppState {
             schema,

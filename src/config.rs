@@ -83,6 +83,9 @@ pub struct Settings {
         global = true
     )]
     pub request_timeout_secs: u64,
+    /// Trace every resolved GraphQL field as a span (costs CPU on large responses).
+    #[arg(long, env = "TRACE_FIELDS", default_value_t = false, global = true)]
+    pub trace_fields: bool,
     /// Log every SQL statement (at DEBUG level of the `sqlx` target).
     #[arg(long, env = "LOG_SQL", default_value_t = false, global = true)]
     pub log_sql: bool,
@@ -100,6 +103,7 @@ impl Default for Settings {
             max_depth: 16,
             max_complexity: 5000,
             request_timeout_secs: 30,
+            trace_fields: false,
             log_sql: false,
             no_seed: false,
         }

@@ -9,7 +9,7 @@ use anyhow::Context;
 use capex_graph::config::{Cli, Command, Settings};
 use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
-use capex_graph::graphql::{self, Limits};
+use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self, AppState};
 use capex_graph::{db, store, telemetry};
 use clap::Parser;
@@ -86,11 +86,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "empty database: loaded the built-in dataset"
         );
     }
-    let limits = Limits {
+    let options = SchemaOptions {
         max_depth: settings.max_depth,
         max_complexity: settings.max_complexity,
+        trace_fields: settings.trace_fields,
     };
-    let schema = graphql::build_schema(db.clone(), limits);
+    let schema = graphql::build_schema(db.clone(), options);
     let app = http::router(
         AppState {
             schema,

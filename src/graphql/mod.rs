@@ -54,32 +54,40 @@ pub struct Query(
 /// The schema type served over HTTP.
 pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// Limits that protect the server from abusive queries.
+/// How the schema runs: limits that protect the server from abusive queries, and tracing.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub struct SchemaOptions {
     /// Deepest nesting of fields.
     pub max_depth: usize,
     /// Largest complexity (fields counted through nesting).
     pub max_complexity: usize,
+    /// A tracing span for every resolved field (async-graphql's `Tracing` extension). Off by
+    /// default: it formats every field's path and costs measurable CPU on large responses;
+    /// requests are traced either way by the HTTP layer.
+    pub trace_fields: bool,
 }
 
-impl Default for Limits {
+impl Default for SchemaOptions {
     fn default() -> Self {
-        Limits {
+        SchemaOptions {
             max_depth: 16,
             max_complexity: 5000,
+            trace_fields: false,
         }
     }
 }
 
 /// Builds the schema over `db`. Does no I/O: the database is only used by requests.
-pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
+    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(Tracing)
-        .finish()
+        .limit_depth(options.max_depth)
+        .limit_complexity(options.max_complexity);
+    if options.trace_fields {
+        builder.extension(Tracing).finish()
+    } else {
+        builder.finish()
+    }
 }
 
 /// The schema as sorted SDL, as committed in `schema.graphql`.

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use capex_graph::dataset::{self, Dataset};
-use capex_graph::graphql::{self, Limits};
+use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self as app_http, AppState};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -150,7 +150,7 @@ impl TestApp {
             }
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let schema = graphql::build_schema(db.clone(), Limits::default());
+        let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
         let router = app_http::router(
             AppState {
                 schema,
