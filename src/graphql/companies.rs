@@ -799,7 +799,6 @@ impl CompanyQuery {
         ))
     }
     /// The person with this id, or null.
-    #[allow(clippy::too_many_arguments)]
     async fn person(
         &self,
         ctx: &Context<'_>,
