@@ -20,8 +20,8 @@ use sea_orm::{
 
 use super::loaders::{Node, Row, nodes_of};
 use super::paging::{
-    KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey, after,
-    finish,
+    Cursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey,
+    after, finish,
 };
 use super::{Result as GqlResult, db};
 use crate::error::Result;
@@ -34,7 +34,7 @@ pub type Counter = Arc<dyn Fn() -> CountFuture + Send + Sync>;
 /// One page of rows of model `M`.
 pub struct Page<M> {
     pub nodes: Vec<Node<M>>,
-    pub cursors: Vec<String>,
+    pub cursors: Vec<Cursor>,
     pub info: PageInfo,
     pub count: Counter,
 }
@@ -91,7 +91,7 @@ impl<T: GqlNode> Connection<T> {
 
 /// A row of a page with its cursor.
 pub struct Edge<T: GqlNode> {
-    cursor: String,
+    cursor: Cursor,
     node: T,
 }
 
@@ -105,8 +105,8 @@ impl<T: GqlNode> TypeName for Edge<T> {
 #[Object(name_type)]
 impl<T: GqlNode> Edge<T> {
     /// Opaque cursor of this row: pass it as `after` (or `before`) to page from here.
-    async fn cursor(&self) -> &str {
-        &self.cursor
+    async fn cursor(&self) -> String {
+        self.cursor.encode()
     }
 
     /// The row.
@@ -281,7 +281,7 @@ type Keyed<M> = (M, Vec<KeyValue>);
 struct NestedPages<M> {
     nodes: Vec<Node<M>>,
     /// Parent id -> (positions in `nodes`, cursors, page info).
-    by_parent: HashMap<i32, (Vec<usize>, Vec<String>, PageInfo)>,
+    by_parent: HashMap<i32, (Vec<usize>, Vec<Cursor>, PageInfo)>,
 }
 
 /// A nested list: the rows of `E` whose foreign key `column` points to `node`, filtered by

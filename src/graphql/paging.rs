@@ -186,11 +186,30 @@ struct CursorBody {
 
 /// Encodes a row's position as an opaque cursor.
 pub fn encode_cursor(keys: &[SortKey], values: Vec<KeyValue>) -> String {
-    let body = CursorBody {
-        o: signature(keys),
-        v: values,
-    };
-    base64url_encode(serde_json::to_string(&body).unwrap_or_default().as_bytes())
+    Cursor {
+        signature: signature(keys).into(),
+        values,
+    }
+    .encode()
+}
+
+/// A row's position, encoded only when a client selects it: most queries never ask for
+/// cursors, and encoding one per row was measurable work on large responses.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    signature: std::sync::Arc<str>,
+    values: Vec<KeyValue>,
+}
+
+impl Cursor {
+    /// The opaque text of the cursor.
+    pub fn encode(&self) -> String {
+        let body = CursorBody {
+            o: self.signature.to_string(),
+            v: self.values.clone(),
+        };
+        base64url_encode(serde_json::to_string(&body).unwrap_or_default().as_bytes())
+    }
 }
 
 /// Decodes a cursor made for the ordering `keys`; `field` names the argument for errors.
@@ -361,16 +380,23 @@ pub struct PageInfo {
 pub fn finish<M>(
     plan: &PagePlan,
     mut rows: Vec<(M, Vec<KeyValue>)>,
-) -> (Vec<M>, Vec<String>, PageInfo) {
+) -> (Vec<M>, Vec<Cursor>, PageInfo) {
     let more = rows.len() > plan.limit;
     rows.truncate(plan.limit);
     if plan.backward {
         rows.reverse();
     }
-    let cursors: Vec<String> = rows
-        .iter()
-        .map(|(_, values)| encode_cursor(&plan.forward_keys, values.clone()))
-        .collect();
+    let signature: std::sync::Arc<str> = signature(&plan.forward_keys).into();
+    let (models, cursors): (Vec<M>, Vec<Cursor>) = rows
+        .into_iter()
+        .map(|(model, values)| {
+            let cursor = Cursor {
+                signature: signature.clone(),
+                values,
+            };
+            (model, cursor)
+        })
+        .unzip();
     let info = PageInfo {
         has_next_page: if plan.backward {
             plan.cursor.is_some()
@@ -382,10 +408,10 @@ pub fn finish<M>(
         } else {
             plan.cursor.is_some()
         },
-        start_cursor: cursors.first().cloned(),
-        end_cursor: cursors.last().cloned(),
+        start_cursor: cursors.first().map(Cursor::encode),
+        end_cursor: cursors.last().map(Cursor::encode),
     };
-    (rows.into_iter().map(|(m, _)| m).collect(), cursors, info)
+    (models, cursors, info)
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
