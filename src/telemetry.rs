@@ -15,3 +15,13 @@ pub fn init(log_sql: bool) {
         .with(fmt::layer().with_target(true))
         .try_init();
 }
+
+/// For tests: warnings and errors only, written through the test harness so that each
+/// test's logs show with its failure and nowhere else.
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_test_writer())
+        .try_init();
+}
