@@ -222,9 +222,8 @@ where
     E::Model: Send + Sync + 'static,
     T: From<Node<E::Model>>,
 {
-    let cell = node.batch.cell(relation);
-    let shared = cell
-        .get_or_try_init(|| async {
+    let loaded = node
+        .cached(relation, || async {
             let keys: Vec<i32> = node.batch.rows.iter().filter_map(&key_of).collect();
             let rows = rows_where::<E>(db(ctx)?, column, keys).await?;
             let mut by_parent: HashMap<i32, Vec<usize>> = HashMap::new();
@@ -233,16 +232,12 @@ where
                     by_parent.entry(key).or_default().push(index);
                 }
             }
-            let loaded: Shared = Arc::new(Loaded {
+            Ok(Loaded {
                 batch: Batch::new(rows),
                 by_parent,
-            });
-            Ok::<Shared, Error>(loaded)
+            })
         })
         .await?;
-    let loaded = shared
-        .downcast_ref::<Loaded<E::Model>>()
-        .ok_or_else(|| Error::Internal("relation cache holds another type".into()))?;
     Ok(loaded.nodes_for(key_of(node)))
 }
 
