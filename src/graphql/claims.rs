@@ -412,3 +412,18 @@ order_fields! {
 }
 
 gql_node!(ClaimChallenge, claim_challenge);
+
+super::aggregates::aggregates! {
+    /// Aggregates over claims.
+    ClaimAggregate for Claim (ClaimOrderField, currency: Some("currency")) {
+        /// The amounts claimed, per currency.
+        amount: MoneyAggregate("amount_minor"),
+        /// When the claims were made: count, earliest and latest.
+        made_on: DateStats("made_on", precision = "made_precision"),
+    }
+}
+super::aggregates::aggregates! {
+    /// Aggregates over challenges to claims.
+    ClaimChallengeAggregate for ClaimChallenge (ClaimChallengeOrderField, currency: None) {
+    }
+}

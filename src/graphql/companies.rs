@@ -876,3 +876,14 @@ order_fields! {
 }
 
 gql_node!(Person, person);
+
+super::aggregates::aggregates! {
+    /// Aggregates over companies.
+    CompanyAggregate for Company (CompanyOrderField, currency: None) {
+    }
+}
+super::aggregates::aggregates! {
+    /// Aggregates over people.
+    PersonAggregate for Person (PersonOrderField, currency: None) {
+    }
+}

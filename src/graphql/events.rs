@@ -181,3 +181,11 @@ order_fields! {
 }
 
 gql_node!(Event, event);
+
+super::aggregates::aggregates! {
+    /// Aggregates over events.
+    EventAggregate for Event (EventOrderField, currency: None) {
+        /// When the events occurred: count, earliest and latest.
+        occurred_on: DateStats("occurred_on", precision = "occurred_precision"),
+    }
+}

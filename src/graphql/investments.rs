@@ -192,3 +192,13 @@ order_fields! {
 }
 
 gql_node!(Investment, investment);
+
+super::aggregates::aggregates! {
+    /// Aggregates over investments.
+    InvestmentAggregate for Investment (InvestmentOrderField, currency: Some("currency")) {
+        /// The amounts invested: how many are known, and per currency their sum, average, smallest and largest.
+        amount: MoneyAggregate("amount_minor"),
+        /// When the investments were made: count, earliest and latest.
+        made_on: DateStats("made_on", precision = "made_precision"),
+    }
+}

@@ -18,6 +18,10 @@ use sea_orm::{
     FromQueryResult, IdenStatic, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 
+use super::aggregates::{
+    Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Parent, Scope, aggregate,
+    group_by,
+};
 use super::loaders::{Node, Row, nodes_of};
 use super::paging::{
     Cursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey,
@@ -37,6 +41,8 @@ pub struct Page<M> {
     pub cursors: Vec<Cursor>,
     pub info: PageInfo,
     pub count: Counter,
+    /// The rows of the whole list, for aggregates.
+    pub scope: Scope,
 }
 
 /// A GraphQL object type that wraps a row.
@@ -59,7 +65,12 @@ impl<T: GqlNode> TypeName for Connection<T> {
 /// A page of a list, Relay-style: edges with cursors, the nodes alone, where the page lies,
 /// and the size of the whole list.
 #[Object(name_type)]
-impl<T: GqlNode> Connection<T> {
+impl<T: Aggregated> Connection<T>
+where
+    GroupKey<T::Field>: InputType,
+    Having<T::Field>: InputType,
+    GroupOrder<T::Field>: InputType,
+{
     /// The rows of the page, each with its cursor.
     async fn edges(&self) -> Vec<Edge<T>> {
         self.0
@@ -86,6 +97,44 @@ impl<T: GqlNode> Connection<T> {
     /// Number of rows in the whole list, all pages together; counted only when selected.
     async fn total_count(&self) -> GqlResult<i64> {
         Ok((self.0.count)().await?)
+    }
+
+    /// Aggregates over every row the list's filter selects (all pages together), computed
+    /// in the database: counts, sums, averages, smallest and largest values, money per currency.
+    async fn aggregate(&self) -> GqlResult<T::Aggregate> {
+        Ok(aggregate::<T>(&self.0.scope).await?)
+    }
+
+    /// The rows the list's filter selects (all pages together) grouped by one or more keys,
+    /// with aggregates per group; computed in the database with GROUP BY. Groups are ordered
+    /// by `orderBy`, then by their keys (nulls last), and paged with `first` and `after`.
+    #[allow(clippy::too_many_arguments)]
+    async fn group_by(
+        &self,
+        #[graphql(desc = "The keys to group by, 1 to 5: fields, or time buckets of date fields.")]
+        by: Vec<GroupKey<T::Field>>,
+        #[graphql(
+            desc = "Only groups whose aggregates pass every one of these conditions.",
+            default
+        )]
+        having: Vec<Having<T::Field>>,
+        #[graphql(
+            desc = "Order terms for the groups, applied in the order given; the keys break any remaining tie.",
+            default
+        )]
+        order_by: Vec<GroupOrder<T::Field>>,
+        #[graphql(desc = "Returns the first N groups (at most 100; 20 when not given).")]
+        first: Option<i32>,
+        #[graphql(desc = "Returns the groups after this cursor.")] after: Option<String>,
+    ) -> GqlResult<GroupConnection<T>> {
+        let args = GroupArgs {
+            by,
+            having,
+            order_by,
+            first,
+            after,
+        };
+        Ok(group_by::<T>(&self.0.scope, args).await?)
     }
 }
 
@@ -260,6 +309,12 @@ where
         .map(|row| read_row(row, &plan))
         .collect::<Result<Vec<_>>>()?;
     let (models, cursors, info) = finish(&plan, rows);
+    let scope = Scope {
+        db: db.clone(),
+        table: E::default().table_name(),
+        condition: condition.clone(),
+        parent: None,
+    };
     let counter_db = db.clone();
     let count: Counter = Arc::new(move || {
         let db = counter_db.clone();
@@ -271,6 +326,7 @@ where
         cursors,
         info,
         count,
+        scope,
     })
 }
 
@@ -337,6 +393,16 @@ where
             },
         ),
     };
+    let scope = Scope {
+        db: db.clone(),
+        table: E::default().table_name(),
+        condition: condition.clone(),
+        parent: Some(Parent {
+            column: column.as_str(),
+            id: parent,
+            siblings: Arc::new(node.clone()),
+        }),
+    };
     let count_node = node.clone();
     let count: Counter = Arc::new(move || {
         let (db, node, condition) = (db.clone(), count_node.clone(), condition.clone());
@@ -362,6 +428,7 @@ where
         cursors,
         info,
         count,
+        scope,
     }))
 }
 

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 /// Most ids sent in one `IN (...)` list; both engines accept far more parameters.
 pub const CHUNK: usize = 10_000;
 
-type Shared = Arc<dyn Any + Send + Sync>;
+pub type Shared = Arc<dyn Any + Send + Sync>;
 
 /// Rows loaded together, and the relations already loaded for all of them.
 pub struct Batch<M> {
@@ -90,15 +90,43 @@ impl<M: Row> Node<M> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V>>,
     {
-        let cell = self.batch.cell(key);
-        let shared = cell
-            .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
-            .await?;
-        shared
-            .clone()
-            .downcast::<V>()
-            .map_err(|_| Error::Internal("batch cache holds another type".into()))
+        cached_on(self, key, init).await
     }
+}
+
+/// A node's batch seen without its row type: the ids of the rows loaded together, and the
+/// cache they share. Connections keep it to aggregate over all siblings at once.
+pub trait Siblings: Send + Sync {
+    /// The ids of every row of the batch.
+    fn ids(&self) -> Vec<i32>;
+    /// The cell that holds the value cached under `key` for the whole batch.
+    fn cell(&self, key: String) -> Arc<OnceCell<Shared>>;
+}
+
+impl<M: Row> Siblings for Node<M> {
+    fn ids(&self) -> Vec<i32> {
+        self.sibling_ids()
+    }
+    fn cell(&self, key: String) -> Arc<OnceCell<Shared>> {
+        self.batch.cell(key)
+    }
+}
+
+/// A value computed once for the whole batch of `siblings` under `key`.
+pub async fn cached_on<V, F, Fut>(siblings: &dyn Siblings, key: String, init: F) -> Result<Arc<V>>
+where
+    V: Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<V>>,
+{
+    let cell = siblings.cell(key);
+    let shared = cell
+        .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
+        .await?;
+    shared
+        .clone()
+        .downcast::<V>()
+        .map_err(|_| Error::Internal("batch cache holds another type".into()))
 }
 
 /// Rows as nodes of one batch, in order.

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::Error;
 
+pub mod aggregates;
 pub mod claims;
 pub mod common;
 pub mod companies;

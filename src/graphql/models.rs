@@ -253,3 +253,13 @@ order_fields! {
 }
 
 gql_node!(AiModel, ai_model);
+
+super::aggregates::aggregates! {
+    /// Aggregates over AI models, chips and products.
+    AiModelAggregate for AiModel (AiModelOrderField, currency: None) {
+        /// When the models were announced: count, earliest and latest.
+        announced_on: DateStats("announced_on", precision = "announced_precision"),
+        /// When the models are expected: count, earliest and latest.
+        expected_on: DateStats("expected_on", precision = "expected_precision"),
+    }
+}

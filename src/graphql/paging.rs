@@ -51,7 +51,7 @@ pub enum KeyKind {
 }
 
 /// One value of a sort key, as kept in a cursor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum KeyValue {
     Null,
@@ -124,17 +124,7 @@ impl SortKey {
 
     /// Reads this key's value from a row where it was selected as `alias`.
     pub fn read(&self, row: &QueryResult, alias: &str) -> Result<KeyValue> {
-        let value = match self.kind {
-            KeyKind::Int => row.try_get::<Option<i64>>("", alias)?.map(KeyValue::Int),
-            KeyKind::Text => row
-                .try_get::<Option<String>>("", alias)?
-                .map(KeyValue::Text),
-            KeyKind::Date => row
-                .try_get::<Option<NaiveDate>>("", alias)?
-                .map(|d| KeyValue::Text(d.format("%Y-%m-%d").to_string())),
-            KeyKind::Bool => row.try_get::<Option<bool>>("", alias)?.map(KeyValue::Bool),
-        };
-        Ok(value.unwrap_or(KeyValue::Null))
+        read_value(self.kind, row, alias)
     }
 
     /// The value as an SQL value of the key's type.
@@ -149,6 +139,35 @@ impl SortKey {
                 .into(),
             _ => return Err(bad()),
         })
+    }
+}
+
+/// Reads a value of `kind` from a row where it was selected as `alias`.
+pub fn read_value(kind: KeyKind, row: &QueryResult, alias: &str) -> Result<KeyValue> {
+    let value = match kind {
+        KeyKind::Int => row.try_get::<Option<i64>>("", alias)?.map(KeyValue::Int),
+        KeyKind::Text => row
+            .try_get::<Option<String>>("", alias)?
+            .map(KeyValue::Text),
+        KeyKind::Date => {
+            read_date(row, alias)?.map(|d| KeyValue::Text(d.format("%Y-%m-%d").to_string()))
+        }
+        KeyKind::Bool => row.try_get::<Option<bool>>("", alias)?.map(KeyValue::Bool),
+    };
+    Ok(value.unwrap_or(KeyValue::Null))
+}
+
+/// Reads a date, also where SQLite computed it (`MIN(date)` is untyped text there).
+pub fn read_date(row: &QueryResult, alias: &str) -> Result<Option<NaiveDate>> {
+    match row.try_get::<Option<NaiveDate>>("", alias) {
+        Ok(date) => Ok(date),
+        Err(first) => match row.try_get::<Option<String>>("", alias) {
+            Ok(None) => Ok(None),
+            Ok(Some(text)) => NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| Error::Internal(format!("{alias} holds {text:?}, not a date"))),
+            Err(_) => Err(first.into()),
+        },
     }
 }
 

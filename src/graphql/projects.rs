@@ -359,3 +359,20 @@ order_fields! {
 }
 
 gql_node!(ProjectBacker, project_backer);
+
+super::aggregates::aggregates! {
+    /// Aggregates over projects.
+    ProjectAggregate for Project (ProjectOrderField, currency: Some("currency")) {
+        /// The planned amounts: how many are known, and per currency their sum, average, smallest and largest.
+        planned_amount: MoneyAggregate("planned_amount_minor"),
+        /// The horizons in years: count, sum, average, smallest and largest.
+        horizon_years: NumberStats("horizon_years"),
+        /// When the projects were announced: count, earliest and latest.
+        announced_on: DateStats("announced_on", precision = "announced_precision"),
+    }
+}
+super::aggregates::aggregates! {
+    /// Aggregates over the backers of projects.
+    ProjectBackerAggregate for ProjectBacker (ProjectBackerOrderField, currency: None) {
+    }
+}

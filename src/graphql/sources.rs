@@ -377,3 +377,16 @@ order_fields! {
 }
 
 gql_node!(Citation, citation);
+
+super::aggregates::aggregates! {
+    /// Aggregates over sources.
+    SourceAggregate for Source (SourceOrderField, currency: None) {
+        /// When the sources were published: count, earliest and latest.
+        published_on: DateStats("published_on", precision = "published_precision"),
+    }
+}
+super::aggregates::aggregates! {
+    /// Aggregates over citations.
+    CitationAggregate for Citation (CitationOrderField, currency: None) {
+    }
+}

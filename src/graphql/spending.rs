@@ -586,3 +586,21 @@ order_fields! {
 }
 
 gql_node!(SpendingFigure, spending_figure);
+
+super::aggregates::aggregates! {
+    /// Aggregates over spending figures. Low and high ends are aggregated separately; for totals that keep ranges and bounds in the domain's terms use `spendingSummary`.
+    SpendingFigureAggregate for SpendingFigure (SpendingFigureOrderField, currency: Some("currency")) {
+        /// The low ends of the amounts, per currency.
+        amount_low: MoneyAggregate("amount_low_minor"),
+        /// The high ends of the amounts, per currency; a figure with only a lower bound has none (it counts as missing).
+        amount_high: MoneyAggregate("amount_high_minor"),
+        /// The lengths in years of multi-year periods.
+        period_years: NumberStats("period_years"),
+        /// The first days of the periods.
+        period_start: DateStats("period_start"),
+        /// The last days of the periods.
+        period_end: DateStats("period_end"),
+        /// When the figures were stated.
+        stated_on: DateStats("stated_on", precision = "stated_precision"),
+    }
+}
