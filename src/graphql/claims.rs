@@ -371,7 +371,7 @@ impl ClaimQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<claim::Entity>(
-                db(ctx)?,
+                ctx,
                 condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

@@ -790,7 +790,7 @@ impl CompanyQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<company::Entity>(
-                db(ctx)?,
+                ctx,
                 condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,
@@ -835,7 +835,7 @@ impl CompanyQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<person::Entity>(
-                db(ctx)?,
+                ctx,
                 Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

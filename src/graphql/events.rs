@@ -154,7 +154,7 @@ impl EventQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<event::Entity>(
-                db(ctx)?,
+                ctx,
                 Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

@@ -163,7 +163,7 @@ impl InvestmentQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<investment::Entity>(
-                db(ctx)?,
+                ctx,
                 Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

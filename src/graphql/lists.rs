@@ -281,9 +281,18 @@ fn read_row<M: FromQueryResult>(
     Ok((model, values))
 }
 
+/// True when the connection being resolved selects its rows (or where they lie): a client
+/// asking only for `totalCount`, `aggregate` or `groupBy` costs no page query.
+fn wants_rows(ctx: &Context<'_>) -> bool {
+    let selection = ctx.look_ahead();
+    ["edges", "nodes", "pageInfo"]
+        .iter()
+        .any(|field| selection.field(field).exists())
+}
+
 /// A top-level list: rows of `E` matching `condition`, one page of them.
 pub async fn top<E>(
-    db: &DatabaseConnection,
+    ctx: &Context<'_>,
     condition: Condition,
     keys: Vec<SortKey>,
     args: &PageArgs,
@@ -292,6 +301,7 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + Row,
 {
+    let db = db(ctx)?;
     let plan = args.plan(keys)?;
     let backend = db.get_database_backend();
     let mut select = E::find().filter(condition.clone()).into_query();
@@ -303,7 +313,11 @@ where
         select.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
     }
     select.limit(plan.limit as u64 + 1);
-    let rows = db.query_all(&select).await?;
+    let rows = if wants_rows(ctx) {
+        db.query_all(&select).await?
+    } else {
+        Vec::new()
+    };
     let rows = rows
         .iter()
         .map(|row| read_row(row, &plan))
@@ -369,6 +383,15 @@ where
         super::paging::signature(&plan.forward_keys),
         condition
     );
+    if !wants_rows(ctx) {
+        return Ok(Connection(Page {
+            nodes: Vec::new(),
+            cursors: Vec::new(),
+            info: PageInfo::default(),
+            count: nested_counter::<P, E>(&db, node, column, &condition),
+            scope: nested_scope::<P, E>(&db, node, column, &condition),
+        }));
+    }
     let pages = node
         .cached(relation, || {
             let parents = node.sibling_ids();
@@ -393,18 +416,45 @@ where
             },
         ),
     };
-    let scope = Scope {
+    let scope = nested_scope::<P, E>(&db, node, column, &condition);
+    let count = nested_counter::<P, E>(&db, node, column, &condition);
+    Ok(Connection(Page {
+        nodes,
+        cursors,
+        info,
+        count,
+        scope,
+    }))
+}
+
+/// The rows of a nested list, all pages together, for aggregates.
+fn nested_scope<P: Row, E: EntityTrait>(
+    db: &DatabaseConnection,
+    node: &Node<P>,
+    column: E::Column,
+    condition: &Condition,
+) -> Scope {
+    Scope {
         db: db.clone(),
         table: E::default().table_name(),
         condition: condition.clone(),
         parent: Some(Parent {
             column: column.as_str(),
-            id: parent,
+            id: node.row_id(),
             siblings: Arc::new(node.clone()),
         }),
-    };
-    let count_node = node.clone();
-    let count: Counter = Arc::new(move || {
+    }
+}
+
+/// Counts a nested list when `totalCount` is selected, for all siblings at once.
+fn nested_counter<P: Row, E: EntityTrait>(
+    db: &DatabaseConnection,
+    node: &Node<P>,
+    column: E::Column,
+    condition: &Condition,
+) -> Counter {
+    let (db, count_node, condition) = (db.clone(), node.clone(), condition.clone());
+    Arc::new(move || {
         let (db, node, condition) = (db.clone(), count_node.clone(), condition.clone());
         Box::pin(async move {
             let key = format!(
@@ -422,14 +472,7 @@ where
                 .await?;
             Ok(counts.get(&node.row_id()).copied().unwrap_or(0))
         })
-    });
-    Ok(Connection(Page {
-        nodes,
-        cursors,
-        info,
-        count,
-        scope,
-    }))
+    })
 }
 
 async fn load_nested<E>(

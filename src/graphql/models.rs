@@ -226,7 +226,7 @@ impl ModelQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<ai_model::Entity>(
-                db(ctx)?,
+                ctx,
                 condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

@@ -320,7 +320,7 @@ impl ProjectQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<project::Entity>(
-                db(ctx)?,
+                ctx,
                 Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

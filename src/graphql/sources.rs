@@ -292,7 +292,7 @@ impl SourceQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<source::Entity>(
-                db,
+                ctx,
                 Condition::all().add(filter_condition(db.get_database_backend(), &filter)?),
                 keys,
                 &args,
@@ -344,7 +344,7 @@ impl SourceQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<citation::Entity>(
-                db,
+                ctx,
                 condition.add(filter_condition(db.get_database_backend(), &filter)?),
                 keys,
                 &args,

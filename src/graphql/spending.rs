@@ -494,7 +494,7 @@ impl SpendingQuery {
         let args = page_args(first, after, last, before);
         Ok(Connection(
             top::<spending_figure::Entity>(
-                db(ctx)?,
+                ctx,
                 condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
                 keys,
                 &args,

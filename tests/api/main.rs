@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod aggregates;
 mod browser;
 mod claims;
 mod companies;

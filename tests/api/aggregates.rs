@@ -1,0 +1,519 @@
+//! Aggregates and group-by on connections: exact values from the built-in dataset, the
+//! statements they cost, paging over groups, generated data against plain SQL, and refusals.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use capex_graph::dataset;
+use capex_graph::generate::{GenerateOptions, generate};
+use chrono::Datelike;
+use entity::enums::DatePrecision;
+use entity::{company, investment};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::loading::chain;
+use crate::on_both_engines;
+
+on_both_engines!(
+    spending_aggregates_are_exact_and_per_currency,
+    a_filter_narrows_the_aggregate_and_paging_does_not,
+    groups_of_figures_by_company_order_by_their_usd_sum_and_keep_only_those_passing_having,
+    averages_compare_exactly_in_having,
+    dates_group_by_buckets_at_their_own_precision,
+    nested_aggregates_cost_the_same_statements_for_5_or_50_parents,
+    paging_through_groups_visits_every_group_once,
+    generated_investments_group_as_plain_sql_groups_them,
+    malformed_group_by_arguments_are_bad_user_input,
+);
+
+async fn spending_aggregates_are_exact_and_per_currency(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ spendingFigures { aggregate {
+                count
+                countDistinct(field: COMPANY_NAME)
+                amountLow { count missing byCurrency { currency count missing sum { amount } avg { amount } min { amount } max { amount } } }
+                amountHigh { count missing byCurrency { currency count missing sum { amount } } }
+                periodYears { count missing sum avg min max }
+                statedOn { count missing min max }
+            } } }"#,
+        )
+        .await;
+    // F1-F7: 26.3B, >100B, 80B, 60-65B, 75B, 500B, 5.6M; only F2 has no high end. The
+    // article dates four of the statements (F1, F3, F4, F6), to the month.
+    assert_eq!(
+        data["spendingFigures"]["aggregate"],
+        json!({
+            "count": 7,
+            "countDistinct": 6,
+            "amountLow": { "count": 7, "missing": 0, "byCurrency": [{
+                "currency": "USD", "count": 7, "missing": 0,
+                "sum": { "amount": "841305600000.00" },
+                "avg": { "amount": "120186514285.71" },
+                "min": { "amount": "5600000.00" },
+                "max": { "amount": "500000000000.00" }
+            }] },
+            "amountHigh": { "count": 6, "missing": 1, "byCurrency": [{
+                "currency": "USD", "count": 6, "missing": 1,
+                "sum": { "amount": "746305600000.00" }
+            }] },
+            "periodYears": { "count": 1, "missing": 6, "sum": "4", "avg": "4.000000", "min": "4", "max": "4" },
+            "statedOn": { "count": 4, "missing": 3, "min": "2025-01-01", "max": "2025-02-01" }
+        })
+    );
+}
+
+async fn a_filter_narrows_the_aggregate_and_paging_does_not(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ spendingFigures(first: 1, filter: { status: { eq: PLANNED } }) {
+                totalCount nodes { ref }
+                aggregate { count amountLow { byCurrency { sum { amount } } } }
+            } }"#,
+        )
+        .await;
+    let figures = &data["spendingFigures"];
+    assert_eq!(figures["nodes"].as_array().map(Vec::len), Some(1));
+    // F3, F4, F5, F6: 80 + 60 + 75 + 500 billion.
+    assert_eq!(figures["totalCount"], 4);
+    assert_eq!(
+        figures["aggregate"],
+        json!({ "count": 4, "amountLow": { "byCurrency": [{ "sum": { "amount": "715000000000.00" } }] } })
+    );
+
+    // Asking only for aggregates loads no page of rows: one GROUP BY statement.
+    app.take_statement_count();
+    let data = app
+        .data(r#"{ spendingFigures { aggregate { count statedOn { max } } } }"#)
+        .await;
+    assert_eq!(data["spendingFigures"]["aggregate"]["count"], 7);
+    assert_eq!(app.take_statement_count(), 1);
+}
+
+async fn groups_of_figures_by_company_order_by_their_usd_sum_and_keep_only_those_passing_having(
+    app: TestApp,
+) {
+    let data = app
+        .data(
+            r#"{ spendingFigures { groupBy(
+                by: [{ field: COMPANY_NAME }],
+                having: [{ function: SUM, field: AMOUNT_LOW, currency: "USD", gte: "75000000000" }],
+                orderBy: [{ function: SUM, field: AMOUNT_LOW, currency: "USD", direction: DESC }]
+            ) {
+                totalCount
+                nodes { keys { field bucket value } aggregate { count amountLow { byCurrency { currency sum { amount } } } } }
+            } } }"#,
+        )
+        .await;
+    let groups = &data["spendingFigures"]["groupBy"];
+    assert_eq!(groups["totalCount"], 4);
+    let rows: Vec<(String, i64, String)> = groups["nodes"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            assert_eq!(g["keys"][0]["field"], "COMPANY_NAME");
+            assert_eq!(g["keys"][0]["bucket"], Value::Null);
+            assert_eq!(
+                g["aggregate"]["amountLow"]["byCurrency"][0]["currency"],
+                "USD"
+            );
+            (
+                g["keys"][0]["value"].as_str().unwrap_or("?").to_string(),
+                g["aggregate"]["count"].as_i64().unwrap_or(-1),
+                g["aggregate"]["amountLow"]["byCurrency"][0]["sum"]["amount"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("OpenAI", 1, "500000000000.00"),
+        ("Amazon", 2, "126300000000.00"),
+        ("Microsoft", 1, "80000000000.00"),
+        ("Alphabet", 1, "75000000000.00"),
+    ];
+    assert_eq!(
+        rows,
+        expected
+            .iter()
+            .map(|(n, c, s)| (n.to_string(), *c, s.to_string()))
+            .collect::<Vec<_>>()
+    );
+}
+
+async fn averages_compare_exactly_in_having(app: TestApp) {
+    // Amazon's two figures average exactly 63.15 billion: `gt` excludes it, `gte` keeps it.
+    let names = |data: Value| -> Vec<String> {
+        data["spendingFigures"]["groupBy"]["nodes"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g["keys"][0]["value"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let query = |op: &str| {
+        format!(
+            r#"{{ spendingFigures(filter: {{ company: {{ name: {{ eq: "Amazon" }} }} }}) {{ groupBy(
+                by: [{{ field: COMPANY_NAME }}],
+                having: [{{ function: AVG, field: AMOUNT_LOW, currency: "USD", {op}: "63150000000" }}]
+            ) {{ nodes {{ keys {{ value }} }} }} }} }}"#
+        )
+    };
+    assert_eq!(names(app.data(&query("gte")).await), vec!["Amazon"]);
+    assert!(names(app.data(&query("gt")).await).is_empty());
+    assert!(names(app.data(&query("lt")).await).is_empty());
+}
+
+async fn dates_group_by_buckets_at_their_own_precision(app: TestApp) {
+    let data = app
+        .data(
+            r#"{
+                aiModels { groupBy(by: [{ field: EXPECTED_ON, bucket: MONTH }]) { nodes { keys { value } aggregate { count } } } }
+                claims { groupBy(by: [{ field: MADE_ON, bucket: QUARTER }, { field: CLAIMANT_COMPANY_NAME }]) {
+                    nodes { keys { value } aggregate { count } } } }
+            }"#,
+        )
+        .await;
+    // Llama 4 and Trainium3 are expected in 2025, known only to the year: not "2025-01".
+    assert_eq!(
+        data["aiModels"]["groupBy"]["nodes"],
+        json!([
+            { "keys": [{ "value": "2025" }], "aggregate": { "count": 2 } },
+            { "keys": [{ "value": null }], "aggregate": { "count": 2 } }
+        ])
+    );
+    let claims: Vec<(Value, Value, Value)> = data["claims"]["groupBy"]["nodes"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["keys"][0]["value"].clone(),
+                g["keys"][1]["value"].clone(),
+                g["aggregate"]["count"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        claims,
+        vec![
+            (json!("2025-Q1"), json!("Amazon"), json!(2)),
+            (json!("2025-Q1"), json!("Meta Platforms"), json!(2)),
+            (Value::Null, json!("Alphabet"), json!(1)),
+            (Value::Null, json!("DeepSeek"), json!(1)),
+            (Value::Null, json!("Microsoft"), json!(1)),
+        ]
+    );
+}
+
+const NESTED: &str = r#"{ companies(first: 100) { nodes { name investmentsMade {
+    aggregate { count countDistinct(field: INVESTEE_NAME) amount { count byCurrency { currency sum { amount } } } }
+    groupBy(by: [{ field: CURRENCY }]) { totalCount nodes { keys { value } aggregate { count amount { byCurrency { sum { amount } } } } } }
+} } } }"#;
+
+/// One statement for the companies, then per connection field: aggregate (1), its money
+/// per currency (1), its distinct count (1); the groups (1), their count (1), their money (1).
+const STATEMENTS_FOR_NESTED: usize = 7;
+
+async fn nested_aggregates_cost_the_same_statements_for_5_or_50_parents(app: TestApp) {
+    dataset::load(&app.db, &chain(0, 5)).await.expect("load");
+    app.take_statement_count();
+    let small = app.data(NESTED).await;
+    let statements_small = app.take_statement_count();
+    assert_eq!(
+        small["companies"]["nodes"].as_array().map(Vec::len),
+        Some(17)
+    );
+    dataset::load(&app.db, &chain(4, 50)).await.expect("load");
+    app.take_statement_count();
+    let large = app.data(NESTED).await;
+    let statements_large = app.take_statement_count();
+    assert_eq!(statements_small, STATEMENTS_FOR_NESTED);
+    assert_eq!(statements_large, STATEMENTS_FOR_NESTED);
+
+    let companies = large["companies"]["nodes"].as_array().expect("companies");
+    let synthetic: Vec<&Value> = companies
+        .iter()
+        .filter(|c| {
+            c["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Synthetic"))
+        })
+        .collect();
+    assert_eq!(synthetic.len(), 50);
+    for c in &synthetic[..49] {
+        // Each synthetic company invested 1,000,000.50 USD in the next one.
+        assert_eq!(
+            c["investmentsMade"]["aggregate"],
+            json!({ "count": 1, "countDistinct": 1, "amount": { "count": 1, "byCurrency": [
+                { "currency": "USD", "sum": { "amount": "1000000.50" } }] } }),
+            "{}",
+            c["name"]
+        );
+        assert_eq!(
+            c["investmentsMade"]["groupBy"],
+            json!({ "totalCount": 1, "nodes": [{ "keys": [{ "value": "USD" }],
+                "aggregate": { "count": 1, "amount": { "byCurrency": [{ "sum": { "amount": "1000000.50" } }] } } }] })
+        );
+    }
+    assert_eq!(
+        synthetic[49]["investmentsMade"]["aggregate"]["count"], 0,
+        "the last of the chain invested in nobody"
+    );
+    let amazon = companies
+        .iter()
+        .find(|c| c["name"] == "Amazon")
+        .expect("Amazon");
+    // Amazon's investment in Anthropic has no known amount.
+    assert_eq!(
+        amazon["investmentsMade"]["aggregate"],
+        json!({ "count": 1, "countDistinct": 1, "amount": { "count": 0, "byCurrency": [] } })
+    );
+}
+
+async fn paging_through_groups_visits_every_group_once(app: TestApp) {
+    dataset::load(&app.db, &chain(0, 30)).await.expect("load");
+    let page = |after: Option<String>, first: usize| {
+        let after = after
+            .map(|a| format!(", after: \"{a}\""))
+            .unwrap_or_default();
+        format!(
+            r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}, {{ field: CURRENCY }}],
+                orderBy: [{{ function: COUNT, direction: DESC }}], first: {first}{after}) {{
+                totalCount pageInfo {{ hasNextPage hasPreviousPage endCursor }}
+                edges {{ cursor node {{ keys {{ value }} aggregate {{ count }} }} }} }} }} }}"#
+        )
+    };
+    let all = app.data(&page(None, 100)).await;
+    let everything = all["investments"]["groupBy"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect::<Vec<_>>();
+    assert_eq!(everything.len(), 30, "29 chain investors and Amazon");
+    assert_eq!(all["investments"]["groupBy"]["totalCount"], 30);
+    let mut walked = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let data = app.data(&page(after.clone(), 4)).await;
+        let groups = &data["investments"]["groupBy"];
+        assert_eq!(groups["pageInfo"]["hasPreviousPage"], after.is_some());
+        walked.extend(
+            groups["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        pages += 1;
+        if groups["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = groups["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(pages, 8);
+    assert_eq!(walked, everything);
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    app.db
+        .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .expect("plain SQL")
+}
+
+async fn generated_investments_group_as_plain_sql_groups_them(app: TestApp) {
+    let options = GenerateOptions {
+        companies: 40,
+        investments: 400,
+        models: 20,
+        claims: 20,
+        seed: 11,
+        progress: false,
+    };
+    generate(&app.db, &options).await.expect("generate");
+
+    // By investor name and currency: count and exact sum, against a plain GROUP BY.
+    let rows = scalar(
+        &app,
+        "SELECT c.name AS name, i.currency AS currency, COUNT(*) AS n, \
+         CAST(SUM(i.amount_minor) AS BIGINT) AS s \
+         FROM investment i JOIN company c ON c.id = i.investor_id \
+         WHERE i.currency IS NOT NULL GROUP BY c.name, i.currency",
+    )
+    .await;
+    let mut expected = BTreeMap::new();
+    for row in rows {
+        let name: String = row.try_get("", "name").expect("name");
+        let currency: String = row.try_get("", "currency").expect("currency");
+        let n: i64 = row.try_get("", "n").expect("n");
+        let s: Option<i64> = row.try_get("", "s").expect("s");
+        expected.insert((name, currency), (n, s.unwrap_or(0)));
+    }
+    assert!(expected.len() > 20, "too few groups to prove anything");
+    let mut got = BTreeMap::new();
+    let mut after = String::new();
+    loop {
+        let data = app
+            .data(&format!(
+                r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}, {{ field: CURRENCY }}], first: 100{after}) {{
+                    pageInfo {{ hasNextPage endCursor }}
+                    nodes {{ keys {{ value }} aggregate {{ count amount {{ byCurrency {{ currency minorDigits sum {{ minorUnits }} }} }} }} }} }} }} }}"#
+            ))
+            .await;
+        let groups = &data["investments"]["groupBy"];
+        for g in groups["nodes"].as_array().expect("groups") {
+            let name = g["keys"][0]["value"].as_str().expect("name").to_string();
+            let Some(currency) = g["keys"][1]["value"].as_str().map(str::to_string) else {
+                // Investments of unknown amount have no currency either.
+                assert_eq!(g["aggregate"]["amount"]["byCurrency"], json!([]));
+                continue;
+            };
+            let by_currency = g["aggregate"]["amount"]["byCurrency"]
+                .as_array()
+                .expect("byCurrency");
+            assert_eq!(by_currency.len(), 1, "one currency per group");
+            assert_eq!(by_currency[0]["currency"], currency.as_str());
+            let sum: i64 = by_currency[0]["sum"]["minorUnits"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("sum");
+            let count = g["aggregate"]["count"].as_i64().expect("count");
+            got.insert((name, currency), (count, sum));
+        }
+        if groups["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = format!(
+            ", after: \"{}\"",
+            groups["pageInfo"]["endCursor"].as_str().expect("cursor")
+        );
+    }
+    assert_eq!(got, expected);
+
+    // By year of investment, against the rows themselves: a date known to the year only
+    // still falls in its year, and counts per year add up to every dated investment.
+    let investments = investment::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("investments");
+    let mut per_quarter: BTreeMap<Option<String>, i64> = BTreeMap::new();
+    for i in &investments {
+        let label = i.made_on.map(|d| match i.made_precision {
+            Some(DatePrecision::Year) => d.year().to_string(),
+            _ => format!("{}-Q{}", d.year(), d.month0() / 3 + 1),
+        });
+        *per_quarter.entry(label).or_default() += 1;
+    }
+    let data = app
+        .data(
+            r#"{ investments { groupBy(by: [{ field: MADE_ON, bucket: QUARTER }], first: 100) {
+                totalCount nodes { keys { value } aggregate { count } } } } }"#,
+        )
+        .await;
+    let got: BTreeMap<Option<String>, i64> = data["investments"]["groupBy"]["nodes"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                g["keys"][0]["value"].as_str().map(str::to_string),
+                g["aggregate"]["count"].as_i64().expect("count"),
+            )
+        })
+        .collect();
+    assert_eq!(got, per_quarter);
+    let names: BTreeSet<String> = company::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("companies")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert!(names.len() >= 40);
+}
+
+async fn malformed_group_by_arguments_are_bad_user_input(app: TestApp) {
+    let before = app.row_counts().await;
+    let cases = [
+        (
+            r#"{ investments { groupBy(by: [{ field: INVESTOR_NAME }], orderBy: [{ function: SUM, field: AMOUNT }]) { totalCount } } }"#,
+            "orderBy[0].currency",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: INVESTOR_NAME, bucket: YEAR }]) { totalCount } } }"#,
+            "by[0].bucket",
+        ),
+        (
+            r#"{ investments { groupBy(by: []) { totalCount } } }"#,
+            "by",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], first: 101) { totalCount } } }"#,
+            "first",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], after: "bm9wZQ") { totalCount } } }"#,
+            "after",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], having: [{ function: SUM, field: INVESTOR_NAME, gt: "1" }]) { totalCount } } }"#,
+            "having[0].function",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], having: [{ function: COUNT }]) { totalCount } } }"#,
+            "having[0]",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], having: [{ function: SUM, field: AMOUNT, currency: "XYZ", gt: "1" }]) { totalCount } } }"#,
+            "having[0].currency",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], having: [{ function: SUM, field: AMOUNT, currency: "USD", gt: "1.001" }]) { totalCount } } }"#,
+            "having[0].gt",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], orderBy: [{ key: 3 }]) { totalCount } } }"#,
+            "orderBy[0].key",
+        ),
+        (
+            r#"{ investments { groupBy(by: [{ field: CURRENCY }], orderBy: [{ key: 0, function: COUNT }]) { totalCount } } }"#,
+            "orderBy[0]",
+        ),
+    ];
+    for (query, field) in cases {
+        let errors = app.errors(json!({ "query": query })).await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {errors:?}"
+        );
+        assert_eq!(
+            errors[0]["extensions"]["field"], field,
+            "{query}: {errors:?}"
+        );
+        assert!(
+            errors[0]["message"].as_str().is_some_and(|m| m.len() > 20),
+            "{errors:?}"
+        );
+    }
+    // A cursor of one grouping does not page another.
+    let data = app
+        .data(r#"{ investments { groupBy(by: [{ field: CURRENCY }], first: 1) { pageInfo { endCursor } } } }"#)
+        .await;
+    let cursor = data["investments"]["groupBy"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_string();
+    let errors = app
+        .errors(json!({ "query": format!(
+            r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}], after: "{cursor}") {{ totalCount }} }} }}"#
+        ) }))
+        .await;
+    assert_eq!(errors[0]["extensions"]["field"], "after");
+    assert_eq!(app.row_counts().await, before);
+}
