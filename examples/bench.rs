@@ -6,7 +6,11 @@
 //! cargo run --release --example bench                      # both engines, default graph
 //! cargo run --release --example bench -- --engine sqlite --requests 500
 //! cargo run --example bench -- --tiny                      # a smoke run, as CI does
+//! cargo run --release --example bench -- --suite analytics --investments 1000000 --requests 20 --concurrency 4
 //! ```
+//!
+//! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
+//! and group-by), or `all` (the default).
 //!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres);
 //! a fresh database is created for the run and dropped after it.
@@ -25,6 +29,7 @@ use tokio::net::TcpStream;
 
 struct Args {
     engines: Vec<String>,
+    suite: String,
     options: GenerateOptions,
     requests: usize,
     concurrency: usize,
@@ -33,6 +38,7 @@ struct Args {
 fn parse_args() -> Args {
     let mut args = Args {
         engines: vec!["sqlite".into(), "postgres".into()],
+        suite: "all".into(),
         options: GenerateOptions::default(),
         requests: 2000,
         concurrency: 16,
@@ -54,6 +60,7 @@ fn parse_args() -> Args {
                     vec![value.clone()]
                 }
             }
+            "--suite" => args.suite = value.clone(),
             "--companies" => args.options.companies = number(),
             "--investments" => args.options.investments = number(),
             "--models" => args.options.models = number(),
@@ -185,7 +192,7 @@ async fn run_engine(engine: &str, args: &Args) {
         .await
         .expect("direct connection");
 
-    for (name, query) in queries(&addr).await {
+    for (name, query) in queries(&addr, &args.suite).await {
         let body = json!({ "query": query }).to_string();
         // Record one request's statements, and check it answers without errors.
         recorder.captured.lock().map(|mut c| c.clear()).ok();
@@ -248,8 +255,50 @@ async fn run_engine(engine: &str, args: &Args) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The canonical queries, with ids of real rows for the lookups.
-async fn queries(addr: &str) -> Vec<(&'static str, String)> {
+/// The canonical queries of `suite`, with ids of real rows for the lookups.
+async fn queries(addr: &str, suite: &str) -> Vec<(&'static str, String)> {
+    let mut all = Vec::new();
+    if suite == "relay" || suite == "all" {
+        all.extend(relay_queries(addr).await);
+    }
+    if suite == "analytics" || suite == "all" {
+        all.extend(analytics_queries());
+    }
+    assert!(
+        !all.is_empty(),
+        "unknown suite {suite}: relay, analytics or all"
+    );
+    all
+}
+
+/// Aggregates and group-by over the whole investment table.
+fn analytics_queries() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "A1 aggregate: count, money per currency, dates",
+            "{ investments { aggregate { count amount { count missing byCurrency { currency count sum { amount } avg { amount } min { amount } max { amount } } } madeOn { count min max } } } }".to_string(),
+        ),
+        (
+            "A2 group by investor name, top 20 by USD sum",
+            "{ investments { groupBy(by: [{ field: INVESTOR_NAME }], orderBy: [{ function: SUM, field: AMOUNT, currency: \"USD\", direction: DESC }], first: 20) { nodes { keys { value } aggregate { count } } } } }".to_string(),
+        ),
+        (
+            "A3 group by year and currency, sums, totalCount",
+            "{ investments { groupBy(by: [{ field: MADE_ON, bucket: YEAR }, { field: CURRENCY }], first: 100) { totalCount nodes { keys { value } aggregate { count amount { byCurrency { sum { amount } } } } } } } }".to_string(),
+        ),
+        (
+            "A4 group by quarter, having count >= 100",
+            "{ investments { groupBy(by: [{ field: MADE_ON, bucket: QUARTER }], having: [{ function: COUNT, gte: \"100\" }], orderBy: [{ function: COUNT, direction: DESC }], first: 100) { nodes { keys { value } aggregate { count madeOn { min max } } } } } }".to_string(),
+        ),
+        (
+            "A5 50 investors > aggregate of their investments",
+            "{ companies(first: 50, filter: { kind: { eq: INVESTOR } }) { nodes { name investmentsMade { aggregate { count amount { byCurrency { currency sum { amount } } } } } } } }".to_string(),
+        ),
+    ]
+}
+
+/// The Relay queries of issue 3.
+async fn relay_queries(addr: &str) -> Vec<(&'static str, String)> {
     let ids: Value = serde_json::from_str(&post(addr, &json!({ "query": "{ companies(first: 20, orderBy: [{ field: NAME }]) { nodes { id } } }" }).to_string()).await)
         .expect("ids");
     let ids: Vec<String> = ids["data"]["companies"]["nodes"]

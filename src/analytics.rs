@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use entity::enums::{AmountBound, PeriodKind};
 use entity::spending_figure::Model as Figure;
 
@@ -82,6 +83,48 @@ pub fn ratio_range(this: &Figure, other: &Figure, digits: u32) -> (Option<String
     )
 }
 
+/// `n / d` rounded half away from zero; `None` when `d` is zero.
+pub fn div_round(n: i128, d: i128) -> Option<i128> {
+    if d == 0 {
+        return None;
+    }
+    let (q, r) = (n / d, n % d);
+    let away = if (n < 0) != (d < 0) { -1 } else { 1 };
+    Some(if 2 * r.abs() >= d.abs() { q + away } else { q })
+}
+
+/// The amount an expectation implies when `amount` lies `bp` basis points above it:
+/// `amount / (1 + bp / 10000)`, rounded half-up to the minor unit.
+pub fn implied_expectation(amount: i64, bp: i32) -> Option<i128> {
+    div_round(i128::from(amount) * 10_000, 10_000 + i128::from(bp))
+}
+
+/// The lowest and highest expectation consistent with a percentage rounded as stated: a
+/// whole percentage ("29") stands for 28.5 to 29.5, one with a decimal for +/- 0.05.
+pub fn implied_expectation_range(amount: i64, bp: i32) -> Option<(i128, i128)> {
+    let step = if bp % 100 == 0 {
+        50
+    } else if bp % 10 == 0 {
+        5
+    } else {
+        0
+    };
+    Some((
+        implied_expectation(amount, bp + step)?,
+        implied_expectation(amount, bp - step)?,
+    ))
+}
+
+/// Days of `start..=end` that fall in calendar `year`, and the days of the whole period.
+pub fn calendar_overlap(start: NaiveDate, end: NaiveDate, year: i32) -> Option<(i64, i64)> {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1)?;
+    let last = NaiveDate::from_ymd_opt(year, 12, 31)?;
+    let days = |a: NaiveDate, b: NaiveDate| (b - a).num_days() + 1;
+    let (from, to) = (start.max(first), end.min(last));
+    let overlap = if from > to { 0 } else { days(from, to) };
+    Some((overlap, days(start, end)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +154,8 @@ mod tests {
             stated_on: None,
             stated_precision: None,
             derived_from_id: None,
+            expectation_holder: None,
+            above_expectation_bp: None,
         }
     }
 
@@ -164,5 +209,31 @@ mod tests {
         let (low, high) = ratio_range(&deepseek, &meta, 8);
         assert_eq!(low.as_deref(), Some("0.00008615"));
         assert_eq!(high.as_deref(), Some("0.00009333"));
+    }
+
+    #[test]
+    fn alphabets_75_billion_at_29_percent_above_implies_about_58_1_billion() {
+        let amount = 7_500_000_000_000; // $75B in cents
+        assert_eq!(implied_expectation(amount, 2900), Some(5_813_953_488_372));
+        let (low, high) = implied_expectation_range(amount, 2900).expect("range");
+        assert_eq!((low, high), (5_791_505_791_506, 5_836_575_875_486));
+        assert_eq!(implied_expectation(100, -10_000), None);
+    }
+
+    #[test]
+    fn microsofts_fiscal_2025_overlaps_calendar_2025_by_181_days() {
+        let start = NaiveDate::from_ymd_opt(2024, 7, 1).expect("date");
+        let end = NaiveDate::from_ymd_opt(2025, 6, 30).expect("date");
+        assert_eq!(calendar_overlap(start, end, 2025), Some((181, 365)));
+        assert_eq!(calendar_overlap(start, end, 2024), Some((184, 365)));
+        assert_eq!(calendar_overlap(start, end, 2026), Some((0, 365)));
+    }
+
+    #[test]
+    fn division_rounds_half_away_from_zero() {
+        assert_eq!(div_round(5, 2), Some(3));
+        assert_eq!(div_round(-5, 2), Some(-3));
+        assert_eq!(div_round(4, 3), Some(1));
+        assert_eq!(div_round(1, 0), None);
     }
 }

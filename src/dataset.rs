@@ -237,7 +237,19 @@ pub struct FigureRec {
     pub stated: Option<DateRec>,
     #[serde(default)]
     pub derived_from: Option<String>,
+    /// What the figure was expected to be, as the source compares them.
+    #[serde(default)]
+    pub expectation: Option<ExpectationRec>,
     pub citations: Vec<CitationRec>,
+}
+
+/// "29% greater than Wall Street had expected": who expected, and the percentage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpectationRec {
+    pub holder: String,
+    /// How far the figure lies above the expectation, in percent ("29", "-3.5"); at most two decimals.
+    pub percent_above: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -364,6 +376,44 @@ pub async fn load(db: &DatabaseConnection, dataset: &Dataset) -> Result<LoadRepo
         "dataset loaded"
     );
     Ok(report)
+}
+
+/// A percentage with at most two decimals ("29", "-3.5") in basis points, above -100%.
+fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
+    let bad = || {
+        Error::invalid(
+            field,
+            format!(
+                "{text:?} is not a percentage above -100 with at most two decimals, such as \"29\""
+            ),
+        )
+    };
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || fraction.len() > 2
+        || (digits.contains('.') && fraction.is_empty())
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i32 = whole.parse().map_err(|_| bad())?;
+    let fraction: i32 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    let bp = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(bad)?;
+    let bp = if negative { -bp } else { bp };
+    if bp <= -10_000 {
+        return Err(bad());
+    }
+    Ok(bp)
 }
 
 /// Inserts or updates one row: `existing` is the row matched by natural key, if any.
@@ -964,6 +1014,15 @@ impl<'a> Load<'a> {
         check_bound(&format!("{at}.bound"), f.bound, low, high)?;
         check_period(&format!("{at}.period"), &f.period)?;
         let (stated_on, stated_precision) = split_date(&format!("{at}.stated"), &f.stated)?;
+        let (expectation_holder, above_expectation_bp) = match &f.expectation {
+            None => (None, None),
+            Some(e) => {
+                required(&format!("{at}.expectation.holder"), &e.holder)?;
+                let bp =
+                    percent_to_bp(&format!("{at}.expectation.percentAbove"), &e.percent_above)?;
+                (Some(e.holder.clone()), Some(bp))
+            }
+        };
         let existing = spending_figure::Entity::find()
             .filter(spending_figure::Column::Reference.eq(&f.r#ref))
             .one(self.txn)
@@ -989,6 +1048,8 @@ impl<'a> Load<'a> {
             a.remarks = Set(f.remarks.clone());
             a.stated_on = Set(stated_on);
             a.stated_precision = Set(stated_precision);
+            a.expectation_holder = Set(expectation_holder.clone());
+            a.above_expectation_bp = Set(above_expectation_bp);
         })
         .await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)

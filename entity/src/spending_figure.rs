@@ -33,6 +33,10 @@ pub struct Model {
     pub stated_on: Option<Date>,
     pub stated_precision: Option<DatePrecision>,
     pub derived_from_id: Option<i32>,
+    /// Who expected a different amount ("Wall Street"), when the source compares the two.
+    pub expectation_holder: Option<String>,
+    /// How far the figure lies above that expectation, in basis points (2900 for 29%).
+    pub above_expectation_bp: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

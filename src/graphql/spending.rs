@@ -59,6 +59,95 @@ pub struct SpendingPeriod {
     pub label: String,
 }
 
+/// What a figure was expected to be: derived from the percentage by which the source says
+/// the figure exceeds the expectation, never stated as an amount by the source.
+pub struct Expectation(Node<spending_figure::Model>);
+
+/// What a figure was expected to be: derived from the percentage by which the source says
+/// the figure exceeds the expectation, never stated as an amount by the source.
+#[Object]
+impl Expectation {
+    /// Who expected it, e.g. "Wall Street".
+    async fn holder(&self) -> Option<&str> {
+        self.0.expectation_holder.as_deref()
+    }
+    /// How far the figure lies above the expectation, in percent, e.g. "29.00".
+    async fn percent_above(&self) -> Option<Decimal> {
+        self.0
+            .above_expectation_bp
+            .map(|bp| Decimal(crate::money::format_scaled(i128::from(bp), 2)))
+    }
+    /// The expected amount implied: the figure divided by (1 + percentAbove / 100), rounded
+    /// half-up to the minor unit ($58,139,534,883.72 for Alphabet). Null unless the figure
+    /// is a single exact amount.
+    async fn implied(&self) -> Option<Money> {
+        let (amount, bp) = self.exact_and_bp()?;
+        analytics::implied_expectation(amount, bp).map(|m| Money::new(m, &self.0.currency))
+    }
+    /// The lowest expectation consistent with the percentage as rounded in the source (29%
+    /// may be anything from 28.5% to 29.5%).
+    async fn implied_low(&self) -> Option<Money> {
+        let (amount, bp) = self.exact_and_bp()?;
+        analytics::implied_expectation_range(amount, bp)
+            .map(|(low, _)| Money::new(low, &self.0.currency))
+    }
+    /// The highest expectation consistent with the percentage as rounded in the source.
+    async fn implied_high(&self) -> Option<Money> {
+        let (amount, bp) = self.exact_and_bp()?;
+        analytics::implied_expectation_range(amount, bp)
+            .map(|(_, high)| Money::new(high, &self.0.currency))
+    }
+    /// The source sentences the derivation rests on: the figure's citations.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, &self.0, citation::Column::SpendingFigureId).await
+    }
+}
+
+impl Expectation {
+    fn exact_and_bp(&self) -> Option<(i64, i32)> {
+        let f = &self.0;
+        match (
+            f.amount_low_minor,
+            f.amount_high_minor,
+            f.above_expectation_bp,
+        ) {
+            (Some(low), Some(high), Some(bp)) if low == high => Some((low, bp)),
+            _ => None,
+        }
+    }
+}
+
+/// A multi-year figure spread evenly over its years: an average, not a schedule the source gives.
+pub struct AnnualAverage(Node<spending_figure::Model>);
+
+/// A multi-year figure spread evenly over its years: an average, not a schedule the source gives.
+#[Object]
+impl AnnualAverage {
+    /// The number of years the figure covers.
+    async fn years(&self) -> i32 {
+        self.0.period_years.unwrap_or(1)
+    }
+    /// The amount per year: each end of the figure divided by the years, rounded half-up to
+    /// the minor unit; a bound stays a bound.
+    async fn amount(&self) -> MoneyRange {
+        let years = i128::from(self.0.period_years.unwrap_or(1));
+        let per_year = |v: Option<i64>| {
+            v.and_then(|v| analytics::div_round(i128::from(v), years))
+                .and_then(|v| i64::try_from(v).ok())
+        };
+        MoneyRange {
+            bound: self.0.bound,
+            low: per_year(self.0.amount_low_minor),
+            high: per_year(self.0.amount_high_minor),
+            currency: self.0.currency.clone(),
+        }
+    }
+    /// The source sentences of the figure it is derived from.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, &self.0, citation::Column::SpendingFigureId).await
+    }
+}
+
 /// A spending figure: an amount (a point, a range or a bound) that a company or project
 /// spent, plans, is projected or claims to spend over a period.
 #[Object]
@@ -128,6 +217,23 @@ impl SpendingFigure {
     /// When the figure was stated, at the precision known.
     async fn stated(&self) -> Option<DateValue> {
         date_value(self.0.stated_on, self.0.stated_precision)
+    }
+    /// What the figure was expected to be, when the source compares the two (Alphabet's
+    /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
+    async fn expectation(&self) -> Option<Expectation> {
+        self.0
+            .above_expectation_bp
+            .map(|_| Expectation(self.0.clone()))
+    }
+    /// For a figure over several years, the amount per year if spread evenly (Stargate's
+    /// $500 billion over four years: $125 billion a year); null for other periods.
+    async fn annual_average(&self) -> Option<AnnualAverage> {
+        match (self.0.period_kind, self.0.period_years) {
+            (PeriodKind::MultiYear, Some(years)) if years > 0 => {
+                Some(AnnualAverage(self.0.clone()))
+            }
+            _ => None,
+        }
     }
     /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
     async fn derived_from(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
@@ -267,6 +373,7 @@ impl SpendingFigure {
             statuses,
             period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
             company_ids: None,
+            calendar_view: false,
         };
         let others = nodes_of(figures_for_year(db(ctx)?, &filter).await?);
         Ok(others
@@ -275,6 +382,7 @@ impl SpendingFigure {
             .map(|other| {
                 let (ratio_low, ratio_high) = analytics::ratio_range(&self.0, &other, RATIO_DIGITS);
                 SpendingComparison {
+                    this: self.0.clone(),
                     other: SpendingFigure(other),
                     ratio_low: ratio_low.map(Decimal),
                     ratio_high: ratio_high.map(Decimal),
@@ -286,7 +394,10 @@ impl SpendingFigure {
 
 /// One figure set against another.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct SpendingComparison {
+    #[graphql(skip)]
+    pub this: Node<spending_figure::Model>,
     /// The figure compared with.
     pub other: SpendingFigure,
     /// Lowest possible ratio of this figure to the other (this low end over the other's
@@ -297,9 +408,26 @@ pub struct SpendingComparison {
     pub ratio_high: Option<Decimal>,
 }
 
+#[async_graphql::ComplexObject]
+impl SpendingComparison {
+    /// The source sentences of both figures compared: the ratios rest on them.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        let mut all = citations_of(ctx, &self.this, citation::Column::SpendingFigureId).await?;
+        all.extend(citations_of(ctx, &self.other.0, citation::Column::SpendingFigureId).await?);
+        Ok(all)
+    }
+}
+
 /// The total of several figures in one currency.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct CurrencyTotal {
+    #[graphql(skip)]
+    pub figures: Vec<Node<spending_figure::Model>>,
+    /// The statuses of the figures added: one unless the client asked to combine them.
+    pub statuses: Vec<SpendingStatus>,
+    /// The references of the figures added, e.g. ["F3", "F4", "F5"].
+    pub figure_refs: Vec<String>,
     /// ISO 4217 code of the total.
     pub currency: String,
     /// Sum of the lower ends.
@@ -310,6 +438,34 @@ pub struct CurrencyTotal {
     pub high: Option<Money>,
     /// Number of figures added.
     pub figure_count: i32,
+}
+
+#[async_graphql::ComplexObject]
+impl CurrencyTotal {
+    /// The source sentences of every figure added.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        let mut all = Vec::new();
+        for f in &self.figures {
+            all.extend(citations_of(ctx, f, citation::Column::SpendingFigureId).await?);
+        }
+        Ok(all)
+    }
+}
+
+/// How much of a figure's period falls in the calendar year of a summary.
+#[derive(SimpleObject)]
+pub struct CalendarOverlap {
+    /// The figure's reference.
+    pub figure_ref: Option<String>,
+    /// The figure's period in words.
+    pub period_label: String,
+    /// Days of the period inside the calendar year.
+    pub days_in_year: i64,
+    /// Days of the whole period.
+    pub period_days: i64,
+    /// `daysInYear / periodDays`, rounded half-up to 4 decimals. A share of time, not of
+    /// money: the source does not say how spending is spread over the period.
+    pub share: Decimal,
 }
 
 /// Spending figures for one year, each and together.
@@ -329,16 +485,81 @@ impl SpendingSummary {
     async fn figures(&self) -> Vec<SpendingFigure> {
         self.figures.iter().cloned().map(SpendingFigure).collect()
     }
-    /// The totals, one per currency: ranges stay ranges and lower bounds stay bounds.
-    async fn totals(&self) -> Vec<CurrencyTotal> {
-        analytics::totals(self.figures.iter().map(|f| &**f))
-            .into_iter()
-            .map(|t| CurrencyTotal {
-                low: Money::new(t.low, &t.currency),
-                high: t.high.map(|h| Money::new(h, &t.currency)),
-                low_exclusive: t.low_exclusive,
-                figure_count: t.figures as i32,
-                currency: t.currency,
+    /// The totals: ranges stay ranges and lower bounds stay bounds, and two currencies are
+    /// never added. Reported, planned, projected and claimed figures are totalled apart (one
+    /// total per currency and status) unless `combineStatuses` is true.
+    async fn totals(
+        &self,
+        #[graphql(
+            desc = "Add figures of different statuses together (a plan and a projection, say) into one total per currency.",
+            default = false
+        )]
+        combine_statuses: bool,
+    ) -> Vec<CurrencyTotal> {
+        let mut groups: Vec<(Option<SpendingStatus>, Vec<Node<spending_figure::Model>>)> =
+            Vec::new();
+        for f in &self.figures {
+            let key = (!combine_statuses).then_some(f.status);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, figures)) => figures.push(f.clone()),
+                None => groups.push((key, vec![f.clone()])),
+            }
+        }
+        let mut out = Vec::new();
+        for (_, figures) in groups {
+            for t in analytics::totals(figures.iter().map(|f| &**f)) {
+                let in_total: Vec<_> = figures
+                    .iter()
+                    .filter(|f| f.currency == t.currency)
+                    .cloned()
+                    .collect();
+                // In the enum's order: reported, planned, projected, claimed.
+                let statuses: Vec<SpendingStatus> = [
+                    SpendingStatus::Reported,
+                    SpendingStatus::Planned,
+                    SpendingStatus::Projected,
+                    SpendingStatus::Claimed,
+                ]
+                .into_iter()
+                .filter(|s| in_total.iter().any(|f| f.status == *s))
+                .collect();
+                out.push(CurrencyTotal {
+                    low: Money::new(t.low, &t.currency),
+                    high: t.high.map(|h| Money::new(h, &t.currency)),
+                    low_exclusive: t.low_exclusive,
+                    figure_count: t.figures as i32,
+                    figure_refs: in_total
+                        .iter()
+                        .filter_map(|f| f.reference.clone())
+                        .collect(),
+                    statuses,
+                    figures: in_total,
+                    currency: t.currency,
+                });
+            }
+        }
+        out.sort_by_key(|t| (t.currency.clone(), format!("{:?}", t.statuses)));
+        out
+    }
+    /// For each figure whose period is not exactly calendar `year`, how much of the period
+    /// falls in it (Microsoft's FY2025: 181 of 365 days in 2025). Nothing is prorated.
+    async fn calendar_overlaps(&self) -> Vec<CalendarOverlap> {
+        self.figures
+            .iter()
+            .filter(|f| {
+                f.period_kind != PeriodKind::CalendarYear || f.period_year != Some(self.year)
+            })
+            .filter_map(|f| {
+                let (start, end) = (f.period_start?, f.period_end?);
+                let (days_in_year, period_days) =
+                    analytics::calendar_overlap(start, end, self.year)?;
+                Some(CalendarOverlap {
+                    figure_ref: f.reference.clone(),
+                    period_label: analytics::period_label(f),
+                    days_in_year,
+                    period_days,
+                    share: Decimal(crate::money::ratio(days_in_year, period_days, 4)?),
+                })
             })
             .collect()
     }
@@ -354,8 +575,14 @@ impl SpendingSummary {
             .iter()
             .filter(|f| f.period_kind == PeriodKind::FiscalYear)
         {
+            let overlap = match (f.period_start, f.period_end) {
+                (Some(start), Some(end)) => analytics::calendar_overlap(start, end, self.year)
+                    .map(|(days, of)| format!(": {days} of its {of} days fall in {}", self.year))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             notes.push(format!(
-                "Figure {} covers {}, a fiscal year, not calendar year {}.",
+                "Figure {} covers {}, a fiscal year, not calendar year {}{overlap}.",
                 f.reference.as_deref().unwrap_or("?"),
                 analytics::period_label(f),
                 self.year
@@ -396,6 +623,8 @@ struct YearFilter {
     statuses: Vec<SpendingStatus>,
     period_kinds: Vec<PeriodKind>,
     company_ids: Option<Vec<i32>>,
+    /// Select by overlap with the calendar year instead of by the period's year label.
+    calendar_view: bool,
 }
 
 async fn figures_for_year(
@@ -403,8 +632,20 @@ async fn figures_for_year(
     filter: &YearFilter,
 ) -> crate::error::Result<Vec<spending_figure::Model>> {
     use spending_figure::Column as C;
+    let in_year = if filter.calendar_view {
+        let first = chrono::NaiveDate::from_ymd_opt(filter.year, 1, 1);
+        let last = chrono::NaiveDate::from_ymd_opt(filter.year, 12, 31);
+        let (Some(first), Some(last)) = (first, last) else {
+            return Err(crate::error::Error::invalid("year", "not a calendar year"));
+        };
+        Condition::all()
+            .add(C::PeriodStart.lte(last))
+            .add(C::PeriodEnd.gte(first))
+    } else {
+        Condition::all().add(C::PeriodYear.eq(filter.year))
+    };
     let mut condition = Condition::all()
-        .add(C::PeriodYear.eq(filter.year))
+        .add(in_year)
         .add(C::Category.is_in(filter.categories.clone()))
         .add(C::Status.is_in(filter.statuses.clone()))
         .add(C::PeriodKind.is_in(filter.period_kinds.clone()));
@@ -505,6 +746,7 @@ impl SpendingQuery {
     /// Spending for one year, each figure and the totals per currency. By default: capital
     /// expenditure that is planned or projected, for calendar and fiscal years labelled with
     /// that year (`mixesFiscalAndCalendarYears` and `notes` say when both are present).
+    #[allow(clippy::too_many_arguments)]
     async fn spending_summary(
         &self,
         ctx: &Context<'_>,
@@ -528,6 +770,11 @@ impl SpendingQuery {
             default_with = "vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear]"
         )]
         period_kinds: Vec<PeriodKind>,
+        #[graphql(
+            desc = "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap.",
+            default = false
+        )]
+        calendar_view: bool,
     ) -> Result<SpendingSummary> {
         let db = db(ctx)?;
         let company_ids = match tickers {
@@ -552,6 +799,7 @@ impl SpendingQuery {
             statuses,
             period_kinds,
             company_ids,
+            calendar_view,
         };
         let figures = figures_for_year(db, &filter).await?;
         Ok(SpendingSummary {

@@ -10,6 +10,10 @@ on_both_engines!(
     amazons_2025_projection_derives_from_its_last_quarter,
     deepseeks_claimed_cost_compared_with_each_2025_capex,
     an_unknown_ticker_is_a_bad_user_input,
+    statuses_are_totalled_apart_unless_the_client_combines_them,
+    alphabets_75_billion_implies_wall_streets_expectation_of_about_58_1_billion,
+    stargates_500_billion_is_125_billion_a_year_over_its_four_years,
+    a_calendar_view_states_how_much_of_microsofts_fiscal_year_falls_in_2025,
 );
 
 const BIG_FOUR: &str = r#"["AMZN", "MSFT", "META", "GOOGL"]"#;
@@ -21,7 +25,7 @@ async fn big_four_2025_capex_each_and_together_keeps_ranges_and_bounds(app: Test
         r#"{{ spendingSummary(year: 2025, tickers: {BIG_FOUR}) {{
             figures {{ ref status company {{ ticker }} period {{ kind label end }}
                        amount {{ bound low {{ amount }} high {{ amount }} currency }} }}
-            totals {{ currency low {{ amount }} lowExclusive high {{ amount }} figureCount }}
+            totals(combineStatuses: true) {{ currency low {{ amount }} lowExclusive high {{ amount }} figureCount }}
             mixesFiscalAndCalendarYears notes citations {{ quote }} }} }}"#
     );
     let data = app.data(&query).await;
@@ -49,9 +53,11 @@ async fn big_four_2025_capex_each_and_together_keeps_ranges_and_bounds(app: Test
     assert_eq!(s["mixesFiscalAndCalendarYears"], true);
     let notes = s["notes"].as_array().cloned().unwrap_or_default();
     assert!(
-        notes.iter().any(|n| n
-            .as_str()
-            .is_some_and(|n| n.contains("F3") && n.contains("fiscal year"))),
+        notes
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("F3")
+                && n.contains("fiscal year")
+                && n.contains("181 of its 365 days fall in 2025"))),
         "{notes:?}"
     );
     assert!(s["citations"].as_array().is_some_and(|c| c.len() >= 4));
@@ -152,7 +158,7 @@ async fn deepseeks_claimed_cost_compared_with_each_2025_capex(app: TestApp) {
     let data = app
         .data(
             r#"{ spendingFigureByRef(ref: "F7") { amount { text } comparedWith(year: 2025) {
-                   other { ref company { name } } ratioLow ratioHigh } } }"#,
+                   other { ref company { name } } ratioLow ratioHigh citations { quote } } } }"#,
         )
         .await;
     let rows = data["spendingFigureByRef"]["comparedWith"]
@@ -177,6 +183,145 @@ async fn deepseeks_claimed_cost_compared_with_each_2025_capex(app: TestApp) {
             (json!("F4"), json!("0.0000861538"), json!("0.0000933333")),
             (json!("F5"), json!("0.0000746667"), json!("0.0000746667")),
         ]
+    );
+    // Each ratio carries the source sentences of both figures it divides.
+    for r in &rows {
+        let quotes = strings(&r["citations"], "quote");
+        assert!(
+            quotes.iter().any(|q| q.contains("$5.6 million")),
+            "{quotes:?}"
+        );
+        assert!(quotes.len() >= 2, "{quotes:?}");
+    }
+    let alphabet = strings(&rows[3]["citations"], "quote");
+    assert!(
+        alphabet.iter().any(|q| q.contains("$75 billion")),
+        "{alphabet:?}"
+    );
+}
+
+async fn statuses_are_totalled_apart_unless_the_client_combines_them(app: TestApp) {
+    let query = format!(
+        r#"{{ spendingSummary(year: 2025, tickers: {BIG_FOUR}) {{
+            apart: totals {{ statuses figureRefs low {{ amount }} high {{ amount }} lowExclusive citations {{ quote }} }}
+            together: totals(combineStatuses: true) {{ statuses figureRefs low {{ amount }} high {{ amount }} }} }} }}"#
+    );
+    let data = app.data(&query).await;
+    let s = &data["spendingSummary"];
+    // Microsoft, Meta and Alphabet plan 80 + 60..65 + 75; the article projects Amazon's > 100.
+    assert_eq!(
+        s["apart"][0]["statuses"],
+        json!(["PLANNED"]),
+        "{}",
+        s["apart"]
+    );
+    assert_eq!(s["apart"][0]["figureRefs"], json!(["F3", "F4", "F5"]));
+    assert_eq!(s["apart"][0]["low"]["amount"], "215000000000.00");
+    assert_eq!(s["apart"][0]["high"]["amount"], "220000000000.00");
+    assert_eq!(s["apart"][1]["statuses"], json!(["PROJECTED"]));
+    assert_eq!(s["apart"][1]["low"]["amount"], "100000000000.00");
+    assert_eq!(s["apart"][1]["high"], json!(null));
+    assert_eq!(s["apart"][1]["lowExclusive"], true);
+    assert_eq!(s["apart"].as_array().map(Vec::len), Some(2));
+    let planned_quotes = strings(&s["apart"][0]["citations"], "quote");
+    assert!(
+        planned_quotes
+            .iter()
+            .any(|q| q.contains("$60 billion and $65 billion"))
+    );
+    assert!(
+        !planned_quotes
+            .iter()
+            .any(|q| q.contains("more than $100 billion"))
+    );
+    assert_eq!(
+        s["together"],
+        json!([{ "statuses": ["PLANNED", "PROJECTED"], "figureRefs": ["F2", "F3", "F4", "F5"],
+                 "low": { "amount": "315000000000.00" }, "high": null }])
+    );
+}
+
+async fn alphabets_75_billion_implies_wall_streets_expectation_of_about_58_1_billion(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ spendingFigureByRef(ref: "F5") { expectation {
+                holder percentAbove implied { amount currency } impliedLow { amount } impliedHigh { amount }
+                citations { quote } } } }"#,
+        )
+        .await;
+    let e = &data["spendingFigureByRef"]["expectation"];
+    assert_eq!(e["holder"], "Wall Street");
+    assert_eq!(e["percentAbove"], "29.00");
+    // 75 / 1.29; and 75 / 1.295 to 75 / 1.285 for a percentage rounded to the unit.
+    assert_eq!(
+        e["implied"],
+        json!({ "amount": "58139534883.72", "currency": "USD" })
+    );
+    assert_eq!(e["impliedLow"]["amount"], "57915057915.06");
+    assert_eq!(e["impliedHigh"]["amount"], "58365758754.86");
+    let quotes = strings(&e["citations"], "quote");
+    assert!(
+        quotes
+            .iter()
+            .any(|q| q.contains("29% greater than Wall Street had expected"))
+    );
+    let others = app
+        .data(r#"{ spendingFigureByRef(ref: "F4") { expectation { holder } } }"#)
+        .await;
+    assert_eq!(others["spendingFigureByRef"]["expectation"], json!(null));
+}
+
+async fn stargates_500_billion_is_125_billion_a_year_over_its_four_years(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ f6: spendingFigureByRef(ref: "F6") { annualAverage { years amount { bound low { amount } high { amount } currency } citations { quote } } }
+                 f5: spendingFigureByRef(ref: "F5") { annualAverage { years } } }"#,
+        )
+        .await;
+    let a = &data["f6"]["annualAverage"];
+    assert_eq!(a["years"], 4);
+    assert_eq!(
+        a["amount"],
+        json!({ "bound": "EXACT", "low": { "amount": "125000000000.00" }, "high": { "amount": "125000000000.00" }, "currency": "USD" })
+    );
+    let quotes = strings(&a["citations"], "quote");
+    assert!(
+        quotes
+            .iter()
+            .any(|q| q.contains("over the next four years")),
+        "{quotes:?}"
+    );
+    assert!(
+        quotes.iter().any(|q| q.contains("$500 billion")),
+        "{quotes:?}"
+    );
+    assert_eq!(
+        data["f5"]["annualAverage"],
+        json!(null),
+        "a single year has no average"
+    );
+}
+
+async fn a_calendar_view_states_how_much_of_microsofts_fiscal_year_falls_in_2025(app: TestApp) {
+    let query = format!(
+        r#"{{ spendingSummary(year: 2025, tickers: {BIG_FOUR}, calendarView: true) {{
+            figures {{ ref }} calendarOverlaps {{ figureRef periodLabel daysInYear periodDays share }} }}
+            y2024: spendingSummary(year: 2024, tickers: {BIG_FOUR}, calendarView: true, statuses: [PLANNED]) {{
+            figures {{ ref }} calendarOverlaps {{ figureRef daysInYear periodDays share }} }} }}"#
+    );
+    let data = app.data(&query).await;
+    let s = &data["spendingSummary"];
+    assert_eq!(strings(&s["figures"], "ref"), ["F2", "F3", "F4", "F5"]);
+    assert_eq!(
+        s["calendarOverlaps"],
+        json!([{ "figureRef": "F3", "periodLabel": "FY2025 (2024-07-01 to 2025-06-30)",
+                 "daysInYear": 181, "periodDays": 365, "share": "0.4959" }])
+    );
+    // Microsoft's FY2025 began in July 2024: a calendar view of 2024 finds it too.
+    assert_eq!(strings(&data["y2024"]["figures"], "ref"), ["F3"]);
+    assert_eq!(
+        data["y2024"]["calendarOverlaps"],
+        json!([{ "figureRef": "F3", "daysInYear": 184, "periodDays": 365, "share": "0.5041" }])
     );
 }
 
