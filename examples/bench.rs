@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
-//! and group-by), or `all` (the default).
+//! and group-by), or `all` (the default). `--only 2,A5` runs only the queries whose names
+//! start with one of the prefixes.
 //!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres);
 //! a fresh database is created for the run and dropped after it.
@@ -30,6 +31,8 @@ use tokio::net::TcpStream;
 struct Args {
     engines: Vec<String>,
     suite: String,
+    /// Only the queries whose names start with one of these.
+    only: Vec<String>,
     options: GenerateOptions,
     requests: usize,
     concurrency: usize,
@@ -39,6 +42,7 @@ fn parse_args() -> Args {
     let mut args = Args {
         engines: vec!["sqlite".into(), "postgres".into()],
         suite: "all".into(),
+        only: Vec::new(),
         options: GenerateOptions::default(),
         requests: 2000,
         concurrency: 16,
@@ -61,6 +65,7 @@ fn parse_args() -> Args {
                 }
             }
             "--suite" => args.suite = value.clone(),
+            "--only" => args.only = value.split(',').map(str::to_string).collect(),
             "--companies" => args.options.companies = number(),
             "--investments" => args.options.investments = number(),
             "--models" => args.options.models = number(),
@@ -193,6 +198,14 @@ async fn run_engine(engine: &str, args: &Args) {
         .expect("direct connection");
 
     for (name, query) in queries(&addr, &args.suite).await {
+        if !args.only.is_empty()
+            && !args
+                .only
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()))
+        {
+            continue;
+        }
         let body = json!({ "query": query }).to_string();
         // Record one request's statements, and check it answers without errors.
         recorder.captured.lock().map(|mut c| c.clear()).ok();
@@ -243,6 +256,10 @@ async fn run_engine(engine: &str, args: &Args) {
             floor.p50 * 1e3,
             e2e.p50 / floor.p50
         );
+    }
+    // The next engine's server listens elsewhere: drop the connections to this one.
+    if let Ok(mut idle) = IDLE.lock() {
+        idle.clear();
     }
     server.abort();
     let _ = direct.close().await;
@@ -367,21 +384,58 @@ where
     }
 }
 
-/// One POST /graphql over a fresh keep-alive-less connection; returns the body.
+/// Idle keep-alive connections to the server, shared by the workers.
+static IDLE: Mutex<Vec<TcpStream>> = Mutex::new(Vec::new());
+
+/// One POST /graphql over a kept-alive connection (as HTTP clients and load tools use
+/// them); returns the body.
 async fn post(addr: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(addr)
-        .await
-        .expect("connect to the server");
-    stream.set_nodelay(true).ok();
+    let idle = IDLE.lock().ok().and_then(|mut idle| idle.pop());
+    let mut stream = match idle {
+        Some(stream) => stream,
+        None => {
+            let stream = TcpStream::connect(addr)
+                .await
+                .expect("connect to the server");
+            stream.set_nodelay(true).ok();
+            stream
+        }
+    };
     let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let text = String::from_utf8_lossy(&response);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or(("", ""));
+    // Read the head, then exactly Content-Length bytes of body.
+    let mut buffer = Vec::with_capacity(16 * 1024);
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "server closed the connection");
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    rest.to_string()
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())
+                .flatten()
+        })
+        .expect("a Content-Length header");
+    while buffer.len() < head_end + length {
+        let n = stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "server closed the connection mid-body");
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    let body = String::from_utf8_lossy(&buffer[head_end..head_end + length]).to_string();
+    if let Ok(mut idle) = IDLE.lock() {
+        idle.push(stream);
+    }
+    body
 }

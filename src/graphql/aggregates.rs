@@ -93,6 +93,8 @@ pub struct Scope {
 /// The parent of a nested list, and its siblings, aggregated together.
 #[derive(Clone)]
 pub struct Parent {
+    /// Identifies the nested connection field among the batch's cached values.
+    pub key: String,
     pub column: &'static str,
     pub id: i32,
     pub siblings: Arc<dyn Siblings>,
@@ -1533,8 +1535,8 @@ pub async fn group_by<T: Aggregated>(
         }
         Some(parent) => {
             let key = format!(
-                "groups:{}.{}?{:?}|{signature:x}|{}|{}",
-                scope.table, parent.column, scope.condition, plan.limit, plan.offset
+                "groups:{}|{signature:x}|{}|{}",
+                parent.key, plan.limit, plan.offset
             );
             let loaded = cached_on(parent.siblings.as_ref(), key, || async {
                 let frame = Arc::new(frame::<T>(scope, Some(parent), plan.keys.clone()));
