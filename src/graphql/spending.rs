@@ -454,7 +454,10 @@ impl CurrencyTotal {
 
 /// How much of a figure's period falls in the calendar year of a summary.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct CalendarOverlap {
+    #[graphql(skip)]
+    pub figure: Node<spending_figure::Model>,
     /// The figure's reference.
     pub figure_ref: Option<String>,
     /// The figure's period in words.
@@ -466,6 +469,14 @@ pub struct CalendarOverlap {
     /// `daysInYear / periodDays`, rounded half-up to 4 decimals. A share of time, not of
     /// money: the source does not say how spending is spread over the period.
     pub share: Decimal,
+}
+
+#[async_graphql::ComplexObject]
+impl CalendarOverlap {
+    /// The source sentences that state the figure's period.
+    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
+        citations_of(ctx, &self.figure, citation::Column::SpendingFigureId).await
+    }
 }
 
 /// Spending figures for one year, each and together.
@@ -554,6 +565,7 @@ impl SpendingSummary {
                 let (days_in_year, period_days) =
                     analytics::calendar_overlap(start, end, self.year)?;
                 Some(CalendarOverlap {
+                    figure: f.clone(),
                     figure_ref: f.reference.clone(),
                     period_label: analytics::period_label(f),
                     days_in_year,

@@ -305,7 +305,8 @@ async fn stargates_500_billion_is_125_billion_a_year_over_its_four_years(app: Te
 async fn a_calendar_view_states_how_much_of_microsofts_fiscal_year_falls_in_2025(app: TestApp) {
     let query = format!(
         r#"{{ spendingSummary(year: 2025, tickers: {BIG_FOUR}, calendarView: true) {{
-            figures {{ ref }} calendarOverlaps {{ figureRef periodLabel daysInYear periodDays share }} }}
+            figures {{ ref }} calendarOverlaps {{ figureRef periodLabel daysInYear periodDays share }}
+            cited: calendarOverlaps {{ citations {{ quote }} }} }}
             y2024: spendingSummary(year: 2024, tickers: {BIG_FOUR}, calendarView: true, statuses: [PLANNED]) {{
             figures {{ ref }} calendarOverlaps {{ figureRef daysInYear periodDays share }} }} }}"#
     );
@@ -316,6 +317,13 @@ async fn a_calendar_view_states_how_much_of_microsofts_fiscal_year_falls_in_2025
         s["calendarOverlaps"],
         json!([{ "figureRef": "F3", "periodLabel": "FY2025 (2024-07-01 to 2025-06-30)",
                  "daysInYear": 181, "periodDays": 365, "share": "0.4959" }])
+    );
+    let quotes = strings(&s["cited"][0]["citations"], "quote");
+    assert!(
+        quotes
+            .iter()
+            .any(|q| q.contains("fiscal year 2025, which ends on June 30")),
+        "{quotes:?}"
     );
     // Microsoft's FY2025 began in July 2024: a calendar view of 2024 finds it too.
     assert_eq!(strings(&data["y2024"]["figures"], "ref"), ["F3"]);
