@@ -3,6 +3,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::Secret;
+
 /// The default database: a SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/capex.db?mode=rwc";
 
@@ -92,6 +94,14 @@ pub struct Settings {
     /// Do not load the built-in dataset into an empty database at start.
     #[arg(long, env = "NO_SEED", default_value_t = false, global = true)]
     pub no_seed: bool,
+    /// Write tokens, comma-separated (each at least 16 characters): a mutation needs
+    /// `Authorization: Bearer <one of them>`. Without any token, mutations are refused.
+    /// Prefer the environment or a file to the command line, which other users can see.
+    #[arg(long, env = "WRITE_TOKENS", hide_env_values = true, global = true)]
+    pub write_tokens: Option<Secret>,
+    /// A file of write tokens, one per line (`#` starts a comment), added to WRITE_TOKENS.
+    #[arg(long, env = "WRITE_TOKENS_FILE", global = true)]
+    pub write_tokens_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -106,6 +116,8 @@ impl Default for Settings {
             trace_fields: false,
             log_sql: false,
             no_seed: false,
+            write_tokens: None,
+            write_tokens_file: None,
         }
     }
 }

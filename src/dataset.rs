@@ -332,6 +332,26 @@ impl Dataset {
         })
     }
 
+    /// Rows and citations in the dataset.
+    pub fn record_count(&self) -> usize {
+        fn cited<T>(rows: &[T], citations: impl Fn(&T) -> usize) -> usize {
+            rows.iter().map(|r| 1 + citations(r)).sum()
+        }
+        self.sources.len()
+            + cited(&self.companies, |c| c.citations.len())
+            + cited(&self.people, |p| p.citations.len())
+            + cited(&self.models, |m| m.citations.len())
+            + cited(&self.investments, |i| i.citations.len())
+            + cited(&self.projects, |p| {
+                p.citations.len() + cited(&p.backers, |b| b.citations.len())
+            })
+            + cited(&self.spending_figures, |f| f.citations.len())
+            + cited(&self.claims, |c| {
+                c.citations.len() + cited(&c.challenges, |ch| ch.citations.len())
+            })
+            + cited(&self.events, |e| e.citations.len())
+    }
+
     fn resolve_content(&mut self, read: impl Fn(&str) -> Result<String, String>) -> Result<()> {
         for (i, source) in self.sources.iter_mut().enumerate() {
             if let Some(file) = &source.content_file {
@@ -366,6 +386,21 @@ pub async fn load(db: &DatabaseConnection, dataset: &Dataset) -> Result<LoadRepo
     Ok(report)
 }
 
+/// Like [`load`], with every error's field path under `prefix` (`data.claims[0].ref`).
+pub async fn load_at(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    prefix: &str,
+) -> Result<LoadReport> {
+    load(db, dataset).await.map_err(|err| match err {
+        Error::InvalidInput { field, message } => Error::InvalidInput {
+            field: format!("{prefix}.{field}"),
+            message,
+        },
+        other => other,
+    })
+}
+
 /// Inserts or updates one row: `existing` is the row matched by natural key, if any.
 async fn save<A>(
     txn: &DatabaseTransaction,
@@ -395,7 +430,7 @@ where
 
 /// Where a citation points.
 #[derive(Clone, Copy)]
-enum Subject {
+pub(crate) enum Subject {
     Company(i32),
     Person(i32),
     Model(i32),
@@ -409,7 +444,7 @@ enum Subject {
 }
 
 impl Subject {
-    fn column_and_id(self) -> (citation::Column, i32) {
+    pub(crate) fn column_and_id(self) -> (citation::Column, i32) {
         use citation::Column as C;
         match self {
             Subject::Company(id) => (C::CompanyId, id),
@@ -425,7 +460,7 @@ impl Subject {
         }
     }
 
-    fn set_on(self, active: &mut citation::ActiveModel) {
+    pub(crate) fn set_on(self, active: &mut citation::ActiveModel) {
         match self {
             Subject::Company(id) => active.company_id = Set(Some(id)),
             Subject::Person(id) => active.person_id = Set(Some(id)),
@@ -448,14 +483,14 @@ struct Load<'a> {
     sources: HashMap<String, (i32, Option<String>)>,
 }
 
-fn required(field: &str, value: &str) -> Result<()> {
+pub(crate) fn required(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
     Ok(())
 }
 
-fn check_date(field: &str, date: &DateRec) -> Result<()> {
+pub(crate) fn check_date(field: &str, date: &DateRec) -> Result<()> {
     let d = date.date;
     let ok = match date.precision {
         DatePrecision::Day => true,
@@ -502,7 +537,12 @@ fn amount(field: &str, amount: &Option<AmountRec>) -> Result<(Option<i64>, Optio
     }
 }
 
-fn check_bound(field: &str, bound: AmountBound, low: Option<i64>, high: Option<i64>) -> Result<()> {
+pub(crate) fn check_bound(
+    field: &str,
+    bound: AmountBound,
+    low: Option<i64>,
+    high: Option<i64>,
+) -> Result<()> {
     let ok = match bound {
         AmountBound::Exact => low.is_some() && low == high,
         AmountBound::Range => matches!((low, high), (Some(l), Some(h)) if l <= h),
@@ -520,7 +560,7 @@ fn check_bound(field: &str, bound: AmountBound, low: Option<i64>, high: Option<i
     Ok(())
 }
 
-fn check_period(field: &str, p: &PeriodRec) -> Result<()> {
+pub(crate) fn check_period(field: &str, p: &PeriodRec) -> Result<()> {
     let ok = match p.kind {
         PeriodKind::Quarter => p.year.is_some() && matches!(p.quarter, Some(1..=4)),
         PeriodKind::CalendarYear => p.year.is_some(),

@@ -5,6 +5,7 @@
 //! [`http::router`] the axum router around it.
 
 pub mod analytics;
+pub mod auth;
 pub mod config;
 pub mod dataset;
 pub mod db;

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use capex_graph::auth::WriteAccess;
 use capex_graph::config::{Cli, Command, Settings};
 use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
@@ -92,10 +93,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         trace_fields: settings.trace_fields,
     };
     let schema = graphql::build_schema(db.clone(), options);
+    let access = WriteAccess::from_config(
+        settings.write_tokens.as_ref(),
+        settings.write_tokens_file.as_deref(),
+    )?;
+    match access.token_count() {
+        0 => tracing::info!("no write token configured: mutations are refused"),
+        n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
+    }
     let app = http::router(
         AppState {
             schema,
             db: db.clone(),
+            access,
         },
         Duration::from_secs(settings.request_timeout_secs),
     );

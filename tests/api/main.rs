@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod auth;
 mod browser;
 mod claims;
 mod companies;
@@ -12,6 +13,7 @@ mod filters;
 mod generate;
 mod http;
 mod loading;
+mod mutations;
 mod paging;
 mod projects;
 mod schema;
