@@ -429,7 +429,7 @@ where
 }
 
 /// Where a citation points.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Subject {
     Company(i32),
     Person(i32),
@@ -527,11 +527,7 @@ fn amount(field: &str, amount: &Option<AmountRec>) -> Result<(Option<i64>, Optio
     match amount {
         None => Ok((None, None)),
         Some(a) => Ok((
-            Some(money::parse_amount(
-                &a.amount,
-                &a.currency,
-                &format!("{field}.amount"),
-            )?),
+            Some(money::parse_amount_at(&a.amount, &a.currency, field)?),
             Some(a.currency.clone()),
         )),
     }
@@ -994,6 +990,12 @@ impl<'a> Load<'a> {
             ));
         }
         let model_id = self.model_id(&format!("{at}.model"), &f.model).await?;
+        money::minor_digits(&f.currency).map_err(|e| match e {
+            Error::InvalidInput { message, .. } => {
+                Error::invalid(format!("{at}.currency"), message)
+            }
+            other => other,
+        })?;
         let parse = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
             v.as_ref()
                 .map(|text| money::parse_amount(text, &f.currency, &format!("{at}.{field}")))
