@@ -31,6 +31,20 @@ pub enum Command {
         #[arg(long)]
         file: Option<std::path::PathBuf>,
     },
+    /// Import files in one transaction, all or nothing: JSON datasets (the built-in
+    /// format) and CSV files named after their row type (investments.csv...; columns in
+    /// the README). Rows are matched by natural key: importing twice changes nothing.
+    Import {
+        /// The files: *.json and *.csv.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Export the whole database in the import formats: TARGET.json is one JSON dataset;
+    /// any other TARGET is a directory that receives one CSV file per row type.
+    Export {
+        /// A .json file, or a directory for CSV files.
+        target: std::path::PathBuf,
+    },
     /// Print the GraphQL schema (sorted SDL) to stdout; needs no database.
     PrintSchema,
     /// Fill the database with a synthetic, deterministic AI-investment graph (names start

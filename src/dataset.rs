@@ -401,6 +401,65 @@ pub async fn load_at(
     })
 }
 
+/// Loads datasets part by part into one transaction, for files read in pieces. Rows may
+/// name rows of earlier parts; links between companies (parent, alumni) and between
+/// figures (derived from) may point forward when loaded afterwards with
+/// [`Loader::link_companies`] and [`Loader::link_figures`].
+pub struct Loader<'a>(Load<'a>);
+
+impl<'a> Loader<'a> {
+    /// A loader writing into `txn`.
+    pub fn new(txn: &'a DatabaseTransaction) -> Self {
+        Loader(Load::new(txn))
+    }
+
+    /// Loads `part`, without the links between companies and between figures.
+    pub async fn add(&mut self, part: &Dataset) -> Result<()> {
+        self.0.run_part(part, false).await
+    }
+
+    /// Sets the parent and alumni links of `part`'s companies, loaded before.
+    pub async fn link_companies(&mut self, part: &Dataset) -> Result<()> {
+        self.0.link_companies(part).await
+    }
+
+    /// Sets the `derivedFrom` links of `part`'s figures, loaded before.
+    pub async fn link_figures(&mut self, part: &Dataset) -> Result<()> {
+        self.0.link_figures(part).await
+    }
+
+    /// Loads a backer of the project named `project`, loaded before; errors name `at`.
+    pub async fn add_backer(&mut self, at: &str, project: &str, b: &BackerRec) -> Result<()> {
+        let project_id = project::Entity::find()
+            .filter(project::Column::Name.eq(project))
+            .one(self.0.txn)
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("{at}.project"),
+                    format!("unknown project {project:?}"),
+                )
+            })?
+            .id;
+        self.0.backer(at, project_id, b).await
+    }
+
+    /// Loads a challenge of the claim with ref `claim`, loaded before; errors name `at`.
+    pub async fn add_challenge(&mut self, at: &str, claim: &str, ch: &ChallengeRec) -> Result<()> {
+        let claim_id = self
+            .0
+            .claim_id(&format!("{at}.claim"), &Some(claim.to_string()))
+            .await?
+            .ok_or_else(|| Error::Internal("a claim without id".into()))?;
+        self.0.challenge(at, claim_id, ch).await
+    }
+
+    /// What was loaded so far.
+    pub fn report(&self) -> LoadReport {
+        self.0.report.clone()
+    }
+}
+
 /// Inserts or updates one row: `existing` is the row matched by natural key, if any.
 async fn save<A>(
     txn: &DatabaseTransaction,
@@ -481,6 +540,8 @@ struct Load<'a> {
     report: LoadReport,
     /// Source key -> (id, text).
     sources: HashMap<String, (i32, Option<String>)>,
+    /// Company name -> id: most rows name one or two companies.
+    companies: HashMap<String, i32>,
 }
 
 pub(crate) fn required(field: &str, value: &str) -> Result<()> {
@@ -587,10 +648,18 @@ impl<'a> Load<'a> {
             txn,
             report: LoadReport::default(),
             sources: HashMap::new(),
+            companies: HashMap::new(),
         }
     }
 
     async fn run(mut self, d: &Dataset) -> Result<LoadReport> {
+        self.run_part(d, true).await?;
+        Ok(self.report)
+    }
+
+    /// Loads `d`; with `links`, also the links between companies and between figures that
+    /// may point at rows later in `d`.
+    async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
         for (i, s) in d.sources.iter().enumerate() {
             self.source(&format!("sources[{i}]"), s).await?;
         }
@@ -598,8 +667,8 @@ impl<'a> Load<'a> {
             self.company(&format!("companies[{i}]"), c).await?;
         }
         // Links between companies once all of them exist.
-        for (i, c) in d.companies.iter().enumerate() {
-            self.company_links(&format!("companies[{i}]"), c).await?;
+        if links {
+            self.link_companies(d).await?;
         }
         for (i, p) in d.people.iter().enumerate() {
             self.person(&format!("people[{i}]"), p).await?;
@@ -616,9 +685,8 @@ impl<'a> Load<'a> {
         for (i, f) in d.spending_figures.iter().enumerate() {
             self.figure(&format!("spendingFigures[{i}]"), f).await?;
         }
-        for (i, f) in d.spending_figures.iter().enumerate() {
-            self.figure_link(&format!("spendingFigures[{i}]"), f)
-                .await?;
+        if links {
+            self.link_figures(d).await?;
         }
         for (i, c) in d.claims.iter().enumerate() {
             self.claim(&format!("claims[{i}]"), c).await?;
@@ -626,7 +694,22 @@ impl<'a> Load<'a> {
         for (i, e) in d.events.iter().enumerate() {
             self.event(&format!("events[{i}]"), e).await?;
         }
-        Ok(self.report)
+        Ok(())
+    }
+
+    async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
+        for (i, c) in d.companies.iter().enumerate() {
+            self.company_links(&format!("companies[{i}]"), c).await?;
+        }
+        Ok(())
+    }
+
+    async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
+        for (i, f) in d.spending_figures.iter().enumerate() {
+            self.figure_link(&format!("spendingFigures[{i}]"), f)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn source(&mut self, at: &str, s: &SourceRec) -> Result<()> {
@@ -717,16 +800,21 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn company_id(&self, at: &str, name: &str) -> Result<i32> {
-        company::Entity::find()
+    async fn company_id(&mut self, at: &str, name: &str) -> Result<i32> {
+        if let Some(id) = self.companies.get(name) {
+            return Ok(*id);
+        }
+        let id = company::Entity::find()
             .filter(company::Column::Name.eq(name))
             .one(self.txn)
             .await?
             .map(|c| c.id)
-            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))
+            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))?;
+        self.companies.insert(name.to_string(), id);
+        Ok(id)
     }
 
-    async fn opt_company_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    async fn opt_company_id(&mut self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
         match name {
             Some(name) => Ok(Some(self.company_id(at, name).await?)),
             None => Ok(None),
@@ -943,26 +1031,30 @@ impl<'a> Load<'a> {
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
         for (i, b) in p.backers.iter().enumerate() {
-            let at = format!("{at}.backers[{i}]");
-            let company_id = self
-                .company_id(&format!("{at}.company"), &b.company)
-                .await?;
-            let existing = project_backer::Entity::find()
-                .filter(project_backer::Column::ProjectId.eq(row.id))
-                .filter(project_backer::Column::CompanyId.eq(company_id))
-                .one(self.txn)
-                .await?;
-            let backer =
-                save::<project_backer::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                    a.project_id = Set(row.id);
-                    a.company_id = Set(company_id);
-                    a.role = Set(b.role);
-                })
-                .await?;
-            self.cite(&at, Subject::Backer(backer.id), &b.citations, true)
+            self.backer(&format!("{at}.backers[{i}]"), row.id, b)
                 .await?;
         }
         Ok(())
+    }
+
+    async fn backer(&mut self, at: &str, project_id: i32, b: &BackerRec) -> Result<()> {
+        let company_id = self
+            .company_id(&format!("{at}.company"), &b.company)
+            .await?;
+        let existing = project_backer::Entity::find()
+            .filter(project_backer::Column::ProjectId.eq(project_id))
+            .filter(project_backer::Column::CompanyId.eq(company_id))
+            .one(self.txn)
+            .await?;
+        let backer =
+            save::<project_backer::ActiveModel>(self.txn, &mut self.report, existing, |a| {
+                a.project_id = Set(project_id);
+                a.company_id = Set(company_id);
+                a.role = Set(b.role);
+            })
+            .await?;
+        self.cite(at, Subject::Backer(backer.id), &b.citations, true)
+            .await
     }
 
     async fn figure(&mut self, at: &str, f: &FigureRec) -> Result<()> {
@@ -1111,33 +1203,37 @@ impl<'a> Load<'a> {
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
         for (i, ch) in c.challenges.iter().enumerate() {
-            let at = format!("{at}.challenges[{i}]");
-            required(&format!("{at}.description"), &ch.description)?;
-            let challenger_company = self
-                .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
-                .await?;
-            let challenger_person = self
-                .person_id(&format!("{at}.challengerPerson"), &ch.challenger_person)
-                .await?;
-            // A challenge is the same challenge when it is to the same claim with the same description.
-            let existing = claim_challenge::Entity::find()
-                .filter(claim_challenge::Column::ClaimId.eq(row.id))
-                .filter(claim_challenge::Column::Description.eq(ch.description.as_str()))
-                .one(self.txn)
-                .await?;
-            let challenge =
-                save::<claim_challenge::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                    a.claim_id = Set(row.id);
-                    a.challenger_company_id = Set(challenger_company);
-                    a.challenger_person_id = Set(challenger_person);
-                    a.kind = Set(ch.kind);
-                    a.description = Set(ch.description.clone());
-                })
-                .await?;
-            self.cite(&at, Subject::Challenge(challenge.id), &ch.citations, true)
+            self.challenge(&format!("{at}.challenges[{i}]"), row.id, ch)
                 .await?;
         }
         Ok(())
+    }
+
+    async fn challenge(&mut self, at: &str, claim_id: i32, ch: &ChallengeRec) -> Result<()> {
+        required(&format!("{at}.description"), &ch.description)?;
+        let challenger_company = self
+            .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
+            .await?;
+        let challenger_person = self
+            .person_id(&format!("{at}.challengerPerson"), &ch.challenger_person)
+            .await?;
+        // A challenge is the same challenge when it is to the same claim with the same description.
+        let existing = claim_challenge::Entity::find()
+            .filter(claim_challenge::Column::ClaimId.eq(claim_id))
+            .filter(claim_challenge::Column::Description.eq(ch.description.as_str()))
+            .one(self.txn)
+            .await?;
+        let challenge =
+            save::<claim_challenge::ActiveModel>(self.txn, &mut self.report, existing, |a| {
+                a.claim_id = Set(claim_id);
+                a.challenger_company_id = Set(challenger_company);
+                a.challenger_person_id = Set(challenger_person);
+                a.kind = Set(ch.kind);
+                a.description = Set(ch.description.clone());
+            })
+            .await?;
+        self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
+            .await
     }
 
     async fn event(&mut self, at: &str, e: &EventRec) -> Result<()> {

@@ -17,3 +17,4 @@ pub mod money;
 pub mod playground;
 pub mod store;
 pub mod telemetry;
+pub mod transfer;

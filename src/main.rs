@@ -12,7 +12,7 @@ use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
 use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self, AppState};
-use capex_graph::{db, store, telemetry};
+use capex_graph::{db, store, telemetry, transfer};
 use clap::Parser;
 
 #[tokio::main]
@@ -68,6 +68,33 @@ async fn main() -> anyhow::Result<()> {
             };
             let report = generate::generate(&db, &options).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Import { files } => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql)
+                .await
+                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            db::migrate(&db).await.context("applying migrations")?;
+            let progress = std::io::stderr().is_terminal();
+            let report = transfer::import::import(&db, &files, progress).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Export { target } => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql)
+                .await
+                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            db::migrate(&db).await.context("applying migrations")?;
+            let started = std::time::Instant::now();
+            let report = transfer::export::export(&db, &target).await?;
+            println!(
+                "exported {} records to {} in {:.2} s",
+                report.records,
+                target.display(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Serve => serve(settings).await,

@@ -18,3 +18,4 @@ mod paging;
 mod projects;
 mod schema;
 mod spending;
+mod transfer;

@@ -7,7 +7,7 @@ use sea_orm::{DatabaseTransaction, Set};
 
 use super::write::{
     CitationInput, DateInput, MoneyInput, Writable, amount, cite, date, limits, opt_reference,
-    opt_text, persist, reference, text, unique,
+    persist, reference, text, unique,
 };
 use crate::dataset::Subject;
 use crate::error::{Error, Result};
@@ -19,8 +19,8 @@ use crate::graphql::spending::SpendingFigure;
 /// A claim to create or replace.
 #[derive(InputObject)]
 pub struct ClaimInput {
-    /// Unique reference, at most 100 characters, e.g. "C1".
-    pub r#ref: Option<String>,
+    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "C1".
+    pub r#ref: String,
     /// What is claimed, at most 5,000 characters.
     pub statement: String,
     /// What kind of claim.
@@ -69,12 +69,12 @@ impl Writable for Claim {
     ) -> Result<claim::Model> {
         let id = existing.as_ref().map(|m| m.id);
         let ref_at = format!("{at}.ref");
-        let reference_text = opt_text(&ref_at, input.r#ref.as_ref(), limits::REF)?;
-        if let Some(r) = &reference_text {
+        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
+        {
             unique::<claim::Entity>(
                 txn,
                 claim::Column::Reference,
-                r,
+                &reference_text,
                 id,
                 &ref_at,
                 "a claim with the ref",
@@ -123,7 +123,7 @@ impl Writable for Claim {
         let (made_on, made_precision) = date(&format!("{at}.made"), input.made.as_ref())?;
         let creating = existing.is_none();
         let row = persist::<claim::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(reference_text);
+            a.reference = Set(Some(reference_text));
             a.statement = Set(statement);
             a.kind = Set(input.kind);
             a.status = Set(input.status);

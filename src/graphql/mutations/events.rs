@@ -18,8 +18,8 @@ use crate::graphql::events::Event;
 /// An event to create or replace.
 #[derive(InputObject)]
 pub struct EventInput {
-    /// Unique reference, at most 100 characters, e.g. "E1".
-    pub r#ref: Option<String>,
+    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "E1".
+    pub r#ref: String,
     /// Name, at most 300 characters.
     pub name: String,
     /// What kind of event.
@@ -59,12 +59,12 @@ impl Writable for Event {
     ) -> Result<event::Model> {
         let id = existing.as_ref().map(|m| m.id);
         let ref_at = format!("{at}.ref");
-        let reference_text = opt_text(&ref_at, input.r#ref.as_ref(), limits::REF)?;
-        if let Some(r) = &reference_text {
+        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
+        {
             unique::<event::Entity>(
                 txn,
                 event::Column::Reference,
-                r,
+                &reference_text,
                 id,
                 &ref_at,
                 "an event with the ref",
@@ -90,7 +90,7 @@ impl Writable for Event {
         )?;
         let creating = existing.is_none();
         let row = persist::<event::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(reference_text);
+            a.reference = Set(Some(reference_text));
             a.name = Set(name);
             a.kind = Set(input.kind);
             a.occurred_on = Set(occurred_on);

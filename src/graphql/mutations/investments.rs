@@ -6,7 +6,7 @@ use sea_orm::{DatabaseTransaction, Set};
 
 use super::write::{
     CitationInput, DateInput, MoneyInput, Writable, amount, cite, date, limits, opt_text, persist,
-    reference, unique,
+    reference, text, unique,
 };
 use crate::dataset::Subject;
 use crate::error::{Error, Result};
@@ -16,8 +16,8 @@ use crate::graphql::investments::Investment;
 /// An investment to create or replace.
 #[derive(InputObject)]
 pub struct InvestmentInput {
-    /// Unique reference, at most 100 characters, e.g. "I1".
-    pub r#ref: Option<String>,
+    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "I1".
+    pub r#ref: String,
     /// The company that invests (global id).
     pub investor_id: ID,
     /// The company invested in (global id); not the investor.
@@ -55,12 +55,12 @@ impl Writable for Investment {
     ) -> Result<investment::Model> {
         let id = existing.as_ref().map(|m| m.id);
         let ref_at = format!("{at}.ref");
-        let reference_text = opt_text(&ref_at, input.r#ref.as_ref(), limits::REF)?;
-        if let Some(r) = &reference_text {
+        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
+        {
             unique::<investment::Entity>(
                 txn,
                 investment::Column::Reference,
-                r,
+                &reference_text,
                 id,
                 &ref_at,
                 "an investment with the ref",
@@ -86,7 +86,7 @@ impl Writable for Investment {
         )?;
         let creating = existing.is_none();
         let row = persist::<investment::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(reference_text);
+            a.reference = Set(Some(reference_text));
             a.investor_id = Set(investor);
             a.investee_id = Set(investee);
             a.amount_minor = Set(amount_minor);

@@ -7,7 +7,7 @@ use sea_orm::{DatabaseTransaction, Set};
 
 use super::write::{
     CitationInput, DateInput, Writable, cite, currency, date, limits, opt_reference, opt_text,
-    persist, unique,
+    persist, text, unique,
 };
 use crate::dataset::{PeriodRec, Subject, check_bound, check_period};
 use crate::error::{Error, Result};
@@ -51,8 +51,8 @@ pub struct PeriodInput {
 /// A spending figure to create or replace.
 #[derive(InputObject)]
 pub struct SpendingFigureInput {
-    /// Unique reference, at most 100 characters, e.g. "F1".
-    pub r#ref: Option<String>,
+    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "F1".
+    pub r#ref: String,
     /// The company that spends (global id); a figure needs a company, a project or both.
     pub company_id: Option<ID>,
     /// The project it is spent on (global id).
@@ -155,12 +155,12 @@ impl Writable for SpendingFigure {
     ) -> Result<spending_figure::Model> {
         let id = existing.as_ref().map(|m| m.id);
         let ref_at = format!("{at}.ref");
-        let reference_text = opt_text(&ref_at, input.r#ref.as_ref(), limits::REF)?;
-        if let Some(r) = &reference_text {
+        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
+        {
             unique::<spending_figure::Entity>(
                 txn,
                 spending_figure::Column::Reference,
-                r,
+                &reference_text,
                 id,
                 &ref_at,
                 "a spending figure with the ref",
@@ -202,7 +202,7 @@ impl Writable for SpendingFigure {
         }
         let creating = existing.is_none();
         let row = persist::<spending_figure::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(reference_text);
+            a.reference = Set(Some(reference_text));
             a.company_id = Set(company);
             a.project_id = Set(project);
             a.ai_model_id = Set(model);

@@ -1,0 +1,208 @@
+//! Import and export: all or nothing, idempotent, and export -> import reproduces the
+//! database exactly.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use capex_graph::transfer::{export::export, import::import};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use crate::helpers::{TABLES, TestApp};
+use crate::on_both_engines;
+
+on_both_engines!(
+    an_exported_database_imported_into_an_empty_one_is_reproduced_exactly,
+    importing_an_export_again_changes_nothing,
+    a_bad_csv_line_names_file_line_and_column_and_changes_nothing,
+    a_bad_json_record_names_file_and_record_and_changes_nothing,
+);
+
+fn scratch(app: &TestApp, name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "capex-transfer-{}-{}-{:?}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        app.engine
+    ));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+fn csv_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn read_all(dir: &Path) -> Vec<(PathBuf, String)> {
+    csv_files(dir)
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read");
+            (PathBuf::from(p.file_name().expect("name")), text)
+        })
+        .collect()
+}
+
+async fn wipe(app: &TestApp) {
+    for table in TABLES.iter().rev() {
+        app.db
+            .execute_unprepared(&format!("DELETE FROM \"{table}\""))
+            .await
+            .expect("delete");
+    }
+    assert!(app.row_counts().await.iter().all(|(_, n)| *n == 0));
+}
+
+/// Rows written by mutations that point forward (a child company created before its
+/// parent), so that import has to link after loading.
+async fn add_forward_links(app: &TestApp) {
+    let data = app
+        .write(
+            "mutation($c: CompanyInput!) { createCompany(input: $c) { id } }",
+            json!({ "c": { "name": "Child Co", "kind": "SUBSIDIARY" } }),
+        )
+        .await;
+    let child = data["createCompany"]["id"].clone();
+    let data = app
+        .write(
+            "mutation($c: CompanyInput!) { createCompany(input: $c) { id } }",
+            json!({ "c": { "name": "Parent Co", "kind": "OTHER" } }),
+        )
+        .await;
+    let parent = data["createCompany"]["id"].clone();
+    app.write(
+        "mutation($id: ID!, $c: CompanyInput!) { updateCompany(id: $id, input: $c) { id } }",
+        json!({ "id": child, "c": { "name": "Child Co", "kind": "SUBSIDIARY", "parentId": parent } }),
+    )
+    .await;
+}
+
+async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(app: TestApp) {
+    add_forward_links(&app).await;
+    let counts = app.row_counts().await;
+    let dir = scratch(&app, "csv");
+    let file = scratch(&app, "all.json");
+    export(&app.db, &dir).await.expect("export csv");
+    export(&app.db, &file).await.expect("export json");
+
+    wipe(&app).await;
+    import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect("import csv");
+    assert_eq!(app.row_counts().await, counts);
+    let again = scratch(&app, "csv-again");
+    export(&app.db, &again).await.expect("export again");
+    assert_eq!(read_all(&again), read_all(&dir), "CSV round trip differs");
+
+    wipe(&app).await;
+    import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("import json");
+    assert_eq!(app.row_counts().await, counts);
+    let file_again = scratch(&app, "again.json");
+    export(&app.db, &file_again)
+        .await
+        .expect("export json again");
+    assert_eq!(
+        std::fs::read_to_string(&file_again).expect("json"),
+        std::fs::read_to_string(&file).expect("json"),
+        "JSON round trip differs"
+    );
+    let data = app
+        .data("{ companyByName(name: \"Child Co\") { parent { name } } }")
+        .await;
+    assert_eq!(data["companyByName"]["parent"]["name"], "Parent Co");
+}
+
+async fn importing_an_export_again_changes_nothing(app: TestApp) {
+    let dir = scratch(&app, "csv");
+    let file = scratch(&app, "all.json");
+    export(&app.db, &dir).await.expect("export");
+    export(&app.db, &file).await.expect("export");
+    let before = app.snapshot().await;
+    let report = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 0, "{report}");
+    let report = import(&app.db, &[file], false).await.expect("import");
+    assert_eq!(report.inserted, 0, "{report}");
+    assert!(app.snapshot().await == before, "re-import changed rows");
+}
+
+async fn a_bad_csv_line_names_file_line_and_column_and_changes_nothing(app: TestApp) {
+    let dir = scratch(&app, "bad");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("companies.csv"),
+        "name,ticker,kind,country,headquarters,parent,founded_by_alumni_of,description,source,quote\n\
+         Newco,,STARTUP,,,,,,,\n",
+    )
+    .expect("write");
+    let investments = dir.join("investments.csv");
+    std::fs::write(
+        &investments,
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+         X1,Amazon,Newco,5.00,USD,,,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n\
+         X2,Amazon,Newco,5.00,XYZ,,,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n",
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    let err = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect_err("XYZ is no currency");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "{}: line 3, column currency",
+            investments.display()
+        )),
+        "{text}"
+    );
+    assert!(app.snapshot().await == before, "a refused import left rows");
+
+    std::fs::write(
+        &investments,
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+         X1,Amazon,Newco,5.00,USD,2025-01-15,MONTH,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n",
+    )
+    .expect("write");
+    let err = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect_err("a MONTH date on the 15th");
+    assert!(err.to_string().contains("line 2, column made"), "{err}");
+    assert!(app.snapshot().await == before);
+}
+
+async fn a_bad_json_record_names_file_and_record_and_changes_nothing(app: TestApp) {
+    let file = scratch(&app, "bad.json");
+    std::fs::write(
+        &file,
+        json!({
+            "companies": [{ "name": "Newco", "kind": "STARTUP" }],
+            "investments": [{ "ref": "X1", "investor": "Amazon", "investee": "Newco",
+                              "citations": [{ "source": "ai-capex-spending-spree", "quote": "Not in the article." }] }]
+        })
+        .to_string(),
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("the quote is not in the article");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "{}: investments[0].citations[0].quote",
+            file.display()
+        )),
+        "{text}"
+    );
+    assert!(app.snapshot().await == before);
+}
