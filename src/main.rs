@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&db).await.context("applying migrations")?;
             let progress = std::io::stderr().is_terminal();
             let report = transfer::import::import(&db, &files, progress).await?;
-            println!("{report}");
+            println!("{report}; peak memory {}", peak_memory());
             Ok(())
         }
         Command::Export { target } => {
@@ -158,6 +158,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// A database URL without its password, for logs.

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use serde::de::DeserializeOwned;
 
+use super::bulk::{BulkInvestments, BulkReport};
 use super::rows::*;
 use crate::dataset::{BackerRec, ChallengeRec, Dataset, Loader};
 use crate::error::{Error, Result};
@@ -169,10 +170,17 @@ pub async fn import(
     let mut loader = Loader::new(&txn);
     let mut records = 0u64;
     let mut done_bytes = 0u64;
+    let mut bulk_report = BulkReport::default();
     for input in &inputs {
         match input {
             Input::Json(path) => {
                 records += load_json(&mut loader, path).await?;
+            }
+            Input::Csv(CsvKind::Investments, path) => {
+                let (lines, report) = load_investments(&txn, path, &bar, done_bytes).await?;
+                records += lines;
+                bulk_report.inserted += report.inserted;
+                bulk_report.matched += report.matched;
             }
             Input::Csv(kind, path) => {
                 records += load_csv(&mut loader, *kind, path, &bar, done_bytes).await?;
@@ -190,8 +198,8 @@ pub async fn import(
     Ok(ImportReport {
         files: inputs.len(),
         records,
-        inserted: report.inserted,
-        matched: report.matched,
+        inserted: report.inserted + bulk_report.inserted,
+        matched: report.matched + bulk_report.matched,
         elapsed: started.elapsed(),
     })
 }
@@ -311,6 +319,7 @@ fn column_of(field: &str) -> String {
         "amount.amount" => "amount".into(),
         "plannedAmount.amount" => "planned_amount".into(),
         "period" => "period_kind".into(),
+        "citations" => "source".into(),
         _ => last.to_string(),
     };
     let mut snake = String::new();
@@ -323,6 +332,69 @@ fn column_of(field: &str) -> String {
         }
     }
     snake
+}
+
+/// `investments.csv` through the batched path: the same rules, fewer statements.
+async fn load_investments(
+    txn: &DatabaseTransaction,
+    path: &Path,
+    bar: &ProgressBar,
+    base_bytes: u64,
+) -> Result<(u64, BulkReport)> {
+    let name = path.display().to_string();
+    let mut reader = open_csv(path, &name)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::invalid(&name, format!("line 1: {e}")))?
+        .clone();
+    let mut bulk = BulkInvestments::new(txn, &name);
+    let mut record = csv::StringRecord::new();
+    let mut lines = 0u64;
+    while next_record(&mut reader, &mut record, &name)? {
+        lines += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(lines + 1);
+        let row: InvestmentRow = record
+            .deserialize(Some(&headers))
+            .map_err(|e| csv_error(&name, line, &headers, e))?;
+        bulk.push(line, row).await?;
+        if lines.is_multiple_of(1000) {
+            bar.set_position(base_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
+        }
+    }
+    bulk.flush().await?;
+    Ok((lines, bulk.report))
+}
+
+fn open_csv(path: &Path, name: &str) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| Error::invalid(name, format!("cannot read: {e}")))
+}
+
+fn next_record(
+    reader: &mut csv::Reader<std::fs::File>,
+    record: &mut csv::StringRecord,
+    name: &str,
+) -> Result<bool> {
+    reader.read_record(record).map_err(|e| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        Error::invalid(format!("{name}: line {line}"), e.to_string())
+    })
+}
+
+/// A line that does not fit the file's columns, named by file, line and column.
+fn csv_error(name: &str, line: u64, headers: &csv::StringRecord, e: csv::Error) -> Error {
+    let column = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err
+            .field()
+            .and_then(|i| headers.get(i as usize))
+            .map(str::to_string),
+        _ => None,
+    };
+    match column {
+        Some(c) => Error::invalid(format!("{name}: line {line}, column {c}"), e.to_string()),
+        None => Error::invalid(format!("{name}: line {line}"), e.to_string()),
+    }
 }
 
 async fn load_csv(
@@ -351,23 +423,14 @@ async fn read_csv(
     base_bytes: u64,
     links: bool,
 ) -> Result<u64> {
-    let mut reader = csv::ReaderBuilder::new()
-        .from_path(path)
-        .map_err(|e| Error::invalid(name, format!("cannot read: {e}")))?;
+    let mut reader = open_csv(path, name)?;
     let headers = reader
         .headers()
         .map_err(|e| Error::invalid(name, format!("line 1: {e}")))?
         .clone();
     let mut record = csv::StringRecord::new();
     let mut lines = 0u64;
-    loop {
-        let more = reader.read_record(&mut record).map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            Error::invalid(format!("{name}: line {line}"), e.to_string())
-        })?;
-        if !more {
-            break;
-        }
+    while next_record(&mut reader, &mut record, name)? {
         lines += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(lines + 1);
         let at = |column: &str| format!("{name}: line {line}, column {column}");

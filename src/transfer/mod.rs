@@ -2,6 +2,7 @@
 //! type), both through the dataset loader, so files follow the same rules as `seed` and
 //! `importDataset`.
 
+mod bulk;
 pub mod export;
 pub mod import;
 pub mod rows;

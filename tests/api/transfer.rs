@@ -16,6 +16,7 @@ on_both_engines!(
     importing_an_export_again_changes_nothing,
     a_bad_csv_line_names_file_line_and_column_and_changes_nothing,
     a_bad_json_record_names_file_and_record_and_changes_nothing,
+    an_investment_on_several_lines_gets_each_citation_once,
 );
 
 fn scratch(app: &TestApp, name: &str) -> PathBuf {
@@ -205,4 +206,39 @@ async fn a_bad_json_record_names_file_and_record_and_changes_nothing(app: TestAp
         "{text}"
     );
     assert!(app.snapshot().await == before);
+}
+
+async fn an_investment_on_several_lines_gets_each_citation_once(app: TestApp) {
+    let dir = scratch(&app, "multi");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("investments.csv");
+    let header =
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n";
+    let first = "X1,Amazon,Anthropic,5.00,USD,2025-01-01,MONTH,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n";
+    let second = "X1,Amazon,Anthropic,5.00,USD,2025-01-01,MONTH,,ai-capex-spending-spree,That cash would be doled out over the next four years.\n";
+    std::fs::write(&file, format!("{header}{first}{second}")).expect("write");
+    let report = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("import");
+    assert_eq!((report.inserted, report.matched), (3, 1), "{report}");
+    let after = app.snapshot().await;
+    let report = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 0, "{report}");
+    assert!(app.snapshot().await == after);
+    let data = app
+        .data("{ companyByName(name: \"Anthropic\") { investmentsReceived { nodes { ref amount { amount } citations { totalCount } } } } }")
+        .await;
+    let nodes = &data["companyByName"]["investmentsReceived"]["nodes"];
+    assert_eq!(nodes[1]["ref"], "X1", "{data}");
+    assert_eq!(nodes[1]["citations"]["totalCount"], 2, "{data}");
+
+    let third = "X2,Amazon,Anthropic,,,,,,,\n";
+    std::fs::write(&file, format!("{header}{third}")).expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("a fact without citation");
+    assert!(err.to_string().contains("line 2, column source"), "{err}");
+    assert!(app.snapshot().await == after);
 }
