@@ -104,12 +104,13 @@ impl fmt::Display for ImportReport {
         let rows = self.inserted + self.matched;
         write!(
             f,
-            "imported {} records from {} files: {} rows inserted, {} matched, in {:.2} s ({:.0} rows/s)",
+            "imported {} records from {} files: {} rows inserted, {} matched, in {:.2} s ({:.0} records/s, {:.0} rows/s)",
             self.records,
             self.files,
             self.inserted,
             self.matched,
             secs,
+            self.records as f64 / secs,
             rows as f64 / secs
         )
     }
