@@ -51,6 +51,8 @@ pub enum Caller {
     WritesDisabled,
     /// A caller holding configured token number `token` (1-based, in configuration order).
     Writer { token: usize },
+    /// A GET request: it may only read, whatever its token.
+    ReadOnlyRequest,
 }
 
 impl Caller {
@@ -59,6 +61,9 @@ impl Caller {
         match self {
             Caller::Writer { token } => Ok(*token),
             Caller::WritesDisabled => Err(Error::Forbidden(HOW_TO_ENABLE.into())),
+            Caller::ReadOnlyRequest => Err(Error::Forbidden(
+                "mutations are sent with POST: a GET request only reads".into(),
+            )),
             Caller::Anonymous => Err(Error::Unauthenticated(
                 "mutations need an `Authorization: Bearer <token>` header".into(),
             )),

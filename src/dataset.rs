@@ -551,6 +551,29 @@ pub(crate) fn required(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A text that must fit its column: at most `max` characters (the schema's limit).
+fn within(field: &str, value: &str, max: usize) -> Result<()> {
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(Error::invalid(
+            field,
+            format!("{chars} characters: at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A required text that must fit its column.
+fn required_within(field: &str, value: &str, max: usize) -> Result<()> {
+    required(field, value)?;
+    within(field, value, max)
+}
+
+/// An optional text that must fit its column.
+fn opt_within(field: &str, value: &Option<String>, max: usize) -> Result<()> {
+    value.as_deref().map_or(Ok(()), |v| within(field, v, max))
+}
+
 pub(crate) fn check_date(field: &str, date: &DateRec) -> Result<()> {
     let d = date.date;
     let ok = match date.precision {
@@ -713,8 +736,10 @@ impl<'a> Load<'a> {
     }
 
     async fn source(&mut self, at: &str, s: &SourceRec) -> Result<()> {
-        required(&format!("{at}.key"), &s.key)?;
-        required(&format!("{at}.title"), &s.title)?;
+        required_within(&format!("{at}.key"), &s.key, 100)?;
+        required_within(&format!("{at}.title"), &s.title, 500)?;
+        opt_within(&format!("{at}.publisher"), &s.publisher, 200)?;
+        opt_within(&format!("{at}.address"), &s.address, 2000)?;
         let (published_on, published_precision) =
             split_date(&format!("{at}.published"), &s.published)?;
         let existing = source::Entity::find()
@@ -868,7 +893,9 @@ impl<'a> Load<'a> {
     }
 
     async fn company(&mut self, at: &str, c: &CompanyRec) -> Result<()> {
-        required(&format!("{at}.name"), &c.name)?;
+        required_within(&format!("{at}.name"), &c.name, 200)?;
+        opt_within(&format!("{at}.ticker"), &c.ticker, 16)?;
+        opt_within(&format!("{at}.headquarters"), &c.headquarters, 200)?;
         if let Some(country) = &c.country
             && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
         {
@@ -918,7 +945,8 @@ impl<'a> Load<'a> {
     }
 
     async fn person(&mut self, at: &str, p: &PersonRec) -> Result<()> {
-        required(&format!("{at}.name"), &p.name)?;
+        required_within(&format!("{at}.name"), &p.name, 200)?;
+        opt_within(&format!("{at}.title"), &p.title, 200)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &p.company)
             .await?;
@@ -938,7 +966,7 @@ impl<'a> Load<'a> {
     }
 
     async fn model(&mut self, at: &str, m: &ModelRec) -> Result<()> {
-        required(&format!("{at}.name"), &m.name)?;
+        required_within(&format!("{at}.name"), &m.name, 200)?;
         let developer_id = self
             .company_id(&format!("{at}.developer"), &m.developer)
             .await?;
@@ -966,7 +994,7 @@ impl<'a> Load<'a> {
     }
 
     async fn investment(&mut self, at: &str, inv: &InvestmentRec) -> Result<()> {
-        required(&format!("{at}.ref"), &inv.r#ref)?;
+        required_within(&format!("{at}.ref"), &inv.r#ref, 100)?;
         let investor_id = self
             .company_id(&format!("{at}.investor"), &inv.investor)
             .await?;
@@ -1001,7 +1029,7 @@ impl<'a> Load<'a> {
     }
 
     async fn project(&mut self, at: &str, p: &ProjectRec) -> Result<()> {
-        required(&format!("{at}.name"), &p.name)?;
+        required_within(&format!("{at}.name"), &p.name, 200)?;
         let lead_id = self.opt_company_id(&format!("{at}.lead"), &p.lead).await?;
         let (planned, currency) = amount(&format!("{at}.plannedAmount"), &p.planned_amount)?;
         let (announced_on, announced_precision) =
@@ -1058,7 +1086,8 @@ impl<'a> Load<'a> {
     }
 
     async fn figure(&mut self, at: &str, f: &FigureRec) -> Result<()> {
-        required(&format!("{at}.ref"), &f.r#ref)?;
+        required_within(&format!("{at}.ref"), &f.r#ref, 100)?;
+        opt_within(&format!("{at}.focus"), &f.focus, 200)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &f.company)
             .await?;
@@ -1155,7 +1184,7 @@ impl<'a> Load<'a> {
     }
 
     async fn claim(&mut self, at: &str, c: &ClaimRec) -> Result<()> {
-        required(&format!("{at}.ref"), &c.r#ref)?;
+        required_within(&format!("{at}.ref"), &c.r#ref, 100)?;
         required(&format!("{at}.statement"), &c.statement)?;
         let person_id = self
             .person_id(&format!("{at}.claimantPerson"), &c.claimant_person)
@@ -1237,8 +1266,8 @@ impl<'a> Load<'a> {
     }
 
     async fn event(&mut self, at: &str, e: &EventRec) -> Result<()> {
-        required(&format!("{at}.ref"), &e.r#ref)?;
-        required(&format!("{at}.name"), &e.name)?;
+        required_within(&format!("{at}.ref"), &e.r#ref, 100)?;
+        required_within(&format!("{at}.name"), &e.name, 300)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &e.company)
             .await?;

@@ -15,7 +15,7 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::WriteAccess;
+use crate::auth::{Caller, WriteAccess};
 use crate::graphql::{AppSchema, order};
 use crate::playground;
 
@@ -84,7 +84,7 @@ async fn graphql_post(
     request: Result<GraphQLRequest<BadRequest>, BadRequest>,
 ) -> Response {
     match request {
-        Ok(request) => execute(&state, &headers, request).await,
+        Ok(request) => execute(&state, &headers, request, true).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -102,7 +102,7 @@ async fn graphql_get(
         return playground::page().into_response();
     }
     match request {
-        Ok(request) => execute(&state, &headers, request).await,
+        Ok(request) => execute(&state, &headers, request, false).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -111,13 +111,18 @@ async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     request: GraphQLRequest<BadRequest>,
+    may_write: bool,
 ) -> Response {
     // Who is calling, for the mutations to check; the token itself goes no further.
-    let caller = state.access.authenticate(
-        headers
-            .get(header::AUTHORIZATION)
-            .map(|value| value.as_bytes()),
-    );
+    let caller = if may_write {
+        state.access.authenticate(
+            headers
+                .get(header::AUTHORIZATION)
+                .map(|value| value.as_bytes()),
+        )
+    } else {
+        Caller::ReadOnlyRequest
+    };
     let request = request.into_inner().data(caller);
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let mut response = state.schema.execute(request).await;

@@ -162,6 +162,12 @@ impl<'a> BulkInvestments<'a> {
             other => other,
         };
         required("ref", &r.r#ref).map_err(|e| bad("ref", e))?;
+        if r.r#ref.chars().count() > 100 {
+            return Err(Error::invalid(
+                self.at(line, "ref"),
+                "more than 100 characters",
+            ));
+        }
         let investor = self.company(line, "investor", &r.investor)?;
         let investee = self.company(line, "investee", &r.investee)?;
         if investor == investee {

@@ -460,6 +460,13 @@ async fn read_csv(
             Error::InvalidInput { field, message } => {
                 Error::invalid(at(&column_of(&field)), message)
             }
+            Error::Database(db) => match db.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) => Error::invalid(
+                    format!("{name}: line {line}"),
+                    format!("duplicates a key of another row ({what})"),
+                ),
+                _ => Error::Database(db),
+            },
             other => other,
         })?;
         if lines.is_multiple_of(1000) {

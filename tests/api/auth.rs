@@ -14,6 +14,7 @@ on_both_engines!(
     a_mutation_with_a_configured_token_writes,
     any_of_several_configured_tokens_writes,
     without_a_configured_token_mutations_are_refused_with_how_to_enable_them,
+    a_mutation_sent_with_get_is_refused_even_with_a_token,
 );
 
 const IMPORT: &str =
@@ -122,4 +123,31 @@ async fn without_a_configured_token_mutations_are_refused_with_how_to_enable_the
         .data("{ companyByName(name: \"Amazon\") { name } }")
         .await;
     assert_eq!(data["companyByName"]["name"], "Amazon");
+}
+
+async fn a_mutation_sent_with_get_is_refused_even_with_a_token(app: TestApp) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let query = r#"mutation { importDataset(data: "{\"companies\":[{\"name\":\"Newco\",\"kind\":\"STARTUP\"}]}") { inserted } }"#;
+    let encoded: String = query
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let before = app.snapshot().await;
+    let request = Request::get(format!("/graphql?query={encoded}"))
+        .header(header::AUTHORIZATION, format!("Bearer {WRITE_TOKEN}"))
+        .body(Body::empty())
+        .expect("request");
+    let (_, body) = app.send(request).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    assert_eq!(app.snapshot().await, before);
 }

@@ -17,6 +17,7 @@ on_both_engines!(
     a_bad_csv_line_names_file_line_and_column_and_changes_nothing,
     a_bad_json_record_names_file_and_record_and_changes_nothing,
     an_investment_on_several_lines_gets_each_citation_once,
+    a_csv_text_over_its_limit_or_a_duplicate_key_is_named,
 );
 
 fn scratch(app: &TestApp, name: &str) -> PathBuf {
@@ -241,4 +242,34 @@ async fn an_investment_on_several_lines_gets_each_citation_once(app: TestApp) {
         .expect_err("a fact without citation");
     assert!(err.to_string().contains("line 2, column source"), "{err}");
     assert!(app.snapshot().await == after);
+}
+
+async fn a_csv_text_over_its_limit_or_a_duplicate_key_is_named(app: TestApp) {
+    let dir = scratch(&app, "limits");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("companies.csv");
+    let header = "name,ticker,kind,country,headquarters,parent,founded_by_alumni_of,description,source,quote\n";
+    let before = app.snapshot().await;
+    std::fs::write(
+        &file,
+        format!(
+            "{header}Newco,,STARTUP,,,,,,,\n{},,STARTUP,,,,,,,\n",
+            "x".repeat(201)
+        ),
+    )
+    .expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("a name of 201 characters");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    assert!(err.to_string().contains("line 3, column name"), "{err}");
+    assert!(app.snapshot().await == before);
+
+    std::fs::write(&file, format!("{header}Newco,AMZN,STARTUP,,,,,,,\n")).expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("Amazon has the ticker AMZN");
+    assert_eq!(err.code(), "BAD_USER_INPUT", "{err}");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    assert!(app.snapshot().await == before);
 }
