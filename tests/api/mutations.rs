@@ -40,6 +40,8 @@ on_both_engines!(
     refused_updating_an_unknown_row,
     refused_a_company_as_its_own_parent,
     refused_a_source_text_that_drops_a_cited_quote,
+    refused_a_blank_ref,
+    an_update_keeps_citations_when_omitted_and_replaces_them_when_given,
 );
 
 use capex_graph::graphql::companies::Company;
@@ -734,6 +736,55 @@ async fn refused_a_source_text_that_drops_a_cited_quote(app: TestApp) {
         "mutation($id: ID!, $input: SourceInput!) { updateSource(id: $id, input: $input) { id } }",
         json!({ "id": source, "input": { "key": "ai-capex-spending-spree", "title": "T", "content": "Nothing." } }),
         "input.content",
+    )
+    .await;
+}
+
+async fn refused_a_blank_ref(app: TestApp) {
+    let mut input = investment(&app).await;
+    input["ref"] = json!(" ");
+    refused(
+        &app,
+        CREATE_INVESTMENT,
+        json!({ "input": input }),
+        "input.ref",
+    )
+    .await;
+}
+
+async fn an_update_keeps_citations_when_omitted_and_replaces_them_when_given(app: TestApp) {
+    let input = investment(&app).await;
+    let data = app
+        .write(CREATE_INVESTMENT, json!({ "input": input.clone() }))
+        .await;
+    let id = data["createInvestment"]["id"].clone();
+    const UPDATE: &str = "mutation($id: ID!, $input: InvestmentInput!) { updateInvestment(id: $id, input: $input) { amount { amount } citations { nodes { quote } } } }";
+    let mut changed = input.clone();
+    changed.as_object_mut().map(|o| o.remove("citations"));
+    changed["amount"]["amount"] = json!("2.00");
+    let data = app
+        .write(UPDATE, json!({ "id": id, "input": changed }))
+        .await;
+    assert_eq!(data["updateInvestment"]["amount"]["amount"], "2.00");
+    assert_eq!(
+        data["updateInvestment"]["citations"]["nodes"][0]["quote"],
+        QUOTE
+    );
+    let other = "That cash would be doled out over the next four years.";
+    changed["citations"] = json!([{ "sourceId": source_id(&app).await, "quote": other }]);
+    let data = app
+        .write(UPDATE, json!({ "id": id, "input": changed.clone() }))
+        .await;
+    assert_eq!(
+        data["updateInvestment"]["citations"]["nodes"],
+        json!([{ "quote": other }])
+    );
+    changed["citations"] = json!([]);
+    refused(
+        &app,
+        UPDATE,
+        json!({ "id": id, "input": changed }),
+        "input.citations",
     )
     .await;
 }
