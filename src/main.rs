@@ -103,6 +103,11 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     telemetry::init(settings.log_sql);
+    // Bad token settings stop the server before it touches the database.
+    let access = WriteAccess::from_config(
+        settings.write_tokens.as_ref(),
+        settings.write_tokens_file.as_deref(),
+    )?;
     let db = db::connect(&settings.database_url, settings.log_sql)
         .await
         .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
@@ -120,10 +125,6 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         trace_fields: settings.trace_fields,
     };
     let schema = graphql::build_schema(db.clone(), options);
-    let access = WriteAccess::from_config(
-        settings.write_tokens.as_ref(),
-        settings.write_tokens_file.as_deref(),
-    )?;
     match access.token_count() {
         0 => tracing::info!("no write token configured: mutations are refused"),
         n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
