@@ -20,16 +20,31 @@ on_both_engines!(
     a_csv_text_over_its_limit_or_a_duplicate_key_is_named,
 );
 
-fn scratch(app: &TestApp, name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "capex-transfer-{}-{}-{:?}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst),
-        app.engine
-    ));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir.join(name)
+/// A scratch directory of one test, removed when the test ends (even by a panic).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(app: &TestApp) -> Scratch {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "capex-transfer-{}-{}-{:?}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            app.engine
+        ));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn csv_files(dir: &Path) -> Vec<PathBuf> {
@@ -86,10 +101,11 @@ async fn add_forward_links(app: &TestApp) {
 }
 
 async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(app: TestApp) {
+    let tmp = Scratch::new(&app);
     add_forward_links(&app).await;
     let counts = app.row_counts().await;
-    let dir = scratch(&app, "csv");
-    let file = scratch(&app, "all.json");
+    let dir = tmp.path("csv");
+    let file = tmp.path("all.json");
     export(&app.db, &dir).await.expect("export csv");
     export(&app.db, &file).await.expect("export json");
 
@@ -98,7 +114,7 @@ async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(a
         .await
         .expect("import csv");
     assert_eq!(app.row_counts().await, counts);
-    let again = scratch(&app, "csv-again");
+    let again = tmp.path("csv-again");
     export(&app.db, &again).await.expect("export again");
     assert_eq!(read_all(&again), read_all(&dir), "CSV round trip differs");
 
@@ -107,7 +123,7 @@ async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(a
         .await
         .expect("import json");
     assert_eq!(app.row_counts().await, counts);
-    let file_again = scratch(&app, "again.json");
+    let file_again = tmp.path("again.json");
     export(&app.db, &file_again)
         .await
         .expect("export json again");
@@ -123,8 +139,9 @@ async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(a
 }
 
 async fn importing_an_export_again_changes_nothing(app: TestApp) {
-    let dir = scratch(&app, "csv");
-    let file = scratch(&app, "all.json");
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("csv");
+    let file = tmp.path("all.json");
     export(&app.db, &dir).await.expect("export");
     export(&app.db, &file).await.expect("export");
     let before = app.snapshot().await;
@@ -138,7 +155,8 @@ async fn importing_an_export_again_changes_nothing(app: TestApp) {
 }
 
 async fn a_bad_csv_line_names_file_line_and_column_and_changes_nothing(app: TestApp) {
-    let dir = scratch(&app, "bad");
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("bad");
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(
         dir.join("companies.csv"),
@@ -183,7 +201,8 @@ async fn a_bad_csv_line_names_file_line_and_column_and_changes_nothing(app: Test
 }
 
 async fn a_bad_json_record_names_file_and_record_and_changes_nothing(app: TestApp) {
-    let file = scratch(&app, "bad.json");
+    let tmp = Scratch::new(&app);
+    let file = tmp.path("bad.json");
     std::fs::write(
         &file,
         json!({
@@ -210,7 +229,8 @@ async fn a_bad_json_record_names_file_and_record_and_changes_nothing(app: TestAp
 }
 
 async fn an_investment_on_several_lines_gets_each_citation_once(app: TestApp) {
-    let dir = scratch(&app, "multi");
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("multi");
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("investments.csv");
     let header =
@@ -245,7 +265,8 @@ async fn an_investment_on_several_lines_gets_each_citation_once(app: TestApp) {
 }
 
 async fn a_csv_text_over_its_limit_or_a_duplicate_key_is_named(app: TestApp) {
-    let dir = scratch(&app, "limits");
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("limits");
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("companies.csv");
     let header = "name,ticker,kind,country,headquarters,parent,founded_by_alumni_of,description,source,quote\n";
