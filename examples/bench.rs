@@ -188,6 +188,7 @@ async fn run_engine(engine: &str, args: &Args) {
     let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
     let router = app_http::router(
         AppState {
+            access: capex_graph::auth::WriteAccess::disabled(),
             schema,
             db: db.clone(),
         },

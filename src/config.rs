@@ -3,6 +3,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::Secret;
+
 /// The default database: a SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/capex.db?mode=rwc";
 
@@ -28,6 +30,20 @@ pub enum Command {
         /// A dataset file in the built-in JSON format instead of the built-in dataset.
         #[arg(long)]
         file: Option<std::path::PathBuf>,
+    },
+    /// Import files in one transaction, all or nothing: JSON datasets (the built-in
+    /// format) and CSV files named after their row type (investments.csv...; columns in
+    /// the README). Rows are matched by natural key: importing twice changes nothing.
+    Import {
+        /// The files: *.json and *.csv.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Export the whole database in the import formats: TARGET.json is one JSON dataset;
+    /// any other TARGET is a directory that receives one CSV file per row type.
+    Export {
+        /// A .json file, or a directory for CSV files.
+        target: std::path::PathBuf,
     },
     /// Print the GraphQL schema (sorted SDL) to stdout; needs no database.
     PrintSchema,
@@ -92,6 +108,14 @@ pub struct Settings {
     /// Do not load the built-in dataset into an empty database at start.
     #[arg(long, env = "NO_SEED", default_value_t = false, global = true)]
     pub no_seed: bool,
+    /// Write tokens, comma-separated (each at least 16 characters): a mutation needs
+    /// `Authorization: Bearer <one of them>`. Without any token, mutations are refused.
+    /// Prefer the environment or a file to the command line, which other users can see.
+    #[arg(long, env = "WRITE_TOKENS", hide_env_values = true, global = true)]
+    pub write_tokens: Option<Secret>,
+    /// A file of write tokens, one per line (`#` starts a comment), added to WRITE_TOKENS.
+    #[arg(long, env = "WRITE_TOKENS_FILE", global = true)]
+    pub write_tokens_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -106,6 +130,8 @@ impl Default for Settings {
             trace_fields: false,
             log_sql: false,
             no_seed: false,
+            write_tokens: None,
+            write_tokens_file: None,
         }
     }
 }

@@ -344,6 +344,26 @@ impl Dataset {
         })
     }
 
+    /// Rows and citations in the dataset.
+    pub fn record_count(&self) -> usize {
+        fn cited<T>(rows: &[T], citations: impl Fn(&T) -> usize) -> usize {
+            rows.iter().map(|r| 1 + citations(r)).sum()
+        }
+        self.sources.len()
+            + cited(&self.companies, |c| c.citations.len())
+            + cited(&self.people, |p| p.citations.len())
+            + cited(&self.models, |m| m.citations.len())
+            + cited(&self.investments, |i| i.citations.len())
+            + cited(&self.projects, |p| {
+                p.citations.len() + cited(&p.backers, |b| b.citations.len())
+            })
+            + cited(&self.spending_figures, |f| f.citations.len())
+            + cited(&self.claims, |c| {
+                c.citations.len() + cited(&c.challenges, |ch| ch.citations.len())
+            })
+            + cited(&self.events, |e| e.citations.len())
+    }
+
     fn resolve_content(&mut self, read: impl Fn(&str) -> Result<String, String>) -> Result<()> {
         for (i, source) in self.sources.iter_mut().enumerate() {
             if let Some(file) = &source.content_file {
@@ -379,7 +399,7 @@ pub async fn load(db: &DatabaseConnection, dataset: &Dataset) -> Result<LoadRepo
 }
 
 /// A percentage with at most two decimals ("29", "-3.5") in basis points, above -100%.
-fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
+pub(crate) fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
     let bad = || {
         Error::invalid(
             field,
@@ -416,6 +436,80 @@ fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
     Ok(bp)
 }
 
+/// Like [`load`], with every error's field path under `prefix` (`data.claims[0].ref`).
+pub async fn load_at(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    prefix: &str,
+) -> Result<LoadReport> {
+    load(db, dataset).await.map_err(|err| match err {
+        Error::InvalidInput { field, message } => Error::InvalidInput {
+            field: format!("{prefix}.{field}"),
+            message,
+        },
+        other => other,
+    })
+}
+
+/// Loads datasets part by part into one transaction, for files read in pieces. Rows may
+/// name rows of earlier parts; links between companies (parent, alumni) and between
+/// figures (derived from) may point forward when loaded afterwards with
+/// [`Loader::link_companies`] and [`Loader::link_figures`].
+pub struct Loader<'a>(Load<'a>);
+
+impl<'a> Loader<'a> {
+    /// A loader writing into `txn`.
+    pub fn new(txn: &'a DatabaseTransaction) -> Self {
+        Loader(Load::new(txn))
+    }
+
+    /// Loads `part`, without the links between companies and between figures.
+    pub async fn add(&mut self, part: &Dataset) -> Result<()> {
+        self.0.run_part(part, false).await
+    }
+
+    /// Sets the parent and alumni links of `part`'s companies, loaded before.
+    pub async fn link_companies(&mut self, part: &Dataset) -> Result<()> {
+        self.0.link_companies(part).await
+    }
+
+    /// Sets the `derivedFrom` links of `part`'s figures, loaded before.
+    pub async fn link_figures(&mut self, part: &Dataset) -> Result<()> {
+        self.0.link_figures(part).await
+    }
+
+    /// Loads a backer of the project named `project`, loaded before; errors name `at`.
+    pub async fn add_backer(&mut self, at: &str, project: &str, b: &BackerRec) -> Result<()> {
+        let project_id = project::Entity::find()
+            .filter(project::Column::Name.eq(project))
+            .one(self.0.txn)
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("{at}.project"),
+                    format!("unknown project {project:?}"),
+                )
+            })?
+            .id;
+        self.0.backer(at, project_id, b).await
+    }
+
+    /// Loads a challenge of the claim with ref `claim`, loaded before; errors name `at`.
+    pub async fn add_challenge(&mut self, at: &str, claim: &str, ch: &ChallengeRec) -> Result<()> {
+        let claim_id = self
+            .0
+            .claim_id(&format!("{at}.claim"), &Some(claim.to_string()))
+            .await?
+            .ok_or_else(|| Error::Internal("a claim without id".into()))?;
+        self.0.challenge(at, claim_id, ch).await
+    }
+
+    /// What was loaded so far.
+    pub fn report(&self) -> LoadReport {
+        self.0.report.clone()
+    }
+}
+
 /// Inserts or updates one row: `existing` is the row matched by natural key, if any.
 async fn save<A>(
     txn: &DatabaseTransaction,
@@ -444,8 +538,8 @@ where
 }
 
 /// Where a citation points.
-#[derive(Clone, Copy)]
-enum Subject {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Subject {
     Company(i32),
     Person(i32),
     Model(i32),
@@ -459,7 +553,7 @@ enum Subject {
 }
 
 impl Subject {
-    fn column_and_id(self) -> (citation::Column, i32) {
+    pub(crate) fn column_and_id(self) -> (citation::Column, i32) {
         use citation::Column as C;
         match self {
             Subject::Company(id) => (C::CompanyId, id),
@@ -475,7 +569,7 @@ impl Subject {
         }
     }
 
-    fn set_on(self, active: &mut citation::ActiveModel) {
+    pub(crate) fn set_on(self, active: &mut citation::ActiveModel) {
         match self {
             Subject::Company(id) => active.company_id = Set(Some(id)),
             Subject::Person(id) => active.person_id = Set(Some(id)),
@@ -496,16 +590,41 @@ struct Load<'a> {
     report: LoadReport,
     /// Source key -> (id, text).
     sources: HashMap<String, (i32, Option<String>)>,
+    /// Company name -> id: most rows name one or two companies.
+    companies: HashMap<String, i32>,
 }
 
-fn required(field: &str, value: &str) -> Result<()> {
+pub(crate) fn required(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
     Ok(())
 }
 
-fn check_date(field: &str, date: &DateRec) -> Result<()> {
+/// A text that must fit its column: at most `max` characters (the schema's limit).
+fn within(field: &str, value: &str, max: usize) -> Result<()> {
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(Error::invalid(
+            field,
+            format!("{chars} characters: at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A required text that must fit its column.
+fn required_within(field: &str, value: &str, max: usize) -> Result<()> {
+    required(field, value)?;
+    within(field, value, max)
+}
+
+/// An optional text that must fit its column.
+fn opt_within(field: &str, value: &Option<String>, max: usize) -> Result<()> {
+    value.as_deref().map_or(Ok(()), |v| within(field, v, max))
+}
+
+pub(crate) fn check_date(field: &str, date: &DateRec) -> Result<()> {
     let d = date.date;
     let ok = match date.precision {
         DatePrecision::Day => true,
@@ -542,17 +661,18 @@ fn amount(field: &str, amount: &Option<AmountRec>) -> Result<(Option<i64>, Optio
     match amount {
         None => Ok((None, None)),
         Some(a) => Ok((
-            Some(money::parse_amount(
-                &a.amount,
-                &a.currency,
-                &format!("{field}.amount"),
-            )?),
+            Some(money::parse_amount_at(&a.amount, &a.currency, field)?),
             Some(a.currency.clone()),
         )),
     }
 }
 
-fn check_bound(field: &str, bound: AmountBound, low: Option<i64>, high: Option<i64>) -> Result<()> {
+pub(crate) fn check_bound(
+    field: &str,
+    bound: AmountBound,
+    low: Option<i64>,
+    high: Option<i64>,
+) -> Result<()> {
     let ok = match bound {
         AmountBound::Exact => low.is_some() && low == high,
         AmountBound::Range => matches!((low, high), (Some(l), Some(h)) if l <= h),
@@ -570,7 +690,7 @@ fn check_bound(field: &str, bound: AmountBound, low: Option<i64>, high: Option<i
     Ok(())
 }
 
-fn check_period(field: &str, p: &PeriodRec) -> Result<()> {
+pub(crate) fn check_period(field: &str, p: &PeriodRec) -> Result<()> {
     let ok = match p.kind {
         PeriodKind::Quarter => p.year.is_some() && matches!(p.quarter, Some(1..=4)),
         PeriodKind::CalendarYear => p.year.is_some(),
@@ -601,10 +721,18 @@ impl<'a> Load<'a> {
             txn,
             report: LoadReport::default(),
             sources: HashMap::new(),
+            companies: HashMap::new(),
         }
     }
 
     async fn run(mut self, d: &Dataset) -> Result<LoadReport> {
+        self.run_part(d, true).await?;
+        Ok(self.report)
+    }
+
+    /// Loads `d`; with `links`, also the links between companies and between figures that
+    /// may point at rows later in `d`.
+    async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
         for (i, s) in d.sources.iter().enumerate() {
             self.source(&format!("sources[{i}]"), s).await?;
         }
@@ -612,8 +740,8 @@ impl<'a> Load<'a> {
             self.company(&format!("companies[{i}]"), c).await?;
         }
         // Links between companies once all of them exist.
-        for (i, c) in d.companies.iter().enumerate() {
-            self.company_links(&format!("companies[{i}]"), c).await?;
+        if links {
+            self.link_companies(d).await?;
         }
         for (i, p) in d.people.iter().enumerate() {
             self.person(&format!("people[{i}]"), p).await?;
@@ -630,9 +758,8 @@ impl<'a> Load<'a> {
         for (i, f) in d.spending_figures.iter().enumerate() {
             self.figure(&format!("spendingFigures[{i}]"), f).await?;
         }
-        for (i, f) in d.spending_figures.iter().enumerate() {
-            self.figure_link(&format!("spendingFigures[{i}]"), f)
-                .await?;
+        if links {
+            self.link_figures(d).await?;
         }
         for (i, c) in d.claims.iter().enumerate() {
             self.claim(&format!("claims[{i}]"), c).await?;
@@ -640,12 +767,29 @@ impl<'a> Load<'a> {
         for (i, e) in d.events.iter().enumerate() {
             self.event(&format!("events[{i}]"), e).await?;
         }
-        Ok(self.report)
+        Ok(())
+    }
+
+    async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
+        for (i, c) in d.companies.iter().enumerate() {
+            self.company_links(&format!("companies[{i}]"), c).await?;
+        }
+        Ok(())
+    }
+
+    async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
+        for (i, f) in d.spending_figures.iter().enumerate() {
+            self.figure_link(&format!("spendingFigures[{i}]"), f)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn source(&mut self, at: &str, s: &SourceRec) -> Result<()> {
-        required(&format!("{at}.key"), &s.key)?;
-        required(&format!("{at}.title"), &s.title)?;
+        required_within(&format!("{at}.key"), &s.key, 100)?;
+        required_within(&format!("{at}.title"), &s.title, 500)?;
+        opt_within(&format!("{at}.publisher"), &s.publisher, 200)?;
+        opt_within(&format!("{at}.address"), &s.address, 2000)?;
         let (published_on, published_precision) =
             split_date(&format!("{at}.published"), &s.published)?;
         let existing = source::Entity::find()
@@ -731,16 +875,21 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn company_id(&self, at: &str, name: &str) -> Result<i32> {
-        company::Entity::find()
+    async fn company_id(&mut self, at: &str, name: &str) -> Result<i32> {
+        if let Some(id) = self.companies.get(name) {
+            return Ok(*id);
+        }
+        let id = company::Entity::find()
             .filter(company::Column::Name.eq(name))
             .one(self.txn)
             .await?
             .map(|c| c.id)
-            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))
+            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))?;
+        self.companies.insert(name.to_string(), id);
+        Ok(id)
     }
 
-    async fn opt_company_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    async fn opt_company_id(&mut self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
         match name {
             Some(name) => Ok(Some(self.company_id(at, name).await?)),
             None => Ok(None),
@@ -794,7 +943,9 @@ impl<'a> Load<'a> {
     }
 
     async fn company(&mut self, at: &str, c: &CompanyRec) -> Result<()> {
-        required(&format!("{at}.name"), &c.name)?;
+        required_within(&format!("{at}.name"), &c.name, 200)?;
+        opt_within(&format!("{at}.ticker"), &c.ticker, 16)?;
+        opt_within(&format!("{at}.headquarters"), &c.headquarters, 200)?;
         if let Some(country) = &c.country
             && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
         {
@@ -844,7 +995,8 @@ impl<'a> Load<'a> {
     }
 
     async fn person(&mut self, at: &str, p: &PersonRec) -> Result<()> {
-        required(&format!("{at}.name"), &p.name)?;
+        required_within(&format!("{at}.name"), &p.name, 200)?;
+        opt_within(&format!("{at}.title"), &p.title, 200)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &p.company)
             .await?;
@@ -864,7 +1016,7 @@ impl<'a> Load<'a> {
     }
 
     async fn model(&mut self, at: &str, m: &ModelRec) -> Result<()> {
-        required(&format!("{at}.name"), &m.name)?;
+        required_within(&format!("{at}.name"), &m.name, 200)?;
         let developer_id = self
             .company_id(&format!("{at}.developer"), &m.developer)
             .await?;
@@ -892,7 +1044,7 @@ impl<'a> Load<'a> {
     }
 
     async fn investment(&mut self, at: &str, inv: &InvestmentRec) -> Result<()> {
-        required(&format!("{at}.ref"), &inv.r#ref)?;
+        required_within(&format!("{at}.ref"), &inv.r#ref, 100)?;
         let investor_id = self
             .company_id(&format!("{at}.investor"), &inv.investor)
             .await?;
@@ -927,7 +1079,7 @@ impl<'a> Load<'a> {
     }
 
     async fn project(&mut self, at: &str, p: &ProjectRec) -> Result<()> {
-        required(&format!("{at}.name"), &p.name)?;
+        required_within(&format!("{at}.name"), &p.name, 200)?;
         let lead_id = self.opt_company_id(&format!("{at}.lead"), &p.lead).await?;
         let (planned, currency) = amount(&format!("{at}.plannedAmount"), &p.planned_amount)?;
         let (announced_on, announced_precision) =
@@ -957,30 +1109,35 @@ impl<'a> Load<'a> {
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
         for (i, b) in p.backers.iter().enumerate() {
-            let at = format!("{at}.backers[{i}]");
-            let company_id = self
-                .company_id(&format!("{at}.company"), &b.company)
-                .await?;
-            let existing = project_backer::Entity::find()
-                .filter(project_backer::Column::ProjectId.eq(row.id))
-                .filter(project_backer::Column::CompanyId.eq(company_id))
-                .one(self.txn)
-                .await?;
-            let backer =
-                save::<project_backer::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                    a.project_id = Set(row.id);
-                    a.company_id = Set(company_id);
-                    a.role = Set(b.role);
-                })
-                .await?;
-            self.cite(&at, Subject::Backer(backer.id), &b.citations, true)
+            self.backer(&format!("{at}.backers[{i}]"), row.id, b)
                 .await?;
         }
         Ok(())
     }
 
+    async fn backer(&mut self, at: &str, project_id: i32, b: &BackerRec) -> Result<()> {
+        let company_id = self
+            .company_id(&format!("{at}.company"), &b.company)
+            .await?;
+        let existing = project_backer::Entity::find()
+            .filter(project_backer::Column::ProjectId.eq(project_id))
+            .filter(project_backer::Column::CompanyId.eq(company_id))
+            .one(self.txn)
+            .await?;
+        let backer =
+            save::<project_backer::ActiveModel>(self.txn, &mut self.report, existing, |a| {
+                a.project_id = Set(project_id);
+                a.company_id = Set(company_id);
+                a.role = Set(b.role);
+            })
+            .await?;
+        self.cite(at, Subject::Backer(backer.id), &b.citations, true)
+            .await
+    }
+
     async fn figure(&mut self, at: &str, f: &FigureRec) -> Result<()> {
-        required(&format!("{at}.ref"), &f.r#ref)?;
+        required_within(&format!("{at}.ref"), &f.r#ref, 100)?;
+        opt_within(&format!("{at}.focus"), &f.focus, 200)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &f.company)
             .await?;
@@ -1004,6 +1161,12 @@ impl<'a> Load<'a> {
             ));
         }
         let model_id = self.model_id(&format!("{at}.model"), &f.model).await?;
+        money::minor_digits(&f.currency).map_err(|e| match e {
+            Error::InvalidInput { message, .. } => {
+                Error::invalid(format!("{at}.currency"), message)
+            }
+            other => other,
+        })?;
         let parse = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
             v.as_ref()
                 .map(|text| money::parse_amount(text, &f.currency, &format!("{at}.{field}")))
@@ -1082,7 +1245,7 @@ impl<'a> Load<'a> {
     }
 
     async fn claim(&mut self, at: &str, c: &ClaimRec) -> Result<()> {
-        required(&format!("{at}.ref"), &c.r#ref)?;
+        required_within(&format!("{at}.ref"), &c.r#ref, 100)?;
         required(&format!("{at}.statement"), &c.statement)?;
         let person_id = self
             .person_id(&format!("{at}.claimantPerson"), &c.claimant_person)
@@ -1130,38 +1293,42 @@ impl<'a> Load<'a> {
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
         for (i, ch) in c.challenges.iter().enumerate() {
-            let at = format!("{at}.challenges[{i}]");
-            required(&format!("{at}.description"), &ch.description)?;
-            let challenger_company = self
-                .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
-                .await?;
-            let challenger_person = self
-                .person_id(&format!("{at}.challengerPerson"), &ch.challenger_person)
-                .await?;
-            // A challenge is the same challenge when it is to the same claim with the same description.
-            let existing = claim_challenge::Entity::find()
-                .filter(claim_challenge::Column::ClaimId.eq(row.id))
-                .filter(claim_challenge::Column::Description.eq(ch.description.as_str()))
-                .one(self.txn)
-                .await?;
-            let challenge =
-                save::<claim_challenge::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                    a.claim_id = Set(row.id);
-                    a.challenger_company_id = Set(challenger_company);
-                    a.challenger_person_id = Set(challenger_person);
-                    a.kind = Set(ch.kind);
-                    a.description = Set(ch.description.clone());
-                })
-                .await?;
-            self.cite(&at, Subject::Challenge(challenge.id), &ch.citations, true)
+            self.challenge(&format!("{at}.challenges[{i}]"), row.id, ch)
                 .await?;
         }
         Ok(())
     }
 
+    async fn challenge(&mut self, at: &str, claim_id: i32, ch: &ChallengeRec) -> Result<()> {
+        required(&format!("{at}.description"), &ch.description)?;
+        let challenger_company = self
+            .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
+            .await?;
+        let challenger_person = self
+            .person_id(&format!("{at}.challengerPerson"), &ch.challenger_person)
+            .await?;
+        // A challenge is the same challenge when it is to the same claim with the same description.
+        let existing = claim_challenge::Entity::find()
+            .filter(claim_challenge::Column::ClaimId.eq(claim_id))
+            .filter(claim_challenge::Column::Description.eq(ch.description.as_str()))
+            .one(self.txn)
+            .await?;
+        let challenge =
+            save::<claim_challenge::ActiveModel>(self.txn, &mut self.report, existing, |a| {
+                a.claim_id = Set(claim_id);
+                a.challenger_company_id = Set(challenger_company);
+                a.challenger_person_id = Set(challenger_person);
+                a.kind = Set(ch.kind);
+                a.description = Set(ch.description.clone());
+            })
+            .await?;
+        self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
+            .await
+    }
+
     async fn event(&mut self, at: &str, e: &EventRec) -> Result<()> {
-        required(&format!("{at}.ref"), &e.r#ref)?;
-        required(&format!("{at}.name"), &e.name)?;
+        required_within(&format!("{at}.ref"), &e.r#ref, 100)?;
+        required_within(&format!("{at}.name"), &e.name, 300)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &e.company)
             .await?;

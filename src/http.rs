@@ -15,6 +15,7 @@ use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::{Caller, WriteAccess};
 use crate::graphql::{AppSchema, order};
 use crate::playground;
 
@@ -26,6 +27,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    /// The write tokens: who may run mutations.
+    pub access: WriteAccess,
 }
 
 /// The service's router, with tracing, a request timeout and a body size limit.
@@ -77,10 +80,11 @@ impl IntoResponse for BadRequest {
 
 async fn graphql_post(
     State(state): State<AppState>,
+    headers: HeaderMap,
     request: Result<GraphQLRequest<BadRequest>, BadRequest>,
 ) -> Response {
     match request {
-        Ok(request) => execute(&state.schema, request).await,
+        Ok(request) => execute(&state, &headers, request, true).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -98,15 +102,30 @@ async fn graphql_get(
         return playground::page().into_response();
     }
     match request {
-        Ok(request) => execute(&state.schema, request).await,
+        Ok(request) => execute(&state, &headers, request, false).await,
         Err(rejection) => rejection.into_response(),
     }
 }
 
-async fn execute(schema: &AppSchema, request: GraphQLRequest<BadRequest>) -> Response {
-    let request = request.into_inner();
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+    may_write: bool,
+) -> Response {
+    // Who is calling, for the mutations to check; the token itself goes no further.
+    let caller = if may_write {
+        state.access.authenticate(
+            headers
+                .get(header::AUTHORIZATION)
+                .map(|value| value.as_bytes()),
+        )
+    } else {
+        Caller::ReadOnlyRequest
+    };
+    let request = request.into_inner().data(caller);
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
-    let mut response = schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
     order::restore_query_order(&query, operation.as_deref(), &mut response.data);
     for error in &mut response.errors {
         classify(error);
@@ -131,7 +150,12 @@ fn classify(error: &mut ServerError) {
         "QUERY_TOO_COMPLEX"
     } else if message.contains("Parse error") || message.starts_with(" -->") {
         "GRAPHQL_PARSE_FAILED"
-    } else if message.contains("variable") || message.contains("Invalid value for argument") {
+    } else if message.contains("variable")
+        || message.contains("Invalid value for argument")
+        || message.starts_with("Failed to parse")
+    {
+        // "Failed to parse": an input value that its scalar or input type rejected while
+        // the field was resolved, e.g. a malformed Decimal inside a mutation's input.
         "BAD_USER_INPUT"
     } else if error.path.is_empty() {
         "GRAPHQL_VALIDATION_FAILED"

@@ -5,6 +5,7 @@
 //! [`http::router`] the axum router around it.
 
 pub mod analytics;
+pub mod auth;
 pub mod config;
 pub mod dataset;
 pub mod db;
@@ -16,3 +17,4 @@ pub mod money;
 pub mod playground;
 pub mod store;
 pub mod telemetry;
+pub mod transfer;

@@ -6,12 +6,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use capex_graph::auth::WriteAccess;
 use capex_graph::config::{Cli, Command, Settings};
 use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
 use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self, AppState};
-use capex_graph::{db, store, telemetry};
+use capex_graph::{db, store, telemetry, transfer};
 
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
 /// profiles of the server spent about a third of its CPU in glibc's malloc and free, part
@@ -75,12 +76,44 @@ async fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Import { files } => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql)
+                .await
+                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            db::migrate(&db).await.context("applying migrations")?;
+            let progress = std::io::stderr().is_terminal();
+            let report = transfer::import::import(&db, &files, progress).await?;
+            println!("{report}; peak memory {}", peak_memory());
+            Ok(())
+        }
+        Command::Export { target } => {
+            telemetry::init(settings.log_sql);
+            let db = db::connect(&settings.database_url, settings.log_sql)
+                .await
+                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            db::migrate(&db).await.context("applying migrations")?;
+            let started = std::time::Instant::now();
+            let report = transfer::export::export(&db, &target).await?;
+            println!(
+                "exported {} records to {} in {:.2} s",
+                report.records,
+                target.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Serve => serve(settings).await,
     }
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     telemetry::init(settings.log_sql);
+    // Bad token settings stop the server before it touches the database.
+    let access = WriteAccess::from_config(
+        settings.write_tokens.as_ref(),
+        settings.write_tokens_file.as_deref(),
+    )?;
     let db = db::connect(&settings.database_url, settings.log_sql)
         .await
         .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
@@ -98,10 +131,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         trace_fields: settings.trace_fields,
     };
     let schema = graphql::build_schema(db.clone(), options);
+    match access.token_count() {
+        0 => tracing::info!("no write token configured: mutations are refused"),
+        n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
+    }
     let app = http::router(
         AppState {
             schema,
             db: db.clone(),
+            access,
         },
         Duration::from_secs(settings.request_timeout_secs),
     );
@@ -127,6 +165,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// A database URL without its password, for logs.

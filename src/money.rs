@@ -69,6 +69,16 @@ pub fn parse_amount(text: &str, currency: &str, field: &str) -> Result<i64> {
         .ok_or_else(|| bad("is too large"))
 }
 
+/// Parses `{at}.amount` in `{at}.currency`: an unknown currency is reported at
+/// `{at}.currency`, a bad amount at `{at}.amount`.
+pub fn parse_amount_at(text: &str, currency: &str, at: &str) -> Result<i64> {
+    minor_digits(currency).map_err(|e| match e {
+        Error::InvalidInput { message, .. } => Error::invalid(format!("{at}.currency"), message),
+        other => other,
+    })?;
+    parse_amount(text, currency, &format!("{at}.amount"))
+}
+
 /// Prints minor units as a decimal string with exactly the currency's minor digits.
 pub fn format_amount(minor: i64, currency: &str) -> String {
     let digits = minor_digits(currency).unwrap_or(2);

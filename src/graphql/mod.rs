@@ -1,9 +1,7 @@
 //! The GraphQL schema: one module per domain, merged into one query root.
 
 use async_graphql::extensions::Tracing;
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema,
-};
+use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::Error;
@@ -31,6 +29,7 @@ pub mod fields {
 }
 pub mod loaders;
 pub mod models;
+pub mod mutations;
 pub mod node;
 pub mod order;
 pub mod paging;
@@ -53,7 +52,9 @@ pub struct Query(
 );
 
 /// The schema type served over HTTP.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub use mutations::Mutation;
 
 /// How the schema runs: limits that protect the server from abusive queries, and tracing.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +81,7 @@ impl Default for SchemaOptions {
 
 /// Builds the schema over `db`. Does no I/O: the database is only used by requests.
 pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
-    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .limit_depth(options.max_depth)
         .limit_complexity(options.max_complexity);
@@ -93,7 +94,7 @@ pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema
 
 /// The schema as sorted SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    let schema = Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish();
+    let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
     schema.sdl_with_options(
         SDLExportOptions::new()
             .sorted_fields()

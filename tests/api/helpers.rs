@@ -155,6 +155,8 @@ impl TestApp {
             AppState {
                 schema,
                 db: db.clone(),
+                access: capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN])
+                    .expect("test token"),
             },
             Duration::from_secs(30),
         );
@@ -259,6 +261,112 @@ impl TestApp {
         }
         counts
     }
+}
+
+/// The write token every test app accepts.
+pub const WRITE_TOKEN: &str = "test-write-token-0123456789";
+
+impl TestApp {
+    /// This app's database behind a router with other write tokens.
+    pub fn with_access(&self, access: capex_graph::auth::WriteAccess) -> TestApp {
+        let schema = graphql::build_schema(self.db.clone(), SchemaOptions::default());
+        let router = app_http::router(
+            AppState {
+                schema,
+                db: self.db.clone(),
+                access,
+            },
+            Duration::from_secs(30),
+        );
+        TestApp {
+            engine: self.engine,
+            db: self.db.clone(),
+            router,
+            statements: self.statements.clone(),
+        }
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>` (no header for `None`).
+    pub async fn post_as(&self, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    /// Runs a mutation with the test write token; it must succeed; returns its `data`.
+    pub async fn write(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .post_as(
+                Some(WRITE_TOKEN),
+                json!({ "query": query, "variables": variables }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            body.get("errors").is_none(),
+            "mutation failed on {:?}: {body}",
+            self.engine
+        );
+        body["data"].clone()
+    }
+
+    /// Runs a mutation with the test write token that must fail; returns its one error.
+    pub async fn write_error(&self, query: &str, variables: Value) -> Value {
+        let (_, body) = self
+            .post_as(
+                Some(WRITE_TOKEN),
+                json!({ "query": query, "variables": variables }),
+            )
+            .await;
+        let errors = body["errors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("expected an error on {:?}: {body}", self.engine));
+        assert_eq!(errors.len(), 1, "{body}");
+        errors[0].clone()
+    }
+
+    /// Every row of every table, in id order, as JSON: to prove that nothing changed.
+    pub async fn snapshot(&self) -> Vec<(String, Vec<Value>)> {
+        let mut tables = Vec::new();
+        for table in TABLES {
+            let rows = self
+                .db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("SELECT * FROM \"{table}\" ORDER BY id"),
+                ))
+                .await
+                .expect("rows");
+            let rows = rows.iter().map(row_json).collect();
+            tables.push((table.to_string(), rows));
+        }
+        tables
+    }
+}
+
+/// A row as JSON text values, the same way on both engines.
+fn row_json(row: &sea_orm::QueryResult) -> Value {
+    let mut object = serde_json::Map::new();
+    for column in row.column_names() {
+        let value = row
+            .try_get::<Option<i64>>("", &column)
+            .map(|v| json!(v))
+            .or_else(|_| row.try_get::<Option<i32>>("", &column).map(|v| json!(v)))
+            .or_else(|_| row.try_get::<Option<bool>>("", &column).map(|v| json!(v)))
+            .or_else(|_| {
+                row.try_get::<Option<chrono::NaiveDate>>("", &column)
+                    .map(|v| json!(v))
+            })
+            .or_else(|_| row.try_get::<Option<String>>("", &column).map(|v| json!(v)))
+            .unwrap_or_else(|e| panic!("column {column}: {e}"));
+        object.insert(column, value);
+    }
+    Value::Object(object)
 }
 
 /// Every table of the schema.

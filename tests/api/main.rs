@@ -4,6 +4,7 @@
 mod helpers;
 
 mod aggregates;
+mod auth;
 mod browser;
 mod claims;
 mod companies;
@@ -13,7 +14,9 @@ mod filters;
 mod generate;
 mod http;
 mod loading;
+mod mutations;
 mod paging;
 mod projects;
 mod schema;
 mod spending;
+mod transfer;

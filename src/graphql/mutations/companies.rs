@@ -1,0 +1,296 @@
+//! Writing companies and people.
+
+use async_graphql::{ID, InputObject};
+use entity::enums::CompanyKind;
+use entity::{company, person};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use super::write::{
+    CitationInput, Upsertable, Writable, cite, find, limits, opt_reference, opt_text, persist,
+    text, unique,
+};
+use crate::dataset::Subject;
+use crate::error::{Error, Result};
+use crate::graphql::companies::{Company, Person};
+
+/// A company to create, replace or upsert.
+#[derive(InputObject)]
+pub struct CompanyInput {
+    /// Unique name, at most 200 characters, e.g. "Meta Platforms".
+    pub name: String,
+    /// Unique stock ticker, at most 16 characters; null when not listed.
+    pub ticker: Option<String>,
+    /// What kind of company it is.
+    pub kind: CompanyKind,
+    /// ISO 3166 country code of two capital letters.
+    pub country: Option<String>,
+    /// City of the headquarters, at most 200 characters.
+    pub headquarters: Option<String>,
+    /// The company this one is part of (global id).
+    pub parent_id: Option<ID>,
+    /// The company whose former staff founded this one (global id).
+    pub founded_by_alumni_of_id: Option<ID>,
+    /// A short description, at most 5,000 characters.
+    pub description: Option<String>,
+    /// Sentences of sources about the company (optional: a company is not a fact).
+    pub citations: Option<Vec<CitationInput>>,
+}
+
+crud!(
+    CompanyMutation,
+    Company,
+    CompanyInput,
+    create_company "Creates a company. Refused (BAD_USER_INPUT, `extensions.field` naming the input) for an empty or too long name, a name or ticker that exists already, a bad country code, an unknown parent, or a parent cycle.",
+    create_companies "Creates several companies in one transaction: all of them or none.",
+    update_company "Replaces every field of a company.",
+    delete_company "Deletes a company with its citations. Refused while anything else points at it (people, models, investments, projects, backers, figures, claims, challenges, events, subsidiaries, alumni startups): the error names them.",
+    upsert_company "Updates the company with this name (or, failing that, this ticker), or creates it."
+);
+
+/// Refuses `parent` when following parents from it leads back to `id`.
+async fn no_cycle(
+    txn: &DatabaseTransaction,
+    id: Option<i32>,
+    parent: Option<i32>,
+    at: &str,
+) -> Result<()> {
+    let (Some(id), Some(mut next)) = (id, parent) else {
+        return Ok(());
+    };
+    for _ in 0..1000 {
+        if next == id {
+            return Err(Error::invalid(
+                at,
+                "a company cannot be its own parent or ancestor",
+            ));
+        }
+        match find::<company::Entity>(txn, next)
+            .await?
+            .and_then(|c| c.parent_id)
+        {
+            Some(p) => next = p,
+            None => return Ok(()),
+        }
+    }
+    Err(Error::invalid(at, "the chain of parents is too long"))
+}
+
+impl Writable for Company {
+    type Entity = company::Entity;
+    type Input = CompanyInput;
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
+        ("company", "parent_id", "subsidiary companies"),
+        (
+            "company",
+            "founded_by_alumni_of_id",
+            "companies founded by its alumni",
+        ),
+        ("person", "company_id", "people"),
+        ("ai_model", "developer_id", "AI models"),
+        ("investment", "investor_id", "investments made"),
+        ("investment", "investee_id", "investments received"),
+        ("project", "lead_company_id", "projects led"),
+        ("project_backer", "company_id", "project backings"),
+        ("spending_figure", "company_id", "spending figures"),
+        ("claim", "claimant_company_id", "claims made"),
+        ("claim", "subject_company_id", "claims about it"),
+        (
+            "claim_challenge",
+            "challenger_company_id",
+            "claim challenges",
+        ),
+        ("event", "company_id", "events"),
+    ];
+
+    async fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<company::Model>,
+        input: CompanyInput,
+        at: &str,
+    ) -> Result<company::Model> {
+        let id = existing.as_ref().map(|c| c.id);
+        let name_at = format!("{at}.name");
+        let name = text(&name_at, &input.name, limits::NAME)?;
+        unique::<company::Entity>(
+            txn,
+            company::Column::Name,
+            &name,
+            id,
+            &name_at,
+            "a company named",
+        )
+        .await?;
+        let ticker_at = format!("{at}.ticker");
+        let ticker = opt_text(&ticker_at, input.ticker.as_ref(), limits::TICKER)?;
+        if let Some(t) = &ticker {
+            unique::<company::Entity>(
+                txn,
+                company::Column::Ticker,
+                t,
+                id,
+                &ticker_at,
+                "the ticker",
+            )
+            .await?;
+        }
+        if let Some(country) = &input.country
+            && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(Error::invalid(
+                format!("{at}.country"),
+                "must be an ISO 3166 code of two capital letters",
+            ));
+        }
+        let headquarters = opt_text(
+            &format!("{at}.headquarters"),
+            input.headquarters.as_ref(),
+            limits::SHORT,
+        )?;
+        let description = opt_text(
+            &format!("{at}.description"),
+            input.description.as_ref(),
+            limits::DESCRIPTION,
+        )?;
+        let parent_at = format!("{at}.parentId");
+        let parent = opt_reference::<Company>(txn, input.parent_id.as_ref(), &parent_at).await?;
+        no_cycle(txn, id, parent, &parent_at).await?;
+        let alumni_at = format!("{at}.foundedByAlumniOfId");
+        let alumni =
+            opt_reference::<Company>(txn, input.founded_by_alumni_of_id.as_ref(), &alumni_at)
+                .await?;
+        if alumni.is_some() && alumni == id {
+            return Err(Error::invalid(
+                alumni_at,
+                "a company cannot be founded by its own alumni",
+            ));
+        }
+        let creating = existing.is_none();
+        let row = persist::<company::ActiveModel>(txn, existing, |a| {
+            a.name = Set(name);
+            a.ticker = Set(ticker);
+            a.kind = Set(input.kind);
+            a.country = Set(input.country.clone());
+            a.headquarters = Set(headquarters);
+            a.parent_id = Set(parent);
+            a.founded_by_alumni_of_id = Set(alumni);
+            a.description = Set(description);
+        })
+        .await?;
+        cite(
+            txn,
+            at,
+            Subject::Company(row.id),
+            input.citations.as_deref(),
+            creating,
+        )
+        .await?;
+        Ok(row)
+    }
+}
+
+impl Upsertable for Company {
+    async fn find_natural(
+        txn: &DatabaseTransaction,
+        input: &CompanyInput,
+        _at: &str,
+    ) -> Result<Option<company::Model>> {
+        let by_name = company::Entity::find()
+            .filter(company::Column::Name.eq(input.name.as_str()))
+            .one(txn)
+            .await?;
+        if by_name.is_some() {
+            return Ok(by_name);
+        }
+        let Some(ticker) = &input.ticker else {
+            return Ok(None);
+        };
+        Ok(company::Entity::find()
+            .filter(company::Column::Ticker.eq(ticker.as_str()))
+            .one(txn)
+            .await?)
+    }
+}
+
+/// A person to create or replace.
+#[derive(InputObject)]
+pub struct PersonInput {
+    /// Unique name, at most 200 characters.
+    pub name: String,
+    /// Job title, at most 200 characters, e.g. "CEO".
+    pub title: Option<String>,
+    /// The company the person works for (global id).
+    pub company_id: Option<ID>,
+    /// A short description, at most 5,000 characters.
+    pub description: Option<String>,
+    /// Sentences of sources about the person (optional).
+    pub citations: Option<Vec<CitationInput>>,
+}
+
+crud!(
+    PersonMutation,
+    Person,
+    PersonInput,
+    create_person "Creates a person. Refused for an empty, too long or existing name, or an unknown company.",
+    create_people "Creates several people in one transaction: all of them or none.",
+    update_person "Replaces every field of a person.",
+    delete_person "Deletes a person with their citations. Refused while claims or challenges name them."
+);
+
+impl Writable for Person {
+    type Entity = person::Entity;
+    type Input = PersonInput;
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
+        ("claim", "claimant_person_id", "claims made"),
+        (
+            "claim_challenge",
+            "challenger_person_id",
+            "claim challenges",
+        ),
+    ];
+
+    async fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<person::Model>,
+        input: PersonInput,
+        at: &str,
+    ) -> Result<person::Model> {
+        let id = existing.as_ref().map(|p| p.id);
+        let name_at = format!("{at}.name");
+        let name = text(&name_at, &input.name, limits::NAME)?;
+        unique::<person::Entity>(
+            txn,
+            person::Column::Name,
+            &name,
+            id,
+            &name_at,
+            "a person named",
+        )
+        .await?;
+        let title = opt_text(&format!("{at}.title"), input.title.as_ref(), limits::SHORT)?;
+        let description = opt_text(
+            &format!("{at}.description"),
+            input.description.as_ref(),
+            limits::DESCRIPTION,
+        )?;
+        let company =
+            opt_reference::<Company>(txn, input.company_id.as_ref(), &format!("{at}.companyId"))
+                .await?;
+        let creating = existing.is_none();
+        let row = persist::<person::ActiveModel>(txn, existing, |a| {
+            a.name = Set(name);
+            a.title = Set(title);
+            a.company_id = Set(company);
+            a.description = Set(description);
+        })
+        .await?;
+        cite(
+            txn,
+            at,
+            Subject::Person(row.id),
+            input.citations.as_deref(),
+            creating,
+        )
+        .await?;
+        Ok(row)
+    }
+}

@@ -1,0 +1,113 @@
+//! Writing events.
+
+use async_graphql::{ID, InputObject};
+use entity::enums::EventKind;
+use entity::event;
+use sea_orm::{DatabaseTransaction, Set};
+
+use super::write::{
+    CitationInput, DateInput, Writable, cite, date, limits, opt_reference, opt_text, persist, text,
+    unique,
+};
+use crate::dataset::Subject;
+use crate::error::Result;
+use crate::graphql::claims::Claim;
+use crate::graphql::companies::Company;
+use crate::graphql::events::Event;
+
+/// An event to create or replace.
+#[derive(InputObject)]
+pub struct EventInput {
+    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "E1".
+    pub r#ref: String,
+    /// Name, at most 300 characters.
+    pub name: String,
+    /// What kind of event.
+    pub kind: EventKind,
+    /// When it happened.
+    pub occurred: Option<DateInput>,
+    /// The company it concerns (global id).
+    pub company_id: Option<ID>,
+    /// The claim that set it off (global id).
+    pub trigger_claim_id: Option<ID>,
+    /// A short description, at most 5,000 characters.
+    pub description: Option<String>,
+    /// The sentences of sources that state it: at least one.
+    pub citations: Option<Vec<CitationInput>>,
+}
+
+crud!(
+    EventMutation,
+    Event,
+    EventInput,
+    create_event "Creates an event with at least one citation. Refused for an empty or too long name, an existing ref, unknown company or claim, or a date contradicting its precision.",
+    create_events "Creates several events in one transaction: all of them or none.",
+    update_event "Replaces every field of an event.",
+    delete_event "Deletes an event with its citations."
+);
+
+impl Writable for Event {
+    type Entity = event::Entity;
+    type Input = EventInput;
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[];
+
+    async fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<event::Model>,
+        input: EventInput,
+        at: &str,
+    ) -> Result<event::Model> {
+        let id = existing.as_ref().map(|m| m.id);
+        let ref_at = format!("{at}.ref");
+        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
+        {
+            unique::<event::Entity>(
+                txn,
+                event::Column::Reference,
+                &reference_text,
+                id,
+                &ref_at,
+                "an event with the ref",
+            )
+            .await?;
+        }
+        let name = text(&format!("{at}.name"), &input.name, limits::EVENT_NAME)?;
+        let (occurred_on, occurred_precision) =
+            date(&format!("{at}.occurred"), input.occurred.as_ref())?;
+        let company =
+            opt_reference::<Company>(txn, input.company_id.as_ref(), &format!("{at}.companyId"))
+                .await?;
+        let trigger = opt_reference::<Claim>(
+            txn,
+            input.trigger_claim_id.as_ref(),
+            &format!("{at}.triggerClaimId"),
+        )
+        .await?;
+        let description = opt_text(
+            &format!("{at}.description"),
+            input.description.as_ref(),
+            limits::DESCRIPTION,
+        )?;
+        let creating = existing.is_none();
+        let row = persist::<event::ActiveModel>(txn, existing, |a| {
+            a.reference = Set(Some(reference_text));
+            a.name = Set(name);
+            a.kind = Set(input.kind);
+            a.occurred_on = Set(occurred_on);
+            a.occurred_precision = Set(occurred_precision);
+            a.company_id = Set(company);
+            a.trigger_claim_id = Set(trigger);
+            a.description = Set(description);
+        })
+        .await?;
+        cite(
+            txn,
+            at,
+            Subject::Event(row.id),
+            input.citations.as_deref(),
+            creating,
+        )
+        .await?;
+        Ok(row)
+    }
+}

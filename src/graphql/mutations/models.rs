@@ -1,0 +1,129 @@
+//! Writing AI models, chips, agents and products.
+
+use async_graphql::{ID, InputObject};
+use entity::ai_model;
+use entity::enums::ModelKind;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use super::write::{
+    CitationInput, DateInput, Upsertable, Writable, cite, date, limits, opt_text, persist,
+    reference, text,
+};
+use crate::dataset::Subject;
+use crate::error::{Error, Result};
+use crate::graphql::companies::Company;
+use crate::graphql::models::AiModel;
+use crate::graphql::node::database_id;
+
+/// An AI model, chip, agent or product to create, replace or upsert.
+#[derive(InputObject)]
+pub struct AiModelInput {
+    /// Name, at most 200 characters, unique per developer, e.g. "R1".
+    pub name: String,
+    /// What it is.
+    pub kind: ModelKind,
+    /// The company that develops it (global id).
+    pub developer_id: ID,
+    /// When it was announced.
+    pub announced: Option<DateInput>,
+    /// When it is expected.
+    pub expected: Option<DateInput>,
+    /// A short description, at most 5,000 characters.
+    pub description: Option<String>,
+    /// Sentences of sources about it (optional).
+    pub citations: Option<Vec<CitationInput>>,
+}
+
+crud!(
+    AiModelMutation,
+    AiModel,
+    AiModelInput,
+    create_ai_model "Creates an AI model. Refused for an empty or too long name, a name its developer already uses, an unknown developer, or a date that contradicts its precision.",
+    create_ai_models "Creates several AI models in one transaction: all of them or none.",
+    update_ai_model "Replaces every field of an AI model.",
+    delete_ai_model "Deletes an AI model with its citations. Refused while spending figures or claims name it.",
+    upsert_ai_model "Updates the model with this name and developer, or creates it."
+);
+
+impl Writable for AiModel {
+    type Entity = ai_model::Entity;
+    type Input = AiModelInput;
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
+        ("spending_figure", "ai_model_id", "spending figures"),
+        ("claim", "subject_model_id", "claims about it"),
+    ];
+
+    async fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<ai_model::Model>,
+        input: AiModelInput,
+        at: &str,
+    ) -> Result<ai_model::Model> {
+        let id = existing.as_ref().map(|m| m.id);
+        let name_at = format!("{at}.name");
+        let name = text(&name_at, &input.name, limits::NAME)?;
+        let developer =
+            reference::<Company>(txn, &input.developer_id, &format!("{at}.developerId")).await?;
+        let clash = ai_model::Entity::find()
+            .filter(ai_model::Column::Name.eq(name.as_str()))
+            .filter(ai_model::Column::DeveloperId.eq(developer))
+            .one(txn)
+            .await?;
+        if let Some(other) = clash
+            && Some(other.id) != id
+        {
+            return Err(Error::invalid(
+                name_at,
+                format!(
+                    "the developer has a model named {name:?} already (database id {})",
+                    other.id
+                ),
+            ));
+        }
+        let (announced_on, announced_precision) =
+            date(&format!("{at}.announced"), input.announced.as_ref())?;
+        let (expected_on, expected_precision) =
+            date(&format!("{at}.expected"), input.expected.as_ref())?;
+        let description = opt_text(
+            &format!("{at}.description"),
+            input.description.as_ref(),
+            limits::DESCRIPTION,
+        )?;
+        let creating = existing.is_none();
+        let row = persist::<ai_model::ActiveModel>(txn, existing, |a| {
+            a.name = Set(name);
+            a.kind = Set(input.kind);
+            a.developer_id = Set(developer);
+            a.announced_on = Set(announced_on);
+            a.announced_precision = Set(announced_precision);
+            a.expected_on = Set(expected_on);
+            a.expected_precision = Set(expected_precision);
+            a.description = Set(description);
+        })
+        .await?;
+        cite(
+            txn,
+            at,
+            Subject::Model(row.id),
+            input.citations.as_deref(),
+            creating,
+        )
+        .await?;
+        Ok(row)
+    }
+}
+
+impl Upsertable for AiModel {
+    async fn find_natural(
+        txn: &DatabaseTransaction,
+        input: &AiModelInput,
+        at: &str,
+    ) -> Result<Option<ai_model::Model>> {
+        let developer = database_id::<Company>(&input.developer_id, &format!("{at}.developerId"))?;
+        Ok(ai_model::Entity::find()
+            .filter(ai_model::Column::Name.eq(input.name.as_str()))
+            .filter(ai_model::Column::DeveloperId.eq(developer))
+            .one(txn)
+            .await?)
+    }
+}

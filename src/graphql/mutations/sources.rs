@@ -1,0 +1,256 @@
+//! Writing sources and citations.
+
+use async_graphql::{ID, InputObject};
+use entity::{citation, source};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use super::write::{
+    DateInput, Upsertable, Writable, count_where, date, is_fact, limits, opt_text, persist,
+    quote_of, subject_of, text, unique,
+};
+use crate::dataset::Subject;
+use crate::error::{Error, Result};
+use crate::graphql::sources::{Citation, Source};
+
+/// A source to create, replace or upsert.
+#[derive(InputObject)]
+pub struct SourceInput {
+    /// Unique short key, at most 100 characters, e.g. "cnbc-2025-02-capex".
+    pub key: String,
+    /// Title, at most 500 characters.
+    pub title: String,
+    /// Publisher, at most 200 characters.
+    pub publisher: Option<String>,
+    /// When it was published.
+    pub published: Option<DateInput>,
+    /// Unique address (URL), at most 2,000 characters.
+    pub address: Option<String>,
+    /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
+    pub content: Option<String>,
+}
+
+crud!(
+    SourceMutation,
+    Source,
+    SourceInput,
+    create_source "Creates a source. Refused for an empty or too long key or title, a key or address that exists already, or a date contradicting its precision.",
+    create_sources "Creates several sources in one transaction: all of them or none.",
+    update_source "Replaces every field of a source. Refused when the new text no longer contains a quote that cites it.",
+    delete_source "Deletes a source. Refused while citations quote it.",
+    upsert_source "Updates the source with this address (or, without an address, this key), or creates it."
+);
+
+impl Writable for Source {
+    type Entity = source::Entity;
+    type Input = SourceInput;
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] =
+        &[("citation", "source_id", "citations")];
+
+    async fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<source::Model>,
+        input: SourceInput,
+        at: &str,
+    ) -> Result<source::Model> {
+        let id = existing.as_ref().map(|m| m.id);
+        let key_at = format!("{at}.key");
+        let key = text(&key_at, &input.key, limits::REF)?;
+        unique::<source::Entity>(
+            txn,
+            source::Column::Key,
+            &key,
+            id,
+            &key_at,
+            "a source with the key",
+        )
+        .await?;
+        let title = text(&format!("{at}.title"), &input.title, limits::TITLE)?;
+        let publisher = opt_text(
+            &format!("{at}.publisher"),
+            input.publisher.as_ref(),
+            limits::NAME,
+        )?;
+        let (published_on, published_precision) =
+            date(&format!("{at}.published"), input.published.as_ref())?;
+        let address_at = format!("{at}.address");
+        let address = opt_text(&address_at, input.address.as_ref(), limits::ADDRESS)?;
+        if let Some(a) = &address {
+            unique::<source::Entity>(
+                txn,
+                source::Column::Address,
+                a,
+                id,
+                &address_at,
+                "a source at the address",
+            )
+            .await?;
+        }
+        let content_at = format!("{at}.content");
+        let content = opt_text(&content_at, input.content.as_ref(), limits::CONTENT)?;
+        if let (Some(id), Some(text)) = (id, &content) {
+            let quotes = citation::Entity::find()
+                .filter(citation::Column::SourceId.eq(id))
+                .all(txn)
+                .await?;
+            if let Some(lost) = quotes.iter().find(|c| !text.contains(c.quote.as_str())) {
+                return Err(Error::invalid(
+                    content_at,
+                    format!(
+                        "no longer contains the quote of citation {}: {:?}",
+                        lost.id, lost.quote
+                    ),
+                ));
+            }
+        }
+        persist::<source::ActiveModel>(txn, existing, |a| {
+            a.key = Set(key);
+            a.title = Set(title);
+            a.publisher = Set(publisher);
+            a.published_on = Set(published_on);
+            a.published_precision = Set(published_precision);
+            a.address = Set(address);
+            a.content = Set(content);
+        })
+        .await
+    }
+}
+
+impl Upsertable for Source {
+    async fn find_natural(
+        txn: &DatabaseTransaction,
+        input: &SourceInput,
+        _at: &str,
+    ) -> Result<Option<source::Model>> {
+        if let Some(address) = &input.address {
+            let found = source::Entity::find()
+                .filter(source::Column::Address.eq(address.as_str()))
+                .one(txn)
+                .await?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(source::Entity::find()
+            .filter(source::Column::Key.eq(input.key.as_str()))
+            .one(txn)
+            .await?)
+    }
+}
+
+/// A citation of a source about one row, to create or replace.
+#[derive(InputObject)]
+pub struct SubjectCitationInput {
+    /// The row the sentence is about (global id of a company, person, model or fact).
+    pub subject_id: ID,
+    /// The source (global id).
+    pub source_id: ID,
+    /// The sentence, verbatim as it appears in the source's text, at most 2,000 characters.
+    pub quote: String,
+}
+
+crud!(
+    CitationMutation,
+    Citation,
+    SubjectCitationInput,
+    create_citation "Cites a sentence of a source about a row. Refused for an unknown row or source, an empty or too long quote, a quote not in the source's text, or a sentence the row cites already.",
+    create_citations "Creates several citations in one transaction: all of them or none.",
+    update_citation "Replaces every field of a citation. Refused when it would leave a fact without a citation.",
+    delete_citation "Deletes a citation. Refused for the last citation of a fact: a fact keeps at least one."
+);
+
+/// The subject a citation row points at.
+fn subject_of_row(c: &citation::Model) -> Option<Subject> {
+    let pick = [
+        c.company_id.map(Subject::Company),
+        c.person_id.map(Subject::Person),
+        c.ai_model_id.map(Subject::Model),
+        c.investment_id.map(Subject::Investment),
+        c.project_id.map(Subject::Project),
+        c.project_backer_id.map(Subject::Backer),
+        c.spending_figure_id.map(Subject::Figure),
+        c.claim_id.map(Subject::Claim),
+        c.claim_challenge_id.map(Subject::Challenge),
+        c.event_id.map(Subject::Event),
+    ];
+    pick.into_iter().flatten().next()
+}
+
+/// Refuses to take citation `c` away from its subject when it is a fact's last one.
+async fn not_last_of_fact(txn: &DatabaseTransaction, c: &citation::Model, at: &str) -> Result<()> {
+    let Some(subject) = subject_of_row(c) else {
+        return Ok(());
+    };
+    if !is_fact(subject) {
+        return Ok(());
+    }
+    let (column, id) = subject.column_and_id();
+    let column_name = sea_orm::IdenStatic::as_str(&column);
+    if count_where(txn, "citation", column_name, id).await? <= 1 {
+        return Err(Error::invalid(
+            at,
+            "this is the last citation of a fact: a fact keeps at least one; add another first, or delete the fact",
+        ));
+    }
+    Ok(())
+}
+
+impl Writable for Citation {
+    type Entity = citation::Entity;
+    type Input = SubjectCitationInput;
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[];
+
+    async fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<citation::Model>,
+        input: SubjectCitationInput,
+        at: &str,
+    ) -> Result<citation::Model> {
+        let subject_at = format!("{at}.subjectId");
+        let subject = subject_of(txn, &input.subject_id, &subject_at).await?;
+        let source_id = quote_of(txn, at, &input.source_id, &input.quote).await?;
+        let (column, subject_id) = subject.column_and_id();
+        let same = citation::Entity::find()
+            .filter(column.eq(subject_id))
+            .filter(citation::Column::SourceId.eq(source_id))
+            .filter(citation::Column::Quote.eq(input.quote.as_str()))
+            .one(txn)
+            .await?;
+        let id = existing.as_ref().map(|c| c.id);
+        if let Some(other) = same
+            && Some(other.id) != id
+        {
+            return Err(Error::invalid(
+                format!("{at}.quote"),
+                format!(
+                    "the row cites this sentence already (citation {})",
+                    other.id
+                ),
+            ));
+        }
+        if let Some(old) = &existing
+            && subject_of_row(old) != Some(subject)
+        {
+            not_last_of_fact(txn, old, &subject_at).await?;
+        }
+        persist::<citation::ActiveModel>(txn, existing, |a| {
+            a.source_id = Set(source_id);
+            a.quote = Set(input.quote.clone());
+            a.company_id = Set(None);
+            a.person_id = Set(None);
+            a.ai_model_id = Set(None);
+            a.investment_id = Set(None);
+            a.project_id = Set(None);
+            a.project_backer_id = Set(None);
+            a.spending_figure_id = Set(None);
+            a.claim_id = Set(None);
+            a.claim_challenge_id = Set(None);
+            a.event_id = Set(None);
+            subject.set_on(a);
+        })
+        .await
+    }
+
+    async fn before_delete(txn: &DatabaseTransaction, row: &citation::Model) -> Result<()> {
+        not_last_of_fact(txn, row, "id").await
+    }
+}

@@ -1,0 +1,573 @@
+//! What every mutation shares: one transaction per mutation, rows named by global id,
+//! validation of texts, money, dates and citations with the path of the offending input,
+//! and deletes refused while other rows still point at the row.
+
+use std::future::Future;
+
+use async_graphql::{ID, InputObject, SimpleObject};
+use chrono::NaiveDate;
+use entity::enums::DatePrecision;
+use entity::{
+    ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
+    project_backer, source, spending_figure,
+};
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use crate::dataset::{DateRec, Subject, check_date};
+use crate::error::{Error, Result};
+use crate::graphql::common::{Date, Decimal};
+use crate::graphql::lists::GqlNode;
+use crate::graphql::loaders::{Row, wrap};
+use crate::graphql::node::{database_id, global_id, parse_global_id};
+use crate::money;
+
+/// Longest texts accepted, in characters (documented in the README).
+pub mod limits {
+    /// Names of companies, people, models and projects; a source's publisher.
+    pub const NAME: usize = 200;
+    /// A fact's `ref` and a source's `key`.
+    pub const REF: usize = 100;
+    /// A stock ticker.
+    pub const TICKER: usize = 16;
+    /// A source's title.
+    pub const TITLE: usize = 500;
+    /// A source's address (URL).
+    pub const ADDRESS: usize = 2000;
+    /// An event's name.
+    pub const EVENT_NAME: usize = 300;
+    /// A spending figure's focus; a person's title; a headquarters city.
+    pub const SHORT: usize = 200;
+    /// Descriptions, remarks, a claim's statement, a challenge's description.
+    pub const DESCRIPTION: usize = 5000;
+    /// A citation's quote.
+    pub const QUOTE: usize = 2000;
+    /// A source's whole text.
+    pub const CONTENT: usize = 200_000;
+    /// Rows in one batch mutation.
+    pub const BATCH: usize = 1000;
+}
+
+/// An amount of money: a decimal string in major units and an ISO 4217 currency.
+#[derive(InputObject, Clone, Debug)]
+pub struct MoneyInput {
+    /// Non-negative decimal in major units, at most the currency's minor digits: "26300000000.00".
+    pub amount: Decimal,
+    /// ISO 4217 code, e.g. "USD".
+    pub currency: String,
+}
+
+/// A date and how precisely it is known: a MONTH date is the 1st of its month, a QUARTER
+/// date the 1st of its quarter, a YEAR date January 1.
+#[derive(InputObject, Clone, Debug)]
+pub struct DateInput {
+    /// The date, or the first day of the month, quarter or year it stands for.
+    pub date: Date,
+    /// How precisely the date is known.
+    pub precision: DatePrecision,
+}
+
+/// The exact sentence of a source that states the fact.
+#[derive(InputObject, Clone, Debug)]
+pub struct CitationInput {
+    /// The source (its global `id`).
+    pub source_id: ID,
+    /// The sentence, verbatim as it appears in the source's text (when the source has one).
+    pub quote: String,
+}
+
+/// A row that a mutation deleted.
+#[derive(SimpleObject)]
+pub struct Deletion {
+    /// Global id the row had.
+    pub id: ID,
+    /// Database id the row had.
+    pub database_id: i32,
+}
+
+/// A GraphQL type whose rows mutations write.
+pub(crate) trait Writable: GqlNode<Model: Row> + Send + Sync + 'static {
+    /// The table.
+    type Entity: EntityTrait<Model = Self::Model>;
+    /// What a client sends to create or replace a row.
+    type Input: Send + Sync;
+    /// Rows of other tables (table, column, what they are) that keep a row from being
+    /// deleted while they point at it.
+    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)];
+
+    /// Validates `input` (errors name fields under `at`) and writes it: over `existing`, or
+    /// as a new row.
+    fn save(
+        txn: &DatabaseTransaction,
+        existing: Option<Self::Model>,
+        input: Self::Input,
+        at: &str,
+    ) -> impl Future<Output = Result<Self::Model>> + Send;
+
+    /// A check before deleting `row`, beyond the blockers.
+    fn before_delete(
+        _txn: &DatabaseTransaction,
+        _row: &Self::Model,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// A type whose rows have a natural key that an upsert matches.
+pub(crate) trait Upsertable: Writable {
+    /// The row `input` names by its natural key, if any.
+    fn find_natural(
+        txn: &DatabaseTransaction,
+        input: &Self::Input,
+        at: &str,
+    ) -> impl Future<Output = Result<Option<Self::Model>>> + Send;
+}
+
+/// A unique-key violation the checks did not catch (a concurrent write) is still the
+/// client's input, not our fault.
+fn unique_violation(err: Error, at: &str) -> Error {
+    if let Error::Database(db) = &err
+        && let Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) = db.sql_err()
+    {
+        return Error::invalid(at, format!("duplicates an existing row ({what})"));
+    }
+    err
+}
+
+fn one<T: GqlNode>(row: T::Model) -> Result<T> {
+    wrap::<T::Model, T>(vec![row])
+        .pop()
+        .ok_or_else(|| Error::Internal("a written row vanished".into()))
+}
+
+/// Creates one row.
+pub(crate) async fn create<T>(db: &DatabaseConnection, input: T::Input) -> Result<T>
+where
+    T: Writable,
+{
+    let txn = db.begin().await?;
+    let row = T::save(&txn, None, input, "input")
+        .await
+        .map_err(|e| unique_violation(e, "input"))?;
+    txn.commit().await?;
+    one(row)
+}
+
+/// Creates rows, all or none.
+pub(crate) async fn create_many<T>(db: &DatabaseConnection, inputs: Vec<T::Input>) -> Result<Vec<T>>
+where
+    T: Writable,
+{
+    if inputs.len() > limits::BATCH {
+        return Err(Error::invalid(
+            "inputs",
+            format!(
+                "{} rows: at most {} per request",
+                inputs.len(),
+                limits::BATCH
+            ),
+        ));
+    }
+    let txn = db.begin().await?;
+    let mut rows = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        let at = format!("inputs[{i}]");
+        let row = T::save(&txn, None, input, &at)
+            .await
+            .map_err(|e| unique_violation(e, &at))?;
+        rows.push(row);
+    }
+    txn.commit().await?;
+    Ok(wrap::<T::Model, T>(rows))
+}
+
+/// The row of `T` with global id `id`, or an error about `at`.
+pub(crate) async fn existing<T>(txn: &DatabaseTransaction, id: &ID, at: &str) -> Result<T::Model>
+where
+    T: Writable,
+{
+    let number = database_id::<T>(id, at)?;
+    find::<T::Entity>(txn, number)
+        .await?
+        .ok_or_else(|| Error::invalid(at, format!("no {} has the id {:?}", T::NAME, id.as_str())))
+}
+
+/// Replaces the row with global id `id`.
+pub(crate) async fn update<T>(db: &DatabaseConnection, id: &ID, input: T::Input) -> Result<T>
+where
+    T: Writable,
+{
+    let txn = db.begin().await?;
+    let row = existing::<T>(&txn, id, "id").await?;
+    let row = T::save(&txn, Some(row), input, "input")
+        .await
+        .map_err(|e| unique_violation(e, "input"))?;
+    txn.commit().await?;
+    one(row)
+}
+
+/// Updates the row `input` names by natural key, or creates it.
+pub(crate) async fn upsert<T>(db: &DatabaseConnection, input: T::Input) -> Result<T>
+where
+    T: Upsertable,
+{
+    let txn = db.begin().await?;
+    let found = T::find_natural(&txn, &input, "input").await?;
+    let row = T::save(&txn, found, input, "input")
+        .await
+        .map_err(|e| unique_violation(e, "input"))?;
+    txn.commit().await?;
+    one(row)
+}
+
+/// Deletes the row with global id `id`, with what goes with it by the domain (its
+/// citations, a claim's challenges, a project's backers), unless other rows point at it.
+pub(crate) async fn delete<T>(db: &DatabaseConnection, id: &ID) -> Result<Deletion>
+where
+    T: Writable,
+{
+    let txn = db.begin().await?;
+    let row = existing::<T>(&txn, id, "id").await?;
+    let number = row.row_id();
+    let mut dependents = Vec::new();
+    for (table, column, what) in T::BLOCKERS {
+        let n = count_where(&txn, table, column, number).await?;
+        if n > 0 {
+            dependents.push(format!("{n} {what}"));
+        }
+    }
+    if !dependents.is_empty() {
+        return Err(Error::invalid(
+            "id",
+            format!(
+                "{} {number} cannot be deleted: {} still depend on it; delete them or point them elsewhere first",
+                T::NAME,
+                dependents.join(", ")
+            ),
+        ));
+    }
+    T::before_delete(&txn, &row).await?;
+    T::Entity::delete_many()
+        .filter(Expr::col(Alias::new("id")).eq(number))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Deletion {
+        id: global_id::<T>(number),
+        database_id: number,
+    })
+}
+
+/// Rows of `table` whose `column` is `id`.
+pub(crate) async fn count_where(
+    txn: &DatabaseTransaction,
+    table: &str,
+    column: &str,
+    id: i32,
+) -> Result<i64> {
+    let statement = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new(column)).eq(id))
+        .to_owned();
+    let row = txn
+        .query_one(&statement)
+        .await?
+        .ok_or_else(|| Error::Internal("COUNT returned no row".into()))?;
+    Ok(row.try_get::<i64>("", "n")?)
+}
+
+/// The row of `E` with database id `id`.
+pub(crate) async fn find<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    id: i32,
+) -> Result<Option<E::Model>> {
+    Ok(E::find()
+        .filter(Expr::col(Alias::new("id")).eq(id))
+        .one(txn)
+        .await?)
+}
+
+/// Inserts a new row, or updates `existing`, with the columns `fill` sets.
+pub(crate) async fn persist<A>(
+    txn: &DatabaseTransaction,
+    existing: Option<<A::Entity as EntityTrait>::Model>,
+    fill: impl FnOnce(&mut A),
+) -> Result<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    match existing {
+        Some(model) => {
+            let mut active = model.into_active_model();
+            fill(&mut active);
+            Ok(active.update(txn).await?)
+        }
+        None => {
+            let mut active = A::default();
+            fill(&mut active);
+            Ok(active.insert(txn).await?)
+        }
+    }
+}
+
+/// The database id of the row of `T` that global id `id` names; an error about `at` when
+/// it names nothing.
+pub(crate) async fn reference<T>(txn: &DatabaseTransaction, id: &ID, at: &str) -> Result<i32>
+where
+    T: Writable,
+{
+    Ok(existing::<T>(txn, id, at).await?.row_id())
+}
+
+/// Like [`reference`] for an optional reference.
+pub(crate) async fn opt_reference<T>(
+    txn: &DatabaseTransaction,
+    id: Option<&ID>,
+    at: &str,
+) -> Result<Option<i32>>
+where
+    T: Writable,
+{
+    match id {
+        Some(id) => Ok(Some(reference::<T>(txn, id, at).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A required text: not blank, at most `max` characters.
+pub(crate) fn text(at: &str, value: &str, max: usize) -> Result<String> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(at, "must not be empty"));
+    }
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(Error::invalid(
+            at,
+            format!("{chars} characters: at most {max}"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// An optional text: absent, or as [`text`].
+pub(crate) fn opt_text(at: &str, value: Option<&String>, max: usize) -> Result<Option<String>> {
+    value.map(|v| text(at, v, max)).transpose()
+}
+
+/// Refuses `value` in `column` when another row than `except` holds it already.
+pub(crate) async fn unique<E>(
+    txn: &DatabaseTransaction,
+    column: E::Column,
+    value: &str,
+    except: Option<i32>,
+    at: &str,
+    what: &str,
+) -> Result<()>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    let found = E::find().filter(column.eq(value)).one(txn).await?;
+    match found {
+        Some(row) if Some(row.row_id()) != except => Err(Error::invalid(
+            at,
+            format!(
+                "{what} {value:?} exists already (database id {})",
+                row.row_id()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A currency code: one of the ISO 4217 codes the service knows.
+pub(crate) fn currency(at: &str, code: &str) -> Result<String> {
+    money::minor_digits(code).map_err(|_| {
+        Error::invalid(
+            at,
+            format!("{code:?} is not a supported ISO 4217 currency code"),
+        )
+    })?;
+    Ok(code.to_string())
+}
+
+/// Money as minor units and a currency.
+pub(crate) fn amount(
+    at: &str,
+    value: Option<&MoneyInput>,
+) -> Result<(Option<i64>, Option<String>)> {
+    let Some(m) = value else {
+        return Ok((None, None));
+    };
+    let code = currency(&format!("{at}.currency"), &m.currency)?;
+    let minor = money::parse_amount(&m.amount.0, &code, &format!("{at}.amount"))?;
+    Ok((Some(minor), Some(code)))
+}
+
+/// A date and its precision, the date agreeing with the precision.
+pub(crate) fn date(
+    at: &str,
+    value: Option<&DateInput>,
+) -> Result<(Option<NaiveDate>, Option<DatePrecision>)> {
+    let Some(d) = value else {
+        return Ok((None, None));
+    };
+    let rec = DateRec {
+        date: d.date.0,
+        precision: d.precision,
+    };
+    check_date(&format!("{at}.date"), &rec)?;
+    Ok((Some(d.date.0), Some(d.precision)))
+}
+
+/// Whether a citation's subject is a fact, which must keep at least one citation.
+pub(crate) fn is_fact(subject: Subject) -> bool {
+    !matches!(
+        subject,
+        Subject::Company(_) | Subject::Person(_) | Subject::Model(_)
+    )
+}
+
+/// The subject a global id names, checked to exist.
+pub(crate) async fn subject_of(txn: &DatabaseTransaction, id: &ID, at: &str) -> Result<Subject> {
+    let (kind, n) = parse_global_id(id, at)?;
+    let (subject, exists) = match kind.as_str() {
+        "Company" => (
+            Subject::Company(n),
+            find::<company::Entity>(txn, n).await?.is_some(),
+        ),
+        "Person" => (
+            Subject::Person(n),
+            find::<person::Entity>(txn, n).await?.is_some(),
+        ),
+        "AiModel" => (
+            Subject::Model(n),
+            find::<ai_model::Entity>(txn, n).await?.is_some(),
+        ),
+        "Investment" => (
+            Subject::Investment(n),
+            find::<investment::Entity>(txn, n).await?.is_some(),
+        ),
+        "Project" => (
+            Subject::Project(n),
+            find::<project::Entity>(txn, n).await?.is_some(),
+        ),
+        "ProjectBacker" => (
+            Subject::Backer(n),
+            find::<project_backer::Entity>(txn, n).await?.is_some(),
+        ),
+        "SpendingFigure" => (
+            Subject::Figure(n),
+            find::<spending_figure::Entity>(txn, n).await?.is_some(),
+        ),
+        "Claim" => (
+            Subject::Claim(n),
+            find::<claim::Entity>(txn, n).await?.is_some(),
+        ),
+        "ClaimChallenge" => (
+            Subject::Challenge(n),
+            find::<claim_challenge::Entity>(txn, n).await?.is_some(),
+        ),
+        "Event" => (
+            Subject::Event(n),
+            find::<event::Entity>(txn, n).await?.is_some(),
+        ),
+        other => {
+            return Err(Error::invalid(
+                at,
+                format!("a {other} cannot be cited: only companies, people, models and facts"),
+            ));
+        }
+    };
+    if !exists {
+        return Err(Error::invalid(
+            at,
+            format!("no {kind} has the id {:?}", id.as_str()),
+        ));
+    }
+    Ok(subject)
+}
+
+/// A quote checked against its source: not blank, within the limit, and verbatim in the
+/// source's text when the source has one. Returns the source's database id.
+pub(crate) async fn quote_of(
+    txn: &DatabaseTransaction,
+    at: &str,
+    source_id: &ID,
+    quote: &str,
+) -> Result<i32> {
+    let source_at = format!("{at}.sourceId");
+    let number = database_id::<crate::graphql::sources::Source>(source_id, &source_at)?;
+    let source = find::<source::Entity>(txn, number).await?.ok_or_else(|| {
+        Error::invalid(
+            &source_at,
+            format!("no Source has the id {:?}", source_id.as_str()),
+        )
+    })?;
+    let quote_at = format!("{at}.quote");
+    text(&quote_at, quote, limits::QUOTE)?;
+    if let Some(content) = &source.content
+        && !content.contains(quote)
+    {
+        return Err(Error::invalid(
+            quote_at,
+            format!("does not appear verbatim in source {:?}", source.key),
+        ));
+    }
+    Ok(source.id)
+}
+
+/// Writes the citations of a row. On creation a fact needs at least one; on update,
+/// `None` keeps the row's citations and a list replaces them (a fact's list must not be
+/// empty). The same sentence of the same source given twice is cited once.
+pub(crate) async fn cite(
+    txn: &DatabaseTransaction,
+    at: &str,
+    subject: Subject,
+    citations: Option<&[CitationInput]>,
+    creating: bool,
+) -> Result<()> {
+    let fact = is_fact(subject);
+    let missing = match citations {
+        None => creating,
+        Some(list) => list.is_empty(),
+    };
+    if fact && missing {
+        return Err(Error::invalid(
+            format!("{at}.citations"),
+            "a fact needs at least one citation of a source",
+        ));
+    }
+    let Some(list) = citations else {
+        return Ok(());
+    };
+    let (column, id) = subject.column_and_id();
+    if !creating {
+        citation::Entity::delete_many()
+            .filter(column.eq(id))
+            .exec(txn)
+            .await?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in list.iter().enumerate() {
+        let source_id =
+            quote_of(txn, &format!("{at}.citations[{i}]"), &c.source_id, &c.quote).await?;
+        if !seen.insert((source_id, c.quote.clone())) {
+            continue;
+        }
+        let mut active = citation::ActiveModel {
+            source_id: Set(source_id),
+            quote: Set(c.quote.clone()),
+            ..Default::default()
+        };
+        subject.set_on(&mut active);
+        active.insert(txn).await?;
+    }
+    Ok(())
+}

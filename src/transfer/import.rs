@@ -1,0 +1,508 @@
+//! `capex-graph import FILE...`: JSON datasets and CSV files, all in one transaction.
+//!
+//! CSV files are read one line at a time and each line is loaded before the next is read,
+//! so memory stays flat however large the file. JSON files are parsed whole (they are the
+//! hand-written, article-sized kind). An error names the file, the line (CSV) or the record
+//! (JSON) and the column or field, and leaves the database as it was. Rows are matched by
+//! natural key, so importing the same files twice changes nothing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use serde::de::DeserializeOwned;
+
+use super::bulk::{BulkInvestments, BulkReport};
+use super::rows::*;
+use crate::dataset::{BackerRec, ChallengeRec, Dataset, Loader};
+use crate::error::{Error, Result};
+
+/// The row types of the CSV format, in the order their files are loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CsvKind {
+    Sources,
+    Companies,
+    People,
+    Models,
+    Investments,
+    Projects,
+    ProjectBackers,
+    SpendingFigures,
+    Claims,
+    ClaimChallenges,
+    Events,
+}
+
+impl CsvKind {
+    /// Every kind, in load order.
+    pub const ALL: [CsvKind; 11] = [
+        CsvKind::Sources,
+        CsvKind::Companies,
+        CsvKind::People,
+        CsvKind::Models,
+        CsvKind::Investments,
+        CsvKind::Projects,
+        CsvKind::ProjectBackers,
+        CsvKind::SpendingFigures,
+        CsvKind::Claims,
+        CsvKind::ClaimChallenges,
+        CsvKind::Events,
+    ];
+
+    /// The file name without `.csv`.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            CsvKind::Sources => "sources",
+            CsvKind::Companies => "companies",
+            CsvKind::People => "people",
+            CsvKind::Models => "models",
+            CsvKind::Investments => "investments",
+            CsvKind::Projects => "projects",
+            CsvKind::ProjectBackers => "project_backers",
+            CsvKind::SpendingFigures => "spending_figures",
+            CsvKind::Claims => "claims",
+            CsvKind::ClaimChallenges => "claim_challenges",
+            CsvKind::Events => "events",
+        }
+    }
+
+    /// The kind a file's name ends with: `investments.csv`, `2025-02-investments.csv`.
+    fn of(path: &Path) -> Option<CsvKind> {
+        let stem = path.file_stem()?.to_str()?;
+        // Longest names first: "claim_challenges" before "challenges" would matter.
+        let mut kinds = CsvKind::ALL;
+        kinds.sort_by_key(|k| std::cmp::Reverse(k.file_stem().len()));
+        kinds.into_iter().find(|k| {
+            stem == k.file_stem()
+                || stem
+                    .strip_suffix(k.file_stem())
+                    .is_some_and(|rest| rest.ends_with(['-', '_', '.']))
+        })
+    }
+}
+
+/// What `import` did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    /// Files read.
+    pub files: usize,
+    /// CSV lines and JSON records read.
+    pub records: u64,
+    /// Rows created (citations included).
+    pub inserted: usize,
+    /// Rows that existed already, matched by natural key.
+    pub matched: usize,
+    /// Time taken.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let rows = self.inserted + self.matched;
+        write!(
+            f,
+            "imported {} records from {} files: {} rows inserted, {} matched, in {:.2} s ({:.0} records/s, {:.0} rows/s)",
+            self.records,
+            self.files,
+            self.inserted,
+            self.matched,
+            secs,
+            self.records as f64 / secs,
+            rows as f64 / secs
+        )
+    }
+}
+
+enum Input {
+    Json(PathBuf),
+    Csv(CsvKind, PathBuf),
+}
+
+/// Imports `files` into `db` in one transaction: all of them or, on any error, nothing.
+/// JSON files load first, in the order given, then CSV files in dependency order
+/// (sources, companies, people, models, investments, projects, project backers, spending
+/// figures, claims, claim challenges, events). `progress` draws a progress bar on stderr.
+pub async fn import(
+    db: &DatabaseConnection,
+    files: &[PathBuf],
+    progress: bool,
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let mut inputs = Vec::new();
+    let mut total_bytes = 0;
+    for path in files {
+        let name = path.display().to_string();
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Error::invalid(&name, format!("cannot read: {e}")))?;
+        total_bytes += meta.len();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => inputs.push(Input::Json(path.clone())),
+            Some("csv") => {
+                let kind = CsvKind::of(path).ok_or_else(|| {
+                    Error::invalid(
+                        &name,
+                        format!(
+                            "a CSV file's name must end with its row type: one of {}",
+                            CsvKind::ALL
+                                .map(|k| format!("{}.csv", k.file_stem()))
+                                .join(", ")
+                        ),
+                    )
+                })?;
+                inputs.push(Input::Csv(kind, path.clone()));
+            }
+            _ => {
+                return Err(Error::invalid(
+                    &name,
+                    "only .json and .csv files can be imported",
+                ));
+            }
+        }
+    }
+    inputs.sort_by_key(|input| match input {
+        Input::Json(_) => None,
+        Input::Csv(kind, _) => Some(*kind),
+    });
+    let bar = progress_bar(progress, total_bytes);
+    let txn = db.begin().await?;
+    let mut loader = Loader::new(&txn);
+    let mut records = 0u64;
+    let mut done_bytes = 0u64;
+    let mut bulk_report = BulkReport::default();
+    for input in &inputs {
+        match input {
+            Input::Json(path) => {
+                records += load_json(&mut loader, path).await?;
+            }
+            Input::Csv(CsvKind::Investments, path) => {
+                let (lines, report) = load_investments(&txn, path, &bar, done_bytes).await?;
+                records += lines;
+                bulk_report.inserted += report.inserted;
+                bulk_report.matched += report.matched;
+            }
+            Input::Csv(kind, path) => {
+                records += load_csv(&mut loader, *kind, path, &bar, done_bytes).await?;
+            }
+        }
+        let path = match input {
+            Input::Json(p) | Input::Csv(_, p) => p,
+        };
+        done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        bar.set_position(done_bytes);
+    }
+    let report = loader.report();
+    txn.commit().await?;
+    bar.finish_and_clear();
+    Ok(ImportReport {
+        files: inputs.len(),
+        records,
+        inserted: report.inserted + bulk_report.inserted,
+        matched: report.matched + bulk_report.matched,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn progress_bar(visible: bool, total: u64) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+async fn load_json(loader: &mut Loader<'_>, path: &Path) -> Result<u64> {
+    let name = path.display().to_string();
+    let in_file = |err: Error| match err {
+        Error::InvalidInput { field, message } if !field.starts_with(&name) => {
+            Error::InvalidInput {
+                field: format!("{name}: {field}"),
+                message,
+            }
+        }
+        other => other,
+    };
+    let dataset = Dataset::from_file(path).map_err(in_file)?;
+    loader.add(&dataset).await.map_err(in_file)?;
+    loader.link_companies(&dataset).await.map_err(in_file)?;
+    loader.link_figures(&dataset).await.map_err(in_file)?;
+    Ok(dataset.record_count() as u64)
+}
+
+/// A CSV line, read and checked against its columns.
+enum Line {
+    Part(Dataset),
+    Backer(String, BackerRec),
+    Challenge(String, ChallengeRec),
+}
+
+fn part<T: CsvRow>(row: T) -> Result<Line> {
+    let mut part = Dataset::default();
+    row.into_part(&mut part, 0)?;
+    Ok(Line::Part(part))
+}
+
+fn line_of(
+    kind: CsvKind,
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+) -> Result<Line, LineError> {
+    fn de<T: DeserializeOwned>(
+        record: &csv::StringRecord,
+        headers: &csv::StringRecord,
+    ) -> Result<T, LineError> {
+        record.deserialize(Some(headers)).map_err(|e| {
+            let column = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => err
+                    .field()
+                    .and_then(|i| headers.get(i as usize))
+                    .map(str::to_string),
+                _ => None,
+            };
+            LineError::Csv(column, e.to_string())
+        })
+    }
+    let checked = |r: Result<Line>| r.map_err(LineError::Row);
+    match kind {
+        CsvKind::Sources => checked(part(de::<SourceRow>(record, headers)?)),
+        CsvKind::Companies => checked(part(de::<CompanyRow>(record, headers)?)),
+        CsvKind::People => checked(part(de::<PersonRow>(record, headers)?)),
+        CsvKind::Models => checked(part(de::<ModelRow>(record, headers)?)),
+        CsvKind::Investments => checked(part(de::<InvestmentRow>(record, headers)?)),
+        CsvKind::Projects => checked(part(de::<ProjectRow>(record, headers)?)),
+        CsvKind::SpendingFigures => checked(part(de::<FigureRow>(record, headers)?)),
+        CsvKind::Claims => checked(part(de::<ClaimRow>(record, headers)?)),
+        CsvKind::Events => checked(part(de::<EventRow>(record, headers)?)),
+        CsvKind::ProjectBackers => {
+            let row: BackerRow = de(record, headers)?;
+            let backer = BackerRec {
+                company: row.company,
+                role: row.role,
+                citations: citation(row.source, row.quote).map_err(LineError::Row)?,
+            };
+            Ok(Line::Backer(row.project, backer))
+        }
+        CsvKind::ClaimChallenges => {
+            let row: ChallengeRow = de(record, headers)?;
+            let challenge = ChallengeRec {
+                challenger_company: row.challenger_company,
+                challenger_person: row.challenger_person,
+                kind: row.kind,
+                description: row.description,
+                citations: citation(row.source, row.quote).map_err(LineError::Row)?,
+            };
+            Ok(Line::Challenge(row.claim, challenge))
+        }
+    }
+}
+
+enum LineError {
+    /// The line does not fit the columns (column name, if known).
+    Csv(Option<String>, String),
+    /// The row breaks a rule.
+    Row(Error),
+}
+
+/// The CSV column a loader field path names: `investments[0].amount.currency` -> `currency`.
+fn column_of(field: &str) -> String {
+    let rest = field.split_once("].").map(|(_, r)| r).unwrap_or(field);
+    let last = rest.rsplit('.').next().unwrap_or(rest);
+    let last = last.split('[').next().unwrap_or(last);
+    let column = match rest {
+        r if r.starts_with("citations[") => last.to_string(),
+        "amount.amount" => "amount".into(),
+        "plannedAmount.amount" => "planned_amount".into(),
+        "period" => "period_kind".into(),
+        "citations" => "source".into(),
+        _ => last.to_string(),
+    };
+    let mut snake = String::new();
+    for c in column.chars() {
+        if c.is_ascii_uppercase() {
+            snake.push('_');
+            snake.push(c.to_ascii_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
+/// `investments.csv` through the batched path: the same rules, fewer statements.
+async fn load_investments(
+    txn: &DatabaseTransaction,
+    path: &Path,
+    bar: &ProgressBar,
+    base_bytes: u64,
+) -> Result<(u64, BulkReport)> {
+    let name = path.display().to_string();
+    let mut reader = open_csv(path, &name)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::invalid(&name, format!("line 1: {e}")))?
+        .clone();
+    let mut bulk = BulkInvestments::new(txn, &name);
+    let mut record = csv::StringRecord::new();
+    let mut lines = 0u64;
+    while next_record(&mut reader, &mut record, &name)? {
+        lines += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(lines + 1);
+        let row: InvestmentRow = record
+            .deserialize(Some(&headers))
+            .map_err(|e| csv_error(&name, line, &headers, e))?;
+        bulk.push(line, row).await?;
+        if lines.is_multiple_of(1000) {
+            bar.set_position(base_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
+        }
+    }
+    bulk.flush().await?;
+    Ok((lines, bulk.report))
+}
+
+fn open_csv(path: &Path, name: &str) -> Result<csv::Reader<std::fs::File>> {
+    csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| Error::invalid(name, format!("cannot read: {e}")))
+}
+
+fn next_record(
+    reader: &mut csv::Reader<std::fs::File>,
+    record: &mut csv::StringRecord,
+    name: &str,
+) -> Result<bool> {
+    reader.read_record(record).map_err(|e| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        Error::invalid(format!("{name}: line {line}"), e.to_string())
+    })
+}
+
+/// A line that does not fit the file's columns, named by file, line and column.
+fn csv_error(name: &str, line: u64, headers: &csv::StringRecord, e: csv::Error) -> Error {
+    let column = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err
+            .field()
+            .and_then(|i| headers.get(i as usize))
+            .map(str::to_string),
+        _ => None,
+    };
+    match column {
+        Some(c) => Error::invalid(format!("{name}: line {line}, column {c}"), e.to_string()),
+        None => Error::invalid(format!("{name}: line {line}"), e.to_string()),
+    }
+}
+
+async fn load_csv(
+    loader: &mut Loader<'_>,
+    kind: CsvKind,
+    path: &Path,
+    bar: &ProgressBar,
+    base_bytes: u64,
+) -> Result<u64> {
+    let name = path.display().to_string();
+    let lines = read_csv(loader, kind, path, &name, bar, base_bytes, false).await?;
+    // Links that may point forward: a second pass once every row exists.
+    if matches!(kind, CsvKind::Companies | CsvKind::SpendingFigures) {
+        read_csv(loader, kind, path, &name, bar, base_bytes, true).await?;
+    }
+    Ok(lines)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn read_csv(
+    loader: &mut Loader<'_>,
+    kind: CsvKind,
+    path: &Path,
+    name: &str,
+    bar: &ProgressBar,
+    base_bytes: u64,
+    links: bool,
+) -> Result<u64> {
+    let mut reader = open_csv(path, name)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::invalid(name, format!("line 1: {e}")))?
+        .clone();
+    let mut record = csv::StringRecord::new();
+    let mut lines = 0u64;
+    while next_record(&mut reader, &mut record, name)? {
+        lines += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(lines + 1);
+        let at = |column: &str| format!("{name}: line {line}, column {column}");
+        let parsed = line_of(kind, &record, &headers).map_err(|e| match e {
+            LineError::Csv(column, message) => match column {
+                Some(c) => Error::invalid(at(&c), message),
+                None => Error::invalid(format!("{name}: line {line}"), message),
+            },
+            LineError::Row(Error::InvalidInput { field, message }) => {
+                Error::invalid(at(&column_of(&field)), message)
+            }
+            LineError::Row(other) => other,
+        })?;
+        let loaded = match (&parsed, links) {
+            (Line::Part(part), false) => loader.add(part).await,
+            (Line::Part(part), true) if kind == CsvKind::Companies => {
+                loader.link_companies(part).await
+            }
+            (Line::Part(part), true) => loader.link_figures(part).await,
+            (Line::Backer(project, backer), _) => loader.add_backer("x[0]", project, backer).await,
+            (Line::Challenge(claim, challenge), _) => {
+                loader.add_challenge("x[0]", claim, challenge).await
+            }
+        };
+        loaded.map_err(|e| match e {
+            Error::InvalidInput { field, message } => {
+                Error::invalid(at(&column_of(&field)), message)
+            }
+            Error::Database(db) => match db.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) => Error::invalid(
+                    format!("{name}: line {line}"),
+                    format!("duplicates a key of another row ({what})"),
+                ),
+                _ => Error::Database(db),
+            },
+            other => other,
+        })?;
+        if lines.is_multiple_of(1000) {
+            bar.set_position(base_bytes + record.position().map(|p| p.byte()).unwrap_or(0));
+        }
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_files_are_known_by_the_end_of_their_name() {
+        assert_eq!(
+            CsvKind::of(Path::new("a/investments.csv")),
+            Some(CsvKind::Investments)
+        );
+        assert_eq!(
+            CsvKind::of(Path::new("2025-claim_challenges.csv")),
+            Some(CsvKind::ClaimChallenges)
+        );
+        assert_eq!(CsvKind::of(Path::new("claims.csv")), Some(CsvKind::Claims));
+        assert_eq!(CsvKind::of(Path::new("notes.csv")), None);
+    }
+
+    #[test]
+    fn loader_fields_become_csv_columns() {
+        assert_eq!(column_of("investments[0].amount.currency"), "currency");
+        assert_eq!(column_of("investments[0].amount.amount"), "amount");
+        assert_eq!(column_of("claims[0].citations[0].quote"), "quote");
+        assert_eq!(
+            column_of("companies[0].foundedByAlumniOf"),
+            "founded_by_alumni_of"
+        );
+        assert_eq!(column_of("x[0].company"), "company");
+    }
+}

@@ -1,0 +1,296 @@
+//! Import and export: all or nothing, idempotent, and export -> import reproduces the
+//! database exactly.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use capex_graph::transfer::{export::export, import::import};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+use crate::helpers::{TABLES, TestApp};
+use crate::on_both_engines;
+
+on_both_engines!(
+    an_exported_database_imported_into_an_empty_one_is_reproduced_exactly,
+    importing_an_export_again_changes_nothing,
+    a_bad_csv_line_names_file_line_and_column_and_changes_nothing,
+    a_bad_json_record_names_file_and_record_and_changes_nothing,
+    an_investment_on_several_lines_gets_each_citation_once,
+    a_csv_text_over_its_limit_or_a_duplicate_key_is_named,
+);
+
+/// A scratch directory of one test, removed when the test ends (even by a panic).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(app: &TestApp) -> Scratch {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "capex-transfer-{}-{}-{:?}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            app.engine
+        ));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn csv_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn read_all(dir: &Path) -> Vec<(PathBuf, String)> {
+    csv_files(dir)
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read");
+            (PathBuf::from(p.file_name().expect("name")), text)
+        })
+        .collect()
+}
+
+async fn wipe(app: &TestApp) {
+    for table in TABLES.iter().rev() {
+        app.db
+            .execute_unprepared(&format!("DELETE FROM \"{table}\""))
+            .await
+            .expect("delete");
+    }
+    assert!(app.row_counts().await.iter().all(|(_, n)| *n == 0));
+}
+
+/// Rows written by mutations that point forward (a child company created before its
+/// parent), so that import has to link after loading.
+async fn add_forward_links(app: &TestApp) {
+    let data = app
+        .write(
+            "mutation($c: CompanyInput!) { createCompany(input: $c) { id } }",
+            json!({ "c": { "name": "Child Co", "kind": "SUBSIDIARY" } }),
+        )
+        .await;
+    let child = data["createCompany"]["id"].clone();
+    let data = app
+        .write(
+            "mutation($c: CompanyInput!) { createCompany(input: $c) { id } }",
+            json!({ "c": { "name": "Parent Co", "kind": "OTHER" } }),
+        )
+        .await;
+    let parent = data["createCompany"]["id"].clone();
+    app.write(
+        "mutation($id: ID!, $c: CompanyInput!) { updateCompany(id: $id, input: $c) { id } }",
+        json!({ "id": child, "c": { "name": "Child Co", "kind": "SUBSIDIARY", "parentId": parent } }),
+    )
+    .await;
+}
+
+async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    add_forward_links(&app).await;
+    let counts = app.row_counts().await;
+    let dir = tmp.path("csv");
+    let file = tmp.path("all.json");
+    export(&app.db, &dir).await.expect("export csv");
+    export(&app.db, &file).await.expect("export json");
+
+    wipe(&app).await;
+    import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect("import csv");
+    assert_eq!(app.row_counts().await, counts);
+    let again = tmp.path("csv-again");
+    export(&app.db, &again).await.expect("export again");
+    assert_eq!(read_all(&again), read_all(&dir), "CSV round trip differs");
+
+    wipe(&app).await;
+    import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("import json");
+    assert_eq!(app.row_counts().await, counts);
+    let file_again = tmp.path("again.json");
+    export(&app.db, &file_again)
+        .await
+        .expect("export json again");
+    assert_eq!(
+        std::fs::read_to_string(&file_again).expect("json"),
+        std::fs::read_to_string(&file).expect("json"),
+        "JSON round trip differs"
+    );
+    let data = app
+        .data("{ companyByName(name: \"Child Co\") { parent { name } } }")
+        .await;
+    assert_eq!(data["companyByName"]["parent"]["name"], "Parent Co");
+}
+
+async fn importing_an_export_again_changes_nothing(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("csv");
+    let file = tmp.path("all.json");
+    export(&app.db, &dir).await.expect("export");
+    export(&app.db, &file).await.expect("export");
+    let before = app.snapshot().await;
+    let report = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 0, "{report}");
+    let report = import(&app.db, &[file], false).await.expect("import");
+    assert_eq!(report.inserted, 0, "{report}");
+    assert!(app.snapshot().await == before, "re-import changed rows");
+}
+
+async fn a_bad_csv_line_names_file_line_and_column_and_changes_nothing(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("bad");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("companies.csv"),
+        "name,ticker,kind,country,headquarters,parent,founded_by_alumni_of,description,source,quote\n\
+         Newco,,STARTUP,,,,,,,\n",
+    )
+    .expect("write");
+    let investments = dir.join("investments.csv");
+    std::fs::write(
+        &investments,
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+         X1,Amazon,Newco,5.00,USD,,,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n\
+         X2,Amazon,Newco,5.00,XYZ,,,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n",
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    let err = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect_err("XYZ is no currency");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "{}: line 3, column currency",
+            investments.display()
+        )),
+        "{text}"
+    );
+    assert!(app.snapshot().await == before, "a refused import left rows");
+
+    std::fs::write(
+        &investments,
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+         X1,Amazon,Newco,5.00,USD,2025-01-15,MONTH,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n",
+    )
+    .expect("write");
+    let err = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect_err("a MONTH date on the 15th");
+    assert!(err.to_string().contains("line 2, column made"), "{err}");
+    assert!(app.snapshot().await == before);
+}
+
+async fn a_bad_json_record_names_file_and_record_and_changes_nothing(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let file = tmp.path("bad.json");
+    std::fs::write(
+        &file,
+        json!({
+            "companies": [{ "name": "Newco", "kind": "STARTUP" }],
+            "investments": [{ "ref": "X1", "investor": "Amazon", "investee": "Newco",
+                              "citations": [{ "source": "ai-capex-spending-spree", "quote": "Not in the article." }] }]
+        })
+        .to_string(),
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("the quote is not in the article");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "{}: investments[0].citations[0].quote",
+            file.display()
+        )),
+        "{text}"
+    );
+    assert!(app.snapshot().await == before);
+}
+
+async fn an_investment_on_several_lines_gets_each_citation_once(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("multi");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("investments.csv");
+    let header =
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n";
+    let first = "X1,Amazon,Anthropic,5.00,USD,2025-01-01,MONTH,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n";
+    let second = "X1,Amazon,Anthropic,5.00,USD,2025-01-01,MONTH,,ai-capex-spending-spree,That cash would be doled out over the next four years.\n";
+    std::fs::write(&file, format!("{header}{first}{second}")).expect("write");
+    let report = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("import");
+    assert_eq!((report.inserted, report.matched), (3, 1), "{report}");
+    let after = app.snapshot().await;
+    let report = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("import");
+    assert_eq!(report.inserted, 0, "{report}");
+    assert!(app.snapshot().await == after);
+    let data = app
+        .data("{ companyByName(name: \"Anthropic\") { investmentsReceived { nodes { ref amount { amount } citations { totalCount } } } } }")
+        .await;
+    let nodes = &data["companyByName"]["investmentsReceived"]["nodes"];
+    assert_eq!(nodes[1]["ref"], "X1", "{data}");
+    assert_eq!(nodes[1]["citations"]["totalCount"], 2, "{data}");
+
+    let third = "X2,Amazon,Anthropic,,,,,,,\n";
+    std::fs::write(&file, format!("{header}{third}")).expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("a fact without citation");
+    assert!(err.to_string().contains("line 2, column source"), "{err}");
+    assert!(app.snapshot().await == after);
+}
+
+async fn a_csv_text_over_its_limit_or_a_duplicate_key_is_named(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("limits");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("companies.csv");
+    let header = "name,ticker,kind,country,headquarters,parent,founded_by_alumni_of,description,source,quote\n";
+    let before = app.snapshot().await;
+    std::fs::write(
+        &file,
+        format!(
+            "{header}Newco,,STARTUP,,,,,,,\n{},,STARTUP,,,,,,,\n",
+            "x".repeat(201)
+        ),
+    )
+    .expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("a name of 201 characters");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    assert!(err.to_string().contains("line 3, column name"), "{err}");
+    assert!(app.snapshot().await == before);
+
+    std::fs::write(&file, format!("{header}Newco,AMZN,STARTUP,,,,,,,\n")).expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("Amazon has the ticker AMZN");
+    assert_eq!(err.code(), "BAD_USER_INPUT", "{err}");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    assert!(app.snapshot().await == before);
+}
