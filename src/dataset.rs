@@ -364,7 +364,10 @@ impl Dataset {
             + cited(&self.events, |e| e.citations.len())
     }
 
-    fn resolve_content(&mut self, read: impl Fn(&str) -> Result<String, String>) -> Result<()> {
+    pub(crate) fn resolve_content(
+        &mut self,
+        read: impl Fn(&str) -> Result<String, String>,
+    ) -> Result<()> {
         for (i, source) in self.sources.iter_mut().enumerate() {
             if let Some(file) = &source.content_file {
                 let text = read(file)

@@ -1,8 +1,9 @@
 //! `capex-graph import FILE...`: JSON datasets and CSV files, all in one transaction.
 //!
 //! CSV files are read one line at a time and each line is loaded before the next is read,
-//! so memory stays flat however large the file. JSON files are parsed whole (they are the
-//! hand-written, article-sized kind). An error names the file, the line (CSV) or the record
+//! so memory stays flat however large the file. JSON files up to 32 MiB are parsed whole
+//! (the hand-written, article-sized kind, whose sections may come in any order); larger ones
+//! are read as a stream ([`super::stream`]), a thousand records at a time. An error names the file, the line (CSV) or the record
 //! (JSON) and the column or field, and leaves the database as it was. Rows are matched by
 //! natural key, so importing the same files twice changes nothing.
 
@@ -130,6 +131,16 @@ pub async fn import(
     files: &[PathBuf],
     progress: bool,
 ) -> Result<ImportReport> {
+    import_with(db, files, progress, STREAM_JSON_ABOVE).await
+}
+
+/// [`import`], streaming JSON files larger than `stream_json_above` bytes.
+pub async fn import_with(
+    db: &DatabaseConnection,
+    files: &[PathBuf],
+    progress: bool,
+    stream_json_above: u64,
+) -> Result<ImportReport> {
     let started = Instant::now();
     let mut inputs = Vec::new();
     let mut total_bytes = 0;
@@ -175,7 +186,8 @@ pub async fn import(
     for input in &inputs {
         match input {
             Input::Json(path) => {
-                records += load_json(&mut loader, path).await?;
+                records +=
+                    load_json(&mut loader, path, stream_json_above, &bar, done_bytes).await?;
             }
             Input::Csv(CsvKind::Investments, path) => {
                 let (lines, report) = load_investments(&txn, path, &bar, done_bytes).await?;
@@ -218,7 +230,16 @@ fn progress_bar(visible: bool, total: u64) -> ProgressBar {
     bar
 }
 
-async fn load_json(loader: &mut Loader<'_>, path: &Path) -> Result<u64> {
+/// JSON files larger than this are read as a stream.
+pub const STREAM_JSON_ABOVE: u64 = 32 * 1024 * 1024;
+
+async fn load_json(
+    loader: &mut Loader<'_>,
+    path: &Path,
+    stream_above: u64,
+    bar: &ProgressBar,
+    done_bytes: u64,
+) -> Result<u64> {
     let name = path.display().to_string();
     let in_file = |err: Error| match err {
         Error::InvalidInput { field, message } if !field.starts_with(&name) => {
@@ -229,11 +250,108 @@ async fn load_json(loader: &mut Loader<'_>, path: &Path) -> Result<u64> {
         }
         other => other,
     };
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > stream_above {
+        return load_json_stream(loader, path, bar, done_bytes)
+            .await
+            .map_err(in_file);
+    }
     let dataset = Dataset::from_file(path).map_err(in_file)?;
     loader.add(&dataset).await.map_err(in_file)?;
     loader.link_companies(&dataset).await.map_err(in_file)?;
     loader.link_figures(&dataset).await.map_err(in_file)?;
     Ok(dataset.record_count() as u64)
+}
+
+/// Rows of one section whose links to other rows of the section are set once the whole
+/// section is loaded (a parent company named after its subsidiary), with their indices.
+#[derive(Default)]
+struct Pending {
+    part: Dataset,
+    indices: Vec<usize>,
+}
+
+impl Pending {
+    /// The error of the `j`-th pending row, named by its index in the file.
+    fn rename(&self, err: Error, section: &str) -> Error {
+        let Error::InvalidInput { field, message } = err else {
+            return err;
+        };
+        let prefix = format!("{section}[");
+        let renamed = field
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split_once(']'))
+            .and_then(|(j, rest)| {
+                let index = self.indices.get(j.parse::<usize>().ok()?)?;
+                Some(format!("{prefix}{index}]{rest}"))
+            });
+        Error::InvalidInput {
+            field: renamed.unwrap_or(field),
+            message,
+        }
+    }
+}
+
+async fn load_json_stream(
+    loader: &mut Loader<'_>,
+    path: &Path,
+    bar: &ProgressBar,
+    done_bytes: u64,
+) -> Result<u64> {
+    use super::stream::{at_offset, pieces};
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut rx = pieces(path, read.clone());
+    let mut records = 0u64;
+    let (mut companies, mut figures) = (Pending::default(), Pending::default());
+    let mut companies_linked = false;
+    while let Some(piece) = rx.recv().await {
+        let mut piece = piece?;
+        let (section, offset) = (piece.section, piece.offset);
+        if !companies_linked && section != "sources" && section != "companies" {
+            loader
+                .link_companies(&companies.part)
+                .await
+                .map_err(|e| companies.rename(e, "companies"))?;
+            companies_linked = true;
+        }
+        piece
+            .part
+            .resolve_content(|file| {
+                std::fs::read_to_string(dir.join(file))
+                    .map_err(|e| format!("cannot read {file}: {e}"))
+            })
+            .map_err(|e| at_offset(e, section, offset))?;
+        loader
+            .add(&piece.part)
+            .await
+            .map_err(|e| at_offset(e, section, offset))?;
+        records += piece.part.record_count() as u64;
+        for (i, c) in piece.part.companies.into_iter().enumerate() {
+            if c.parent.is_some() || c.founded_by_alumni_of.is_some() {
+                companies.indices.push(offset + i);
+                companies.part.companies.push(c);
+            }
+        }
+        for (i, f) in piece.part.spending_figures.into_iter().enumerate() {
+            if f.derived_from.is_some() {
+                figures.indices.push(offset + i);
+                figures.part.spending_figures.push(f);
+            }
+        }
+        bar.set_position(done_bytes + read.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    if !companies_linked {
+        loader
+            .link_companies(&companies.part)
+            .await
+            .map_err(|e| companies.rename(e, "companies"))?;
+    }
+    loader
+        .link_figures(&figures.part)
+        .await
+        .map_err(|e| figures.rename(e, "spendingFigures"))?;
+    Ok(records)
 }
 
 /// A CSV line, read and checked against its columns.

@@ -6,3 +6,4 @@ mod bulk;
 pub mod export;
 pub mod import;
 pub mod rows;
+pub mod stream;

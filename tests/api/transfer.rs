@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use capex_graph::transfer::{export::export, import::import};
+use capex_graph::transfer::{
+    export::export,
+    import::{import, import_with},
+};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
@@ -18,6 +21,9 @@ on_both_engines!(
     a_bad_json_record_names_file_and_record_and_changes_nothing,
     an_investment_on_several_lines_gets_each_citation_once,
     a_csv_text_over_its_limit_or_a_duplicate_key_is_named,
+    a_json_file_read_as_a_stream_reproduces_the_database_exactly,
+    a_streamed_json_file_names_a_bad_record_by_its_index_in_the_whole_file,
+    a_streamed_json_file_must_follow_the_export_order,
 );
 
 /// A scratch directory of one test, removed when the test ends (even by a panic).
@@ -293,4 +299,103 @@ async fn a_csv_text_over_its_limit_or_a_duplicate_key_is_named(app: TestApp) {
     assert_eq!(err.code(), "BAD_USER_INPUT", "{err}");
     assert!(err.to_string().contains("line 2"), "{err}");
     assert!(app.snapshot().await == before);
+}
+
+async fn a_json_file_read_as_a_stream_reproduces_the_database_exactly(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    add_forward_links(&app).await;
+    let counts = app.row_counts().await;
+    let file = tmp.path("all.json");
+    export(&app.db, &file).await.expect("export json");
+    wipe(&app).await;
+    // Threshold 0: every JSON file is streamed, a thousand records at a time.
+    let report = import_with(&app.db, std::slice::from_ref(&file), false, 0)
+        .await
+        .expect("streamed import");
+    assert!(report.records > 0);
+    assert_eq!(app.row_counts().await, counts);
+    let again = tmp.path("again.json");
+    export(&app.db, &again).await.expect("export again");
+    assert_eq!(
+        std::fs::read_to_string(&again).expect("json"),
+        std::fs::read_to_string(&file).expect("json"),
+        "streamed JSON round trip differs"
+    );
+    let data = app
+        .data("{ companyByName(name: \"Child Co\") { parent { name } } }")
+        .await;
+    assert_eq!(data["companyByName"]["parent"]["name"], "Parent Co");
+    // Streaming the same file again matches every row and changes nothing.
+    let before = app.snapshot().await;
+    let report = import_with(&app.db, std::slice::from_ref(&file), false, 0)
+        .await
+        .expect("streamed import again");
+    assert_eq!(report.inserted, 0);
+    assert!(app.snapshot().await == before);
+}
+
+async fn a_streamed_json_file_names_a_bad_record_by_its_index_in_the_whole_file(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let companies: Vec<_> = (0..2500)
+        .map(|i| {
+            let name = if i == 2345 {
+                String::new()
+            } else {
+                format!("Streamed {i:04}")
+            };
+            json!({ "name": name, "kind": "STARTUP" })
+        })
+        .collect();
+    let file = tmp.path("many.json");
+    std::fs::write(&file, json!({ "companies": companies }).to_string()).expect("write");
+    let before = app.snapshot().await;
+    let err = import_with(&app.db, std::slice::from_ref(&file), false, 0)
+        .await
+        .expect_err("an empty name");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("{}: companies[2345].name", file.display())),
+        "{text}"
+    );
+    assert!(
+        app.snapshot().await == before,
+        "the first 2,000 were rolled back"
+    );
+
+    // A syntax error deep in the file names its line and column.
+    std::fs::write(
+        &file,
+        "{\"companies\": [\n{\"name\": \"A\", \"kind\": \"STARTUP\"},\n{\"name\": }]}",
+    )
+    .expect("write");
+    let err = import_with(&app.db, std::slice::from_ref(&file), false, 0)
+        .await
+        .expect_err("bad JSON");
+    assert!(err.to_string().contains("line 3"), "{err}");
+    assert!(app.snapshot().await == before);
+}
+
+async fn a_streamed_json_file_must_follow_the_export_order(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let file = tmp.path("unordered.json");
+    // Written by hand: serde_json's maps would sort the keys.
+    std::fs::write(
+        &file,
+        r#"{ "investments": [], "companies": [{ "name": "Late Co", "kind": "STARTUP" }] }"#,
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    let err = import_with(&app.db, std::slice::from_ref(&file), false, 0)
+        .await
+        .expect_err("sections out of order");
+    assert!(err.to_string().contains("must be in the order"), "{err}");
+    assert!(app.snapshot().await == before);
+    // Below the threshold, the same file is read whole and any order is fine.
+    import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect("a small file in any order");
+    let data = app
+        .data("{ companyByName(name: \"Late Co\") { name } }")
+        .await;
+    assert_eq!(data["companyByName"]["name"], "Late Co");
 }
