@@ -639,17 +639,15 @@ impl Summary {
         self.count
     }
 
-    fn index(&self, column: &str) -> usize {
-        self.frame
-            .stats
-            .iter()
-            .position(|s| s.column == column)
-            .unwrap_or(0)
+    /// The position of `column` among the type's stats; the `aggregates!` macro only asks
+    /// for declared columns, so `None` would be a bug, answered with empty statistics.
+    fn index(&self, column: &str) -> Option<usize> {
+        self.frame.stats.iter().position(|s| s.column == column)
     }
 
     fn values(&self, column: &str) -> StatValues {
-        self.stats
-            .get(self.index(column))
+        self.index(column)
+            .and_then(|i| self.stats.get(i))
             .cloned()
             .unwrap_or_default()
     }
@@ -780,8 +778,10 @@ impl MoneyAggregate {
     /// The statistics per currency, in currency-code order.
     async fn by_currency(&self) -> super::Result<Vec<MoneyStats>> {
         let money = self.summary.frame.money().await?;
-        let index = self.summary.index(self.column);
-        let Some(currencies) = money.get(&self.summary.key) else {
+        let (Some(index), Some(currencies)) = (
+            self.summary.index(self.column),
+            money.get(&self.summary.key),
+        ) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
