@@ -36,6 +36,7 @@ use super::paging::{
     KeyKind, KeyValue, NullsOrder, OrderDirection, PageInfo, base64url_decode, base64url_encode,
     read_date, read_value,
 };
+use super::sql::{bytewise, custom};
 use crate::error::{Error, Result};
 use crate::money;
 
@@ -527,42 +528,6 @@ fn add_stat_measures(select: &mut SelectStatement, i: usize, kind: StatKind) {
     }
 }
 
-/// A custom SQL expression: `$1`, `$2`... in `template` stand for `exprs` (each may occur
-/// more than once), written in the placeholder syntax of `backend`.
-fn cust(backend: DbBackend, template: &str, exprs: &[Expr]) -> Expr {
-    if backend == DbBackend::Postgres {
-        return Expr::cust_with_exprs(template.to_string(), exprs.to_vec());
-    }
-    // SQLite's placeholders are positional `?`: repeat each expression where it occurs.
-    let mut sql = String::with_capacity(template.len());
-    let mut args = Vec::new();
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        let mut digits = String::new();
-        if c == '$' {
-            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                digits.push(*d);
-                chars.next();
-            }
-        }
-        match digits
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| exprs.get(n.wrapping_sub(1)))
-        {
-            Some(expr) => {
-                sql.push('?');
-                args.push(expr.clone());
-            }
-            None => {
-                sql.push(c);
-                sql.push_str(&digits);
-            }
-        }
-    }
-    Expr::cust_with_exprs(sql, args)
-}
-
 fn read_stat(row: &QueryResult, i: usize, kind: StatKind) -> Result<StatValues> {
     let count: i64 = row.try_get("", &format!("c{i}"))?;
     let mut values = StatValues {
@@ -980,7 +945,7 @@ fn bucket_expr(
             "substr($1, 1, 7)",
         ),
     };
-    let label = |template: &str| cust(backend, template, std::slice::from_ref(&date));
+    let label = |template: &str| custom(backend, template, std::slice::from_ref(&date));
     let Some(precision) = precision else {
         return label(match bucket {
             TimeBucket::Year => year,
@@ -990,12 +955,12 @@ fn bucket_expr(
     };
     match bucket {
         TimeBucket::Year => label(year),
-        TimeBucket::Quarter => cust(
+        TimeBucket::Quarter => custom(
             backend,
             "CASE WHEN $1 = 'YEAR' THEN $2 ELSE $3 END",
             &[precision, label(year), label(quarter)],
         ),
-        TimeBucket::Month => cust(
+        TimeBucket::Month => custom(
             backend,
             "CASE WHEN $1 = 'YEAR' THEN $2 WHEN $1 = 'QUARTER' THEN $3 ELSE $4 END",
             &[precision, label(year), label(quarter), label(month)],
@@ -1060,7 +1025,7 @@ fn term_sql<T: Aggregated>(
             let currency_column = T::CURRENCY.unwrap_or("currency");
             // The code was checked against the ISO list, so it is safe to write inline:
             // a bound parameter here would differ between the inner and outer statements.
-            cust(
+            custom(
                 backend,
                 &format!("CASE WHEN $1 = '{code}' THEN $2 END"),
                 &[
@@ -1090,7 +1055,7 @@ fn term_sql<T: Aggregated>(
         }
         _ => expr,
     };
-    let outer_of = |f: &str| cust(backend, f, &[t()]);
+    let outer_of = |f: &str| custom(backend, f, &[t()]);
     let numeric = kind == KeyKind::Int;
     let value = |money_value: TermValue| {
         if is_money {
@@ -1253,8 +1218,8 @@ fn order_sql<T: Aggregated>(
 ) -> Result<Vec<OrderSql>> {
     let key_expr = |i: usize| {
         let g = Expr::col(Alias::new(format!("g{i}")));
-        if keys[i].kind == KeyKind::Text && backend == DbBackend::Postgres {
-            Expr::cust_with_exprs("$1 COLLATE \"C\"", [g])
+        if keys[i].kind == KeyKind::Text {
+            bytewise(g, backend)
         } else {
             g
         }

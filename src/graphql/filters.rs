@@ -16,6 +16,7 @@ use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{Condition, DbBackend, EntityTrait, ExprTrait, IdenStatic};
 
 use super::common::{Date, Decimal};
+use super::sql::{bytewise, custom};
 use crate::error::{Error, Result};
 use crate::money;
 
@@ -318,28 +319,6 @@ fn fold_pairs() -> &'static [(char, char)] {
     })
 }
 
-/// A custom SQL expression with `?` for each of `exprs`, in order, written with the
-/// placeholder syntax of `backend` (`$1, $2...` on PostgreSQL).
-fn custom<const N: usize>(backend: DbBackend, template: &str, exprs: [Expr; N]) -> Expr {
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut out = String::with_capacity(template.len() + 4);
-            let mut n = 0;
-            for c in template.chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-        _ => template.to_string(),
-    };
-    Expr::cust_with_exprs(sql, exprs)
-}
-
 /// `text` folded exactly as the SQL expression from [`fold_sql`] folds a column.
 pub fn fold_text(text: &str) -> String {
     let pairs = fold_pairs();
@@ -362,18 +341,18 @@ fn fold_sql(column: Expr, backend: DbBackend) -> Expr {
             let (upper, lower): (String, String) = pairs.iter().copied().unzip();
             custom(
                 backend,
-                "translate(?, ?, ?)",
-                [column, Expr::val(upper), Expr::val(lower)],
+                "translate($1, $2, $3)",
+                &[column, Expr::val(upper), Expr::val(lower)],
             )
         }
         _ => {
             // lower() folds ASCII; replace() every other pair.
-            let mut folded = custom(backend, "lower(?)", [column]);
+            let mut folded = custom(backend, "lower($1)", &[column]);
             for (upper, lower) in pairs.iter().filter(|(u, _)| !u.is_ascii()) {
                 folded = custom(
                     backend,
-                    "replace(?, ?, ?)",
-                    [
+                    "replace($1, $2, $3)",
+                    &[
                         folded,
                         Expr::val(upper.to_string()),
                         Expr::val(lower.to_string()),
@@ -400,11 +379,7 @@ fn like_literal(text: &str) -> String {
 impl StringFilter {
     pub fn condition(&self, b: &mut Builder, column: Expr, field: &str) -> Result<Condition> {
         // Order comparisons by bytes on both engines, like the ordering of lists.
-        let ordered = if b.backend == DbBackend::Postgres {
-            custom(b.backend, "? COLLATE \"C\"", [column.clone()])
-        } else {
-            column.clone()
-        };
+        let ordered = bytewise(column.clone(), b.backend);
         let mut c = compare(
             b,
             &ordered,
@@ -434,8 +409,8 @@ impl StringFilter {
                 let folded = fold_sql(column.clone(), b.backend);
                 c = c.add(custom(
                     b.backend,
-                    "? LIKE ? ESCAPE '\\'",
-                    [folded, Expr::val(pattern)],
+                    "$1 LIKE $2 ESCAPE '\\'",
+                    &[folded, Expr::val(pattern)],
                 ));
             }
         }

@@ -36,6 +36,7 @@ pub mod paging;
 pub mod projects;
 pub mod sources;
 pub mod spending;
+pub mod sql;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]

@@ -76,8 +76,8 @@ pub struct SortKey {
 impl SortKey {
     /// The expression as compared and ordered: text compares byte-wise on both engines.
     pub fn sql(&self, backend: DbBackend) -> Expr {
-        if self.kind == KeyKind::Text && backend == DbBackend::Postgres {
-            Expr::cust_with_expr("$1 COLLATE \"C\"", self.expr.clone())
+        if self.kind == KeyKind::Text {
+            super::sql::bytewise(self.expr.clone(), backend)
         } else {
             self.expr.clone()
         }
