@@ -274,21 +274,7 @@ struct Pending {
 impl Pending {
     /// The error of the `j`-th pending row, named by its index in the file.
     fn rename(&self, err: Error, section: &str) -> Error {
-        let Error::InvalidInput { field, message } = err else {
-            return err;
-        };
-        let prefix = format!("{section}[");
-        let renamed = field
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.split_once(']'))
-            .and_then(|(j, rest)| {
-                let index = self.indices.get(j.parse::<usize>().ok()?)?;
-                Some(format!("{prefix}{index}]{rest}"))
-            });
-        Error::InvalidInput {
-            field: renamed.unwrap_or(field),
-            message,
-        }
+        super::stream::reindex(err, section, |j| self.indices.get(j).copied())
     }
 }
 

@@ -224,19 +224,22 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Section<'_, T> {
 /// An error of a piece's record, with the record's index in its whole section:
 /// `companies[3].name` of the piece starting at 2,000 becomes `companies[2003].name`.
 pub fn at_offset(err: Error, section: &str, offset: usize) -> Error {
+    reindex(err, section, |index| Some(index + offset))
+}
+
+/// An error about record `section[i]` renamed to `section[index(i)]`; errors about other
+/// sections, or indices `index` does not map, are left as they are.
+pub fn reindex(err: Error, section: &str, index: impl Fn(usize) -> Option<usize>) -> Error {
     let Error::InvalidInput { field, message } = err else {
         return err;
     };
     let prefix = format!("{section}[");
-    let shifted = field
+    let renamed = field
         .strip_prefix(&prefix)
         .and_then(|rest| rest.split_once(']'))
-        .and_then(|(index, rest)| {
-            let index: usize = index.parse().ok()?;
-            Some(format!("{prefix}{}]{rest}", index + offset))
-        });
+        .and_then(|(i, rest)| Some(format!("{prefix}{}]{rest}", index(i.parse().ok()?)?)));
     Error::InvalidInput {
-        field: shifted.unwrap_or(field),
+        field: renamed.unwrap_or(field),
         message,
     }
 }
