@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_graphql::{Enum, InputObject, Object, OutputType, SimpleObject, TypeName};
 use chrono::NaiveDate;
@@ -27,18 +27,17 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, Func, NullOrdering, Order, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbBackend, ExprTrait, QueryResult};
-use tokio::sync::OnceCell;
 
 use super::common::{Date, Decimal, Money};
 use super::lists::{Counter, GqlNode, OrderField};
-use super::loaders::{CHUNK, Shared, Siblings, cached_on};
+use super::loaders::{CHUNK, Cache, Siblings};
 use super::paging::{
     KeyKind, KeyValue, NullsOrder, OrderDirection, PageInfo, base64url_decode, base64url_encode,
     read_date, read_value,
 };
 use super::sql::{bytewise, custom};
 use crate::error::{Error, Result};
-use crate::money;
+use crate::{analytics, money};
 
 /// Most keys a `groupBy` takes.
 pub const MAX_GROUP_KEYS: usize = 5;
@@ -311,7 +310,7 @@ struct Frame {
     keys: Vec<KeySql>,
     stats: &'static [Stat],
     currency: Option<&'static str>,
-    cells: Mutex<HashMap<String, Arc<OnceCell<Shared>>>>,
+    cells: Cache,
 }
 
 impl Frame {
@@ -415,20 +414,7 @@ impl Frame {
         V: Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<V>>,
     {
-        let cell = {
-            let mut cells = match self.cells.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            cells.entry(key.to_string()).or_default().clone()
-        };
-        let shared = cell
-            .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
-            .await?;
-        shared
-            .clone()
-            .downcast::<V>()
-            .map_err(|_| Error::Internal("aggregate cache holds another type".into()))
+        self.cells.get_or_init(key.to_string(), init).await
     }
 
     /// Money statistics per group and currency, for every group of the frame.
@@ -667,18 +653,10 @@ impl StatOutput for NumberStats {
     }
 }
 
-/// `sum / count` rounded half-up to `digits` decimals.
+/// `sum / count` rounded half away from zero to `digits` decimals; `None` without rows.
 fn average(sum: i128, count: i64, digits: u32) -> Option<String> {
-    if count == 0 {
-        return None;
-    }
-    let scale = 10i128.pow(digits);
-    let (n, d) = (sum * scale, i128::from(count));
-    let mut q = n.abs() / d;
-    if (n.abs() % d) * 2 >= d {
-        q += 1;
-    }
-    Some(money::format_scaled(if n < 0 { -q } else { q }, digits))
+    let scaled = analytics::div_round(sum * 10i128.pow(digits), i128::from(count))?;
+    Some(money::format_scaled(scaled, digits))
 }
 
 /// Statistics of a date field.
@@ -765,11 +743,10 @@ impl MoneyAggregate {
                 count: v.count,
                 missing: rows - v.count,
                 sum: v.sum.map(|s| Money::new(s, currency)),
-                avg: v.sum.and_then(|s| average(s, v.count, 0)).and_then(|a| {
-                    a.parse::<i128>()
-                        .ok()
-                        .map(|minor| Money::new(minor, currency))
-                }),
+                avg: v
+                    .sum
+                    .and_then(|s| analytics::div_round(s, i128::from(v.count)))
+                    .map(|minor| Money::new(minor, currency)),
                 min: int(v.min),
                 max: int(v.max),
                 minor_digits: digits as i32,
@@ -834,25 +811,28 @@ pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
                 "aggregate:{}.{}?{:?}",
                 scope.table, parent.column, scope.condition
             );
-            let by_parent = cached_on(parent.siblings.as_ref(), key, || async {
-                let frame = Arc::new(frame::<T>(scope, Some(parent), Vec::new()));
-                let rows = frame
-                    .run(|ids| {
-                        let mut outer = frame.outer(frame.inner(ids, &[]), &[]);
-                        add_summary_measures(&mut outer, T::STATS);
-                        outer
-                    })
-                    .await?;
-                let mut by_parent = HashMap::new();
-                for row in &rows {
-                    let summary = Summary::read(row, &frame)?;
-                    if let Some(KeyValue::Int(p)) = summary.key.first() {
-                        by_parent.insert(*p as i32, summary);
+            let by_parent = parent
+                .siblings
+                .cache()
+                .get_or_init(key, || async {
+                    let frame = Arc::new(frame::<T>(scope, Some(parent), Vec::new()));
+                    let rows = frame
+                        .run(|ids| {
+                            let mut outer = frame.outer(frame.inner(ids, &[]), &[]);
+                            add_summary_measures(&mut outer, T::STATS);
+                            outer
+                        })
+                        .await?;
+                    let mut by_parent = HashMap::new();
+                    for row in &rows {
+                        let summary = Summary::read(row, &frame)?;
+                        if let Some(KeyValue::Int(p)) = summary.key.first() {
+                            by_parent.insert(*p as i32, summary);
+                        }
                     }
-                }
-                Ok((frame, by_parent))
-            })
-            .await?;
+                    Ok((frame, by_parent))
+                })
+                .await?;
             let (frame, by_parent) = by_parent.as_ref();
             by_parent
                 .get(&parent.id)
@@ -872,13 +852,8 @@ fn frame<T: Aggregated>(scope: &Scope, parent: Option<&Parent>, keys: Vec<KeySql
         keys,
         stats: T::STATS,
         currency: T::CURRENCY,
-        cells: Mutex::new(HashMap::new()),
+        cells: Cache::default(),
     }
-}
-
-/// The GraphQL name of an enum value.
-fn enum_name<F: OrderField>(field: F) -> String {
-    gql_name(field)
 }
 
 /// The GraphQL name of any enum value.
@@ -897,7 +872,7 @@ fn key_sql<T: Aggregated>(
     backend: DbBackend,
 ) -> Result<KeySql> {
     let (name, expr, kind, _) = key.field.term();
-    let field = enum_name(key.field);
+    let field = gql_name(key.field);
     let Some(bucket) = key.bucket else {
         return Ok(KeySql {
             field,
@@ -1014,7 +989,7 @@ fn term_sql<T: Aggregated>(
         };
     };
     let (name, expr, kind, _) = field.term();
-    let label = enum_name(field);
+    let label = gql_name(field);
     let is_money = T::STATS
         .iter()
         .any(|s| s.column == name && s.kind == StatKind::Money);
@@ -1503,12 +1478,15 @@ pub async fn group_by<T: Aggregated>(
                 "groups:{}|{signature:x}|{}|{}",
                 parent.key, plan.limit, plan.offset
             );
-            let loaded = cached_on(parent.siblings.as_ref(), key, || async {
-                let frame = Arc::new(frame::<T>(scope, Some(parent), plan.keys.clone()));
-                let page = load_groups(&frame, &plan).await?;
-                Ok((frame, page))
-            })
-            .await?;
+            let loaded = parent
+                .siblings
+                .cache()
+                .get_or_init(key, || async {
+                    let frame = Arc::new(frame::<T>(scope, Some(parent), plan.keys.clone()));
+                    let page = load_groups(&frame, &plan).await?;
+                    Ok((frame, page))
+                })
+                .await?;
             let (frame, page) = loaded.as_ref();
             let (groups, info) = page.for_parent(Some(parent.id), &plan);
             let (count_frame, count_plan, id) = (frame.clone(), plan.clone(), parent.id);

@@ -28,29 +28,51 @@ use crate::error::{Error, Result};
 /// Most ids sent in one `IN (...)` list; both engines accept far more parameters.
 pub const CHUNK: usize = 10_000;
 
-pub type Shared = Arc<dyn Any + Send + Sync>;
+type Shared = Arc<dyn Any + Send + Sync>;
+
+/// Values computed once per key and shared by everyone who holds the cache: the relations
+/// of a batch, the lazy statistics of an aggregation.
+#[derive(Default)]
+pub struct Cache(Mutex<HashMap<String, Arc<OnceCell<Shared>>>>);
+
+impl Cache {
+    /// The value under `key`: `init` runs for the first caller; the others wait for it and
+    /// share the result.
+    pub async fn get_or_init<V, F, Fut>(&self, key: String, init: F) -> Result<Arc<V>>
+    where
+        V: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V>>,
+    {
+        let cell = {
+            let mut cells = match self.0.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            cells.entry(key).or_default().clone()
+        };
+        let shared = cell
+            .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
+            .await?;
+        shared
+            .clone()
+            .downcast::<V>()
+            .map_err(|_| Error::Internal("cache holds another type under this key".into()))
+    }
+}
 
 /// Rows loaded together, and the relations already loaded for all of them.
 pub struct Batch<M> {
     rows: Vec<M>,
-    relations: Mutex<HashMap<String, Arc<OnceCell<Shared>>>>,
+    relations: Cache,
 }
 
 impl<M> Batch<M> {
     fn new(rows: Vec<M>) -> Arc<Self> {
         Arc::new(Batch {
             rows,
-            relations: Mutex::new(HashMap::new()),
+            relations: Cache::default(),
         })
-    }
-
-    /// The cell that holds relation `key` for the whole batch.
-    fn cell(&self, key: String) -> Arc<OnceCell<Shared>> {
-        let mut relations = match self.relations.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        relations.entry(key).or_default().clone()
     }
 }
 
@@ -90,7 +112,7 @@ impl<M: Row> Node<M> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<V>>,
     {
-        cached_on(self, key, init).await
+        self.batch.relations.get_or_init(key, init).await
     }
 }
 
@@ -99,34 +121,17 @@ impl<M: Row> Node<M> {
 pub trait Siblings: Send + Sync {
     /// The ids of every row of the batch.
     fn ids(&self) -> Vec<i32>;
-    /// The cell that holds the value cached under `key` for the whole batch.
-    fn cell(&self, key: String) -> Arc<OnceCell<Shared>>;
+    /// The values cached for the whole batch.
+    fn cache(&self) -> &Cache;
 }
 
 impl<M: Row> Siblings for Node<M> {
     fn ids(&self) -> Vec<i32> {
         self.sibling_ids()
     }
-    fn cell(&self, key: String) -> Arc<OnceCell<Shared>> {
-        self.batch.cell(key)
+    fn cache(&self) -> &Cache {
+        &self.batch.relations
     }
-}
-
-/// A value computed once for the whole batch of `siblings` under `key`.
-pub async fn cached_on<V, F, Fut>(siblings: &dyn Siblings, key: String, init: F) -> Result<Arc<V>>
-where
-    V: Send + Sync + 'static,
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<V>>,
-{
-    let cell = siblings.cell(key);
-    let shared = cell
-        .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
-        .await?;
-    shared
-        .clone()
-        .downcast::<V>()
-        .map_err(|_| Error::Internal("batch cache holds another type".into()))
 }
 
 /// Rows as nodes of one batch, in order.
