@@ -794,38 +794,22 @@ pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
     let summary = match &scope.parent {
         None => {
             let frame = Arc::new(frame::<T>(scope, None, Vec::new()));
-            let rows = frame
-                .run(|ids| {
-                    let mut outer = frame.outer(frame.inner(ids, &[]), &[]);
-                    add_summary_measures(&mut outer, T::STATS);
-                    outer
-                })
-                .await?;
-            match rows.first() {
-                Some(row) => Summary::read(row, &frame)?,
-                None => Summary::empty(&frame, Vec::new()),
-            }
+            summaries(&frame)
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Summary::empty(&frame, Vec::new()))
         }
         Some(parent) => {
-            let key = format!(
-                "aggregate:{}.{}?{:?}",
-                scope.table, parent.column, scope.condition
-            );
+            // The connection field's key: every sibling aggregates the same field.
+            let key = format!("aggregate:{}", parent.key);
             let by_parent = parent
                 .siblings
                 .cache()
                 .get_or_init(key, || async {
                     let frame = Arc::new(frame::<T>(scope, Some(parent), Vec::new()));
-                    let rows = frame
-                        .run(|ids| {
-                            let mut outer = frame.outer(frame.inner(ids, &[]), &[]);
-                            add_summary_measures(&mut outer, T::STATS);
-                            outer
-                        })
-                        .await?;
                     let mut by_parent = HashMap::new();
-                    for row in &rows {
-                        let summary = Summary::read(row, &frame)?;
+                    for summary in summaries(&frame).await? {
                         if let Some(KeyValue::Int(p)) = summary.key.first() {
                             by_parent.insert(*p as i32, summary);
                         }
@@ -841,6 +825,18 @@ pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
         }
     };
     Ok(T::Aggregate::from(summary))
+}
+
+/// The summaries of every group of `frame` (one row without keys or parents).
+async fn summaries(frame: &Arc<Frame>) -> Result<Vec<Summary>> {
+    let rows = frame
+        .run(|ids| {
+            let mut outer = frame.outer(frame.inner(ids, &[]), &[]);
+            add_summary_measures(&mut outer, frame.stats);
+            outer
+        })
+        .await?;
+    rows.iter().map(|row| Summary::read(row, frame)).collect()
 }
 
 fn frame<T: Aggregated>(scope: &Scope, parent: Option<&Parent>, keys: Vec<KeySql>) -> Frame {
@@ -1078,13 +1074,16 @@ fn term_sql<T: Aggregated>(
     })
 }
 
+/// A compared value that must be a whole number.
+fn whole_number(text: &str, path: &str) -> Result<i64> {
+    text.parse::<i64>()
+        .map_err(|_| Error::invalid(path, format!("{text:?} is not a whole number")))
+}
+
 impl TermValue {
     /// Reads a compared value given as text.
     fn parse(&self, text: &str, path: &str) -> Result<Expr> {
-        let int = |text: &str| {
-            text.parse::<i64>()
-                .map_err(|_| Error::invalid(path, format!("{text:?} is not a whole number")))
-        };
+        let int = |text: &str| whole_number(text, path);
         Ok(match self {
             TermValue::Count | TermValue::Int => Expr::val(int(text)?),
             TermValue::Minor(currency) => Expr::val(money::parse_amount(text, currency, path)?),
@@ -1146,9 +1145,7 @@ fn having_sql<T: Aggregated>(
                     // avg op v  <=>  SUM(t) op v * COUNT(t), exact in integers.
                     let v = match currency {
                         Some(code) => money::parse_amount(text, code, &value_path)?,
-                        None => text.parse::<i64>().map_err(|_| {
-                            Error::invalid(&value_path, format!("{text:?} is not a whole number"))
-                        })?,
+                        None => whole_number(text, &value_path)?,
                     };
                     let t = Expr::col(Alias::new(&alias));
                     (
