@@ -132,7 +132,9 @@ impl Claim {
             default
         )]
         order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimChallengeFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<ClaimChallengeFilter>,
+        >,
     ) -> Result<Connection<ClaimChallenge>> {
         let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -167,7 +169,7 @@ impl Claim {
             default
         )]
         order_by: Vec<OrderBy<EventOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
     ) -> Result<Connection<Event>> {
         let keys = sort_keys::<event::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -202,7 +204,7 @@ impl Claim {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -290,7 +292,7 @@ impl ClaimChallenge {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -358,7 +360,7 @@ impl ClaimQuery {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
         let mut condition = Condition::all();
         if let Some(status) = status {

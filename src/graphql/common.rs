@@ -101,7 +101,7 @@ impl Money {
 }
 
 /// An exact amount of money in one currency.
-#[Object]
+#[Object(serial)]
 impl Money {
     /// The amount in major units (dollars for USD) with exactly the currency's minor digits, e.g. "26300000000.00".
     async fn amount(&self) -> Decimal {

@@ -38,7 +38,7 @@ impl From<Node<company::Model>> for Company {
 }
 
 /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
-#[Object]
+#[Object(serial)]
 impl Company {
     /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
     pub async fn id(&self) -> ID {
@@ -97,7 +97,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<CompanyOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CompanyFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
     ) -> Result<Connection<Company>> {
         let keys = sort_keys::<company::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -141,7 +141,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<CompanyOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CompanyFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
     ) -> Result<Connection<Company>> {
         let keys = sort_keys::<company::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -176,7 +176,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<PersonOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<PersonFilter>>,
     ) -> Result<Connection<Person>> {
         let keys = sort_keys::<person::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -211,7 +211,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<AiModelOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AiModelFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<AiModelFilter>>,
     ) -> Result<Connection<AiModel>> {
         let keys = sort_keys::<ai_model::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -246,7 +246,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<InvestmentOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<InvestmentFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
     ) -> Result<Connection<Investment>> {
         let keys = sort_keys::<investment::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -281,7 +281,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<InvestmentOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<InvestmentFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
     ) -> Result<Connection<Investment>> {
         let keys = sort_keys::<investment::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -316,7 +316,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ProjectOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ProjectFilter>>,
     ) -> Result<Connection<Project>> {
         let keys = sort_keys::<project::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -351,7 +351,9 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ProjectBackerOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectBackerFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<ProjectBackerFilter>,
+        >,
     ) -> Result<Connection<ProjectBacker>> {
         let keys = sort_keys::<project_backer::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -386,7 +388,9 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<SpendingFigureFilter>,
+        >,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -421,7 +425,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -456,7 +460,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -491,7 +495,9 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimChallengeFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<ClaimChallengeFilter>,
+        >,
     ) -> Result<Connection<ClaimChallenge>> {
         let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -526,7 +532,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<EventOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
     ) -> Result<Connection<Event>> {
         let keys = sort_keys::<event::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -561,7 +567,7 @@ impl Company {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -635,7 +641,7 @@ impl Person {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -670,7 +676,9 @@ impl Person {
             default
         )]
         order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimChallengeFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<ClaimChallengeFilter>,
+        >,
     ) -> Result<Connection<ClaimChallenge>> {
         let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -705,7 +713,7 @@ impl Person {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -780,7 +788,7 @@ impl CompanyQuery {
             default
         )]
         order_by: Vec<OrderBy<CompanyOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CompanyFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
     ) -> Result<Connection<Company>> {
         let mut condition = Condition::all();
         if let Some(kind) = kind {
@@ -829,7 +837,7 @@ impl CompanyQuery {
             default
         )]
         order_by: Vec<OrderBy<PersonOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<PersonFilter>>,
     ) -> Result<Connection<Person>> {
         let keys = sort_keys::<person::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);

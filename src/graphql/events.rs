@@ -94,7 +94,7 @@ impl Event {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -148,7 +148,7 @@ impl EventQuery {
             default
         )]
         order_by: Vec<OrderBy<EventOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
     ) -> Result<Connection<Event>> {
         let keys = sort_keys::<event::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);

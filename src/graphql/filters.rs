@@ -174,6 +174,15 @@ pub trait RowFilter {
     fn condition(&self, b: &mut Builder) -> Result<Condition>;
 }
 
+/// Filter arguments arrive boxed: a resolver's future holds its arguments, and async-graphql
+/// allocates and copies that future, sized for the largest field of its type, for every
+/// field it resolves (even a plain `name`).
+impl<F: RowFilter> RowFilter for Box<F> {
+    fn condition(&self, b: &mut Builder) -> Result<Condition> {
+        F::condition(self, b)
+    }
+}
+
 /// The condition of an optional filter argument (everything when absent).
 pub fn filter_condition<F: RowFilter>(backend: DbBackend, filter: &Option<F>) -> Result<Condition> {
     match filter {

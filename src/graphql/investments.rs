@@ -30,7 +30,7 @@ impl From<Node<investment::Model>> for Investment {
 }
 
 /// Money (or an amount the sources do not give) that one company put into another.
-#[Object]
+#[Object(serial)]
 impl Investment {
     /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
     pub async fn id(&self) -> ID {
@@ -91,7 +91,7 @@ impl Investment {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -157,7 +157,7 @@ impl InvestmentQuery {
             default
         )]
         order_by: Vec<OrderBy<InvestmentOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<InvestmentFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
     ) -> Result<Connection<Investment>> {
         let keys = sort_keys::<investment::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);

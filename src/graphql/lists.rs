@@ -64,7 +64,7 @@ impl<T: GqlNode> TypeName for Connection<T> {
 
 /// A page of a list, Relay-style: edges with cursors, the nodes alone, where the page lies,
 /// and the size of the whole list.
-#[Object(name_type)]
+#[Object(name_type, serial)]
 impl<T: Aggregated> Connection<T>
 where
     GroupKey<T::Field>: InputType,
@@ -102,7 +102,8 @@ where
     /// Aggregates over every row the list's filter selects (all pages together), computed
     /// in the database: counts, sums, averages, smallest and largest values, money per currency.
     async fn aggregate(&self) -> GqlResult<T::Aggregate> {
-        Ok(aggregate::<T>(&self.0.scope).await?)
+        // Boxed: the future of every field of a connection is as large as its largest.
+        Ok(Box::pin(aggregate::<T>(&self.0.scope)).await?)
     }
 
     /// The rows the list's filter selects (all pages together) grouped by one or more keys,
@@ -134,7 +135,7 @@ where
             first,
             after,
         };
-        Ok(group_by::<T>(&self.0.scope, args).await?)
+        Ok(Box::pin(group_by::<T>(&self.0.scope, args)).await?)
     }
 }
 
@@ -151,7 +152,7 @@ impl<T: GqlNode> TypeName for Edge<T> {
 }
 
 /// A row of a page with its cursor.
-#[Object(name_type)]
+#[Object(name_type, serial)]
 impl<T: GqlNode> Edge<T> {
     /// Opaque cursor of this row: pass it as `after` (or `before`) to page from here.
     async fn cursor(&self) -> String {
@@ -314,7 +315,7 @@ where
     }
     select.limit(plan.limit as u64 + 1);
     let rows = if wants_rows(ctx) {
-        db.query_all(&select).await?
+        Box::pin(db.query_all(&select)).await?
     } else {
         Vec::new()
     };

@@ -52,7 +52,9 @@ impl Cache {
             cells.entry(key).or_default().clone()
         };
         let shared = cell
-            .get_or_try_init(|| async { Ok::<Shared, Error>(Arc::new(init().await?)) })
+            // Boxed, so the futures of the fields that wait here stay small (see
+            // `filters::RowFilter for Box`).
+            .get_or_try_init(|| Box::pin(async { Ok::<Shared, Error>(Arc::new(init().await?)) }))
             .await?;
         shared
             .clone()

@@ -33,7 +33,7 @@ impl From<Node<ai_model::Model>> for AiModel {
 }
 
 /// An AI model, chip, agent or product, and the company that develops it.
-#[Object]
+#[Object(serial)]
 impl AiModel {
     /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
     pub async fn id(&self) -> ID {
@@ -91,7 +91,7 @@ impl AiModel {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -126,7 +126,9 @@ impl AiModel {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<SpendingFigureFilter>,
+        >,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -161,7 +163,7 @@ impl AiModel {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -216,7 +218,7 @@ impl ModelQuery {
             default
         )]
         order_by: Vec<OrderBy<AiModelOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<AiModelFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<AiModelFilter>>,
     ) -> Result<Connection<AiModel>> {
         let mut condition = Condition::all();
         if let Some(kind) = kind {

@@ -99,7 +99,7 @@ where
     E::Model: Row,
     T: GqlNode<Model = E::Model>,
 {
-    let rows = E::find().filter(Expr::col("id").is_in(ids)).all(db).await?;
+    let rows = Box::pin(E::find().filter(Expr::col("id").is_in(ids)).all(db)).await?;
     let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
     Ok(ids
         .into_iter()

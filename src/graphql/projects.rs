@@ -95,7 +95,9 @@ impl Project {
             default
         )]
         order_by: Vec<OrderBy<ProjectBackerOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectBackerFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<ProjectBackerFilter>,
+        >,
     ) -> Result<Connection<ProjectBacker>> {
         let order_by = if order_by.is_empty() {
             vec![OrderBy {
@@ -139,7 +141,9 @@ impl Project {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<SpendingFigureFilter>,
+        >,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -174,7 +178,7 @@ impl Project {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -250,7 +254,7 @@ impl ProjectBacker {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -314,7 +318,7 @@ impl ProjectQuery {
             default
         )]
         order_by: Vec<OrderBy<ProjectOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ProjectFilter>>,
     ) -> Result<Connection<Project>> {
         let keys = sort_keys::<project::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);

@@ -90,7 +90,7 @@ impl Source {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -285,7 +285,7 @@ impl SourceQuery {
             default
         )]
         order_by: Vec<OrderBy<SourceOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SourceFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<SourceFilter>>,
     ) -> Result<Connection<Source>> {
         let db = db(ctx)?;
         let keys = sort_keys::<source::Entity, _>(&order_by);
@@ -333,7 +333,7 @@ impl SourceQuery {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let db = db(ctx)?;
         let mut condition = Condition::all();

@@ -265,7 +265,9 @@ impl SpendingFigure {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<SpendingFigureFilter>,
+        >,
     ) -> Result<Connection<SpendingFigure>> {
         let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -300,7 +302,7 @@ impl SpendingFigure {
             default
         )]
         order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<ClaimFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
         let keys = sort_keys::<claim::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -335,7 +337,7 @@ impl SpendingFigure {
             default
         )]
         order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<CitationFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
         let keys = sort_keys::<citation::Entity, _>(&order_by);
         let args = page_args(first, after, last, before);
@@ -730,7 +732,9 @@ impl SpendingQuery {
             default
         )]
         order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<SpendingFigureFilter>,
+        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+            Box<SpendingFigureFilter>,
+        >,
     ) -> Result<Connection<SpendingFigure>> {
         use spending_figure::Column as C;
         let mut condition = Condition::all();
