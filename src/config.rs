@@ -105,6 +105,10 @@ pub struct Settings {
     /// Log every SQL statement (at DEBUG level of the `sqlx` target).
     #[arg(long, env = "LOG_SQL", default_value_t = false, global = true)]
     pub log_sql: bool,
+    /// Most connections in the database pool (default: for a SQLite file twice the cores,
+    /// 2 to 8; for PostgreSQL 10). An in-memory SQLite database always has one.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
     /// Do not load the built-in dataset into an empty database at start.
     #[arg(long, env = "NO_SEED", default_value_t = false, global = true)]
     pub no_seed: bool,
@@ -129,6 +133,7 @@ impl Default for Settings {
             request_timeout_secs: 30,
             trace_fields: false,
             log_sql: false,
+            db_max_connections: None,
             no_seed: false,
             write_tokens: None,
             write_tokens_file: None,

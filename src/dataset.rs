@@ -17,7 +17,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -390,7 +390,7 @@ pub struct LoadReport {
 
 /// Loads `dataset` into `db` in one transaction: all of it or, on any error, nothing.
 pub async fn load(db: &DatabaseConnection, dataset: &Dataset) -> Result<LoadReport> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let report = Load::new(&txn).run(dataset).await?;
     txn.commit().await?;
     tracing::info!(

@@ -20,7 +20,7 @@ use entity::{ai_model, citation, claim, claim_challenge, company, investment, pe
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, IntoActiveModel, Iterable, QueryFilter, Statement, TransactionTrait,
+    DbBackend, EntityTrait, IntoActiveModel, Iterable, QueryFilter, Statement,
 };
 
 use crate::error::{Error, Result};
@@ -116,7 +116,7 @@ pub async fn generate(
 ) -> Result<GenerateReport> {
     check_options(options)?;
     let started = Instant::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let tables = Generator::new(&txn, options).await?.run().await?;
     txn.commit().await?;
     let report = GenerateReport {

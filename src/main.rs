@@ -32,14 +32,24 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             telemetry::init(settings.log_sql);
-            let db = db::connect(&settings.database_url, settings.log_sql).await?;
+            let db = db::connect_pool(
+                &settings.database_url,
+                settings.log_sql,
+                settings.db_max_connections,
+            )
+            .await?;
             db::migrate(&db).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Seed { file } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect(&settings.database_url, settings.log_sql).await?;
+            let db = db::connect_pool(
+                &settings.database_url,
+                settings.log_sql,
+                settings.db_max_connections,
+            )
+            .await?;
             db::migrate(&db).await?;
             let data = match file {
                 Some(path) => Dataset::from_file(&path)?,
@@ -60,9 +70,13 @@ async fn main() -> anyhow::Result<()> {
             seed,
         } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect(&settings.database_url, settings.log_sql)
-                .await
-                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            let db = db::connect_pool(
+                &settings.database_url,
+                settings.log_sql,
+                settings.db_max_connections,
+            )
+            .await
+            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
             db::migrate(&db).await.context("applying migrations")?;
             let options = GenerateOptions {
                 companies,
@@ -78,9 +92,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { files } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect(&settings.database_url, settings.log_sql)
-                .await
-                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            let db = db::connect_pool(
+                &settings.database_url,
+                settings.log_sql,
+                settings.db_max_connections,
+            )
+            .await
+            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
             db::migrate(&db).await.context("applying migrations")?;
             let progress = std::io::stderr().is_terminal();
             let report = transfer::import::import(&db, &files, progress).await?;
@@ -89,9 +107,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Export { target } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect(&settings.database_url, settings.log_sql)
-                .await
-                .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            let db = db::connect_pool(
+                &settings.database_url,
+                settings.log_sql,
+                settings.db_max_connections,
+            )
+            .await
+            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
             db::migrate(&db).await.context("applying migrations")?;
             let started = std::time::Instant::now();
             let report = transfer::export::export(&db, &target).await?;
@@ -114,9 +136,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.write_tokens.as_ref(),
         settings.write_tokens_file.as_deref(),
     )?;
-    let db = db::connect(&settings.database_url, settings.log_sql)
-        .await
-        .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+    let db = db::connect_pool(
+        &settings.database_url,
+        settings.log_sql,
+        settings.db_max_connections,
+    )
+    .await
+    .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
     db::migrate(&db).await.context("applying migrations")?;
     if !settings.no_seed && store::is_empty(&db).await? {
         let report = dataset::load(&db, &Dataset::builtin()?).await?;

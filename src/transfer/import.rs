@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::de::DeserializeOwned;
 
 use super::bulk::{BulkInvestments, BulkReport};
@@ -178,7 +178,7 @@ pub async fn import_with(
         Input::Csv(kind, _) => Some(*kind),
     });
     let bar = progress_bar(progress, total_bytes);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut loader = Loader::new(&txn);
     let mut records = 0u64;
     let mut done_bytes = 0u64;

@@ -134,7 +134,7 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestApp {
-    async fn start(engine: Engine, url: &str) -> TestApp {
+    pub async fn start(engine: Engine, url: &str) -> TestApp {
         // Errors the server logs (never sent to clients) show in a failing test's output.
         capex_graph::telemetry::init_for_tests();
         let mut db = capex_graph::db::connect(url, false).await.expect("connect");

@@ -825,3 +825,42 @@ async fn a_figure_keeps_its_expectation_and_refuses_a_malformed_percentage(app: 
         json!({ "holder": "Analysts", "percentAbove": "29.00", "implied": { "amount": "100.00" } })
     );
 }
+
+/// On a SQLite file the pool holds several connections, so requests run side by side.
+/// Write transactions that read and then write (every mutation checks what it points at)
+/// would fail with SQLITE_BUSY if two ran at once; they take turns, and reads run beside
+/// them. Every one of many concurrent writes succeeds, and every concurrent read answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_on_a_sqlite_file_all_succeed() {
+    use std::sync::Arc;
+
+    use crate::helpers::Engine;
+
+    let dir = std::env::temp_dir().join(format!("capex-concurrent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let url = format!("sqlite://{}/writes.db?mode=rwc", dir.display());
+    let app = Arc::new(TestApp::start(Engine::Sqlite, &url).await);
+    let amazon = company_id(&app, "Amazon").await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let (app, amazon) = (app.clone(), amazon.clone());
+        tasks.push(tokio::spawn(async move {
+            let input = json!({ "name": format!("Concurrent {i}"), "kind": "STARTUP", "parentId": amazon });
+            let data = app.write(CREATE_COMPANY, json!({ "input": input })).await;
+            assert_eq!(data["createCompany"]["parent"]["name"], "Amazon");
+            let read = app
+                .data("{ companies(first: 100) { totalCount nodes { name } } }")
+                .await;
+            assert!(read["companies"]["totalCount"].as_i64().unwrap_or(0) > 0);
+        }));
+    }
+    for task in tasks {
+        task.await.expect("a concurrent request failed");
+    }
+    let data = app
+        .data("{ companies(filter: { name: { startsWith: \"Concurrent \" } }) { totalCount } }")
+        .await;
+    assert_eq!(data["companies"]["totalCount"], 24);
+    app.db.clone().close().await.expect("close");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,7 +15,6 @@ use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use crate::dataset::{DateRec, Subject, check_date};
@@ -149,7 +148,7 @@ pub(crate) async fn create<T>(db: &DatabaseConnection, input: T::Input) -> Resul
 where
     T: Writable,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = T::save(&txn, None, input, "input")
         .await
         .map_err(|e| unique_violation(e, "input"))?;
@@ -172,7 +171,7 @@ where
             ),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut rows = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
         let at = format!("inputs[{i}]");
@@ -201,7 +200,7 @@ pub(crate) async fn update<T>(db: &DatabaseConnection, id: &ID, input: T::Input)
 where
     T: Writable,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = existing::<T>(&txn, id, "id").await?;
     let row = T::save(&txn, Some(row), input, "input")
         .await
@@ -215,7 +214,7 @@ pub(crate) async fn upsert<T>(db: &DatabaseConnection, input: T::Input) -> Resul
 where
     T: Upsertable,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = T::find_natural(&txn, &input, "input").await?;
     let row = T::save(&txn, found, input, "input")
         .await
@@ -230,7 +229,7 @@ pub(crate) async fn delete<T>(db: &DatabaseConnection, id: &ID) -> Result<Deleti
 where
     T: Writable,
 {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = existing::<T>(&txn, id, "id").await?;
     let number = row.row_id();
     let mut dependents = Vec::new();
@@ -253,7 +252,7 @@ where
     T::before_delete(&txn, &row).await?;
     T::Entity::delete_many()
         .filter(Expr::col(Alias::new("id")).eq(number))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     txn.commit().await?;
     Ok(Deletion {
