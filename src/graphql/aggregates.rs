@@ -86,7 +86,8 @@ pub trait Aggregated: GqlNode {
 pub struct Scope {
     pub db: DatabaseConnection,
     pub table: &'static str,
-    pub condition: Condition,
+    /// Shared by the siblings of a nested list.
+    pub condition: Arc<Condition>,
     pub parent: Option<Parent>,
 }
 
@@ -414,7 +415,7 @@ impl Frame {
         V: Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<V>>,
     {
-        self.cells.get_or_init(key.to_string(), init).await
+        self.cells.get_or_init(key, init).await
     }
 
     /// Money statistics per group and currency, for every group of the frame.
@@ -806,7 +807,7 @@ pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
             let by_parent = parent
                 .siblings
                 .cache()
-                .get_or_init(key, || async {
+                .get_or_init(&key, || async {
                     let frame = Arc::new(frame::<T>(scope, Some(parent), Vec::new()));
                     let mut by_parent = HashMap::new();
                     for summary in summaries(&frame).await? {
@@ -843,7 +844,7 @@ fn frame<T: Aggregated>(scope: &Scope, parent: Option<&Parent>, keys: Vec<KeySql
     Frame {
         db: scope.db.clone(),
         table: scope.table,
-        condition: scope.condition.clone(),
+        condition: Condition::clone(&scope.condition),
         parent: parent.map(|p| (p.column, p.siblings.ids())),
         keys,
         stats: T::STATS,
@@ -1478,7 +1479,7 @@ pub async fn group_by<T: Aggregated>(
             let loaded = parent
                 .siblings
                 .cache()
-                .get_or_init(key, || async {
+                .get_or_init(&key, || async {
                     let frame = Arc::new(frame::<T>(scope, Some(parent), plan.keys.clone()));
                     let page = load_groups(&frame, &plan).await?;
                     Ok((frame, page))

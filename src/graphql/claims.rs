@@ -136,15 +136,13 @@ impl Claim {
             Box<ClaimChallengeFilter>,
         >,
     ) -> Result<Connection<ClaimChallenge>> {
-        let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim_challenge::Entity, _>(
+        Ok(nested::<_, claim_challenge::Entity, _, _, _>(
             ctx,
             &self.0,
             claim_challenge::Column::ClaimId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -171,15 +169,13 @@ impl Claim {
         order_by: Vec<OrderBy<EventOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
     ) -> Result<Connection<Event>> {
-        let keys = sort_keys::<event::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, event::Entity, _>(
+        Ok(nested::<_, event::Entity, _, _, _>(
             ctx,
             &self.0,
             event::Column::TriggerClaimId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -206,15 +202,13 @@ impl Claim {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::ClaimId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -294,15 +288,13 @@ impl ClaimChallenge {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::ClaimChallengeId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }

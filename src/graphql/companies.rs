@@ -99,15 +99,13 @@ impl Company {
         order_by: Vec<OrderBy<CompanyOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
     ) -> Result<Connection<Company>> {
-        let keys = sort_keys::<company::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, company::Entity, _>(
+        Ok(nested::<_, company::Entity, _, _, _>(
             ctx,
             &self.0,
             company::Column::ParentId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -143,15 +141,13 @@ impl Company {
         order_by: Vec<OrderBy<CompanyOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
     ) -> Result<Connection<Company>> {
-        let keys = sort_keys::<company::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, company::Entity, _>(
+        Ok(nested::<_, company::Entity, _, _, _>(
             ctx,
             &self.0,
             company::Column::FoundedByAlumniOfId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -178,15 +174,13 @@ impl Company {
         order_by: Vec<OrderBy<PersonOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<PersonFilter>>,
     ) -> Result<Connection<Person>> {
-        let keys = sort_keys::<person::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, person::Entity, _>(
+        Ok(nested::<_, person::Entity, _, _, _>(
             ctx,
             &self.0,
             person::Column::CompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -213,15 +207,13 @@ impl Company {
         order_by: Vec<OrderBy<AiModelOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<AiModelFilter>>,
     ) -> Result<Connection<AiModel>> {
-        let keys = sort_keys::<ai_model::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, ai_model::Entity, _>(
+        Ok(nested::<_, ai_model::Entity, _, _, _>(
             ctx,
             &self.0,
             ai_model::Column::DeveloperId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -248,15 +240,13 @@ impl Company {
         order_by: Vec<OrderBy<InvestmentOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
     ) -> Result<Connection<Investment>> {
-        let keys = sort_keys::<investment::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, investment::Entity, _>(
+        Ok(nested::<_, investment::Entity, _, _, _>(
             ctx,
             &self.0,
             investment::Column::InvestorId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -283,15 +273,13 @@ impl Company {
         order_by: Vec<OrderBy<InvestmentOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
     ) -> Result<Connection<Investment>> {
-        let keys = sort_keys::<investment::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, investment::Entity, _>(
+        Ok(nested::<_, investment::Entity, _, _, _>(
             ctx,
             &self.0,
             investment::Column::InvesteeId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -318,15 +306,13 @@ impl Company {
         order_by: Vec<OrderBy<ProjectOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ProjectFilter>>,
     ) -> Result<Connection<Project>> {
-        let keys = sort_keys::<project::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, project::Entity, _>(
+        Ok(nested::<_, project::Entity, _, _, _>(
             ctx,
             &self.0,
             project::Column::LeadCompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -355,15 +341,13 @@ impl Company {
             Box<ProjectBackerFilter>,
         >,
     ) -> Result<Connection<ProjectBacker>> {
-        let keys = sort_keys::<project_backer::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, project_backer::Entity, _>(
+        Ok(nested::<_, project_backer::Entity, _, _, _>(
             ctx,
             &self.0,
             project_backer::Column::CompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -392,15 +376,13 @@ impl Company {
             Box<SpendingFigureFilter>,
         >,
     ) -> Result<Connection<SpendingFigure>> {
-        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, spending_figure::Entity, _>(
+        Ok(nested::<_, spending_figure::Entity, _, _, _>(
             ctx,
             &self.0,
             spending_figure::Column::CompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -427,15 +409,13 @@ impl Company {
         order_by: Vec<OrderBy<ClaimOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
-        let keys = sort_keys::<claim::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim::Entity, _>(
+        Ok(nested::<_, claim::Entity, _, _, _>(
             ctx,
             &self.0,
             claim::Column::ClaimantCompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -462,15 +442,13 @@ impl Company {
         order_by: Vec<OrderBy<ClaimOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
-        let keys = sort_keys::<claim::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim::Entity, _>(
+        Ok(nested::<_, claim::Entity, _, _, _>(
             ctx,
             &self.0,
             claim::Column::SubjectCompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -499,15 +477,13 @@ impl Company {
             Box<ClaimChallengeFilter>,
         >,
     ) -> Result<Connection<ClaimChallenge>> {
-        let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim_challenge::Entity, _>(
+        Ok(nested::<_, claim_challenge::Entity, _, _, _>(
             ctx,
             &self.0,
             claim_challenge::Column::ChallengerCompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -534,15 +510,13 @@ impl Company {
         order_by: Vec<OrderBy<EventOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
     ) -> Result<Connection<Event>> {
-        let keys = sort_keys::<event::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, event::Entity, _>(
+        Ok(nested::<_, event::Entity, _, _, _>(
             ctx,
             &self.0,
             event::Column::CompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -569,15 +543,13 @@ impl Company {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::CompanyId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -643,15 +615,13 @@ impl Person {
         order_by: Vec<OrderBy<ClaimOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
-        let keys = sort_keys::<claim::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim::Entity, _>(
+        Ok(nested::<_, claim::Entity, _, _, _>(
             ctx,
             &self.0,
             claim::Column::ClaimantPersonId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -680,15 +650,13 @@ impl Person {
             Box<ClaimChallengeFilter>,
         >,
     ) -> Result<Connection<ClaimChallenge>> {
-        let keys = sort_keys::<claim_challenge::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim_challenge::Entity, _>(
+        Ok(nested::<_, claim_challenge::Entity, _, _, _>(
             ctx,
             &self.0,
             claim_challenge::Column::ChallengerPersonId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -715,15 +683,13 @@ impl Person {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::PersonId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }

@@ -96,15 +96,13 @@ impl Event {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::EventId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }

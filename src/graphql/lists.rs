@@ -15,13 +15,14 @@ use async_graphql::{Context, InputObject, InputType, Object, OutputType, TypeNam
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    FromQueryResult, IdenStatic, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+    FromQueryResult, IdenStatic, QueryFilter, QueryTrait,
 };
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Parent, Scope, aggregate,
     group_by,
 };
+use super::filters::{RowFilter, filter_condition};
 use super::loaders::{Node, Row, nodes_of};
 use super::paging::{
     Cursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey,
@@ -40,8 +41,7 @@ pub struct Page<M> {
     pub nodes: Vec<Node<M>>,
     pub cursors: Vec<Cursor>,
     pub info: PageInfo,
-    pub count: Counter,
-    /// The rows of the whole list, for aggregates.
+    /// The rows of the whole list, for `totalCount` and aggregates.
     pub scope: Scope,
 }
 
@@ -96,7 +96,7 @@ where
 
     /// Number of rows in the whole list, all pages together; counted only when selected.
     async fn total_count(&self) -> GqlResult<i64> {
-        Ok((self.0.count)().await?)
+        Ok(Box::pin(count(&self.0.scope)).await?)
     }
 
     /// Aggregates over every row the list's filter selects (all pages together), computed
@@ -327,20 +327,13 @@ where
     let scope = Scope {
         db: db.clone(),
         table: E::default().table_name(),
-        condition: condition.clone(),
+        condition: Arc::new(condition),
         parent: None,
     };
-    let counter_db = db.clone();
-    let count: Counter = Arc::new(move || {
-        let db = counter_db.clone();
-        let condition = condition.clone();
-        Box::pin(async move { Ok(E::find().filter(condition).count(&db).await? as i64) })
-    });
     Ok(Page {
         nodes: nodes_of(models),
         cursors,
         info,
-        count,
         scope,
     })
 }
@@ -355,24 +348,59 @@ struct NestedPages<M> {
     by_parent: HashMap<i32, (Vec<usize>, Vec<Cursor>, PageInfo)>,
 }
 
+/// What the siblings resolving one nested connection field share: its filter's condition,
+/// its page plan, and (when rows are selected) the pages of all parents. Built by the first
+/// sibling; the others only look up their page.
+struct NestedField<M> {
+    condition: Arc<Condition>,
+    plan: PagePlan,
+    pages: Option<NestedPages<M>>,
+}
+
 /// A nested list: the rows of `E` whose foreign key `column` points to `node`, filtered by
-/// `condition`, one page of them; loaded for all of `node`'s siblings in one statement.
-pub async fn nested<P, E, T>(
+/// `filter`, ordered by `order_by`, one page of them; loaded for all of `node`'s siblings in
+/// one statement.
+pub async fn nested<P, E, T, F, R>(
     ctx: &Context<'_>,
     node: &Node<P>,
     column: E::Column,
-    condition: Condition,
-    keys: Vec<SortKey>,
-    args: &PageArgs,
+    page: PageArgs,
+    order_by: Vec<OrderBy<F>>,
+    filter: Option<Box<R>>,
 ) -> Result<Connection<T>>
 where
     P: Row,
     E: EntityTrait,
     E::Model: FromQueryResult + Row,
     T: GqlNode<Model = E::Model>,
+    F: OrderField,
+    R: RowFilter,
 {
-    let db = db(ctx)?.clone();
-    let plan = args.plan(keys)?;
+    // Boxed: this future is part of the one async-graphql allocates for every field of the
+    // parent's type.
+    Box::pin(nested_page::<P, E, T, F, R>(
+        ctx, node, column, page, order_by, filter,
+    ))
+    .await
+}
+
+async fn nested_page<P, E, T, F, R>(
+    ctx: &Context<'_>,
+    node: &Node<P>,
+    column: E::Column,
+    page: PageArgs,
+    order_by: Vec<OrderBy<F>>,
+    filter: Option<Box<R>>,
+) -> Result<Connection<T>>
+where
+    P: Row,
+    E: EntityTrait,
+    E::Model: FromQueryResult + Row,
+    T: GqlNode<Model = E::Model>,
+    F: OrderField,
+    R: RowFilter,
+{
+    let db = db(ctx)?;
     // The field of the query being resolved identifies the relation, its arguments and
     // its filter: every sibling resolves the same field with the same arguments. Its
     // address is a cheaper key than formatting the arguments for every node.
@@ -382,99 +410,84 @@ where
         column.as_str(),
         ctx.item
     );
-    if !wants_rows(ctx) {
-        return Ok(Connection(Page {
-            nodes: Vec::new(),
-            cursors: Vec::new(),
-            info: PageInfo::default(),
-            count: nested_counter::<P, E>(&db, node, column, &condition, &relation),
-            scope: nested_scope::<P, E>(&db, node, column, &condition, &relation),
-        }));
-    }
-    let pages = node
-        .cached(relation.clone(), || {
-            let parents = node.sibling_ids();
-            let (db, condition, plan) = (db.clone(), condition.clone(), plan.clone());
-            async move { load_nested::<E>(&db, column, parents, condition, &plan).await }
+    let field = node
+        .cached(&relation, || async {
+            let condition = filter_condition(db.get_database_backend(), &filter)?;
+            let plan = page.plan(sort_keys::<E, F>(&order_by))?;
+            // A client asking only for `totalCount`, `aggregate` or `groupBy` costs no page query.
+            let pages = if wants_rows(ctx) {
+                let parents = node.sibling_ids();
+                Some(load_nested::<E>(db, column, parents, condition.clone(), &plan).await?)
+            } else {
+                None
+            };
+            Ok(NestedField {
+                condition: Arc::new(condition),
+                plan,
+                pages,
+            })
         })
         .await?;
     let parent = node.row_id();
-    let (nodes, cursors, info) = match pages.by_parent.get(&parent) {
-        Some((positions, cursors, info)) => (
-            positions.iter().map(|&i| pages.nodes[i].clone()).collect(),
-            cursors.clone(),
-            info.clone(),
-        ),
-        None => (
-            Vec::new(),
-            Vec::new(),
-            PageInfo {
-                has_previous_page: plan.cursor.is_some() && !plan.backward,
-                has_next_page: plan.cursor.is_some() && plan.backward,
-                ..PageInfo::default()
-            },
-        ),
+    let (nodes, cursors, info) = match &field.pages {
+        Some(pages) => match pages.by_parent.get(&parent) {
+            Some((positions, cursors, info)) => (
+                positions.iter().map(|&i| pages.nodes[i].clone()).collect(),
+                cursors.clone(),
+                info.clone(),
+            ),
+            None => (
+                Vec::new(),
+                Vec::new(),
+                PageInfo {
+                    has_previous_page: field.plan.cursor.is_some() && !field.plan.backward,
+                    has_next_page: field.plan.cursor.is_some() && field.plan.backward,
+                    ..PageInfo::default()
+                },
+            ),
+        },
+        None => (Vec::new(), Vec::new(), PageInfo::default()),
     };
-    let scope = nested_scope::<P, E>(&db, node, column, &condition, &relation);
-    let count = nested_counter::<P, E>(&db, node, column, &condition, &relation);
     Ok(Connection(Page {
         nodes,
         cursors,
         info,
-        count,
-        scope,
+        scope: Scope {
+            db: db.clone(),
+            table: E::default().table_name(),
+            condition: field.condition.clone(),
+            parent: Some(Parent {
+                key: relation,
+                column: column.as_str(),
+                id: parent,
+                siblings: node.siblings(),
+            }),
+        },
     }))
 }
 
-/// The rows of a nested list, all pages together, for aggregates.
-fn nested_scope<P: Row, E: EntityTrait>(
-    db: &DatabaseConnection,
-    node: &Node<P>,
-    column: E::Column,
-    condition: &Condition,
-    relation: &str,
-) -> Scope {
-    Scope {
-        db: db.clone(),
-        table: E::default().table_name(),
-        condition: condition.clone(),
-        parent: Some(Parent {
-            key: relation.to_string(),
-            column: column.as_str(),
-            id: node.row_id(),
-            siblings: Arc::new(node.clone()),
-        }),
-    }
-}
-
-/// Counts a nested list when `totalCount` is selected, for all siblings at once.
-fn nested_counter<P: Row, E: EntityTrait>(
-    db: &DatabaseConnection,
-    node: &Node<P>,
-    column: E::Column,
-    condition: &Condition,
-    relation: &str,
-) -> Counter {
-    let (db, count_node, condition) = (db.clone(), node.clone(), condition.clone());
-    let key = format!("count:{relation}");
-    Arc::new(move || {
-        let (db, node, condition, key) = (
-            db.clone(),
-            count_node.clone(),
-            condition.clone(),
-            key.clone(),
-        );
-        Box::pin(async move {
-            let counts = node
-                .cached(key, || {
-                    let parents = node.sibling_ids();
-                    let (db, condition) = (db.clone(), condition.clone());
-                    async move { count_nested::<E>(&db, column, parents, condition).await }
-                })
-                .await?;
-            Ok(counts.get(&node.row_id()).copied().unwrap_or(0))
+/// Number of rows of the whole list of `scope`; a nested list is counted for all siblings
+/// of its parent at once, in one statement.
+async fn count(scope: &Scope) -> Result<i64> {
+    let Some(parent) = &scope.parent else {
+        let select = Query::select()
+            .expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
+            .from(Alias::new(scope.table))
+            .cond_where(Condition::clone(&scope.condition))
+            .to_owned();
+        return match scope.db.query_one(&select).await? {
+            Some(row) => Ok(row.try_get("", "n")?),
+            None => Ok(0),
+        };
+    };
+    let counts = parent
+        .siblings
+        .cache()
+        .get_or_init(&format!("count:{}", parent.key), || {
+            count_nested(scope, parent.column, parent.siblings.ids())
         })
-    })
+        .await?;
+    Ok(counts.get(&parent.id).copied().unwrap_or(0))
 }
 
 async fn load_nested<E>(
@@ -539,24 +552,24 @@ where
     })
 }
 
-async fn count_nested<E: EntityTrait>(
-    db: &DatabaseConnection,
-    column: E::Column,
+async fn count_nested(
+    scope: &Scope,
+    column: &'static str,
     parents: Vec<i32>,
-    condition: Condition,
 ) -> Result<HashMap<i32, i64>> {
     let mut counts = HashMap::new();
+    let key = Expr::col((Alias::new(scope.table), Alias::new(column)));
     for chunk in parents.chunks(super::loaders::CHUNK) {
-        let select = E::find()
-            .select_only()
-            .column(column)
-            .column_as(Expr::col(Asterisk).count(), "n")
-            .filter(column.is_in(chunk.to_vec()))
-            .filter(condition.clone())
-            .group_by(column)
-            .into_query();
-        for row in db.query_all(&select).await? {
-            let parent: i32 = row.try_get("", column.as_str())?;
+        let select = Query::select()
+            .expr_as(key.clone(), Alias::new("p"))
+            .expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
+            .from(Alias::new(scope.table))
+            .and_where(key.clone().is_in(chunk.to_vec()))
+            .cond_where(Condition::clone(&scope.condition))
+            .group_by_col((Alias::new(scope.table), Alias::new(column)))
+            .to_owned();
+        for row in scope.db.query_all(&select).await? {
+            let parent: i32 = row.try_get("", "p")?;
             let n: i64 = row.try_get("", "n")?;
             counts.insert(parent, n);
         }

@@ -38,7 +38,7 @@ pub struct Cache(Mutex<HashMap<String, Arc<OnceCell<Shared>>>>);
 impl Cache {
     /// The value under `key`: `init` runs for the first caller; the others wait for it and
     /// share the result.
-    pub async fn get_or_init<V, F, Fut>(&self, key: String, init: F) -> Result<Arc<V>>
+    pub async fn get_or_init<V, F, Fut>(&self, key: &str, init: F) -> Result<Arc<V>>
     where
         V: Send + Sync + 'static,
         F: FnOnce() -> Fut,
@@ -49,7 +49,11 @@ impl Cache {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            cells.entry(key).or_default().clone()
+            // Looked up by reference: most keys are already cached (every sibling asks).
+            match cells.get(key) {
+                Some(cell) => cell.clone(),
+                None => cells.entry(key.to_owned()).or_default().clone(),
+            }
         };
         let shared = cell
             // Boxed, so the futures of the fields that wait here stay small (see
@@ -103,12 +107,12 @@ impl<M> Deref for Node<M> {
 impl<M: Row> Node<M> {
     /// The ids of every row of this node's batch.
     pub fn sibling_ids(&self) -> Vec<i32> {
-        self.batch.rows.iter().map(Row::row_id).collect()
+        self.batch.ids()
     }
 
     /// A value computed once for the whole batch under `key` (`init` runs for the first
     /// node that asks; its siblings wait for it and share the result).
-    pub async fn cached<V, F, Fut>(&self, key: String, init: F) -> Result<Arc<V>>
+    pub async fn cached<V, F, Fut>(&self, key: &str, init: F) -> Result<Arc<V>>
     where
         V: Send + Sync + 'static,
         F: FnOnce() -> Fut,
@@ -127,12 +131,19 @@ pub trait Siblings: Send + Sync {
     fn cache(&self) -> &Cache;
 }
 
-impl<M: Row> Siblings for Node<M> {
+impl<M: Row> Siblings for Batch<M> {
     fn ids(&self) -> Vec<i32> {
-        self.sibling_ids()
+        self.rows.iter().map(Row::row_id).collect()
     }
     fn cache(&self) -> &Cache {
-        &self.batch.relations
+        &self.relations
+    }
+}
+
+impl<M: Row> Node<M> {
+    /// This node's batch, shared (no copy).
+    pub fn siblings(&self) -> Arc<dyn Siblings> {
+        self.batch.clone()
     }
 }
 
@@ -247,7 +258,7 @@ impl<M> Loaded<M> {
 async fn related<P, E, T>(
     ctx: &Context<'_>,
     node: &Node<P>,
-    relation: String,
+    relation: &str,
     column: E::Column,
     key_of: impl Fn(&P) -> Option<i32>,
 ) -> Result<Vec<T>>
@@ -298,9 +309,10 @@ where
     if fk(node).is_none() {
         return Ok(None);
     }
-    let key = format!("{relation}->{}", E::default().as_str());
+    // The foreign key column names the relation (a column points at one table), and the
+    // batch's cache holds it under that name: no key is formatted for each node.
     // The target rows are keyed by their own id, which the parent's foreign key holds.
-    let rows = related::<P, E, T>(ctx, node, key, id_column::<E>()?, fk).await?;
+    let rows = related::<P, E, T>(ctx, node, relation, id_column::<E>()?, fk).await?;
     Ok(rows.into_iter().next())
 }
 
@@ -313,5 +325,5 @@ where
     T: From<Node<E::Model>>,
 {
     let key = format!("{}.{}", E::default().as_str(), column.as_str());
-    related::<P, E, T>(ctx, node, key, column, |p: &P| Some(p.row_id())).await
+    related::<P, E, T>(ctx, node, &key, column, |p: &P| Some(p.row_id())).await
 }

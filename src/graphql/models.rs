@@ -93,15 +93,13 @@ impl AiModel {
         order_by: Vec<OrderBy<ClaimOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
     ) -> Result<Connection<Claim>> {
-        let keys = sort_keys::<claim::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, claim::Entity, _>(
+        Ok(nested::<_, claim::Entity, _, _, _>(
             ctx,
             &self.0,
             claim::Column::SubjectModelId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -130,15 +128,13 @@ impl AiModel {
             Box<SpendingFigureFilter>,
         >,
     ) -> Result<Connection<SpendingFigure>> {
-        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, spending_figure::Entity, _>(
+        Ok(nested::<_, spending_figure::Entity, _, _, _>(
             ctx,
             &self.0,
             spending_figure::Column::AiModelId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -165,15 +161,13 @@ impl AiModel {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::AiModelId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }

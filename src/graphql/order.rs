@@ -70,9 +70,27 @@ impl Shape {
 fn sort(value: &mut Value, shape: &Shape) {
     match value {
         Value::Object(map) => {
-            map.sort_by(|a, _, b, _| shape.position(a.as_str()).cmp(&shape.position(b.as_str())));
+            // Objects of serially resolved types are in order already: walk their keys and
+            // the shape's together. Sorting would rebuild the map's hash index.
+            let mut at = 0;
+            let in_order = map.keys().all(|key| {
+                match shape.keys[at..].iter().position(|(k, _)| k == key.as_str()) {
+                    Some(step) => {
+                        at += step;
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !in_order {
+                map.sort_by(|a, _, b, _| {
+                    shape.position(a.as_str()).cmp(&shape.position(b.as_str()))
+                });
+            }
             for (key, child) in map.iter_mut() {
-                if let Some(sub) = shape.child(key.as_str()) {
+                if matches!(child, Value::Object(_) | Value::List(_))
+                    && let Some(sub) = shape.child(key.as_str())
+                {
                     sort(child, sub);
                 }
             }

@@ -108,15 +108,13 @@ impl Project {
         } else {
             order_by
         };
-        let keys = sort_keys::<project_backer::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, project_backer::Entity, _>(
+        Ok(nested::<_, project_backer::Entity, _, _, _>(
             ctx,
             &self.0,
             project_backer::Column::ProjectId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -145,15 +143,13 @@ impl Project {
             Box<SpendingFigureFilter>,
         >,
     ) -> Result<Connection<SpendingFigure>> {
-        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, spending_figure::Entity, _>(
+        Ok(nested::<_, spending_figure::Entity, _, _, _>(
             ctx,
             &self.0,
             spending_figure::Column::ProjectId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -180,15 +176,13 @@ impl Project {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::ProjectId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
@@ -256,15 +250,13 @@ impl ProjectBacker {
         order_by: Vec<OrderBy<CitationOrderField>>,
         #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
     ) -> Result<Connection<Citation>> {
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(nested::<_, citation::Entity, _>(
+        Ok(nested::<_, citation::Entity, _, _, _>(
             ctx,
             &self.0,
             citation::Column::ProjectBackerId,
-            filter_condition(db(ctx)?.get_database_backend(), &filter)?,
-            keys,
-            &args,
+            page_args(first, after, last, before),
+            order_by,
+            filter,
         )
         .await?)
     }
