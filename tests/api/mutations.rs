@@ -845,7 +845,8 @@ async fn concurrent_writes_on_a_sqlite_file_all_succeed() {
     for i in 0..24 {
         let (app, amazon) = (app.clone(), amazon.clone());
         tasks.push(tokio::spawn(async move {
-            let input = json!({ "name": format!("Concurrent {i}"), "kind": "STARTUP", "parentId": amazon });
+            let input =
+                json!({ "name": format!("Concurrent {i}"), "kind": "STARTUP", "parentId": amazon });
             let data = app.write(CREATE_COMPANY, json!({ "input": input })).await;
             assert_eq!(data["createCompany"]["parent"]["name"], "Amazon");
             let read = app
