@@ -15,13 +15,14 @@ use async_graphql::{Context, InputObject, InputType, Object, OutputType, TypeNam
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    FromQueryResult, IdenStatic, QueryFilter, QueryTrait,
+    IdenStatic, QueryFilter, QueryTrait,
 };
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Parent, Scope, aggregate,
     group_by,
 };
+use super::decode::ReadRow;
 use super::filters::{RowFilter, filter_condition};
 use super::loaders::{Node, Row, nodes_of};
 use super::paging::{
@@ -268,16 +269,17 @@ fn add_sort_columns(select: &mut SelectStatement, plan: &PagePlan, backend: sea_
     }
 }
 
-fn read_row<M: FromQueryResult>(
-    row: &sea_orm::QueryResult,
-    plan: &PagePlan,
-) -> Result<(M, Vec<KeyValue>)> {
-    let model = M::from_query_result(row, "")?;
+fn read_row<M: ReadRow>(row: &sea_orm::QueryResult, plan: &PagePlan) -> Result<(M, Vec<KeyValue>)> {
+    const ALIASES: [&str; 8] = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
+    let model = M::read_row(row)?;
     let values = plan
         .keys
         .iter()
         .enumerate()
-        .map(|(i, key)| key.read(row, &format!("k{i}")))
+        .map(|(i, key)| match ALIASES.get(i) {
+            Some(alias) => key.read(row, alias),
+            None => key.read(row, &format!("k{i}")),
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((model, values))
 }
@@ -300,7 +302,7 @@ pub async fn top<E>(
 ) -> Result<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: FromQueryResult + Row,
+    E::Model: Row,
 {
     let db = db(ctx)?;
     let plan = args.plan(keys)?;
@@ -371,7 +373,7 @@ pub async fn nested<P, E, T, F, R>(
 where
     P: Row,
     E: EntityTrait,
-    E::Model: FromQueryResult + Row,
+    E::Model: Row,
     T: GqlNode<Model = E::Model>,
     F: OrderField,
     R: RowFilter,
@@ -395,7 +397,7 @@ async fn nested_page<P, E, T, F, R>(
 where
     P: Row,
     E: EntityTrait,
-    E::Model: FromQueryResult + Row,
+    E::Model: Row,
     T: GqlNode<Model = E::Model>,
     F: OrderField,
     R: RowFilter,
@@ -499,7 +501,7 @@ async fn load_nested<E>(
 ) -> Result<NestedPages<E::Model>>
 where
     E: EntityTrait,
-    E::Model: FromQueryResult + Row,
+    E::Model: Row,
 {
     let backend = db.get_database_backend();
     let mut fetched: Vec<(i32, E::Model, Vec<KeyValue>)> = Vec::new();

@@ -17,12 +17,13 @@ use std::sync::{Arc, Mutex};
 use async_graphql::Context;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    DatabaseConnection, EntityTrait, ExprTrait, IdenStatic, ModelTrait, QueryFilter, QueryOrder,
-    Value,
+    ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, IdenStatic, ModelTrait,
+    QueryFilter, QueryOrder, QueryTrait, Value,
 };
 use tokio::sync::OnceCell;
 
 use super::db;
+use super::decode::ReadRow;
 use crate::error::{Error, Result};
 
 /// Most ids sent in one `IN (...)` list; both engines accept far more parameters.
@@ -168,8 +169,8 @@ pub fn wrap_one<M, T: From<Node<M>>>(row: Option<M>) -> Option<T> {
     row.and_then(|r| wrap(vec![r]).pop())
 }
 
-/// A table row with an integer id.
-pub trait Row: Send + Sync + 'static {
+/// A table row with an integer id, read by position.
+pub trait Row: ReadRow + Send + Sync + 'static {
     fn row_id(&self) -> i32;
 }
 
@@ -213,17 +214,19 @@ async fn rows_where<E>(
 ) -> Result<Vec<E::Model>>
 where
     E: EntityTrait,
+    E::Model: ReadRow,
 {
     ids.sort_unstable();
     ids.dedup();
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK) {
-        let found = E::find()
+        let select = E::find()
             .filter(Expr::col(column).is_in(chunk.to_vec()))
             .order_by_asc(Expr::col("id"))
-            .all(db)
-            .await?;
-        rows.extend(found);
+            .into_query();
+        for row in db.query_all(&select).await? {
+            rows.push(E::Model::read_row(&row)?);
+        }
     }
     Ok(rows)
 }
@@ -265,7 +268,7 @@ async fn related<P, E, T>(
 where
     P: Row,
     E: EntityTrait,
-    E::Model: Send + Sync + 'static,
+    E::Model: Row,
     T: From<Node<E::Model>>,
 {
     let loaded = node
@@ -303,7 +306,7 @@ pub async fn one<P, E, T>(
 where
     P: Row,
     E: EntityTrait,
-    E::Model: Send + Sync + 'static,
+    E::Model: Row,
     T: From<Node<E::Model>>,
 {
     if fk(node).is_none() {
@@ -321,7 +324,7 @@ pub async fn many<P, E, T>(ctx: &Context<'_>, node: &Node<P>, column: E::Column)
 where
     P: Row,
     E: EntityTrait,
-    E::Model: Send + Sync + 'static,
+    E::Model: Row,
     T: From<Node<E::Model>>,
 {
     let key = format!("{}.{}", E::default().as_str(), column.as_str());

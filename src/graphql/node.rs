@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use async_graphql::{Context, ID, Interface, Object};
 use entity::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryTrait};
 
 use super::claims::{Claim, ClaimChallenge};
 use super::companies::{Company, Person};
+use super::decode::ReadRow;
 use super::events::Event;
 use super::investments::Investment;
 use super::lists::GqlNode;
@@ -99,7 +100,12 @@ where
     E::Model: Row,
     T: GqlNode<Model = E::Model>,
 {
-    let rows = Box::pin(E::find().filter(Expr::col("id").is_in(ids)).all(db)).await?;
+    let select = E::find().filter(Expr::col("id").is_in(ids)).into_query();
+    let rows = Box::pin(db.query_all(&select))
+        .await?
+        .iter()
+        .map(E::Model::read_row)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
     Ok(ids
         .into_iter()
