@@ -32,8 +32,8 @@ use super::common::{Date, Decimal, Money};
 use super::lists::{Counter, GqlNode, OrderField};
 use super::loaders::{CHUNK, Cache, Siblings};
 use super::paging::{
-    KeyKind, KeyValue, NullsOrder, OrderDirection, PageInfo, base64url_decode, base64url_encode,
-    read_date, read_value,
+    EndCursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageInfo, base64url_decode,
+    base64url_encode, read_date, read_value,
 };
 use super::sql::{bytewise, custom};
 use crate::error::{Error, Result};
@@ -1566,8 +1566,8 @@ impl GroupPage {
         let info = PageInfo {
             has_next_page: more,
             has_previous_page: plan.offset > 0,
-            start_cursor: groups.first().map(|g| g.0.clone()),
-            end_cursor: groups.last().map(|g| g.0.clone()),
+            start_cursor: groups.first().map(|g| EndCursor::Text(g.0.clone())),
+            end_cursor: groups.last().map(|g| EndCursor::Text(g.0.clone())),
         };
         (groups, info)
     }

@@ -8,7 +8,7 @@
 //! that paging in pages of 3 returns exactly the rows of one large page, on SQLite and
 //! PostgreSQL alike (text keys compare as bytes on both: PostgreSQL's `COLLATE "C"`).
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{Enum, Object};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, Func, NullOrdering, Order};
 use sea_orm::{DbBackend, ExprTrait, QueryResult};
@@ -207,7 +207,7 @@ struct CursorBody {
 pub fn encode_cursor(keys: &[SortKey], values: Vec<KeyValue>) -> String {
     Cursor {
         signature: signature(keys).into(),
-        values,
+        values: values.into(),
     }
     .encode()
 }
@@ -217,7 +217,8 @@ pub fn encode_cursor(keys: &[SortKey], values: Vec<KeyValue>) -> String {
 #[derive(Debug, Clone)]
 pub struct Cursor {
     signature: std::sync::Arc<str>,
-    values: Vec<KeyValue>,
+    /// Shared: a page's cursors are handed to each of its parent's siblings without copies.
+    values: std::sync::Arc<[KeyValue]>,
 }
 
 impl Cursor {
@@ -225,7 +226,7 @@ impl Cursor {
     pub fn encode(&self) -> String {
         let body = CursorBody {
             o: self.signature.to_string(),
-            v: self.values.clone(),
+            v: self.values.to_vec(),
         };
         base64url_encode(serde_json::to_string(&body).unwrap_or_default().as_bytes())
     }
@@ -382,17 +383,50 @@ impl PageArgs {
     }
 }
 
+/// The cursor of a page's end: text already, or a row's cursor encoded when selected.
+#[derive(Debug, Clone)]
+pub enum EndCursor {
+    Text(String),
+    Row(Cursor),
+}
+
+impl EndCursor {
+    fn text(&self) -> String {
+        match self {
+            EndCursor::Text(text) => text.clone(),
+            EndCursor::Row(cursor) => cursor.encode(),
+        }
+    }
+}
+
 /// Relay's page information.
-#[derive(SimpleObject, Debug, Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PageInfo {
-    /// True when more rows follow the last one of this page.
     pub has_next_page: bool,
-    /// True when rows precede the first one of this page.
     pub has_previous_page: bool,
+    pub start_cursor: Option<EndCursor>,
+    pub end_cursor: Option<EndCursor>,
+}
+
+/// Relay's page information.
+#[Object]
+impl PageInfo {
+    /// True when more rows follow the last one of this page.
+    async fn has_next_page(&self) -> bool {
+        self.has_next_page
+    }
+    /// True when rows precede the first one of this page.
+    async fn has_previous_page(&self) -> bool {
+        self.has_previous_page
+    }
     /// Cursor of the first row of the page; null when the page is empty.
-    pub start_cursor: Option<String>,
+    async fn start_cursor(&self) -> Option<String> {
+        self.start_cursor.as_ref().map(EndCursor::text)
+    }
     /// Cursor of the last row of the page; null when the page is empty.
-    pub end_cursor: Option<String>,
+    async fn end_cursor(&self) -> Option<String> {
+        self.end_cursor.as_ref().map(EndCursor::text)
+    }
 }
 
 /// Turns `limit + 1` fetched rows (in walking order) into a page in list order.
@@ -411,7 +445,7 @@ pub fn finish<M>(
         .map(|(model, values)| {
             let cursor = Cursor {
                 signature: signature.clone(),
-                values,
+                values: values.into(),
             };
             (model, cursor)
         })
@@ -427,8 +461,9 @@ pub fn finish<M>(
         } else {
             plan.cursor.is_some()
         },
-        start_cursor: cursors.first().map(Cursor::encode),
-        end_cursor: cursors.last().map(Cursor::encode),
+        // Encoded only if the client selects them (most nested pages are not asked).
+        start_cursor: cursors.first().cloned().map(EndCursor::Row),
+        end_cursor: cursors.last().cloned().map(EndCursor::Row),
     };
     (models, cursors, info)
 }
