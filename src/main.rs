@@ -32,25 +32,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             telemetry::init(settings.log_sql);
-            let db = db::connect_pool(
-                &settings.database_url,
-                settings.log_sql,
-                settings.db_max_connections,
-            )
-            .await?;
-            db::migrate(&db).await?;
+            open(&settings).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Seed { file } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect_pool(
-                &settings.database_url,
-                settings.log_sql,
-                settings.db_max_connections,
-            )
-            .await?;
-            db::migrate(&db).await?;
+            let db = open(&settings).await?;
             let data = match file {
                 Some(path) => Dataset::from_file(&path)?,
                 None => Dataset::builtin()?,
@@ -70,14 +58,7 @@ async fn main() -> anyhow::Result<()> {
             seed,
         } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect_pool(
-                &settings.database_url,
-                settings.log_sql,
-                settings.db_max_connections,
-            )
-            .await
-            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
-            db::migrate(&db).await.context("applying migrations")?;
+            let db = open(&settings).await?;
             let options = GenerateOptions {
                 companies,
                 investments,
@@ -92,14 +73,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import { files } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect_pool(
-                &settings.database_url,
-                settings.log_sql,
-                settings.db_max_connections,
-            )
-            .await
-            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
-            db::migrate(&db).await.context("applying migrations")?;
+            let db = open(&settings).await?;
             let progress = std::io::stderr().is_terminal();
             let report = transfer::import::import(&db, &files, progress).await?;
             println!("{report}; peak memory {}", peak_memory());
@@ -107,14 +81,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Export { target } => {
             telemetry::init(settings.log_sql);
-            let db = db::connect_pool(
-                &settings.database_url,
-                settings.log_sql,
-                settings.db_max_connections,
-            )
-            .await
-            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
-            db::migrate(&db).await.context("applying migrations")?;
+            let db = open(&settings).await?;
             let started = std::time::Instant::now();
             let report = transfer::export::export(&db, &target).await?;
             println!(
@@ -136,14 +103,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.write_tokens.as_ref(),
         settings.write_tokens_file.as_deref(),
     )?;
-    let db = db::connect_pool(
-        &settings.database_url,
-        settings.log_sql,
-        settings.db_max_connections,
-    )
-    .await
-    .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
-    db::migrate(&db).await.context("applying migrations")?;
+    let db = open(&settings).await?;
     if !settings.no_seed && store::is_empty(&db).await? {
         let report = dataset::load(&db, &Dataset::builtin()?).await?;
         tracing::info!(
@@ -194,6 +154,20 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), or "unknown".
+/// Connects to the configured database and applies pending migrations; the error names
+/// the step and the database (without its password).
+async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = db::connect_pool(
+        &settings.database_url,
+        settings.log_sql,
+        settings.db_max_connections,
+    )
+    .await
+    .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+    db::migrate(&db).await.context("applying migrations")?;
+    Ok(db)
+}
+
 fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -380,92 +380,73 @@ where
 {
     // Boxed: this future is part of the one async-graphql allocates for every field of the
     // parent's type.
-    Box::pin(nested_page::<P, E, T, F, R>(
-        ctx, node, column, page, order_by, filter,
-    ))
-    .await
-}
-
-async fn nested_page<P, E, T, F, R>(
-    ctx: &Context<'_>,
-    node: &Node<P>,
-    column: E::Column,
-    page: PageArgs,
-    order_by: Vec<OrderBy<F>>,
-    filter: Option<Box<R>>,
-) -> Result<Connection<T>>
-where
-    P: Row,
-    E: EntityTrait,
-    E::Model: Row,
-    T: GqlNode<Model = E::Model>,
-    F: OrderField,
-    R: RowFilter,
-{
-    let db = db(ctx)?;
-    // The field of the query being resolved identifies the relation, its arguments and
-    // its filter: every sibling resolves the same field with the same arguments. Its
-    // address is a cheaper key than formatting the arguments for every node.
-    let relation = format!(
-        "{}.{}@{:p}",
-        E::default().as_str(),
-        column.as_str(),
-        ctx.item
-    );
-    let field = node
-        .cached(&relation, || async {
-            let condition = filter_condition(db.get_database_backend(), &filter)?;
-            let plan = page.plan(sort_keys::<E, F>(&order_by))?;
-            // A client asking only for `totalCount`, `aggregate` or `groupBy` costs no page query.
-            let pages = if wants_rows(ctx) {
-                let parents = node.sibling_ids();
-                Some(load_nested::<E>(db, column, parents, condition.clone(), &plan).await?)
-            } else {
-                None
-            };
-            Ok(NestedField {
-                condition: Arc::new(condition),
-                plan,
-                pages,
+    Box::pin(async move {
+        let db = db(ctx)?;
+        // The field of the query being resolved identifies the relation, its arguments and
+        // its filter: every sibling resolves the same field with the same arguments. Its
+        // address is a cheaper key than formatting the arguments for every node.
+        let relation = format!(
+            "{}.{}@{:p}",
+            E::default().as_str(),
+            column.as_str(),
+            ctx.item
+        );
+        let field = node
+            .cached(&relation, || async {
+                let condition = filter_condition(db.get_database_backend(), &filter)?;
+                let plan = page.plan(sort_keys::<E, F>(&order_by))?;
+                // A client asking only for `totalCount`, `aggregate` or `groupBy` costs no page query.
+                let pages = if wants_rows(ctx) {
+                    let parents = node.sibling_ids();
+                    Some(load_nested::<E>(db, column, parents, condition.clone(), &plan).await?)
+                } else {
+                    None
+                };
+                Ok(NestedField {
+                    condition: Arc::new(condition),
+                    plan,
+                    pages,
+                })
             })
-        })
-        .await?;
-    let parent = node.row_id();
-    let (nodes, cursors, info) = match &field.pages {
-        Some(pages) => match pages.by_parent.get(&parent) {
-            Some((positions, cursors, info)) => (
-                positions.iter().map(|&i| pages.nodes[i].clone()).collect(),
-                cursors.clone(),
-                info.clone(),
-            ),
-            None => (
-                Vec::new(),
-                Vec::new(),
-                PageInfo {
-                    has_previous_page: field.plan.cursor.is_some() && !field.plan.backward,
-                    has_next_page: field.plan.cursor.is_some() && field.plan.backward,
-                    ..PageInfo::default()
-                },
-            ),
-        },
-        None => (Vec::new(), Vec::new(), PageInfo::default()),
-    };
-    Ok(Connection(Page {
-        nodes,
-        cursors,
-        info,
-        scope: Scope {
-            db: db.clone(),
-            table: E::default().table_name(),
-            condition: field.condition.clone(),
-            parent: Some(Parent {
-                key: relation,
-                column: column.as_str(),
-                id: parent,
-                siblings: node.siblings(),
-            }),
-        },
-    }))
+            .await?;
+        let parent = node.row_id();
+        let (nodes, cursors, info) = match &field.pages {
+            Some(pages) => match pages.by_parent.get(&parent) {
+                Some((positions, cursors, info)) => (
+                    positions.iter().map(|&i| pages.nodes[i].clone()).collect(),
+                    cursors.clone(),
+                    info.clone(),
+                ),
+                None => (
+                    Vec::new(),
+                    Vec::new(),
+                    PageInfo {
+                        has_previous_page: field.plan.cursor.is_some() && !field.plan.backward,
+                        has_next_page: field.plan.cursor.is_some() && field.plan.backward,
+                        ..PageInfo::default()
+                    },
+                ),
+            },
+            None => (Vec::new(), Vec::new(), PageInfo::default()),
+        };
+        Ok(Connection(Page {
+            nodes,
+            cursors,
+            info,
+            scope: Scope {
+                db: db.clone(),
+                table: E::default().table_name(),
+                condition: field.condition.clone(),
+                parent: Some(Parent {
+                    key: relation,
+                    column: column.as_str(),
+                    id: parent,
+                    siblings: node.siblings(),
+                }),
+            },
+        }))
+    })
+    .await
 }
 
 /// Number of rows of the whole list of `scope`; a nested list is counted for all siblings
