@@ -191,6 +191,7 @@ async fn run_engine(engine: &str, args: &Args) {
             access: capex_graph::auth::WriteAccess::disabled(),
             schema,
             db: db.clone(),
+            max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
         },
         Duration::from_secs(60),
     );

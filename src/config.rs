@@ -1,7 +1,8 @@
 //! Typed settings: defaults that run as they are, overridden by environment variables,
 //! overridden by command-line flags.
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::auth::Secret;
 
@@ -83,14 +84,18 @@ pub struct Settings {
     /// Deepest nesting of fields a query may have.
     #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 16, global = true)]
     pub max_depth: usize,
-    /// Largest complexity (number of fields, counted through nesting) a query may have.
+    /// Largest cost a query may have: its fields counted through fragments, each once per
+    /// item of the pages above it (`first`/`last`, or 20 when absent).
     #[arg(
         long,
         env = "MAX_QUERY_COMPLEXITY",
-        default_value_t = 5000,
+        default_value_t = 50_000,
         global = true
     )]
     pub max_complexity: usize,
+    /// Deepest nesting of input objects and lists (filters, lists) in an argument or variable.
+    #[arg(long, env = "MAX_INPUT_DEPTH", default_value_t = 16, global = true)]
+    pub max_input_depth: usize,
     /// Seconds after which a request is answered with 408 and its work dropped.
     #[arg(
         long,
@@ -99,18 +104,21 @@ pub struct Settings {
         global = true
     )]
     pub request_timeout_secs: u64,
+    /// Largest response body in bytes; a larger answer is refused with RESPONSE_TOO_LARGE.
+    #[arg(long, env = "MAX_RESPONSE_BYTES", default_value_t = crate::http::DEFAULT_MAX_RESPONSE_BYTES, global = true)]
+    pub max_response_bytes: usize,
     /// Trace every resolved GraphQL field as a span (costs CPU on large responses).
-    #[arg(long, env = "TRACE_FIELDS", default_value_t = false, global = true)]
+    #[arg(long, env = "TRACE_FIELDS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub trace_fields: bool,
     /// Log every SQL statement (at DEBUG level of the `sqlx` target).
-    #[arg(long, env = "LOG_SQL", default_value_t = false, global = true)]
+    #[arg(long, env = "LOG_SQL", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub log_sql: bool,
     /// Most connections in the database pool (default: for a SQLite file twice the cores,
     /// 2 to 8; for PostgreSQL 10). An in-memory SQLite database always has one.
     #[arg(long, env = "DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
     /// Do not load the built-in dataset into an empty database at start.
-    #[arg(long, env = "NO_SEED", default_value_t = false, global = true)]
+    #[arg(long, env = "NO_SEED", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub no_seed: bool,
     /// Write tokens, comma-separated (each at least 16 characters): a mutation needs
     /// `Authorization: Bearer <one of them>`. Without any token, mutations are refused.
@@ -129,8 +137,10 @@ impl Default for Settings {
             host: "127.0.0.1".into(),
             port: 8000,
             max_depth: 16,
-            max_complexity: 5000,
+            max_complexity: 50_000,
+            max_input_depth: 16,
             request_timeout_secs: 30,
+            max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
             trace_fields: false,
             log_sql: false,
             db_max_connections: None,

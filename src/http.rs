@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use async_graphql::{ParseRequestError, ServerError};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
+use async_graphql::{ParseRequestError, ServerError, Value};
+use async_graphql_axum::GraphQLRequest;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -21,6 +23,13 @@ use crate::playground;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest request target (path and query string) accepted, in bytes: a GET query can be
+/// as long as a POST body.
+pub const MAX_URI_BYTES: usize = MAX_BODY_BYTES + 1024;
+/// Largest total size of the request headers, in bytes.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Largest response body, in bytes, unless configured otherwise.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,21 +38,92 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The write tokens: who may run mutations.
     pub access: WriteAccess,
+    /// Largest response body; a larger answer is replaced by a `RESPONSE_TOO_LARGE` error.
+    pub max_response_bytes: usize,
 }
 
-/// The service's router, with tracing, a request timeout and a body size limit.
+/// The service's router, with tracing, a request timeout, size limits, and a JSON body with
+/// an error code on every error answer.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/playground/{file}", get(playground::asset))
         .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(middleware::from_fn(bound_request_head))
+        .layer(middleware::map_response(json_error_body))
         .layer(TraceLayer::new_for_http())
+}
+
+/// A JSON error answer: `{"errors":[{"message":..., "extensions":{"code":...}}]}`.
+pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
+/// Refuses request targets and headers above their limits, with a JSON answer (hyper's own,
+/// much larger, limits answer without a body).
+async fn bound_request_head(request: Request, next: Next) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return error_response(
+            StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            format!(
+                "request target longer than {MAX_URI_BYTES} bytes: send the query in a POST body"
+            ),
+        );
+    }
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return error_response(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            format!("request headers larger than {MAX_HEADER_BYTES} bytes"),
+        );
+    }
+    next.run(request).await
+}
+
+/// Gives every error answer that has no body (a wrong method, an unknown path, a timeout)
+/// a JSON body with a code, keeping its status and headers (`Allow`).
+async fn json_error_body(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("NOT_FOUND", "no such path: GraphQL is served at /graphql"),
+        StatusCode::METHOD_NOT_ALLOWED => ("METHOD_NOT_ALLOWED", "method not allowed here"),
+        StatusCode::REQUEST_TIMEOUT => (
+            "REQUEST_TIMEOUT",
+            "the request took longer than the server's request timeout",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("PAYLOAD_TOO_LARGE", "request body too large"),
+        s if s.is_server_error() => ("INTERNAL", "internal server error"),
+        _ => ("BAD_REQUEST", "bad request"),
+    };
+    let (parts, _) = response.into_parts();
+    let mut answer = error_response(status, code, message);
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 /// A request that is not valid GraphQL-over-HTTP, answered as a GraphQL error.
@@ -72,20 +152,63 @@ impl IntoResponse for BadRequest {
             ),
             other => (StatusCode::BAD_REQUEST, format!("invalid request: {other}")),
         };
-        let body =
-            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
-        (status, Json(body)).into_response()
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "PAYLOAD_TOO_LARGE"
+        } else {
+            "BAD_REQUEST"
+        };
+        error_response(status, code, message)
     }
 }
 
-async fn graphql_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: Result<GraphQLRequest<BadRequest>, BadRequest>,
-) -> Response {
-    match request {
+/// Whether a `Content-Type` is JSON (`application/json`, with any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    // Only JSON: a cross-site form can send text/plain or multipart without a preflight.
+    if !is_json(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "POST bodies must be JSON: send `Content-Type: application/json`",
+        );
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return BadRequest(ParseRequestError::PayloadTooLarge).into_response();
+    }
+    // Read at most the limit: a body without a length stops being read past it.
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                BadRequest(ParseRequestError::PayloadTooLarge).into_response()
+            } else {
+                error_response(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "the request body could not be read",
+                )
+            };
+        }
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return BadRequest(ParseRequestError::UnsupportedBatch).into_response();
+    }
+    match serde_json::from_slice::<async_graphql::Request>(&bytes) {
         Ok(request) => execute(&state, &headers, request, true).await,
-        Err(rejection) => rejection.into_response(),
+        Err(e) => BadRequest(ParseRequestError::InvalidRequest(Box::new(e))).into_response(),
     }
 }
 
@@ -99,10 +222,15 @@ async fn graphql_get(
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("query=")));
     if !has_query && wants_html(&headers) {
-        return playground::page().into_response();
+        let mut page = playground::page().into_response();
+        for (name, value) in playground::PAGE_HEADERS {
+            page.headers_mut()
+                .insert(name, header::HeaderValue::from_static(value));
+        }
+        return page;
     }
     match request {
-        Ok(request) => execute(&state, &headers, request, false).await,
+        Ok(request) => execute(&state, &headers, request.into_inner(), false).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -110,7 +238,7 @@ async fn graphql_get(
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
-    request: GraphQLRequest<BadRequest>,
+    request: async_graphql::Request,
     may_write: bool,
 ) -> Response {
     // Who is calling, for the mutations to check; the token itself goes no further.
@@ -123,14 +251,59 @@ async fn execute(
     } else {
         Caller::ReadOnlyRequest
     };
-    let request = request.into_inner().data(caller);
+    let request = request.data(caller);
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let mut response = state.schema.execute(request).await;
-    order::restore_query_order(&query, operation.as_deref(), &mut response.data);
+    if response.data == Value::Null {
+        // Refused before execution, or every field skipped (then the answer is `{}`).
+        if response.errors.is_empty() {
+            response.data = Value::Object(Default::default());
+        }
+    } else {
+        // Only after the guard let the query through: its fragment expansion is bounded.
+        order::restore_query_order(&query, operation.as_deref(), &mut response.data);
+    }
     for error in &mut response.errors {
         classify(error);
     }
-    GraphQLResponse::from(response).into_response()
+    let unavailable = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == Value::from("SERVICE_UNAVAILABLE"))
+    });
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) if body.len() <= state.max_response_bytes => body,
+        Ok(body) => {
+            tracing::warn!(bytes = body.len(), "response over the size limit refused");
+            return error_response(
+                StatusCode::OK,
+                "RESPONSE_TOO_LARGE",
+                format!(
+                    "the answer would be {} bytes, above the limit of {} bytes: ask for smaller \
+                     pages or fewer fields",
+                    body.len(),
+                    state.max_response_bytes
+                ),
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "response could not be serialized");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal server error",
+            );
+        }
+    };
+    let mut answer = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if unavailable {
+        *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    answer
 }
 
 /// Gives every error a stable `extensions.code`: errors raised by our resolvers carry one
@@ -144,7 +317,7 @@ fn classify(error: &mut ServerError) {
         return;
     }
     let message = error.message.as_str();
-    let code = if message.contains("nested too deep") {
+    let code = if message.contains("nested too deep") || message.contains("recursion depth") {
         "QUERY_TOO_DEEP"
     } else if message.contains("too complex") {
         "QUERY_TOO_COMPLEX"
@@ -153,9 +326,11 @@ fn classify(error: &mut ServerError) {
     } else if message.contains("variable")
         || message.contains("Invalid value for argument")
         || message.starts_with("Failed to parse")
+        || message.starts_with("Expected input type")
     {
         // "Failed to parse": an input value that its scalar or input type rejected while
         // the field was resolved, e.g. a malformed Decimal inside a mutation's input.
+        // "Expected input type": a variable of the wrong shape for an input object.
         "BAD_USER_INPUT"
     } else if error.path.is_empty() {
         "GRAPHQL_VALIDATION_FAILED"

@@ -114,6 +114,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let options = SchemaOptions {
         max_depth: settings.max_depth,
         max_complexity: settings.max_complexity,
+        max_input_depth: settings.max_input_depth,
         trace_fields: settings.trace_fields,
     };
     let schema = graphql::build_schema(db.clone(), options);
@@ -126,6 +127,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             schema,
             db: db.clone(),
             access,
+            max_response_bytes: settings.max_response_bytes,
         },
         Duration::from_secs(settings.request_timeout_secs),
     );

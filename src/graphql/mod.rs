@@ -14,6 +14,7 @@ pub mod decode;
 pub mod entity_filters;
 pub mod events;
 pub mod filters;
+pub mod guard;
 pub mod investments;
 pub mod lists;
 
@@ -63,8 +64,10 @@ pub use mutations::Mutation;
 pub struct SchemaOptions {
     /// Deepest nesting of fields.
     pub max_depth: usize,
-    /// Largest complexity (fields counted through nesting).
+    /// Largest cost: fields counted once per item of the pages above them (see [`guard`]).
     pub max_complexity: usize,
+    /// Deepest nesting of input objects and lists in an argument or variable.
+    pub max_input_depth: usize,
     /// A tracing span for every resolved field (async-graphql's `Tracing` extension). Off by
     /// default: it formats every field's path and costs measurable CPU on large responses;
     /// requests are traced either way by the HTTP layer.
@@ -74,8 +77,9 @@ pub struct SchemaOptions {
 impl Default for SchemaOptions {
     fn default() -> Self {
         SchemaOptions {
-            max_depth: 16,
-            max_complexity: 5000,
+            max_depth: guard::Limits::default().max_depth,
+            max_complexity: guard::Limits::default().max_cost as usize,
+            max_input_depth: guard::Limits::default().max_input_depth,
             trace_fields: false,
         }
     }
@@ -83,10 +87,19 @@ impl Default for SchemaOptions {
 
 /// Builds the schema over `db`. Does no I/O: the database is only used by requests.
 pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
+    guard::warm_up();
+    let limits = guard::Limits {
+        max_depth: options.max_depth,
+        max_cost: options.max_complexity as u64,
+        max_input_depth: options.max_input_depth,
+    };
+    // The guard refuses abusive documents before parsing and validation; async-graphql's
+    // own depth limit stays as a second line. Its complexity limit is not used: it counts
+    // a field once whatever the page size, and not through fragments.
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
-        .limit_depth(options.max_depth)
-        .limit_complexity(options.max_complexity);
+        .extension(guard::Guard(limits))
+        .limit_depth(options.max_depth);
     if options.trace_fields {
         builder.extension(Tracing).finish()
     } else {

@@ -219,6 +219,8 @@ const NESTED: &str = r#"{ companies(first: 100) { nodes { name investmentsMade {
 const STATEMENTS_FOR_NESTED: usize = 7;
 
 async fn nested_aggregates_cost_the_same_statements_for_5_or_50_parents(app: TestApp) {
+    // Deliberately wide (every page at its largest): above the default cost limit.
+    let app = app.without_cost_limit();
     dataset::load(&app.db, &chain(0, 5)).await.expect("load");
     app.take_statement_count();
     let small = app.data(NESTED).await;

@@ -157,6 +157,7 @@ impl TestApp {
                 db: db.clone(),
                 access: capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN])
                     .expect("test token"),
+                max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
             },
             Duration::from_secs(30),
         );
@@ -269,12 +270,25 @@ pub const WRITE_TOKEN: &str = "test-write-token-0123456789";
 impl TestApp {
     /// This app's database behind a router with other write tokens.
     pub fn with_access(&self, access: capex_graph::auth::WriteAccess) -> TestApp {
-        let schema = graphql::build_schema(self.db.clone(), SchemaOptions::default());
+        self.rebuilt(access, SchemaOptions::default())
+    }
+
+    /// This app's database behind a router with other schema options (limits): for tests
+    /// whose queries are deliberately wider than the default cost limit allows.
+    pub fn with_options(&self, options: SchemaOptions) -> TestApp {
+        let access =
+            capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
+        self.rebuilt(access, options)
+    }
+
+    fn rebuilt(&self, access: capex_graph::auth::WriteAccess, options: SchemaOptions) -> TestApp {
+        let schema = graphql::build_schema(self.db.clone(), options);
         let router = app_http::router(
             AppState {
                 schema,
                 db: self.db.clone(),
                 access,
+                max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
             },
             Duration::from_secs(30),
         );
@@ -284,6 +298,14 @@ impl TestApp {
             router,
             statements: self.statements.clone(),
         }
+    }
+
+    /// This app with no practical cost limit.
+    pub fn without_cost_limit(&self) -> TestApp {
+        self.with_options(SchemaOptions {
+            max_complexity: usize::MAX / 2,
+            ..SchemaOptions::default()
+        })
     }
 
     /// POSTs a GraphQL request with `Authorization: Bearer <token>` (no header for `None`).

@@ -56,6 +56,8 @@ async fn statements_for_deep_query(app: &TestApp) -> (usize, usize) {
 }
 
 async fn nested_queries_run_the_same_statements_for_17_or_62_companies(app: TestApp) {
+    // Deliberately wide (every page at its largest): above the default cost limit.
+    let app = app.without_cost_limit();
     dataset::load(&app.db, &chain(0, 5))
         .await
         .expect("load 5 synthetic companies");

@@ -387,6 +387,8 @@ async fn global_ids_fetch_every_kind_of_row(app: TestApp) {
 }
 
 async fn statement_count_is_the_same_for_page_sizes_1_and_100(app: TestApp) {
+    // Deliberately wide (every page at its largest): above the default cost limit.
+    let app = app.without_cost_limit();
     dataset::load(&app.db, &chain(0, 40)).await.expect("load");
     let query = |n: usize| {
         format!(
