@@ -30,10 +30,13 @@ macro_rules! field_condition {
         $f.condition($b, col::<$e>($c), $name)?
     };
     ($b:ident, $f:ident, $name:literal, $e:ident, one $filter:ident, $target:path, $fk:expr) => {
-        Condition::all().add(to_one::<$target>(col::<$e>($fk), $f.build($b)?))
+        Condition::all().add(to_one::<$target>(
+            col::<$e>($fk),
+            $b.relation($name, |b| $f.build(b))?,
+        ))
     };
     ($b:ident, $f:ident, $name:literal, $e:ident, many $list:ident, $child:path, $fk:expr) => {
-        $f.build::<$e, $child>($b, $fk)?
+        $b.relation($name, |b| $f.build::<$e, $child>(b, $fk))?
     };
     ($b:ident, $f:ident, $name:literal, $e:ident, $kind:ident $c:expr) => {
         $f.condition($b, col::<$e>($c), $name)?
