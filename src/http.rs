@@ -23,9 +23,9 @@ use crate::playground;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// Longest request target (path and query string) accepted, in bytes: a GET query can be
-/// as long as a POST body.
-pub const MAX_URI_BYTES: usize = MAX_BODY_BYTES + 1024;
+/// Longest request target (path and query string) accepted, in bytes. Below the `http`
+/// crate's own limit (64 KiB), whose refusal has no body; longer queries go in a POST.
+pub const MAX_URI_BYTES: usize = 32 * 1024;
 /// Largest total size of the request headers, in bytes.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// Largest response body, in bytes, unless configured otherwise.

@@ -7,7 +7,7 @@ use sea_orm::Condition;
 
 use super::filters::{
     BooleanFilter, Builder, DateFilter, EnumFilter, IntFilter, MoneyFilter, Quantifier,
-    StringFilter, col, to_many, to_one,
+    StringFilter, balanced, col, to_many, to_one,
 };
 use crate::error::Result;
 
@@ -72,28 +72,25 @@ macro_rules! entity_filter {
             pub fn build(&self, b: &mut Builder) -> Result<Condition> {
                 #[allow(unused_imports)]
                 use entity::$entity::{Column as C, Entity as E};
-                let mut c = Condition::all();
+                let mut parts = Vec::new();
                 $(
                     if let Some(f) = &self.$field {
-                        c = c.add(field_condition!(b, f, $gql, E, $kind $($args)*));
+                        parts.push(field_condition!(b, f, $gql, E, $kind $($args)*));
                     }
                 )*
                 if let Some(all) = &self.and {
                     for f in all {
-                        c = c.add(f.build(b)?);
+                        parts.push(f.build(b)?);
                     }
                 }
                 if let Some(any) = &self.or {
-                    let mut alternatives = Condition::any();
-                    for f in any {
-                        alternatives = alternatives.add(f.build(b)?);
-                    }
-                    c = c.add(alternatives);
+                    let alternatives = any.iter().map(|f| f.build(b)).collect::<Result<Vec<_>>>()?;
+                    parts.push(balanced(b.backend, alternatives, true));
                 }
                 if let Some(f) = &self.not {
-                    c = c.add(f.build(b)?.not());
+                    parts.push(f.build(b)?.not());
                 }
-                Ok(c)
+                Ok(balanced(b.backend, parts, false))
             }
         }
 

@@ -12,6 +12,7 @@ mod dataset;
 mod examples;
 mod filters;
 mod generate;
+mod hostile;
 mod http;
 mod loading;
 mod mutations;
