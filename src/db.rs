@@ -12,10 +12,14 @@ use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
-/// Connects to `url` with the default pool size. A SQLite file's folder is created if
-/// missing, and the file is put in WAL mode so readers do not block the writer.
+/// How long a request waits for a pool connection by default before it is answered
+/// `SERVICE_UNAVAILABLE` (setting `DB_ACQUIRE_TIMEOUT_SECS`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Connects to `url` with the default pool size and wait. A SQLite file's folder is
+/// created if missing, and the file is put in WAL mode so readers do not block the writer.
 pub async fn connect(url: &str, log_sql: bool) -> Result<DatabaseConnection> {
-    connect_pool(url, log_sql, None).await
+    connect_pool(url, log_sql, None, DEFAULT_ACQUIRE_TIMEOUT).await
 }
 
 /// The default size of a SQLite file's pool: twice the cores, 2 to 8. SeaORM's own default
@@ -28,25 +32,22 @@ pub fn default_sqlite_pool() -> u32 {
 
 /// Connects to `url` with a pool of at most `max_connections` (default: SQLite files get
 /// [`default_sqlite_pool`], PostgreSQL the driver's default of 10; an in-memory SQLite
-/// database always has exactly one).
+/// database always has exactly one). A request waits at most `acquire_timeout` for a
+/// connection: when the database is down, it is answered `SERVICE_UNAVAILABLE` then
+/// instead of holding its client; the pool reconnects by itself once the database is back.
 pub async fn connect_pool(
     url: &str,
     log_sql: bool,
     max_connections: Option<u32>,
+    acquire_timeout: Duration,
 ) -> Result<DatabaseConnection> {
-    if let Some(path) = sqlite_file_path(url)
-        && let Some(dir) = std::path::Path::new(&path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
-    }
+    create_sqlite_folder(url)?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(log_sql)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(acquire_timeout.max(Duration::from_millis(100)));
     if url.contains(":memory:") || url.contains("mode=memory") {
         // Each connection to an in-memory database is a database of its own.
         options.max_connections(1).min_connections(1);
@@ -107,6 +108,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Creates the folder of a SQLite file, if missing.
+fn create_sqlite_folder(url: &str) -> Result<()> {
+    if let Some(path) = sqlite_file_path(url)
+        && let Some(dir) = std::path::Path::new(&path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    }
     Ok(())
 }
 

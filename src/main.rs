@@ -153,7 +153,6 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
 /// Connects to the configured database and applies pending migrations; the error names
 /// the step and the database (without its password).
 async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
@@ -161,6 +160,7 @@ async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection
         &settings.database_url,
         settings.log_sql,
         settings.db_max_connections,
+        Duration::from_secs(settings.db_acquire_timeout_secs),
     )
     .await
     .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
@@ -168,6 +168,7 @@ async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection
     Ok(db)
 }
 
+/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
 fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -15,6 +15,7 @@ mod generate;
 mod http;
 mod loading;
 mod mutations;
+mod outage;
 mod paging;
 mod projects;
 mod schema;
