@@ -17,6 +17,7 @@ mod loading;
 mod mutations;
 mod outage;
 mod paging;
+mod processes;
 mod projects;
 mod schema;
 mod spending;
