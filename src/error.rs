@@ -98,6 +98,47 @@ pub fn is_unavailable(err: &DbErr) -> bool {
     }
 }
 
+/// The table and columns of the unique key that `err` violates, on either engine, read
+/// from the driver's error: SQLite names them ("UNIQUE constraint failed: company.name"),
+/// PostgreSQL names the table and the constraint (`company_name_key` for a UNIQUE column,
+/// the index's name for a unique index).
+pub fn violated_unique_key(err: &DbErr) -> Option<(String, Vec<String>)> {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::error::ErrorKind;
+    let sqlx = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return None,
+    };
+    let db = sqlx.as_database_error()?;
+    if db.kind() != ErrorKind::UniqueViolation {
+        return None;
+    }
+    if let Some(list) = db.message().strip_prefix("UNIQUE constraint failed: ") {
+        let pairs: Vec<(&str, &str)> = list
+            .split(", ")
+            .filter_map(|column| column.trim().split_once('.'))
+            .collect();
+        let table = pairs.first()?.0.to_string();
+        let columns = pairs.iter().map(|(_, c)| c.to_string()).collect();
+        return Some((table, columns));
+    }
+    let table = db.table()?;
+    let columns = match db.constraint()? {
+        "uq_ai_model_name_developer" => vec!["name", "developer_id"],
+        "uq_project_backer_project_company" => vec!["project_id", "company_id"],
+        constraint => vec![
+            constraint
+                .strip_prefix(table)?
+                .strip_prefix('_')?
+                .strip_suffix("_key")?,
+        ],
+    };
+    Some((
+        table.to_string(),
+        columns.into_iter().map(str::to_string).collect(),
+    ))
+}
+
 fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error as E;
     match err {

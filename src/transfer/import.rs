@@ -564,12 +564,18 @@ async fn read_csv(
             Error::InvalidInput { field, message } => {
                 Error::invalid(at(&column_of(&field)), message)
             }
-            Error::Database(db) => match db.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) => Error::invalid(
+            Error::Database(db) => match crate::error::violated_unique_key(&db) {
+                Some((_, columns)) => Error::invalid(
                     format!("{name}: line {line}"),
-                    format!("duplicates a key of another row ({what})"),
+                    format!("duplicates the {} of another row", columns.join(" and ")),
                 ),
-                _ => Error::Database(db),
+                None => match db.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::invalid(
+                        format!("{name}: line {line}"),
+                        "duplicates a key of another row",
+                    ),
+                    _ => Error::Database(db),
+                },
             },
             other => other,
         })?;

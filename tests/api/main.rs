@@ -19,6 +19,7 @@ mod outage;
 mod paging;
 mod processes;
 mod projects;
+mod races;
 mod schema;
 mod spending;
 mod transfer;
