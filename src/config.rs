@@ -128,6 +128,15 @@ pub struct Settings {
     /// A file of write tokens, one per line (`#` starts a comment), added to WRITE_TOKENS.
     #[arg(long, env = "WRITE_TOKENS_FILE", global = true)]
     pub write_tokens_file: Option<std::path::PathBuf>,
+    /// Seconds a request waits for a database connection; when the database is down or
+    /// every connection stays busy that long, it is answered SERVICE_UNAVAILABLE (HTTP 503).
+    #[arg(
+        long,
+        env = "DB_ACQUIRE_TIMEOUT_SECS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub db_acquire_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -147,6 +156,7 @@ impl Default for Settings {
             no_seed: false,
             write_tokens: None,
             write_tokens_file: None,
+            db_acquire_timeout_secs: 3,
         }
     }
 }

@@ -439,6 +439,56 @@ pub(crate) fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
     Ok(bp)
 }
 
+/// Why a text holding U+0000 is refused: PostgreSQL cannot store it, and SQLite would, so
+/// the same file would load on one engine and not on the other.
+pub(crate) const NUL_MESSAGE: &str =
+    "must not contain the NUL character (U+0000), which PostgreSQL cannot store";
+
+/// Refuses a dataset with U+0000 in any text, before anything of it is written; the error
+/// names the first such text by its record path (`companies[3].name`).
+fn refuse_nul(d: &Dataset) -> Result<()> {
+    // serde_json escapes U+0000 as \u0000: one scan of the text finds most datasets clean.
+    let text = serde_json::to_string(d).map_err(|e| Error::Internal(e.to_string()))?;
+    if !text.contains("\\u0000") {
+        return Ok(());
+    }
+    let value = serde_json::to_value(d).map_err(|e| Error::Internal(e.to_string()))?;
+    match nul_path(&value) {
+        Some(path) => Err(Error::invalid(path, NUL_MESSAGE)),
+        None => Ok(()),
+    }
+}
+
+/// The path (`projects[0].backers[1].company`) of the first string under `value` that
+/// holds U+0000.
+fn nul_path(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item).map(|rest| format!("[{i}]{}", dotted(&rest)))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            nul_path(item).map(|rest| {
+                let rest = dotted(&rest);
+                format!("{key}{rest}")
+            })
+        }),
+        _ => None,
+    }
+    .map(|path| path.trim_start_matches('.').to_string())
+}
+
+/// The rest of a path after a key or index: `.name`, `[2]`, or nothing.
+fn dotted(rest: &str) -> String {
+    if rest.is_empty() || rest.starts_with('[') {
+        rest.to_string()
+    } else {
+        format!(".{rest}")
+    }
+}
+
 /// Like [`load`], with every error's field path under `prefix` (`data.claims[0].ref`).
 pub async fn load_at(
     db: &DatabaseConnection,
@@ -736,6 +786,7 @@ impl<'a> Load<'a> {
     /// Loads `d`; with `links`, also the links between companies and between figures that
     /// may point at rows later in `d`.
     async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
+        refuse_nul(d)?;
         for (i, s) in d.sources.iter().enumerate() {
             self.source(&format!("sources[{i}]"), s).await?;
         }

@@ -6,16 +6,24 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
-/// Connects to `url` with the default pool size. A SQLite file's folder is created if
-/// missing, and the file is put in WAL mode so readers do not block the writer.
+/// How long a request waits for a pool connection by default before it is answered
+/// `SERVICE_UNAVAILABLE` (setting `DB_ACQUIRE_TIMEOUT_SECS`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a SQLite statement waits for another process's lock on the file before it
+/// fails with SQLITE_BUSY (answered `SERVICE_UNAVAILABLE`).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connects to `url` with the default pool size and wait. A SQLite file's folder is
+/// created if missing, and the file is put in WAL mode so readers do not block the writer.
 pub async fn connect(url: &str, log_sql: bool) -> Result<DatabaseConnection> {
-    connect_pool(url, log_sql, None).await
+    connect_pool(url, log_sql, None, DEFAULT_ACQUIRE_TIMEOUT).await
 }
 
 /// The default size of a SQLite file's pool: twice the cores, 2 to 8. SeaORM's own default
@@ -28,25 +36,24 @@ pub fn default_sqlite_pool() -> u32 {
 
 /// Connects to `url` with a pool of at most `max_connections` (default: SQLite files get
 /// [`default_sqlite_pool`], PostgreSQL the driver's default of 10; an in-memory SQLite
-/// database always has exactly one).
+/// database always has exactly one). A request waits at most `acquire_timeout` for a
+/// connection: when the database is down, it is answered `SERVICE_UNAVAILABLE` then
+/// instead of holding its client; the pool reconnects by itself once the database is back.
 pub async fn connect_pool(
     url: &str,
     log_sql: bool,
     max_connections: Option<u32>,
+    acquire_timeout: Duration,
 ) -> Result<DatabaseConnection> {
-    if let Some(path) = sqlite_file_path(url)
-        && let Some(dir) = std::path::Path::new(&path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
-    }
+    create_sqlite_folder(url)?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(log_sql)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(acquire_timeout.max(Duration::from_millis(100)))
+        // Explicit, though it is sqlx's default: another process's write waits this long.
+        .map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT));
     if url.contains(":memory:") || url.contains("mode=memory") {
         // Each connection to an in-memory database is a database of its own.
         options.max_connections(1).min_connections(1);
@@ -65,7 +72,10 @@ pub async fn connect_pool(
 /// A write transaction. On SQLite, write transactions of this process take turns: WAL lets
 /// any number of readers run beside one writer, but two transactions that both read and then
 /// write would fail with SQLITE_BUSY (the second one's snapshot is stale once the first
-/// commits). PostgreSQL transactions run side by side as usual.
+/// commits). Across processes sharing the file, each begins with `BEGIN IMMEDIATE`: it takes
+/// the write lock at once, waiting up to [`SQLITE_BUSY_TIMEOUT`] for another process's
+/// writer, instead of failing when its first write finds its read snapshot stale.
+/// PostgreSQL transactions run side by side as usual.
 pub struct WriteTxn {
     // Field order matters: the transaction ends (commit or rollback) before the turn passes.
     txn: DatabaseTransaction,
@@ -93,14 +103,20 @@ static SQLITE_WRITER: Mutex<()> = Mutex::const_new(());
 
 /// Begins a write transaction (see [`WriteTxn`]); on SQLite it first waits for its turn.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
-    let turn = if db.get_database_backend() == DbBackend::Sqlite {
-        Some(SQLITE_WRITER.lock().await)
-    } else {
-        None
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(WriteTxn {
+            txn: db.begin().await?,
+            _turn: None,
+        });
+    }
+    let turn = SQLITE_WRITER.lock().await;
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
     };
     Ok(WriteTxn {
-        txn: db.begin().await?,
-        _turn: turn,
+        txn: db.begin_with_options(options).await?,
+        _turn: Some(turn),
     })
 }
 
@@ -108,6 +124,100 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Migrator::up(db, None).await?;
     Ok(())
+}
+
+/// Creates the folder of a SQLite file, if missing.
+fn create_sqlite_folder(url: &str) -> Result<()> {
+    if let Some(path) = sqlite_file_path(url)
+        && let Some(dir) = std::path::Path::new(&path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// The key of the PostgreSQL advisory lock that instances hold while they migrate and
+/// seed ("capex" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x63_6170_6578;
+
+/// Held while one process migrates (and seeds) a database, so that instances started
+/// together on a fresh database take turns instead of creating the same tables at once.
+/// PostgreSQL: a session advisory lock on a connection of its own (session locks belong
+/// to a connection, and a pool would hand the connection on); SQLite file: an exclusive
+/// lock on the file `<database>.lock` beside it. In-memory databases need none. The lock
+/// is released on [`SetupLock::release`], on drop, or when the process ends.
+pub struct SetupLock {
+    held: Held,
+}
+
+enum Held {
+    Nothing,
+    File(std::fs::File),
+    Postgres(DatabaseConnection),
+}
+
+impl SetupLock {
+    /// Waits until no other process sets up the database at `url`, and takes the lock.
+    pub async fn acquire(url: &str) -> Result<SetupLock> {
+        if let Some(path) = sqlite_file_path(url) {
+            create_sqlite_folder(url)?;
+            let lock_path = format!("{path}.lock");
+            let file = tokio::task::spawn_blocking(move || {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(|e| Error::Internal(format!("cannot open {lock_path}: {e}")))?;
+                file.lock()
+                    .map_err(|e| Error::Internal(format!("cannot lock {lock_path}: {e}")))?;
+                Ok::<_, Error>(file)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("waiting for the setup lock: {e}")))??;
+            return Ok(SetupLock {
+                held: Held::File(file),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut options = ConnectOptions::new(url.to_owned());
+            options
+                .sqlx_logging(false)
+                .max_connections(1)
+                .min_connections(1)
+                .connect_timeout(Duration::from_secs(10));
+            let conn = Database::connect(options).await?;
+            conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .await?;
+            return Ok(SetupLock {
+                held: Held::Postgres(conn),
+            });
+        }
+        Ok(SetupLock {
+            held: Held::Nothing,
+        })
+    }
+
+    /// Releases the lock: the next waiting process goes on.
+    pub async fn release(self) -> Result<()> {
+        match self.held {
+            Held::Nothing => Ok(()),
+            Held::File(file) => file
+                .unlock()
+                .map_err(|e| Error::Internal(format!("cannot unlock the setup lock: {e}"))),
+            Held::Postgres(conn) => {
+                // Closing the session releases its advisory locks as well.
+                let unlocked = conn
+                    .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                    .await;
+                let _ = conn.close().await;
+                unlocked.map(|_| ())?;
+                Ok(())
+            }
+        }
+    }
 }
 
 /// The file behind a `sqlite:` URL, or `None` for other engines and in-memory databases.

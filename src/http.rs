@@ -350,8 +350,16 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
+/// How long `/health` waits for the database: a probe must get its answer quickly, also
+/// while the pool would wait longer for a connection.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
+
 async fn health(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    let ping = match tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {HEALTH_TIMEOUT:?}")),
+    };
+    match ping {
         Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

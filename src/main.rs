@@ -103,7 +103,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.write_tokens.as_ref(),
         settings.write_tokens_file.as_deref(),
     )?;
-    let db = open(&settings).await?;
+    // Instances started together take turns: the first migrates and seeds, the others
+    // find the work done.
+    let (db, lock) = open_locked(&settings).await?;
     if !settings.no_seed && store::is_empty(&db).await? {
         let report = dataset::load(&db, &Dataset::builtin()?).await?;
         tracing::info!(
@@ -111,6 +113,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "empty database: loaded the built-in dataset"
         );
     }
+    lock.release().await.context("releasing the setup lock")?;
     let options = SchemaOptions {
         max_depth: settings.max_depth,
         max_complexity: settings.max_complexity,
@@ -155,21 +158,36 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
 /// Connects to the configured database and applies pending migrations; the error names
 /// the step and the database (without its password).
 async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = db::connect_pool(
-        &settings.database_url,
-        settings.log_sql,
-        settings.db_max_connections,
-    )
-    .await
-    .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
-    db::migrate(&db).await.context("applying migrations")?;
+    let (db, lock) = open_locked(settings).await?;
+    lock.release().await.context("releasing the setup lock")?;
     Ok(db)
 }
 
+/// [`open`], still holding the lock that keeps other processes from setting up the same
+/// database at the same time (see [`db::SetupLock`]).
+async fn open_locked(
+    settings: &Settings,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, db::SetupLock)> {
+    let url = &settings.database_url;
+    let lock = db::SetupLock::acquire(url)
+        .await
+        .with_context(|| format!("taking the setup lock of {}", redact(url)))?;
+    let db = db::connect_pool(
+        url,
+        settings.log_sql,
+        settings.db_max_connections,
+        Duration::from_secs(settings.db_acquire_timeout_secs),
+    )
+    .await
+    .with_context(|| format!("connecting to {}", redact(url)))?;
+    db::migrate(&db).await.context("applying migrations")?;
+    Ok((db, lock))
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
 fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -458,6 +458,7 @@ async fn load_investments(
     while next_record(&mut reader, &mut record, &name)? {
         lines += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(lines + 1);
+        refuse_nul(&record, &headers, &name, line)?;
         let row: InvestmentRow = record
             .deserialize(Some(&headers))
             .map_err(|e| csv_error(&name, line, &headers, e))?;
@@ -485,6 +486,26 @@ fn next_record(
         let line = e.position().map(|p| p.line()).unwrap_or(0);
         Error::invalid(format!("{name}: line {line}"), e.to_string())
     })
+}
+
+/// Refuses a CSV line with U+0000 in any field, naming its column (see
+/// [`crate::dataset::NUL_MESSAGE`]).
+fn refuse_nul(
+    record: &csv::StringRecord,
+    headers: &csv::StringRecord,
+    name: &str,
+    line: u64,
+) -> Result<()> {
+    match record.iter().position(|field| field.contains('\0')) {
+        Some(i) => Err(Error::invalid(
+            format!(
+                "{name}: line {line}, column {}",
+                headers.get(i).unwrap_or("?")
+            ),
+            crate::dataset::NUL_MESSAGE,
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A line that does not fit the file's columns, named by file, line and column.
@@ -539,6 +560,7 @@ async fn read_csv(
         lines += 1;
         let line = record.position().map(|p| p.line()).unwrap_or(lines + 1);
         let at = |column: &str| format!("{name}: line {line}, column {column}");
+        refuse_nul(&record, &headers, name, line)?;
         let parsed = line_of(kind, &record, &headers).map_err(|e| match e {
             LineError::Csv(column, message) => match column {
                 Some(c) => Error::invalid(at(&c), message),
@@ -564,12 +586,18 @@ async fn read_csv(
             Error::InvalidInput { field, message } => {
                 Error::invalid(at(&column_of(&field)), message)
             }
-            Error::Database(db) => match db.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) => Error::invalid(
+            Error::Database(db) => match crate::error::violated_unique_key(&db) {
+                Some((_, columns)) => Error::invalid(
                     format!("{name}: line {line}"),
-                    format!("duplicates a key of another row ({what})"),
+                    format!("duplicates the {} of another row", columns.join(" and ")),
                 ),
-                _ => Error::Database(db),
+                None => match db.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::invalid(
+                        format!("{name}: line {line}"),
+                        "duplicates a key of another row",
+                    ),
+                    _ => Error::Database(db),
+                },
             },
             other => other,
         })?;

@@ -84,7 +84,8 @@ where
     }
 }
 
-async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
+/// Creates an empty PostgreSQL database next to `admin_url`'s; returns its URL and name.
+pub async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -107,7 +108,8 @@ async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
     (with_database(admin_url, &name), name)
 }
 
-async fn drop_postgres_database(admin_url: &str, name: &str) {
+/// Drops the database `name`, even while connections to it are open.
+pub async fn drop_postgres_database(admin_url: &str, name: &str) {
     if let Ok(admin) = capex_graph::db::connect(admin_url, false).await {
         let _ = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
@@ -117,7 +119,7 @@ async fn drop_postgres_database(admin_url: &str, name: &str) {
 }
 
 /// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
@@ -135,9 +137,17 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl TestApp {
     pub async fn start(engine: Engine, url: &str) -> TestApp {
+        TestApp::start_with(engine, url, capex_graph::db::DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// An app on the database at `url` (migrated and loaded here) whose requests wait at
+    /// most `acquire_timeout` for a pool connection.
+    pub async fn start_with(engine: Engine, url: &str, acquire_timeout: Duration) -> TestApp {
         // Errors the server logs (never sent to clients) show in a failing test's output.
         capex_graph::telemetry::init_for_tests();
-        let mut db = capex_graph::db::connect(url, false).await.expect("connect");
+        let mut db = capex_graph::db::connect_pool(url, false, None, acquire_timeout)
+            .await
+            .expect("connect");
         capex_graph::db::migrate(&db).await.expect("migrate");
         dataset::load(&db, &Dataset::builtin().expect("built-in dataset"))
             .await

@@ -24,6 +24,9 @@ on_both_engines!(
     a_json_file_read_as_a_stream_reproduces_the_database_exactly,
     a_streamed_json_file_names_a_bad_record_by_its_index_in_the_whole_file,
     a_streamed_json_file_must_follow_the_export_order,
+    a_nul_character_in_a_csv_field_is_refused_by_file_line_and_column,
+    a_nul_character_in_a_json_record_is_refused_by_file_and_record,
+    a_nul_character_in_a_loaded_dataset_is_refused_and_changes_nothing,
 );
 
 /// A scratch directory of one test, removed when the test ends (even by a panic).
@@ -398,4 +401,104 @@ async fn a_streamed_json_file_must_follow_the_export_order(app: TestApp) {
         .data("{ companyByName(name: \"Late Co\") { name } }")
         .await;
     assert_eq!(data["companyByName"]["name"], "Late Co");
+}
+
+/// PostgreSQL cannot store U+0000 in text and SQLite can: both engines refuse it alike,
+/// naming where it is, before anything is written.
+async fn a_nul_character_in_a_csv_field_is_refused_by_file_line_and_column(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let dir = tmp.path("nul");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let companies = dir.join("companies.csv");
+    std::fs::write(
+        &companies,
+        "name,ticker,kind,country,headquarters,parent,founded_by_alumni_of,description,source,quote\n\
+         Newco,,STARTUP,,,,,,,\n\
+         Nulco,,STARTUP,,,,,bad\0text,,\n",
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    let err = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect_err("a NUL in a field");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "{}: line 3, column description",
+            companies.display()
+        )) && text.contains("U+0000"),
+        "{text}"
+    );
+    assert!(app.snapshot().await == before, "a refused import left rows");
+
+    // Investments take the batched path: refused the same way.
+    std::fs::remove_file(&companies).expect("remove");
+    let investments = dir.join("investments.csv");
+    std::fs::write(
+        &investments,
+        "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+         X\0-1,Amazon,Anthropic,5.00,USD,,,,,\n",
+    )
+    .expect("write");
+    let err = import(&app.db, &csv_files(&dir), false)
+        .await
+        .expect_err("a NUL in a ref");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("{}: line 2, column ref", investments.display())),
+        "{text}"
+    );
+    assert!(app.snapshot().await == before, "a refused import left rows");
+}
+
+async fn a_nul_character_in_a_json_record_is_refused_by_file_and_record(app: TestApp) {
+    let tmp = Scratch::new(&app);
+    let file = tmp.path("nul.json");
+    std::fs::write(
+        &file,
+        json!({
+            "companies": [
+                { "name": "Newco", "kind": "STARTUP" },
+                { "name": "Nul\u{0}co", "kind": "STARTUP" }
+            ]
+        })
+        .to_string(),
+    )
+    .expect("write");
+    let before = app.snapshot().await;
+    for stream_above in [u64::MAX, 0] {
+        let err = import_with(&app.db, std::slice::from_ref(&file), false, stream_above)
+            .await
+            .expect_err("a NUL in a name");
+        assert_eq!(err.code(), "BAD_USER_INPUT");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{}: companies[1].name", file.display()))
+                && text.contains("U+0000"),
+            "streamed above {stream_above}: {text}"
+        );
+        assert!(app.snapshot().await == before, "a refused import left rows");
+    }
+}
+
+/// The loader behind `seed` and `importDataset`.
+async fn a_nul_character_in_a_loaded_dataset_is_refused_and_changes_nothing(app: TestApp) {
+    let dataset = capex_graph::dataset::Dataset::parse(
+        &json!({
+            "sources": [{ "key": "nul-source", "title": "A title", "content": "Text\u{0}more." }],
+            "companies": [{ "name": "Newco", "kind": "STARTUP" }]
+        })
+        .to_string(),
+        "inline",
+    )
+    .expect("parses");
+    let before = app.snapshot().await;
+    let err = capex_graph::dataset::load(&app.db, &dataset)
+        .await
+        .expect_err("a NUL in a source's text");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    let text = err.to_string();
+    assert!(text.contains("sources[0].content"), "{text}");
+    assert!(app.snapshot().await == before, "a refused load left rows");
 }

@@ -127,14 +127,54 @@ pub(crate) trait Upsertable: Writable {
 }
 
 /// A unique-key violation the checks did not catch (a concurrent write) is still the
-/// client's input, not our fault.
+/// client's input, not our fault: it names the input field of the key (`input.name`),
+/// never the database's constraint.
 fn unique_violation(err: Error, at: &str) -> Error {
-    if let Error::Database(db) = &err
-        && let Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) = db.sql_err()
-    {
-        return Error::invalid(at, format!("duplicates an existing row ({what})"));
+    let Error::Database(db) = &err else {
+        return err;
+    };
+    if let Some((table, columns)) = crate::error::violated_unique_key(db) {
+        let field = key_field(&table, &columns);
+        return Error::invalid(
+            format!("{at}.{field}"),
+            format!(
+                "another {} has the same {field} (written at the same moment): choose another or update that one",
+                table.replace('_', " ")
+            ),
+        );
+    }
+    if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = db.sql_err() {
+        return Error::invalid(at, "duplicates a key of an existing row");
     }
     err
+}
+
+/// The input field that stands for a unique key of `table` made of `columns`.
+fn key_field(table: &str, columns: &[String]) -> String {
+    // A company backs a project once: the company is what the client would change.
+    let column = match (table, columns) {
+        ("project_backer", [.., last]) => last.as_str(),
+        (_, [first, ..]) => first.as_str(),
+        (_, []) => "id",
+    };
+    camel_case(column)
+}
+
+/// `developer_id` as the GraphQL field name `developerId`.
+fn camel_case(column: &str) -> String {
+    let mut out = String::with_capacity(column.len());
+    let mut upper = false;
+    for ch in column.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
 }
 
 fn one<T: GqlNode>(row: T::Model) -> Result<T> {
