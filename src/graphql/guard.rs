@@ -36,6 +36,9 @@ use async_graphql::{
 /// Page size assumed for a connection without `first`/`last`, and for a list field without
 /// a list argument: the default page size of every connection.
 pub const DEFAULT_PAGE: u64 = 20;
+/// Most root fields and connections in one operation (aliases and fragment spreads
+/// included): each runs database statements of its own, whatever its page size.
+pub const MAX_LISTS: u64 = 100;
 /// Deepest chain of fragments spreading fragments.
 pub const MAX_FRAGMENT_CHAIN: usize = 32;
 /// Deepest nesting of list fields inside an introspection query (`types { fields { args
@@ -123,6 +126,18 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
                      once per item of the pages above it: `first`/`last`, or {DEFAULT_PAGE} when \
                      absent), above the limit of {}; ask for smaller pages or fewer fields",
                     limits.max_cost
+                ),
+                None,
+                Some(operation.pos),
+            ));
+        }
+        if walk.lists > MAX_LISTS {
+            return Err(refuse(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "query is too complex: it asks for {} root fields and lists (counted through \
+                     fragments), each a database query of its own; at most {MAX_LISTS}",
+                    walk.lists
                 ),
                 None,
                 Some(operation.pos),
@@ -520,11 +535,14 @@ fn named(base: &BaseType) -> (String, bool) {
     }
 }
 
-/// What a selection set costs, and how deep its fields go.
+/// What a selection set costs, how deep its fields go, and how many of its fields run
+/// database statements of their own (root fields and connections, counted where they are
+/// written and through every fragment spread, not per item: nested lists load in batches).
 #[derive(Debug, Clone, Copy, Default)]
 struct Walk {
     cost: u64,
     depth: usize,
+    lists: u64,
 }
 
 /// Where a selection stands with respect to introspection: outside it, or inside it under
@@ -598,6 +616,7 @@ impl<'a> Costing<'a> {
             };
             walk.cost = walk.cost.saturating_add(part.cost);
             walk.depth = walk.depth.max(part.depth);
+            walk.lists = walk.lists.saturating_add(part.lists);
         }
         if depth + walk.depth > self.limits.max_depth {
             return Err(refuse(
@@ -672,8 +691,16 @@ impl<'a> Costing<'a> {
     ) -> ServerResult<Walk> {
         let name = field.node.name.node.as_str();
         let shape = self.model.0.get(ty).and_then(|fields| fields.get(name));
+        let queries = intro == Intro::No
+            && !name.starts_with("__")
+            && (depth == 0 || shape.is_some_and(|s| s.connection));
+        let lists = u64::from(queries);
         if field.node.selection_set.node.items.is_empty() {
-            return Ok(Walk { cost: 1, depth: 1 });
+            return Ok(Walk {
+                cost: 1,
+                depth: 1,
+                lists,
+            });
         }
         let target = shape.map_or("", |s| s.target.as_str());
         // A connection passes its page size to its `nodes` and `edges`; its other fields
@@ -713,6 +740,7 @@ impl<'a> Costing<'a> {
         Ok(Walk {
             cost: multiplier.saturating_mul(children.cost).saturating_add(1),
             depth: children.depth + 1,
+            lists: children.lists.saturating_add(lists),
         })
     }
 

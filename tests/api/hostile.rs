@@ -18,6 +18,7 @@ on_both_engines!(
     variables_nested_too_deep_are_refused_with_their_path,
     a_fan_out_of_fragments_is_refused_by_its_cost,
     a_fragment_that_spreads_itself_is_refused,
+    more_than_100_lists_are_refused_however_they_are_written,
     nested_pages_are_refused_by_their_cost_with_the_limit_in_the_message,
     the_cost_of_a_connection_counts_its_page_not_its_aggregates,
     bodies_over_the_limit_are_refused_with_413_and_json,
@@ -136,6 +137,36 @@ async fn a_fan_out_of_fragments_is_refused_by_its_cost(app: TestApp) {
         "{error}"
     );
     alive(&app).await;
+}
+
+async fn more_than_100_lists_are_refused_however_they_are_written(app: TestApp) {
+    let aliases = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("a{i}: companies(first: 1) {{ totalCount }} "))
+            .collect()
+    };
+    let data = app.data(&format!("{{ {} }}", aliases(100))).await;
+    assert_eq!(data["a99"]["totalCount"], 12);
+    let error = refused(
+        &app,
+        json!({ "query": format!("{{ {} }}", aliases(101)) }),
+        "QUERY_TOO_COMPLEX",
+    )
+    .await;
+    assert!(
+        error["message"].as_str().is_some_and(|m| m.contains("101")),
+        "{error}"
+    );
+    // Through fragments: 3^5 spreads of one list.
+    let mut query = String::from("query { ...F0 } ");
+    for i in 0..5 {
+        query.push_str(&format!(
+            "fragment F{i} on Query {{ ...F{n} ...F{n} ...F{n} }} ",
+            n = i + 1
+        ));
+    }
+    query.push_str("fragment F5 on Query { companies { totalCount } }");
+    refused(&app, json!({ "query": query }), "QUERY_TOO_COMPLEX").await;
 }
 
 async fn a_fragment_that_spreads_itself_is_refused(app: TestApp) {
