@@ -20,10 +20,39 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// fails with SQLITE_BUSY (answered `SERVICE_UNAVAILABLE`).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How a pool connects; the defaults are those of [`connect`].
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Log every statement at DEBUG.
+    pub log_sql: bool,
+    /// Most connections (see [`connect_pool`] for the default).
+    pub max_connections: Option<u32>,
+    /// How long a request waits for a connection.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: the server cancels a statement running longer (`statement_timeout`),
+    /// so that a request dropped at its timeout does not leave its statement running.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            log_sql: false,
+            max_connections: None,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            statement_timeout: None,
+        }
+    }
+}
+
 /// Connects to `url` with the default pool size and wait. A SQLite file's folder is
 /// created if missing, and the file is put in WAL mode so readers do not block the writer.
 pub async fn connect(url: &str, log_sql: bool) -> Result<DatabaseConnection> {
-    connect_pool(url, log_sql, None, DEFAULT_ACQUIRE_TIMEOUT).await
+    let options = PoolOptions {
+        log_sql,
+        ..PoolOptions::default()
+    };
+    connect_pool(url, &options).await
 }
 
 /// The default size of a SQLite file's pool: twice the cores, 2 to 8. SeaORM's own default
@@ -39,25 +68,25 @@ pub fn default_sqlite_pool() -> u32 {
 /// database always has exactly one). A request waits at most `acquire_timeout` for a
 /// connection: when the database is down, it is answered `SERVICE_UNAVAILABLE` then
 /// instead of holding its client; the pool reconnects by itself once the database is back.
-pub async fn connect_pool(
-    url: &str,
-    log_sql: bool,
-    max_connections: Option<u32>,
-    acquire_timeout: Duration,
-) -> Result<DatabaseConnection> {
+pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConnection> {
     create_sqlite_folder(url)?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .sqlx_logging(log_sql)
+        .sqlx_logging(pool.log_sql)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(acquire_timeout.max(Duration::from_millis(100)))
+        .acquire_timeout(pool.acquire_timeout.max(Duration::from_millis(100)))
         // Explicit, though it is sqlx's default: another process's write waits this long.
         .map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT));
+    if let Some(limit) = pool.statement_timeout {
+        let millis = limit.as_millis().max(1).to_string();
+        options
+            .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));
+    }
     if url.contains(":memory:") || url.contains("mode=memory") {
         // Each connection to an in-memory database is a database of its own.
         options.max_connections(1).min_connections(1);
-    } else if let Some(max) = max_connections {
+    } else if let Some(max) = pool.max_connections {
         options.max_connections(max.max(1));
     } else if sqlite_file_path(url).is_some() {
         options.max_connections(default_sqlite_pool());

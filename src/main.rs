@@ -114,6 +114,21 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     lock.release().await.context("releasing the setup lock")?;
+    // Requests get a pool whose statements PostgreSQL cancels at the request timeout: a
+    // request dropped at its timeout does not leave its statement running. (Migrations
+    // and seeding above ran without that bound.)
+    let db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.close().await?;
+        let options = db::PoolOptions {
+            statement_timeout: Some(Duration::from_secs(settings.request_timeout_secs)),
+            ..pool_options(&settings)
+        };
+        db::connect_pool(&settings.database_url, &options)
+            .await
+            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?
+    } else {
+        db
+    };
     let options = SchemaOptions {
         max_depth: settings.max_depth,
         max_complexity: settings.max_complexity,
@@ -175,16 +190,21 @@ async fn open_locked(
     let lock = db::SetupLock::acquire(url)
         .await
         .with_context(|| format!("taking the setup lock of {}", redact(url)))?;
-    let db = db::connect_pool(
-        url,
-        settings.log_sql,
-        settings.db_max_connections,
-        Duration::from_secs(settings.db_acquire_timeout_secs),
-    )
-    .await
-    .with_context(|| format!("connecting to {}", redact(url)))?;
+    let db = db::connect_pool(url, &pool_options(settings))
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
     db::migrate(&db).await.context("applying migrations")?;
     Ok((db, lock))
+}
+
+/// The pool of the settings; commands other than `serve` run without a statement timeout.
+fn pool_options(settings: &Settings) -> db::PoolOptions {
+    db::PoolOptions {
+        log_sql: settings.log_sql,
+        max_connections: settings.db_max_connections,
+        acquire_timeout: Duration::from_secs(settings.db_acquire_timeout_secs),
+        statement_timeout: None,
+    }
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), or "unknown".

@@ -145,7 +145,11 @@ impl TestApp {
     pub async fn start_with(engine: Engine, url: &str, acquire_timeout: Duration) -> TestApp {
         // Errors the server logs (never sent to clients) show in a failing test's output.
         capex_graph::telemetry::init_for_tests();
-        let mut db = capex_graph::db::connect_pool(url, false, None, acquire_timeout)
+        let options = capex_graph::db::PoolOptions {
+            acquire_timeout,
+            ..Default::default()
+        };
+        let mut db = capex_graph::db::connect_pool(url, &options)
             .await
             .expect("connect");
         capex_graph::db::migrate(&db).await.expect("migrate");

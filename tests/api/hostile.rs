@@ -796,3 +796,61 @@ async fn generated_hostile_requests_never_crash_or_answer_internal(app: TestApp)
     }
     alive(&app).await;
 }
+
+/// The serving pool's statement timeout: PostgreSQL itself cancels a statement that runs
+/// past it, so a request dropped at its timeout leaves no work behind.
+#[tokio::test]
+async fn postgres_cancels_a_statement_past_the_statement_timeout() {
+    let Some(admin) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    use sea_orm::ConnectionTrait;
+    let options = capex_graph::db::PoolOptions {
+        statement_timeout: Some(Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let db = capex_graph::db::connect_pool(&admin, &options)
+        .await
+        .expect("connect");
+    let started = std::time::Instant::now();
+    let slow = db.execute_unprepared("SELECT pg_sleep(5)").await;
+    assert!(slow.is_err(), "pg_sleep(5) ran to its end");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(
+        slow.is_err_and(|e| e.to_string().contains("statement timeout")),
+        "cancelled for another reason"
+    );
+    db.execute_unprepared("SELECT 1")
+        .await
+        .expect("the pool still works");
+    let _ = db.close().await;
+}
+
+/// Boolean settings take what other servers take: 1/0, true/false, yes/no, on/off.
+#[test]
+fn boolean_settings_accept_1_and_0_like_other_servers() {
+    let run = |value: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_capex-graph"))
+            .arg("print-schema")
+            .env("NO_SEED", value)
+            .env("LOG_SQL", value)
+            .env("TRACE_FIELDS", value)
+            .output()
+            .expect("run the binary")
+    };
+    for value in ["1", "0", "true", "false", "yes", "no", "on", "off"] {
+        let output = run(value);
+        assert!(
+            output.status.success(),
+            "{value}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = run("maybe");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("maybe"));
+}
