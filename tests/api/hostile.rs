@@ -611,7 +611,7 @@ const ODD_TEXTS: &[&str] = &[
 
 /// One generated abusive request body.
 fn hostile_body(rng: &mut Rng) -> String {
-    match rng.below(12) {
+    match rng.below(13) {
         // Deep or wide input values of random shapes.
         0 => {
             let depth = 1 + rng.below(300);
@@ -734,6 +734,21 @@ fn hostile_body(rng: &mut Rng) -> String {
             let depth = 1 + rng.below(400);
             json!({ "query": format!("{{ {}__typename{} }}", "companies { nodes { ".repeat(depth), " } }".repeat(depth)) }).to_string()
         }
+        // Variables nested deep, as JSON (serde_json itself stops at 128 levels).
+        12 => {
+            let depth = 1 + rng.below(200);
+            let key = rng.pick(&["not", "parent", "and"]);
+            let (open, close) = if key == "and" {
+                (format!("{{\"{key}\":["), "]}")
+            } else {
+                (format!("{{\"{key}\":"), "}")
+            };
+            format!(
+                "{{\"query\":\"query($f: CompanyFilter) {{ companies(filter: $f) {{ totalCount }} }}\",\"variables\":{{\"f\":{}{{\"name\":{{\"eq\":\"x\"}}}}{}}}}}",
+                open.repeat(depth),
+                close.repeat(depth)
+            )
+        }
         // A mutation without a token.
         10 => json!({ "query": "mutation { deleteCompany(id: \"Q29tcGFueTox\") }" }).to_string(),
         // Group-by and aggregates with bad arguments.
@@ -795,6 +810,31 @@ async fn generated_hostile_requests_never_crash_or_answer_internal(app: TestApp)
         }
     }
     alive(&app).await;
+    // Memory stays bounded: the nested pages of finding 3 once took a server past 4 GB.
+    // This process runs the other tests too, so the bound is loose.
+    let peak = peak_rss_bytes();
+    eprintln!("peak RSS of the test process: {} MB", peak >> 20);
+    assert!(peak < 1 << 30, "peak RSS {} MB", peak >> 20);
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in bytes (0 where unknown).
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| {
+                    l.trim_start_matches("VmHWM:")
+                        .trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 /// The serving pool's statement timeout: PostgreSQL itself cancels a statement that runs
