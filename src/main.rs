@@ -207,17 +207,9 @@ fn pool_options(settings: &Settings) -> db::PoolOptions {
     }
 }
 
-/// The process's peak resident memory (Linux `VmHWM`), or "unknown".
+/// The process's peak resident memory, or "unknown".
 fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+    telemetry::peak_rss_bytes().map_or_else(|| "unknown".into(), |b| format!("{} MB", b >> 20))
 }
 
 /// A database URL without its password, for logs.

@@ -25,3 +25,17 @@ pub fn init_for_tests() {
         .with(fmt::layer().with_test_writer())
         .try_init();
 }
+
+/// The process's peak resident memory (Linux `VmHWM`) in bytes, where the system says.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}

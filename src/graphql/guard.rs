@@ -98,7 +98,7 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
     check_variables(&request.variables, limits)?;
     let document = parse_query(&request.query)?;
     check_document_strings(&document)?;
-    let costs = Costing::new(&document, &request.variables, limits)?;
+    let costs = Costing::new(&document, &request.variables, limits);
     for (name, operation) in document.operations.iter() {
         if let Some(wanted) = &request.operation_name
             && name.map(|n| n.as_str()) != Some(wanted.as_str())
@@ -111,8 +111,7 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
             async_graphql::parser::types::OperationType::Query => "Query",
         };
         let mut costing = costs.clone();
-        let walk =
-            costing.selection_set(&operation.node.selection_set, root, 0, 0, Intro::No, 1)?;
+        let walk = costing.selection_set(&operation.node.selection_set, root, At::ROOT)?;
         if walk.cost > limits.max_cost {
             let shown = if walk.cost == u64::MAX {
                 "more than 18446744073709551615".to_string()
@@ -554,6 +553,26 @@ enum Intro {
     Lists(usize),
 }
 
+/// Where a selection set stands: its field depth, how many fragments deep it is, whether
+/// it is inside introspection, and the page size of the connection whose fields these are
+/// (1 elsewhere).
+#[derive(Debug, Clone, Copy)]
+struct At {
+    depth: usize,
+    chain: usize,
+    intro: Intro,
+    page: u64,
+}
+
+impl At {
+    const ROOT: At = At {
+        depth: 0,
+        chain: 0,
+        intro: Intro::No,
+        page: 1,
+    };
+}
+
 /// The cost of operations, fragments costed once each.
 #[derive(Clone)]
 struct Costing<'a> {
@@ -566,59 +585,42 @@ struct Costing<'a> {
 }
 
 impl<'a> Costing<'a> {
-    fn new(
-        document: &'a ExecutableDocument,
-        variables: &'a Variables,
-        limits: &Limits,
-    ) -> ServerResult<Self> {
-        Ok(Costing {
+    fn new(document: &'a ExecutableDocument, variables: &'a Variables, limits: &Limits) -> Self {
+        Costing {
             document,
             variables,
             limits: *limits,
             model: model(),
             fragments: HashMap::new(),
             open: Vec::new(),
-        })
+        }
     }
 
-    /// `page`: the page size of the connection whose fields these are (1 elsewhere).
     fn selection_set(
         &mut self,
         set: &'a Positioned<SelectionSet>,
         ty: &str,
-        depth: usize,
-        chain: usize,
-        intro: Intro,
-        page: u64,
+        at: At,
     ) -> ServerResult<Walk> {
         let mut walk = Walk::default();
         for item in &set.node.items {
             let part = match &item.node {
-                Selection::Field(field) => self.field(field, ty, depth, chain, intro, page)?,
+                Selection::Field(field) => self.field(field, ty, at)?,
                 Selection::InlineFragment(fragment) => {
                     let ty = fragment
                         .node
                         .type_condition
                         .as_ref()
                         .map_or(ty.to_string(), |c| c.node.on.node.to_string());
-                    self.selection_set(
-                        &fragment.node.selection_set,
-                        &ty,
-                        depth,
-                        chain,
-                        intro,
-                        page,
-                    )?
+                    self.selection_set(&fragment.node.selection_set, &ty, at)?
                 }
-                Selection::FragmentSpread(spread) => {
-                    self.spread(&spread.node.fragment_name, depth, chain, intro, page)?
-                }
+                Selection::FragmentSpread(spread) => self.spread(&spread.node.fragment_name, at)?,
             };
             walk.cost = walk.cost.saturating_add(part.cost);
             walk.depth = walk.depth.max(part.depth);
             walk.lists = walk.lists.saturating_add(part.lists);
         }
-        if depth + walk.depth > self.limits.max_depth {
+        if at.depth + walk.depth > self.limits.max_depth {
             return Err(refuse(
                 "QUERY_TOO_DEEP",
                 format!(
@@ -632,15 +634,8 @@ impl<'a> Costing<'a> {
         Ok(walk)
     }
 
-    fn spread(
-        &mut self,
-        name: &'a Positioned<Name>,
-        depth: usize,
-        chain: usize,
-        intro: Intro,
-        page: u64,
-    ) -> ServerResult<Walk> {
-        let key = (name.node.to_string(), intro, page);
+    fn spread(&mut self, name: &'a Positioned<Name>, at: At) -> ServerResult<Walk> {
+        let key = (name.node.to_string(), at.intro, at.page);
         if let Some(walk) = self.fragments.get(&key) {
             return Ok(*walk);
         }
@@ -656,7 +651,7 @@ impl<'a> Costing<'a> {
                 Some(name.pos),
             ));
         }
-        if chain + 1 > MAX_FRAGMENT_CHAIN {
+        if at.chain + 1 > MAX_FRAGMENT_CHAIN {
             return Err(refuse(
                 "QUERY_TOO_DEEP",
                 format!("fragments spread fragments more than {MAX_FRAGMENT_CHAIN} deep"),
@@ -666,34 +661,23 @@ impl<'a> Costing<'a> {
         }
         self.open.push(key.0.clone());
         let ty = fragment.node.type_condition.node.on.node.to_string();
-        let walk = self.selection_set(
-            &fragment.node.selection_set,
-            &ty,
-            depth,
-            chain + 1,
-            intro,
-            page,
-        );
+        let inside = At {
+            chain: at.chain + 1,
+            ..at
+        };
+        let walk = self.selection_set(&fragment.node.selection_set, &ty, inside);
         self.open.pop();
         let walk = walk?;
         self.fragments.insert(key, walk);
         Ok(walk)
     }
 
-    fn field(
-        &mut self,
-        field: &'a Positioned<Field>,
-        ty: &str,
-        depth: usize,
-        chain: usize,
-        intro: Intro,
-        page: u64,
-    ) -> ServerResult<Walk> {
+    fn field(&mut self, field: &'a Positioned<Field>, ty: &str, at: At) -> ServerResult<Walk> {
         let name = field.node.name.node.as_str();
         let shape = self.model.0.get(ty).and_then(|fields| fields.get(name));
-        let queries = intro == Intro::No
+        let queries = at.intro == Intro::No
             && !name.starts_with("__")
-            && (depth == 0 || shape.is_some_and(|s| s.connection));
+            && (at.depth == 0 || shape.is_some_and(|s| s.connection));
         let lists = u64::from(queries);
         if field.node.selection_set.node.items.is_empty() {
             return Ok(Walk {
@@ -706,13 +690,13 @@ impl<'a> Costing<'a> {
         // A connection passes its page size to its `nodes` and `edges`; its other fields
         // (`totalCount`, `aggregate`, `groupBy`, `pageInfo`) are computed once.
         let mut child_page = 1;
-        let (multiplier, intro) = match (intro, shape) {
+        let (multiplier, intro) = match (at.intro, shape) {
             (Intro::No, _) if name.starts_with("__") => (1, Intro::Lists(0)),
             (Intro::No, Some(s)) if s.connection => {
                 child_page = self.multiplier(&field.node, s);
                 (1, Intro::No)
             }
-            (Intro::No, Some(s)) if s.page => (page, Intro::No),
+            (Intro::No, Some(s)) if s.page => (at.page, Intro::No),
             (Intro::No, s) => (s.map_or(1, |s| self.multiplier(&field.node, s)), Intro::No),
             (Intro::Lists(n), Some(s)) if s.list => {
                 if n + 1 > MAX_INTROSPECTION_LISTS {
@@ -729,14 +713,13 @@ impl<'a> Costing<'a> {
             }
             (inside, _) => (1, inside),
         };
-        let children = self.selection_set(
-            &field.node.selection_set,
-            target,
-            depth + 1,
-            chain,
+        let below = At {
+            depth: at.depth + 1,
             intro,
-            child_page,
-        )?;
+            page: child_page,
+            ..at
+        };
+        let children = self.selection_set(&field.node.selection_set, target, below)?;
         Ok(Walk {
             cost: multiplier.saturating_mul(children.cost).saturating_add(1),
             depth: children.depth + 1,

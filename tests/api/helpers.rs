@@ -64,11 +64,7 @@ where
             test(app).await;
         }
         Engine::Postgres => {
-            let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-                .ok()
-                .filter(|u| !u.is_empty())
-            else {
-                eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+            let Some(admin_url) = postgres_admin_url() else {
                 return;
             };
             let (url, name) = fresh_postgres_database(&admin_url).await;
@@ -85,6 +81,18 @@ where
 }
 
 /// Creates an empty PostgreSQL database next to `admin_url`'s; returns its URL and name.
+/// The PostgreSQL server of the tests (`TEST_DATABASE_URL`); `None`, said once per test,
+/// when it is not set.
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+    }
+    url
+}
+
 pub async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()

@@ -326,6 +326,18 @@ async fn client_mistakes_in_filters_are_bad_user_input_on_both_engines(app: Test
     assert_eq!(error["extensions"]["field"], "name");
 }
 
+/// How many companies match `filter` (which must be accepted).
+async fn matching_companies(app: &TestApp, filter: &str) -> i64 {
+    let data = app
+        .data(&format!(
+            "{{ companies(filter: {filter}) {{ totalCount }} }}"
+        ))
+        .await;
+    data["companies"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no count: {data}"))
+}
+
 /// `n` distinct lower-case letters outside ASCII.
 fn accented(n: usize) -> String {
     let letters: String = (0xE0u32..0x17F)
@@ -380,12 +392,7 @@ async fn filters_at_the_limits_answer_on_both_engines(app: TestApp) {
         " }",
         12,
     );
-    let data = app
-        .data(&format!(
-            "{{ companies(filter: {filter}) {{ totalCount }} }}"
-        ))
-        .await;
-    assert_eq!(data["companies"]["totalCount"], 0);
+    assert_eq!(matching_companies(&app, &filter).await, 0);
     // And with 150 more terms down there (a flat chain of them once exceeded SQLite's
     // expression depth).
     let terms: Vec<String> = (0..150)
@@ -400,12 +407,7 @@ async fn filters_at_the_limits_answer_on_both_engines(app: TestApp) {
         " }",
         12,
     );
-    let data = app
-        .data(&format!(
-            "{{ companies(filter: {filter}) {{ totalCount }} }}"
-        ))
-        .await;
-    assert_eq!(data["companies"]["totalCount"], 0);
+    assert_eq!(matching_companies(&app, &filter).await, 0);
     // A hundred `contains` terms (SQLite once ran out of variables).
     let terms: Vec<String> = (0..100)
         .map(|i| format!(r#"{{ name: {{ contains: "é{i}" }} }}"#))
@@ -419,12 +421,7 @@ async fn filters_at_the_limits_answer_on_both_engines(app: TestApp) {
     assert_eq!(data["companies"]["totalCount"], 0);
     // Relations nested through lists, as deep as input nesting allows.
     let filter = r#"{ models: { some: { developer: { models: { some: { developer: { models: { some: { name: { contains: "Ωmega" } } } } } } } } } }"#;
-    let data = app
-        .data(&format!(
-            "{{ companies(filter: {filter}) {{ totalCount }} }}"
-        ))
-        .await;
-    assert_eq!(data["companies"]["totalCount"], 0);
+    assert_eq!(matching_companies(&app, filter).await, 0);
 }
 
 async fn a_query_whose_fields_are_all_skipped_answers_an_empty_object(app: TestApp) {
@@ -812,40 +809,16 @@ async fn generated_hostile_requests_never_crash_or_answer_internal(app: TestApp)
     alive(&app).await;
     // Memory stays bounded: the nested pages of finding 3 once took a server past 4 GB.
     // This process runs the other tests too, so the bound is loose.
-    let peak = peak_rss_bytes();
+    let peak = capex_graph::telemetry::peak_rss_bytes().unwrap_or(0);
     eprintln!("peak RSS of the test process: {} MB", peak >> 20);
     assert!(peak < 1 << 30, "peak RSS {} MB", peak >> 20);
-}
-
-/// The process's peak resident memory (Linux `VmHWM`), in bytes (0 where unknown).
-fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| {
-                    l.trim_start_matches("VmHWM:")
-                        .trim()
-                        .trim_end_matches("kB")
-                        .trim()
-                        .parse::<u64>()
-                        .ok()
-                })
-        })
-        .map_or(0, |kb| kb * 1024)
 }
 
 /// The serving pool's statement timeout: PostgreSQL itself cancels a statement that runs
 /// past it, so a request dropped at its timeout leaves no work behind.
 #[tokio::test]
 async fn postgres_cancels_a_statement_past_the_statement_timeout() {
-    let Some(admin) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+    let Some(admin) = crate::helpers::postgres_admin_url() else {
         return;
     };
     use sea_orm::ConnectionTrait;

@@ -129,11 +129,7 @@ async fn health(app: &TestApp) -> StatusCode {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_answered_quickly_as_unavailable_and_recovers_without_restart() {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL outage test skipped");
+    let Some(admin_url) = crate::helpers::postgres_admin_url() else {
         return;
     };
     let (_, name) = fresh_postgres_database(&admin_url).await;

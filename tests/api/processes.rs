@@ -240,11 +240,7 @@ async fn instances_started_together_on_a_fresh_sqlite_file_all_come_up_and_seed_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_started_together_on_a_fresh_postgres_database_all_come_up_and_seed_once() {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+    let Some(admin_url) = crate::helpers::postgres_admin_url() else {
         return;
     };
     let (url, name) = fresh_postgres_database(&admin_url).await;
