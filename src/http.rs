@@ -18,7 +18,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Caller, WriteAccess};
-use crate::graphql::{AppSchema, order};
+use crate::graphql::{AppSchema, guard, order};
 use crate::playground;
 
 /// Largest request body accepted, in bytes.
@@ -171,6 +171,10 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let media = match negotiate(&headers) {
+        Ok(media) => media,
+        Err(refusal) => return *refusal,
+    };
     // Only JSON: a cross-site form can send text/plain or multipart without a preflight.
     if !is_json(&headers) {
         return error_response(
@@ -206,10 +210,112 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return BadRequest(ParseRequestError::UnsupportedBatch).into_response();
     }
-    match serde_json::from_slice::<async_graphql::Request>(&bytes) {
-        Ok(request) => execute(&state, &headers, request, true).await,
-        Err(e) => BadRequest(ParseRequestError::InvalidRequest(Box::new(e))).into_response(),
+    let parsed = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map_err(|e| format!("invalid request body: {e}"))
+        .and_then(request_parameters);
+    match parsed {
+        Ok(request) => execute(&state, &headers, request, true, media).await,
+        Err(message) => error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", message),
     }
+}
+
+/// The GraphQL-over-HTTP parameters of a JSON body: `query` a string, `operationName` a
+/// string or null, `variables` and `extensions` objects or null. Anything else is a request
+/// error (400), not a GraphQL error.
+fn request_parameters(body: serde_json::Value) -> Result<async_graphql::Request, String> {
+    let serde_json::Value::Object(mut fields) = body else {
+        return Err("the body must be a JSON object: {\"query\": \"...\"}".into());
+    };
+    let query = match fields.remove("query") {
+        Some(serde_json::Value::String(query)) => query,
+        Some(_) => return Err("`query` must be a string".into()),
+        None => return Err("the body has no `query`".into()),
+    };
+    let mut request = async_graphql::Request::new(query);
+    match fields.remove("operationName") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(name)) => request = request.operation_name(name),
+        Some(_) => return Err("`operationName` must be a string or null".into()),
+    }
+    match fields.remove("variables") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(variables @ serde_json::Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(variables));
+        }
+        Some(_) => return Err("`variables` must be an object or null".into()),
+    }
+    match fields.remove("extensions") {
+        None | Some(serde_json::Value::Null) | Some(serde_json::Value::Object(_)) => {}
+        Some(_) => return Err("`extensions` must be an object or null".into()),
+    }
+    Ok(request)
+}
+
+/// The media type of a GraphQL answer, chosen by the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/json`: every GraphQL answer is 200, as older clients expect.
+    Json,
+    /// `application/graphql-response+json`: a request refused before execution is 400
+    /// and has no `data`.
+    GraphqlResponse,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => "application/json",
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
+/// Content negotiation of the GraphQL-over-HTTP specification: the acceptable media type
+/// of the highest quality, `application/graphql-response+json` on a tie; `application/json`
+/// for a missing `Accept` or one that takes anything; a 406 answer when neither is
+/// acceptable.
+fn negotiate(headers: &HeaderMap) -> Result<Media, Box<Response>> {
+    let accept: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if accept.is_empty() {
+        return Ok(Media::Json);
+    }
+    let mut best: Option<(f32, Media)> = None;
+    for range in accept.iter().flat_map(|v| v.split(',')) {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let candidate = match media.as_str() {
+            "application/graphql-response+json" => Media::GraphqlResponse,
+            "application/json" | "application/*" | "*/*" => Media::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((q, m)) => {
+                quality > q
+                    || (quality == q
+                        && candidate == Media::GraphqlResponse
+                        && m != Media::GraphqlResponse)
+            }
+        };
+        if quality > 0.0 && better {
+            best = Some((quality, candidate));
+        }
+    }
+    best.map(|(_, media)| media).ok_or_else(|| {
+        Box::new(error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "answers are application/graphql-response+json or application/json: accept one",
+        ))
+    })
 }
 
 async fn graphql_get(
@@ -229,10 +335,26 @@ async fn graphql_get(
         }
         return page;
     }
-    match request {
-        Ok(request) => execute(&state, &headers, request.into_inner(), false).await,
-        Err(rejection) => rejection.into_response(),
+    let media = match negotiate(&headers) {
+        Ok(media) => media,
+        Err(refusal) => return *refusal,
+    };
+    let request = match request {
+        Ok(request) => request.into_inner(),
+        Err(rejection) => return rejection.into_response(),
+    };
+    if guard::is_mutation(&request.query, request.operation_name.as_deref()) {
+        let mut refusal = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations are sent with POST: a GET request only reads",
+        );
+        refusal
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return refusal;
     }
+    execute(&state, &headers, request, false, media).await
 }
 
 async fn execute(
@@ -240,6 +362,7 @@ async fn execute(
     headers: &HeaderMap,
     request: async_graphql::Request,
     may_write: bool,
+    media: Media,
 ) -> Response {
     // Who is calling, for the mutations to check; the token itself goes no further.
     let caller = if may_write {
@@ -254,8 +377,13 @@ async fn execute(
     let request = request.data(caller);
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let mut response = state.schema.execute(request).await;
+    // Refused before execution: parsing, validation, the guard, variables. (An error in
+    // execution has a path, or leaves some data.)
+    let refused = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
     if response.data == Value::Null {
-        // Refused before execution, or every field skipped (then the answer is `{}`).
+        // Every field skipped: the answer is `{}`.
         if response.errors.is_empty() {
             response.data = Value::Object(Default::default());
         }
@@ -272,7 +400,19 @@ async fn execute(
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == Value::from("SERVICE_UNAVAILABLE"))
     });
-    let body = match serde_json::to_vec(&response) {
+    let (status, serialized) = if unavailable {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::to_vec(&response),
+        )
+    } else if refused && media == Media::GraphqlResponse {
+        // A request that never ran has no `data` entry at all.
+        let errors = json!({ "errors": &response.errors });
+        (StatusCode::BAD_REQUEST, serde_json::to_vec(&errors))
+    } else {
+        (StatusCode::OK, serde_json::to_vec(&response))
+    };
+    let body = match serialized {
         Ok(body) if body.len() <= state.max_response_bytes => body,
         Ok(body) => {
             tracing::warn!(bytes = body.len(), "response over the size limit refused");
@@ -296,9 +436,8 @@ async fn execute(
             );
         }
     };
-    let mut answer = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let mut answer = (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
     if unavailable {
-        *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         answer
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
@@ -324,6 +463,7 @@ fn classify(error: &mut ServerError) {
     } else if message.contains("Parse error") || message.starts_with(" -->") {
         "GRAPHQL_PARSE_FAILED"
     } else if message.contains("variable")
+        || message.contains("Variable ")
         || message.contains("Invalid value for argument")
         || message.starts_with("Failed to parse")
         || message.starts_with("Expected input type")

@@ -110,6 +110,7 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
             async_graphql::parser::types::OperationType::Subscription => "Subscription",
             async_graphql::parser::types::OperationType::Query => "Query",
         };
+        required_variables(&operation.node.variable_definitions, &request.variables)?;
         let mut costing = costs.clone();
         let walk = costing.selection_set(&operation.node.selection_set, root, At::ROOT)?;
         if walk.cost > limits.max_cost {
@@ -144,6 +145,51 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
         }
     }
     Ok(document)
+}
+
+/// Every variable of a non-null type without a default has a value (async-graphql would
+/// only notice while resolving, as an error of the field).
+fn required_variables(
+    definitions: &[Positioned<async_graphql::parser::types::VariableDefinition>],
+    variables: &Variables,
+) -> ServerResult<()> {
+    for definition in definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let given = variables.get(name).is_some_and(|v| *v != Value::Null);
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
+            return Err(refuse(
+                "BAD_USER_INPUT",
+                format!(
+                    "invalid ${name}: the variable is required (type {}) and has no value",
+                    definition.var_type.node
+                ),
+                Some(format!("${name}")),
+                Some(definition.name.pos),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the operation of `query` that would run is a mutation. Only the lexical scan
+/// protects the parser here: a document it refuses is no mutation, and the guard refuses
+/// it again when it runs.
+pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    if scan_text(query, &Limits::default()).is_err() {
+        return false;
+    }
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    let mut operations = document.operations.iter();
+    let chosen = match operation_name {
+        Some(wanted) => operations.find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
+        None => operations.next(),
+    };
+    chosen.is_some_and(|(_, operation)| {
+        operation.node.ty == async_graphql::parser::types::OperationType::Mutation
+    })
 }
 
 /// A GraphQL error with a code (and the offending input, when there is one).

@@ -144,9 +144,11 @@ async fn a_mutation_sent_with_get_is_refused_even_with_a_token(app: TestApp) {
         .header(header::AUTHORIZATION, format!("Bearer {WRITE_TOKEN}"))
         .body(Body::empty())
         .expect("request");
-    let (_, body) = app.send(request).await;
+    let (status, body) = app.send(request).await;
+    // The GraphQL-over-HTTP answer: 405, before anything runs.
+    assert_eq!(status, axum::http::StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(
-        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
         "{body}"
     );
     assert_eq!(app.snapshot().await, before);

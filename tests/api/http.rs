@@ -1,6 +1,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 use crate::on_both_engines;
@@ -16,6 +16,8 @@ on_both_engines!(
     a_query_nested_too_deep_is_refused,
     a_real_port_serves_graphql,
     response_fields_follow_the_query_order,
+    graphql_response_json_answers_400_without_data_for_requests_that_never_ran,
+    malformed_request_parameters_are_400,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -221,4 +223,80 @@ async fn response_fields_follow_the_query_order(app: TestApp) {
         at("models") < body.find("\"name\":\"Anthropic").unwrap_or(0),
         "{body}"
     );
+}
+
+/// POSTs `body` with `Accept: accept`; returns status, content type and JSON.
+async fn post_accepting(app: &TestApp, accept: &str, body: &str) -> (StatusCode, String, Value) {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, accept)
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let (status, content_type, bytes) = app.send_raw(request).await;
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, content_type, json)
+}
+
+async fn graphql_response_json_answers_400_without_data_for_requests_that_never_ran(app: TestApp) {
+    let graphql_json = "application/graphql-response+json";
+    for query in [
+        "{ companies { ",                                          // does not parse
+        "{ companies { nope } }",                                  // does not validate
+        "query($n: Int!) { companies(first: $n) { totalCount } }", // variable missing
+    ] {
+        let body = json!({ "query": query }).to_string();
+        let (status, content_type, answer) = post_accepting(&app, graphql_json, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {answer}");
+        assert!(content_type.starts_with(graphql_json), "{content_type}");
+        assert!(answer.get("data").is_none(), "{answer}");
+        assert!(answer["errors"][0]["extensions"]["code"].is_string());
+        // The older media type keeps 200 for the same request, as its clients expect.
+        let (status, content_type, answer) = post_accepting(&app, "application/json", &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
+    }
+    let body = json!({ "query": "{ companies { totalCount } }" }).to_string();
+    let (status, content_type, answer) = post_accepting(&app, graphql_json, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with(graphql_json));
+    assert_eq!(answer["data"]["companies"]["totalCount"], 12);
+    // Equal quality prefers the newer media type; a lower one does not.
+    let (_, content_type, _) = post_accepting(
+        &app,
+        "application/json, application/graphql-response+json",
+        &body,
+    )
+    .await;
+    assert!(content_type.starts_with(graphql_json), "{content_type}");
+    let (_, content_type, _) = post_accepting(
+        &app,
+        "application/json, application/graphql-response+json;q=0.5",
+        &body,
+    )
+    .await;
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let (status, _, answer) = post_accepting(&app, "application/xml", &body).await;
+    assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "NOT_ACCEPTABLE");
+}
+
+async fn malformed_request_parameters_are_400(app: TestApp) {
+    for body in [
+        r#"{}"#,
+        r#"{"query": 1}"#,
+        r#"{"query": "{ companies { totalCount } }", "variables": "x"}"#,
+        r#"{"query": "{ companies { totalCount } }", "operationName": 3}"#,
+        r#"{"query": "{ companies { totalCount } }", "extensions": []}"#,
+        r#""{ companies { totalCount } }""#,
+    ] {
+        let (status, _, answer) = post_accepting(&app, "application/json", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
 }
