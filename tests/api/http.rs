@@ -18,6 +18,7 @@ on_both_engines!(
     response_fields_follow_the_query_order,
     graphql_response_json_answers_400_without_data_for_requests_that_never_ran,
     malformed_request_parameters_are_400,
+    answers_are_compressed_by_accept_encoding,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -299,4 +300,55 @@ async fn malformed_request_parameters_are_400(app: TestApp) {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
         assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     }
+}
+
+async fn answers_are_compressed_by_accept_encoding(app: TestApp) {
+    let query = json!({ "query": "{ companies(first: 100) { nodes { id name ticker kind country description citations { nodes { quote source { title } } } } } sources { nodes { content } } }" }).to_string();
+    let send = |encoding: Option<&'static str>| {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(encoding) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        let request = request.body(Body::from(query.clone())).expect("request");
+        let router = app.router.clone();
+        async move {
+            let response = tower::ServiceExt::oneshot(router, request)
+                .await
+                .expect("answer");
+            let encoding = response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap_or("").to_string());
+            let vary = response
+                .headers()
+                .get(header::VARY)
+                .map(|v| v.to_str().unwrap_or("").to_string());
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            (encoding, vary, bytes.len())
+        }
+    };
+    let (encoding, _, plain) = send(None).await;
+    assert_eq!(encoding, None);
+    assert!(plain > 5_000, "{plain} bytes");
+    for wanted in ["gzip", "br", "zstd"] {
+        let (encoding, vary, size) = send(Some(wanted)).await;
+        assert_eq!(encoding.as_deref(), Some(wanted));
+        assert!(vary.is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")));
+        assert!(size * 2 < plain, "{wanted}: {size} of {plain} bytes");
+    }
+    // Small answers are sent as they are.
+    let small = json!({ "query": "{ companies { totalCount } }" }).to_string();
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::from(small))
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("answer");
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
 }
