@@ -10,12 +10,16 @@
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
-//! and group-by), or `all` (the default). `--only 2,A5` runs only the queries whose names
-//! start with one of the prefixes.
+//! and group-by), `hostile` (the worst requests the guard refuses: time to refuse, peak
+//! memory, and ordinary latency while attackers send them), or `all` (the default).
+//! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
+//! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
 //! PostgreSQL comes from `BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres);
 //! a fresh database is created for the run and dropped after it.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,7 +29,7 @@ use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self as app_http, AppState};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
@@ -42,6 +46,19 @@ struct Args {
     options: GenerateOptions,
     requests: usize,
     concurrency: usize,
+    /// How often each hostile request is timed.
+    sends: usize,
+}
+
+impl Args {
+    /// Whether `--only` lets the query or hostile request `name` run.
+    fn selected(&self, name: &str) -> bool {
+        self.only.is_empty()
+            || self
+                .only
+                .iter()
+                .any(|prefix| name.starts_with(prefix.as_str()))
+    }
 }
 
 fn parse_args() -> Args {
@@ -52,6 +69,7 @@ fn parse_args() -> Args {
         options: GenerateOptions::default(),
         requests: 2000,
         concurrency: 16,
+        sends: 50,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -78,6 +96,7 @@ fn parse_args() -> Args {
             "--claims" => args.options.claims = number(),
             "--requests" => args.requests = number(),
             "--concurrency" => args.concurrency = number(),
+            "--sends" => args.sends = number(),
             "--tiny" => {
                 args.options = GenerateOptions {
                     companies: 200,
@@ -88,6 +107,7 @@ fn parse_args() -> Args {
                 };
                 args.requests = 40;
                 args.concurrency = 4;
+                args.sends = 3;
                 i += 1;
                 continue;
             }
@@ -95,6 +115,11 @@ fn parse_args() -> Args {
         }
         i += 2;
     }
+    assert!(
+        ["relay", "analytics", "hostile", "all"].contains(&args.suite.as_str()),
+        "unknown suite {}: relay, analytics, hostile or all",
+        args.suite
+    );
     args
 }
 
@@ -120,16 +145,24 @@ async fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    println!(
-        "| engine | query | req/s | p50 ms | p99 ms | SQL/req | floor req/s | floor p50 ms | p50 ratio |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    if args.suite != "hostile" {
+        println!(
+            "| engine | query | req/s | p50 ms | p99 ms | SQL/req | floor req/s | floor p50 ms | p50 ratio |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+    }
+    // The hostile suite prints its own tables, after the table of queries.
+    let mut reports = Vec::new();
     for engine in &args.engines {
-        run_engine(engine, &args).await;
+        reports.push(run_engine(engine, &args).await);
+    }
+    for report in reports.into_iter().flatten() {
+        print!("{report}");
     }
 }
 
-async fn run_engine(engine: &str, args: &Args) {
+/// Runs the suites on one engine; returns the hostile suite's report, when it ran.
+async fn run_engine(engine: &str, args: &Args) -> Option<String> {
     let dir = std::env::temp_dir().join(format!("capex-bench-{}", std::process::id()));
     let (url, admin) = match engine {
         "sqlite" => {
@@ -206,12 +239,7 @@ async fn run_engine(engine: &str, args: &Args) {
         .expect("direct connection");
 
     for (name, query) in queries(&addr, &args.suite).await {
-        if !args.only.is_empty()
-            && !args
-                .only
-                .iter()
-                .any(|prefix| name.starts_with(prefix.as_str()))
-        {
+        if !args.selected(name) {
             continue;
         }
         let body = json!({ "query": query }).to_string();
@@ -230,7 +258,7 @@ async fn run_engine(engine: &str, args: &Args) {
 
         let e2e = load(args, {
             let (addr, body) = (addr.clone(), body.clone());
-            move || {
+            move |_| {
                 let (addr, body) = (addr.clone(), body.clone());
                 async move {
                     post(&addr, &body).await;
@@ -241,7 +269,7 @@ async fn run_engine(engine: &str, args: &Args) {
         let per_request = statements.len() as f64;
         let floor = load(args, {
             let (direct, statements) = (direct.clone(), statements.clone());
-            move || {
+            move |_| {
                 let (direct, statements) = (direct.clone(), statements.clone());
                 async move {
                     for statement in statements {
@@ -257,14 +285,19 @@ async fn run_engine(engine: &str, args: &Args) {
         println!(
             "| {engine} | {name} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} | {:.2} | {:.2}x |",
             e2e.throughput,
-            e2e.p50 * 1e3,
-            e2e.p99 * 1e3,
+            e2e.percentile(0.5) * 1e3,
+            e2e.percentile(0.99) * 1e3,
             per_request,
             floor.throughput,
-            floor.p50 * 1e3,
-            e2e.p50 / floor.p50
+            floor.percentile(0.5) * 1e3,
+            e2e.percentile(0.5) / floor.percentile(0.5)
         );
     }
+    let report = if args.suite == "hostile" || args.suite == "all" {
+        Some(hostile(&addr, engine, args).await)
+    } else {
+        None
+    };
     // The next engine's server listens elsewhere: drop the connections to this one.
     if let Ok(mut idle) = IDLE.lock() {
         idle.clear();
@@ -278,6 +311,7 @@ async fn run_engine(engine: &str, args: &Args) {
             .await;
     }
     let _ = std::fs::remove_dir_all(&dir);
+    report
 }
 
 /// The canonical queries of `suite`, with ids of real rows for the lookups.
@@ -289,10 +323,6 @@ async fn queries(addr: &str, suite: &str) -> Vec<(&'static str, String)> {
     if suite == "analytics" || suite == "all" {
         all.extend(analytics_queries());
     }
-    assert!(
-        !all.is_empty(),
-        "unknown suite {suite}: relay, analytics or all"
-    );
     all
 }
 
@@ -348,20 +378,383 @@ async fn relay_queries(addr: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-struct Measured {
-    throughput: f64,
-    p50: f64,
-    p99: f64,
+/// The worst requests of each kind the guard must refuse (issue: hostile requests).
+struct Hostile {
+    name: &'static str,
+    /// The JSON body of the POST.
+    body: Vec<u8>,
+    /// Refused by the HTTP layer, which may close the connection before reading the body:
+    /// a reset after sending counts as refused.
+    may_reset: bool,
+    /// Sent in a loop by the attackers while the ordinary load runs.
+    attacker: bool,
 }
 
-/// Runs `requests` calls of `call` over `concurrency` workers; latency percentiles and rate.
+fn hostile_requests() -> Vec<Hostile> {
+    let query = |name, query: String| Hostile {
+        name,
+        body: json!({ "query": query }).to_string().into_bytes(),
+        may_reset: false,
+        attacker: true,
+    };
+    let fragments: String = (0..22)
+        .map(|i| format!(" fragment F{i} on Query {{ ...F{0} ...F{0} }}", i + 1))
+        .collect();
+    let aliases: String = (0..3000)
+        .map(|i| format!("a{i}: companies(first: 100) {{ totalCount }} "))
+        .collect();
+    vec![
+        query(
+            "H1 filter `not` nested 250 deep",
+            format!(
+                "{{ companies(filter: {}{{ name: {{ eq: \"x\" }} }}{}) {{ totalCount }} }}",
+                "{ not: ".repeat(250),
+                " }".repeat(250)
+            ),
+        ),
+        query(
+            "H2 list value nested 1,600 deep",
+            format!(
+                "{{ companies(filter: {{ name: {{ in: {}\"x\"{} }} }}) {{ totalCount }} }}",
+                "[".repeat(1600),
+                "]".repeat(1600)
+            ),
+        ),
+        query(
+            "H3 fragment fan-out 2^22",
+            format!(
+                "query {{ ...F0 }}{fragments} fragment F22 on Query {{ companies {{ totalCount }} }}"
+            ),
+        ),
+        query(
+            "H4 nested pages 100 x 100 x 100",
+            "{ companies(first: 100) { nodes { investmentsMade(first: 100) { nodes { investee { investmentsReceived(first: 100) { nodes { investor { name } } } } } } } } }".to_string(),
+        ),
+        query("H5 3,000 aliases", format!("{{ {aliases}}}")),
+        query(
+            "H6 selection nested 5,000 deep",
+            format!(
+                "{{ companies {{ nodes {{ {}name{} }} }} }}",
+                "parent { ".repeat(5000),
+                " }".repeat(5000)
+            ),
+        ),
+        Hostile {
+            name: "H7 body of 10 MiB",
+            body: format!(
+                "{{\"query\":\"{{ companies {{ totalCount }} }}\",\"variables\":{{\"pad\":\"{}\"}}}}",
+                "x".repeat(10 << 20)
+            )
+            .into_bytes(),
+            may_reset: true,
+            attacker: false,
+        },
+        query(
+            "H8 `contains` text of 50,000 characters",
+            format!(
+                "{{ companies(filter: {{ name: {{ contains: \"{}\" }} }}) {{ totalCount }} }}",
+                "a".repeat(50_000)
+            ),
+        ),
+    ]
+}
+
+/// Sends `request` and checks it is refused; returns how: the HTTP status and the error
+/// code, or `reset`. Panics when the request is answered with data.
+async fn refused(addr: &str, request: &Hostile) -> String {
+    let answer = match send(addr, &request.body).await {
+        Ok(answer) => answer,
+        Err(e)
+            if request.may_reset
+                && matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::BrokenPipe
+                        | std::io::ErrorKind::UnexpectedEof
+                ) =>
+        {
+            return "reset".to_string();
+        }
+        Err(e) => panic!("{}: no answer: {e}", request.name),
+    };
+    let shown: String = answer.body.chars().take(300).collect();
+    let json: Value = match serde_json::from_str(&answer.body) {
+        Ok(json) => json,
+        Err(_) if answer.status == 413 => return "413".to_string(),
+        Err(_) => panic!(
+            "{}: HTTP {}, not JSON: {shown}",
+            request.name, answer.status
+        ),
+    };
+    assert!(
+        json.get("data").is_none_or(Value::is_null),
+        "{} was answered with data (HTTP {}): {shown}",
+        request.name,
+        answer.status
+    );
+    let code = json["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: HTTP {} without an error code: {shown}",
+                request.name, answer.status
+            )
+        });
+    format!("{} {code}", answer.status)
+}
+
+/// A field of /proc/self/status, in KiB.
+fn memory(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|line| {
+        line.strip_prefix(field)?
+            .strip_prefix(':')?
+            .trim()
+            .trim_end_matches(" kB")
+            .parse()
+            .ok()
+    })
+}
+
+/// Resets the process's peak resident memory (VmHWM) to the current one (Linux >= 4.0).
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The peak resident memory since the last reset, in KiB; resets it.
+fn take_peak() -> Option<u64> {
+    let peak = memory("VmHWM");
+    reset_peak();
+    peak
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
+}
+
+/// The hostile suite: each worst request timed `--sends` times, the process's peak memory
+/// over the suite, and the ordinary queries' latency with and without two attackers.
+async fn hostile(addr: &str, engine: &str, args: &Args) -> String {
+    let requests = Arc::new(hostile_requests());
+    let mut out = String::new();
+    // The peak so far is the data generation's: start counting from here.
+    let peak_reset = reset_peak();
+    let rss_before = memory("VmRSS");
+
+    let _ = writeln!(
+        out,
+        "\n## {engine}: hostile requests refused ({} sends each, one at a time)\n\n\
+         | engine | request | body KiB | answer (count) | median ms | max ms |\n\
+         |---|---|---|---|---|---|",
+        args.sends
+    );
+    for request in requests.iter() {
+        if !args.selected(request.name) {
+            continue;
+        }
+        let mut answers = BTreeMap::<String, usize>::new();
+        let mut times = Vec::new();
+        for _ in 0..args.sends {
+            let started = Instant::now();
+            let answer = refused(addr, request).await;
+            times.push(started.elapsed().as_secs_f64());
+            *answers.entry(answer).or_default() += 1;
+        }
+        let answers: Vec<String> = answers
+            .iter()
+            .map(|(answer, n)| format!("{answer} ({n})"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {engine} | {} | {:.0} | {} | {:.2} | {:.2} |",
+            request.name,
+            request.body.len() as f64 / 1024.0,
+            answers.join(", "),
+            percentile(&times, 0.5) * 1e3,
+            percentile(&times, 1.0) * 1e3
+        );
+    }
+
+    // Ordinary queries: the small and the nested relay queries (3 is bound by its SQL at a
+    // few requests per second; it would only queue the others).
+    let mix: Arc<Vec<(&'static str, String)>> = Arc::new(
+        relay_queries(addr)
+            .await
+            .into_iter()
+            .filter(|(name, _)| ["1 ", "2 ", "4 "].iter().any(|p| name.starts_with(p)))
+            .map(|(name, query)| (name, json!({ "query": query }).to_string()))
+            .collect(),
+    );
+    let ordinary = |addr: String, mix: Arc<Vec<(&'static str, String)>>| {
+        move |i: usize| {
+            let (addr, mix) = (addr.clone(), mix.clone());
+            async move {
+                post(&addr, &mix[i % mix.len()].1).await;
+            }
+        }
+    };
+    let peak_refusals = take_peak();
+    let quiet = load(args, ordinary(addr.to_string(), mix.clone())).await;
+    let peak_quiet = take_peak();
+    let stop = Arc::new(AtomicBool::new(false));
+    let attacks = Arc::new(AtomicUsize::new(0));
+    // The attackers send the selected requests that get an answer (not the body over the
+    // limit, whose connection the server closes), each in turn, until the load is done.
+    let sent: Arc<Vec<usize>> = Arc::new(
+        (0..requests.len())
+            .filter(|&i| requests[i].attacker && args.selected(requests[i].name))
+            .collect(),
+    );
+    let attackers: Vec<_> = (0..if sent.is_empty() { 0 } else { 2 })
+        .map(|_| {
+            let (addr, requests, sent) = (addr.to_string(), requests.clone(), sent.clone());
+            let (stop, attacks) = (stop.clone(), attacks.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    for request in sent.iter().map(|&i| &requests[i]) {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        refused(&addr, request).await;
+                        attacks.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    let attackers_count = attackers.len();
+    let started = Instant::now();
+    let attacked = load(args, ordinary(addr.to_string(), mix.clone())).await;
+    stop.store(true, Ordering::Relaxed);
+    let attack_seconds = started.elapsed().as_secs_f64();
+    for attacker in attackers {
+        attacker.await.expect("an attacker failed");
+    }
+    let attacks = attacks.load(Ordering::Relaxed);
+    let peak_attacked = take_peak();
+    let quiet_again = load(args, ordinary(addr.to_string(), mix.clone())).await;
+    let (peak_again, rss_after) = (take_peak(), memory("VmRSS"));
+
+    let _ = writeln!(
+        out,
+        "\n## {engine}: memory of the process (server and client)\n\n\
+         | engine | VmRSS before MiB | peak: refusals | peak: load alone | peak: load with attackers | peak: load alone again | VmRSS after MiB |\n\
+         |---|---|---|---|---|---|---|\n\
+         | {engine} | {} | {} | {} | {} | {} | {} |{}",
+        mib(rss_before),
+        mib(peak_refusals),
+        mib(peak_quiet),
+        mib(peak_attacked),
+        mib(peak_again),
+        mib(rss_after),
+        if peak_reset {
+            ""
+        } else {
+            "\n\n(clear_refs failed: each peak is the whole run's so far)"
+        }
+    );
+    let names: Vec<String> = mix
+        .iter()
+        .map(|(name, _)| format!("q{} p99 ms", name.split(' ').next().unwrap_or("?")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n## {engine}: ordinary queries {} in turn, {} requests from {} connections\n\n\
+         | engine | load | req/s | p50 ms | p99 ms | {} |\n\
+         |---|---|---|---|---|{}",
+        mix.iter()
+            .map(|(name, _)| name.split(' ').next().unwrap_or("?"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.requests,
+        args.concurrency,
+        names.join(" | "),
+        "---|".repeat(names.len())
+    );
+    for (label, run) in [
+        ("alone".to_string(), &quiet),
+        (
+            format!(
+                "with {} attackers ({attacks} hostile requests of {}, {:.0}/s)",
+                attackers_count,
+                sent.iter()
+                    .map(|&i| requests[i].name.split(' ').next().unwrap_or("?"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                attacks as f64 / attack_seconds
+            ),
+            &attacked,
+        ),
+        ("alone, again".to_string(), &quiet_again),
+    ] {
+        let per_query: Vec<String> = (0..mix.len())
+            .map(|q| {
+                format!(
+                    "{:.2}",
+                    run.percentile_of(0.99, |i| i % mix.len() == q) * 1e3
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {engine} | {label} | {:.0} | {:.2} | {:.2} | {} |",
+            run.throughput,
+            run.percentile(0.5) * 1e3,
+            run.percentile(0.99) * 1e3,
+            per_query.join(" | ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{engine}: p99 with attackers / alone = {:.2}x (against the second run alone: {:.2}x)",
+        attacked.percentile(0.99) / quiet.percentile(0.99),
+        attacked.percentile(0.99) / quiet_again.percentile(0.99)
+    );
+    out
+}
+
+struct Measured {
+    throughput: f64,
+    /// Each request's index and latency in seconds.
+    samples: Vec<(usize, f64)>,
+}
+
+impl Measured {
+    fn percentile(&self, q: f64) -> f64 {
+        self.percentile_of(q, |_| true)
+    }
+
+    /// The percentile of the requests whose index `keep` accepts.
+    fn percentile_of(&self, q: f64, keep: impl Fn(usize) -> bool) -> f64 {
+        let kept: Vec<f64> = self
+            .samples
+            .iter()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, latency)| *latency)
+            .collect();
+        percentile(&kept, q)
+    }
+}
+
+/// The `q` quantile of `values` (nearest rank); NaN when there are none.
+fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// Runs `requests` calls of `call` over `concurrency` workers, each call given the
+/// request's index; latency samples and rate.
 async fn load<F, Fut>(args: &Args, call: F) -> Measured
 where
-    F: Fn() -> Fut + Clone + Send + 'static,
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
-    for _ in 0..args.concurrency.min(args.requests) {
-        call().await;
+    for i in 0..args.concurrency.min(args.requests) {
+        call(i).await;
     }
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -369,81 +762,146 @@ where
     for _ in 0..args.concurrency {
         let (next, call, total) = (next.clone(), call.clone(), args.requests);
         workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < total {
+            let mut samples = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
                 let t = Instant::now();
-                call().await;
-                latencies.push(t.elapsed().as_secs_f64());
+                call(i).await;
+                samples.push((i, t.elapsed().as_secs_f64()));
             }
-            latencies
+            samples
         }));
     }
-    let mut latencies = Vec::new();
+    let mut samples = Vec::new();
     for worker in workers {
-        latencies.extend(worker.await.expect("worker"));
+        samples.extend(worker.await.expect("worker"));
     }
     let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize];
     Measured {
-        throughput: latencies.len() as f64 / elapsed,
-        p50: at(0.5),
-        p99: at(0.99),
+        throughput: samples.len() as f64 / elapsed,
+        samples,
     }
 }
 
 /// Idle keep-alive connections to the server, shared by the workers.
 static IDLE: Mutex<Vec<TcpStream>> = Mutex::new(Vec::new());
 
-/// One POST /graphql over a kept-alive connection (as HTTP clients and load tools use
-/// them); returns the body.
+/// One POST /graphql that must succeed (HTTP 200); returns the body.
 async fn post(addr: &str, body: &str) -> String {
+    let answer = send(addr, body.as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("no answer from the server: {e}"));
+    assert!(
+        answer.status == 200,
+        "HTTP {}: {}",
+        answer.status,
+        answer.body
+    );
+    answer.body
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+/// One POST /graphql over a kept-alive connection (as HTTP clients and load tools use
+/// them). The answer is read while the body is still being written: a server may refuse
+/// a large body before reading it, and close the connection; then the connection is not
+/// kept, and a later request opens a fresh one.
+async fn send(addr: &str, body: &[u8]) -> std::io::Result<Answer> {
     let idle = IDLE.lock().ok().and_then(|mut idle| idle.pop());
     let mut stream = match idle {
         Some(stream) => stream,
         None => {
-            let stream = TcpStream::connect(addr)
-                .await
-                .expect("connect to the server");
+            let stream = TcpStream::connect(addr).await?;
             stream.set_nodelay(true).ok();
             stream
         }
     };
-    let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.expect("write");
+    let (answer, reusable) = {
+        let (mut reader, mut writer) = stream.split();
+        let write = async {
+            if body.len() <= 64 * 1024 {
+                // One write, one segment for a small request.
+                let mut request = head.into_bytes();
+                request.extend_from_slice(body);
+                writer.write_all(&request).await
+            } else {
+                writer.write_all(head.as_bytes()).await?;
+                writer.write_all(body).await
+            }
+        };
+        let read = read_answer(&mut reader);
+        tokio::pin!(write, read);
+        let mut written = None;
+        let (answer, keep_alive) = loop {
+            tokio::select! {
+                result = &mut write, if written.is_none() => written = Some(result.is_ok()),
+                answer = &mut read => break answer?,
+            }
+        };
+        (answer, keep_alive && written == Some(true))
+    };
+    if reusable && let Ok(mut idle) = IDLE.lock() {
+        idle.push(stream);
+    }
+    Ok(answer)
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length; also says whether the server keeps
+/// the connection open.
+async fn read_answer(stream: &mut (impl AsyncRead + Unpin)) -> std::io::Result<(Answer, bool)> {
+    let closed = |what: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("server closed the connection {what}"),
+        )
+    };
     // Read the head, then exactly Content-Length bytes of body.
     let mut buffer = Vec::with_capacity(16 * 1024);
     let mut chunk = [0u8; 16 * 1024];
     let head_end = loop {
-        let n = stream.read(&mut chunk).await.expect("read");
-        assert!(n > 0, "server closed the connection");
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(closed("before answering"));
+        }
         buffer.extend_from_slice(&chunk[..n]);
         if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             break at + 4;
         }
     };
     let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    let length: usize = head
-        .lines()
-        .find_map(|line| {
+    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, head.clone());
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(invalid)?;
+    let header = |wanted: &str| {
+        head.lines().find_map(|line| {
             let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())
-                .flatten()
+            name.eq_ignore_ascii_case(wanted).then(|| value.trim())
         })
-        .expect("a Content-Length header");
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(invalid)?;
+    let keep_alive = !header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
     while buffer.len() < head_end + length {
-        let n = stream.read(&mut chunk).await.expect("read");
-        assert!(n > 0, "server closed the connection mid-body");
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(closed("mid-body"));
+        }
         buffer.extend_from_slice(&chunk[..n]);
     }
     let body = String::from_utf8_lossy(&buffer[head_end..head_end + length]).to_string();
-    if let Ok(mut idle) = IDLE.lock() {
-        idle.push(stream);
-    }
-    body
+    Ok((Answer { status, body }, keep_alive))
 }
