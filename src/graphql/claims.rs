@@ -15,7 +15,7 @@ use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
-use super::loaders::{Node, one, wrap_one};
+use super::loaders::{Node, one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -244,8 +244,8 @@ impl ClaimChallenge {
         &self.0.description
     }
     /// The claim challenged.
-    async fn claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
-        Ok(one::<_, claim::Entity, _>(ctx, &self.0, "claim_id", |m| Some(m.claim_id)).await?)
+    async fn claim(&self, ctx: &Context<'_>) -> Result<Claim> {
+        Ok(required::<_, claim::Entity, _>(ctx, &self.0, "claim_id", |m| Some(m.claim_id)).await?)
     }
     /// The company that challenges it; null when the sources do not name one ("some tech leaders").
     async fn challenger_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {

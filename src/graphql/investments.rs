@@ -13,7 +13,7 @@ use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
-use super::loaders::{Node, one, wrap_one};
+use super::loaders::{Node, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
 use super::{Result, db};
@@ -45,16 +45,16 @@ impl Investment {
         self.0.reference.as_deref()
     }
     /// The company that invested.
-    async fn investor(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+    async fn investor(&self, ctx: &Context<'_>) -> Result<Company> {
         Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "investor_id", |m| Some(m.investor_id))
+            required::<_, company::Entity, _>(ctx, &self.0, "investor_id", |m| Some(m.investor_id))
                 .await?,
         )
     }
     /// The company invested in.
-    async fn investee(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+    async fn investee(&self, ctx: &Context<'_>) -> Result<Company> {
         Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "investee_id", |m| Some(m.investee_id))
+            required::<_, company::Entity, _>(ctx, &self.0, "investee_id", |m| Some(m.investee_id))
                 .await?,
         )
     }

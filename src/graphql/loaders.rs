@@ -319,6 +319,30 @@ where
     Ok(rows.into_iter().next())
 }
 
+/// The row of `E` that `node` points to through a NOT NULL foreign key: the database
+/// guarantees it exists, so the field is non-null in the schema.
+pub async fn required<P, E, T>(
+    ctx: &Context<'_>,
+    node: &Node<P>,
+    relation: &'static str,
+    fk: fn(&P) -> Option<i32>,
+) -> Result<T>
+where
+    P: Row,
+    E: EntityTrait,
+    E::Model: Row,
+    T: From<Node<E::Model>>,
+{
+    one::<P, E, T>(ctx, node, relation, fk)
+        .await?
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "{relation} of a {} names no row",
+                E::default().as_str()
+            ))
+        })
+}
+
 /// The rows of `E` whose foreign key `column` points to `node`, in id order.
 pub async fn many<P, E, T>(ctx: &Context<'_>, node: &Node<P>, column: E::Column) -> Result<Vec<T>>
 where

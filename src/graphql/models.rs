@@ -15,7 +15,7 @@ use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
-use super::loaders::{Node, one, wrap_one};
+use super::loaders::{Node, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
 use super::spending::SpendingFigure;
@@ -64,10 +64,12 @@ impl AiModel {
         date_value(self.0.expected_on, self.0.expected_precision)
     }
     /// The company that develops it.
-    async fn developer(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+    async fn developer(&self, ctx: &Context<'_>) -> Result<Company> {
         Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "developer_id", |m| Some(m.developer_id))
-                .await?,
+            required::<_, company::Entity, _>(ctx, &self.0, "developer_id", |m| {
+                Some(m.developer_id)
+            })
+            .await?,
         )
     }
     /// Claims about this model.

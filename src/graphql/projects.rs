@@ -14,7 +14,7 @@ use super::filters::filter_condition;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
-use super::loaders::{Node, one, wrap_one};
+use super::loaders::{Node, one, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
 use super::sources::Citation;
@@ -214,16 +214,16 @@ impl ProjectBacker {
         self.0.role
     }
     /// The project.
-    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+    async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
         Ok(
-            one::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| Some(m.project_id))
+            required::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| Some(m.project_id))
                 .await?,
         )
     }
     /// The company.
-    async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+    async fn company(&self, ctx: &Context<'_>) -> Result<Company> {
         Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| Some(m.company_id))
+            required::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| Some(m.company_id))
                 .await?,
         )
     }

@@ -17,7 +17,7 @@ use super::investments::Investment;
 use super::lists::{
     Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
 };
-use super::loaders::{Node, Row, many, one, wrap_one};
+use super::loaders::{Node, Row, many, one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
@@ -155,8 +155,11 @@ impl Citation {
         &self.0.quote
     }
     /// The source the sentence comes from.
-    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
-        Ok(one::<_, source::Entity, _>(ctx, &self.0, "source_id", |m| Some(m.source_id)).await?)
+    async fn source(&self, ctx: &Context<'_>) -> Result<Source> {
+        Ok(
+            required::<_, source::Entity, _>(ctx, &self.0, "source_id", |m| Some(m.source_id))
+                .await?,
+        )
     }
     /// The fact this sentence supports.
     async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CitedFact>> {
@@ -314,7 +317,7 @@ impl SourceQuery {
     async fn citations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Only citations of this source.")] source_id: Option<i32>,
+        #[graphql(desc = "Only citations of this source (its global id).")] source_id: Option<ID>,
         #[graphql(
             desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
         )]
@@ -336,6 +339,7 @@ impl SourceQuery {
         let db = db(ctx)?;
         let mut condition = Condition::all();
         if let Some(id) = source_id {
+            let id = database_id::<Source>(&id, "sourceId")?;
             condition = condition.add(citation::Column::SourceId.eq(id));
         }
         let keys = sort_keys::<citation::Entity, _>(&order_by);

@@ -64,3 +64,61 @@ async fn every_type_field_argument_and_enum_value_has_a_description(app: TestApp
     }
     assert!(missing.is_empty(), "without a description: {missing:?}");
 }
+
+/// Relations whose foreign key is NOT NULL in the database are non-null in the schema, so
+/// generated clients carry no null checks that can never fire.
+#[test]
+fn not_null_relations_are_non_null_fields() {
+    let sdl = capex_graph::graphql::sdl();
+    let field = |ty: &str, field: &str| -> String {
+        let start = sdl
+            .find(&format!("type {ty} "))
+            .unwrap_or_else(|| panic!("no type {ty}"));
+        let body = &sdl[start..];
+        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        body.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(&format!("{field}:")))
+            .unwrap_or_else(|| panic!("no {ty}.{field}"))
+            .to_string()
+    };
+    for (ty, name, target) in [
+        ("Investment", "investor", "Company!"),
+        ("Investment", "investee", "Company!"),
+        ("Citation", "source", "Source!"),
+        ("ProjectBacker", "company", "Company!"),
+        ("ProjectBacker", "project", "Project!"),
+        ("ClaimChallenge", "claim", "Claim!"),
+        ("AiModel", "developer", "Company!"),
+    ] {
+        assert_eq!(field(ty, name), format!("{name}: {target}"));
+    }
+}
+
+on_both_engines!(citations_of_a_source_are_asked_for_by_its_global_id);
+
+async fn citations_of_a_source_are_asked_for_by_its_global_id(app: TestApp) {
+    let data = app
+        .data("{ sources(first: 1) { nodes { id citations { totalCount } } } }")
+        .await;
+    let source = &data["sources"]["nodes"][0];
+    let data = app
+        .data_with(
+            "query($s: ID) { citations(sourceId: $s) { totalCount } }",
+            serde_json::json!({ "s": source["id"] }),
+        )
+        .await;
+    assert_eq!(
+        data["citations"]["totalCount"],
+        source["citations"]["totalCount"]
+    );
+    assert!(
+        data["citations"]["totalCount"]
+            .as_i64()
+            .is_some_and(|n| n > 0)
+    );
+    let errors = app
+        .errors(serde_json::json!({ "query": "{ citations(sourceId: \"Q29tcGFueTox\") { totalCount } }" }))
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
+}
