@@ -225,6 +225,7 @@ async fn run_engine(engine: &str, args: &Args) -> Option<String> {
             schema,
             db: db.clone(),
             max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
+            cors: app_http::Cors::default(),
         },
         Duration::from_secs(60),
     );

@@ -107,6 +107,10 @@ pub struct Settings {
     /// Largest response body in bytes; a larger answer is refused with RESPONSE_TOO_LARGE.
     #[arg(long, env = "MAX_RESPONSE_BYTES", default_value_t = crate::http::DEFAULT_MAX_RESPONSE_BYTES, global = true)]
     pub max_response_bytes: usize,
+    /// Browser origins allowed to call the API: `*` (any, the default for a public read
+    /// API), `none`, or origins separated by commas (`https://app.example.com`).
+    #[arg(long, env = "CORS_ORIGINS", default_value = "*", global = true)]
+    pub cors_origins: crate::http::Cors,
     /// Trace every resolved GraphQL field as a span (costs CPU on large responses).
     #[arg(long, env = "TRACE_FIELDS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub trace_fields: bool,
@@ -150,6 +154,7 @@ impl Default for Settings {
             max_input_depth: 16,
             request_timeout_secs: 30,
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
+            cors_origins: crate::http::Cors::AnyOrigin,
             trace_fields: false,
             log_sql: false,
             db_max_connections: None,

@@ -7,7 +7,7 @@ use async_graphql::{ParseRequestError, ServerError, Value};
 use async_graphql_axum::GraphQLRequest;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +17,7 @@ use serde_json::json;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,11 +44,77 @@ pub struct AppState {
     pub access: WriteAccess,
     /// Largest response body; a larger answer is replaced by a `RESPONSE_TOO_LARGE` error.
     pub max_response_bytes: usize,
+    /// Which browser origins may call the API.
+    pub cors: Cors,
+}
+
+/// Which other origins a browser lets call the API (CORS).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cors {
+    /// Any origin: a public read API. No cookies are involved (writes carry their token in
+    /// `Authorization`), so this lends a page nothing it does not have.
+    #[default]
+    AnyOrigin,
+    /// Only these origins (`https://app.example.com`, exactly as browsers send them).
+    Origins(Vec<String>),
+    /// No cross-origin calls: browsers refuse them.
+    Off,
+}
+
+impl std::str::FromStr for Cors {
+    type Err = String;
+
+    /// `*` (any origin), `none`, or origins separated by commas.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        match text {
+            "*" => return Ok(Cors::AnyOrigin),
+            "" | "none" => return Ok(Cors::Off),
+            _ => {}
+        }
+        let mut origins = Vec::new();
+        for origin in text.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            let (scheme, rest) = origin.split_once("://").ok_or_else(|| {
+                format!("{origin:?} is not an origin such as https://app.example.com")
+            })?;
+            if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains('/') {
+                return Err(format!(
+                    "{origin:?} is not an origin such as https://app.example.com (a scheme and a host, no path)"
+                ));
+            }
+            if header::HeaderValue::from_str(origin).is_err() {
+                return Err(format!("{origin:?} is not a valid header value"));
+            }
+            origins.push(origin.to_string());
+        }
+        Ok(Cors::Origins(origins))
+    }
+}
+
+impl Cors {
+    /// The layer that answers preflights and marks answers for browsers; preflights are
+    /// cached for a day.
+    fn layer(&self) -> CorsLayer {
+        let layer = CorsLayer::new()
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+            .max_age(Duration::from_secs(24 * 60 * 60));
+        match self {
+            Cors::AnyOrigin => layer.allow_origin(AllowOrigin::any()),
+            Cors::Origins(origins) => layer.allow_origin(AllowOrigin::list(
+                origins
+                    .iter()
+                    .filter_map(|o| header::HeaderValue::from_str(o).ok()),
+            )),
+            Cors::Off => CorsLayer::new(),
+        }
+    }
 }
 
 /// The service's router, with tracing, a request timeout, size limits, and a JSON body with
 /// an error code on every error answer.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let cors = state.cors.layer();
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
@@ -60,6 +127,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(middleware::from_fn(bound_request_head))
         .layer(middleware::map_response(json_error_body))
         .layer(compression())
+        .layer(cors)
         .layer(TraceLayer::new_for_http())
 }
 
@@ -524,6 +592,32 @@ async fn health(State(state): State<AppState>) -> Response {
                 Json(json!({ "status": "unavailable", "database": "unreachable" })),
             )
                 .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cors;
+
+    #[test]
+    fn cors_settings_read_any_none_or_a_list_of_origins() {
+        assert_eq!("*".parse::<Cors>(), Ok(Cors::AnyOrigin));
+        assert_eq!("none".parse::<Cors>(), Ok(Cors::Off));
+        assert_eq!(
+            "https://a.example, http://localhost:3000".parse::<Cors>(),
+            Ok(Cors::Origins(vec![
+                "https://a.example".into(),
+                "http://localhost:3000".into()
+            ]))
+        );
+        for bad in [
+            "a.example",
+            "https://a.example/app",
+            "ftp://a.example",
+            "https://",
+        ] {
+            assert!(bad.parse::<Cors>().is_err(), "{bad}");
         }
     }
 }

@@ -146,6 +146,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             db: db.clone(),
             access,
             max_response_bytes: settings.max_response_bytes,
+            cors: settings.cors_origins.clone(),
         },
         Duration::from_secs(settings.request_timeout_secs),
     );

@@ -180,6 +180,7 @@ impl TestApp {
                 access: capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN])
                     .expect("test token"),
                 max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
+                cors: app_http::Cors::default(),
             },
             Duration::from_secs(30),
         );
@@ -292,7 +293,7 @@ pub const WRITE_TOKEN: &str = "test-write-token-0123456789";
 impl TestApp {
     /// This app's database behind a router with other write tokens.
     pub fn with_access(&self, access: capex_graph::auth::WriteAccess) -> TestApp {
-        self.rebuilt(access, SchemaOptions::default())
+        self.rebuilt(access, SchemaOptions::default(), app_http::Cors::default())
     }
 
     /// This app's database behind a router with other schema options (limits): for tests
@@ -300,10 +301,22 @@ impl TestApp {
     pub fn with_options(&self, options: SchemaOptions) -> TestApp {
         let access =
             capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
-        self.rebuilt(access, options)
+        self.rebuilt(access, options, app_http::Cors::default())
     }
 
-    fn rebuilt(&self, access: capex_graph::auth::WriteAccess, options: SchemaOptions) -> TestApp {
+    /// This app's database behind a router that allows other browser origins.
+    pub fn with_cors(&self, cors: app_http::Cors) -> TestApp {
+        let access =
+            capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
+        self.rebuilt(access, SchemaOptions::default(), cors)
+    }
+
+    fn rebuilt(
+        &self,
+        access: capex_graph::auth::WriteAccess,
+        options: SchemaOptions,
+        cors: app_http::Cors,
+    ) -> TestApp {
         let schema = graphql::build_schema(self.db.clone(), options);
         let router = app_http::router(
             AppState {
@@ -311,6 +324,7 @@ impl TestApp {
                 db: self.db.clone(),
                 access,
                 max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
+                cors,
             },
             Duration::from_secs(30),
         );

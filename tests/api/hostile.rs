@@ -529,6 +529,7 @@ fn router_with(app: &TestApp, max_response_bytes: usize, timeout: Duration) -> T
             db: app.db.clone(),
             access: capex_graph::auth::WriteAccess::disabled(),
             max_response_bytes,
+            cors: app_http::Cors::default(),
         },
         timeout,
     );

@@ -19,6 +19,7 @@ on_both_engines!(
     graphql_response_json_answers_400_without_data_for_requests_that_never_ran,
     malformed_request_parameters_are_400,
     answers_are_compressed_by_accept_encoding,
+    a_preflight_allows_authorization_and_is_cached_for_a_day,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -351,4 +352,47 @@ async fn answers_are_compressed_by_accept_encoding(app: TestApp) {
         .await
         .expect("answer");
     assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
+async fn a_preflight_allows_authorization_and_is_cached_for_a_day(app: TestApp) {
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri("/graphql")
+        .header(header::ORIGIN, "http://localhost:5173")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            "authorization,content-type",
+        )
+        .body(Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), preflight)
+        .await
+        .expect("answer");
+    assert!(response.status().is_success(), "{}", response.status());
+    let headers = response.headers();
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let allowed = headers[header::ACCESS_CONTROL_ALLOW_HEADERS]
+        .to_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    assert_eq!(headers[header::ACCESS_CONTROL_MAX_AGE], "86400");
+    // Only the allowed origins, when the server names them.
+    let strict = app.with_cors("https://app.example".parse().expect("origins"));
+    for (origin, allowed) in [
+        ("https://app.example", true),
+        ("https://evil.example", false),
+    ] {
+        let request = Request::post("/graphql")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"query":"{ companies { totalCount } }"}"#))
+            .expect("request");
+        let response = tower::ServiceExt::oneshot(strict.router.clone(), request)
+            .await
+            .expect("answer");
+        let echoed = response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        assert_eq!(echoed.is_some_and(|o| o == origin), allowed, "{origin}");
+    }
 }
