@@ -34,3 +34,24 @@ async fn every_readme_example_answers_as_committed(app: TestApp) {
         );
     }
 }
+
+/// Client generators (graphql-codegen, graphql_client) refuse anonymous operations.
+#[test]
+fn every_example_operation_is_named() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/queries");
+    for entry in std::fs::read_dir(dir).expect("examples/queries") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "graphql") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("query");
+        let document = async_graphql::parser::parse_query(&text).expect("parses");
+        for (name, _) in document.operations.iter() {
+            assert!(
+                name.is_some(),
+                "{} has an anonymous operation",
+                path.display()
+            );
+        }
+    }
+}
