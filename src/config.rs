@@ -114,6 +114,9 @@ pub struct Settings {
     /// Trace every resolved GraphQL field as a span (costs CPU on large responses).
     #[arg(long, env = "TRACE_FIELDS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub trace_fields: bool,
+    /// How log lines are written: `text`, or `json` (one object per line, for collectors).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = crate::telemetry::LogFormat::Text, global = true)]
+    pub log_format: crate::telemetry::LogFormat,
     /// Log every SQL statement (at DEBUG level of the `sqlx` target).
     #[arg(long, env = "LOG_SQL", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub log_sql: bool,
@@ -157,6 +160,7 @@ impl Default for Settings {
             cors_origins: crate::http::Cors::AnyOrigin,
             trace_fields: false,
             log_sql: false,
+            log_format: crate::telemetry::LogFormat::Text,
             db_max_connections: None,
             no_seed: false,
             write_tokens: None,

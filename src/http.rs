@@ -18,6 +18,7 @@ use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -128,7 +129,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(middleware::map_response(json_error_body))
         .layer(compression())
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        .layer(access_log())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(drop_unsafe_request_id))
 }
 
 /// Smallest answer worth compressing, in bytes.
@@ -141,6 +145,59 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(4))
         .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE_BYTES)))
+}
+
+/// Longest `X-Request-Id` kept from a client, in bytes.
+pub const MAX_REQUEST_ID_BYTES: usize = 128;
+
+/// A client's `X-Request-Id` is kept (and echoed) when it is short and printable; anything
+/// else is dropped, so that a fresh one is made: a log line never carries a client's
+/// control characters.
+async fn drop_unsafe_request_id(mut request: Request, next: Next) -> Response {
+    let unsafe_id = request.headers().get("x-request-id").is_some_and(|id| {
+        id.len() > MAX_REQUEST_ID_BYTES
+            || id.is_empty()
+            || !id.as_bytes().iter().all(|b| b.is_ascii_graphic())
+    });
+    if unsafe_id {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
+}
+
+/// The tracing layer of [`access_log`].
+type AccessLog = TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&Request) -> tracing::Span,
+    (),
+    tower_http::trace::DefaultOnResponse,
+>;
+
+/// One span per request (method, path, request id, GraphQL operation), and one access line
+/// at INFO when its answer is sent, with status and latency. Never variables or tokens.
+fn access_log() -> AccessLog {
+    fn span(request: &Request) -> tracing::Span {
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            request_id = %id,
+            operation = tracing::field::Empty,
+        )
+    }
+    TraceLayer::new_for_http()
+        .make_span_with(span as fn(&Request) -> tracing::Span)
+        .on_request(())
+        .on_response(
+            tower_http::trace::DefaultOnResponse::new()
+                .level(tracing::Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Micros),
+        )
 }
 
 /// A JSON error answer: `{"errors":[{"message":..., "extensions":{"code":...}}]}`.

@@ -31,13 +31,13 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            telemetry::init(settings.log_sql);
+            telemetry::init(settings.log_sql, settings.log_format);
             open(&settings).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Seed { file } => {
-            telemetry::init(settings.log_sql);
+            telemetry::init(settings.log_sql, settings.log_format);
             let db = open(&settings).await?;
             let data = match file {
                 Some(path) => Dataset::from_file(&path)?,
@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
             claims,
             seed,
         } => {
-            telemetry::init(settings.log_sql);
+            telemetry::init(settings.log_sql, settings.log_format);
             let db = open(&settings).await?;
             let options = GenerateOptions {
                 companies,
@@ -72,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { files } => {
-            telemetry::init(settings.log_sql);
+            telemetry::init(settings.log_sql, settings.log_format);
             let db = open(&settings).await?;
             let progress = std::io::stderr().is_terminal();
             let report = transfer::import::import(&db, &files, progress).await?;
@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Export { target } => {
-            telemetry::init(settings.log_sql);
+            telemetry::init(settings.log_sql, settings.log_format);
             let db = open(&settings).await?;
             let started = std::time::Instant::now();
             let report = transfer::export::export(&db, &target).await?;
@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    telemetry::init(settings.log_sql);
+    telemetry::init(settings.log_sql, settings.log_format);
     // Bad token settings stop the server before it touches the database.
     let access = WriteAccess::from_config(
         settings.write_tokens.as_ref(),

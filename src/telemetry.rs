@@ -1,19 +1,46 @@
-//! Logging: `tracing` with an env filter (`RUST_LOG`), `info` by default and SQL quiet.
+//! Logging: `tracing` with an env filter (`RUST_LOG`), `info` by default and SQL quiet;
+//! text for people or JSON for collectors; colours only on a terminal.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event (colours only when the output is a terminal).
+    #[default]
+    Text,
+    /// One JSON object per event, with the fields of its spans (request id, operation).
+    Json,
+}
+
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter.
-pub fn init(log_sql: bool) {
+pub fn init(log_sql: bool, format: LogFormat) {
     let default = if log_sql {
         "info,sqlx=debug,sea_orm=info"
     } else {
         "info,sqlx=warn,sea_orm=warn"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt::layer().with_target(true))
-        .try_init();
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Text => registry
+            .with(
+                fmt::layer()
+                    .with_target(true)
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
+            .try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
+            .try_init(),
+    };
 }
 
 /// For tests: warnings and errors only, written through the test harness so that each

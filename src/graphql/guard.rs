@@ -110,6 +110,10 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
             async_graphql::parser::types::OperationType::Subscription => "Subscription",
             async_graphql::parser::types::OperationType::Query => "Query",
         };
+        if let Some(name) = name {
+            // The request's span (see `http::access_log`) names the operation it ran.
+            tracing::Span::current().record("operation", name.as_str());
+        }
         required_variables(&operation.node.variable_definitions, &request.variables)?;
         let mut costing = costs.clone();
         let walk = costing.selection_set(&operation.node.selection_set, root, At::ROOT)?;

@@ -20,6 +20,7 @@ on_both_engines!(
     malformed_request_parameters_are_400,
     answers_are_compressed_by_accept_encoding,
     a_preflight_allows_authorization_and_is_cached_for_a_day,
+    a_request_id_is_kept_or_made_and_echoed,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -394,5 +395,39 @@ async fn a_preflight_allows_authorization_and_is_cached_for_a_day(app: TestApp) 
             .expect("answer");
         let echoed = response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN);
         assert_eq!(echoed.is_some_and(|o| o == origin), allowed, "{origin}");
+    }
+}
+
+async fn a_request_id_is_kept_or_made_and_echoed(app: TestApp) {
+    let send = |id: Option<&str>| {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        let request = request
+            .body(Body::from(r#"{"query":"{ companies { totalCount } }"}"#))
+            .expect("request");
+        let router = app.router.clone();
+        async move {
+            let response = tower::ServiceExt::oneshot(router, request)
+                .await
+                .expect("answer");
+            response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        }
+    };
+    assert_eq!(send(Some("trace-42")).await.as_deref(), Some("trace-42"));
+    let made = send(None).await.expect("an id is made");
+    assert_eq!(made.len(), 36, "{made}");
+    assert_ne!(send(None).await, Some(made));
+    // An id too long or with spaces is replaced, never logged as it came.
+    for unsafe_id in ["a b", &"x".repeat(200)] {
+        let echoed = send(Some(unsafe_id)).await.expect("an id");
+        assert_ne!(echoed, unsafe_id);
+        assert_eq!(echoed.len(), 36);
     }
 }
