@@ -39,6 +39,10 @@ pub const DEFAULT_PAGE: u64 = 20;
 /// Most root fields and connections in one operation (aliases and fragment spreads
 /// included): each runs database statements of its own, whatever its page size.
 pub const MAX_LISTS: u64 = 100;
+/// Most names in the top selection set of an operation, counted before parsing: a field
+/// and its alias are two, and some room is left for directives; the exact count of root
+/// fields ([`MAX_LISTS`]) follows on the parsed document.
+const MAX_ROOT_NAMES: usize = 2 * MAX_LISTS as usize + 20;
 /// Deepest chain of fragments spreading fragments.
 pub const MAX_FRAGMENT_CHAIN: usize = 32;
 /// Deepest nesting of list fields inside an introspection query (`types { fields { args
@@ -251,6 +255,10 @@ fn scan_text(query: &str, limits: &Limits) -> ServerResult<()> {
     let mut last_name: &str = "";
     let mut field_name: &str = "";
     let mut after_colon = false;
+    // Names in the top selection set of operations (fields, aliases, directives): a flood of
+    // root fields is refused here, before the parser spends time on it.
+    let mut root_names = 0usize;
+    let mut in_fragment = false;
     let (mut line, mut column) = (1usize, 1usize);
     let mut i = 0;
     while i < bytes.len() {
@@ -334,6 +342,9 @@ fn scan_text(query: &str, limits: &Limits) -> ServerResult<()> {
             b'}' if stack.last() == Some(&b'{') => {
                 stack.pop();
                 braces = braces.saturating_sub(1);
+                if braces == 0 {
+                    in_fragment = false;
+                }
             }
             _ => {}
         }
@@ -345,6 +356,26 @@ fn scan_text(query: &str, limits: &Limits) -> ServerResult<()> {
             last_name = &query[start..i];
             column += i - start;
             after_colon = false;
+            if braces == 0 && parens == 0 {
+                match last_name {
+                    "fragment" => in_fragment = true,
+                    "query" | "mutation" | "subscription" => in_fragment = false,
+                    _ => {}
+                }
+            } else if braces == 1 && parens == 0 && !in_fragment {
+                root_names += 1;
+                if root_names > MAX_ROOT_NAMES {
+                    return Err(refuse(
+                        "QUERY_TOO_COMPLEX",
+                        format!(
+                            "query is too complex: more than {MAX_LISTS} root fields (counted \
+                             before parsing, with their aliases)"
+                        ),
+                        None,
+                        Some(pos),
+                    ));
+                }
+            }
             continue;
         }
         if !c.is_ascii_whitespace() && c != b',' {

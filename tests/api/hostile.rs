@@ -157,6 +157,19 @@ async fn more_than_100_lists_are_refused_however_they_are_written(app: TestApp) 
         error["message"].as_str().is_some_and(|m| m.contains("101")),
         "{error}"
     );
+    // A flood of them is refused before parsing.
+    let error = refused(
+        &app,
+        json!({ "query": format!("{{ {} }}", aliases(3000)) }),
+        "QUERY_TOO_COMPLEX",
+    )
+    .await;
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("before parsing")),
+        "{error}"
+    );
     // Through fragments: 3^5 spreads of one list.
     let mut query = String::from("query { ...F0 } ");
     for i in 0..5 {
