@@ -1,0 +1,220 @@
+//! The request guard: bounds what a GraphQL document may ask before anything parses,
+//! validates or runs it.
+//!
+//! Every check here is linear in the size of the request and recursion-free where the
+//! input decides how deep it goes, so a hostile document is refused within milliseconds
+//! and can neither overflow a stack nor pin a core:
+//!
+//! 1. A lexical scan of the raw text (before the parser sees it) bounds the nesting of
+//!    input values (objects and lists inside arguments and variable defaults:
+//!    `BAD_USER_INPUT`, naming the argument path) and of selection sets
+//!    (`QUERY_TOO_DEEP`). The parser, the validation rules and the conversion of input
+//!    values into filters all recurse, so nothing deeper may reach them.
+//! 2. Variables are walked with an explicit stack: the same nesting limit, and no U+0000
+//!    (which PostgreSQL cannot store and SQLite would: refused on both alike).
+//! 3. After parsing, the cost of the operation is computed over the fragment expansion,
+//!    each fragment costed once and multiplied where it is spread, with every field
+//!    multiplied by the page sizes above it (`first`/`last`, 20 when absent, the length of
+//!    a list argument such as `ids`). A fan-out of fragments or nested pages that would
+//!    expand to millions of fields is refused with `QUERY_TOO_COMPLEX`, the cost and the
+//!    limit, before validation (whose own traversal of fragments is not memoized).
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
+use async_graphql::parser::types::{ExecutableDocument, VariableDefinition};
+use async_graphql::parser::{Pos, Positioned, parse_query};
+use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Value, Variables};
+
+mod cost;
+mod scan;
+
+pub use cost::warm_up;
+use cost::{At, Costing};
+use scan::{check_document_strings, check_variables, scan_text};
+
+/// Page size assumed for a connection without `first`/`last`, and for a list field without
+/// a list argument: the default page size of every connection.
+pub const DEFAULT_PAGE: u64 = 20;
+/// Most root fields and connections in one operation (aliases and fragment spreads
+/// included): each runs database statements of its own, whatever its page size.
+pub const MAX_LISTS: u64 = 100;
+/// Most names in the top selection set of an operation, counted before parsing: a field
+/// and its alias are two, and some room is left for directives; the exact count of root
+/// fields ([`MAX_LISTS`]) follows on the parsed document.
+pub(super) const MAX_ROOT_NAMES: usize = 2 * MAX_LISTS as usize + 20;
+/// Deepest chain of fragments spreading fragments.
+pub const MAX_FRAGMENT_CHAIN: usize = 32;
+/// Deepest nesting of list fields inside an introspection query (`types { fields { args
+/// } }` is three, what GraphiQL and code generators ask).
+pub const MAX_INTROSPECTION_LISTS: usize = 3;
+
+/// What a request may ask.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of fields (through fragments).
+    pub max_depth: usize,
+    /// Largest cost: fields counted with the page sizes above them.
+    pub max_cost: u64,
+    /// Deepest nesting of input objects and lists in an argument or a variable.
+    pub max_input_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 16,
+            max_cost: 50_000,
+            max_input_depth: 16,
+        }
+    }
+}
+
+/// The guard as an async-graphql extension, run before parsing.
+pub struct Guard(pub Limits);
+
+impl ExtensionFactory for Guard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(GuardExtension(self.0))
+    }
+}
+
+struct GuardExtension(Limits);
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for GuardExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let document = check(&request, &self.0)?;
+        // The document is parsed once: async-graphql uses this one instead of parsing again.
+        request.set_parsed_query(document);
+        next.run(ctx, request).await
+    }
+}
+
+/// Runs every check on a request and returns its parsed document.
+pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocument> {
+    scan_text(&request.query, limits)?;
+    check_variables(&request.variables, limits)?;
+    let document = parse_query(&request.query)?;
+    check_document_strings(&document)?;
+    let costs = Costing::new(&document, &request.variables, limits);
+    for (name, operation) in document.operations.iter() {
+        if let Some(wanted) = &request.operation_name
+            && name.map(|n| n.as_str()) != Some(wanted.as_str())
+        {
+            continue;
+        }
+        let root = match operation.node.ty {
+            async_graphql::parser::types::OperationType::Mutation => "Mutation",
+            async_graphql::parser::types::OperationType::Subscription => "Subscription",
+            async_graphql::parser::types::OperationType::Query => "Query",
+        };
+        if let Some(name) = name {
+            // The request's span (see `http::access_log`) names the operation it ran.
+            tracing::Span::current().record("operation", name.as_str());
+        }
+        required_variables(&operation.node.variable_definitions, &request.variables)?;
+        let mut costing = costs.clone();
+        let walk = costing.selection_set(&operation.node.selection_set, root, At::ROOT)?;
+        if walk.cost > limits.max_cost {
+            let shown = if walk.cost == u64::MAX {
+                "more than 18446744073709551615".to_string()
+            } else {
+                walk.cost.to_string()
+            };
+            return Err(refuse(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "query is too complex: it may resolve {shown} fields (each field counted \
+                     once per item of the pages above it: `first`/`last`, or {DEFAULT_PAGE} when \
+                     absent), above the limit of {}; ask for smaller pages or fewer fields",
+                    limits.max_cost
+                ),
+                None,
+                Some(operation.pos),
+            ));
+        }
+        if walk.lists > MAX_LISTS {
+            return Err(refuse(
+                "QUERY_TOO_COMPLEX",
+                format!(
+                    "query is too complex: it asks for {} root fields and lists (counted through \
+                     fragments), each a database query of its own; at most {MAX_LISTS}",
+                    walk.lists
+                ),
+                None,
+                Some(operation.pos),
+            ));
+        }
+    }
+    Ok(document)
+}
+
+/// Every variable of a non-null type without a default has a value (async-graphql would
+/// only notice while resolving, as an error of the field).
+fn required_variables(
+    definitions: &[Positioned<VariableDefinition>],
+    variables: &Variables,
+) -> ServerResult<()> {
+    for definition in definitions {
+        let definition = &definition.node;
+        let name = &definition.name.node;
+        let given = variables.get(name).is_some_and(|v| *v != Value::Null);
+        if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
+            return Err(refuse(
+                "BAD_USER_INPUT",
+                format!(
+                    "invalid ${name}: the variable is required (type {}) and has no value",
+                    definition.var_type.node
+                ),
+                Some(format!("${name}")),
+                Some(definition.name.pos),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the operation of `query` that would run is a mutation. Only the lexical scan
+/// protects the parser here: a document it refuses is no mutation, and the guard refuses
+/// it again when it runs.
+pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    if scan_text(query, &Limits::default()).is_err() {
+        return false;
+    }
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    let mut operations = document.operations.iter();
+    let chosen = match operation_name {
+        Some(wanted) => operations.find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
+        None => operations.next(),
+    };
+    chosen.is_some_and(|(_, operation)| {
+        operation.node.ty == async_graphql::parser::types::OperationType::Mutation
+    })
+}
+
+/// A GraphQL error with a code (and the offending input, when there is one).
+pub(super) fn refuse(
+    code: &str,
+    message: String,
+    field: Option<String>,
+    pos: Option<Pos>,
+) -> ServerError {
+    let mut error = ServerError::new(message, pos);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+    error.extensions = Some(extensions);
+    error
+}
