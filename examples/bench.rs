@@ -219,16 +219,17 @@ async fn run_engine(engine: &str, args: &Args) -> Option<String> {
         }
     });
     let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
-    let router = app_http::router(
-        AppState {
-            access: capex_graph::auth::WriteAccess::disabled(),
-            schema,
-            db: db.clone(),
-            max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
-            cors: app_http::Cors::default(),
+    let router = app_http::router(AppState {
+        http: app_http::HttpOptions {
+            request_timeout: Duration::from_secs(60),
+            ..Default::default()
         },
-        Duration::from_secs(60),
-    );
+        ..AppState::new(
+            schema,
+            db.clone(),
+            capex_graph::auth::WriteAccess::disabled(),
+        )
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

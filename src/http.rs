@@ -43,10 +43,41 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The write tokens: who may run mutations.
     pub access: WriteAccess,
+    /// The HTTP settings of the deployment.
+    pub http: HttpOptions,
+}
+
+impl AppState {
+    /// The state with the default HTTP settings.
+    pub fn new(schema: AppSchema, db: DatabaseConnection, access: WriteAccess) -> Self {
+        AppState {
+            schema,
+            db,
+            access,
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// The HTTP settings of a deployment (see the README's limits and configuration).
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// A request running longer is answered 408 and its work dropped.
+    pub request_timeout: Duration,
     /// Largest response body; a larger answer is replaced by a `RESPONSE_TOO_LARGE` error.
     pub max_response_bytes: usize,
     /// Which browser origins may call the API.
     pub cors: Cors,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            cors: Cors::default(),
+        }
+    }
 }
 
 /// Which other origins a browser lets call the API (CORS).
@@ -114,8 +145,9 @@ impl Cors {
 
 /// The service's router, with tracing, a request timeout, size limits, and a JSON body with
 /// an error code on every error answer.
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    let cors = state.cors.layer();
+pub fn router(state: AppState) -> Router {
+    let cors = state.http.cors.layer();
+    let request_timeout = state.http.request_timeout;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
@@ -554,7 +586,7 @@ async fn execute(
         (StatusCode::OK, serde_json::to_vec(&response))
     };
     let body = match serialized {
-        Ok(body) if body.len() <= state.max_response_bytes => body,
+        Ok(body) if body.len() <= state.http.max_response_bytes => body,
         Ok(body) => {
             tracing::warn!(bytes = body.len(), "response over the size limit refused");
             return error_response(
@@ -564,7 +596,7 @@ async fn execute(
                     "the answer would be {} bytes, above the limit of {} bytes: ask for smaller \
                      pages or fewer fields",
                     body.len(),
-                    state.max_response_bytes
+                    state.http.max_response_bytes
                 ),
             );
         }

@@ -140,16 +140,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         0 => tracing::info!("no write token configured: mutations are refused"),
         n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
     }
-    let app = http::router(
-        AppState {
-            schema,
-            db: db.clone(),
-            access,
+    let app = http::router(AppState {
+        http: http::HttpOptions {
+            request_timeout: Duration::from_secs(settings.request_timeout_secs),
             max_response_bytes: settings.max_response_bytes,
             cors: settings.cors_origins.clone(),
         },
-        Duration::from_secs(settings.request_timeout_secs),
-    );
+        ..AppState::new(schema, db.clone(), access)
+    });
     let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
         .parse()
         .with_context(|| {

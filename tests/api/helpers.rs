@@ -173,17 +173,11 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
-        let router = app_http::router(
-            AppState {
-                schema,
-                db: db.clone(),
-                access: capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN])
-                    .expect("test token"),
-                max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
-                cors: app_http::Cors::default(),
-            },
-            Duration::from_secs(30),
-        );
+        let router = app_http::router(AppState::new(
+            schema,
+            db.clone(),
+            capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token"),
+        ));
         TestApp {
             engine,
             db,
@@ -318,16 +312,13 @@ impl TestApp {
         cors: app_http::Cors,
     ) -> TestApp {
         let schema = graphql::build_schema(self.db.clone(), options);
-        let router = app_http::router(
-            AppState {
-                schema,
-                db: self.db.clone(),
-                access,
-                max_response_bytes: app_http::DEFAULT_MAX_RESPONSE_BYTES,
+        let router = app_http::router(AppState {
+            http: app_http::HttpOptions {
                 cors,
+                ..Default::default()
             },
-            Duration::from_secs(30),
-        );
+            ..AppState::new(schema, self.db.clone(), access)
+        });
         TestApp {
             engine: self.engine,
             db: self.db.clone(),

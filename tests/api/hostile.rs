@@ -536,16 +536,18 @@ async fn the_playground_page_sends_security_headers(app: TestApp) {
 /// A router over `app`'s database with other HTTP limits.
 fn router_with(app: &TestApp, max_response_bytes: usize, timeout: Duration) -> TestApp {
     let mut other = app.with_options(SchemaOptions::default());
-    other.router = app_http::router(
-        AppState {
-            schema: graphql::build_schema(app.db.clone(), SchemaOptions::default()),
-            db: app.db.clone(),
-            access: capex_graph::auth::WriteAccess::disabled(),
+    other.router = app_http::router(AppState {
+        http: app_http::HttpOptions {
             max_response_bytes,
-            cors: app_http::Cors::default(),
+            request_timeout: timeout,
+            ..Default::default()
         },
-        timeout,
-    );
+        ..AppState::new(
+            graphql::build_schema(app.db.clone(), SchemaOptions::default()),
+            app.db.clone(),
+            capex_graph::auth::WriteAccess::disabled(),
+        )
+    });
     other
 }
 
