@@ -111,6 +111,10 @@ pub struct Settings {
     /// API), `none`, or origins separated by commas (`https://app.example.com`).
     #[arg(long, env = "CORS_ORIGINS", default_value = "*", global = true)]
     pub cors_origins: crate::http::Cors,
+    /// `Cache-Control` of successful reads over GET (they also carry an `ETag`, and a
+    /// request with a matching `If-None-Match` gets 304).
+    #[arg(long, env = "GET_CACHE_CONTROL", default_value = crate::http::DEFAULT_GET_CACHE_CONTROL, global = true)]
+    pub get_cache_control: String,
     /// Trace every resolved GraphQL field as a span (costs CPU on large responses).
     #[arg(long, env = "TRACE_FIELDS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub trace_fields: bool,
@@ -158,6 +162,7 @@ impl Default for Settings {
             request_timeout_secs: 30,
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
             cors_origins: crate::http::Cors::AnyOrigin,
+            get_cache_control: crate::http::DEFAULT_GET_CACHE_CONTROL.into(),
             trace_fields: false,
             log_sql: false,
             log_format: crate::telemetry::LogFormat::Text,

@@ -68,7 +68,13 @@ pub struct HttpOptions {
     pub max_response_bytes: usize,
     /// Which browser origins may call the API.
     pub cors: Cors,
+    /// `Cache-Control` of successful reads over GET (which also carry an `ETag`).
+    pub get_cache_control: header::HeaderValue,
 }
+
+/// `Cache-Control` of successful reads over GET by default: caches keep the answer but
+/// ask every time whether it changed (a 304 when it did not): data changes with writes.
+pub const DEFAULT_GET_CACHE_CONTROL: &str = "no-cache";
 
 impl Default for HttpOptions {
     fn default() -> Self {
@@ -76,6 +82,7 @@ impl Default for HttpOptions {
             request_timeout: Duration::from_secs(30),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             cors: Cors::default(),
+            get_cache_control: header::HeaderValue::from_static(DEFAULT_GET_CACHE_CONTROL),
         }
     }
 }
@@ -609,13 +616,64 @@ async fn execute(
             );
         }
     };
+    // A read over GET that succeeded can be cached: a strong ETag of the answer, the
+    // configured Cache-Control, and 304 when the client holds it already.
+    let cacheable = !may_write && status == StatusCode::OK && response.errors.is_empty();
+    let etag = cacheable.then(|| entity_tag(&body));
+    if let Some(etag) = &etag
+        && if_none_match(headers, etag)
+    {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        cache_headers(
+            not_modified.headers_mut(),
+            etag,
+            &state.http.get_cache_control,
+        );
+        return not_modified;
+    }
     let mut answer = (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response();
+    if let Some(etag) = &etag {
+        cache_headers(answer.headers_mut(), etag, &state.http.get_cache_control);
+    }
     if unavailable {
         answer
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
     answer
+}
+
+/// A strong entity tag of an answer: the first 128 bits of its SHA-256, in hex.
+fn entity_tag(body: &[u8]) -> header::HeaderValue {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    header::HeaderValue::from_str(&format!("\"{hex}\""))
+        .unwrap_or(header::HeaderValue::from_static("\"\""))
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks) or is `*`.
+fn if_none_match(headers: &HeaderMap, etag: &header::HeaderValue) -> bool {
+    let etag = etag.as_bytes();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim())
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag)
+}
+
+/// The validator and caching headers of a cacheable answer. The answer depends on the
+/// `Accept` header (its media type); compression adds `Accept-Encoding`.
+fn cache_headers(
+    headers: &mut HeaderMap,
+    etag: &header::HeaderValue,
+    cache_control: &header::HeaderValue,
+) {
+    headers.insert(header::ETAG, etag.clone());
+    headers.insert(header::CACHE_CONTROL, cache_control.clone());
+    headers.append(header::VARY, header::HeaderValue::from_static("accept"));
 }
 
 /// Gives every error a stable `extensions.code`: errors raised by our resolvers carry one

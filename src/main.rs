@@ -103,6 +103,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         settings.write_tokens.as_ref(),
         settings.write_tokens_file.as_deref(),
     )?;
+    let get_cache_control = axum::http::HeaderValue::from_str(&settings.get_cache_control)
+        .with_context(|| {
+            format!(
+                "GET_CACHE_CONTROL {:?} is not a header value",
+                settings.get_cache_control
+            )
+        })?;
     // Instances started together take turns: the first migrates and seeds, the others
     // find the work done.
     let (db, lock) = open_locked(&settings).await?;
@@ -145,6 +152,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             request_timeout: Duration::from_secs(settings.request_timeout_secs),
             max_response_bytes: settings.max_response_bytes,
             cors: settings.cors_origins.clone(),
+            get_cache_control,
         },
         ..AppState::new(schema, db.clone(), access)
     });

@@ -21,6 +21,7 @@ on_both_engines!(
     answers_are_compressed_by_accept_encoding,
     a_preflight_allows_authorization_and_is_cached_for_a_day,
     a_request_id_is_kept_or_made_and_echoed,
+    reads_over_get_carry_an_etag_and_revalidate_with_304,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -430,4 +431,62 @@ async fn a_request_id_is_kept_or_made_and_echoed(app: TestApp) {
         assert_ne!(echoed, unsafe_id);
         assert_eq!(echoed.len(), 36);
     }
+}
+
+async fn reads_over_get_carry_an_etag_and_revalidate_with_304(app: TestApp) {
+    let get = |if_none_match: Option<String>| {
+        let mut request =
+            Request::get("/graphql?query=%7B%20companies%20%7B%20totalCount%20%7D%20%7D");
+        if let Some(tag) = if_none_match {
+            request = request.header(header::IF_NONE_MATCH, tag);
+        }
+        let request = request.body(Body::empty()).expect("request");
+        let router = app.router.clone();
+        async move {
+            let response = tower::ServiceExt::oneshot(router, request)
+                .await
+                .expect("answer");
+            let status = response.status();
+            let text = |v: Option<&header::HeaderValue>| {
+                v.and_then(|v| v.to_str().ok()).map(str::to_string)
+            };
+            let etag = text(response.headers().get(header::ETAG));
+            let cache = text(response.headers().get(header::CACHE_CONTROL));
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            (status, etag, cache, bytes.len())
+        }
+    };
+    let (status, etag, cache, size) = get(None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(size > 0);
+    let etag = etag.expect("an ETag");
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "{etag}");
+    assert_eq!(cache.as_deref(), Some("no-cache"));
+    let (status, again, _, size) = get(Some(etag.clone())).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!(size, 0);
+    assert_eq!(again.as_deref(), Some(etag.as_str()));
+    // After a write the answer differs: a full answer with another tag.
+    app.write(
+        r#"mutation { createCompany(input: { name: "Etagco", kind: STARTUP }) { id } }"#,
+        json!({}),
+    )
+    .await;
+    let (status, changed, _, _) = get(Some(etag.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(changed, Some(etag));
+    // POST answers are not cached.
+    let (status, _, bytes) = app
+        .send_raw(
+            Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"query":"{ companies { totalCount } }"}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!bytes.is_empty());
 }
