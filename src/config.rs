@@ -115,6 +115,9 @@ pub struct Settings {
     /// request with a matching `If-None-Match` gets 304).
     #[arg(long, env = "GET_CACHE_CONTROL", default_value = crate::http::DEFAULT_GET_CACHE_CONTROL, global = true)]
     pub get_cache_control: String,
+    /// Most operations in one batch (a JSON array of operations in one POST).
+    #[arg(long, env = "MAX_BATCH_OPERATIONS", default_value_t = crate::http::DEFAULT_MAX_BATCH, global = true)]
+    pub max_batch_operations: usize,
     /// Trace every resolved GraphQL field as a span (costs CPU on large responses).
     #[arg(long, env = "TRACE_FIELDS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub trace_fields: bool,
@@ -163,6 +166,7 @@ impl Default for Settings {
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
             cors_origins: crate::http::Cors::AnyOrigin,
             get_cache_control: crate::http::DEFAULT_GET_CACHE_CONTROL.into(),
+            max_batch_operations: crate::http::DEFAULT_MAX_BATCH,
             trace_fields: false,
             log_sql: false,
             log_format: crate::telemetry::LogFormat::Text,

@@ -70,7 +70,12 @@ pub struct HttpOptions {
     pub cors: Cors,
     /// `Cache-Control` of successful reads over GET (which also carry an `ETag`).
     pub get_cache_control: header::HeaderValue,
+    /// Most operations in one batch (a JSON array of operations).
+    pub max_batch: usize,
 }
+
+/// Most operations in a batch unless configured otherwise.
+pub const DEFAULT_MAX_BATCH: usize = 10;
 
 /// `Cache-Control` of successful reads over GET by default: caches keep the answer but
 /// ask every time whether it changed (a 304 when it did not): data changes with writes.
@@ -83,6 +88,7 @@ impl Default for HttpOptions {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             cors: Cors::default(),
             get_cache_control: header::HeaderValue::from_static(DEFAULT_GET_CACHE_CONTROL),
+            max_batch: DEFAULT_MAX_BATCH,
         }
     }
 }
@@ -388,7 +394,14 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         }
     };
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return BadRequest(ParseRequestError::UnsupportedBatch).into_response();
+        return match serde_json::from_slice::<Vec<serde_json::Value>>(&bytes) {
+            Ok(operations) => execute_batch(&state, &headers, operations, media).await,
+            Err(e) => error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("invalid request body: {e}"),
+            ),
+        };
     }
     let parsed = serde_json::from_slice::<serde_json::Value>(&bytes)
         .map_err(|e| format!("invalid request body: {e}"))
@@ -537,13 +550,22 @@ async fn graphql_get(
     execute(&state, &headers, request, false, media).await
 }
 
-async fn execute(
+/// One operation's answer, serialized, with what the HTTP answer needs to know of it.
+struct Answered {
+    status: StatusCode,
+    body: serde_json::Result<Vec<u8>>,
+    /// It has no errors (a read over GET may then be cached).
+    clean: bool,
+}
+
+/// Runs one operation for the caller of `headers`.
+async fn run(
     state: &AppState,
     headers: &HeaderMap,
     request: async_graphql::Request,
     may_write: bool,
     media: Media,
-) -> Response {
+) -> Answered {
     // Who is calling, for the mutations to check; the token itself goes no further.
     let caller = if may_write {
         state.access.authenticate(
@@ -580,7 +602,7 @@ async fn execute(
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == Value::from("SERVICE_UNAVAILABLE"))
     });
-    let (status, serialized) = if unavailable {
+    let (status, body) = if unavailable {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             serde_json::to_vec(&response),
@@ -592,6 +614,44 @@ async fn execute(
     } else {
         (StatusCode::OK, serde_json::to_vec(&response))
     };
+    Answered {
+        status,
+        body,
+        clean: response.errors.is_empty(),
+    }
+}
+
+/// The HTTP answer to one operation (or a batch's array): the size limit, then caching
+/// headers for a clean read over GET.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+    may_write: bool,
+    media: Media,
+) -> Response {
+    let answered = run(state, headers, request, may_write, media).await;
+    let cacheable = !may_write && answered.status == StatusCode::OK && answered.clean;
+    send(
+        state,
+        headers,
+        answered.status,
+        answered.body,
+        media,
+        cacheable,
+    )
+}
+
+/// Sends a serialized answer: refused when over the size limit; an `ETag` and
+/// `Cache-Control` (or a 304) when `cacheable`; `Retry-After` with a 503.
+fn send(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    serialized: serde_json::Result<Vec<u8>>,
+    media: Media,
+    cacheable: bool,
+) -> Response {
     let body = match serialized {
         Ok(body) if body.len() <= state.http.max_response_bytes => body,
         Ok(body) => {
@@ -618,7 +678,6 @@ async fn execute(
     };
     // A read over GET that succeeded can be cached: a strong ETag of the answer, the
     // configured Cache-Control, and 304 when the client holds it already.
-    let cacheable = !may_write && status == StatusCode::OK && response.errors.is_empty();
     let etag = cacheable.then(|| entity_tag(&body));
     if let Some(etag) = &etag
         && if_none_match(headers, etag)
@@ -635,12 +694,67 @@ async fn execute(
     if let Some(etag) = &etag {
         cache_headers(answer.headers_mut(), etag, &state.http.get_cache_control);
     }
-    if unavailable {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
         answer
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
     answer
+}
+
+/// A batch: a JSON array of operations, answered by an array in the same order. Each
+/// operation passes the guard on its own; the batch is at most `max_batch` long, and its
+/// answer is under the response size limit as a whole.
+async fn execute_batch(
+    state: &AppState,
+    headers: &HeaderMap,
+    operations: Vec<serde_json::Value>,
+    media: Media,
+) -> Response {
+    let max = state.http.max_batch;
+    if operations.is_empty() || operations.len() > max {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!(
+                "a batch holds 1 to {max} operations; this one holds {}",
+                operations.len()
+            ),
+        );
+    }
+    let mut requests = Vec::with_capacity(operations.len());
+    for (index, operation) in operations.into_iter().enumerate() {
+        match request_parameters(operation) {
+            Ok(request) => requests.push(request),
+            Err(message) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    format!("operation {index} of the batch: {message}"),
+                );
+            }
+        }
+    }
+    let mut body = b"[".to_vec();
+    let mut status = StatusCode::OK;
+    // One after the other: a batch costs one client's turn, not ten.
+    for (index, request) in requests.into_iter().enumerate() {
+        let answered = run(state, headers, request, true, Media::Json).await;
+        if answered.status == StatusCode::SERVICE_UNAVAILABLE {
+            status = StatusCode::SERVICE_UNAVAILABLE;
+        }
+        match answered.body {
+            Ok(answer) => {
+                if index > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(&answer);
+            }
+            Err(e) => return send(state, headers, status, Err(e), media, false),
+        }
+    }
+    body.push(b']');
+    send(state, headers, status, Ok(body), media, false)
 }
 
 /// A strong entity tag of an answer: the first 128 bits of its SHA-256, in hex.

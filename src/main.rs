@@ -153,6 +153,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             max_response_bytes: settings.max_response_bytes,
             cors: settings.cors_origins.clone(),
             get_cache_control,
+            max_batch: settings.max_batch_operations,
         },
         ..AppState::new(schema, db.clone(), access)
     });

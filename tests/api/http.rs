@@ -22,6 +22,7 @@ on_both_engines!(
     a_preflight_allows_authorization_and_is_cached_for_a_day,
     a_request_id_is_kept_or_made_and_echoed,
     reads_over_get_carry_an_etag_and_revalidate_with_304,
+    a_batch_is_answered_in_order_each_operation_under_the_limits,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -489,4 +490,38 @@ async fn reads_over_get_carry_an_etag_and_revalidate_with_304(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!bytes.is_empty());
+}
+
+async fn a_batch_is_answered_in_order_each_operation_under_the_limits(app: TestApp) {
+    let batch = json!([
+        { "query": "{ companies { totalCount } }" },
+        { "query": "query($n: String!) { companyByName(name: $n) { name } }", "variables": { "n": "Amazon" } },
+        { "query": "{ companies(first: 100) { nodes { investmentsMade(first: 100) { nodes { investee { investmentsReceived(first: 100) { nodes { id } } } } } } } }" },
+        { "query": "{ nope }" },
+    ]);
+    let (status, body) = app.post(batch).await;
+    assert_eq!(status, StatusCode::OK);
+    let answers = body
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {body}"));
+    assert_eq!(answers.len(), 4);
+    assert_eq!(answers[0]["data"]["companies"]["totalCount"], 12);
+    assert_eq!(answers[1]["data"]["companyByName"]["name"], "Amazon");
+    assert_eq!(
+        answers[2]["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_eq!(
+        answers[3]["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    // At most 10 operations, at least one; every one well-formed.
+    let eleven: Vec<Value> = (0..11)
+        .map(|_| json!({ "query": "{ companies { totalCount } }" }))
+        .collect();
+    for bad in [json!(eleven), json!([]), json!([{ "query": 1 }])] {
+        let (status, body) = app.post(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
 }
