@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use async_graphql::{ParseRequestError, ServerError, Value};
-use async_graphql_axum::GraphQLRequest;
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,6 +24,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{Caller, WriteAccess};
 use crate::graphql::{AppSchema, guard, order};
+use crate::persisted::{self, PersistedQueries};
 use crate::playground;
 
 /// Largest request body accepted, in bytes.
@@ -45,6 +46,8 @@ pub struct AppState {
     pub access: WriteAccess,
     /// The HTTP settings of the deployment.
     pub http: HttpOptions,
+    /// Documents kept by hash for automatic persisted queries.
+    pub persisted: PersistedQueries,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             db,
             access,
             http: HttpOptions::default(),
+            persisted: PersistedQueries::default(),
         }
     }
 }
@@ -404,44 +408,115 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         };
     }
     let parsed = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .map_err(|e| format!("invalid request body: {e}"))
-        .and_then(request_parameters);
+        .map_err(|e| Unusable::Invalid(format!("invalid request body: {e}")))
+        .and_then(|body| request_parameters(body, &state.persisted));
     match parsed {
         Ok(request) => execute(&state, &headers, request, true, media).await,
-        Err(message) => error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", message),
+        Err(unusable) => unusable.into_response(),
     }
 }
 
-/// The GraphQL-over-HTTP parameters of a JSON body: `query` a string, `operationName` a
-/// string or null, `variables` and `extensions` objects or null. Anything else is a request
-/// error (400), not a GraphQL error.
-fn request_parameters(body: serde_json::Value) -> Result<async_graphql::Request, String> {
+/// Why the parameters of a request do not make a GraphQL request.
+enum Unusable {
+    /// Malformed: 400 `BAD_REQUEST`.
+    Invalid(String),
+    /// A persisted query this server does not hold: the client sends its document.
+    NotFound,
+}
+
+impl From<String> for Unusable {
+    fn from(message: String) -> Self {
+        Unusable::Invalid(message)
+    }
+}
+
+impl Unusable {
+    fn into_response(self) -> Response {
+        match self {
+            Unusable::Invalid(message) => {
+                error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+            }
+            // Apollo's clients look for this message and code, in a 200 answer.
+            Unusable::NotFound => error_response(
+                StatusCode::OK,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "PersistedQueryNotFound",
+            ),
+        }
+    }
+}
+
+/// The GraphQL-over-HTTP parameters of a JSON body (or of a GET's URL, made into one):
+/// `query` a string, `operationName` a string or null, `variables` and `extensions` objects
+/// or null. `query` may be left out when `extensions.persistedQuery` names a kept document.
+fn request_parameters(
+    body: serde_json::Value,
+    persisted: &PersistedQueries,
+) -> Result<async_graphql::Request, Unusable> {
     let serde_json::Value::Object(mut fields) = body else {
-        return Err("the body must be a JSON object: {\"query\": \"...\"}".into());
+        return Err(Unusable::Invalid(
+            "the body must be a JSON object: {\"query\": \"...\"}".into(),
+        ));
     };
     let query = match fields.remove("query") {
-        Some(serde_json::Value::String(query)) => query,
-        Some(_) => return Err("`query` must be a string".into()),
-        None => return Err("the body has no `query`".into()),
+        Some(serde_json::Value::String(query)) => Some(query),
+        None | Some(serde_json::Value::Null) => None,
+        Some(_) => return Err(Unusable::Invalid("`query` must be a string".into())),
     };
+    let extensions = match fields.remove("extensions") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Object(extensions)) => Some(extensions),
+        Some(_) => {
+            return Err(Unusable::Invalid(
+                "`extensions` must be an object or null".into(),
+            ));
+        }
+    };
+    let query = persisted
+        .resolve(query, extensions.as_ref())
+        .map_err(|refusal| match refusal {
+            persisted::Refusal::NotFound => Unusable::NotFound,
+            persisted::Refusal::Invalid(message) => Unusable::Invalid(message),
+        })?;
     let mut request = async_graphql::Request::new(query);
     match fields.remove("operationName") {
         None | Some(serde_json::Value::Null) => {}
         Some(serde_json::Value::String(name)) => request = request.operation_name(name),
-        Some(_) => return Err("`operationName` must be a string or null".into()),
+        Some(_) => {
+            return Err(Unusable::Invalid(
+                "`operationName` must be a string or null".into(),
+            ));
+        }
     }
     match fields.remove("variables") {
         None | Some(serde_json::Value::Null) => {}
         Some(variables @ serde_json::Value::Object(_)) => {
             request = request.variables(async_graphql::Variables::from_json(variables));
         }
-        Some(_) => return Err("`variables` must be an object or null".into()),
-    }
-    match fields.remove("extensions") {
-        None | Some(serde_json::Value::Null) | Some(serde_json::Value::Object(_)) => {}
-        Some(_) => return Err("`extensions` must be an object or null".into()),
+        Some(_) => {
+            return Err(Unusable::Invalid(
+                "`variables` must be an object or null".into(),
+            ));
+        }
     }
     Ok(request)
+}
+
+/// The parameters of a GET request's URL as the JSON object a POST would send:
+/// `variables` and `extensions` are JSON texts there.
+fn url_parameters(pairs: Vec<(String, String)>) -> Result<serde_json::Value, String> {
+    let mut object = serde_json::Map::new();
+    for (name, value) in pairs {
+        let value = match name.as_str() {
+            "query" | "operationName" => serde_json::Value::String(value),
+            "variables" | "extensions" => {
+                serde_json::from_str(&value).map_err(|e| format!("`{name}` is not JSON: {e}"))?
+            }
+            _ => continue,
+        };
+        object.insert(name, value);
+    }
+    Ok(serde_json::Value::Object(object))
 }
 
 /// The media type of a GraphQL answer, chosen by the request's `Accept`.
@@ -514,13 +589,22 @@ fn negotiate(headers: &HeaderMap) -> Result<Media, Box<Response>> {
 async fn graphql_get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    uri: Uri,
-    request: Result<GraphQLRequest<BadRequest>, BadRequest>,
+    parameters: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let has_query = uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("query=")));
-    if !has_query && wants_html(&headers) {
+    let pairs = match parameters {
+        Ok(Query(pairs)) => pairs,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("invalid URL parameters: {e}"),
+            );
+        }
+    };
+    let asks = pairs
+        .iter()
+        .any(|(name, _)| name == "query" || name == "extensions");
+    if !asks && wants_html(&headers) {
         let mut page = playground::page().into_response();
         for (name, value) in playground::PAGE_HEADERS {
             page.headers_mut()
@@ -532,9 +616,12 @@ async fn graphql_get(
         Ok(media) => media,
         Err(refusal) => return *refusal,
     };
-    let request = match request {
-        Ok(request) => request.into_inner(),
-        Err(rejection) => return rejection.into_response(),
+    let request = match url_parameters(pairs)
+        .map_err(Unusable::Invalid)
+        .and_then(|object| request_parameters(object, &state.persisted))
+    {
+        Ok(request) => request,
+        Err(unusable) => return unusable.into_response(),
     };
     if guard::is_mutation(&request.query, request.operation_name.as_deref()) {
         let mut refusal = error_response(
@@ -724,15 +811,16 @@ async fn execute_batch(
     }
     let mut requests = Vec::with_capacity(operations.len());
     for (index, operation) in operations.into_iter().enumerate() {
-        match request_parameters(operation) {
+        match request_parameters(operation, &state.persisted) {
             Ok(request) => requests.push(request),
-            Err(message) => {
+            Err(Unusable::Invalid(message)) => {
                 return error_response(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
                     format!("operation {index} of the batch: {message}"),
                 );
             }
+            Err(not_found) => return not_found.into_response(),
         }
     }
     let mut body = b"[".to_vec();

@@ -23,6 +23,7 @@ on_both_engines!(
     a_request_id_is_kept_or_made_and_echoed,
     reads_over_get_carry_an_etag_and_revalidate_with_304,
     a_batch_is_answered_in_order_each_operation_under_the_limits,
+    persisted_queries_are_asked_for_once_then_named_by_hash_over_post_and_get,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -524,4 +525,52 @@ async fn a_batch_is_answered_in_order_each_operation_under_the_limits(app: TestA
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
     }
+}
+
+async fn persisted_queries_are_asked_for_once_then_named_by_hash_over_post_and_get(app: TestApp) {
+    let query = "query Count { companies { totalCount } }";
+    let hash = capex_graph::persisted::sha256_hex(query);
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    // Unknown hash: the client is asked for the document.
+    let (status, body) = app.post(json!({ "extensions": extensions })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    // Document and hash together: checked, run and kept.
+    let (_, body) = app
+        .post(json!({ "query": query, "extensions": extensions }))
+        .await;
+    assert_eq!(body["data"]["companies"]["totalCount"], 12);
+    // Then the hash alone, over POST and over GET (which a CDN can cache by URL).
+    let (_, body) = app.post(json!({ "extensions": extensions })).await;
+    assert_eq!(body["data"]["companies"]["totalCount"], 12);
+    let encoded: String = extensions
+        .to_string()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let (status, body) = app
+        .send(
+            Request::get(format!("/graphql?extensions={encoded}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["companies"]["totalCount"], 12);
+    // A document that does not hash to its hash is refused.
+    let (status, body) = app
+        .post(json!({ "query": "{ companies { nodes { name } } }", "extensions": extensions }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
 }
