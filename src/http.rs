@@ -847,10 +847,8 @@ async fn execute_batch(
 
 /// A strong entity tag of an answer: the first 128 bits of its SHA-256, in hex.
 fn entity_tag(body: &[u8]) -> header::HeaderValue {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    header::HeaderValue::from_str(&format!("\"{hex}\""))
+    let hex = persisted::sha256_hex_bytes(body);
+    header::HeaderValue::from_str(&format!("\"{}\"", &hex[..32]))
         .unwrap_or(header::HeaderValue::from_static("\"\""))
 }
 

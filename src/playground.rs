@@ -110,42 +110,99 @@ pub fn page() -> Html<String> {
 <head>
   <meta charset="utf-8">
   <title>capex-graph playground</title>
-  <link rel="stylesheet" href="/playground/graphiql.min.css">
+  <link rel="stylesheet" href="{css}">
   <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
 </head>
 <body>
   <div id="graphiql">Loading the playground…</div>
   <script type="application/json" id="default-query">{query}</script>
-  <script src="/playground/react.production.min.js"></script>
-  <script src="/playground/react-dom.production.min.js"></script>
-  <script src="/playground/graphiql.min.js"></script>
-  <script src="/playground/init.js"></script>
+  <script src="{react}"></script>
+  <script src="{react_dom}"></script>
+  <script src="{graphiql}"></script>
+  <script src="{init}"></script>
 </body>
-</html>"#
+</html>"#,
+        css = path_of("graphiql.min.css"),
+        react = path_of("react.production.min.js"),
+        react_dom = path_of("react-dom.production.min.js"),
+        graphiql = path_of("graphiql.min.js"),
+        init = path_of("init.js"),
     ))
 }
 
-/// Serves one playground asset by name.
-pub async fn asset(Path(file): Path<String>) -> Response {
-    let init = (
-        "init.js",
-        "text/javascript; charset=utf-8",
-        INIT_JS.as_bytes(),
-    );
-    let found = ASSETS
+/// An asset under its name and under a content-hashed name: `graphiql.min.<hash>.js`.
+struct Asset {
+    name: &'static str,
+    hashed: String,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+/// Every asset, the init script included, with its content-hashed name.
+fn assets() -> &'static [Asset] {
+    static ALL: std::sync::OnceLock<Vec<Asset>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let init: (&'static str, &'static str, &'static [u8]) = (
+            "init.js",
+            "text/javascript; charset=utf-8",
+            INIT_JS.as_bytes(),
+        );
+        ASSETS
+            .iter()
+            .copied()
+            .chain(std::iter::once(init))
+            .map(|(name, content_type, bytes)| {
+                let hash = crate::persisted::sha256_hex_bytes(bytes);
+                let hashed = match name.rsplit_once('.') {
+                    Some((stem, extension)) => format!("{stem}.{}.{extension}", &hash[..16]),
+                    None => format!("{name}.{}", &hash[..16]),
+                };
+                Asset {
+                    name,
+                    hashed,
+                    content_type,
+                    bytes,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The path the page uses for an asset: its content-hashed name, cached for good.
+fn path_of(name: &str) -> String {
+    let hashed = assets()
         .iter()
-        .chain(std::iter::once(&init))
-        .find(|(name, _, _)| *name == file);
+        .find(|a| a.name == name)
+        .map_or(name, |a| a.hashed.as_str());
+    format!("/playground/{hashed}")
+}
+
+/// Serves one playground asset: under its content-hashed name (as the page links it) with
+/// immutable caching for a year; under its plain name with caching for a day.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let found = assets().iter().find_map(|a| {
+        if a.hashed == file {
+            Some((a, "public, max-age=31536000, immutable"))
+        } else if a.name == file {
+            Some((a, "public, max-age=86400"))
+        } else {
+            None
+        }
+    });
     match found {
-        Some((_, content_type, bytes)) if !bytes.is_empty() => (
+        Some((asset, cache)) if !asset.bytes.is_empty() => (
             [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, cache),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             ],
-            *bytes,
+            asset.bytes,
         )
             .into_response(),
-        _ => (StatusCode::NOT_FOUND, "no such playground asset").into_response(),
+        _ => crate::http::error_response(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "no such playground asset",
+        ),
     }
 }

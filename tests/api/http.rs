@@ -47,7 +47,7 @@ async fn a_browser_get_shows_the_playground_with_only_local_assets(app: TestApp)
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/html"), "{content_type}");
     let html = String::from_utf8(body).expect("utf-8");
-    assert!(html.contains("/playground/graphiql.min.js"), "{html}");
+    assert!(html.contains("/playground/graphiql.min."), "{html}");
     assert!(
         html.contains("investmentsMade") && html.contains("models"),
         "default query follows investor -> startup -> model"
@@ -66,7 +66,7 @@ async fn a_browser_get_shows_the_playground_with_only_local_assets(app: TestApp)
             .send_raw(Request::get(asset).body(Body::empty()).expect("req"))
             .await;
         assert_eq!(status, StatusCode::OK, "{asset}");
-        let smallest = if asset.ends_with("init.js") {
+        let smallest = if asset.contains("/init.") {
             100
         } else {
             1000
@@ -82,6 +82,19 @@ async fn a_browser_get_shows_the_playground_with_only_local_assets(app: TestApp)
             "{asset}: {content_type}"
         );
     }
+    // The page links content-hashed names, cached for good.
+    let response = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        Request::get(assets_of(&html)[0].as_str())
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(
+        response.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
     let (status, _, _) = app
         .send_raw(
             Request::get("/playground/../Cargo.toml")
@@ -90,6 +103,14 @@ async fn a_browser_get_shows_the_playground_with_only_local_assets(app: TestApp)
         )
         .await;
     assert_ne!(status, StatusCode::OK);
+}
+
+/// The playground assets a page links.
+fn assets_of(html: &str) -> Vec<String> {
+    html.split(['"', '\''])
+        .filter(|s| s.starts_with("/playground/"))
+        .map(str::to_string)
+        .collect()
 }
 
 async fn get_with_a_query_parameter_answers_graphql(app: TestApp) {
