@@ -66,11 +66,7 @@ async fn a_browser_get_shows_the_playground_with_only_local_assets(app: TestApp)
             .send_raw(Request::get(asset).body(Body::empty()).expect("req"))
             .await;
         assert_eq!(status, StatusCode::OK, "{asset}");
-        let smallest = if asset.contains("/init.") {
-            100
-        } else {
-            1000
-        };
+        let smallest = if asset.contains("/init.") { 100 } else { 1000 };
         assert!(bytes.len() > smallest, "{asset} is {} bytes", bytes.len());
         let expected = if asset.ends_with(".css") {
             "text/css"
