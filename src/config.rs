@@ -5,6 +5,7 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::auth::Secret;
+use crate::graphql::guard;
 
 /// The default database: a SQLite file under ./data, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/capex.db?mode=rwc";
@@ -82,19 +83,19 @@ pub struct Settings {
     #[arg(long, env = "PORT", default_value_t = 8000, global = true)]
     pub port: u16,
     /// Deepest nesting of fields a query may have.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 16, global = true)]
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = guard::DEFAULT_MAX_DEPTH, global = true)]
     pub max_depth: usize,
     /// Largest cost a query may have: its fields counted through fragments, each once per
     /// item of the pages above it (`first`/`last`, or 20 when absent).
     #[arg(
         long,
         env = "MAX_QUERY_COMPLEXITY",
-        default_value_t = 50_000,
+        default_value_t = guard::DEFAULT_MAX_COST,
         global = true
     )]
     pub max_complexity: usize,
     /// Deepest nesting of input objects and lists (filters, lists) in an argument or variable.
-    #[arg(long, env = "MAX_INPUT_DEPTH", default_value_t = 16, global = true)]
+    #[arg(long, env = "MAX_INPUT_DEPTH", default_value_t = guard::DEFAULT_MAX_INPUT_DEPTH, global = true)]
     pub max_input_depth: usize,
     /// Seconds after which a request is answered with 408 and its work dropped.
     #[arg(
@@ -159,9 +160,9 @@ impl Default for Settings {
             database_url: DEFAULT_DATABASE_URL.into(),
             host: "127.0.0.1".into(),
             port: 8000,
-            max_depth: 16,
-            max_complexity: 50_000,
-            max_input_depth: 16,
+            max_depth: guard::DEFAULT_MAX_DEPTH,
+            max_complexity: guard::DEFAULT_MAX_COST,
+            max_input_depth: guard::DEFAULT_MAX_INPUT_DEPTH,
             request_timeout_secs: 30,
             max_response_bytes: crate::http::DEFAULT_MAX_RESPONSE_BYTES,
             cors_origins: crate::http::Cors::AnyOrigin,

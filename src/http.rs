@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use async_graphql::{ParseRequestError, ServerError, Value};
+use async_graphql::{ServerError, Value};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
@@ -316,39 +316,13 @@ async fn json_error_body(response: Response) -> Response {
     answer
 }
 
-/// A request that is not valid GraphQL-over-HTTP, answered as a GraphQL error.
-pub struct BadRequest(ParseRequestError);
-
-impl From<ParseRequestError> for BadRequest {
-    fn from(err: ParseRequestError) -> Self {
-        BadRequest(err)
-    }
-}
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        let (status, message) = match &self.0 {
-            ParseRequestError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body larger than {MAX_BODY_BYTES} bytes"),
-            ),
-            ParseRequestError::InvalidRequest(e) => (
-                StatusCode::BAD_REQUEST,
-                format!("invalid request body: {e}"),
-            ),
-            ParseRequestError::UnsupportedBatch => (
-                StatusCode::BAD_REQUEST,
-                "batch requests are not supported".into(),
-            ),
-            other => (StatusCode::BAD_REQUEST, format!("invalid request: {other}")),
-        };
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "PAYLOAD_TOO_LARGE"
-        } else {
-            "BAD_REQUEST"
-        };
-        error_response(status, code, message)
-    }
+/// The answer to a body over [`MAX_BODY_BYTES`].
+fn payload_too_large() -> Response {
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        format!("request body larger than {MAX_BODY_BYTES} bytes"),
+    )
 }
 
 /// Whether a `Content-Type` is JSON (`application/json`, with any parameters).
@@ -378,7 +352,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return BadRequest(ParseRequestError::PayloadTooLarge).into_response();
+        return payload_too_large();
     }
     // Read at most the limit: a body without a length stops being read past it.
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
@@ -387,7 +361,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             let too_large = std::error::Error::source(&err)
                 .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
             return if too_large {
-                BadRequest(ParseRequestError::PayloadTooLarge).into_response()
+                payload_too_large()
             } else {
                 error_response(
                     StatusCode::BAD_REQUEST,
@@ -422,12 +396,6 @@ enum Unusable {
     Invalid(String),
     /// A persisted query this server does not hold: the client sends its document.
     NotFound,
-}
-
-impl From<String> for Unusable {
-    fn from(message: String) -> Self {
-        Unusable::Invalid(message)
-    }
 }
 
 impl Unusable {

@@ -129,16 +129,7 @@ async fn a_mutation_sent_with_get_is_refused_even_with_a_token(app: TestApp) {
     use axum::body::Body;
     use axum::http::{Request, header};
     let query = r#"mutation { importDataset(data: "{\"companies\":[{\"name\":\"Newco\",\"kind\":\"STARTUP\"}]}") { inserted } }"#;
-    let encoded: String = query
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::helpers::url_encode(query);
     let before = app.snapshot().await;
     let request = Request::get(format!("/graphql?query={encoded}"))
         .header(header::AUTHORIZATION, format!("Bearer {WRITE_TOKEN}"))

@@ -434,6 +434,19 @@ pub const TABLES: &[&str] = &[
     "citation",
 ];
 
+/// `text` percent-encoded for a URL's query string (every byte but ASCII letters and digits).
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// The strings at `key` of each object in a JSON array.
 pub fn strings(array: &Value, key: &str) -> Vec<String> {
     array

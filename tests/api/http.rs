@@ -564,17 +564,7 @@ async fn persisted_queries_are_asked_for_once_then_named_by_hash_over_post_and_g
     // Then the hash alone, over POST and over GET (which a CDN can cache by URL).
     let (_, body) = app.post(json!({ "extensions": extensions })).await;
     assert_eq!(body["data"]["companies"]["totalCount"], 12);
-    let encoded: String = extensions
-        .to_string()
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::helpers::url_encode(&extensions.to_string());
     let (status, body) = app
         .send(
             Request::get(format!("/graphql?extensions={encoded}"))

@@ -51,6 +51,13 @@ pub const MAX_FRAGMENT_CHAIN: usize = 32;
 /// } }` is three, what GraphiQL and code generators ask).
 pub const MAX_INTROSPECTION_LISTS: usize = 3;
 
+/// Deepest nesting of fields unless configured otherwise.
+pub const DEFAULT_MAX_DEPTH: usize = 16;
+/// Largest cost unless configured otherwise.
+pub const DEFAULT_MAX_COST: usize = 50_000;
+/// Deepest nesting of input values unless configured otherwise.
+pub const DEFAULT_MAX_INPUT_DEPTH: usize = 16;
+
 /// What a request may ask.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -65,9 +72,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 16,
-            max_cost: 50_000,
-            max_input_depth: 16,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_cost: DEFAULT_MAX_COST as u64,
+            max_input_depth: DEFAULT_MAX_INPUT_DEPTH,
         }
     }
 }
