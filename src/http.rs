@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/playground/{file}", get(playground::asset))
+        .route("/scalars/{name}", get(scalar_spec))
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -887,6 +888,26 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// The specification of a custom scalar, which the schema's `@specifiedBy` points at.
+async fn scalar_spec(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match crate::graphql::scalars::spec(&name) {
+        Some(text) => (
+            [
+                (header::CONTENT_TYPE, "text/markdown; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            text,
+        )
+            .into_response(),
+        None => error_response(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "no such scalar specification",
+        ),
+    }
 }
 
 /// How long `/health` waits for the database: a probe must get its answer quickly, also

@@ -31,7 +31,7 @@ fn is_decimal(text: &str) -> bool {
 /// floating-point number: an optional `-`, one or more digits, and optionally `.` followed
 /// by one or more digits. No exponent, no grouping. Money amounts always have exactly as
 /// many decimals as their currency's minor unit (two for USD): "26300000000.00".
-#[Scalar(name = "Decimal")]
+#[Scalar(name = "Decimal", specified_by_url = "/scalars/decimal")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {
@@ -57,7 +57,7 @@ pub struct Date(pub NaiveDate);
 
 /// A calendar date in ISO 8601 form, "2025-06-30". Where only the month, quarter or year
 /// is known, the date is the first day of that span and a `DatePrecision` says so.
-#[Scalar(name = "Date")]
+#[Scalar(name = "Date", specified_by_url = "/scalars/date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {

@@ -36,6 +36,7 @@ pub mod node;
 pub mod order;
 pub mod paging;
 pub mod projects;
+pub mod scalars;
 pub mod sources;
 pub mod spending;
 pub mod sql;
@@ -107,15 +108,35 @@ pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema
     }
 }
 
-/// The schema as sorted SDL, as committed in `schema.graphql`.
+/// The schema's description: in the SDL and in introspection (`__schema { description }`).
+pub const SCHEMA_DESCRIPTION: &str = "\
+capex-graph: the AI-investment landscape as a graph. Who spends how much on AI
+infrastructure (capital expenditure, reported or planned), who backs whom, which models
+come out of which startups, which projects have which backers, and which claims are made
+and who disputes them. Every fact cites the sentence of its source (`citations`); a value
+the source does not give is null, never guessed. Reads are public; writes need a bearer
+token. Custom scalars state their exact format with `@specifiedBy`.";
+
+/// The schema as sorted SDL, as committed in `schema.graphql`, with its description
+/// (which async-graphql 7 does not write).
 pub fn sdl() -> String {
     let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
-    schema.sdl_with_options(
+    let sdl = schema.sdl_with_options(
         SDLExportOptions::new()
             .sorted_fields()
             .sorted_arguments()
-            .sorted_enum_items(),
-    )
+            .sorted_enum_items()
+            .include_specified_by(),
+    );
+    match sdl.rfind("\nschema {") {
+        Some(at) => format!(
+            "{}\n\"\"\"\n{}\n\"\"\"{}",
+            &sdl[..at],
+            SCHEMA_DESCRIPTION,
+            &sdl[at..]
+        ),
+        None => sdl,
+    }
 }
 
 /// The database connection of the schema.

@@ -122,3 +122,68 @@ async fn citations_of_a_source_are_asked_for_by_its_global_id(app: TestApp) {
         .await;
     assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+on_both_engines!(every_custom_scalar_points_at_its_served_specification);
+
+/// Each custom scalar says where its exact format is written (`@specifiedBy`), and the
+/// server serves that text there; introspection gives the schema's own description.
+async fn every_custom_scalar_points_at_its_served_specification(app: TestApp) {
+    let data = app
+        .data(r#"{ __schema { description types { name kind specifiedByURL } } }"#)
+        .await;
+    let description = data["__schema"]["description"].as_str().unwrap_or_default();
+    assert!(
+        description.starts_with("capex-graph: the AI-investment landscape"),
+        "{description}"
+    );
+    let builtin = ["String", "Int", "Float", "Boolean", "ID"];
+    let scalars: Vec<&Value> = data["__schema"]["types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["kind"] == "SCALAR" && !builtin.contains(&t["name"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(scalars.len(), 3, "{scalars:?}");
+    for scalar in scalars {
+        let name = scalar["name"].as_str().unwrap_or_default();
+        let url = scalar["specifiedByURL"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} has no @specifiedBy"));
+        let request = axum::http::Request::get(url)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let (status, content_type, body) = app.send_raw(request).await;
+        assert_eq!(status, 200, "{name}: {url}");
+        assert_eq!(content_type, "text/markdown; charset=utf-8");
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.starts_with(&format!("# {name} ")),
+            "{url} does not specify {name}: {text}"
+        );
+    }
+    let missing = axum::http::Request::get("/scalars/money")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let (status, body) = app.send(missing).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{body}"
+    );
+}
+
+#[test]
+fn the_sdl_carries_the_schema_description_and_scalar_specifications() {
+    let sdl = capex_graph::graphql::sdl();
+    assert!(sdl.contains(&format!(
+        "\"\"\"\n{}\n\"\"\"\nschema {{",
+        capex_graph::graphql::SCHEMA_DESCRIPTION
+    )));
+    for scalar in ["Date", "Decimal", "DatasetDocument"] {
+        assert!(
+            sdl.lines()
+                .any(|l| l.starts_with(&format!("scalar {scalar} @specifiedBy(url: \"/scalars/"))),
+            "scalar {scalar} has no @specifiedBy"
+        );
+    }
+}

@@ -22,7 +22,7 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
 };
 use async_graphql::parser::types::{ExecutableDocument, VariableDefinition};
 use async_graphql::parser::{Pos, Positioned, parse_query};
@@ -102,6 +102,21 @@ impl Extension for GuardExtension {
         // The document is parsed once: async-graphql uses this one instead of parsing again.
         request.set_parsed_query(document);
         next.run(ctx, request).await
+    }
+
+    /// Answers `__schema { description }` with the schema's own description, which
+    /// async-graphql 7 fixes to a generic text. Every field passes here anyway (an
+    /// extension's resolve hook is one call per field, overridden or not).
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if info.parent_type == "__Schema" && info.name == "description" {
+            return Ok(Some(Value::String(super::SCHEMA_DESCRIPTION.to_string())));
+        }
+        next.run(ctx, info).await
     }
 }
 

@@ -25,7 +25,10 @@ pub struct DatasetDocument(pub serde_json::Value);
 /// `sources`, `companies`, `people`, `models`, `investments`, `projects`, `spendingFigures`,
 /// `claims` and `events`, each optional; rows name each other by natural key. Given either
 /// as a JSON object or as a string holding one.
-#[Scalar(name = "DatasetDocument")]
+#[Scalar(
+    name = "DatasetDocument",
+    specified_by_url = "/scalars/dataset-document"
+)]
 impl ScalarType for DatasetDocument {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {
