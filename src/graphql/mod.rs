@@ -117,8 +117,10 @@ and who disputes them. Every fact cites the sentence of its source (`citations`)
 the source does not give is null, never guessed. Reads are public; writes need a bearer
 token. Custom scalars state their exact format with `@specifiedBy`.";
 
-/// The schema as sorted SDL, as committed in `schema.graphql`, with its description
-/// (which async-graphql 7 does not write).
+/// The schema as sorted SDL, as committed in `schema.graphql`, with its description as
+/// comment lines above `schema { ... }`. Not as a `"""` description there, which the
+/// October 2021 spec allows but graphql_client's parser (graphql-parser 0.4) refuses; the
+/// description reaches clients through introspection either way.
 pub fn sdl() -> String {
     let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
     let sdl = schema.sdl_with_options(
@@ -129,12 +131,13 @@ pub fn sdl() -> String {
             .include_specified_by(),
     );
     match sdl.rfind("\nschema {") {
-        Some(at) => format!(
-            "{}\n\"\"\"\n{}\n\"\"\"{}",
-            &sdl[..at],
-            SCHEMA_DESCRIPTION,
-            &sdl[at..]
-        ),
+        Some(at) => {
+            let comment: String = SCHEMA_DESCRIPTION
+                .lines()
+                .map(|line| format!("# {line}\n"))
+                .collect();
+            format!("{}\n{comment}{}", &sdl[..at], &sdl[at + 1..])
+        }
         None => sdl,
     }
 }

@@ -175,10 +175,11 @@ async fn every_custom_scalar_points_at_its_served_specification(app: TestApp) {
 #[test]
 fn the_sdl_carries_the_schema_description_and_scalar_specifications() {
     let sdl = capex_graph::graphql::sdl();
-    assert!(sdl.contains(&format!(
-        "\"\"\"\n{}\n\"\"\"\nschema {{",
-        capex_graph::graphql::SCHEMA_DESCRIPTION
-    )));
+    let comment: String = capex_graph::graphql::SCHEMA_DESCRIPTION
+        .lines()
+        .map(|line| format!("# {line}\n"))
+        .collect();
+    assert!(sdl.contains(&format!("\n{comment}schema {{")), "{sdl}");
     for scalar in ["Date", "Decimal", "DatasetDocument"] {
         assert!(
             sdl.lines()

@@ -5,7 +5,9 @@
 use graphql_client::GraphQLQuery;
 
 /// The schema's custom scalars, as Rust types. The generated code names them through
-/// `custom_scalars_module`, so this is the one place that says what each one is.
+/// `custom_scalars_module`, so this is the one place that says what each one is. The schema's
+/// `@specifiedBy` URLs point at the full specifications, which the server serves
+/// (`/scalars/decimal`, `/scalars/date`, `/scalars/dataset-document`).
 pub mod scalars {
     /// An exact decimal, sent as a JSON string so that nothing parses it into a float: an
     /// optional `-`, digits, optionally `.` and digits; no exponent, no grouping. Money has
