@@ -152,6 +152,15 @@ pub struct Settings {
         global = true
     )]
     pub db_acquire_timeout_secs: u64,
+    /// A manifest of trusted documents, loaded at start: graphql-codegen's
+    /// `persisted-documents.json` (`{"<sha256>": "<document>"}`) or Apollo's persisted query
+    /// manifest. Clients then name a document by `documentId` (or its APQ hash).
+    #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<std::path::PathBuf>,
+    /// Run only the documents of TRUSTED_DOCUMENTS; any other is refused with
+    /// UNTRUSTED_DOCUMENT (403), except from a caller with a write token.
+    #[arg(long, env = "TRUSTED_DOCUMENTS_ONLY", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub trusted_documents_only: bool,
 }
 
 impl Default for Settings {
@@ -176,6 +185,8 @@ impl Default for Settings {
             write_tokens: None,
             write_tokens_file: None,
             db_acquire_timeout_secs: 3,
+            trusted_documents: None,
+            trusted_documents_only: false,
         }
     }
 }

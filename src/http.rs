@@ -384,7 +384,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     }
     let parsed = serde_json::from_slice::<serde_json::Value>(&bytes)
         .map_err(|e| Unusable::Invalid(format!("invalid request body: {e}")))
-        .and_then(|body| request_parameters(body, &state.persisted));
+        .and_then(|body| request_parameters(body, &state.persisted, privileged(&state, &headers)));
     match parsed {
         Ok(request) => execute(&state, &headers, request, true, media).await,
         Err(unusable) => unusable.into_response(),
@@ -395,32 +395,57 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
 enum Unusable {
     /// Malformed: 400 `BAD_REQUEST`.
     Invalid(String),
-    /// A persisted query this server does not hold: the client sends its document.
-    NotFound,
+    /// The persisted document it names cannot be used (see [`persisted::Refusal`]).
+    Refused(persisted::Refusal),
 }
 
 impl Unusable {
     fn into_response(self) -> Response {
         match self {
-            Unusable::Invalid(message) => {
+            Unusable::Invalid(message)
+            | Unusable::Refused(persisted::Refusal::Invalid(message)) => {
                 error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
             }
             // Apollo's clients look for this message and code, in a 200 answer.
-            Unusable::NotFound => error_response(
+            Unusable::Refused(persisted::Refusal::NotFound) => error_response(
                 StatusCode::OK,
                 "PERSISTED_QUERY_NOT_FOUND",
                 "PersistedQueryNotFound",
+            ),
+            Unusable::Refused(persisted::Refusal::DocumentNotFound) => error_response(
+                StatusCode::BAD_REQUEST,
+                "PERSISTED_DOCUMENT_NOT_FOUND",
+                "no trusted document has this `documentId`",
+            ),
+            Unusable::Refused(persisted::Refusal::Untrusted) => error_response(
+                StatusCode::FORBIDDEN,
+                "UNTRUSTED_DOCUMENT",
+                "this server runs only its trusted documents: send a `documentId` from its \
+                 manifest",
             ),
         }
     }
 }
 
+/// Whether the caller may send documents outside the trusted ones: it holds a write token.
+/// Worked out only when the server runs trusted documents alone.
+fn privileged(state: &AppState, headers: &HeaderMap) -> bool {
+    state.persisted.trusted_only()
+        && state
+            .access
+            .authenticate(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))
+            .writer()
+            .is_ok()
+}
+
 /// The GraphQL-over-HTTP parameters of a JSON body (or of a GET's URL, made into one):
 /// `query` a string, `operationName` a string or null, `variables` and `extensions` objects
-/// or null. `query` may be left out when `extensions.persistedQuery` names a kept document.
+/// or null. `query` may be left out when `documentId` or `extensions.persistedQuery` names
+/// a trusted or kept document.
 fn request_parameters(
     body: serde_json::Value,
     persisted: &PersistedQueries,
+    privileged: bool,
 ) -> Result<async_graphql::Request, Unusable> {
     let serde_json::Value::Object(mut fields) = body else {
         return Err(Unusable::Invalid(
@@ -441,12 +466,19 @@ fn request_parameters(
             ));
         }
     };
+    let document_id = match fields.remove("documentId") {
+        Some(serde_json::Value::String(id)) => Some(id),
+        None | Some(serde_json::Value::Null) => None,
+        Some(_) => return Err(Unusable::Invalid("`documentId` must be a string".into())),
+    };
+    let named = persisted::Named {
+        query,
+        document_id,
+        extensions: extensions.as_ref(),
+    };
     let query = persisted
-        .resolve(query, extensions.as_ref())
-        .map_err(|refusal| match refusal {
-            persisted::Refusal::NotFound => Unusable::NotFound,
-            persisted::Refusal::Invalid(message) => Unusable::Invalid(message),
-        })?;
+        .resolve(named, privileged)
+        .map_err(Unusable::Refused)?;
     let mut request = async_graphql::Request::new(query);
     match fields.remove("operationName") {
         None | Some(serde_json::Value::Null) => {}
@@ -477,7 +509,7 @@ fn url_parameters(pairs: Vec<(String, String)>) -> Result<serde_json::Value, Str
     let mut object = serde_json::Map::new();
     for (name, value) in pairs {
         let value = match name.as_str() {
-            "query" | "operationName" => serde_json::Value::String(value),
+            "query" | "operationName" | "documentId" => serde_json::Value::String(value),
             "variables" | "extensions" => {
                 serde_json::from_str(&value).map_err(|e| format!("`{name}` is not JSON: {e}"))?
             }
@@ -572,7 +604,7 @@ async fn graphql_get(
     };
     let asks = pairs
         .iter()
-        .any(|(name, _)| name == "query" || name == "extensions");
+        .any(|(name, _)| ["query", "extensions", "documentId"].contains(&name.as_str()));
     if !asks && wants_html(&headers) {
         let mut page = playground::page().into_response();
         for (name, value) in playground::PAGE_HEADERS {
@@ -587,8 +619,9 @@ async fn graphql_get(
     };
     let request = match url_parameters(pairs)
         .map_err(Unusable::Invalid)
-        .and_then(|object| request_parameters(object, &state.persisted))
-    {
+        .and_then(|object| {
+            request_parameters(object, &state.persisted, privileged(&state, &headers))
+        }) {
         Ok(request) => request,
         Err(unusable) => return unusable.into_response(),
     };
@@ -779,8 +812,9 @@ async fn execute_batch(
         );
     }
     let mut requests = Vec::with_capacity(operations.len());
+    let privileged = privileged(state, headers);
     for (index, operation) in operations.into_iter().enumerate() {
-        match request_parameters(operation, &state.persisted) {
+        match request_parameters(operation, &state.persisted, privileged) {
             Ok(request) => requests.push(request),
             Err(Unusable::Invalid(message)) => {
                 return error_response(
@@ -789,7 +823,7 @@ async fn execute_batch(
                     format!("operation {index} of the batch: {message}"),
                 );
             }
-            Err(not_found) => return not_found.into_response(),
+            Err(refused) => return refused.into_response(),
         }
     }
     let mut body = b"[".to_vec();

@@ -12,6 +12,7 @@ use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
 use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self, AppState};
+use capex_graph::persisted::{PersistedQueries, TrustedDocuments};
 use capex_graph::{db, store, telemetry, transfer};
 
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
@@ -110,6 +111,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
                 settings.get_cache_control
             )
         })?;
+    let persisted = trusted_documents(&settings)?;
     // Instances started together take turns: the first migrates and seeds, the others
     // find the work done.
     let (db, lock) = open_locked(&settings).await?;
@@ -155,6 +157,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             get_cache_control,
             max_batch: settings.max_batch_operations,
         },
+        persisted,
         ..AppState::new(schema, db.clone(), access)
     });
     let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
@@ -179,6 +182,28 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The persisted-documents store, with the trusted documents of TRUSTED_DOCUMENTS. A
+/// manifest that cannot be read, or TRUSTED_DOCUMENTS_ONLY without one, stops the server.
+fn trusted_documents(settings: &Settings) -> anyhow::Result<PersistedQueries> {
+    let store = PersistedQueries::default();
+    match &settings.trusted_documents {
+        None if settings.trusted_documents_only => anyhow::bail!(
+            "TRUSTED_DOCUMENTS_ONLY needs TRUSTED_DOCUMENTS: the manifest of the documents to run"
+        ),
+        None => Ok(store),
+        Some(path) => {
+            let trusted = TrustedDocuments::load(path, settings.trusted_documents_only)
+                .map_err(|e| anyhow::anyhow!("TRUSTED_DOCUMENTS: {e}"))?;
+            tracing::info!(
+                documents = trusted.len(),
+                only = settings.trusted_documents_only,
+                "trusted documents loaded"
+            );
+            Ok(store.with_trusted(trusted))
+        }
+    }
 }
 
 /// Connects to the configured database and applies pending migrations; the error names

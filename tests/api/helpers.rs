@@ -327,6 +327,20 @@ impl TestApp {
         }
     }
 
+    /// This app's database behind a router whose state `change` adjusts (trusted
+    /// documents, HTTP options...), with the test write token.
+    pub fn with_state(&self, change: impl FnOnce(AppState) -> AppState) -> TestApp {
+        let access =
+            capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
+        let schema = graphql::build_schema(self.db.clone(), SchemaOptions::default());
+        TestApp {
+            engine: self.engine,
+            db: self.db.clone(),
+            router: app_http::router(change(AppState::new(schema, self.db.clone(), access))),
+            statements: self.statements.clone(),
+        }
+    }
+
     /// This app with no practical cost limit.
     pub fn without_cost_limit(&self) -> TestApp {
         self.with_options(SchemaOptions {

@@ -2,6 +2,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
+use capex_graph::http::AppState;
+
 use crate::helpers::TestApp;
 use crate::on_both_engines;
 
@@ -24,6 +26,7 @@ on_both_engines!(
     reads_over_get_carry_an_etag_and_revalidate_with_304,
     a_batch_is_answered_in_order_each_operation_under_the_limits,
     persisted_queries_are_asked_for_once_then_named_by_hash_over_post_and_get,
+    trusted_documents_run_by_id_and_nothing_else_runs_in_trusted_only_mode,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -580,4 +583,124 @@ async fn persisted_queries_are_asked_for_once_then_named_by_hash_over_post_and_g
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+/// The manifest graphql-codegen's client preset writes (`persisted-documents.json`).
+fn codegen_manifest(documents: &[&str]) -> String {
+    let map: serde_json::Map<String, Value> = documents
+        .iter()
+        .map(|d| (capex_graph::persisted::sha256_hex(d), json!(d)))
+        .collect();
+    Value::Object(map).to_string()
+}
+
+async fn trusted_documents_run_by_id_and_nothing_else_runs_in_trusted_only_mode(app: TestApp) {
+    use capex_graph::persisted::{PersistedQueries, TrustedDocuments};
+    let trusted = "query Count { companies { totalCount } }";
+    let other = "{ companies(first: 1) { nodes { name } } }";
+    let manifest = codegen_manifest(&[trusted]);
+    let hash = capex_graph::persisted::sha256_hex(trusted);
+    let only = app.with_state(|state| AppState {
+        persisted: PersistedQueries::default()
+            .with_trusted(TrustedDocuments::from_json(&manifest, true).expect("manifest")),
+        ..state
+    });
+    let code = |body: &Value| body["errors"][0]["extensions"]["code"].clone();
+    // By documentId over POST and GET, by its text, by its APQ hash.
+    for body in [
+        json!({ "documentId": format!("sha256:{hash}") }),
+        json!({ "documentId": hash }),
+        json!({ "query": trusted }),
+        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } }),
+    ] {
+        let (status, answer) = only.post(body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}: {answer}");
+        assert_eq!(answer["data"]["companies"]["totalCount"], 12, "{body}");
+    }
+    let (status, answer) = only
+        .send(
+            Request::get(format!("/graphql?documentId=sha256:{hash}"))
+                .header(header::ACCEPT, "text/html, application/json")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["data"]["companies"]["totalCount"], 12);
+    // Anything else is refused, over POST, GET and in a batch, and APQ registers nothing.
+    let (status, answer) = only.post(json!({ "query": other })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(code(&answer), "UNTRUSTED_DOCUMENT");
+    let other_hash = capex_graph::persisted::sha256_hex(other);
+    let apq = json!({ "persistedQuery": { "version": 1, "sha256Hash": other_hash } });
+    let (status, answer) = only
+        .post(json!({ "query": other, "extensions": apq }))
+        .await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::FORBIDDEN, json!("UNTRUSTED_DOCUMENT"))
+    );
+    let (_, answer) = only.post(json!({ "extensions": apq })).await;
+    assert_eq!(code(&answer), "PERSISTED_QUERY_NOT_FOUND");
+    let (status, answer) = only
+        .send(
+            Request::get(format!(
+                "/graphql?query={}",
+                crate::helpers::url_encode(other)
+            ))
+            .body(Body::empty())
+            .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::FORBIDDEN, json!("UNTRUSTED_DOCUMENT"))
+    );
+    let batch = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!([{ "query": trusted }, { "query": other }]).to_string(),
+        ))
+        .expect("request");
+    let (status, answer) = only.send(batch).await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::FORBIDDEN, json!("UNTRUSTED_DOCUMENT"))
+    );
+    // An unknown id is 400; a write token lets an operator run any document.
+    let (status, answer) = only
+        .post(json!({ "documentId": format!("sha256:{other_hash}") }))
+        .await;
+    assert_eq!(
+        (status, code(&answer)),
+        (
+            StatusCode::BAD_REQUEST,
+            json!("PERSISTED_DOCUMENT_NOT_FOUND")
+        )
+    );
+    let (status, answer) = only
+        .post_as(Some(crate::helpers::WRITE_TOKEN), json!({ "query": other }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["data"]["companies"]["nodes"][0]["name"].is_string(),
+        true
+    );
+    let (status, answer) = only
+        .post_as(Some("not-the-token-0123456789"), json!({ "query": other }))
+        .await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::FORBIDDEN, json!("UNTRUSTED_DOCUMENT"))
+    );
+    // Without `only`, the manifest names documents and anything else still runs.
+    let open = app.with_state(|state| AppState {
+        persisted: PersistedQueries::default()
+            .with_trusted(TrustedDocuments::from_json(&manifest, false).expect("manifest")),
+        ..state
+    });
+    let (_, answer) = open.post(json!({ "documentId": hash })).await;
+    assert_eq!(answer["data"]["companies"]["totalCount"], 12);
+    let (status, _) = open.post(json!({ "query": other })).await;
+    assert_eq!(status, StatusCode::OK);
 }
