@@ -161,6 +161,10 @@ pub struct Settings {
     /// UNTRUSTED_DOCUMENT (403), except from a caller with a write token.
     #[arg(long, env = "TRUSTED_DOCUMENTS_ONLY", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
     pub trusted_documents_only: bool,
+    /// Prometheus metrics: `on` (at /metrics on the API's address, the default), `off`
+    /// (neither recorded nor served), or HOST:PORT (at /metrics on that address only).
+    #[arg(long, env = "METRICS", default_value = "on", global = true)]
+    pub metrics: crate::monitoring::Exposure,
 }
 
 impl Default for Settings {
@@ -187,6 +191,7 @@ impl Default for Settings {
             db_acquire_timeout_secs: 3,
             trusted_documents: None,
             trusted_documents_only: false,
+            metrics: crate::monitoring::Exposure::WithApi,
         }
     }
 }

@@ -24,6 +24,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{Caller, WriteAccess};
 use crate::graphql::{AppSchema, guard, order};
+use crate::monitoring;
 use crate::persisted::{self, PersistedQueries};
 use crate::playground;
 
@@ -76,6 +77,8 @@ pub struct HttpOptions {
     pub get_cache_control: header::HeaderValue,
     /// Most operations in one batch (a JSON array of operations).
     pub max_batch: usize,
+    /// Serve the Prometheus metrics at `/metrics` on this router.
+    pub metrics: bool,
 }
 
 /// Most operations in a batch unless configured otherwise.
@@ -93,6 +96,7 @@ impl Default for HttpOptions {
             cors: Cors::default(),
             get_cache_control: header::HeaderValue::from_static(DEFAULT_GET_CACHE_CONTROL),
             max_batch: DEFAULT_MAX_BATCH,
+            metrics: true,
         }
     }
 }
@@ -165,11 +169,15 @@ impl Cors {
 pub fn router(state: AppState) -> Router {
     let cors = state.http.cors.layer();
     let request_timeout = state.http.request_timeout;
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/playground/{file}", get(playground::asset))
-        .route("/scalars/{name}", get(scalar_spec))
+        .route("/scalars/{name}", get(scalar_spec));
+    if state.http.metrics {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -179,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::map_response(json_error_body))
         .layer(compression())
         .layer(cors)
+        .layer(middleware::from_fn(monitoring::track))
         .layer(access_log())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -665,7 +674,9 @@ async fn run(
     } else {
         Caller::ReadOnlyRequest
     };
-    let request = request.data(caller);
+    let started = std::time::Instant::now();
+    let seen = guard::OperationSeen::default();
+    let request = request.data(caller).data(seen.clone());
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let mut response = state.schema.execute(request).await;
     // Refused before execution: parsing, validation, the guard, variables. (An error in
@@ -685,6 +696,14 @@ async fn run(
     for error in &mut response.errors {
         classify(error);
     }
+    let code = match response.errors.first() {
+        None => "OK".to_string(),
+        Some(error) => match error.extensions.as_ref().and_then(|x| x.get("code")) {
+            Some(Value::String(code)) => code.clone(),
+            _ => "INTERNAL".to_string(),
+        },
+    };
+    monitoring::operation(seen.0.get().map(String::as_str), &code, started);
     let unavailable = response.errors.iter().any(|e| {
         e.extensions
             .as_ref()
@@ -942,6 +961,22 @@ async fn scalar_spec(axum::extract::Path(name): axum::extract::Path<String>) -> 
             "no such scalar specification",
         ),
     }
+}
+
+/// The Prometheus metrics (see [`monitoring`]).
+async fn metrics(State(state): State<AppState>) -> Response {
+    monitoring::answer(&state.db)
+}
+
+/// The metrics alone, for `METRICS=HOST:PORT`: an address of their own.
+pub fn metrics_router(db: DatabaseConnection) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let db = db.clone();
+            async move { monitoring::answer(&db) }
+        }),
+    )
 }
 
 /// How long `/health` waits for the database: a probe must get its answer quickly, also

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod money;
+pub mod monitoring;
 pub mod persisted;
 pub mod playground;
 pub mod store;

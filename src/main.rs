@@ -12,6 +12,7 @@ use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
 use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self, AppState};
+use capex_graph::monitoring;
 use capex_graph::persisted::{PersistedQueries, TrustedDocuments};
 use capex_graph::{db, store, telemetry, transfer};
 
@@ -126,7 +127,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Requests get a pool whose statements PostgreSQL cancels at the request timeout: a
     // request dropped at its timeout does not leave its statement running. (Migrations
     // and seeding above ran without that bound.)
-    let db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+    let mut db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.close().await?;
         let options = db::PoolOptions {
             statement_timeout: Some(Duration::from_secs(settings.request_timeout_secs)),
@@ -138,6 +139,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     } else {
         db
     };
+    let metrics = settings.metrics != monitoring::Exposure::Off;
+    if metrics && monitoring::install().is_some() {
+        db.set_metric_callback(monitoring::statement);
+        monitoring::spawn_upkeep();
+    }
     let options = SchemaOptions {
         max_depth: settings.max_depth,
         max_complexity: settings.max_complexity,
@@ -156,6 +162,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             cors: settings.cors_origins.clone(),
             get_cache_control,
             max_batch: settings.max_batch_operations,
+            metrics: settings.metrics == monitoring::Exposure::WithApi,
         },
         persisted,
         ..AppState::new(schema, db.clone(), access)
@@ -176,6 +183,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         listener.local_addr()?,
         redact(&settings.database_url)
     );
+    if let monitoring::Exposure::Separate(address) = settings.metrics {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("binding the metrics address {address}"))?;
+        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+        let metrics = http::metrics_router(db.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, metrics).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -171,6 +171,7 @@ impl TestApp {
                 eprintln!("SQL: {}", info.statement);
             }
             counter.fetch_add(1, Ordering::SeqCst);
+            capex_graph::monitoring::statement(info);
         });
         let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
         let router = app_http::router(AppState::new(

@@ -27,6 +27,7 @@ on_both_engines!(
     a_batch_is_answered_in_order_each_operation_under_the_limits,
     persisted_queries_are_asked_for_once_then_named_by_hash_over_post_and_get,
     trusted_documents_run_by_id_and_nothing_else_runs_in_trusted_only_mode,
+    metrics_count_requests_operations_statements_pool_and_memory,
 );
 
 async fn health_answers_with_the_database_status(app: TestApp) {
@@ -700,4 +701,87 @@ async fn trusted_documents_run_by_id_and_nothing_else_runs_in_trusted_only_mode(
     assert_eq!(answer["data"]["companies"]["totalCount"], 12);
     let (status, _) = open.post(json!({ "query": other })).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn scrape(app: &TestApp) -> (StatusCode, String) {
+    let (status, content_type, body) = app
+        .send_raw(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    if status == StatusCode::OK {
+        assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
+    }
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The value of the sample `name{labels}` in a Prometheus text, 0 when absent.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+async fn metrics_count_requests_operations_statements_pool_and_memory(app: TestApp) {
+    assert!(capex_graph::monitoring::install().is_some());
+    // Tests run side by side in one process, sharing the recorder: this test's operation
+    // has a name of its own, and shared series are compared before and after.
+    let name = format!("MetricsProbe{:?}", app.engine);
+    let (_, before) = scrape(&app).await;
+    let statements = r#"db_statements_total{result="ok"}"#;
+    let (status, _) = app
+        .post(json!({ "query": format!("query {name} {{ companies {{ totalCount }} }}") }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _) = app
+        .post(json!({ "query": format!("query {name} {{ nope }}") }))
+        .await;
+    let (status, after) = scrape(&app).await;
+    assert_eq!(status, StatusCode::OK);
+    let ok = format!(r#"graphql_operations_total{{operation="{name}",code="OK"}}"#);
+    let failed = format!(
+        r#"graphql_operations_total{{operation="{name}",code="GRAPHQL_VALIDATION_FAILED"}}"#
+    );
+    assert_eq!(sample(&after, &ok), 1.0, "{after}");
+    assert_eq!(sample(&after, &failed), 1.0, "{after}");
+    let count = format!(r#"graphql_operation_duration_seconds_count{{operation="{name}"}}"#);
+    assert_eq!(sample(&after, &count), 2.0);
+    assert!(
+        sample(&after, statements) > sample(&before, statements),
+        "{after}"
+    );
+    let posts = r#"http_requests_total{method="POST",route="/graphql",status="200"}"#;
+    assert!(sample(&after, posts) >= sample(&before, posts) + 2.0);
+    for series in [
+        "db_statement_duration_seconds_count",
+        "db_pool_max_connections",
+        "process_resident_memory_bytes",
+        "process_peak_resident_memory_bytes",
+    ] {
+        assert!(sample(&after, series) > 0.0, "{series} in {after}");
+    }
+    assert!(after.contains(r#"db_pool_connections{state="in_use"}"#));
+    assert!(after.contains("# HELP graphql_operations_total"));
+    // Turned off on the API's router, and served alone on another.
+    let off = app.with_state(|state| AppState {
+        http: capex_graph::http::HttpOptions {
+            metrics: false,
+            ..Default::default()
+        },
+        ..state
+    });
+    let (status, _) = scrape(&off).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let alone = capex_graph::http::metrics_router(app.db.clone());
+    let response = tower::ServiceExt::oneshot(
+        alone,
+        Request::get("/metrics")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
 }

@@ -79,6 +79,11 @@ impl Default for Limits {
     }
 }
 
+/// Where the guard writes the name of the operation a request runs, for whoever put it in
+/// the request's data (the HTTP layer, for its metrics).
+#[derive(Clone, Default)]
+pub struct OperationSeen(pub Arc<std::sync::OnceLock<String>>);
+
 /// The guard as an async-graphql extension, run before parsing.
 pub struct Guard(pub Limits);
 
@@ -141,6 +146,13 @@ pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocum
         if let Some(name) = name {
             // The request's span (see `http::access_log`) names the operation it ran.
             tracing::Span::current().record("operation", name.as_str());
+            if let Some(seen) = request
+                .data
+                .get(&std::any::TypeId::of::<OperationSeen>())
+                .and_then(|d| d.downcast_ref::<OperationSeen>())
+            {
+                let _ = seen.0.set(name.to_string());
+            }
         }
         required_variables(&operation.node.variable_definitions, &request.variables)?;
         let mut costing = costs.clone();
