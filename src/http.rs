@@ -27,6 +27,7 @@ use crate::graphql::{AppSchema, guard, order};
 use crate::monitoring;
 use crate::persisted::{self, PersistedQueries};
 use crate::playground;
+use crate::trace_context::TraceParent;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -232,7 +233,8 @@ type AccessLog = TraceLayer<
     tower_http::trace::DefaultOnResponse,
 >;
 
-/// One span per request (method, path, request id, GraphQL operation), and one access line
+/// One span per request (method, path, request id, trace id, GraphQL operation), which
+/// continues the caller's trace (W3C `traceparent`), and one access line
 /// at INFO when its answer is sent, with status and latency. Never variables or tokens.
 fn access_log() -> AccessLog {
     fn span(request: &Request) -> tracing::Span {
@@ -241,13 +243,22 @@ fn access_log() -> AccessLog {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        tracing::info_span!(
+        let span = tracing::info_span!(
             "request",
             method = %request.method(),
             path = %request.uri().path(),
             request_id = %id,
+            trace_id = tracing::field::Empty,
             operation = tracing::field::Empty,
-        )
+        );
+        let parent = request
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(TraceParent::parse);
+        let trace_id = crate::telemetry::continue_trace(&span, parent.as_ref());
+        span.record("trace_id", crate::trace_context::hex(&trace_id).as_str());
+        span
     }
     TraceLayer::new_for_http()
         .make_span_with(span as fn(&Request) -> tracing::Span)

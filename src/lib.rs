@@ -19,4 +19,5 @@ pub mod persisted;
 pub mod playground;
 pub mod store;
 pub mod telemetry;
+pub mod trace_context;
 pub mod transfer;

@@ -99,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    telemetry::init(settings.log_sql, settings.log_format);
+    let exporting = telemetry::init_serving(settings.log_sql, settings.log_format);
     // Bad token settings stop the server before it touches the database.
     let access = WriteAccess::from_config(
         settings.write_tokens.as_ref(),
@@ -199,6 +199,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     db.close().await?;
+    exporting.shutdown();
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,12 +1,12 @@
-//! Several server processes on one database, through the real binary: instances started
-//! together set the database up once, and writers of two processes on one SQLite file wait
-//! for each other instead of failing.
+//! Server processes through the real binary: instances started together set the database
+//! up once, writers of two processes on one SQLite file wait for each other instead of
+//! failing, and a caller's trace is continued in the logs and exported over OTLP.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -19,6 +19,8 @@ use crate::helpers::{WRITE_TOKEN, drop_postgres_database, fresh_postgres_databas
 struct Instance {
     child: Child,
     addr: SocketAddr,
+    /// Everything it has written so far, stdout and stderr.
+    output: Arc<Mutex<String>>,
 }
 
 impl Drop for Instance {
@@ -28,9 +30,22 @@ impl Drop for Instance {
     }
 }
 
+/// What [`spawn`] started: the process, news of its address, and its output.
+type Spawned = (
+    Child,
+    mpsc::Receiver<Result<SocketAddr, String>>,
+    Arc<Mutex<String>>,
+);
+
 /// Starts the binary on `database_url` with a free port. Does not wait for it to listen.
-fn spawn(database_url: &str) -> (Child, mpsc::Receiver<Result<SocketAddr, String>>) {
+fn spawn(database_url: &str) -> Spawned {
+    spawn_with(database_url, &[])
+}
+
+/// [`spawn`] with more environment variables.
+fn spawn_with(database_url: &str, env: &[(&str, &str)]) -> Spawned {
     let mut child = Command::new(env!("CARGO_BIN_EXE_capex-graph"))
+        .envs(env.iter().copied())
         .env("DATABASE_URL", database_url)
         .env("HOST", "127.0.0.1")
         .env("PORT", "0")
@@ -45,6 +60,7 @@ fn spawn(database_url: &str) -> (Child, mpsc::Receiver<Result<SocketAddr, String
         .spawn()
         .expect("start the server binary");
     let (tx, rx) = mpsc::channel();
+    let all = Arc::new(Mutex::new(String::new()));
     for output in [
         child
             .stdout
@@ -59,10 +75,15 @@ fn spawn(database_url: &str) -> (Child, mpsc::Receiver<Result<SocketAddr, String
     .flatten()
     {
         let tx = tx.clone();
+        let all = all.clone();
         std::thread::spawn(move || {
             let mut seen = String::new();
             for line in BufReader::new(output).lines() {
                 let Ok(line) = line else { break };
+                if let Ok(mut all) = all.lock() {
+                    all.push_str(&line);
+                    all.push('\n');
+                }
                 if let Some(rest) = line.split("listening on http://").nth(1)
                     && let Some(addr) = rest.split('/').next()
                     && let Ok(addr) = addr.parse()
@@ -76,14 +97,15 @@ fn spawn(database_url: &str) -> (Child, mpsc::Receiver<Result<SocketAddr, String
             let _ = tx.send(Err(seen));
         });
     }
-    (child, rx)
+    (child, rx, all)
 }
 
 /// Waits until the process listens; panics with its output if it ends first.
-fn listening(child: Child, rx: mpsc::Receiver<Result<SocketAddr, String>>) -> Instance {
+fn listening((child, rx, output): Spawned) -> Instance {
     let mut instance = Instance {
         child,
         addr: "127.0.0.1:0".parse().expect("addr"),
+        output,
     };
     let mut outputs = Vec::new();
     while outputs.len() < 2 {
@@ -106,20 +128,28 @@ fn listening(child: Child, rx: mpsc::Receiver<Result<SocketAddr, String>>) -> In
 /// Starts `n` instances at once on `database_url` and waits for all of them.
 fn start_together(database_url: &str, n: usize) -> Vec<Instance> {
     let spawned: Vec<_> = (0..n).map(|_| spawn(database_url)).collect();
-    spawned
-        .into_iter()
-        .map(|(child, rx)| listening(child, rx))
-        .collect()
+    spawned.into_iter().map(listening).collect()
 }
 
 /// A minimal HTTP/1.1 request; returns the status and the body.
 async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+    http_with(addr, method, path, body, "").await
+}
+
+/// [`http`] with more header lines (each ending in CRLF).
+async fn http_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    headers: &str,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect to server");
     let body = body.map(Value::to_string).unwrap_or_default();
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
          Content-Type: application/json\r\nAuthorization: Bearer {WRITE_TOKEN}\r\n\
-         Content-Length: {}\r\n\r\n{body}",
+         {headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream
@@ -297,4 +327,99 @@ async fn writes_from_two_processes_on_one_sqlite_file_wait_for_each_other() {
     let rows = company_count(addrs[0], Some(r#"{ name: { startsWith: "Process Co " } }"#)).await;
     assert_eq!(rows, created);
     drop(instances);
+}
+
+/// A request's `traceparent` continues the caller's trace: its trace id is on the request's
+/// log lines, and with `OTEL_EXPORTER_OTLP_ENDPOINT` set the request's span is exported, in
+/// that trace, as a child of the caller's span, to an OTLP/HTTP collector (faked here).
+/// Without a `traceparent`, a request still gets a trace id of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traceparent_is_continued_in_the_logs_and_exported_over_otlp() {
+    type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+    let received: Received = Arc::default();
+    let kept = received.clone();
+    let collector =
+        axum::Router::new().fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                if let Ok(mut kept) = kept.lock() {
+                    kept.push((uri.path().to_string(), body.to_vec()));
+                }
+                axum::http::StatusCode::OK
+            }
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("collector port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+
+    let scratch = Scratch::new("trace");
+    let instance = listening(spawn_with(
+        &scratch.sqlite_url(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("LOG_FORMAT", "json"),
+        ],
+    ));
+    let (trace, parent) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let query = json!({ "query": "query Traced { companies { totalCount } }" });
+    let (status, _) = http_with(
+        instance.addr,
+        "POST",
+        "/graphql",
+        Some(&query),
+        &format!("traceparent: 00-{trace}-{parent}-01\r\nx-request-id: traced-1\r\n"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let untraced = json!({ "query": "query Untraced { companies { totalCount } }" });
+    let (status, _) = http_with(instance.addr, "POST", "/graphql", Some(&untraced), "").await;
+    assert_eq!(status, 200);
+
+    let hex = |text: &str| -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+            .collect()
+    };
+    let contains =
+        |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+    let mut exported = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let received = received.lock().expect("collector").clone();
+        exported = received.iter().any(|(path, body)| {
+            path == "/v1/traces" && contains(body, &hex(trace)) && contains(body, &hex(parent))
+        });
+        if exported {
+            break;
+        }
+    }
+    let output = instance.output.lock().expect("output").clone();
+    assert!(
+        exported,
+        "no span of trace {trace} with parent {parent} reached the collector; server said:\n{output}"
+    );
+    // The access lines, as JSON: the caller's trace id on its request's line, and a trace
+    // id of its own (32 hex digits, another) on the other's.
+    let access: Vec<Value> = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "finished processing request")
+        .collect();
+    let traced = access
+        .iter()
+        .find(|l| l["span"]["operation"] == "Traced")
+        .unwrap_or_else(|| panic!("no access line of Traced in:\n{output}"));
+    assert_eq!(traced["span"]["trace_id"], trace);
+    assert_eq!(traced["span"]["request_id"], "traced-1");
+    let other = access
+        .iter()
+        .find(|l| l["span"]["operation"] == "Untraced")
+        .unwrap_or_else(|| panic!("no access line of Untraced in:\n{output}"));
+    let own = other["span"]["trace_id"].as_str().unwrap_or_default();
+    assert!(own.len() == 32 && own != trace, "{other}");
+    drop(instance);
 }
