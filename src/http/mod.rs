@@ -1,0 +1,203 @@
+//! The HTTP face of the service: `/graphql` (POST and GET, GraphiQL for browsers),
+//! `/health`, `/metrics`, the scalars' specifications and the playground's assets.
+
+mod answer;
+mod cors;
+mod edge;
+mod request;
+
+pub use cors::Cors;
+pub use edge::{COMPRESS_ABOVE_BYTES, MAX_REQUEST_ID_BYTES};
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use self::edge::{
+    access_log, bound_request_head, compression, drop_unsafe_request_id, json_error_body,
+};
+use self::request::{graphql_get, graphql_post};
+use crate::auth::WriteAccess;
+use crate::graphql::AppSchema;
+use crate::monitoring;
+use crate::persisted::PersistedQueries;
+use crate::playground;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Longest request target (path and query string) accepted, in bytes. Below the `http`
+/// crate's own limit (64 KiB), whose refusal has no body; longer queries go in a POST.
+pub const MAX_URI_BYTES: usize = 32 * 1024;
+
+/// Largest total size of the request headers, in bytes.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Largest response body, in bytes, unless configured otherwise.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    /// The write tokens: who may run mutations.
+    pub access: WriteAccess,
+    /// The HTTP settings of the deployment.
+    pub http: HttpOptions,
+    /// Documents kept by hash for automatic persisted queries.
+    pub persisted: PersistedQueries,
+}
+
+impl AppState {
+    /// The state with the default HTTP settings.
+    pub fn new(schema: AppSchema, db: DatabaseConnection, access: WriteAccess) -> Self {
+        AppState {
+            schema,
+            db,
+            access,
+            http: HttpOptions::default(),
+            persisted: PersistedQueries::default(),
+        }
+    }
+}
+
+/// The HTTP settings of a deployment (see the README's limits and configuration).
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// A request running longer is answered 408 and its work dropped.
+    pub request_timeout: Duration,
+    /// Largest response body; a larger answer is replaced by a `RESPONSE_TOO_LARGE` error.
+    pub max_response_bytes: usize,
+    /// Which browser origins may call the API.
+    pub cors: Cors,
+    /// `Cache-Control` of successful reads over GET (which also carry an `ETag`).
+    pub get_cache_control: header::HeaderValue,
+    /// Most operations in one batch (a JSON array of operations).
+    pub max_batch: usize,
+    /// Serve the Prometheus metrics at `/metrics` on this router.
+    pub metrics: bool,
+}
+
+/// Most operations in a batch unless configured otherwise.
+pub const DEFAULT_MAX_BATCH: usize = 10;
+
+/// `Cache-Control` of successful reads over GET by default: caches keep the answer but
+/// ask every time whether it changed (a 304 when it did not): data changes with writes.
+pub const DEFAULT_GET_CACHE_CONTROL: &str = "no-cache";
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            request_timeout: Duration::from_secs(30),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            cors: Cors::default(),
+            get_cache_control: header::HeaderValue::from_static(DEFAULT_GET_CACHE_CONTROL),
+            max_batch: DEFAULT_MAX_BATCH,
+            metrics: true,
+        }
+    }
+}
+
+/// The service's router, with tracing, a request timeout, size limits, and a JSON body with
+/// an error code on every error answer.
+pub fn router(state: AppState) -> Router {
+    let cors = state.http.cors.layer();
+    let request_timeout = state.http.request_timeout;
+    let mut routes = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(health))
+        .route("/playground/{file}", get(playground::asset))
+        .route("/scalars/{name}", get(scalar_spec));
+    if state.http.metrics {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(middleware::from_fn(bound_request_head))
+        .layer(middleware::map_response(json_error_body))
+        .layer(compression())
+        .layer(cors)
+        .layer(middleware::from_fn(monitoring::track))
+        .layer(access_log())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(drop_unsafe_request_id))
+}
+
+/// A JSON error answer: `{"errors":[{"message":..., "extensions":{"code":...}}]}`.
+pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
+/// The specification of a custom scalar, which the schema's `@specifiedBy` points at.
+async fn scalar_spec(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match crate::graphql::scalars::spec(&name) {
+        Some(text) => (
+            [
+                (header::CONTENT_TYPE, "text/markdown; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            text,
+        )
+            .into_response(),
+        None => error_response(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "no such scalar specification",
+        ),
+    }
+}
+
+/// The Prometheus metrics (see [`monitoring`]).
+async fn metrics(State(state): State<AppState>) -> Response {
+    monitoring::answer(&state.db)
+}
+
+/// The metrics alone, for `METRICS=HOST:PORT`: an address of their own.
+pub fn metrics_router(db: DatabaseConnection) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let db = db.clone();
+            async move { monitoring::answer(&db) }
+        }),
+    )
+}
+
+/// How long `/health` waits for the database: a probe must get its answer quickly, also
+/// while the pool would wait longer for a connection.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
+
+async fn health(State(state): State<AppState>) -> Response {
+    let ping = match tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {HEALTH_TIMEOUT:?}")),
+    };
+    match ping {
+        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
