@@ -1,0 +1,411 @@
+//! The SQL frame of an aggregate or a group-by: the inner statement that selects group
+//! keys, currency and measured columns under plain aliases, and the measures over it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement};
+use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbBackend, ExprTrait, QueryResult};
+
+use super::inputs::{GroupKey, TimeBucket};
+use super::{Aggregated, Parent, SPLIT, Scope, Stat, StatKind};
+use crate::error::{Error, Result};
+use crate::graphql::lists::OrderField;
+use crate::graphql::loaders::{CHUNK, Cache};
+use crate::graphql::paging::{KeyKind, KeyValue, read_date, read_value};
+use crate::graphql::sql::custom;
+
+/// A group key as SQL.
+#[derive(Debug, Clone)]
+pub(super) struct KeySql {
+    /// The field's GraphQL name, e.g. "INVESTOR_NAME".
+    pub(super) field: String,
+    pub(super) bucket: Option<TimeBucket>,
+    expr: Expr,
+    pub(super) kind: KeyKind,
+}
+
+/// One value of a statistic: an integer or a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scalar {
+    Int(i64),
+    Day(NaiveDate),
+}
+
+/// The statistics of one column over one group.
+#[derive(Debug, Clone, Default)]
+pub(super) struct StatValues {
+    pub(super) count: i64,
+    pub(super) sum: Option<i128>,
+    pub(super) min: Option<Scalar>,
+    pub(super) max: Option<Scalar>,
+}
+
+/// Money statistics of one group: per currency (in code order), one entry per stat.
+pub(super) type MoneyByCurrency = Vec<(String, i64, Vec<StatValues>)>;
+
+/// What one aggregation groups, over which rows; shared by the groups it produced, which
+/// compute their lazy statistics (per currency, distinct counts) together through it.
+pub(super) struct Frame {
+    db: DatabaseConnection,
+    table: &'static str,
+    condition: Condition,
+    /// The foreign key of a nested list and the parents of the batch.
+    pub(super) parent: Option<(&'static str, Vec<i32>)>,
+    keys: Vec<KeySql>,
+    pub(super) stats: &'static [Stat],
+    currency: Option<&'static str>,
+    cells: Cache,
+}
+
+impl Frame {
+    fn column(&self, name: &str) -> Expr {
+        Expr::col((Alias::new(self.table), Alias::new(name)))
+    }
+
+    /// The inner statement for the parents in `ids`: keys, currency and the columns to
+    /// aggregate under their aliases, plus `extra` columns.
+    pub(super) fn inner(&self, ids: Option<&[i32]>, extra: &[(String, Expr)]) -> SelectStatement {
+        let mut select = Query::select();
+        select.from(Alias::new(self.table));
+        select.cond_where(self.condition.clone());
+        if let (Some((column, _)), Some(ids)) = (&self.parent, ids) {
+            select.expr_as(
+                Func::cast_as(self.column(column), Alias::new("BIGINT")),
+                Alias::new("p"),
+            );
+            select.and_where(self.column(column).is_in(ids.iter().copied()));
+        }
+        for (i, key) in self.keys.iter().enumerate() {
+            // Integers read back as 64 bits on both engines.
+            let expr = if key.kind == KeyKind::Int {
+                Func::cast_as(key.expr.clone(), Alias::new("BIGINT")).into()
+            } else {
+                key.expr.clone()
+            };
+            select.expr_as(expr, Alias::new(format!("g{i}")));
+        }
+        if let Some(currency) = self.currency {
+            select.expr_as(self.column(currency), Alias::new("cur"));
+        }
+        for (i, stat) in self.stats.iter().enumerate() {
+            select.expr_as(self.column(stat.column), Alias::new(format!("v{i}")));
+        }
+        for (alias, expr) in extra {
+            select.expr_as(expr.clone(), Alias::new(alias));
+        }
+        if self.parent.is_none() && self.keys.is_empty() && extra.is_empty() {
+            // Keep the statement valid for a type without stats or currency.
+            select.expr_as(Expr::val(1), Alias::new("one"));
+        }
+        select
+    }
+
+    /// The group-by aliases: the parent, then the keys.
+    fn group_aliases(&self) -> Vec<String> {
+        let mut aliases: Vec<String> = self.parent.iter().map(|_| "p".to_string()).collect();
+        aliases.extend((0..self.keys.len()).map(|i| format!("g{i}")));
+        aliases
+    }
+
+    /// The outer statement over `inner`, grouped by the parent and the keys (and `more`).
+    pub(super) fn outer(&self, inner: SelectStatement, more: &[&str]) -> SelectStatement {
+        let mut select = Query::select();
+        select.from_subquery(inner, Alias::new("r"));
+        for alias in self
+            .group_aliases()
+            .iter()
+            .map(String::as_str)
+            .chain(more.iter().copied())
+        {
+            select.expr(Expr::col(Alias::new(alias)));
+            select.add_group_by([Expr::col(Alias::new(alias))]);
+        }
+        select
+    }
+
+    /// Runs `build` for each chunk of parent ids (once without parents), concatenating rows.
+    pub(super) async fn run(
+        &self,
+        build: impl Fn(Option<&[i32]>) -> SelectStatement,
+    ) -> Result<Vec<QueryResult>> {
+        match &self.parent {
+            None => Ok(self.db.query_all(&build(None)).await?),
+            Some((_, ids)) => {
+                let mut rows = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    rows.extend(self.db.query_all(&build(Some(chunk))).await?);
+                }
+                Ok(rows)
+            }
+        }
+    }
+
+    /// Reads the parent and key values of a row, in group-alias order.
+    pub(super) fn read_key(&self, row: &QueryResult) -> Result<Vec<KeyValue>> {
+        let mut key = Vec::with_capacity(self.keys.len() + 1);
+        if self.parent.is_some() {
+            key.push(read_value(KeyKind::Int, row, "p")?);
+        }
+        for (i, k) in self.keys.iter().enumerate() {
+            key.push(read_value(k.kind, row, &format!("g{i}"))?);
+        }
+        Ok(key)
+    }
+
+    /// A value computed once per frame under `key`.
+    pub(super) async fn cached<V, Fut>(
+        &self,
+        key: &str,
+        init: impl FnOnce() -> Fut,
+    ) -> Result<Arc<V>>
+    where
+        V: Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<V>>,
+    {
+        self.cells.get_or_init(key, init).await
+    }
+
+    /// Money statistics per group and currency, for every group of the frame.
+    pub(super) async fn money(&self) -> Result<Arc<HashMap<Vec<KeyValue>, MoneyByCurrency>>> {
+        self.cached("money", || async {
+            let mut by_key: HashMap<Vec<KeyValue>, MoneyByCurrency> = HashMap::new();
+            if self.currency.is_none() {
+                return Ok(by_key);
+            }
+            let rows = self
+                .run(|ids| {
+                    let mut inner = self.inner(ids, &[]);
+                    if let Some(currency) = self.currency {
+                        inner.and_where(self.column(currency).is_not_null());
+                    }
+                    let mut outer = self.outer(inner, &["cur"]);
+                    outer.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
+                    for (i, stat) in self.stats.iter().enumerate() {
+                        if stat.kind == StatKind::Money {
+                            add_stat_measures(&mut outer, i, StatKind::Number);
+                        }
+                    }
+                    outer.order_by(Alias::new("cur"), Order::Asc);
+                    outer
+                })
+                .await?;
+            for row in rows {
+                let key = self.read_key(&row)?;
+                let currency: String = row.try_get("", "cur")?;
+                let n: i64 = row.try_get("", "n")?;
+                let mut values = Vec::with_capacity(self.stats.len());
+                for (i, stat) in self.stats.iter().enumerate() {
+                    values.push(if stat.kind == StatKind::Money {
+                        read_stat(&row, i, StatKind::Number)?
+                    } else {
+                        StatValues::default()
+                    });
+                }
+                by_key.entry(key).or_default().push((currency, n, values));
+            }
+            Ok(by_key)
+        })
+        .await
+    }
+
+    /// The number of distinct values of `expr` per group, for every group of the frame.
+    pub(super) async fn distinct(
+        &self,
+        label: &str,
+        expr: Expr,
+    ) -> Result<Arc<HashMap<Vec<KeyValue>, i64>>> {
+        self.cached(&format!("distinct:{label}"), || async {
+            let rows = self
+                .run(|ids| {
+                    let inner = self.inner(ids, &[("d".to_string(), expr.clone())]);
+                    let mut outer = self.outer(inner, &[]);
+                    outer.expr_as(
+                        Func::count_distinct(Expr::col(Alias::new("d"))),
+                        Alias::new("n"),
+                    );
+                    outer
+                })
+                .await?;
+            let mut counts = HashMap::new();
+            for row in rows {
+                counts.insert(self.read_key(&row)?, row.try_get::<i64>("", "n")?);
+            }
+            Ok(counts)
+        })
+        .await
+    }
+}
+
+/// Adds the measures of stat `i` (over inner column `v{i}`) to an outer statement.
+pub(super) fn add_stat_measures(select: &mut SelectStatement, i: usize, kind: StatKind) {
+    let v = Expr::col(Alias::new(format!("v{i}")));
+    let bigint = |e: Expr| -> Expr { Func::cast_as(e, Alias::new("BIGINT")).into() };
+    select.expr_as(Func::count(v.clone()), Alias::new(format!("c{i}")));
+    match kind {
+        StatKind::Money => {}
+        StatKind::Number => {
+            let split = || Expr::cust(SPLIT.to_string());
+            select.expr_as(
+                bigint(Func::sum(v.clone().div(split())).into()),
+                Alias::new(format!("sh{i}")),
+            );
+            select.expr_as(
+                bigint(Func::sum(v.clone().modulo(split())).into()),
+                Alias::new(format!("sl{i}")),
+            );
+            select.expr_as(
+                bigint(Func::min(v.clone()).into()),
+                Alias::new(format!("mn{i}")),
+            );
+            select.expr_as(bigint(Func::max(v).into()), Alias::new(format!("mx{i}")));
+        }
+        StatKind::Date => {
+            select.expr_as(Func::min(v.clone()), Alias::new(format!("mn{i}")));
+            select.expr_as(Func::max(v), Alias::new(format!("mx{i}")));
+        }
+    }
+}
+
+pub(super) fn read_stat(row: &QueryResult, i: usize, kind: StatKind) -> Result<StatValues> {
+    let count: i64 = row.try_get("", &format!("c{i}"))?;
+    let mut values = StatValues {
+        count,
+        ..StatValues::default()
+    };
+    match kind {
+        StatKind::Money => {}
+        StatKind::Number => {
+            let high: Option<i64> = row.try_get("", &format!("sh{i}"))?;
+            let low: Option<i64> = row.try_get("", &format!("sl{i}"))?;
+            values.sum = match (high, low) {
+                (Some(h), Some(l)) => Some(i128::from(h) * SPLIT + i128::from(l)),
+                _ => None,
+            };
+            values.min = row
+                .try_get::<Option<i64>>("", &format!("mn{i}"))?
+                .map(Scalar::Int);
+            values.max = row
+                .try_get::<Option<i64>>("", &format!("mx{i}"))?
+                .map(Scalar::Int);
+        }
+        StatKind::Date => {
+            values.min = read_date(row, &format!("mn{i}"))?.map(Scalar::Day);
+            values.max = read_date(row, &format!("mx{i}"))?.map(Scalar::Day);
+        }
+    }
+    Ok(values)
+}
+
+/// Adds the summary measures (row count and every stat) to an outer statement.
+pub(super) fn add_summary_measures(select: &mut SelectStatement, stats: &[Stat]) {
+    select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
+    for (i, stat) in stats.iter().enumerate() {
+        add_stat_measures(select, i, stat.kind);
+    }
+}
+
+pub(super) fn frame<T: Aggregated>(
+    scope: &Scope,
+    parent: Option<&Parent>,
+    keys: Vec<KeySql>,
+) -> Frame {
+    Frame {
+        db: scope.db.clone(),
+        table: scope.table,
+        condition: Condition::clone(&scope.condition),
+        parent: parent.map(|p| (p.column, p.siblings.ids())),
+        keys,
+        stats: T::STATS,
+        currency: T::CURRENCY,
+        cells: Cache::default(),
+    }
+}
+
+/// The GraphQL name of any enum value.
+pub(super) fn gql_name<E: async_graphql::InputType>(value: E) -> String {
+    match value.to_value() {
+        async_graphql::Value::Enum(name) => name.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The SQL of a group key, with its time bucket.
+pub(super) fn key_sql<T: Aggregated>(
+    key: &GroupKey<T::Field>,
+    index: usize,
+    table: &'static str,
+    backend: DbBackend,
+) -> Result<KeySql> {
+    let (name, expr, kind, _) = key.field.term();
+    let field = gql_name(key.field);
+    let Some(bucket) = key.bucket else {
+        return Ok(KeySql {
+            field,
+            bucket: None,
+            expr,
+            kind,
+        });
+    };
+    if kind != KeyKind::Date {
+        return Err(Error::invalid(
+            format!("by[{index}].bucket"),
+            format!("{field} is not a date: only dates group by time buckets"),
+        ));
+    }
+    let precision = T::STATS
+        .iter()
+        .find(|s| s.column == name)
+        .and_then(|s| s.precision)
+        .map(|p| Expr::col((Alias::new(table), Alias::new(p))));
+    Ok(KeySql {
+        field,
+        bucket: Some(bucket),
+        expr: bucket_expr(expr, precision, bucket, backend),
+        kind: KeyKind::Text,
+    })
+}
+
+/// The label of a date's time bucket, the same text on both engines. A date known only to
+/// a coarser precision than the bucket is labelled at its own precision.
+pub(super) fn bucket_expr(
+    date: Expr,
+    precision: Option<Expr>,
+    bucket: TimeBucket,
+    backend: DbBackend,
+) -> Expr {
+    let (year, quarter, month) = match backend {
+        DbBackend::Postgres => (
+            "to_char($1, 'YYYY')",
+            "to_char($1, 'YYYY-\"Q\"Q')",
+            "to_char($1, 'YYYY-MM')",
+        ),
+        _ => (
+            "substr($1, 1, 4)",
+            "(substr($1, 1, 4) || '-Q' || ((CAST(substr($1, 6, 2) AS INTEGER) + 2) / 3))",
+            "substr($1, 1, 7)",
+        ),
+    };
+    let label = |template: &str| custom(backend, template, std::slice::from_ref(&date));
+    let Some(precision) = precision else {
+        return label(match bucket {
+            TimeBucket::Year => year,
+            TimeBucket::Quarter => quarter,
+            TimeBucket::Month => month,
+        });
+    };
+    match bucket {
+        TimeBucket::Year => label(year),
+        TimeBucket::Quarter => custom(
+            backend,
+            "CASE WHEN $1 = 'YEAR' THEN $2 ELSE $3 END",
+            &[precision, label(year), label(quarter)],
+        ),
+        TimeBucket::Month => custom(
+            backend,
+            "CASE WHEN $1 = 'YEAR' THEN $2 WHEN $1 = 'QUARTER' THEN $3 ELSE $4 END",
+            &[precision, label(year), label(quarter), label(month)],
+        ),
+    }
+}

@@ -1,0 +1,412 @@
+//! Group-by as a Relay connection: planning, paging with signed offset cursors, and
+//! loading the groups of one parent or of a whole batch of siblings at once.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::{Object, TypeName};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::ExprTrait;
+
+use super::frame::{Frame, KeySql, add_summary_measures, frame, key_sql};
+use super::inputs::GroupArgs;
+use super::stats::{GroupKeyValue, Summary};
+use super::terms::{OrderSql, having_sql, order_sql};
+use super::{Aggregated, DEFAULT_GROUPS, MAX_GROUP_KEYS, MAX_GROUP_TERMS, MAX_GROUPS, Scope};
+use crate::error::{Error, Result};
+use crate::graphql::lists::Counter;
+use crate::graphql::paging::{EndCursor, KeyValue, PageInfo, base64url_decode, base64url_encode};
+
+/// A position in a list of groups: an offset, and a signature of the grouping it belongs to.
+pub(super) fn group_cursor(signature: u64, offset: usize) -> String {
+    base64url_encode(format!("groups:{signature:x}:{offset}").as_bytes())
+}
+
+pub(super) fn decode_group_cursor(text: &str, signature: u64) -> Result<usize> {
+    let bad = || {
+        Error::invalid(
+            "after",
+            "not a cursor of this grouping: cursors come from `edges.cursor` or `pageInfo.endCursor` of the same groupBy",
+        )
+    };
+    let bytes = base64url_decode(text).ok_or_else(bad)?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let mut parts = text.split(':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("groups"), Some(sig), Some(offset), None) if sig == format!("{signature:x}") => {
+            offset.parse().map_err(|_| bad())
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// One group: its key values and its aggregates.
+pub struct Group<T> {
+    keys: Vec<GroupKeyValue>,
+    summary: Summary,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Aggregated> TypeName for Group<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Group", T::NAME).into()
+    }
+}
+
+/// One group: its key values and its aggregates.
+#[Object(name_type)]
+impl<T: Aggregated> Group<T> {
+    /// The values of the group's keys, in the order of `by`.
+    async fn keys(&self) -> &[GroupKeyValue] {
+        &self.keys
+    }
+    /// The aggregates over the group's rows.
+    async fn aggregate(&self) -> T::Aggregate {
+        T::Aggregate::from(self.summary.clone())
+    }
+}
+
+/// A group with its cursor.
+pub struct GroupEdge<T> {
+    cursor: String,
+    node: Group<T>,
+}
+
+impl<T: Aggregated> TypeName for GroupEdge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}GroupEdge", T::NAME).into()
+    }
+}
+
+/// A group with its cursor.
+#[Object(name_type)]
+impl<T: Aggregated> GroupEdge<T> {
+    /// Opaque cursor of this group: pass it as `after` to page from here.
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+    /// The group.
+    async fn node(&self) -> &Group<T> {
+        &self.node
+    }
+}
+
+/// A page of groups.
+pub struct GroupConnection<T> {
+    groups: Vec<(String, Vec<GroupKeyValue>, Summary)>,
+    info: PageInfo,
+    count: Counter,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T: Aggregated> TypeName for GroupConnection<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}GroupConnection", T::NAME).into()
+    }
+}
+
+impl<T> GroupConnection<T> {
+    fn group(&self, i: usize) -> Group<T> {
+        let (_, keys, summary) = &self.groups[i];
+        Group {
+            keys: keys.clone(),
+            summary: summary.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+/// A page of groups.
+#[Object(name_type)]
+impl<T: Aggregated> GroupConnection<T> {
+    /// The groups of the page, each with its cursor.
+    async fn edges(&self) -> Vec<GroupEdge<T>> {
+        (0..self.groups.len())
+            .map(|i| GroupEdge {
+                cursor: self.groups[i].0.clone(),
+                node: self.group(i),
+            })
+            .collect()
+    }
+    /// The groups of the page.
+    async fn nodes(&self) -> Vec<Group<T>> {
+        (0..self.groups.len()).map(|i| self.group(i)).collect()
+    }
+    /// Whether more groups follow, and the cursors of the page's ends.
+    async fn page_info(&self) -> &PageInfo {
+        &self.info
+    }
+    /// Number of groups in all pages together (after `having`); counted only when selected.
+    async fn total_count(&self) -> crate::graphql::Result<i64> {
+        Ok((self.count)().await?)
+    }
+}
+
+/// The rows of a connection grouped, one page of groups.
+pub async fn group_by<T: Aggregated>(
+    scope: &Scope,
+    args: GroupArgs<T::Field>,
+) -> Result<GroupConnection<T>> {
+    let backend = scope.db.get_database_backend();
+    if args.by.is_empty() || args.by.len() > MAX_GROUP_KEYS {
+        return Err(Error::invalid(
+            "by",
+            format!("group by 1 to {MAX_GROUP_KEYS} keys"),
+        ));
+    }
+    if args.having.len() + args.order_by.len() > MAX_GROUP_TERMS {
+        return Err(Error::invalid(
+            "having",
+            format!("at most {MAX_GROUP_TERMS} `having` and `orderBy` terms together"),
+        ));
+    }
+    let limit = match args.first {
+        None => DEFAULT_GROUPS,
+        Some(n) if n < 0 => return Err(Error::invalid("first", "must not be negative")),
+        Some(n) if n as usize > MAX_GROUPS => {
+            return Err(Error::invalid(
+                "first",
+                format!(
+                    "{n} is more than the maximum of {MAX_GROUPS} groups a page: page with `after`"
+                ),
+            ));
+        }
+        Some(n) => n as usize,
+    };
+    let keys = args
+        .by
+        .iter()
+        .enumerate()
+        .map(|(i, k)| key_sql::<T>(k, i, scope.table, backend))
+        .collect::<Result<Vec<_>>>()?;
+    let mut extra = Vec::new();
+    let having = having_sql::<T>(&args.having, &mut extra, scope.table, backend)?;
+    let order = order_sql::<T>(&args.order_by, &keys, &mut extra, scope.table, backend)?;
+    // The first 64 bits of a SHA-256: the same in every build, unlike `DefaultHasher`,
+    // so a cursor stays valid across a server upgrade.
+    let signature = {
+        let grouping = format!("{:?}|{:?}|{:?}", args.by, args.having, args.order_by);
+        let digest = crate::persisted::sha256_hex(&grouping);
+        u64::from_str_radix(&digest[..16], 16).unwrap_or(0)
+    };
+    let offset = args
+        .after
+        .as_deref()
+        .map(|c| decode_group_cursor(c, signature))
+        .transpose()?
+        .map_or(0, |o| o + 1);
+    let plan = Arc::new(GroupPlan {
+        keys,
+        extra,
+        having,
+        order,
+        limit,
+        offset,
+        signature,
+    });
+    match &scope.parent {
+        None => {
+            let frame = Arc::new(frame::<T>(scope, None, plan.keys.clone()));
+            let page = load_groups(&frame, &plan).await?;
+            let (groups, info) = page.for_parent(None, &plan);
+            let count_frame = frame.clone();
+            let count_plan = plan.clone();
+            let count: Counter = Arc::new(move || {
+                let (frame, plan) = (count_frame.clone(), count_plan.clone());
+                Box::pin(async move {
+                    let counts = count_groups(&frame, &plan).await?;
+                    Ok(counts.get(&None).copied().unwrap_or(0))
+                })
+            });
+            Ok(GroupConnection {
+                groups,
+                info,
+                count,
+                _type: PhantomData,
+            })
+        }
+        Some(parent) => {
+            let key = format!(
+                "groups:{}|{signature:x}|{}|{}",
+                parent.key, plan.limit, plan.offset
+            );
+            let loaded = parent
+                .siblings
+                .cache()
+                .get_or_init(&key, || async {
+                    let frame = Arc::new(frame::<T>(scope, Some(parent), plan.keys.clone()));
+                    let page = load_groups(&frame, &plan).await?;
+                    Ok((frame, page))
+                })
+                .await?;
+            let (frame, page) = loaded.as_ref();
+            let (groups, info) = page.for_parent(Some(parent.id), &plan);
+            let (count_frame, count_plan, id) = (frame.clone(), plan.clone(), parent.id);
+            let count: Counter = Arc::new(move || {
+                let (frame, plan) = (count_frame.clone(), count_plan.clone());
+                Box::pin(async move {
+                    let counts = frame
+                        .cached("group-count", || count_groups(&frame, &plan))
+                        .await?;
+                    Ok(counts.get(&Some(id)).copied().unwrap_or(0))
+                })
+            });
+            Ok(GroupConnection {
+                groups,
+                info,
+                count,
+                _type: PhantomData,
+            })
+        }
+    }
+}
+
+/// A checked `groupBy`: its keys, terms, and the page asked for.
+pub(super) struct GroupPlan {
+    keys: Vec<KeySql>,
+    extra: Vec<(String, Expr)>,
+    having: Vec<Expr>,
+    order: Vec<OrderSql>,
+    limit: usize,
+    offset: usize,
+    signature: u64,
+}
+
+/// Groups loaded for a page, per parent (one entry, `None`, for a top-level list).
+pub(super) struct GroupPage {
+    by_parent: HashMap<Option<i32>, Vec<Summary>>,
+}
+
+impl GroupPage {
+    fn for_parent(
+        &self,
+        parent: Option<i32>,
+        plan: &GroupPlan,
+    ) -> (Vec<(String, Vec<GroupKeyValue>, Summary)>, PageInfo) {
+        let summaries = self
+            .by_parent
+            .get(&parent)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let more = summaries.len() > plan.limit;
+        let skip = usize::from(parent.is_some());
+        let groups: Vec<_> = summaries
+            .iter()
+            .take(plan.limit)
+            .enumerate()
+            .map(|(i, summary)| {
+                let keys = plan
+                    .keys
+                    .iter()
+                    .zip(summary.key.iter().skip(skip))
+                    .map(|(k, v)| GroupKeyValue {
+                        field: k.field.clone(),
+                        bucket: k.bucket,
+                        value: match v {
+                            KeyValue::Null => None,
+                            KeyValue::Int(i) => Some(i.to_string()),
+                            KeyValue::Bool(b) => Some(b.to_string()),
+                            KeyValue::Text(t) => Some(t.clone()),
+                        },
+                    })
+                    .collect();
+                (
+                    group_cursor(plan.signature, plan.offset + i),
+                    keys,
+                    summary.clone(),
+                )
+            })
+            .collect();
+        let info = PageInfo {
+            has_next_page: more,
+            has_previous_page: plan.offset > 0,
+            start_cursor: groups.first().map(|g| EndCursor::Text(g.0.clone())),
+            end_cursor: groups.last().map(|g| EndCursor::Text(g.0.clone())),
+        };
+        (groups, info)
+    }
+}
+
+/// The grouped statement, before ordering and paging.
+pub(super) fn grouped(frame: &Frame, plan: &GroupPlan, ids: Option<&[i32]>) -> SelectStatement {
+    let mut outer = frame.outer(frame.inner(ids, &plan.extra), &[]);
+    add_summary_measures(&mut outer, frame.stats);
+    for condition in &plan.having {
+        outer.and_having(condition.clone());
+    }
+    outer
+}
+
+pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
+    let rows = frame
+        .run(|ids| {
+            let mut outer = grouped(frame, plan, ids);
+            if frame.parent.is_none() {
+                for term in &plan.order {
+                    outer.order_by_expr_with_nulls(
+                        term.expr.clone(),
+                        term.order.clone(),
+                        term.nulls,
+                    );
+                }
+                outer.limit(plan.limit as u64 + 1);
+                outer.offset(plan.offset as u64);
+                return outer;
+            }
+            let mut window = WindowStatement::partition_by(Alias::new("p"));
+            for term in &plan.order {
+                window.order_by_expr_with_nulls(term.expr.clone(), term.order.clone(), term.nulls);
+            }
+            outer.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("group_row"));
+            let row = Expr::col(Alias::new("group_row"));
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(outer, Alias::new("paged"))
+                .and_where(row.clone().gt(plan.offset as i64))
+                .and_where(row.lte((plan.offset + plan.limit + 1) as i64))
+                .order_by(Alias::new("p"), Order::Asc)
+                .order_by(Alias::new("group_row"), Order::Asc)
+                .to_owned()
+        })
+        .await?;
+    let mut by_parent: HashMap<Option<i32>, Vec<Summary>> = HashMap::new();
+    for row in &rows {
+        let summary = Summary::read(row, frame)?;
+        let parent = match (frame.parent.is_some(), summary.key.first()) {
+            (true, Some(KeyValue::Int(p))) => Some(*p as i32),
+            _ => None,
+        };
+        by_parent.entry(parent).or_default().push(summary);
+    }
+    Ok(GroupPage { by_parent })
+}
+
+pub(super) async fn count_groups(
+    frame: &Frame,
+    plan: &GroupPlan,
+) -> Result<HashMap<Option<i32>, i64>> {
+    let rows = frame
+        .run(|ids| {
+            let grouped = grouped(frame, plan, ids);
+            let mut count = Query::select();
+            count.from_subquery(grouped, Alias::new("groups"));
+            if frame.parent.is_some() {
+                count.column(Alias::new("p")).group_by_col(Alias::new("p"));
+            }
+            count.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
+            count
+        })
+        .await?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        let parent = if frame.parent.is_some() {
+            Some(row.try_get::<i64>("", "p")? as i32)
+        } else {
+            None
+        };
+        counts.insert(parent, row.try_get::<i64>("", "n")?);
+    }
+    Ok(counts)
+}
