@@ -11,7 +11,9 @@
 //! Each variant is checked once before it is timed (status, `Content-Encoding`, `ETag`, the
 //! same answer as the POST, an empty 304), and every answer of the load must have the
 //! expected status. The variants run in `--rounds` rounds, one after the other, in reverse
-//! order every other round; the table gives each figure's median over the rounds.
+//! order every other round; the table gives each figure's median over the rounds. Besides
+//! rate and latency, the process's CPU time per request (server and client share the
+//! process): on a shared machine it moves much less than the rate.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -121,8 +123,10 @@ pub async fn suite(addr: &str, engine: &str, args: &Args) -> String {
     }
 
     let variants: Vec<Arc<Variant>> = variants.into_iter().map(Arc::new).collect();
-    // Per variant, per round: req/s, p50 and p99 in seconds.
-    let mut rounds: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new(); variants.len()];
+    // Per variant, one entry per round.
+    let mut rounds: Vec<Vec<Round>> = (0..variants.len()).map(|_| Vec::new()).collect();
+    // The load sends a warm-up request per connection before it starts the clock.
+    let calls = (args.requests + args.concurrency.min(args.requests)) as f64;
     for round in 0..args.rounds {
         let mut order: Vec<usize> = (0..variants.len()).collect();
         if round % 2 == 1 {
@@ -130,6 +134,7 @@ pub async fn suite(addr: &str, engine: &str, args: &Args) -> String {
         }
         for i in order {
             let (addr, variant) = (addr.to_string(), variants[i].clone());
+            let cpu_before = cpu_seconds();
             let run = load(args, move |_| {
                 let (addr, variant) = (addr.clone(), variant.clone());
                 async move {
@@ -140,7 +145,13 @@ pub async fn suite(addr: &str, engine: &str, args: &Args) -> String {
                 }
             })
             .await;
-            rounds[i].push((run.throughput, run.percentile(0.5), run.percentile(0.99)));
+            let cpu = cpu_before.zip(cpu_seconds()).map(|(a, b)| (b - a) / calls);
+            rounds[i].push(Round {
+                rate: run.throughput,
+                p50: run.percentile(0.5),
+                p99: run.percentile(0.99),
+                cpu: cpu.unwrap_or(f64::NAN),
+            });
         }
     }
 
@@ -148,19 +159,21 @@ pub async fn suite(addr: &str, engine: &str, args: &Args) -> String {
     let _ = writeln!(
         out,
         "\n## {engine}: query 2 over HTTP, {} requests per variant and round from {} connections, median of {} round(s)\n\n\
-         | engine | request | answer | body B | answer B on the wire | req/s | req/s min-max | p50 ms | p99 ms | req/s / POST identity |\n\
-         |---|---|---|---|---|---|---|---|---|---|",
+         | engine | request | answer | body B | answer B on the wire | req/s | req/s min-max | p50 ms | p99 ms | CPU ms/req | req/s / POST identity |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|",
         args.requests, args.concurrency, args.rounds
     );
+    let median = |runs: &[Round], figure: fn(&Round) -> f64| {
+        percentile(&runs.iter().map(figure).collect::<Vec<_>>(), 0.5)
+    };
     let reference_bytes = checked[0].body.len() as f64;
-    let median = |values: Vec<f64>| percentile(&values, 0.5);
-    let reference_rate = median(rounds[0].iter().map(|r| r.0).collect());
+    let reference_rate = median(&rounds[0], |r| r.rate);
     for ((variant, answer), runs) in variants.iter().zip(&checked).zip(&rounds) {
-        let rates: Vec<f64> = runs.iter().map(|r| r.0).collect();
-        let rate = median(rates.clone());
+        let rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
+        let rate = median(runs, |r| r.rate);
         let _ = writeln!(
             out,
-            "| {engine} | {} | {} {} | {} ({:.0}%) | {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2} | {:.2}x |",
+            "| {engine} | {} | {} {} | {} ({:.0}%) | {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2} | {:.2} | {:.2}x |",
             variant.name,
             answer.status,
             variant.encoding.unwrap_or(if answer.status == 304 {
@@ -174,12 +187,36 @@ pub async fn suite(addr: &str, engine: &str, args: &Args) -> String {
             rate,
             percentile(&rates, 0.0),
             percentile(&rates, 1.0),
-            median(runs.iter().map(|r| r.1).collect()) * 1e3,
-            median(runs.iter().map(|r| r.2).collect()) * 1e3,
+            median(runs, |r| r.p50) * 1e3,
+            median(runs, |r| r.p99) * 1e3,
+            median(runs, |r| r.cpu) * 1e3,
             rate / reference_rate
         );
     }
     out
+}
+
+/// One variant's figures in one round.
+struct Round {
+    /// Requests per second.
+    rate: f64,
+    /// Latencies, in seconds.
+    p50: f64,
+    p99: f64,
+    /// CPU time of the process (server, client, and SQLite; not PostgreSQL's own processes)
+    /// per request, in seconds: unlike the rate, hardly moved by other work on the machine.
+    cpu: f64,
+}
+
+/// The CPU time the process has used so far (user and system, all threads), in seconds,
+/// from `/proc/self/stat` (in clock ticks of 1/100 s, Linux's `USER_HZ`).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name, in parentheses: state, then utime and stime as the 12th and
+    // 13th fields.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 /// Checks one answer of `variant`: its status and encoding; the uncompressed answers are the
