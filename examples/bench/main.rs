@@ -7,11 +7,14 @@
 //! cargo run --release --example bench -- --engine sqlite --requests 500
 //! cargo run --example bench -- --tiny                      # a smoke run, as CI does
 //! cargo run --release --example bench -- --suite analytics --investments 1000000 --requests 20 --concurrency 4
+//! cargo run --release --example bench -- --suite http --requests 500 --rounds 3
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
 //! and group-by), `hostile` (the worst requests the guard refuses: time to refuse, peak
-//! memory, and ordinary latency while attackers send them), or `all` (the default).
+//! memory, and ordinary latency while attackers send them), or `all` (the default: these
+//! three). `http` (query 2 with and without compression, and a persisted GET answered in
+//! full or 304 from its ETag; see `http.rs`) runs only when asked for, and in `--tiny` runs.
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
@@ -32,6 +35,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod http;
+
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
 /// profiles of the server spent about a third of its CPU in glibc's malloc and free, part
 /// of it waiting on the allocator's locks.
@@ -48,6 +53,10 @@ struct Args {
     concurrency: usize,
     /// How often each hostile request is timed.
     sends: usize,
+    /// Rounds of the HTTP suite's variants.
+    rounds: usize,
+    /// Whether the HTTP suite runs (`--suite http`, or a `--tiny` run of `all`).
+    http: bool,
 }
 
 impl Args {
@@ -70,7 +79,10 @@ fn parse_args() -> Args {
         requests: 2000,
         concurrency: 16,
         sends: 50,
+        rounds: 3,
+        http: false,
     };
+    let mut tiny = false;
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
@@ -97,6 +109,7 @@ fn parse_args() -> Args {
             "--requests" => args.requests = number(),
             "--concurrency" => args.concurrency = number(),
             "--sends" => args.sends = number(),
+            "--rounds" => args.rounds = number(),
             "--tiny" => {
                 args.options = GenerateOptions {
                     companies: 200,
@@ -108,6 +121,8 @@ fn parse_args() -> Args {
                 args.requests = 40;
                 args.concurrency = 4;
                 args.sends = 3;
+                args.rounds = 1;
+                tiny = true;
                 i += 1;
                 continue;
             }
@@ -116,10 +131,11 @@ fn parse_args() -> Args {
         i += 2;
     }
     assert!(
-        ["relay", "analytics", "hostile", "all"].contains(&args.suite.as_str()),
-        "unknown suite {}: relay, analytics, hostile or all",
+        ["relay", "analytics", "hostile", "http", "all"].contains(&args.suite.as_str()),
+        "unknown suite {}: relay, analytics, hostile, http or all",
         args.suite
     );
+    args.http = args.suite == "http" || (tiny && args.suite == "all");
     args
 }
 
@@ -145,24 +161,25 @@ async fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    if args.suite != "hostile" {
+    if ["relay", "analytics", "all"].contains(&args.suite.as_str()) {
         println!(
             "| engine | query | req/s | p50 ms | p99 ms | SQL/req | floor req/s | floor p50 ms | p50 ratio |"
         );
         println!("|---|---|---|---|---|---|---|---|---|");
     }
-    // The hostile suite prints its own tables, after the table of queries.
+    // The hostile and HTTP suites print their own tables, after the table of queries.
     let mut reports = Vec::new();
     for engine in &args.engines {
         reports.push(run_engine(engine, &args).await);
     }
-    for report in reports.into_iter().flatten() {
+    for report in reports {
         print!("{report}");
     }
 }
 
-/// Runs the suites on one engine; returns the hostile suite's report, when it ran.
-async fn run_engine(engine: &str, args: &Args) -> Option<String> {
+/// Runs the suites on one engine; returns the hostile and HTTP suites' reports, when they
+/// ran.
+async fn run_engine(engine: &str, args: &Args) -> String {
     let dir = std::env::temp_dir().join(format!("capex-bench-{}", std::process::id()));
     let (url, admin) = match engine {
         "sqlite" => {
@@ -295,11 +312,13 @@ async fn run_engine(engine: &str, args: &Args) -> Option<String> {
             e2e.percentile(0.5) / floor.percentile(0.5)
         );
     }
-    let report = if args.suite == "hostile" || args.suite == "all" {
-        Some(hostile(&addr, engine, args).await)
-    } else {
-        None
-    };
+    let mut report = String::new();
+    if args.suite == "hostile" || args.suite == "all" {
+        report += &hostile(&addr, engine, args).await;
+    }
+    if args.http {
+        report += &http::suite(&addr, engine, args).await;
+    }
     // The next engine's server listens elsewhere: drop the connections to this one.
     if let Ok(mut idle) = IDLE.lock() {
         idle.clear();
@@ -479,8 +498,9 @@ async fn refused(addr: &str, request: &Hostile) -> String {
         }
         Err(e) => panic!("{}: no answer: {e}", request.name),
     };
-    let shown: String = answer.body.chars().take(300).collect();
-    let json: Value = match serde_json::from_str(&answer.body) {
+    let text = answer.text();
+    let shown: String = text.chars().take(300).collect();
+    let json: Value = match serde_json::from_str(&text) {
         Ok(json) => json,
         Err(_) if answer.status == 413 => return "413".to_string(),
         Err(_) => panic!(
@@ -800,21 +820,55 @@ async fn post(addr: &str, body: &str) -> String {
         answer.status == 200,
         "HTTP {}: {}",
         answer.status,
-        answer.body
+        answer.text()
     );
-    answer.body
+    answer.text()
 }
 
 struct Answer {
     status: u16,
-    body: String,
+    /// The status line and the headers, as sent.
+    head: String,
+    /// The body as sent (compressed when the answer has a `Content-Encoding`), without the
+    /// chunked framing.
+    body: Vec<u8>,
+    /// Bytes read for this answer: head, body and any chunk framing.
+    wire: usize,
 }
 
-/// One POST /graphql over a kept-alive connection (as HTTP clients and load tools use
-/// them). The answer is read while the body is still being written: a server may refuse
-/// a large body before reading it, and close the connection; then the connection is not
-/// kept, and a later request opens a fresh one.
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The value of the first header called `name`.
+    fn header(&self, name: &str) -> Option<&str> {
+        header(&self.head, name)
+    }
+}
+
+/// The value of the first header called `wanted` in an HTTP head.
+fn header<'a>(head: &'a str, wanted: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case(wanted).then(|| value.trim())
+    })
+}
+
+/// One POST /graphql of a JSON body over a kept-alive connection.
 async fn send(addr: &str, body: &[u8]) -> std::io::Result<Answer> {
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    exchange(addr, head.as_bytes(), body).await
+}
+
+/// One request (its head, then its body) over a kept-alive connection (as HTTP clients and
+/// load tools use them). The answer is read while the body is still being written: a server
+/// may refuse a large body before reading it, and close the connection; then the connection
+/// is not kept, and a later request opens a fresh one.
+async fn exchange(addr: &str, head: &[u8], body: &[u8]) -> std::io::Result<Answer> {
     let idle = IDLE.lock().ok().and_then(|mut idle| idle.pop());
     let mut stream = match idle {
         Some(stream) => stream,
@@ -824,20 +878,16 @@ async fn send(addr: &str, body: &[u8]) -> std::io::Result<Answer> {
             stream
         }
     };
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
     let (answer, reusable) = {
         let (mut reader, mut writer) = stream.split();
         let write = async {
             if body.len() <= 64 * 1024 {
                 // One write, one segment for a small request.
-                let mut request = head.into_bytes();
+                let mut request = head.to_vec();
                 request.extend_from_slice(body);
                 writer.write_all(&request).await
             } else {
-                writer.write_all(head.as_bytes()).await?;
+                writer.write_all(head).await?;
                 writer.write_all(body).await
             }
         };
@@ -858,52 +908,116 @@ async fn send(addr: &str, body: &[u8]) -> std::io::Result<Answer> {
     Ok(answer)
 }
 
-/// Reads one HTTP/1.1 response with a Content-Length; also says whether the server keeps
-/// the connection open.
+/// Reads one HTTP/1.1 response: a body of `Content-Length` bytes, a chunked body, or none
+/// (204, 304); also says whether the server keeps the connection open.
 async fn read_answer(stream: &mut (impl AsyncRead + Unpin)) -> std::io::Result<(Answer, bool)> {
-    let closed = |what: &str| {
-        std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            format!("server closed the connection {what}"),
-        )
+    let mut reader = Reader {
+        stream,
+        buffer: Vec::with_capacity(16 * 1024),
+        at: 0,
     };
-    // Read the head, then exactly Content-Length bytes of body.
-    let mut buffer = Vec::with_capacity(16 * 1024);
-    let mut chunk = [0u8; 16 * 1024];
-    let head_end = loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(closed("before answering"));
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
+    let head_end = reader.until(b"\r\n\r\n").await?;
+    let head = String::from_utf8_lossy(&reader.buffer[..head_end - 2]).to_string();
+    reader.at = head_end;
+    let invalid = |what: &str| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{what}: {head}"))
     };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
-    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, head.clone());
     let status: u16 = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(invalid)?;
-    let header = |wanted: &str| {
-        head.lines().find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case(wanted).then(|| value.trim())
-        })
-    };
-    let length: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(invalid)?;
-    let keep_alive = !header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
-    while buffer.len() < head_end + length {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(closed("mid-body"));
+        .ok_or_else(|| invalid("no status"))?;
+    let keep_alive = !header(&head, "connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    let body = if status == 204 || status == 304 {
+        Vec::new()
+    } else if header(&head, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        // Chunks: a size in hex (and maybe extensions), CRLF, the data, CRLF; a chunk of
+        // size 0 ends the body, after any trailers and an empty line.
+        let mut body = Vec::new();
+        loop {
+            let line_end = reader.until(b"\r\n").await?;
+            let line = String::from_utf8_lossy(&reader.buffer[reader.at..line_end - 2]);
+            let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| invalid("bad chunk size"))?;
+            reader.at = line_end;
+            if size == 0 {
+                loop {
+                    let end = reader.until(b"\r\n").await?;
+                    let empty = end - reader.at == 2;
+                    reader.at = end;
+                    if empty {
+                        break;
+                    }
+                }
+                break body;
+            }
+            reader.fill(size + 2).await?;
+            body.extend_from_slice(&reader.buffer[reader.at..reader.at + size]);
+            reader.at += size + 2;
         }
-        buffer.extend_from_slice(&chunk[..n]);
+    } else {
+        let length: usize = header(&head, "content-length")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| invalid("no Content-Length"))?;
+        reader.fill(length).await?;
+        reader.at += length;
+        reader.buffer[reader.at - length..reader.at].to_vec()
+    };
+    let answer = Answer {
+        status,
+        head,
+        body,
+        wire: reader.at,
+    };
+    Ok((answer, keep_alive))
+}
+
+/// Bytes of one response read so far, and how far they are used.
+struct Reader<'a, S> {
+    stream: &'a mut S,
+    buffer: Vec<u8>,
+    at: usize,
+}
+
+impl<S: AsyncRead + Unpin> Reader<'_, S> {
+    /// Reads until the buffer holds `n` bytes past `at`.
+    async fn fill(&mut self, n: usize) -> std::io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        while self.buffer.len() < self.at + n {
+            let read = self.stream.read(&mut chunk).await?;
+            if read == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    if self.buffer.is_empty() {
+                        "server closed the connection before answering"
+                    } else {
+                        "server closed the connection mid-answer"
+                    },
+                ));
+            }
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+        Ok(())
     }
-    let body = String::from_utf8_lossy(&buffer[head_end..head_end + length]).to_string();
-    Ok((Answer { status, body }, keep_alive))
+
+    /// Reads until `marker` appears past `at`; the offset just after it.
+    async fn until(&mut self, marker: &[u8]) -> std::io::Result<usize> {
+        let mut searched = self.at;
+        loop {
+            if let Some(found) = self.buffer[searched..]
+                .windows(marker.len())
+                .position(|w| w == marker)
+            {
+                return Ok(searched + found + marker.len());
+            }
+            searched = self
+                .buffer
+                .len()
+                .saturating_sub(marker.len() - 1)
+                .max(self.at);
+            let have = self.buffer.len() - self.at;
+            self.fill(have + 1).await?;
+        }
+    }
 }
