@@ -251,8 +251,9 @@ pub(super) fn if_none_match(headers: &HeaderMap, etag: &header::HeaderValue) -> 
         .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag)
 }
 
-/// The validator and caching headers of a cacheable answer. The answer depends on the
-/// `Accept` header (its media type); compression adds `Accept-Encoding`.
+/// The validator and caching headers of a cacheable answer, a 304 as a 200 (RFC 9110
+/// asks for the same `Vary` on both). The answer depends on `Accept` (its media type) and
+/// `Accept-Encoding` (compressed or not, whether or not this answer was).
 pub(super) fn cache_headers(
     headers: &mut HeaderMap,
     etag: &header::HeaderValue,
@@ -260,7 +261,10 @@ pub(super) fn cache_headers(
 ) {
     headers.insert(header::ETAG, etag.clone());
     headers.insert(header::CACHE_CONTROL, cache_control.clone());
-    headers.append(header::VARY, header::HeaderValue::from_static("accept"));
+    headers.append(
+        header::VARY,
+        header::HeaderValue::from_static("accept, accept-encoding"),
+    );
 }
 
 /// Gives every error a stable `extensions.code`: errors raised by our resolvers carry one

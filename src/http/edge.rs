@@ -25,6 +25,24 @@ pub(super) fn compression() -> CompressionLayer<impl Predicate> {
         .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_ABOVE_BYTES)))
 }
 
+/// Makes the `ETag` of a compressed answer weak (`W/"..."`), as nginx does: the tag is a
+/// hash of the uncompressed answer, and a strong tag must differ between encodings (RFC
+/// 9110, 8.8.3). Uncompressed answers keep their strong tag; `If-None-Match` compares
+/// weakly, so either form revalidates.
+pub(super) async fn weaken_etag_when_encoded(mut response: Response) -> Response {
+    if response.headers().contains_key(header::CONTENT_ENCODING)
+        && let Some(tag) = response.headers().get(header::ETAG)
+        && !tag.as_bytes().starts_with(b"W/")
+    {
+        let mut weak = b"W/".to_vec();
+        weak.extend_from_slice(tag.as_bytes());
+        if let Ok(weak) = header::HeaderValue::from_bytes(&weak) {
+            response.headers_mut().insert(header::ETAG, weak);
+        }
+    }
+    response
+}
+
 /// Longest `X-Request-Id` kept from a client, in bytes.
 pub const MAX_REQUEST_ID_BYTES: usize = 128;
 

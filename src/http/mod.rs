@@ -24,6 +24,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use self::edge::{
     access_log, bound_request_head, compression, drop_unsafe_request_id, json_error_body,
+    weaken_etag_when_encoded,
 };
 use self::request::{graphql_get, graphql_post};
 use crate::auth::WriteAccess;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(bound_request_head))
         .layer(middleware::map_response(json_error_body))
         .layer(compression())
+        .layer(middleware::map_response(weaken_etag_when_encoded))
         .layer(cors)
         .layer(middleware::from_fn(monitoring::track))
         .layer(access_log())

@@ -501,6 +501,51 @@ async fn reads_over_get_carry_an_etag_and_revalidate_with_304(app: TestApp) {
     let (status, changed, _, _) = get(Some(etag.clone())).await;
     assert_eq!(status, StatusCode::OK);
     assert_ne!(changed, Some(etag));
+    // Compressed, the same answer has a weak tag (a strong one must differ between
+    // encodings), which revalidates too; a 304 varies as its 200 does.
+    let gzip = |tag: Option<&str>| {
+        let mut request = Request::get("/graphql?query=%7B%20companies%20%7B%20nodes%20%7B%20name%20description%20%7D%20%7D%20%7D")
+            .header(header::ACCEPT_ENCODING, "gzip");
+        if let Some(tag) = tag {
+            request = request.header(header::IF_NONE_MATCH, tag);
+        }
+        let request = request.body(Body::empty()).expect("request");
+        let router = app.router.clone();
+        async move {
+            tower::ServiceExt::oneshot(router, request)
+                .await
+                .expect("answer")
+        }
+    };
+    let compressed = gzip(None).await;
+    assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip");
+    let weak = compressed.headers()[header::ETAG]
+        .to_str()
+        .expect("tag")
+        .to_string();
+    assert!(weak.starts_with("W/\""), "{weak}");
+    let vary = |response: &axum::response::Response| -> String {
+        response
+            .headers()
+            .get_all(header::VARY)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    assert!(
+        vary(&compressed).contains("accept-encoding"),
+        "{}",
+        vary(&compressed)
+    );
+    let revalidated = gzip(Some(&weak)).await;
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+    assert!(
+        vary(&revalidated).contains("accept-encoding"),
+        "{}",
+        vary(&revalidated)
+    );
+    assert!(vary(&revalidated).contains("accept,") || vary(&revalidated).starts_with("accept"));
     // POST answers are not cached.
     let (status, _, bytes) = app
         .send_raw(

@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::{Object, TypeName};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
 use sea_orm::ExprTrait;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
 
 use super::frame::{Frame, KeySql, add_summary_measures, frame, key_sql};
 use super::inputs::GroupArgs;
