@@ -1,570 +1,31 @@
-//! The dataset file format and its loader.
-//!
-//! A dataset is one JSON document (`dataset/builtin.json` is the built-in one) that names
-//! rows by their natural keys: companies and people by name, models by name, sources by
-//! key, facts by their `ref`. Loading runs in one transaction and upserts by those keys, so
-//! loading the same file twice changes nothing, and a file with an error changes nothing.
-//! Every quote must appear verbatim in its source's text when the source has one.
+//! Loading a dataset into the database inside one transaction: each record upserted by
+//! its natural key, with its citations, after the domain's checks.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use chrono::{Datelike, NaiveDate};
-use entity::enums::*;
 use entity::{
     ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
     project_backer, source, spending_figure,
 };
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
-use serde::{Deserialize, Serialize};
 
+use super::records::{
+    BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, EventRec, FigureRec, InvestmentRec,
+    ModelRec, PersonRec, ProjectRec, SourceRec,
+};
+use super::rules::{
+    amount, check_bound, check_period, opt_within, percent_to_bp, required, required_within,
+    split_date,
+};
+use super::{Dataset, LoadReport, refuse_nul};
 use crate::error::{Error, Result};
 use crate::money;
 
-/// The built-in dataset, compiled into the binary.
-const BUILTIN_JSON: &str = include_str!("../dataset/builtin.json");
-/// The texts of the built-in dataset's sources, by their `contentFile`.
-const BUILTIN_CONTENT: &[(&str, &str)] = &[(
-    "sources/ai-capex-spending-spree.txt",
-    include_str!("../dataset/sources/ai-capex-spending-spree.txt"),
-)];
-
-/// A whole dataset.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Dataset {
-    #[serde(default)]
-    pub sources: Vec<SourceRec>,
-    #[serde(default)]
-    pub companies: Vec<CompanyRec>,
-    #[serde(default)]
-    pub people: Vec<PersonRec>,
-    #[serde(default)]
-    pub models: Vec<ModelRec>,
-    #[serde(default)]
-    pub investments: Vec<InvestmentRec>,
-    #[serde(default)]
-    pub projects: Vec<ProjectRec>,
-    #[serde(default)]
-    pub spending_figures: Vec<FigureRec>,
-    #[serde(default)]
-    pub claims: Vec<ClaimRec>,
-    #[serde(default)]
-    pub events: Vec<EventRec>,
-}
-
-/// A date and how precisely it is known.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DateRec {
-    pub date: NaiveDate,
-    pub precision: DatePrecision,
-}
-
-/// An amount in major units as a decimal string, with its ISO 4217 currency.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AmountRec {
-    pub amount: String,
-    pub currency: String,
-}
-
-/// A sentence of a source, by the source's key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CitationRec {
-    pub source: String,
-    pub quote: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SourceRec {
-    pub key: String,
-    pub title: String,
-    #[serde(default)]
-    pub publisher: Option<String>,
-    #[serde(default)]
-    pub published: Option<DateRec>,
-    #[serde(default)]
-    pub address: Option<String>,
-    /// A text file beside the dataset holding the source's text.
-    #[serde(default)]
-    pub content_file: Option<String>,
-    /// The source's text inline.
-    #[serde(default)]
-    pub content: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CompanyRec {
-    pub name: String,
-    #[serde(default)]
-    pub ticker: Option<String>,
-    pub kind: CompanyKind,
-    #[serde(default)]
-    pub country: Option<String>,
-    #[serde(default)]
-    pub headquarters: Option<String>,
-    #[serde(default)]
-    pub parent: Option<String>,
-    #[serde(default)]
-    pub founded_by_alumni_of: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PersonRec {
-    pub name: String,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ModelRec {
-    pub name: String,
-    pub kind: ModelKind,
-    pub developer: String,
-    #[serde(default)]
-    pub announced: Option<DateRec>,
-    #[serde(default)]
-    pub expected: Option<DateRec>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InvestmentRec {
-    pub r#ref: String,
-    pub investor: String,
-    pub investee: String,
-    #[serde(default)]
-    pub amount: Option<AmountRec>,
-    #[serde(default)]
-    pub made: Option<DateRec>,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProjectRec {
-    pub name: String,
-    #[serde(default)]
-    pub lead: Option<String>,
-    #[serde(default)]
-    pub planned_amount: Option<AmountRec>,
-    #[serde(default)]
-    pub horizon_years: Option<i32>,
-    #[serde(default)]
-    pub announced: Option<DateRec>,
-    #[serde(default)]
-    pub has_unnamed_backers: bool,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub citations: Vec<CitationRec>,
-    #[serde(default)]
-    pub backers: Vec<BackerRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BackerRec {
-    pub company: String,
-    pub role: BackerRole,
-    pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PeriodRec {
-    pub kind: PeriodKind,
-    #[serde(default)]
-    pub year: Option<i32>,
-    #[serde(default)]
-    pub quarter: Option<i32>,
-    #[serde(default)]
-    pub start: Option<NaiveDate>,
-    #[serde(default)]
-    pub end: Option<NaiveDate>,
-    #[serde(default)]
-    pub years: Option<i32>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FigureRec {
-    pub r#ref: String,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub project: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-    pub category: SpendingCategory,
-    pub status: SpendingStatus,
-    pub bound: AmountBound,
-    #[serde(default)]
-    pub low: Option<String>,
-    #[serde(default)]
-    pub high: Option<String>,
-    pub currency: String,
-    pub period: PeriodRec,
-    #[serde(default)]
-    pub focus: Option<String>,
-    #[serde(default)]
-    pub remarks: Option<String>,
-    #[serde(default)]
-    pub stated: Option<DateRec>,
-    #[serde(default)]
-    pub derived_from: Option<String>,
-    /// What the figure was expected to be, as the source compares them.
-    #[serde(default)]
-    pub expectation: Option<ExpectationRec>,
-    pub citations: Vec<CitationRec>,
-}
-
-/// "29% greater than Wall Street had expected": who expected, and the percentage.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExpectationRec {
-    pub holder: String,
-    /// How far the figure lies above the expectation, in percent ("29", "-3.5"); at most two decimals.
-    pub percent_above: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClaimRec {
-    pub r#ref: String,
-    pub statement: String,
-    pub kind: ClaimKind,
-    pub status: ClaimStatus,
-    #[serde(default)]
-    pub claimant_person: Option<String>,
-    #[serde(default)]
-    pub claimant_company: Option<String>,
-    #[serde(default)]
-    pub subject_company: Option<String>,
-    #[serde(default)]
-    pub subject_model: Option<String>,
-    #[serde(default)]
-    pub spending_figure: Option<String>,
-    #[serde(default)]
-    pub amount: Option<AmountRec>,
-    #[serde(default)]
-    pub made: Option<DateRec>,
-    pub citations: Vec<CitationRec>,
-    #[serde(default)]
-    pub challenges: Vec<ChallengeRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ChallengeRec {
-    #[serde(default)]
-    pub challenger_company: Option<String>,
-    #[serde(default)]
-    pub challenger_person: Option<String>,
-    pub kind: ChallengeKind,
-    pub description: String,
-    pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EventRec {
-    pub r#ref: String,
-    pub name: String,
-    pub kind: EventKind,
-    #[serde(default)]
-    pub occurred: Option<DateRec>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub trigger_claim: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub citations: Vec<CitationRec>,
-}
-
-impl Dataset {
-    /// The built-in dataset, with its sources' texts.
-    pub fn builtin() -> Result<Dataset> {
-        let mut dataset = Dataset::parse(BUILTIN_JSON, "builtin.json")?;
-        dataset.resolve_content(|file| {
-            BUILTIN_CONTENT
-                .iter()
-                .find(|(name, _)| *name == file)
-                .map(|(_, text)| text.to_string())
-                .ok_or_else(|| format!("{file} is not part of the built-in dataset"))
-        })?;
-        Ok(dataset)
-    }
-
-    /// A dataset file; `contentFile`s are read relative to its folder.
-    pub fn from_file(path: &Path) -> Result<Dataset> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::invalid(name.clone(), format!("cannot read: {e}")))?;
-        let mut dataset = Dataset::parse(&text, &name)?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        dataset.resolve_content(|file| {
-            std::fs::read_to_string(dir.join(file)).map_err(|e| format!("cannot read {file}: {e}"))
-        })?;
-        Ok(dataset)
-    }
-
-    /// Parses JSON text; errors name the file, line and column.
-    pub fn parse(text: &str, name: &str) -> Result<Dataset> {
-        serde_json::from_str(text).map_err(|e| {
-            Error::invalid(
-                name,
-                format!("line {}, column {}: {e}", e.line(), e.column()),
-            )
-        })
-    }
-
-    /// Rows and citations in the dataset.
-    pub fn record_count(&self) -> usize {
-        fn cited<T>(rows: &[T], citations: impl Fn(&T) -> usize) -> usize {
-            rows.iter().map(|r| 1 + citations(r)).sum()
-        }
-        self.sources.len()
-            + cited(&self.companies, |c| c.citations.len())
-            + cited(&self.people, |p| p.citations.len())
-            + cited(&self.models, |m| m.citations.len())
-            + cited(&self.investments, |i| i.citations.len())
-            + cited(&self.projects, |p| {
-                p.citations.len() + cited(&p.backers, |b| b.citations.len())
-            })
-            + cited(&self.spending_figures, |f| f.citations.len())
-            + cited(&self.claims, |c| {
-                c.citations.len() + cited(&c.challenges, |ch| ch.citations.len())
-            })
-            + cited(&self.events, |e| e.citations.len())
-    }
-
-    pub(crate) fn resolve_content(
-        &mut self,
-        read: impl Fn(&str) -> Result<String, String>,
-    ) -> Result<()> {
-        for (i, source) in self.sources.iter_mut().enumerate() {
-            if let Some(file) = &source.content_file {
-                let text = read(file)
-                    .map_err(|e| Error::invalid(format!("sources[{i}].contentFile"), e))?;
-                source.content = Some(text);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What a load did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LoadReport {
-    /// Rows created.
-    pub inserted: usize,
-    /// Rows that existed already (matched by natural key) and were brought up to date.
-    pub matched: usize,
-}
-
-/// Loads `dataset` into `db` in one transaction: all of it or, on any error, nothing.
-pub async fn load(db: &DatabaseConnection, dataset: &Dataset) -> Result<LoadReport> {
-    let txn = crate::db::begin_write(db).await?;
-    let report = Load::new(&txn).run(dataset).await?;
-    txn.commit().await?;
-    tracing::info!(
-        inserted = report.inserted,
-        matched = report.matched,
-        "dataset loaded"
-    );
-    Ok(report)
-}
-
-/// A percentage with at most two decimals ("29", "-3.5") in basis points, above -100%.
-pub(crate) fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
-    let bad = || {
-        Error::invalid(
-            field,
-            format!(
-                "{text:?} is not a percentage above -100 with at most two decimals, such as \"29\""
-            ),
-        )
-    };
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || (digits.contains('.') && fraction.is_empty())
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: i32 = whole.parse().map_err(|_| bad())?;
-    let fraction: i32 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
-    let bp = whole
-        .checked_mul(100)
-        .and_then(|w| w.checked_add(fraction))
-        .ok_or_else(bad)?;
-    let bp = if negative { -bp } else { bp };
-    if bp <= -10_000 {
-        return Err(bad());
-    }
-    Ok(bp)
-}
-
-/// Why a text holding U+0000 is refused: PostgreSQL cannot store it, and SQLite would, so
-/// the same file would load on one engine and not on the other.
-pub(crate) const NUL_MESSAGE: &str =
-    "must not contain the NUL character (U+0000), which PostgreSQL cannot store";
-
-/// Refuses a dataset with U+0000 in any text, before anything of it is written; the error
-/// names the first such text by its record path (`companies[3].name`).
-fn refuse_nul(d: &Dataset) -> Result<()> {
-    // serde_json escapes U+0000 as \u0000: one scan of the text finds most datasets clean.
-    let text = serde_json::to_string(d).map_err(|e| Error::Internal(e.to_string()))?;
-    if !text.contains("\\u0000") {
-        return Ok(());
-    }
-    let value = serde_json::to_value(d).map_err(|e| Error::Internal(e.to_string()))?;
-    match nul_path(&value) {
-        Some(path) => Err(Error::invalid(path, NUL_MESSAGE)),
-        None => Ok(()),
-    }
-}
-
-/// The path (`projects[0].backers[1].company`) of the first string under `value` that
-/// holds U+0000.
-fn nul_path(value: &serde_json::Value) -> Option<String> {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => s.contains('\0').then(String::new),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| nul_path(item).map(|rest| format!("[{i}]{}", dotted(&rest)))),
-        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            nul_path(item).map(|rest| {
-                let rest = dotted(&rest);
-                format!("{key}{rest}")
-            })
-        }),
-        _ => None,
-    }
-    .map(|path| path.trim_start_matches('.').to_string())
-}
-
-/// The rest of a path after a key or index: `.name`, `[2]`, or nothing.
-fn dotted(rest: &str) -> String {
-    if rest.is_empty() || rest.starts_with('[') {
-        rest.to_string()
-    } else {
-        format!(".{rest}")
-    }
-}
-
-/// Like [`load`], with every error's field path under `prefix` (`data.claims[0].ref`).
-pub async fn load_at(
-    db: &DatabaseConnection,
-    dataset: &Dataset,
-    prefix: &str,
-) -> Result<LoadReport> {
-    load(db, dataset).await.map_err(|err| match err {
-        Error::InvalidInput { field, message } => Error::InvalidInput {
-            field: format!("{prefix}.{field}"),
-            message,
-        },
-        other => other,
-    })
-}
-
-/// Loads datasets part by part into one transaction, for files read in pieces. Rows may
-/// name rows of earlier parts; links between companies (parent, alumni) and between
-/// figures (derived from) may point forward when loaded afterwards with
-/// [`Loader::link_companies`] and [`Loader::link_figures`].
-pub struct Loader<'a>(Load<'a>);
-
-impl<'a> Loader<'a> {
-    /// A loader writing into `txn`.
-    pub fn new(txn: &'a DatabaseTransaction) -> Self {
-        Loader(Load::new(txn))
-    }
-
-    /// Loads `part`, without the links between companies and between figures.
-    pub async fn add(&mut self, part: &Dataset) -> Result<()> {
-        self.0.run_part(part, false).await
-    }
-
-    /// Sets the parent and alumni links of `part`'s companies, loaded before.
-    pub async fn link_companies(&mut self, part: &Dataset) -> Result<()> {
-        self.0.link_companies(part).await
-    }
-
-    /// Sets the `derivedFrom` links of `part`'s figures, loaded before.
-    pub async fn link_figures(&mut self, part: &Dataset) -> Result<()> {
-        self.0.link_figures(part).await
-    }
-
-    /// Loads a backer of the project named `project`, loaded before; errors name `at`.
-    pub async fn add_backer(&mut self, at: &str, project: &str, b: &BackerRec) -> Result<()> {
-        let project_id = project::Entity::find()
-            .filter(project::Column::Name.eq(project))
-            .one(self.0.txn)
-            .await?
-            .ok_or_else(|| {
-                Error::invalid(
-                    format!("{at}.project"),
-                    format!("unknown project {project:?}"),
-                )
-            })?
-            .id;
-        self.0.backer(at, project_id, b).await
-    }
-
-    /// Loads a challenge of the claim with ref `claim`, loaded before; errors name `at`.
-    pub async fn add_challenge(&mut self, at: &str, claim: &str, ch: &ChallengeRec) -> Result<()> {
-        let claim_id = self
-            .0
-            .claim_id(&format!("{at}.claim"), &Some(claim.to_string()))
-            .await?
-            .ok_or_else(|| Error::Internal("a claim without id".into()))?;
-        self.0.challenge(at, claim_id, ch).await
-    }
-
-    /// What was loaded so far.
-    pub fn report(&self) -> LoadReport {
-        self.0.report.clone()
-    }
-}
-
 /// Inserts or updates one row: `existing` is the row matched by natural key, if any.
-async fn save<A>(
+pub(super) async fn save<A>(
     txn: &DatabaseTransaction,
     report: &mut LoadReport,
     existing: Option<<A::Entity as EntityTrait>::Model>,
@@ -638,138 +99,17 @@ impl Subject {
     }
 }
 
-struct Load<'a> {
-    txn: &'a DatabaseTransaction,
-    report: LoadReport,
+pub(super) struct Load<'a> {
+    pub(super) txn: &'a DatabaseTransaction,
+    pub(super) report: LoadReport,
     /// Source key -> (id, text).
     sources: HashMap<String, (i32, Option<String>)>,
     /// Company name -> id: most rows name one or two companies.
     companies: HashMap<String, i32>,
 }
 
-pub(crate) fn required(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be empty"));
-    }
-    Ok(())
-}
-
-/// A text that must fit its column: at most `max` characters (the schema's limit).
-fn within(field: &str, value: &str, max: usize) -> Result<()> {
-    let chars = value.chars().count();
-    if chars > max {
-        return Err(Error::invalid(
-            field,
-            format!("{chars} characters: at most {max}"),
-        ));
-    }
-    Ok(())
-}
-
-/// A required text that must fit its column.
-fn required_within(field: &str, value: &str, max: usize) -> Result<()> {
-    required(field, value)?;
-    within(field, value, max)
-}
-
-/// An optional text that must fit its column.
-fn opt_within(field: &str, value: &Option<String>, max: usize) -> Result<()> {
-    value.as_deref().map_or(Ok(()), |v| within(field, v, max))
-}
-
-pub(crate) fn check_date(field: &str, date: &DateRec) -> Result<()> {
-    let d = date.date;
-    let ok = match date.precision {
-        DatePrecision::Day => true,
-        DatePrecision::Month => d.day() == 1,
-        DatePrecision::Quarter => d.day() == 1 && d.month0().is_multiple_of(3),
-        DatePrecision::Year => d.day() == 1 && d.month() == 1,
-    };
-    if !ok {
-        return Err(Error::invalid(
-            field,
-            format!(
-                "{d} is not the first day of its {:?}: a date known to the {:?} starts that span",
-                date.precision, date.precision
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn split_date(
-    field: &str,
-    date: &Option<DateRec>,
-) -> Result<(Option<NaiveDate>, Option<DatePrecision>)> {
-    match date {
-        None => Ok((None, None)),
-        Some(d) => {
-            check_date(field, d)?;
-            Ok((Some(d.date), Some(d.precision)))
-        }
-    }
-}
-
-fn amount(field: &str, amount: &Option<AmountRec>) -> Result<(Option<i64>, Option<String>)> {
-    match amount {
-        None => Ok((None, None)),
-        Some(a) => Ok((
-            Some(money::parse_amount_at(&a.amount, &a.currency, field)?),
-            Some(a.currency.clone()),
-        )),
-    }
-}
-
-pub(crate) fn check_bound(
-    field: &str,
-    bound: AmountBound,
-    low: Option<i64>,
-    high: Option<i64>,
-) -> Result<()> {
-    let ok = match bound {
-        AmountBound::Exact => low.is_some() && low == high,
-        AmountBound::Range => matches!((low, high), (Some(l), Some(h)) if l <= h),
-        AmountBound::MoreThan | AmountBound::AtLeast => low.is_some() && high.is_none(),
-        AmountBound::LessThan | AmountBound::AtMost => low.is_none() && high.is_some(),
-    };
-    if !ok {
-        return Err(Error::invalid(
-            field,
-            format!(
-                "{bound:?} needs: EXACT low = high; RANGE low <= high; MORE_THAN/AT_LEAST low only; LESS_THAN/AT_MOST high only"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn check_period(field: &str, p: &PeriodRec) -> Result<()> {
-    let ok = match p.kind {
-        PeriodKind::Quarter => p.year.is_some() && matches!(p.quarter, Some(1..=4)),
-        PeriodKind::CalendarYear => p.year.is_some(),
-        PeriodKind::FiscalYear => p.year.is_some() && p.end.is_some(),
-        PeriodKind::MultiYear => matches!(p.years, Some(y) if y > 0),
-        PeriodKind::Unspecified => true,
-    };
-    if !ok {
-        return Err(Error::invalid(
-            field,
-            "QUARTER needs year and quarter 1-4; CALENDAR_YEAR a year; FISCAL_YEAR a year and its end; MULTI_YEAR a positive number of years",
-        ));
-    }
-    if let (Some(start), Some(end)) = (p.start, p.end)
-        && start > end
-    {
-        return Err(Error::invalid(
-            field,
-            format!("starts {start}, after its end {end}"),
-        ));
-    }
-    Ok(())
-}
-
 impl<'a> Load<'a> {
-    fn new(txn: &'a DatabaseTransaction) -> Self {
+    pub(super) fn new(txn: &'a DatabaseTransaction) -> Self {
         Load {
             txn,
             report: LoadReport::default(),
@@ -778,14 +118,14 @@ impl<'a> Load<'a> {
         }
     }
 
-    async fn run(mut self, d: &Dataset) -> Result<LoadReport> {
+    pub(super) async fn run(mut self, d: &Dataset) -> Result<LoadReport> {
         self.run_part(d, true).await?;
         Ok(self.report)
     }
 
     /// Loads `d`; with `links`, also the links between companies and between figures that
     /// may point at rows later in `d`.
-    async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
+    pub(super) async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
         refuse_nul(d)?;
         for (i, s) in d.sources.iter().enumerate() {
             self.source(&format!("sources[{i}]"), s).await?;
@@ -824,14 +164,14 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
+    pub(super) async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
         for (i, c) in d.companies.iter().enumerate() {
             self.company_links(&format!("companies[{i}]"), c).await?;
         }
         Ok(())
     }
 
-    async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
+    pub(super) async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
         for (i, f) in d.spending_figures.iter().enumerate() {
             self.figure_link(&format!("spendingFigures[{i}]"), f)
                 .await?;
@@ -986,7 +326,7 @@ impl<'a> Load<'a> {
             .ok_or_else(|| Error::invalid(at, format!("unknown spending figure {r:?}")))
     }
 
-    async fn claim_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+    pub(super) async fn claim_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
         let Some(r) = r else { return Ok(None) };
         claim::Entity::find()
             .filter(claim::Column::Reference.eq(r))
@@ -1169,7 +509,7 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn backer(&mut self, at: &str, project_id: i32, b: &BackerRec) -> Result<()> {
+    pub(super) async fn backer(&mut self, at: &str, project_id: i32, b: &BackerRec) -> Result<()> {
         let company_id = self
             .company_id(&format!("{at}.company"), &b.company)
             .await?;
@@ -1353,7 +693,12 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn challenge(&mut self, at: &str, claim_id: i32, ch: &ChallengeRec) -> Result<()> {
+    pub(super) async fn challenge(
+        &mut self,
+        at: &str,
+        claim_id: i32,
+        ch: &ChallengeRec,
+    ) -> Result<()> {
         required(&format!("{at}.description"), &ch.description)?;
         let challenger_company = self
             .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
@@ -1407,54 +752,5 @@ impl<'a> Load<'a> {
         .await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_builtin_dataset_parses_with_its_source_text() {
-        let d = Dataset::builtin().expect("built-in dataset");
-        assert_eq!(d.sources.len(), 1);
-        assert!(
-            d.sources[0]
-                .content
-                .as_deref()
-                .is_some_and(|t| t.contains("Stargate"))
-        );
-        assert_eq!(d.spending_figures.len(), 7);
-        assert_eq!(d.claims.len(), 7);
-    }
-
-    #[test]
-    fn parse_errors_name_the_file_line_and_column() {
-        let err =
-            Dataset::parse("{\n  \"companies\": [{\"name\": 1}]\n}", "x.json").expect_err("bad");
-        let text = err.to_string();
-        assert!(text.contains("x.json") && text.contains("line 2"), "{text}");
-    }
-
-    #[test]
-    fn a_date_at_month_precision_must_be_the_first_of_the_month() {
-        let d = |s: &str, p| DateRec {
-            date: NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date"),
-            precision: p,
-        };
-        assert!(check_date("f", &d("2025-01-01", DatePrecision::Month)).is_ok());
-        assert!(check_date("f", &d("2025-01-15", DatePrecision::Month)).is_err());
-        assert!(check_date("f", &d("2025-04-01", DatePrecision::Quarter)).is_ok());
-        assert!(check_date("f", &d("2025-05-01", DatePrecision::Quarter)).is_err());
-        assert!(check_date("f", &d("2025-02-01", DatePrecision::Year)).is_err());
-    }
-
-    #[test]
-    fn bounds_must_match_their_kind() {
-        assert!(check_bound("b", AmountBound::Exact, Some(1), Some(1)).is_ok());
-        assert!(check_bound("b", AmountBound::Exact, Some(1), Some(2)).is_err());
-        assert!(check_bound("b", AmountBound::Range, Some(65), Some(60)).is_err());
-        assert!(check_bound("b", AmountBound::MoreThan, Some(100), None).is_ok());
-        assert!(check_bound("b", AmountBound::MoreThan, Some(100), Some(200)).is_err());
     }
 }

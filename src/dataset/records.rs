@@ -1,0 +1,257 @@
+//! The records of a dataset, one type per row type, as the JSON format has them: rows
+//! name each other by natural key, and every fact carries its citations.
+
+use chrono::NaiveDate;
+use entity::enums::*;
+use serde::{Deserialize, Serialize};
+
+/// A date and how precisely it is known.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateRec {
+    pub date: NaiveDate,
+    pub precision: DatePrecision,
+}
+
+/// An amount in major units as a decimal string, with its ISO 4217 currency.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmountRec {
+    pub amount: String,
+    pub currency: String,
+}
+
+/// A sentence of a source, by the source's key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitationRec {
+    pub source: String,
+    pub quote: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceRec {
+    pub key: String,
+    pub title: String,
+    #[serde(default)]
+    pub publisher: Option<String>,
+    #[serde(default)]
+    pub published: Option<DateRec>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// A text file beside the dataset holding the source's text.
+    #[serde(default)]
+    pub content_file: Option<String>,
+    /// The source's text inline.
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompanyRec {
+    pub name: String,
+    #[serde(default)]
+    pub ticker: Option<String>,
+    pub kind: CompanyKind,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub headquarters: Option<String>,
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub founded_by_alumni_of: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub citations: Vec<CitationRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PersonRec {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub citations: Vec<CitationRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ModelRec {
+    pub name: String,
+    pub kind: ModelKind,
+    pub developer: String,
+    #[serde(default)]
+    pub announced: Option<DateRec>,
+    #[serde(default)]
+    pub expected: Option<DateRec>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub citations: Vec<CitationRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InvestmentRec {
+    pub r#ref: String,
+    pub investor: String,
+    pub investee: String,
+    #[serde(default)]
+    pub amount: Option<AmountRec>,
+    #[serde(default)]
+    pub made: Option<DateRec>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub citations: Vec<CitationRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectRec {
+    pub name: String,
+    #[serde(default)]
+    pub lead: Option<String>,
+    #[serde(default)]
+    pub planned_amount: Option<AmountRec>,
+    #[serde(default)]
+    pub horizon_years: Option<i32>,
+    #[serde(default)]
+    pub announced: Option<DateRec>,
+    #[serde(default)]
+    pub has_unnamed_backers: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub citations: Vec<CitationRec>,
+    #[serde(default)]
+    pub backers: Vec<BackerRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackerRec {
+    pub company: String,
+    pub role: BackerRole,
+    pub citations: Vec<CitationRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PeriodRec {
+    pub kind: PeriodKind,
+    #[serde(default)]
+    pub year: Option<i32>,
+    #[serde(default)]
+    pub quarter: Option<i32>,
+    #[serde(default)]
+    pub start: Option<NaiveDate>,
+    #[serde(default)]
+    pub end: Option<NaiveDate>,
+    #[serde(default)]
+    pub years: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FigureRec {
+    pub r#ref: String,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    pub category: SpendingCategory,
+    pub status: SpendingStatus,
+    pub bound: AmountBound,
+    #[serde(default)]
+    pub low: Option<String>,
+    #[serde(default)]
+    pub high: Option<String>,
+    pub currency: String,
+    pub period: PeriodRec,
+    #[serde(default)]
+    pub focus: Option<String>,
+    #[serde(default)]
+    pub remarks: Option<String>,
+    #[serde(default)]
+    pub stated: Option<DateRec>,
+    #[serde(default)]
+    pub derived_from: Option<String>,
+    /// What the figure was expected to be, as the source compares them.
+    #[serde(default)]
+    pub expectation: Option<ExpectationRec>,
+    pub citations: Vec<CitationRec>,
+}
+
+/// "29% greater than Wall Street had expected": who expected, and the percentage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExpectationRec {
+    pub holder: String,
+    /// How far the figure lies above the expectation, in percent ("29", "-3.5"); at most two decimals.
+    pub percent_above: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimRec {
+    pub r#ref: String,
+    pub statement: String,
+    pub kind: ClaimKind,
+    pub status: ClaimStatus,
+    #[serde(default)]
+    pub claimant_person: Option<String>,
+    #[serde(default)]
+    pub claimant_company: Option<String>,
+    #[serde(default)]
+    pub subject_company: Option<String>,
+    #[serde(default)]
+    pub subject_model: Option<String>,
+    #[serde(default)]
+    pub spending_figure: Option<String>,
+    #[serde(default)]
+    pub amount: Option<AmountRec>,
+    #[serde(default)]
+    pub made: Option<DateRec>,
+    pub citations: Vec<CitationRec>,
+    #[serde(default)]
+    pub challenges: Vec<ChallengeRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChallengeRec {
+    #[serde(default)]
+    pub challenger_company: Option<String>,
+    #[serde(default)]
+    pub challenger_person: Option<String>,
+    pub kind: ChallengeKind,
+    pub description: String,
+    pub citations: Vec<CitationRec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventRec {
+    pub r#ref: String,
+    pub name: String,
+    pub kind: EventKind,
+    #[serde(default)]
+    pub occurred: Option<DateRec>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub trigger_claim: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub citations: Vec<CitationRec>,
+}
