@@ -8,13 +8,12 @@ use sea_orm::{ColumnTrait, Condition};
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::{Company, Person};
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
 use super::filters::filter_condition;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -33,184 +32,94 @@ impl From<Node<claim::Model>> for Claim {
     }
 }
 
-/// A claim someone made: a cost, a forecast, an opinion or guidance.
-#[Object]
-impl Claim {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
-    }
-    /// Database id of the claim.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Stable external reference, e.g. "C1" in the built-in dataset.
-    async fn r#ref(&self) -> Option<&str> {
-        self.0.reference.as_deref()
-    }
-    /// What is claimed, in one sentence.
-    async fn statement(&self) -> &str {
-        &self.0.statement
-    }
-    /// The kind of claim.
-    async fn kind(&self) -> ClaimKind {
-        self.0.kind
-    }
-    /// Where the claim stands: asserted, disputed, verified or refuted.
-    async fn status(&self) -> ClaimStatus {
-        self.0.status
-    }
-    /// The person who made the claim, if known.
-    async fn claimant_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(
-            one::<_, person::Entity, _>(ctx, &self.0, "claimant_person_id", |m| {
-                m.claimant_person_id
-            })
-            .await?,
-        )
-    }
-    /// The company that made the claim (or that its claimant speaks for).
-    async fn claimant_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "claimant_company_id", |m| {
-                m.claimant_company_id
-            })
-            .await?,
-        )
-    }
-    /// The company the claim is about.
-    async fn subject_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "subject_company_id", |m| {
-                m.subject_company_id
-            })
-            .await?,
-        )
-    }
-    /// The AI model or product the claim is about.
-    async fn subject_model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
-        Ok(
-            one::<_, ai_model::Entity, _>(ctx, &self.0, "subject_model_id", |m| m.subject_model_id)
+with_connections! {
+    /// A claim someone made: a cost, a forecast, an opinion or guidance.
+    #[Object]
+    impl Claim {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the claim.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Stable external reference, e.g. "C1" in the built-in dataset.
+        async fn r#ref(&self) -> Option<&str> {
+            self.0.reference.as_deref()
+        }
+        /// What is claimed, in one sentence.
+        async fn statement(&self) -> &str {
+            &self.0.statement
+        }
+        /// The kind of claim.
+        async fn kind(&self) -> ClaimKind {
+            self.0.kind
+        }
+        /// Where the claim stands: asserted, disputed, verified or refuted.
+        async fn status(&self) -> ClaimStatus {
+            self.0.status
+        }
+        /// The person who made the claim, if known.
+        async fn claimant_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+            Ok(
+                one::<_, person::Entity, _>(ctx, &self.0, "claimant_person_id", |m| {
+                    m.claimant_person_id
+                })
                 .await?,
-        )
+            )
+        }
+        /// The company that made the claim (or that its claimant speaks for).
+        async fn claimant_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(
+                one::<_, company::Entity, _>(ctx, &self.0, "claimant_company_id", |m| {
+                    m.claimant_company_id
+                })
+                .await?,
+            )
+        }
+        /// The company the claim is about.
+        async fn subject_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(
+                one::<_, company::Entity, _>(ctx, &self.0, "subject_company_id", |m| {
+                    m.subject_company_id
+                })
+                .await?,
+            )
+        }
+        /// The AI model or product the claim is about.
+        async fn subject_model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
+            Ok(
+                one::<_, ai_model::Entity, _>(ctx, &self.0, "subject_model_id", |m| m.subject_model_id)
+                    .await?,
+            )
+        }
+        /// The spending figure the claim states or qualifies.
+        async fn spending_figure(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
+            Ok(
+                one::<_, spending_figure::Entity, _>(ctx, &self.0, "spending_figure_id", |m| {
+                    m.spending_figure_id
+                })
+                .await?,
+            )
+        }
+        /// The amount stated in the claim, if any.
+        async fn amount(&self) -> Option<Money> {
+            Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
+        }
+        /// When the claim was made, at the precision known.
+        async fn made(&self) -> Option<DateValue> {
+            date_value(self.0.made_on, self.0.made_precision)
+        }
     }
-    /// The spending figure the claim states or qualifies.
-    async fn spending_figure(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
-        Ok(
-            one::<_, spending_figure::Entity, _>(ctx, &self.0, "spending_figure_id", |m| {
-                m.spending_figure_id
-            })
-            .await?,
-        )
-    }
-    /// The amount stated in the claim, if any.
-    async fn amount(&self) -> Option<Money> {
-        Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
-    }
-    /// When the claim was made, at the precision known.
-    async fn made(&self) -> Option<DateValue> {
-        date_value(self.0.made_on, self.0.made_precision)
-    }
-    /// Challenges to the claim, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn challenges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<ClaimChallengeFilter>,
-        >,
-    ) -> Result<Connection<ClaimChallenge>> {
-        Ok(nested::<_, claim_challenge::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim_challenge::Column::ClaimId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Events the claim set off.
-    #[allow(clippy::too_many_arguments)]
-    async fn triggered_events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<EventOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
-    ) -> Result<Connection<Event>> {
-        Ok(nested::<_, event::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            event::Column::TriggerClaimId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The source sentences that state the claim.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::ClaimId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// Challenges to the claim, in id order.
+        challenges: ClaimChallenge(claim_challenge, ClaimChallengeFilter, ClaimChallengeOrderField) by claim_challenge::Column::ClaimId,
+        /// Events the claim set off.
+        triggered_events: Event(event, EventFilter, EventOrderField) by event::Column::TriggerClaimId,
+        /// The source sentences that state the claim.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::ClaimId,
     }
 }
 
@@ -224,79 +133,53 @@ impl From<Node<claim_challenge::Model>> for ClaimChallenge {
     }
 }
 
-/// A challenge to a claim: who doubts or probes it, and how.
-#[Object]
-impl ClaimChallenge {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// A challenge to a claim: who doubts or probes it, and how.
+    #[Object]
+    impl ClaimChallenge {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the challenge.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// How the claim is challenged.
+        async fn kind(&self) -> ChallengeKind {
+            self.0.kind
+        }
+        /// What the challenger does or says.
+        async fn description(&self) -> &str {
+            &self.0.description
+        }
+        /// The claim challenged.
+        async fn claim(&self, ctx: &Context<'_>) -> Result<Claim> {
+            Ok(required::<_, claim::Entity, _>(ctx, &self.0, "claim_id", |m| Some(m.claim_id)).await?)
+        }
+        /// The company that challenges it; null when the sources do not name one ("some tech leaders").
+        async fn challenger_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(
+                one::<_, company::Entity, _>(ctx, &self.0, "challenger_company_id", |m| {
+                    m.challenger_company_id
+                })
+                .await?,
+            )
+        }
+        /// The person who challenges it, if named.
+        async fn challenger_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+            Ok(
+                one::<_, person::Entity, _>(ctx, &self.0, "challenger_person_id", |m| {
+                    m.challenger_person_id
+                })
+                .await?,
+            )
+        }
     }
-    /// Database id of the challenge.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// How the claim is challenged.
-    async fn kind(&self) -> ChallengeKind {
-        self.0.kind
-    }
-    /// What the challenger does or says.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// The claim challenged.
-    async fn claim(&self, ctx: &Context<'_>) -> Result<Claim> {
-        Ok(required::<_, claim::Entity, _>(ctx, &self.0, "claim_id", |m| Some(m.claim_id)).await?)
-    }
-    /// The company that challenges it; null when the sources do not name one ("some tech leaders").
-    async fn challenger_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "challenger_company_id", |m| {
-                m.challenger_company_id
-            })
-            .await?,
-        )
-    }
-    /// The person who challenges it, if named.
-    async fn challenger_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(
-            one::<_, person::Entity, _>(ctx, &self.0, "challenger_person_id", |m| {
-                m.challenger_person_id
-            })
-            .await?,
-        )
-    }
-    /// The source sentences that state the challenge.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::ClaimChallengeId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// The source sentences that state the challenge.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::ClaimChallengeId,
     }
 }
 

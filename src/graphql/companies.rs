@@ -10,14 +10,13 @@ use entity::{
 use sea_orm::{ColumnTrait, Condition};
 
 use super::claims::{Claim, ClaimChallenge};
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
 use super::filters::filter_condition;
 use super::investments::Investment;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, one, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -37,521 +36,86 @@ impl From<Node<company::Model>> for Company {
     }
 }
 
-/// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
-#[Object(serial)]
-impl Company {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
+    #[Object(serial)]
+    impl Company {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the company.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// The company's name, unique, e.g. "Meta Platforms".
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
+        /// Stock ticker, unique, e.g. "AMZN"; null for companies that are not listed.
+        async fn ticker(&self) -> Option<&str> {
+            self.0.ticker.as_deref()
+        }
+        /// What kind of company it is.
+        async fn kind(&self) -> CompanyKind {
+            self.0.kind
+        }
+        /// ISO 3166 two-letter country code; null when the sources do not say.
+        async fn country(&self) -> Option<&str> {
+            self.0.country.as_deref()
+        }
+        /// City of the headquarters; null when the sources do not say.
+        async fn headquarters(&self) -> Option<&str> {
+            self.0.headquarters.as_deref()
+        }
+        /// A short description.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
+        /// The company this one is part of (Amazon for AWS, Alphabet for Google).
+        async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(one::<_, company::Entity, _>(ctx, &self.0, "parent_id", |m| m.parent_id).await?)
+        }
+        /// The company whose former staff founded this one (OpenAI for Anthropic).
+        async fn founded_by_alumni_of(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(
+                one::<_, company::Entity, _>(ctx, &self.0, "founded_by_alumni_of_id", |m| {
+                    m.founded_by_alumni_of_id
+                })
+                .await?,
+            )
+        }
     }
-    /// Database id of the company.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// The company's name, unique, e.g. "Meta Platforms".
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Stock ticker, unique, e.g. "AMZN"; null for companies that are not listed.
-    async fn ticker(&self) -> Option<&str> {
-        self.0.ticker.as_deref()
-    }
-    /// What kind of company it is.
-    async fn kind(&self) -> CompanyKind {
-        self.0.kind
-    }
-    /// ISO 3166 two-letter country code; null when the sources do not say.
-    async fn country(&self) -> Option<&str> {
-        self.0.country.as_deref()
-    }
-    /// City of the headquarters; null when the sources do not say.
-    async fn headquarters(&self) -> Option<&str> {
-        self.0.headquarters.as_deref()
-    }
-    /// A short description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The company this one is part of (Amazon for AWS, Alphabet for Google).
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<_, company::Entity, _>(ctx, &self.0, "parent_id", |m| m.parent_id).await?)
-    }
-    /// Companies that are part of this one.
-    #[allow(clippy::too_many_arguments)]
-    async fn subsidiaries(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CompanyOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
-    ) -> Result<Connection<Company>> {
-        Ok(nested::<_, company::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            company::Column::ParentId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The company whose former staff founded this one (OpenAI for Anthropic).
-    async fn founded_by_alumni_of(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "founded_by_alumni_of_id", |m| {
-                m.founded_by_alumni_of_id
-            })
-            .await?,
-        )
-    }
-    /// Companies founded by former staff of this one.
-    #[allow(clippy::too_many_arguments)]
-    async fn founded_by_alumni(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CompanyOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
-    ) -> Result<Connection<Company>> {
-        Ok(nested::<_, company::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            company::Column::FoundedByAlumniOfId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// People who work for the company.
-    #[allow(clippy::too_many_arguments)]
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<PersonOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<PersonFilter>>,
-    ) -> Result<Connection<Person>> {
-        Ok(nested::<_, person::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            person::Column::CompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// AI models, chips and products the company develops.
-    #[allow(clippy::too_many_arguments)]
-    async fn models(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<AiModelOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<AiModelFilter>>,
-    ) -> Result<Connection<AiModel>> {
-        Ok(nested::<_, ai_model::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            ai_model::Column::DeveloperId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Investments this company made in others.
-    #[allow(clippy::too_many_arguments)]
-    async fn investments_made(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<InvestmentOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
-    ) -> Result<Connection<Investment>> {
-        Ok(nested::<_, investment::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            investment::Column::InvestorId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Investments other companies made in this one.
-    #[allow(clippy::too_many_arguments)]
-    async fn investments_received(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<InvestmentOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
-    ) -> Result<Connection<Investment>> {
-        Ok(nested::<_, investment::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            investment::Column::InvesteeId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Projects this company leads.
-    #[allow(clippy::too_many_arguments)]
-    async fn projects_led(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ProjectOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ProjectFilter>>,
-    ) -> Result<Connection<Project>> {
-        Ok(nested::<_, project::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            project::Column::LeadCompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// This company's parts in projects (as lead or backer).
-    #[allow(clippy::too_many_arguments)]
-    async fn project_roles(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ProjectBackerOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<ProjectBackerFilter>,
-        >,
-    ) -> Result<Connection<ProjectBacker>> {
-        Ok(nested::<_, project_backer::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            project_backer::Column::CompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Spending figures of this company.
-    #[allow(clippy::too_many_arguments)]
-    async fn spending_figures(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<SpendingFigureFilter>,
-        >,
-    ) -> Result<Connection<SpendingFigure>> {
-        Ok(nested::<_, spending_figure::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            spending_figure::Column::CompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Claims made by the company.
-    #[allow(clippy::too_many_arguments)]
-    async fn claims_made(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
-    ) -> Result<Connection<Claim>> {
-        Ok(nested::<_, claim::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim::Column::ClaimantCompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Claims about the company.
-    #[allow(clippy::too_many_arguments)]
-    async fn claims_about(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
-    ) -> Result<Connection<Claim>> {
-        Ok(nested::<_, claim::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim::Column::SubjectCompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Challenges this company raised against claims.
-    #[allow(clippy::too_many_arguments)]
-    async fn challenges_made(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<ClaimChallengeFilter>,
-        >,
-    ) -> Result<Connection<ClaimChallenge>> {
-        Ok(nested::<_, claim_challenge::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim_challenge::Column::ChallengerCompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Events concerning the company.
-    #[allow(clippy::too_many_arguments)]
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<EventOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
-    ) -> Result<Connection<Event>> {
-        Ok(nested::<_, event::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            event::Column::CompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The source sentences that state facts about this company.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::CompanyId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// Companies that are part of this one.
+        subsidiaries: Company(company, CompanyFilter, CompanyOrderField) by company::Column::ParentId,
+        /// Companies founded by former staff of this one.
+        founded_by_alumni: Company(company, CompanyFilter, CompanyOrderField) by company::Column::FoundedByAlumniOfId,
+        /// People who work for the company.
+        people: Person(person, PersonFilter, PersonOrderField) by person::Column::CompanyId,
+        /// AI models, chips and products the company develops.
+        models: AiModel(ai_model, AiModelFilter, AiModelOrderField) by ai_model::Column::DeveloperId,
+        /// Investments this company made in others.
+        investments_made: Investment(investment, InvestmentFilter, InvestmentOrderField) by investment::Column::InvestorId,
+        /// Investments other companies made in this one.
+        investments_received: Investment(investment, InvestmentFilter, InvestmentOrderField) by investment::Column::InvesteeId,
+        /// Projects this company leads.
+        projects_led: Project(project, ProjectFilter, ProjectOrderField) by project::Column::LeadCompanyId,
+        /// This company's parts in projects (as lead or backer).
+        project_roles: ProjectBacker(project_backer, ProjectBackerFilter, ProjectBackerOrderField) by project_backer::Column::CompanyId,
+        /// Spending figures of this company.
+        spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::CompanyId,
+        /// Claims made by the company.
+        claims_made: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::ClaimantCompanyId,
+        /// Claims about the company.
+        claims_about: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::SubjectCompanyId,
+        /// Challenges this company raised against claims.
+        challenges_made: ClaimChallenge(claim_challenge, ClaimChallengeFilter, ClaimChallengeOrderField) by claim_challenge::Column::ChallengerCompanyId,
+        /// Events concerning the company.
+        events: Event(event, EventFilter, EventOrderField) by event::Column::CompanyId,
+        /// The source sentences that state facts about this company.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::CompanyId,
     }
 }
 
@@ -565,133 +129,43 @@ impl From<Node<person::Model>> for Person {
     }
 }
 
-/// A person named in a source, such as a company's CEO.
-#[Object]
-impl Person {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// A person named in a source, such as a company's CEO.
+    #[Object]
+    impl Person {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the person.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Full name, unique.
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
+        /// Job title, e.g. "CEO".
+        async fn title(&self) -> Option<&str> {
+            self.0.title.as_deref()
+        }
+        /// A short description.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
+        /// The company the person works for.
+        async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
+        }
     }
-    /// Database id of the person.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Full name, unique.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Job title, e.g. "CEO".
-    async fn title(&self) -> Option<&str> {
-        self.0.title.as_deref()
-    }
-    /// A short description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The company the person works for.
-    async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
-    }
-    /// Claims the person made.
-    #[allow(clippy::too_many_arguments)]
-    async fn claims(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
-    ) -> Result<Connection<Claim>> {
-        Ok(nested::<_, claim::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim::Column::ClaimantPersonId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Challenges the person raised against claims.
-    #[allow(clippy::too_many_arguments)]
-    async fn challenges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimChallengeOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<ClaimChallengeFilter>,
-        >,
-    ) -> Result<Connection<ClaimChallenge>> {
-        Ok(nested::<_, claim_challenge::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim_challenge::Column::ChallengerPersonId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The source sentences that state facts about this person.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::PersonId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// Claims the person made.
+        claims: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::ClaimantPersonId,
+        /// Challenges the person raised against claims.
+        challenges: ClaimChallenge(claim_challenge, ClaimChallengeFilter, ClaimChallengeOrderField) by claim_challenge::Column::ChallengerPersonId,
+        /// The source sentences that state facts about this person.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::PersonId,
     }
 }
 

@@ -9,12 +9,11 @@ use sea_orm::Condition;
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::filters::filter_condition;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, one, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -31,80 +30,54 @@ impl From<Node<event::Model>> for Event {
     }
 }
 
-/// Something that happened, such as Nvidia's record one-day drop in market value.
-#[Object]
-impl Event {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// Something that happened, such as Nvidia's record one-day drop in market value.
+    #[Object]
+    impl Event {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the event.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Stable external reference, e.g. "E1" in the built-in dataset.
+        async fn r#ref(&self) -> Option<&str> {
+            self.0.reference.as_deref()
+        }
+        /// What happened, in a few words.
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
+        /// The kind of event.
+        async fn kind(&self) -> EventKind {
+            self.0.kind
+        }
+        /// When it happened, at the precision known.
+        async fn occurred(&self) -> Option<DateValue> {
+            date_value(self.0.occurred_on, self.0.occurred_precision)
+        }
+        /// A longer description.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
+        /// The company the event concerns.
+        async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
+        }
+        /// The claim that set the event off, if any (DeepSeek's cost claim for Nvidia's drop).
+        async fn trigger_claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
+            Ok(
+                one::<_, claim::Entity, _>(ctx, &self.0, "trigger_claim_id", |m| m.trigger_claim_id)
+                    .await?,
+            )
+        }
     }
-    /// Database id of the event.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Stable external reference, e.g. "E1" in the built-in dataset.
-    async fn r#ref(&self) -> Option<&str> {
-        self.0.reference.as_deref()
-    }
-    /// What happened, in a few words.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// The kind of event.
-    async fn kind(&self) -> EventKind {
-        self.0.kind
-    }
-    /// When it happened, at the precision known.
-    async fn occurred(&self) -> Option<DateValue> {
-        date_value(self.0.occurred_on, self.0.occurred_precision)
-    }
-    /// A longer description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The company the event concerns.
-    async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
-    }
-    /// The claim that set the event off, if any (DeepSeek's cost claim for Nvidia's drop).
-    async fn trigger_claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
-        Ok(
-            one::<_, claim::Entity, _>(ctx, &self.0, "trigger_claim_id", |m| m.trigger_claim_id)
-                .await?,
-        )
-    }
-    /// The source sentences that state this event.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::EventId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// The source sentences that state this event.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::EventId,
     }
 }
 

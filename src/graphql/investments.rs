@@ -7,12 +7,11 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::filters::filter_condition;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -29,79 +28,53 @@ impl From<Node<investment::Model>> for Investment {
     }
 }
 
-/// Money (or an amount the sources do not give) that one company put into another.
-#[Object(serial)]
-impl Investment {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// Money (or an amount the sources do not give) that one company put into another.
+    #[Object(serial)]
+    impl Investment {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the investment.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Stable external reference, e.g. "I1" in the built-in dataset.
+        async fn r#ref(&self) -> Option<&str> {
+            self.0.reference.as_deref()
+        }
+        /// The company that invested.
+        async fn investor(&self, ctx: &Context<'_>) -> Result<Company> {
+            Ok(
+                required::<_, company::Entity, _>(ctx, &self.0, "investor_id", |m| Some(m.investor_id))
+                    .await?,
+            )
+        }
+        /// The company invested in.
+        async fn investee(&self, ctx: &Context<'_>) -> Result<Company> {
+            Ok(
+                required::<_, company::Entity, _>(ctx, &self.0, "investee_id", |m| Some(m.investee_id))
+                    .await?,
+            )
+        }
+        /// How much was invested; null when the sources do not give an amount ("invested heavily").
+        async fn amount(&self) -> Option<Money> {
+            Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
+        }
+        /// When the investment was made, at the precision known.
+        async fn made(&self) -> Option<DateValue> {
+            date_value(self.0.made_on, self.0.made_precision)
+        }
+        /// A short description.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
     }
-    /// Database id of the investment.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Stable external reference, e.g. "I1" in the built-in dataset.
-    async fn r#ref(&self) -> Option<&str> {
-        self.0.reference.as_deref()
-    }
-    /// The company that invested.
-    async fn investor(&self, ctx: &Context<'_>) -> Result<Company> {
-        Ok(
-            required::<_, company::Entity, _>(ctx, &self.0, "investor_id", |m| Some(m.investor_id))
-                .await?,
-        )
-    }
-    /// The company invested in.
-    async fn investee(&self, ctx: &Context<'_>) -> Result<Company> {
-        Ok(
-            required::<_, company::Entity, _>(ctx, &self.0, "investee_id", |m| Some(m.investee_id))
-                .await?,
-        )
-    }
-    /// How much was invested; null when the sources do not give an amount ("invested heavily").
-    async fn amount(&self) -> Option<Money> {
-        Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
-    }
-    /// When the investment was made, at the precision known.
-    async fn made(&self) -> Option<DateValue> {
-        date_value(self.0.made_on, self.0.made_precision)
-    }
-    /// A short description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The source sentences that state this investment.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::InvestmentId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// The source sentences that state this investment.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::InvestmentId,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod aggregates;
 pub mod claims;
 pub mod common;
 pub mod companies;
+pub mod connections;
 pub mod decode;
 pub mod entity_filters;
 pub mod events;

@@ -9,12 +9,11 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::filters::filter_condition;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -32,146 +31,56 @@ impl From<Node<ai_model::Model>> for AiModel {
     }
 }
 
-/// An AI model, chip, agent or product, and the company that develops it.
-#[Object(serial)]
-impl AiModel {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// An AI model, chip, agent or product, and the company that develops it.
+    #[Object(serial)]
+    impl AiModel {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the model.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Name, unique per developer, e.g. "Llama 4".
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
+        /// What it is: a model, a chip, an agent or another product.
+        async fn kind(&self) -> ModelKind {
+            self.0.kind
+        }
+        /// A short description.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
+        /// When it was announced or unveiled, at the precision known.
+        async fn announced(&self) -> Option<DateValue> {
+            date_value(self.0.announced_on, self.0.announced_precision)
+        }
+        /// When it is expected to be released or available, at the precision known.
+        async fn expected(&self) -> Option<DateValue> {
+            date_value(self.0.expected_on, self.0.expected_precision)
+        }
+        /// The company that develops it.
+        async fn developer(&self, ctx: &Context<'_>) -> Result<Company> {
+            Ok(
+                required::<_, company::Entity, _>(ctx, &self.0, "developer_id", |m| {
+                    Some(m.developer_id)
+                })
+                .await?,
+            )
+        }
     }
-    /// Database id of the model.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Name, unique per developer, e.g. "Llama 4".
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// What it is: a model, a chip, an agent or another product.
-    async fn kind(&self) -> ModelKind {
-        self.0.kind
-    }
-    /// A short description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// When it was announced or unveiled, at the precision known.
-    async fn announced(&self) -> Option<DateValue> {
-        date_value(self.0.announced_on, self.0.announced_precision)
-    }
-    /// When it is expected to be released or available, at the precision known.
-    async fn expected(&self) -> Option<DateValue> {
-        date_value(self.0.expected_on, self.0.expected_precision)
-    }
-    /// The company that develops it.
-    async fn developer(&self, ctx: &Context<'_>) -> Result<Company> {
-        Ok(
-            required::<_, company::Entity, _>(ctx, &self.0, "developer_id", |m| {
-                Some(m.developer_id)
-            })
-            .await?,
-        )
-    }
-    /// Claims about this model.
-    #[allow(clippy::too_many_arguments)]
-    async fn claims(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
-    ) -> Result<Connection<Claim>> {
-        Ok(nested::<_, claim::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim::Column::SubjectModelId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Spending figures about this model, such as its training cost.
-    #[allow(clippy::too_many_arguments)]
-    async fn spending_figures(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<SpendingFigureFilter>,
-        >,
-    ) -> Result<Connection<SpendingFigure>> {
-        Ok(nested::<_, spending_figure::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            spending_figure::Column::AiModelId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The source sentences that state facts about this model.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::AiModelId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// Claims about this model.
+        claims: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::SubjectModelId,
+        /// Spending figures about this model, such as its training cost.
+        spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::AiModelId,
+        /// The source sentences that state facts about this model.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::AiModelId,
     }
 }
 

@@ -8,6 +8,7 @@ use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::filters::filter_condition;
@@ -32,159 +33,100 @@ impl From<Node<project::Model>> for Project {
     }
 }
 
-/// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
-#[Object]
-impl Project {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
+    #[Object]
+    impl Project {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the project.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Name, unique, e.g. "Stargate".
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
+        /// A short description.
+        async fn description(&self) -> Option<&str> {
+            self.0.description.as_deref()
+        }
+        /// The company that leads the project.
+        async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(
+                one::<_, company::Entity, _>(ctx, &self.0, "lead_company_id", |m| m.lead_company_id)
+                    .await?,
+            )
+        }
+        /// The planned total amount; null when not stated.
+        async fn planned_amount(&self) -> Option<Money> {
+            Money::from_parts(self.0.planned_amount_minor, self.0.currency.as_deref())
+        }
+        /// Over how many years the amount is to be spent; null when not stated.
+        async fn horizon_years(&self) -> Option<i32> {
+            self.0.horizon_years
+        }
+        /// When the project was announced, at the precision known.
+        async fn announced(&self) -> Option<DateValue> {
+            date_value(self.0.announced_on, self.0.announced_precision)
+        }
+        /// True when the sources say there are backers they do not name ("among others").
+        async fn has_unnamed_backers(&self) -> bool {
+            self.0.has_unnamed_backers
+        }
+        /// The named companies behind the project, with their role; the lead first unless ordered otherwise.
+        #[allow(clippy::too_many_arguments)]
+        async fn backers(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+            )]
+            first: Option<i32>,
+            #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+                String,
+            >,
+            #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+            #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+                String,
+            >,
+            #[graphql(
+                desc = "Order terms, applied in the order given; the id breaks any remaining tie. By default the lead comes first.",
+                default
+            )]
+            order_by: Vec<OrderBy<ProjectBackerOrderField>>,
+            #[graphql(desc = "Only rows matching this filter.")] filter: Option<
+                Box<ProjectBackerFilter>,
+            >,
+        ) -> Result<Connection<ProjectBacker>> {
+            let order_by = if order_by.is_empty() {
+                vec![OrderBy {
+                    field: ProjectBackerOrderField::Role,
+                    direction: OrderDirection::Desc,
+                    nulls: NullsOrder::Last,
+                }]
+            } else {
+                order_by
+            };
+            Ok(nested::<_, project_backer::Entity, _, _, _>(
+                ctx,
+                &self.0,
+                project_backer::Column::ProjectId,
+                page_args(first, after, last, before),
+                order_by,
+                filter,
+            )
+            .await?)
+        }
     }
-    /// Database id of the project.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Name, unique, e.g. "Stargate".
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// A short description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The company that leads the project.
-    async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(
-            one::<_, company::Entity, _>(ctx, &self.0, "lead_company_id", |m| m.lead_company_id)
-                .await?,
-        )
-    }
-    /// The planned total amount; null when not stated.
-    async fn planned_amount(&self) -> Option<Money> {
-        Money::from_parts(self.0.planned_amount_minor, self.0.currency.as_deref())
-    }
-    /// Over how many years the amount is to be spent; null when not stated.
-    async fn horizon_years(&self) -> Option<i32> {
-        self.0.horizon_years
-    }
-    /// When the project was announced, at the precision known.
-    async fn announced(&self) -> Option<DateValue> {
-        date_value(self.0.announced_on, self.0.announced_precision)
-    }
-    /// True when the sources say there are backers they do not name ("among others").
-    async fn has_unnamed_backers(&self) -> bool {
-        self.0.has_unnamed_backers
-    }
-    /// The named companies behind the project, with their role; the lead first unless ordered otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn backers(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie. By default the lead comes first.",
-            default
-        )]
-        order_by: Vec<OrderBy<ProjectBackerOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<ProjectBackerFilter>,
-        >,
-    ) -> Result<Connection<ProjectBacker>> {
-        let order_by = if order_by.is_empty() {
-            vec![OrderBy {
-                field: ProjectBackerOrderField::Role,
-                direction: OrderDirection::Desc,
-                nulls: NullsOrder::Last,
-            }]
-        } else {
-            order_by
-        };
-        Ok(nested::<_, project_backer::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            project_backer::Column::ProjectId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Spending figures of the project.
-    #[allow(clippy::too_many_arguments)]
-    async fn spending_figures(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<SpendingFigureFilter>,
-        >,
-    ) -> Result<Connection<SpendingFigure>> {
-        Ok(nested::<_, spending_figure::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            spending_figure::Column::ProjectId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The source sentences that state facts about this project.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::ProjectId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// Spending figures of the project.
+        spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::ProjectId,
+        /// The source sentences that state facts about this project.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::ProjectId,
     }
 }
 
@@ -198,67 +140,41 @@ impl From<Node<project_backer::Model>> for ProjectBacker {
     }
 }
 
-/// A company's part in a project.
-#[Object]
-impl ProjectBacker {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// A company's part in a project.
+    #[Object]
+    impl ProjectBacker {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of this role.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Whether the company leads or backs the project.
+        async fn role(&self) -> BackerRole {
+            self.0.role
+        }
+        /// The project.
+        async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
+            Ok(
+                required::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| Some(m.project_id))
+                    .await?,
+            )
+        }
+        /// The company.
+        async fn company(&self, ctx: &Context<'_>) -> Result<Company> {
+            Ok(
+                required::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| Some(m.company_id))
+                    .await?,
+            )
+        }
     }
-    /// Database id of this role.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Whether the company leads or backs the project.
-    async fn role(&self) -> BackerRole {
-        self.0.role
-    }
-    /// The project.
-    async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
-        Ok(
-            required::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| Some(m.project_id))
-                .await?,
-        )
-    }
-    /// The company.
-    async fn company(&self, ctx: &Context<'_>) -> Result<Company> {
-        Ok(
-            required::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| Some(m.company_id))
-                .await?,
-        )
-    }
-    /// The source sentences that state this role.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::ProjectBackerId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// The source sentences that state this role.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::ProjectBackerId,
     }
 }
 

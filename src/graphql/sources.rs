@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object, Union};
 use entity::{citation, source};
 use sea_orm::{ColumnTrait, Condition};
 
+use super::connections::with_connections;
 use super::{Result, db};
 
 use super::claims::{Claim, ClaimChallenge};
@@ -14,9 +15,7 @@ use super::entity_filters::*;
 use super::events::Event;
 use super::filters::filter_condition;
 use super::investments::Investment;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, Row, many, one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -34,73 +33,47 @@ impl From<Node<source::Model>> for Source {
     }
 }
 
-/// A document facts come from: an article, a filing, a press release.
-#[Object]
-impl Source {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// A document facts come from: an article, a filing, a press release.
+    #[Object]
+    impl Source {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the source.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// Stable short key of the source, e.g. "ai-capex-spending-spree".
+        async fn key(&self) -> &str {
+            &self.0.key
+        }
+        /// Title of the document.
+        async fn title(&self) -> &str {
+            &self.0.title
+        }
+        /// Who published it; null when the source does not say.
+        async fn publisher(&self) -> Option<&str> {
+            self.0.publisher.as_deref()
+        }
+        /// When it was published, at the precision known.
+        async fn published(&self) -> Option<DateValue> {
+            date_value(self.0.published_on, self.0.published_precision)
+        }
+        /// Web address of the document; null when not known.
+        async fn address(&self) -> Option<&str> {
+            self.0.address.as_deref()
+        }
+        /// Full text of the document, when it is kept in the database.
+        async fn content(&self) -> Option<&str> {
+            self.0.content.as_deref()
+        }
     }
-    /// Database id of the source.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Stable short key of the source, e.g. "ai-capex-spending-spree".
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
-    /// Title of the document.
-    async fn title(&self) -> &str {
-        &self.0.title
-    }
-    /// Who published it; null when the source does not say.
-    async fn publisher(&self) -> Option<&str> {
-        self.0.publisher.as_deref()
-    }
-    /// When it was published, at the precision known.
-    async fn published(&self) -> Option<DateValue> {
-        date_value(self.0.published_on, self.0.published_precision)
-    }
-    /// Web address of the document; null when not known.
-    async fn address(&self) -> Option<&str> {
-        self.0.address.as_deref()
-    }
-    /// Full text of the document, when it is kept in the database.
-    async fn content(&self) -> Option<&str> {
-        self.0.content.as_deref()
-    }
-    /// Every citation of this source, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::SourceId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
+
+    connections {
+        /// Every citation of this source, in id order.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::SourceId,
     }
 }
 

@@ -10,12 +10,11 @@ use sea_orm::{ColumnTrait, Condition};
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
 use super::companies::Company;
+use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::filters::filter_condition;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, nodes_of, one, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -148,243 +147,153 @@ impl AnnualAverage {
     }
 }
 
-/// A spending figure: an amount (a point, a range or a bound) that a company or project
-/// spent, plans, is projected or claims to spend over a period.
-#[Object]
-impl SpendingFigure {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
-    }
-    /// Database id of the figure.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// Stable external reference, e.g. "F1" in the built-in dataset.
-    async fn r#ref(&self) -> Option<&str> {
-        self.0.reference.as_deref()
-    }
-    /// The company whose spending this is.
-    async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-        Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
-    }
-    /// The project the money goes to, if any (Stargate).
-    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        Ok(one::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| m.project_id).await?)
-    }
-    /// The AI model the money was spent on, if any (DeepSeek's model).
-    async fn model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
-        Ok(one::<_, ai_model::Entity, _>(ctx, &self.0, "ai_model_id", |m| m.ai_model_id).await?)
-    }
-    /// What the figure measures.
-    async fn category(&self) -> SpendingCategory {
-        self.0.category
-    }
-    /// Reported, planned, projected or claimed.
-    async fn status(&self) -> SpendingStatus {
-        self.0.status
-    }
-    /// The amount: a point, a range or a bound, always with its currency.
-    async fn amount(&self) -> MoneyRange {
-        MoneyRange {
-            bound: self.0.bound,
-            low: self.0.amount_low_minor,
-            high: self.0.amount_high_minor,
-            currency: self.0.currency.clone(),
+with_connections! {
+    /// A spending figure: an amount (a point, a range or a bound) that a company or project
+    /// spent, plans, is projected or claims to spend over a period.
+    #[Object]
+    impl SpendingFigure {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
         }
-    }
-    /// The period the figure covers.
-    async fn period(&self) -> SpendingPeriod {
-        let f = &self.0;
-        SpendingPeriod {
-            kind: f.period_kind,
-            year: f.period_year,
-            quarter: f.period_quarter,
-            start: f.period_start.map(Date),
-            end: f.period_end.map(Date),
-            years: f.period_years,
-            label: analytics::period_label(f),
+        /// Database id of the figure.
+        async fn database_id(&self) -> i32 {
+            self.0.id
         }
-    }
-    /// What the money goes to, e.g. "AI data centers".
-    async fn focus(&self) -> Option<&str> {
-        self.0.focus.as_deref()
-    }
-    /// Qualifications stated with the figure, e.g. "More than half of the investment will be focused in the U.S."
-    async fn remarks(&self) -> Option<&str> {
-        self.0.remarks.as_deref()
-    }
-    /// When the figure was stated, at the precision known.
-    async fn stated(&self) -> Option<DateValue> {
-        date_value(self.0.stated_on, self.0.stated_precision)
-    }
-    /// What the figure was expected to be, when the source compares the two (Alphabet's
-    /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
-    async fn expectation(&self) -> Option<Expectation> {
-        self.0
-            .above_expectation_bp
-            .map(|_| Expectation(self.0.clone()))
-    }
-    /// For a figure over several years, the amount per year if spread evenly (Stargate's
-    /// $500 billion over four years: $125 billion a year); null for other periods.
-    async fn annual_average(&self) -> Option<AnnualAverage> {
-        match (self.0.period_kind, self.0.period_years) {
-            (PeriodKind::MultiYear, Some(years)) if years > 0 => {
-                Some(AnnualAverage(self.0.clone()))
+        /// Stable external reference, e.g. "F1" in the built-in dataset.
+        async fn r#ref(&self) -> Option<&str> {
+            self.0.reference.as_deref()
+        }
+        /// The company whose spending this is.
+        async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
+            Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
+        }
+        /// The project the money goes to, if any (Stargate).
+        async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+            Ok(one::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| m.project_id).await?)
+        }
+        /// The AI model the money was spent on, if any (DeepSeek's model).
+        async fn model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
+            Ok(one::<_, ai_model::Entity, _>(ctx, &self.0, "ai_model_id", |m| m.ai_model_id).await?)
+        }
+        /// What the figure measures.
+        async fn category(&self) -> SpendingCategory {
+            self.0.category
+        }
+        /// Reported, planned, projected or claimed.
+        async fn status(&self) -> SpendingStatus {
+            self.0.status
+        }
+        /// The amount: a point, a range or a bound, always with its currency.
+        async fn amount(&self) -> MoneyRange {
+            MoneyRange {
+                bound: self.0.bound,
+                low: self.0.amount_low_minor,
+                high: self.0.amount_high_minor,
+                currency: self.0.currency.clone(),
             }
-            _ => None,
+        }
+        /// The period the figure covers.
+        async fn period(&self) -> SpendingPeriod {
+            let f = &self.0;
+            SpendingPeriod {
+                kind: f.period_kind,
+                year: f.period_year,
+                quarter: f.period_quarter,
+                start: f.period_start.map(Date),
+                end: f.period_end.map(Date),
+                years: f.period_years,
+                label: analytics::period_label(f),
+            }
+        }
+        /// What the money goes to, e.g. "AI data centers".
+        async fn focus(&self) -> Option<&str> {
+            self.0.focus.as_deref()
+        }
+        /// Qualifications stated with the figure, e.g. "More than half of the investment will be focused in the U.S."
+        async fn remarks(&self) -> Option<&str> {
+            self.0.remarks.as_deref()
+        }
+        /// When the figure was stated, at the precision known.
+        async fn stated(&self) -> Option<DateValue> {
+            date_value(self.0.stated_on, self.0.stated_precision)
+        }
+        /// What the figure was expected to be, when the source compares the two (Alphabet's
+        /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
+        async fn expectation(&self) -> Option<Expectation> {
+            self.0
+                .above_expectation_bp
+                .map(|_| Expectation(self.0.clone()))
+        }
+        /// For a figure over several years, the amount per year if spread evenly (Stargate's
+        /// $500 billion over four years: $125 billion a year); null for other periods.
+        async fn annual_average(&self) -> Option<AnnualAverage> {
+            match (self.0.period_kind, self.0.period_years) {
+                (PeriodKind::MultiYear, Some(years)) if years > 0 => {
+                    Some(AnnualAverage(self.0.clone()))
+                }
+                _ => None,
+            }
+        }
+        /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
+        async fn derived_from(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
+            Ok(
+                one::<_, spending_figure::Entity, _>(ctx, &self.0, "derived_from_id", |m| {
+                    m.derived_from_id
+                })
+                .await?,
+            )
+        }
+        /// This figure compared with other figures of the same currency for a year: how many
+        /// times this amount fits into each (DeepSeek's claimed $5.6 million against each
+        /// company's 2025 capital expenditure).
+        async fn compared_with(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The calendar or fiscal year of the figures to compare with.")] year: i32,
+            #[graphql(
+                desc = "Only figures of these categories.",
+                default_with = "vec![SpendingCategory::CapitalExpenditure]"
+            )]
+            categories: Vec<SpendingCategory>,
+            #[graphql(
+                desc = "Only figures with these statuses.",
+                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
+            )]
+            statuses: Vec<SpendingStatus>,
+        ) -> Result<Vec<SpendingComparison>> {
+            let filter = YearFilter {
+                year,
+                categories,
+                statuses,
+                period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
+                company_ids: None,
+                calendar_view: false,
+            };
+            let others = nodes_of(figures_for_year(db(ctx)?, &filter).await?);
+            Ok(others
+                .into_iter()
+                .filter(|other| other.id != self.0.id && other.currency == self.0.currency)
+                .map(|other| {
+                    let (ratio_low, ratio_high) = analytics::ratio_range(&self.0, &other, RATIO_DIGITS);
+                    SpendingComparison {
+                        this: self.0.clone(),
+                        other: SpendingFigure(other),
+                        ratio_low: ratio_low.map(Decimal),
+                        ratio_high: ratio_high.map(Decimal),
+                    }
+                })
+                .collect())
         }
     }
-    /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
-    async fn derived_from(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
-        Ok(
-            one::<_, spending_figure::Entity, _>(ctx, &self.0, "derived_from_id", |m| {
-                m.derived_from_id
-            })
-            .await?,
-        )
-    }
-    /// Figures derived from this one.
-    #[allow(clippy::too_many_arguments)]
-    async fn derived_figures(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<SpendingFigureFilter>,
-        >,
-    ) -> Result<Connection<SpendingFigure>> {
-        Ok(nested::<_, spending_figure::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            spending_figure::Column::DerivedFromId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// Claims that state or qualify this figure.
-    #[allow(clippy::too_many_arguments)]
-    async fn claims(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
-    ) -> Result<Connection<Claim>> {
-        Ok(nested::<_, claim::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            claim::Column::SpendingFigureId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// The source sentences that state this figure.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        Ok(nested::<_, citation::Entity, _, _, _>(
-            ctx,
-            &self.0,
-            citation::Column::SpendingFigureId,
-            page_args(first, after, last, before),
-            order_by,
-            filter,
-        )
-        .await?)
-    }
-    /// This figure compared with other figures of the same currency for a year: how many
-    /// times this amount fits into each (DeepSeek's claimed $5.6 million against each
-    /// company's 2025 capital expenditure).
-    async fn compared_with(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The calendar or fiscal year of the figures to compare with.")] year: i32,
-        #[graphql(
-            desc = "Only figures of these categories.",
-            default_with = "vec![SpendingCategory::CapitalExpenditure]"
-        )]
-        categories: Vec<SpendingCategory>,
-        #[graphql(
-            desc = "Only figures with these statuses.",
-            default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-        )]
-        statuses: Vec<SpendingStatus>,
-    ) -> Result<Vec<SpendingComparison>> {
-        let filter = YearFilter {
-            year,
-            categories,
-            statuses,
-            period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
-            company_ids: None,
-            calendar_view: false,
-        };
-        let others = nodes_of(figures_for_year(db(ctx)?, &filter).await?);
-        Ok(others
-            .into_iter()
-            .filter(|other| other.id != self.0.id && other.currency == self.0.currency)
-            .map(|other| {
-                let (ratio_low, ratio_high) = analytics::ratio_range(&self.0, &other, RATIO_DIGITS);
-                SpendingComparison {
-                    this: self.0.clone(),
-                    other: SpendingFigure(other),
-                    ratio_low: ratio_low.map(Decimal),
-                    ratio_high: ratio_high.map(Decimal),
-                }
-            })
-            .collect())
+
+    connections {
+        /// Figures derived from this one.
+        derived_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::DerivedFromId,
+        /// Claims that state or qualify this figure.
+        claims: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::SpendingFigureId,
+        /// The source sentences that state this figure.
+        citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::SpendingFigureId,
     }
 }
 
