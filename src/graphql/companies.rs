@@ -173,123 +173,95 @@ with_connections! {
 #[derive(Default)]
 pub struct CompanyQuery;
 
-/// Queries on companies and people.
-#[Object]
-impl CompanyQuery {
-    /// The company with this id, or null.
-    async fn company(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the company.")] id: ID,
-    ) -> Result<Option<Company>> {
-        Ok(wrap_one(
-            store::by_id::<company::Entity>(db(ctx)?, database_id::<Company>(&id, "id")?).await?,
-        ))
-    }
-    /// The company with exactly this name (case-sensitive), or null.
-    async fn company_by_name(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The company's name, e.g. \"Amazon\".")] name: String,
-    ) -> Result<Option<Company>> {
-        Ok(wrap_one(
-            store::by_text::<company::Entity>(db(ctx)?, company::Column::Name, &name).await?,
-        ))
-    }
-    /// The company with this stock ticker, or null.
-    async fn company_by_ticker(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The ticker, e.g. \"MSFT\".")] ticker: String,
-    ) -> Result<Option<Company>> {
-        Ok(wrap_one(
-            store::by_text::<company::Entity>(db(ctx)?, company::Column::Ticker, &ticker).await?,
-        ))
-    }
-    /// All companies in id order, or only those of one kind.
-    #[allow(clippy::too_many_arguments)]
-    async fn companies(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only companies of this kind.")] kind: Option<CompanyKind>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CompanyOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
-    ) -> Result<Connection<Company>> {
-        let mut condition = Condition::all();
-        if let Some(kind) = kind {
-            condition = condition.add(company::Column::Kind.eq(kind));
+with_connections! {
+    /// Queries on companies and people.
+    #[Object]
+    impl CompanyQuery {
+        /// The company with this id, or null.
+        async fn company(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the company.")] id: ID,
+        ) -> Result<Option<Company>> {
+            Ok(wrap_one(
+                store::by_id::<company::Entity>(db(ctx)?, database_id::<Company>(&id, "id")?).await?,
+            ))
         }
-        let keys = sort_keys::<company::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<company::Entity>(
-                ctx,
-                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+        /// The company with exactly this name (case-sensitive), or null.
+        async fn company_by_name(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The company's name, e.g. \"Amazon\".")] name: String,
+        ) -> Result<Option<Company>> {
+            Ok(wrap_one(
+                store::by_text::<company::Entity>(db(ctx)?, company::Column::Name, &name).await?,
+            ))
+        }
+        /// The company with this stock ticker, or null.
+        async fn company_by_ticker(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The ticker, e.g. \"MSFT\".")] ticker: String,
+        ) -> Result<Option<Company>> {
+            Ok(wrap_one(
+                store::by_text::<company::Entity>(db(ctx)?, company::Column::Ticker, &ticker).await?,
+            ))
+        }
+        /// All companies in id order, or only those of one kind.
+        #[allow(clippy::too_many_arguments)]
+        async fn companies(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only companies of this kind.")] kind: Option<CompanyKind>,
+            #[graphql(
+                desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+            )]
+            first: Option<i32>,
+            #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+                String,
+            >,
+            #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+            #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+                String,
+            >,
+            #[graphql(
+                desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+                default
+            )]
+            order_by: Vec<OrderBy<CompanyOrderField>>,
+            #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
+        ) -> Result<Connection<Company>> {
+            let mut condition = Condition::all();
+            if let Some(kind) = kind {
+                condition = condition.add(company::Column::Kind.eq(kind));
+            }
+            let keys = sort_keys::<company::Entity, _>(&order_by);
+            let args = page_args(first, after, last, before);
+            Ok(Connection(
+                top::<company::Entity>(
+                    ctx,
+                    condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
+                    keys,
+                    &args,
+                )
+                .await?,
+            ))
+        }
+        /// The person with this id, or null.
+        async fn person(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the person.")] id: ID,
+        ) -> Result<Option<Person>> {
+            Ok(wrap_one(
+                store::by_id::<person::Entity>(db(ctx)?, database_id::<Person>(&id, "id")?).await?,
+            ))
+        }
     }
-    /// The person with this id, or null.
-    async fn person(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the person.")] id: ID,
-    ) -> Result<Option<Person>> {
-        Ok(wrap_one(
-            store::by_id::<person::Entity>(db(ctx)?, database_id::<Person>(&id, "id")?).await?,
-        ))
-    }
-    /// All people, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<PersonOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<PersonFilter>>,
-    ) -> Result<Connection<Person>> {
-        let keys = sort_keys::<person::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<person::Entity>(
-                ctx,
-                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+
+    roots {
+        /// All people, in id order.
+        people: Person(person, PersonFilter, PersonOrderField),
     }
 }
 

@@ -12,8 +12,12 @@
 //! ```
 //!
 //! naming the field, the target type, its entity module, filter and order-field types, and
-//! the foreign key of the target's table that points to this row. The SDL is the same as
-//! when each field was written by hand.
+//! the foreign key of the target's table that points to this row. A query root's plain
+//! lists (all rows of a type, with the same arguments) are listed under `roots` the same
+//! way, without the foreign key. The SDL is the same as when each field was written by
+//! hand. (The macro writes the whole `#[Object]` impl because async-graphql's attribute
+//! sees the impl before any macro inside it would expand. Code inside the macro call is
+//! not reformatted by rustfmt.)
 
 /// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with a
 /// connection field for each relation listed after `connections`.
@@ -21,17 +25,23 @@ macro_rules! with_connections {
     (
         $(#[$attr:meta])*
         impl $type:ident { $($body:tt)* }
-        connections {
+        $(connections {
             $(
                 $(#[doc = $doc:expr])*
                 $field:ident : $target:ident ($entity:ident, $filter:ident, $order:ident) by $column:path,
             )*
-        }
+        })?
+        $(roots {
+            $(
+                $(#[doc = $rdoc:expr])*
+                $rfield:ident : $rtarget:ident ($rentity:ident, $rfilter:ident, $rorder:ident),
+            )*
+        })?
     ) => {
         $(#[$attr])*
         impl $type {
             $($body)*
-            $(
+            $($(
                 $(#[doc = $doc])*
                 #[allow(clippy::too_many_arguments)]
                 async fn $field(
@@ -65,7 +75,42 @@ macro_rules! with_connections {
                     )
                     .await?)
                 }
-            )*
+            )*)?
+            $($(
+                $(#[doc = $rdoc])*
+                #[allow(clippy::too_many_arguments)]
+                async fn $rfield(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(
+                        desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+                    )]
+                    first: Option<i32>,
+                    #[graphql(desc = "Returns the rows after this cursor (use with `first`).")]
+                    after: Option<String>,
+                    #[graphql(desc = "Returns the last N rows (at most 100).")]
+                    last: Option<i32>,
+                    #[graphql(desc = "Returns the rows before this cursor (use with `last`).")]
+                    before: Option<String>,
+                    #[graphql(
+                        desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+                        default
+                    )]
+                    order_by: Vec<$crate::graphql::lists::OrderBy<$rorder>>,
+                    #[graphql(desc = "Only rows matching this filter.")]
+                    filter: Option<Box<$rfilter>>,
+                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$rtarget>> {
+                    let backend = $crate::graphql::db(ctx)?.get_database_backend();
+                    let condition = sea_orm::Condition::all()
+                        .add($crate::graphql::filters::filter_condition(backend, &filter)?);
+                    let keys = $crate::graphql::lists::sort_keys::<entity::$rentity::Entity, _>(&order_by);
+                    let page = $crate::graphql::lists::page_args(first, after, last, before);
+                    Ok($crate::graphql::lists::Connection(
+                        $crate::graphql::lists::top::<entity::$rentity::Entity>(ctx, condition, keys, &page)
+                            .await?,
+                    ))
+                }
+            )*)?
         }
     };
 }

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 
 use entity::enums::EventKind;
 use entity::{citation, claim, company, event};
-use sea_orm::Condition;
 
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
@@ -12,8 +11,7 @@ use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
-use super::filters::filter_condition;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, one, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -85,53 +83,25 @@ with_connections! {
 #[derive(Default)]
 pub struct EventQuery;
 
-/// Queries on events.
-#[Object]
-impl EventQuery {
-    /// The event with this id, or null.
-    async fn event(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the event.")] id: ID,
-    ) -> Result<Option<Event>> {
-        Ok(wrap_one(
-            store::by_id::<event::Entity>(db(ctx)?, database_id::<Event>(&id, "id")?).await?,
-        ))
+with_connections! {
+    /// Queries on events.
+    #[Object]
+    impl EventQuery {
+        /// The event with this id, or null.
+        async fn event(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the event.")] id: ID,
+        ) -> Result<Option<Event>> {
+            Ok(wrap_one(
+                store::by_id::<event::Entity>(db(ctx)?, database_id::<Event>(&id, "id")?).await?,
+            ))
+        }
     }
-    /// All events, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<EventOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<EventFilter>>,
-    ) -> Result<Connection<Event>> {
-        let keys = sort_keys::<event::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<event::Entity>(
-                ctx,
-                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+
+    roots {
+        /// All events, in id order.
+        events: Event(event, EventFilter, EventOrderField),
     }
 }
 

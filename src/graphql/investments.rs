@@ -3,15 +3,13 @@
 use async_graphql::{Context, ID, Object};
 
 use entity::{citation, company, investment};
-use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
-use super::filters::filter_condition;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -82,65 +80,37 @@ with_connections! {
 #[derive(Default)]
 pub struct InvestmentQuery;
 
-/// Queries on investments.
-#[Object]
-impl InvestmentQuery {
-    /// The investment with this id, or null.
-    async fn investment(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the investment.")] id: ID,
-    ) -> Result<Option<Investment>> {
-        Ok(wrap_one(
-            store::by_id::<investment::Entity>(db(ctx)?, database_id::<Investment>(&id, "id")?)
-                .await?,
-        ))
+with_connections! {
+    /// Queries on investments.
+    #[Object]
+    impl InvestmentQuery {
+        /// The investment with this id, or null.
+        async fn investment(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the investment.")] id: ID,
+        ) -> Result<Option<Investment>> {
+            Ok(wrap_one(
+                store::by_id::<investment::Entity>(db(ctx)?, database_id::<Investment>(&id, "id")?)
+                    .await?,
+            ))
+        }
+        /// The investment with this external reference, or null.
+        async fn investment_by_ref(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The reference, e.g. \"I1\".")] r#ref: String,
+        ) -> Result<Option<Investment>> {
+            Ok(wrap_one(
+                store::by_text::<investment::Entity>(db(ctx)?, investment::Column::Reference, &r#ref)
+                    .await?,
+            ))
+        }
     }
-    /// The investment with this external reference, or null.
-    async fn investment_by_ref(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The reference, e.g. \"I1\".")] r#ref: String,
-    ) -> Result<Option<Investment>> {
-        Ok(wrap_one(
-            store::by_text::<investment::Entity>(db(ctx)?, investment::Column::Reference, &r#ref)
-                .await?,
-        ))
-    }
-    /// All investments, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn investments(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<InvestmentOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<InvestmentFilter>>,
-    ) -> Result<Connection<Investment>> {
-        let keys = sort_keys::<investment::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<investment::Entity>(
-                ctx,
-                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+
+    roots {
+        /// All investments, in id order.
+        investments: Investment(investment, InvestmentFilter, InvestmentOrderField),
     }
 }
 

@@ -4,17 +4,13 @@ use async_graphql::{Context, ID, Object};
 
 use entity::enums::BackerRole;
 use entity::{citation, company, project, project_backer, spending_figure};
-use sea_orm::Condition;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
-use super::filters::filter_condition;
-use super::lists::{
-    Connection, OrderBy, gql_node, nested, order_fields, page_args, sort_keys, top,
-};
+use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
 use super::loaders::{Node, one, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
@@ -182,63 +178,35 @@ with_connections! {
 #[derive(Default)]
 pub struct ProjectQuery;
 
-/// Queries on projects.
-#[Object]
-impl ProjectQuery {
-    /// The project with this id, or null.
-    async fn project(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the project.")] id: ID,
-    ) -> Result<Option<Project>> {
-        Ok(wrap_one(
-            store::by_id::<project::Entity>(db(ctx)?, database_id::<Project>(&id, "id")?).await?,
-        ))
+with_connections! {
+    /// Queries on projects.
+    #[Object]
+    impl ProjectQuery {
+        /// The project with this id, or null.
+        async fn project(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the project.")] id: ID,
+        ) -> Result<Option<Project>> {
+            Ok(wrap_one(
+                store::by_id::<project::Entity>(db(ctx)?, database_id::<Project>(&id, "id")?).await?,
+            ))
+        }
+        /// The project with exactly this name (case-sensitive), or null.
+        async fn project_by_name(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The project's name, e.g. \"Stargate\".")] name: String,
+        ) -> Result<Option<Project>> {
+            Ok(wrap_one(
+                store::by_text::<project::Entity>(db(ctx)?, project::Column::Name, &name).await?,
+            ))
+        }
     }
-    /// The project with exactly this name (case-sensitive), or null.
-    async fn project_by_name(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The project's name, e.g. \"Stargate\".")] name: String,
-    ) -> Result<Option<Project>> {
-        Ok(wrap_one(
-            store::by_text::<project::Entity>(db(ctx)?, project::Column::Name, &name).await?,
-        ))
-    }
-    /// All projects, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn projects(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ProjectOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ProjectFilter>>,
-    ) -> Result<Connection<Project>> {
-        let keys = sort_keys::<project::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<project::Entity>(
-                ctx,
-                Condition::all().add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+
+    roots {
+        /// All projects, in id order.
+        projects: Project(project, ProjectFilter, ProjectOrderField),
     }
 }
 

@@ -213,119 +213,90 @@ pub async fn citations_of<P: Row>(
 #[derive(Default)]
 pub struct SourceQuery;
 
-/// Queries on sources and citations.
-#[Object]
-impl SourceQuery {
-    /// The source with this id, or null.
-    async fn source(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the source.")] id: ID,
-    ) -> Result<Option<Source>> {
-        let db = db(ctx)?;
-        Ok(wrap_one(
-            store::by_id::<source::Entity>(db, database_id::<Source>(&id, "id")?).await?,
-        ))
-    }
-    /// The source with this key, or null.
-    async fn source_by_key(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The source's key, e.g. \"ai-capex-spending-spree\".")] key: String,
-    ) -> Result<Option<Source>> {
-        let db = db(ctx)?;
-        Ok(wrap_one(
-            store::by_text::<source::Entity>(db, source::Column::Key, &key).await?,
-        ))
-    }
-    /// All sources, in id order.
-    #[allow(clippy::too_many_arguments)]
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<SourceOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<SourceFilter>>,
-    ) -> Result<Connection<Source>> {
-        let db = db(ctx)?;
-        let keys = sort_keys::<source::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<source::Entity>(
-                ctx,
-                Condition::all().add(filter_condition(db.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
-    }
-    /// The citation with this id, or null.
-    async fn citation(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the citation.")] id: ID,
-    ) -> Result<Option<Citation>> {
-        let db = db(ctx)?;
-        Ok(wrap_one(
-            store::by_id::<citation::Entity>(db, database_id::<Citation>(&id, "id")?).await?,
-        ))
-    }
-    /// Citations, in id order; only those of one source when `sourceId` is given.
-    #[allow(clippy::too_many_arguments)]
-    async fn citations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only citations of this source (its global id).")] source_id: Option<ID>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<CitationOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-    ) -> Result<Connection<Citation>> {
-        let db = db(ctx)?;
-        let mut condition = Condition::all();
-        if let Some(id) = source_id {
-            let id = database_id::<Source>(&id, "sourceId")?;
-            condition = condition.add(citation::Column::SourceId.eq(id));
+with_connections! {
+    /// Queries on sources and citations.
+    #[Object]
+    impl SourceQuery {
+        /// The source with this id, or null.
+        async fn source(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the source.")] id: ID,
+        ) -> Result<Option<Source>> {
+            let db = db(ctx)?;
+            Ok(wrap_one(
+                store::by_id::<source::Entity>(db, database_id::<Source>(&id, "id")?).await?,
+            ))
         }
-        let keys = sort_keys::<citation::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<citation::Entity>(
-                ctx,
-                condition.add(filter_condition(db.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+        /// The source with this key, or null.
+        async fn source_by_key(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The source's key, e.g. \"ai-capex-spending-spree\".")] key: String,
+        ) -> Result<Option<Source>> {
+            let db = db(ctx)?;
+            Ok(wrap_one(
+                store::by_text::<source::Entity>(db, source::Column::Key, &key).await?,
+            ))
+        }
+        /// The citation with this id, or null.
+        async fn citation(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the citation.")] id: ID,
+        ) -> Result<Option<Citation>> {
+            let db = db(ctx)?;
+            Ok(wrap_one(
+                store::by_id::<citation::Entity>(db, database_id::<Citation>(&id, "id")?).await?,
+            ))
+        }
+        /// Citations, in id order; only those of one source when `sourceId` is given.
+        #[allow(clippy::too_many_arguments)]
+        async fn citations(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only citations of this source (its global id).")] source_id: Option<ID>,
+            #[graphql(
+                desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
+            )]
+            first: Option<i32>,
+            #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
+                String,
+            >,
+            #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
+            #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
+                String,
+            >,
+            #[graphql(
+                desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
+                default
+            )]
+            order_by: Vec<OrderBy<CitationOrderField>>,
+            #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
+        ) -> Result<Connection<Citation>> {
+            let db = db(ctx)?;
+            let mut condition = Condition::all();
+            if let Some(id) = source_id {
+                let id = database_id::<Source>(&id, "sourceId")?;
+                condition = condition.add(citation::Column::SourceId.eq(id));
+            }
+            let keys = sort_keys::<citation::Entity, _>(&order_by);
+            let args = page_args(first, after, last, before);
+            Ok(Connection(
+                top::<citation::Entity>(
+                    ctx,
+                    condition.add(filter_condition(db.get_database_backend(), &filter)?),
+                    keys,
+                    &args,
+                )
+                .await?,
+            ))
+        }
+    }
+
+    roots {
+        /// All sources, in id order.
+        sources: Source(source, SourceFilter, SourceOrderField),
     }
 }
 
