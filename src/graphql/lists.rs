@@ -29,6 +29,7 @@ use super::paging::{
     Cursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey,
     after, finish,
 };
+use super::sql::{Relation, join_relations};
 use super::{Result as GqlResult, db};
 use crate::error::Result;
 
@@ -168,8 +169,22 @@ impl<T: GqlNode> Edge<T> {
 
 /// A field a list can be ordered by.
 pub trait OrderField: InputType + Copy + Send + Sync {
-    /// The term for this field: name, SQL expression over the listed table, kind, nullable.
-    fn term(self) -> (&'static str, Expr, KeyKind, bool);
+    /// The term for this field: what lists are ordered by and groups keyed by.
+    fn term(self) -> Term;
+}
+
+/// The SQL of an order field, also a group key and a measured column of aggregates.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Stable name of the term (a column name), part of cursors' signatures.
+    pub name: &'static str,
+    /// The SQL over the listed table; where `join` is given, valid only in a statement
+    /// that joins it (see [`join_relations`]).
+    pub expr: Expr,
+    pub kind: KeyKind,
+    pub nullable: bool,
+    /// The related row `expr` reads, when it is a column of another table.
+    pub join: Option<Relation>,
 }
 
 /// One term of an ordering.
@@ -214,12 +229,19 @@ pub fn sort_keys<E: EntityTrait, F: OrderField>(order: &[OrderBy<F>]) -> Vec<Sor
     let mut keys: Vec<SortKey> = order
         .iter()
         .map(|term| {
-            let (name, expr, kind, nullable) = term.field.term();
+            let Term {
+                name,
+                expr,
+                kind,
+                nullable,
+                join,
+            } = term.field.term();
             SortKey {
                 name,
                 expr,
                 kind,
                 nullable,
+                join,
                 direction: term.direction,
                 nulls: term.nulls,
             }
@@ -230,6 +252,7 @@ pub fn sort_keys<E: EntityTrait, F: OrderField>(order: &[OrderBy<F>]) -> Vec<Sor
         expr: Expr::col((E::default(), Alias::new("id"))),
         kind: KeyKind::Int,
         nullable: false,
+        join: None,
         direction: OrderDirection::Asc,
         nulls: NullsOrder::Last,
     });
@@ -237,33 +260,37 @@ pub fn sort_keys<E: EntityTrait, F: OrderField>(order: &[OrderBy<F>]) -> Vec<Sor
 }
 
 /// A column of `E` as a sort term.
-pub fn column_term<E: EntityTrait>(
-    column: E::Column,
-    kind: KeyKind,
-    nullable: bool,
-) -> (&'static str, Expr, KeyKind, bool) {
-    (
-        column.as_str(),
-        Expr::col((E::default(), column)),
+pub fn column_term<E: EntityTrait>(column: E::Column, kind: KeyKind, nullable: bool) -> Term {
+    Term {
+        name: column.as_str(),
+        expr: Expr::col((E::default(), column)),
         kind,
         nullable,
-    )
+        join: None,
+    }
 }
 
-/// A text column of the company a foreign key of `E` points to, as a sort term.
-pub fn company_name_term<E: EntityTrait>(
-    name: &'static str,
-    fk: E::Column,
-) -> (&'static str, Expr, KeyKind, bool) {
-    let sql = format!(
-        "(SELECT \"sort_company\".\"name\" FROM \"company\" AS \"sort_company\" WHERE \"sort_company\".\"id\" = \"{}\".\"{}\")",
-        E::default().as_str(),
-        fk.as_str()
-    );
-    (name, Expr::cust(sql), KeyKind::Text, true)
+/// The name of the company a foreign key of `E` points to, as a sort term: read through a
+/// join (NULL where the key is NULL).
+pub fn company_name_term<E: EntityTrait>(name: &'static str, fk: E::Column) -> Term {
+    let relation = Relation {
+        table: E::default().table_name(),
+        fk: fk.as_str(),
+        target: "company",
+        column: "name",
+    };
+    Term {
+        name,
+        expr: relation.expr(),
+        kind: KeyKind::Text,
+        nullable: true,
+        join: Some(relation),
+    }
 }
 
+/// Selects the sort keys of `plan` as `k0`, `k1`..., and joins the relations they read.
 fn add_sort_columns(select: &mut SelectStatement, plan: &PagePlan, backend: sea_orm::DbBackend) {
+    join_relations(select, plan.keys.iter().filter_map(|key| key.join));
     for (i, key) in plan.keys.iter().enumerate() {
         select.expr_as(key.selected(backend), Alias::new(format!("k{i}")));
     }
@@ -585,7 +612,7 @@ macro_rules! order_fields {
         }
 
         impl $crate::graphql::lists::OrderField for $name {
-            fn term(self) -> (&'static str, sea_orm::sea_query::Expr, $crate::graphql::paging::KeyKind, bool) {
+            fn term(self) -> $crate::graphql::lists::Term {
                 #[allow(unused_imports)]
                 use $crate::graphql::lists::{column_term, company_name_term};
                 #[allow(unused_imports)]

@@ -69,6 +69,8 @@ pub struct SortKey {
     pub kind: KeyKind,
     /// False for keys that are never null (the primary key): no NULL checks are written.
     pub nullable: bool,
+    /// The relation `expr` reads, which the statement must join.
+    pub join: Option<super::sql::Relation>,
     pub direction: OrderDirection,
     pub nulls: NullsOrder,
 }
@@ -515,6 +517,7 @@ mod tests {
             expr: Expr::col(name),
             kind: KeyKind::Int,
             nullable: name != "id",
+            join: None,
             direction,
             nulls,
         }

@@ -1,7 +1,8 @@
 //! SQL fragments written the same way for SQLite and PostgreSQL.
 
 use sea_orm::DbBackend;
-use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
+use sea_orm::sea_query::{Alias, Expr, JoinType, SelectStatement};
 
 /// A custom SQL expression: `$1`, `$2`... in `template` stand for `exprs` (each may occur
 /// more than once), written in the placeholder syntax of `backend`.
@@ -46,6 +47,61 @@ pub fn bytewise(text: Expr, backend: DbBackend) -> Expr {
         Expr::cust_with_expr("$1 COLLATE \"C\"", text)
     } else {
         text
+    }
+}
+
+/// A column of the row a foreign key of the listed table points to (the investor's name of
+/// an investment): what a relation term reads, and the join that reaches it. The one place
+/// that knows how such a term becomes SQL.
+///
+/// A statement that selects, orders or groups by [`Relation::expr`] must join the relation
+/// with [`join_relations`]: `LEFT JOIN company AS "investor_id_company" ON
+/// "investor_id_company"."id" = "investment"."investor_id"`, once per relation, so that the
+/// related name is read once per row by a join rather than by a subquery per row. The join
+/// is on the target's primary key, so it never adds rows; a NULL (or dangling) foreign key
+/// gives a NULL value, as the subquery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Relation {
+    /// The listed table, which holds the foreign key.
+    pub table: &'static str,
+    /// The foreign key column.
+    pub fk: &'static str,
+    /// The table the key points to, by its `id`.
+    pub target: &'static str,
+    /// The column of the target that is read.
+    pub column: &'static str,
+}
+
+impl Relation {
+    /// The alias of the joined target: one per foreign key and target, so a relation used
+    /// several times in a statement (as a key and in `having`, say) is joined once.
+    fn alias(&self) -> String {
+        format!("{}_{}", self.fk, self.target)
+    }
+
+    /// The related column, valid in a statement that joined this relation.
+    pub fn expr(&self) -> Expr {
+        Expr::col((Alias::new(self.alias()), Alias::new(self.column)))
+    }
+}
+
+/// Adds a `LEFT JOIN` to `select` for each distinct relation of `relations`, in the order of
+/// their first use.
+pub fn join_relations(select: &mut SelectStatement, relations: impl IntoIterator<Item = Relation>) {
+    let mut joined: Vec<String> = Vec::new();
+    for relation in relations {
+        let alias = relation.alias();
+        if joined.contains(&alias) {
+            continue;
+        }
+        select.join_as(
+            JoinType::LeftJoin,
+            Alias::new(relation.target),
+            Alias::new(alias.clone()),
+            Expr::col((Alias::new(alias.clone()), Alias::new("id")))
+                .equals((Alias::new(relation.table), Alias::new(relation.fk))),
+        );
+        joined.push(alias);
     }
 }
 

@@ -24,6 +24,7 @@ on_both_engines!(
     nested_aggregates_cost_the_same_statements_for_5_or_50_parents,
     paging_through_groups_visits_every_group_once,
     generated_investments_group_as_plain_sql_groups_them,
+    relation_names_with_null_keys_group_order_and_page_alike,
     malformed_group_by_arguments_are_bad_user_input,
 );
 
@@ -320,6 +321,134 @@ async fn paging_through_groups_visits_every_group_once(app: TestApp) {
     }
     assert_eq!(pages, 8);
     assert_eq!(walked, everything);
+}
+
+/// Relation names are read through a join: a NULL foreign key gives a NULL name, which
+/// groups as one group, sorts where `nulls` puts it, and pages by keyset cursors.
+async fn relation_names_with_null_keys_group_order_and_page_alike(app: TestApp) {
+    let mut extra = chain(0, 2);
+    let quote = "OpenAI last month announced Stargate";
+    // Besides Stargate (led by OpenAI, 4 years): leads None, S00, None, S01, S00, None.
+    let leads = [None, Some(0), None, Some(1), Some(0), None];
+    for (i, lead) in leads.iter().enumerate() {
+        extra.projects.push(
+            serde_json::from_value(json!({
+                "name": format!("P{i}"),
+                "lead": lead.map(|l| format!("Synthetic {l:02}")),
+                "horizonYears": i + 1,
+                "citations": [{ "source": "ai-capex-spending-spree", "quote": quote }]
+            }))
+            .expect("project"),
+        );
+    }
+    dataset::load(&app.db, &extra).await.expect("load");
+
+    // Groups by the lead's name, descending with the NULL group first, one group a page.
+    let mut groups = Vec::new();
+    let mut after = String::new();
+    loop {
+        let data = app
+            .data(&format!(
+                r#"{{ projects {{ aggregate {{ countDistinct(field: LEAD_NAME) }}
+                    groupBy(by: [{{ field: LEAD_NAME }}], orderBy: [{{ key: 0, direction: DESC, nulls: FIRST }}], first: 1{after}) {{
+                    totalCount pageInfo {{ hasNextPage endCursor }}
+                    nodes {{ keys {{ value }} aggregate {{ count horizonYears {{ sum }} }} }} }} }} }}"#
+            ))
+            .await;
+        assert_eq!(data["projects"]["aggregate"]["countDistinct"], 3);
+        let page = &data["projects"]["groupBy"];
+        assert_eq!(page["totalCount"], 4);
+        for g in page["nodes"].as_array().expect("groups") {
+            groups.push(json!([
+                g["keys"][0]["value"],
+                g["aggregate"]["count"],
+                g["aggregate"]["horizonYears"]["sum"]
+            ]));
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = format!(
+            ", after: \"{}\"",
+            page["pageInfo"]["endCursor"].as_str().expect("cursor")
+        );
+    }
+    assert_eq!(
+        groups,
+        vec![
+            json!([null, 3, "10"]),
+            json!(["Synthetic 01", 1, "4"]),
+            json!(["Synthetic 00", 2, "7"]),
+            json!(["OpenAI", 1, "4"]),
+        ]
+    );
+
+    // Groups passing a `having` over the relation name (the NULL group has no name to
+    // count), ordered by an aggregate; the tie of 4 years is broken by the key.
+    let data = app
+        .data(
+            r#"{ projects { groupBy(by: [{ field: LEAD_NAME }],
+                having: [{ function: COUNT, field: LEAD_NAME, gte: "1" }],
+                orderBy: [{ function: MAX, field: HORIZON_YEARS, direction: DESC }]) {
+                nodes { keys { value } aggregate { count } } } } }"#,
+        )
+        .await;
+    assert_eq!(
+        data["projects"]["groupBy"]["nodes"],
+        json!([
+            { "keys": [{ "value": "Synthetic 00" }], "aggregate": { "count": 2 } },
+            { "keys": [{ "value": "OpenAI" }], "aggregate": { "count": 1 } },
+            { "keys": [{ "value": "Synthetic 01" }], "aggregate": { "count": 1 } },
+        ])
+    );
+
+    // The list ordered by the lead's name, both ways, in pages of 2 by keyset cursors: the
+    // same rows as one page, NULL names where `nulls` puts them, ties broken by id.
+    for (order, expected) in [
+        (
+            "{ field: LEAD_NAME, nulls: FIRST }",
+            ["P0", "P2", "P5", "Stargate", "P1", "P4", "P3"],
+        ),
+        (
+            "{ field: LEAD_NAME, direction: DESC }",
+            ["P3", "P1", "P4", "Stargate", "P0", "P2", "P5"],
+        ),
+    ] {
+        let whole = app
+            .data(&format!(
+                r#"{{ projects(orderBy: [{order}]) {{ nodes {{ name }} }} }}"#
+            ))
+            .await;
+        let names = |nodes: &Value| {
+            nodes
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["name"].as_str().expect("name").to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&whole["projects"]["nodes"]), expected, "{order}");
+        let mut walked = Vec::new();
+        let mut after = String::new();
+        loop {
+            let data = app
+                .data(&format!(
+                    r#"{{ projects(first: 2{after}, orderBy: [{order}]) {{
+                        pageInfo {{ hasNextPage endCursor }} nodes {{ name }} }} }}"#
+                ))
+                .await;
+            walked.extend(names(&data["projects"]["nodes"]));
+            let info = &data["projects"]["pageInfo"];
+            if info["hasNextPage"] != true {
+                break;
+            }
+            after = format!(
+                ", after: \"{}\"",
+                info["endCursor"].as_str().expect("cursor")
+            );
+        }
+        assert_eq!(walked, expected, "{order} in pages of 2");
+    }
 }
 
 async fn scalar(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {

@@ -11,10 +11,10 @@ use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbBackend, ExprTra
 use super::inputs::{GroupKey, TimeBucket};
 use super::{Aggregated, Parent, SPLIT, Scope, Stat, StatKind};
 use crate::error::{Error, Result};
-use crate::graphql::lists::OrderField;
+use crate::graphql::lists::{OrderField, Term};
 use crate::graphql::loaders::{CHUNK, Cache};
 use crate::graphql::paging::{KeyKind, KeyValue, read_date, read_value};
-use crate::graphql::sql::custom;
+use crate::graphql::sql::{Relation, custom, join_relations};
 
 /// A group key as SQL.
 #[derive(Debug, Clone)]
@@ -24,6 +24,17 @@ pub(super) struct KeySql {
     pub(super) bucket: Option<TimeBucket>,
     expr: Expr,
     pub(super) kind: KeyKind,
+    /// The relation `expr` reads, joined by the inner statement.
+    join: Option<Relation>,
+}
+
+/// A further column of the inner statement (a `having` or `orderBy` term's, or the one of a
+/// distinct count): its alias, its SQL and the relation it reads, if any.
+#[derive(Debug, Clone)]
+pub(super) struct Extra {
+    pub(super) alias: String,
+    pub(super) expr: Expr,
+    pub(super) join: Option<Relation>,
 }
 
 /// One value of a statistic: an integer or a date.
@@ -65,10 +76,18 @@ impl Frame {
     }
 
     /// The inner statement for the parents in `ids`: keys, currency and the columns to
-    /// aggregate under their aliases, plus `extra` columns.
-    pub(super) fn inner(&self, ids: Option<&[i32]>, extra: &[(String, Expr)]) -> SelectStatement {
+    /// aggregate under their aliases, plus `extra` columns. The relations that keys and
+    /// extra columns read (a related company's name) are joined once each.
+    pub(super) fn inner(&self, ids: Option<&[i32]>, extra: &[Extra]) -> SelectStatement {
         let mut select = Query::select();
         select.from(Alias::new(self.table));
+        join_relations(
+            &mut select,
+            self.keys
+                .iter()
+                .filter_map(|key| key.join)
+                .chain(extra.iter().filter_map(|e| e.join)),
+        );
         select.cond_where(self.condition.clone());
         if let (Some((column, _)), Some(ids)) = (&self.parent, ids) {
             select.expr_as(
@@ -92,8 +111,8 @@ impl Frame {
         for (i, stat) in self.stats.iter().enumerate() {
             select.expr_as(self.column(stat.column), Alias::new(format!("v{i}")));
         }
-        for (alias, expr) in extra {
-            select.expr_as(expr.clone(), Alias::new(alias));
+        for e in extra {
+            select.expr_as(e.expr.clone(), Alias::new(&e.alias));
         }
         if self.parent.is_none() && self.keys.is_empty() && extra.is_empty() {
             // Keep the statement valid for a type without stats or currency.
@@ -210,16 +229,17 @@ impl Frame {
         .await
     }
 
-    /// The number of distinct values of `expr` per group, for every group of the frame.
-    pub(super) async fn distinct(
-        &self,
-        label: &str,
-        expr: Expr,
-    ) -> Result<Arc<HashMap<Vec<KeyValue>, i64>>> {
-        self.cached(&format!("distinct:{label}"), || async {
+    /// The number of distinct values of `term` per group, for every group of the frame.
+    pub(super) async fn distinct(&self, term: Term) -> Result<Arc<HashMap<Vec<KeyValue>, i64>>> {
+        self.cached(&format!("distinct:{}", term.name), || async {
+            let extra = [Extra {
+                alias: "d".to_string(),
+                expr: term.expr,
+                join: term.join,
+            }];
             let rows = self
                 .run(|ids| {
-                    let inner = self.inner(ids, &[("d".to_string(), expr.clone())]);
+                    let inner = self.inner(ids, &extra);
                     let mut outer = self.outer(inner, &[]);
                     outer.expr_as(
                         Func::count_distinct(Expr::col(Alias::new("d"))),
@@ -338,7 +358,13 @@ pub(super) fn key_sql<T: Aggregated>(
     table: &'static str,
     backend: DbBackend,
 ) -> Result<KeySql> {
-    let (name, expr, kind, _) = key.field.term();
+    let Term {
+        name,
+        expr,
+        kind,
+        join,
+        ..
+    } = key.field.term();
     let field = gql_name(key.field);
     let Some(bucket) = key.bucket else {
         return Ok(KeySql {
@@ -346,6 +372,7 @@ pub(super) fn key_sql<T: Aggregated>(
             bucket: None,
             expr,
             kind,
+            join,
         });
     };
     if kind != KeyKind::Date {
@@ -364,6 +391,7 @@ pub(super) fn key_sql<T: Aggregated>(
         bucket: Some(bucket),
         expr: bucket_expr(expr, precision, bucket, backend),
         kind: KeyKind::Text,
+        join,
     })
 }
 

@@ -10,7 +10,7 @@ use async_graphql::{Object, TypeName};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
 
-use super::frame::{Frame, KeySql, add_summary_measures, frame, key_sql};
+use super::frame::{Extra, Frame, KeySql, add_summary_measures, frame, key_sql};
 use super::inputs::GroupArgs;
 use super::stats::{GroupKeyValue, Summary};
 use super::terms::{OrderSql, having_sql, order_sql};
@@ -266,7 +266,7 @@ pub async fn group_by<T: Aggregated>(
 /// A checked `groupBy`: its keys, terms, and the page asked for.
 pub(super) struct GroupPlan {
     keys: Vec<KeySql>,
-    extra: Vec<(String, Expr)>,
+    extra: Vec<Extra>,
     having: Vec<Expr>,
     order: Vec<OrderSql>,
     limit: usize,

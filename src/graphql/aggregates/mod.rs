@@ -9,7 +9,9 @@
 //! Statements have two levels: the inner one selects the group keys, the currency and the
 //! columns to aggregate under plain aliases (`p`, `g0`, `cur`, `v0`, `t0`...); the outer one
 //! groups by the aliases. Key expressions (a related company's name, a quarter label) are
-//! thus written once, and PostgreSQL never has to match a repeated subquery in `GROUP BY`.
+//! thus written once, and PostgreSQL never has to match a repeated expression in `GROUP BY`.
+//! A related company's name is read through a `LEFT JOIN` of the inner statement, one per
+//! relation used by the keys and terms (see `sql::Relation`), not a subquery per row.
 //!
 //! Sums are exact: SQLite's integer `SUM` fails on overflow, so every sum is taken in two
 //! parts (the value divided by 10^9, and the remainder) that fit 64 bits for a billion rows,

@@ -68,8 +68,7 @@ impl Summary {
 
     /// Number of distinct non-null values of a field.
     pub async fn count_distinct<F: OrderField>(&self, field: F) -> Result<i64> {
-        let (name, expr, _, _) = field.term();
-        let counts = self.frame.distinct(name, expr).await?;
+        let counts = self.frame.distinct(field.term()).await?;
         Ok(counts.get(&self.key).copied().unwrap_or(0))
     }
 }

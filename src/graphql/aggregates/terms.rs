@@ -4,18 +4,18 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, NullOrdering, Order};
 use sea_orm::{DbBackend, ExprTrait};
 
-use super::frame::{KeySql, gql_name};
+use super::frame::{Extra, KeySql, gql_name};
 use super::inputs::{AggregateFunction, GroupOrder, Having};
 use super::{Aggregated, StatKind};
 use crate::error::{Error, Result};
-use crate::graphql::lists::OrderField;
+use crate::graphql::lists::{OrderField, Term as FieldTerm};
 use crate::graphql::paging::{KeyKind, NullsOrder, OrderDirection};
 use crate::graphql::sql::{bytewise, custom};
 use crate::money;
 
 /// An aggregate term of `having` or `orderBy`, as an inner column and an outer expression.
 pub(super) struct Term {
-    inner: Option<Expr>,
+    inner: Option<Extra>,
     outer: Expr,
     /// How a compared value is read: a count, an integer, minor units of a currency, a date.
     value: TermValue,
@@ -58,7 +58,13 @@ pub(super) fn term_sql<T: Aggregated>(
             )),
         };
     };
-    let (name, expr, kind, _) = field.term();
+    let FieldTerm {
+        name,
+        expr,
+        kind,
+        join,
+        ..
+    } = field.term();
     let label = gql_name(field);
     let is_money = T::STATS
         .iter()
@@ -142,7 +148,11 @@ pub(super) fn term_sql<T: Aggregated>(
         }
     };
     Ok(Term {
-        inner: Some(inner),
+        inner: Some(Extra {
+            alias: alias.to_string(),
+            expr: inner,
+            join,
+        }),
         outer,
         value,
     })
@@ -181,7 +191,7 @@ impl TermValue {
 /// The `having` conditions as SQL over the outer statement, with the inner columns they need.
 pub(super) fn having_sql<T: Aggregated>(
     having: &[Having<T::Field>],
-    inner: &mut Vec<(String, Expr)>,
+    inner: &mut Vec<Extra>,
     table: &'static str,
     backend: DbBackend,
 ) -> Result<Vec<Expr>> {
@@ -198,8 +208,8 @@ pub(super) fn having_sql<T: Aggregated>(
             table,
             backend,
         )?;
-        if let Some(expr) = term.inner.clone() {
-            inner.push((alias.clone(), expr));
+        if let Some(extra) = term.inner.clone() {
+            inner.push(extra);
         }
         let comparisons = [
             ("eq", &h.eq),
@@ -258,7 +268,7 @@ pub(super) struct OrderSql {
 pub(super) fn order_sql<T: Aggregated>(
     order_by: &[GroupOrder<T::Field>],
     keys: &[KeySql],
-    inner: &mut Vec<(String, Expr)>,
+    inner: &mut Vec<Extra>,
     table: &'static str,
     backend: DbBackend,
 ) -> Result<Vec<OrderSql>> {
@@ -303,8 +313,8 @@ pub(super) fn order_sql<T: Aggregated>(
                     table,
                     backend,
                 )?;
-                if let Some(expr) = term.inner {
-                    inner.push((alias, expr));
+                if let Some(extra) = term.inner {
+                    inner.push(extra);
                 }
                 term.outer
             }
