@@ -123,4 +123,32 @@ mod tests {
             .to_string(SqliteQueryBuilder);
         assert_eq!(sql, r#"SELECT CASE WHEN "a" = 1 THEN 2 ELSE "a" END"#);
     }
+
+    #[test]
+    fn a_relation_is_joined_once_however_often_it_is_read() {
+        let investor = Relation {
+            table: "investment",
+            fk: "investor_id",
+            target: "company",
+            column: "name",
+        };
+        let investee = Relation {
+            fk: "investee_id",
+            ..investor
+        };
+        let mut select = Query::select();
+        select
+            .from(Alias::new("investment"))
+            .expr(investor.expr())
+            .expr(investee.expr());
+        join_relations(&mut select, [investor, investee, investor]);
+        assert_eq!(
+            select.to_string(SqliteQueryBuilder),
+            concat!(
+                r#"SELECT "investor_id_company"."name", "investee_id_company"."name" FROM "investment" "#,
+                r#"LEFT JOIN "company" AS "investor_id_company" ON "investor_id_company"."id" = "investment"."investor_id" "#,
+                r#"LEFT JOIN "company" AS "investee_id_company" ON "investee_id_company"."id" = "investment"."investee_id""#
+            )
+        );
+    }
 }
