@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::DbBackend;
+use sea_orm::sea_query::Expr;
 
 use crate::graphql::sql::custom;
 
