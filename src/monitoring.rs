@@ -256,15 +256,32 @@ pub async fn track(request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_string();
     let route = route(request.uri().path());
     let started = Instant::now();
-    gauge!("http_requests_in_flight").increment(1.0);
+    let in_flight = InFlight::enter();
     let response = next.run(request).await;
-    gauge!("http_requests_in_flight").decrement(1.0);
+    drop(in_flight);
     let status = response.status().as_str().to_string();
     counter!("http_requests_total", "method" => method.clone(), "route" => route, "status" => status)
         .increment(1);
     histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// One request in `http_requests_in_flight`, left when dropped: also when the client goes
+/// away and the request's future is dropped before it answers.
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> InFlight {
+        gauge!("http_requests_in_flight").increment(1.0);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        gauge!("http_requests_in_flight").decrement(1.0);
+    }
 }
 
 /// The route template of `path`: a bounded set of label values.
