@@ -107,6 +107,8 @@ impl PersistedQueries {
         }
         let only = self.trusted_only() && !privileged;
         match named.query {
+            // Nothing to check, look up or keep: the text is not hashed.
+            Some(query) if apq.is_none() && id.is_none() && !only => Ok(query),
             Some(query) => {
                 let hash = sha256_hex(&query);
                 if let Some(named) = apq.as_ref().or(id.as_ref())
@@ -321,10 +323,7 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// The SHA-256 of `bytes`, in lower-case hexadecimal.
 pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::trace_context::hex(&Sha256::digest(bytes))
 }
 
 #[cfg(test)]
