@@ -61,20 +61,15 @@ pub(super) async fn run(
     for error in &mut response.errors {
         classify(error);
     }
-    let code = match response.errors.first() {
-        None => "OK".to_string(),
-        Some(error) => match error.extensions.as_ref().and_then(|x| x.get("code")) {
-            Some(Value::String(code)) => code.clone(),
-            _ => "INTERNAL".to_string(),
-        },
-    };
-    monitoring::operation(seen.0.get().map(String::as_str), &code, started);
-    let unavailable = response.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == Value::from("SERVICE_UNAVAILABLE"))
-    });
+    let code = response
+        .errors
+        .first()
+        .map_or("OK", |e| error_code(e).unwrap_or("INTERNAL"));
+    monitoring::operation(seen.0.get().map(String::as_str), code, started);
+    let unavailable = response
+        .errors
+        .iter()
+        .any(|e| error_code(e) == Some("SERVICE_UNAVAILABLE"));
     let (status, body) = if unavailable {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -265,6 +260,14 @@ pub(super) fn cache_headers(
         header::VARY,
         header::HeaderValue::from_static("accept, accept-encoding"),
     );
+}
+
+/// The `extensions.code` of an error, once [`classify`] has given it one.
+fn error_code(error: &ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        Value::String(code) => Some(code),
+        _ => None,
+    }
 }
 
 /// Gives every error a stable `extensions.code`: errors raised by our resolvers carry one
