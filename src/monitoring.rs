@@ -326,14 +326,13 @@ fn operation_label(name: Option<&str>) -> String {
     let Ok(mut seen) = SEEN.get_or_init(Default::default).lock() else {
         return "_other".into();
     };
-    if seen.contains(name) || seen.len() < MAX_OPERATION_LABELS {
-        if !seen.contains(name) {
-            seen.insert(name.to_string());
+    if !seen.contains(name) {
+        if seen.len() >= MAX_OPERATION_LABELS {
+            return "_other".into();
         }
-        name.to_string()
-    } else {
-        "_other".into()
+        seen.insert(name.to_string());
     }
+    name.to_string()
 }
 
 #[cfg(test)]
