@@ -312,20 +312,13 @@ impl TestApp {
         options: SchemaOptions,
         cors: app_http::Cors,
     ) -> TestApp {
-        let schema = graphql::build_schema(self.db.clone(), options);
-        let router = app_http::router(AppState {
+        self.rebuilt_with(access, options, |state| AppState {
             http: app_http::HttpOptions {
                 cors,
                 ..Default::default()
             },
-            ..AppState::new(schema, self.db.clone(), access)
-        });
-        TestApp {
-            engine: self.engine,
-            db: self.db.clone(),
-            router,
-            statements: self.statements.clone(),
-        }
+            ..state
+        })
     }
 
     /// This app's database behind a router whose state `change` adjusts (trusted
@@ -333,11 +326,21 @@ impl TestApp {
     pub fn with_state(&self, change: impl FnOnce(AppState) -> AppState) -> TestApp {
         let access =
             capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
-        let schema = graphql::build_schema(self.db.clone(), SchemaOptions::default());
+        self.rebuilt_with(access, SchemaOptions::default(), change)
+    }
+
+    fn rebuilt_with(
+        &self,
+        access: capex_graph::auth::WriteAccess,
+        options: SchemaOptions,
+        change: impl FnOnce(AppState) -> AppState,
+    ) -> TestApp {
+        let schema = graphql::build_schema(self.db.clone(), options);
+        let state = AppState::new(schema, self.db.clone(), access);
         TestApp {
             engine: self.engine,
             db: self.db.clone(),
-            router: app_http::router(change(AppState::new(schema, self.db.clone(), access))),
+            router: app_http::router(change(state)),
             statements: self.statements.clone(),
         }
     }
