@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod dataset;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod generate;
 pub mod graphql;

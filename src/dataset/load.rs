@@ -16,13 +16,16 @@ use super::records::{
     BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, EventRec, FigureRec, InvestmentRec,
     ModelRec, PersonRec, ProjectRec, SourceRec,
 };
-use super::rules::{
-    amount, check_bound, check_period, opt_within, percent_to_bp, required, required_within,
-    split_date,
-};
 use super::{Dataset, LoadReport, refuse_nul};
+use crate::domain::At;
+use crate::domain::lookups::no_parent_cycle;
+use crate::domain::rows::{
+    BackerColumns, ChallengeDraft, ClaimDraft, CompanyDraft, EventDraft, ExpectationDraft,
+    FigureDraft, InvestmentDraft, ModelDraft, PersonDraft, ProjectDraft, SourceDraft,
+    company_links, figure_link,
+};
+use crate::domain::values::{cited, quote};
 use crate::error::{Error, Result};
-use crate::money;
 
 /// Inserts or updates one row: `existing` is the row matched by natural key, if any.
 pub(super) async fn save<A>(
@@ -180,24 +183,21 @@ impl<'a> Load<'a> {
     }
 
     async fn source(&mut self, at: &str, s: &SourceRec) -> Result<()> {
-        required_within(&format!("{at}.key"), &s.key, 100)?;
-        required_within(&format!("{at}.title"), &s.title, 500)?;
-        opt_within(&format!("{at}.publisher"), &s.publisher, 200)?;
-        opt_within(&format!("{at}.address"), &s.address, 2000)?;
-        let (published_on, published_precision) =
-            split_date(&format!("{at}.published"), &s.published)?;
+        let columns = SourceDraft {
+            key: &s.key,
+            title: &s.title,
+            publisher: s.publisher.as_deref(),
+            published: s.published.as_ref(),
+            address: s.address.as_deref(),
+            content: s.content.as_deref(),
+        }
+        .check(At::dataset(at))?;
         let existing = source::Entity::find()
             .filter(source::Column::Key.eq(&s.key))
             .one(self.txn)
             .await?;
         let row = save::<source::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.key = Set(s.key.clone());
-            a.title = Set(s.title.clone());
-            a.publisher = Set(s.publisher.clone());
-            a.published_on = Set(published_on);
-            a.published_precision = Set(published_precision);
-            a.address = Set(s.address.clone());
-            a.content = Set(s.content.clone());
+            columns.set_on(a)
         })
         .await?;
         self.sources.insert(row.key.clone(), (row.id, row.content));
@@ -226,27 +226,19 @@ impl<'a> Load<'a> {
         citations: &[CitationRec],
         needed: bool,
     ) -> Result<()> {
-        if needed && citations.is_empty() {
-            return Err(Error::invalid(
-                format!("{at}.citations"),
-                "a fact needs at least one citation of a source",
-            ));
-        }
+        cited(&format!("{at}.citations"), needed, citations.len())?;
         let (column, id) = subject.column_and_id();
         for (i, c) in citations.iter().enumerate() {
             let field = format!("{at}.citations[{i}]");
-            required(&format!("{field}.quote"), &c.quote)?;
             let (source_id, content) = self
                 .source_of(&format!("{field}.source"), &c.source)
                 .await?;
-            if let Some(text) = &content
-                && !text.contains(c.quote.as_str())
-            {
-                return Err(Error::invalid(
-                    format!("{field}.quote"),
-                    format!("does not appear verbatim in source {:?}", c.source),
-                ));
-            }
+            quote(
+                &format!("{field}.quote"),
+                &c.quote,
+                &c.source,
+                content.as_deref(),
+            )?;
             let existing = citation::Entity::find()
                 .filter(column.eq(id))
                 .filter(citation::Column::SourceId.eq(source_id))
@@ -337,28 +329,21 @@ impl<'a> Load<'a> {
     }
 
     async fn company(&mut self, at: &str, c: &CompanyRec) -> Result<()> {
-        required_within(&format!("{at}.name"), &c.name, 200)?;
-        opt_within(&format!("{at}.ticker"), &c.ticker, 16)?;
-        opt_within(&format!("{at}.headquarters"), &c.headquarters, 200)?;
-        if let Some(country) = &c.country
-            && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            return Err(Error::invalid(
-                format!("{at}.country"),
-                "must be an ISO 3166 code of two capital letters",
-            ));
+        let columns = CompanyDraft {
+            name: &c.name,
+            ticker: c.ticker.as_deref(),
+            kind: c.kind,
+            country: c.country.as_deref(),
+            headquarters: c.headquarters.as_deref(),
+            description: c.description.as_deref(),
         }
+        .check(At::dataset(at))?;
         let existing = company::Entity::find()
             .filter(company::Column::Name.eq(&c.name))
             .one(self.txn)
             .await?;
         let row = save::<company::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.name = Set(c.name.clone());
-            a.ticker = Set(c.ticker.clone());
-            a.kind = Set(c.kind);
-            a.country = Set(c.country.clone());
-            a.headquarters = Set(c.headquarters.clone());
-            a.description = Set(c.description.clone());
+            columns.set_on(a)
         })
         .await?;
         self.cite(at, Subject::Company(row.id), &c.citations, false)
@@ -379,6 +364,8 @@ impl<'a> Load<'a> {
             .ok_or_else(|| {
                 Error::Internal(format!("company {} vanished during the load", c.name))
             })?;
+        company_links(At::dataset(at), Some(row.id), parent, alumni_of)?;
+        no_parent_cycle(self.txn, At::dataset(at), row.id, parent).await?;
         if row.parent_id != parent || row.founded_by_alumni_of_id != alumni_of {
             let mut active = row.into_active_model();
             active.parent_id = Set(parent);
@@ -389,20 +376,22 @@ impl<'a> Load<'a> {
     }
 
     async fn person(&mut self, at: &str, p: &PersonRec) -> Result<()> {
-        required_within(&format!("{at}.name"), &p.name, 200)?;
-        opt_within(&format!("{at}.title"), &p.title, 200)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &p.company)
             .await?;
+        let columns = PersonDraft {
+            name: &p.name,
+            title: p.title.as_deref(),
+            company_id,
+            description: p.description.as_deref(),
+        }
+        .check(At::dataset(at))?;
         let existing = person::Entity::find()
             .filter(person::Column::Name.eq(&p.name))
             .one(self.txn)
             .await?;
         let row = save::<person::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.name = Set(p.name.clone());
-            a.title = Set(p.title.clone());
-            a.company_id = Set(company_id);
-            a.description = Set(p.description.clone());
+            columns.set_on(a)
         })
         .await?;
         self.cite(at, Subject::Person(row.id), &p.citations, false)
@@ -410,27 +399,25 @@ impl<'a> Load<'a> {
     }
 
     async fn model(&mut self, at: &str, m: &ModelRec) -> Result<()> {
-        required_within(&format!("{at}.name"), &m.name, 200)?;
         let developer_id = self
             .company_id(&format!("{at}.developer"), &m.developer)
             .await?;
-        let (announced_on, announced_precision) =
-            split_date(&format!("{at}.announced"), &m.announced)?;
-        let (expected_on, expected_precision) = split_date(&format!("{at}.expected"), &m.expected)?;
+        let columns = ModelDraft {
+            name: &m.name,
+            kind: m.kind,
+            developer_id,
+            announced: m.announced.as_ref(),
+            expected: m.expected.as_ref(),
+            description: m.description.as_deref(),
+        }
+        .check(At::dataset(at))?;
         let existing = ai_model::Entity::find()
             .filter(ai_model::Column::Name.eq(&m.name))
             .filter(ai_model::Column::DeveloperId.eq(developer_id))
             .one(self.txn)
             .await?;
         let row = save::<ai_model::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.name = Set(m.name.clone());
-            a.kind = Set(m.kind);
-            a.developer_id = Set(developer_id);
-            a.announced_on = Set(announced_on);
-            a.announced_precision = Set(announced_precision);
-            a.expected_on = Set(expected_on);
-            a.expected_precision = Set(expected_precision);
-            a.description = Set(m.description.clone());
+            columns.set_on(a)
         })
         .await?;
         self.cite(at, Subject::Model(row.id), &m.citations, false)
@@ -438,34 +425,27 @@ impl<'a> Load<'a> {
     }
 
     async fn investment(&mut self, at: &str, inv: &InvestmentRec) -> Result<()> {
-        required_within(&format!("{at}.ref"), &inv.r#ref, 100)?;
         let investor_id = self
             .company_id(&format!("{at}.investor"), &inv.investor)
             .await?;
         let investee_id = self
             .company_id(&format!("{at}.investee"), &inv.investee)
             .await?;
-        if investor_id == investee_id {
-            return Err(Error::invalid(
-                format!("{at}.investee"),
-                "a company cannot invest in itself",
-            ));
+        let columns = InvestmentDraft {
+            reference: &inv.r#ref,
+            investor_id,
+            investee_id,
+            amount: inv.amount.as_ref(),
+            made: inv.made.as_ref(),
+            description: inv.description.as_deref(),
         }
-        let (amount_minor, currency) = amount(&format!("{at}.amount"), &inv.amount)?;
-        let (made_on, made_precision) = split_date(&format!("{at}.made"), &inv.made)?;
+        .check(At::dataset(at))?;
         let existing = investment::Entity::find()
             .filter(investment::Column::Reference.eq(&inv.r#ref))
             .one(self.txn)
             .await?;
         let row = save::<investment::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.reference = Set(Some(inv.r#ref.clone()));
-            a.investor_id = Set(investor_id);
-            a.investee_id = Set(investee_id);
-            a.amount_minor = Set(amount_minor);
-            a.currency = Set(currency);
-            a.made_on = Set(made_on);
-            a.made_precision = Set(made_precision);
-            a.description = Set(inv.description.clone());
+            columns.set_on(a)
         })
         .await?;
         self.cite(at, Subject::Investment(row.id), &inv.citations, true)
@@ -473,31 +453,23 @@ impl<'a> Load<'a> {
     }
 
     async fn project(&mut self, at: &str, p: &ProjectRec) -> Result<()> {
-        required_within(&format!("{at}.name"), &p.name, 200)?;
         let lead_id = self.opt_company_id(&format!("{at}.lead"), &p.lead).await?;
-        let (planned, currency) = amount(&format!("{at}.plannedAmount"), &p.planned_amount)?;
-        let (announced_on, announced_precision) =
-            split_date(&format!("{at}.announced"), &p.announced)?;
-        if p.horizon_years.is_some_and(|y| y <= 0) {
-            return Err(Error::invalid(
-                format!("{at}.horizonYears"),
-                "must be positive",
-            ));
+        let columns = ProjectDraft {
+            name: &p.name,
+            lead_company_id: lead_id,
+            planned_amount: p.planned_amount.as_ref(),
+            horizon_years: p.horizon_years,
+            announced: p.announced.as_ref(),
+            has_unnamed_backers: p.has_unnamed_backers,
+            description: p.description.as_deref(),
         }
+        .check(At::dataset(at))?;
         let existing = project::Entity::find()
             .filter(project::Column::Name.eq(&p.name))
             .one(self.txn)
             .await?;
         let row = save::<project::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.name = Set(p.name.clone());
-            a.lead_company_id = Set(lead_id);
-            a.planned_amount_minor = Set(planned);
-            a.currency = Set(currency);
-            a.horizon_years = Set(p.horizon_years);
-            a.announced_on = Set(announced_on);
-            a.announced_precision = Set(announced_precision);
-            a.has_unnamed_backers = Set(p.has_unnamed_backers);
-            a.description = Set(p.description.clone());
+            columns.set_on(a)
         })
         .await?;
         self.cite(at, Subject::Project(row.id), &p.citations, true)
@@ -520,9 +492,12 @@ impl<'a> Load<'a> {
             .await?;
         let backer =
             save::<project_backer::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                a.project_id = Set(project_id);
-                a.company_id = Set(company_id);
-                a.role = Set(b.role);
+                BackerColumns {
+                    project_id,
+                    company_id,
+                    role: b.role,
+                }
+                .set_on(a)
             })
             .await?;
         self.cite(at, Subject::Backer(backer.id), &b.citations, true)
@@ -530,8 +505,6 @@ impl<'a> Load<'a> {
     }
 
     async fn figure(&mut self, at: &str, f: &FigureRec) -> Result<()> {
-        required_within(&format!("{at}.ref"), &f.r#ref, 100)?;
-        opt_within(&format!("{at}.focus"), &f.focus, 200)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &f.company)
             .await?;
@@ -548,65 +521,34 @@ impl<'a> Load<'a> {
                     .id,
             ),
         };
-        if company_id.is_none() && project_id.is_none() {
-            return Err(Error::invalid(
-                format!("{at}.company"),
-                "a figure belongs to a company, a project or both",
-            ));
-        }
         let model_id = self.model_id(&format!("{at}.model"), &f.model).await?;
-        money::minor_digits(&f.currency).map_err(|e| match e {
-            Error::InvalidInput { message, .. } => {
-                Error::invalid(format!("{at}.currency"), message)
-            }
-            other => other,
-        })?;
-        let parse = |field: &str, v: &Option<String>| -> Result<Option<i64>> {
-            v.as_ref()
-                .map(|text| money::parse_amount(text, &f.currency, &format!("{at}.{field}")))
-                .transpose()
-        };
-        let low = parse("low", &f.low)?;
-        let high = parse("high", &f.high)?;
-        check_bound(&format!("{at}.bound"), f.bound, low, high)?;
-        check_period(&format!("{at}.period"), &f.period)?;
-        let (stated_on, stated_precision) = split_date(&format!("{at}.stated"), &f.stated)?;
-        let (expectation_holder, above_expectation_bp) = match &f.expectation {
-            None => (None, None),
-            Some(e) => {
-                required(&format!("{at}.expectation.holder"), &e.holder)?;
-                let bp =
-                    percent_to_bp(&format!("{at}.expectation.percentAbove"), &e.percent_above)?;
-                (Some(e.holder.clone()), Some(bp))
-            }
-        };
+        let columns = FigureDraft {
+            reference: &f.r#ref,
+            company_id,
+            project_id,
+            ai_model_id: model_id,
+            category: f.category,
+            status: f.status,
+            bound: f.bound,
+            low: f.low.as_deref(),
+            high: f.high.as_deref(),
+            currency: &f.currency,
+            period: &f.period,
+            focus: f.focus.as_deref(),
+            remarks: f.remarks.as_deref(),
+            stated: f.stated.as_ref(),
+            expectation: f.expectation.as_ref().map(|e| ExpectationDraft {
+                holder: &e.holder,
+                percent_above: &e.percent_above,
+            }),
+        }
+        .check(At::dataset(at))?;
         let existing = spending_figure::Entity::find()
             .filter(spending_figure::Column::Reference.eq(&f.r#ref))
             .one(self.txn)
             .await?;
         let row = save::<spending_figure::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.reference = Set(Some(f.r#ref.clone()));
-            a.company_id = Set(company_id);
-            a.project_id = Set(project_id);
-            a.ai_model_id = Set(model_id);
-            a.category = Set(f.category);
-            a.status = Set(f.status);
-            a.bound = Set(f.bound);
-            a.amount_low_minor = Set(low);
-            a.amount_high_minor = Set(high);
-            a.currency = Set(f.currency.clone());
-            a.period_kind = Set(f.period.kind);
-            a.period_year = Set(f.period.year);
-            a.period_quarter = Set(f.period.quarter);
-            a.period_start = Set(f.period.start);
-            a.period_end = Set(f.period.end);
-            a.period_years = Set(f.period.years);
-            a.focus = Set(f.focus.clone());
-            a.remarks = Set(f.remarks.clone());
-            a.stated_on = Set(stated_on);
-            a.stated_precision = Set(stated_precision);
-            a.expectation_holder = Set(expectation_holder.clone());
-            a.above_expectation_bp = Set(above_expectation_bp);
+            columns.set_on(a)
         })
         .await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)
@@ -624,12 +566,7 @@ impl<'a> Load<'a> {
             .ok_or_else(|| {
                 Error::Internal(format!("figure {} vanished during the load", f.r#ref))
             })?;
-        if derived_from == Some(row.id) {
-            return Err(Error::invalid(
-                format!("{at}.derivedFrom"),
-                "a figure cannot derive from itself",
-            ));
-        }
+        figure_link(At::dataset(at), Some(row.id), derived_from)?;
         if row.derived_from_id != derived_from {
             let mut active = row.into_active_model();
             active.derived_from_id = Set(derived_from);
@@ -639,20 +576,12 @@ impl<'a> Load<'a> {
     }
 
     async fn claim(&mut self, at: &str, c: &ClaimRec) -> Result<()> {
-        required_within(&format!("{at}.ref"), &c.r#ref, 100)?;
-        required(&format!("{at}.statement"), &c.statement)?;
         let person_id = self
             .person_id(&format!("{at}.claimantPerson"), &c.claimant_person)
             .await?;
         let company_id = self
             .opt_company_id(&format!("{at}.claimantCompany"), &c.claimant_company)
             .await?;
-        if person_id.is_none() && company_id.is_none() {
-            return Err(Error::invalid(
-                format!("{at}.claimantCompany"),
-                "a claim needs a claimant person or company",
-            ));
-        }
         let subject_company = self
             .opt_company_id(&format!("{at}.subjectCompany"), &c.subject_company)
             .await?;
@@ -662,28 +591,27 @@ impl<'a> Load<'a> {
         let figure = self
             .figure_id(&format!("{at}.spendingFigure"), &c.spending_figure)
             .await?;
-        let (amount_minor, currency) = amount(&format!("{at}.amount"), &c.amount)?;
-        let (made_on, made_precision) = split_date(&format!("{at}.made"), &c.made)?;
+        let columns = ClaimDraft {
+            reference: &c.r#ref,
+            statement: &c.statement,
+            kind: c.kind,
+            status: c.status,
+            claimant_person_id: person_id,
+            claimant_company_id: company_id,
+            subject_company_id: subject_company,
+            subject_model_id: subject_model,
+            spending_figure_id: figure,
+            amount: c.amount.as_ref(),
+            made: c.made.as_ref(),
+        }
+        .check(At::dataset(at))?;
         let existing = claim::Entity::find()
             .filter(claim::Column::Reference.eq(&c.r#ref))
             .one(self.txn)
             .await?;
-        let row = save::<claim::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.reference = Set(Some(c.r#ref.clone()));
-            a.statement = Set(c.statement.clone());
-            a.kind = Set(c.kind);
-            a.status = Set(c.status);
-            a.claimant_person_id = Set(person_id);
-            a.claimant_company_id = Set(company_id);
-            a.subject_company_id = Set(subject_company);
-            a.subject_model_id = Set(subject_model);
-            a.spending_figure_id = Set(figure);
-            a.amount_minor = Set(amount_minor);
-            a.currency = Set(currency);
-            a.made_on = Set(made_on);
-            a.made_precision = Set(made_precision);
-        })
-        .await?;
+        let row =
+            save::<claim::ActiveModel>(self.txn, &mut self.report, existing, |a| columns.set_on(a))
+                .await?;
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
         for (i, ch) in c.challenges.iter().enumerate() {
@@ -699,13 +627,20 @@ impl<'a> Load<'a> {
         claim_id: i32,
         ch: &ChallengeRec,
     ) -> Result<()> {
-        required(&format!("{at}.description"), &ch.description)?;
         let challenger_company = self
             .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
             .await?;
         let challenger_person = self
             .person_id(&format!("{at}.challengerPerson"), &ch.challenger_person)
             .await?;
+        let columns = ChallengeDraft {
+            claim_id,
+            challenger_company_id: challenger_company,
+            challenger_person_id: challenger_person,
+            kind: ch.kind,
+            description: &ch.description,
+        }
+        .check(At::dataset(at))?;
         // A challenge is the same challenge when it is to the same claim with the same description.
         let existing = claim_challenge::Entity::find()
             .filter(claim_challenge::Column::ClaimId.eq(claim_id))
@@ -714,11 +649,7 @@ impl<'a> Load<'a> {
             .await?;
         let challenge =
             save::<claim_challenge::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                a.claim_id = Set(claim_id);
-                a.challenger_company_id = Set(challenger_company);
-                a.challenger_person_id = Set(challenger_person);
-                a.kind = Set(ch.kind);
-                a.description = Set(ch.description.clone());
+                columns.set_on(a)
             })
             .await?;
         self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
@@ -726,30 +657,29 @@ impl<'a> Load<'a> {
     }
 
     async fn event(&mut self, at: &str, e: &EventRec) -> Result<()> {
-        required_within(&format!("{at}.ref"), &e.r#ref, 100)?;
-        required_within(&format!("{at}.name"), &e.name, 300)?;
         let company_id = self
             .opt_company_id(&format!("{at}.company"), &e.company)
             .await?;
         let trigger = self
             .claim_id(&format!("{at}.triggerClaim"), &e.trigger_claim)
             .await?;
-        let (occurred_on, occurred_precision) = split_date(&format!("{at}.occurred"), &e.occurred)?;
+        let columns = EventDraft {
+            reference: &e.r#ref,
+            name: &e.name,
+            kind: e.kind,
+            occurred: e.occurred.as_ref(),
+            company_id,
+            trigger_claim_id: trigger,
+            description: e.description.as_deref(),
+        }
+        .check(At::dataset(at))?;
         let existing = event::Entity::find()
             .filter(event::Column::Reference.eq(&e.r#ref))
             .one(self.txn)
             .await?;
-        let row = save::<event::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            a.reference = Set(Some(e.r#ref.clone()));
-            a.name = Set(e.name.clone());
-            a.kind = Set(e.kind);
-            a.occurred_on = Set(occurred_on);
-            a.occurred_precision = Set(occurred_precision);
-            a.company_id = Set(company_id);
-            a.trigger_claim_id = Set(trigger);
-            a.description = Set(e.description.clone());
-        })
-        .await?;
+        let row =
+            save::<event::ActiveModel>(self.txn, &mut self.report, existing, |a| columns.set_on(a))
+                .await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await
     }

@@ -6,13 +6,12 @@
 //! loading the same file twice changes nothing, and a file with an error changes nothing.
 //! Every quote must appear verbatim in its source's text when the source has one.
 //!
-//! The parts: `records` (the record types of the format), `rules` (the checks on single
-//! values that the CSV import and the mutations share), `load` (the transactional upsert);
+//! The parts: `records` (the record types of the format), `load` (the transactional
+//! upsert, which checks every row by [`crate::domain`]'s rules, as every write path does);
 //! here, the dataset itself, NUL refusal, and the entry points.
 
 mod load;
 mod records;
-mod rules;
 
 pub(crate) use load::Subject;
 pub use records::{
@@ -20,7 +19,6 @@ pub use records::{
     ExpectationRec, FigureRec, InvestmentRec, ModelRec, PeriodRec, PersonRec, ProjectRec,
     SourceRec,
 };
-pub(crate) use rules::{check_bound, check_date, check_period, percent_to_bp, required};
 
 use std::path::Path;
 

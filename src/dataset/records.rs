@@ -1,25 +1,10 @@
 //! The records of a dataset, one type per row type, as the JSON format has them: rows
 //! name each other by natural key, and every fact carries its citations.
 
-use chrono::NaiveDate;
 use entity::enums::*;
 use serde::{Deserialize, Serialize};
 
-/// A date and how precisely it is known.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DateRec {
-    pub date: NaiveDate,
-    pub precision: DatePrecision,
-}
-
-/// An amount in major units as a decimal string, with its ISO 4217 currency.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AmountRec {
-    pub amount: String,
-    pub currency: String,
-}
+pub use crate::domain::{AmountRec, DateRec, PeriodRec};
 
 /// A sentence of a source, by the source's key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,22 +126,6 @@ pub struct BackerRec {
     pub company: String,
     pub role: BackerRole,
     pub citations: Vec<CitationRec>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PeriodRec {
-    pub kind: PeriodKind,
-    #[serde(default)]
-    pub year: Option<i32>,
-    #[serde(default)]
-    pub quarter: Option<i32>,
-    #[serde(default)]
-    pub start: Option<NaiveDate>,
-    #[serde(default)]
-    pub end: Option<NaiveDate>,
-    #[serde(default)]
-    pub years: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -10,10 +10,11 @@ use sea_orm::{
     Set,
 };
 
+use super::import::column_of;
 use super::rows::InvestmentRow;
-use crate::dataset::{DateRec, check_date, required};
+use crate::domain::rows::{InvestmentColumns, InvestmentDraft};
+use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
-use crate::money;
 
 /// Lines per batch: 4,000 investments are 32,000 parameters, under SQLite's limit of
 /// 32,766 (PostgreSQL takes 65,535). Fewer, larger statements also mean fewer round trips,
@@ -21,45 +22,23 @@ use crate::money;
 /// TCP_NODELAY: transact-rs/sqlx#4335).
 pub const BATCH: usize = 4000;
 
-/// The columns of an investment that a line sets.
-#[derive(Clone, PartialEq, Eq)]
-struct Fields {
-    investor: i32,
-    investee: i32,
-    amount_minor: Option<i64>,
-    currency: Option<String>,
-    made_on: Option<chrono::NaiveDate>,
-    made_precision: Option<entity::enums::DatePrecision>,
-    description: Option<String>,
-}
-
-impl Fields {
-    fn of(m: &investment::Model) -> Fields {
-        Fields {
-            investor: m.investor_id,
-            investee: m.investee_id,
-            amount_minor: m.amount_minor,
-            currency: m.currency.clone(),
-            made_on: m.made_on,
-            made_precision: m.made_precision,
-            description: m.description.clone(),
-        }
-    }
-
-    fn set_on(self, a: &mut investment::ActiveModel) {
-        a.investor_id = Set(self.investor);
-        a.investee_id = Set(self.investee);
-        a.amount_minor = Set(self.amount_minor);
-        a.currency = Set(self.currency);
-        a.made_on = Set(self.made_on);
-        a.made_precision = Set(self.made_precision);
-        a.description = Set(self.description);
+/// The columns a stored investment has, to compare with a line's.
+fn columns_of(m: &investment::Model) -> InvestmentColumns {
+    InvestmentColumns {
+        reference: m.reference.clone(),
+        investor_id: m.investor_id,
+        investee_id: m.investee_id,
+        amount_minor: m.amount_minor,
+        currency: m.currency.clone(),
+        made_on: m.made_on,
+        made_precision: m.made_precision,
+        description: m.description.clone(),
     }
 }
 
 /// A line checked against every rule, its names resolved to ids.
 struct Valid {
-    row: Fields,
+    row: InvestmentColumns,
     reference: String,
     citation: (i32, String),
 }
@@ -157,36 +136,21 @@ impl<'a> BulkInvestments<'a> {
     }
 
     fn check(&self, line: u64, r: InvestmentRow) -> Result<Valid> {
-        let bad = |column: &str, e: Error| match e {
-            Error::InvalidInput { message, .. } => Error::invalid(self.at(line, column), message),
+        // The rules are the domain's; errors name the CSV column.
+        let bad = |e: Error| match e {
+            Error::InvalidInput { field, message } => {
+                Error::invalid(self.at(line, &column_of(&field)), message)
+            }
             other => other,
         };
-        required("ref", &r.r#ref).map_err(|e| bad("ref", e))?;
-        if r.r#ref.chars().count() > 100 {
-            return Err(Error::invalid(
-                self.at(line, "ref"),
-                "more than 100 characters",
-            ));
-        }
         let investor = self.company(line, "investor", &r.investor)?;
         let investee = self.company(line, "investee", &r.investee)?;
-        if investor == investee {
-            return Err(Error::invalid(
-                self.at(line, "investee"),
-                "a company cannot invest in itself",
-            ));
-        }
-        let (amount_minor, currency) = match (&r.amount, &r.currency) {
-            (None, None) => (None, None),
-            (Some(a), Some(c)) => {
-                let minor = money::parse_amount_at(a, c, "x").map_err(|e| match &e {
-                    Error::InvalidInput { field, .. } if field.ends_with("currency") => {
-                        bad("currency", e)
-                    }
-                    _ => bad("amount", e),
-                })?;
-                (Some(minor), Some(c.clone()))
-            }
+        let amount = match (&r.amount, &r.currency) {
+            (None, None) => None,
+            (Some(amount), Some(currency)) => Some(AmountRec {
+                amount: amount.clone(),
+                currency: currency.clone(),
+            }),
             (Some(_), None) => {
                 return Err(Error::invalid(
                     self.at(line, "currency"),
@@ -200,16 +164,12 @@ impl<'a> BulkInvestments<'a> {
                 ));
             }
         };
-        let (made_on, made_precision) = match (r.made, r.made_precision) {
-            (None, None) => (None, None),
-            (Some(date), precision) => {
-                let rec = DateRec {
-                    date,
-                    precision: precision.unwrap_or(entity::enums::DatePrecision::Day),
-                };
-                check_date("made", &rec).map_err(|e| bad("made", e))?;
-                (Some(rec.date), Some(rec.precision))
-            }
+        let made = match (r.made, r.made_precision) {
+            (None, None) => None,
+            (Some(date), precision) => Some(DateRec {
+                date,
+                precision: precision.unwrap_or(entity::enums::DatePrecision::Day),
+            }),
             (None, Some(_)) => {
                 return Err(Error::invalid(
                     self.at(line, "made_precision"),
@@ -217,21 +177,23 @@ impl<'a> BulkInvestments<'a> {
                 ));
             }
         };
+        let row = InvestmentDraft {
+            reference: &r.r#ref,
+            investor_id: investor,
+            investee_id: investee,
+            amount: amount.as_ref(),
+            made: made.as_ref(),
+            description: r.description.as_deref(),
+        }
+        .check(At::dataset("x[0]"))
+        .map_err(bad)?;
         let citation = match (&r.source, &r.quote) {
             (Some(key), Some(quote)) => {
-                required("quote", quote).map_err(|e| bad("quote", e))?;
                 let (source_id, content) = self.sources.get(key).ok_or_else(|| {
                     Error::invalid(self.at(line, "source"), format!("unknown source {key:?}"))
                 })?;
-                if let Some(text) = content
-                    && !text.contains(quote.as_str())
-                {
-                    return Err(Error::invalid(
-                        self.at(line, "quote"),
-                        format!("does not appear verbatim in source {key:?}"),
-                    ));
-                }
-                (*source_id, quote.clone())
+                let quote = values::quote(&self.at(line, "quote"), quote, key, content.as_deref())?;
+                (*source_id, quote)
             }
             (None, None) => {
                 return Err(Error::invalid(
@@ -252,15 +214,6 @@ impl<'a> BulkInvestments<'a> {
                 ));
             }
         };
-        let row = Fields {
-            investor,
-            investee,
-            amount_minor,
-            currency,
-            made_on,
-            made_precision,
-            description: r.description,
-        };
         Ok(Valid {
             row,
             reference: r.r#ref,
@@ -272,7 +225,7 @@ impl<'a> BulkInvestments<'a> {
         // Lines of the same investment (one per citation): the last one's fields win, as
         // when the loader updates a matched row.
         let mut order: Vec<String> = Vec::new();
-        let mut rows: HashMap<String, Fields> = HashMap::new();
+        let mut rows: HashMap<String, InvestmentColumns> = HashMap::new();
         let mut cited: Vec<(String, i32, String)> = Vec::new();
         for v in lines {
             if !rows.contains_key(&v.reference) {
@@ -301,17 +254,14 @@ impl<'a> BulkInvestments<'a> {
                 Some(old) => {
                     self.report.matched += 1;
                     ids.insert(reference.clone(), old.id);
-                    if Fields::of(old) != row {
+                    if columns_of(old) != row {
                         let mut active = old.clone().into_active_model();
                         row.set_on(&mut active);
                         active.update(self.txn).await?;
                     }
                 }
                 None => {
-                    let mut active = investment::ActiveModel {
-                        reference: Set(Some(reference.clone())),
-                        ..Default::default()
-                    };
+                    let mut active = <investment::ActiveModel as Default>::default();
                     row.set_on(&mut active);
                     new_rows.push(active);
                 }

@@ -415,7 +415,7 @@ enum LineError {
 }
 
 /// The CSV column a loader field path names: `investments[0].amount.currency` -> `currency`.
-fn column_of(field: &str) -> String {
+pub(super) fn column_of(field: &str) -> String {
     let rest = field.split_once("].").map(|(_, r)| r).unwrap_or(field);
     let last = rest.rsplit('.').next().unwrap_or(rest);
     let last = last.split('[').next().unwrap_or(last);

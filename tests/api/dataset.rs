@@ -49,8 +49,27 @@ async fn a_dataset_with_an_error_changes_nothing(app: TestApp) {
     let err = dataset::load(&app.db, &data)
         .await
         .expect_err("low above high must be refused");
+    // The same rule and the same field as a mutation's: the low end is the one at fault.
     assert!(
-        err.to_string().contains("spendingFigures[3].bound"),
+        err.to_string().contains("spendingFigures[3].low")
+            && err.to_string().contains("above the high end"),
+        "{err}"
+    );
+    assert_eq!(app.row_counts().await, before);
+
+    let mut data = Dataset::builtin().expect("dataset");
+    let (first, second) = (
+        data.companies[0].name.clone(),
+        data.companies[1].name.clone(),
+    );
+    data.companies[0].parent = Some(second);
+    data.companies[1].parent = Some(first);
+    let err = dataset::load(&app.db, &data)
+        .await
+        .expect_err("two companies each the other's parent");
+    assert!(
+        err.to_string().contains("].parent")
+            && err.to_string().contains("own parent or ancestor"),
         "{err}"
     );
     assert_eq!(app.row_counts().await, before);

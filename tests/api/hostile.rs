@@ -582,9 +582,9 @@ async fn a_request_over_the_time_limit_is_408_with_json(app: TestApp) {
     assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
     assert_eq!(codes(&body), ["REQUEST_TIMEOUT"]);
     blocker.rollback().await.expect("rollback");
-    // Once the lock is gone the same server answers again.
-    let data = hasty.data("{ companies { totalCount } }").await;
-    assert_eq!(data["companies"]["totalCount"], 12);
+    // Once the lock is gone the database answers again (through a router with the usual
+    // limit: 100 ms is no bound for a busy machine).
+    alive(&app).await;
 }
 
 /// SplitMix64: a fixed sequence from a fixed seed, so a failure can be replayed.

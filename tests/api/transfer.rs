@@ -27,6 +27,7 @@ on_both_engines!(
     a_nul_character_in_a_csv_field_is_refused_by_file_line_and_column,
     a_nul_character_in_a_json_record_is_refused_by_file_and_record,
     a_nul_character_in_a_loaded_dataset_is_refused_and_changes_nothing,
+    every_write_path_refuses_what_the_others_refuse,
 );
 
 /// A scratch directory of one test, removed when the test ends (even by a panic).
@@ -501,4 +502,84 @@ async fn a_nul_character_in_a_loaded_dataset_is_refused_and_changes_nothing(app:
     let text = err.to_string();
     assert!(text.contains("sources[0].content"), "{text}");
     assert!(app.snapshot().await == before, "a refused load left rows");
+}
+
+/// The domain's rules are one module: a rule that once held for mutations alone (a
+/// description of at most 5,000 characters; a low end not above the high end) holds for a
+/// dataset, a CSV file and a mutation alike, each naming the field as its client wrote it.
+async fn every_write_path_refuses_what_the_others_refuse(app: TestApp) {
+    const QUOTE: &str = "Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.";
+    let long = "d".repeat(5001);
+    let too_long = "5001 characters: at most 5000";
+    let before = app.snapshot().await;
+
+    // A dataset (seed, importDataset, JSON import).
+    let mut data = capex_graph::dataset::Dataset::default();
+    data.investments.push(capex_graph::dataset::InvestmentRec {
+        r#ref: "X1".into(),
+        investor: "Amazon".into(),
+        investee: "Anthropic".into(),
+        amount: None,
+        made: None,
+        description: Some(long.clone()),
+        citations: vec![capex_graph::dataset::CitationRec {
+            source: "ai-capex-spending-spree".into(),
+            quote: QUOTE.into(),
+        }],
+    });
+    let err = capex_graph::dataset::load(&app.db, &data)
+        .await
+        .expect_err("a description of 5001 characters in a dataset");
+    assert_eq!(err.code(), "BAD_USER_INPUT");
+    let text = err.to_string();
+    assert!(
+        text.contains("investments[0].description") && text.contains(too_long),
+        "{text}"
+    );
+
+    // A CSV file, through the batched path for investments.
+    let tmp = Scratch::new(&app);
+    let file = tmp.path("investments.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+             X1,Amazon,Anthropic,,,,,{long},ai-capex-spending-spree,\"{QUOTE}\"\n"
+        ),
+    )
+    .expect("write");
+    let err = import(&app.db, std::slice::from_ref(&file), false)
+        .await
+        .expect_err("a description of 5001 characters in a CSV line");
+    let text = err.to_string();
+    assert!(
+        text.contains("line 2, column description") && text.contains(too_long),
+        "{text}"
+    );
+
+    // A mutation.
+    let ids = app
+        .data("{ a: companyByName(name: \"Amazon\") { id } b: companyByName(name: \"Anthropic\") { id } s: sources { nodes { id } } }")
+        .await;
+    let error = app
+        .write_error(
+            "mutation($input: InvestmentInput!) { createInvestment(input: $input) { id } }",
+            json!({ "input": {
+                "ref": "X1",
+                "investorId": ids["a"]["id"],
+                "investeeId": ids["b"]["id"],
+                "description": long,
+                "citations": [{ "sourceId": ids["s"]["nodes"][0]["id"], "quote": QUOTE }],
+            } }),
+        )
+        .await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+    assert_eq!(error["extensions"]["field"], "input.description", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(too_long)),
+        "{error}"
+    );
+    assert!(app.snapshot().await == before, "a refused write left rows");
 }

@@ -3,18 +3,36 @@
 use async_graphql::{ID, InputObject};
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
 use entity::{claim, claim_challenge};
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::DatabaseTransaction;
 
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, amount, cite, date, limits, opt_reference,
-    persist, reference, text, unique,
+    CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference, unique,
 };
 use crate::dataset::Subject;
-use crate::error::{Error, Result};
+use crate::domain::At;
+use crate::domain::rows::{ChallengeDraft, ClaimDraft};
+use crate::error::Result;
 use crate::graphql::claims::{Claim, ClaimChallenge};
 use crate::graphql::companies::{Company, Person};
 use crate::graphql::models::AiModel;
 use crate::graphql::spending::SpendingFigure;
+
+/// How a claim input spells the fields the dataset format names differently.
+const CLAIM_NAMES: &[(&str, &str)] = &[
+    ("claimantPerson", "claimantPersonId"),
+    ("claimantCompany", "claimantCompanyId"),
+    ("subjectCompany", "subjectCompanyId"),
+    ("subjectModel", "subjectModelId"),
+    ("spendingFigure", "spendingFigureId"),
+    ("made", "made.date"),
+];
+
+/// How a challenge input spells the fields the dataset format names differently.
+const CHALLENGE_NAMES: &[(&str, &str)] = &[
+    ("claim", "claimId"),
+    ("challengerCompany", "challengerCompanyId"),
+    ("challengerPerson", "challengerPersonId"),
+];
 
 /// A claim to create or replace.
 #[derive(InputObject)]
@@ -68,79 +86,69 @@ impl Writable for Claim {
         at: &str,
     ) -> Result<claim::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let ref_at = format!("{at}.ref");
-        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
-        {
-            unique::<claim::Entity>(
-                txn,
-                claim::Column::Reference,
-                &reference_text,
-                id,
-                &ref_at,
-                "a claim with the ref",
-            )
-            .await?;
-        }
-        let statement = text(
-            &format!("{at}.statement"),
-            &input.statement,
-            limits::DESCRIPTION,
-        )?;
+        let at = At::spelled(at, CLAIM_NAMES);
         let person = opt_reference::<Person>(
             txn,
             input.claimant_person_id.as_ref(),
-            &format!("{at}.claimantPersonId"),
+            &at.field("claimantPerson"),
         )
         .await?;
-        let company_at = format!("{at}.claimantCompanyId");
-        let company =
-            opt_reference::<Company>(txn, input.claimant_company_id.as_ref(), &company_at).await?;
-        if person.is_none() && company.is_none() {
-            return Err(Error::invalid(
-                company_at,
-                "a claim needs a claimant person or company",
-            ));
-        }
+        let company = opt_reference::<Company>(
+            txn,
+            input.claimant_company_id.as_ref(),
+            &at.field("claimantCompany"),
+        )
+        .await?;
         let subject_company = opt_reference::<Company>(
             txn,
             input.subject_company_id.as_ref(),
-            &format!("{at}.subjectCompanyId"),
+            &at.field("subjectCompany"),
         )
         .await?;
         let subject_model = opt_reference::<AiModel>(
             txn,
             input.subject_model_id.as_ref(),
-            &format!("{at}.subjectModelId"),
+            &at.field("subjectModel"),
         )
         .await?;
         let figure = opt_reference::<SpendingFigure>(
             txn,
             input.spending_figure_id.as_ref(),
-            &format!("{at}.spendingFigureId"),
+            &at.field("spendingFigure"),
         )
         .await?;
-        let (amount_minor, currency) = amount(&format!("{at}.amount"), input.amount.as_ref())?;
-        let (made_on, made_precision) = date(&format!("{at}.made"), input.made.as_ref())?;
+        let amount = input.amount.as_ref().map(MoneyInput::rec);
+        let made = input.made.as_ref().map(DateInput::rec);
+        let columns = ClaimDraft {
+            reference: &input.r#ref,
+            statement: &input.statement,
+            kind: input.kind,
+            status: input.status,
+            claimant_person_id: person,
+            claimant_company_id: company,
+            subject_company_id: subject_company,
+            subject_model_id: subject_model,
+            spending_figure_id: figure,
+            amount: amount.as_ref(),
+            made: made.as_ref(),
+        }
+        .check(at)?;
+        if let Some(reference_text) = &columns.reference {
+            unique::<claim::Entity>(
+                txn,
+                claim::Column::Reference,
+                reference_text,
+                id,
+                &at.field("ref"),
+                "a claim with the ref",
+            )
+            .await?;
+        }
         let creating = existing.is_none();
-        let row = persist::<claim::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(Some(reference_text));
-            a.statement = Set(statement);
-            a.kind = Set(input.kind);
-            a.status = Set(input.status);
-            a.claimant_person_id = Set(person);
-            a.claimant_company_id = Set(company);
-            a.subject_company_id = Set(subject_company);
-            a.subject_model_id = Set(subject_model);
-            a.spending_figure_id = Set(figure);
-            a.amount_minor = Set(amount_minor);
-            a.currency = Set(currency);
-            a.made_on = Set(made_on);
-            a.made_precision = Set(made_precision);
-        })
-        .await?;
+        let row = persist::<claim::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Claim(row.id),
             input.citations.as_deref(),
             creating,
@@ -188,36 +196,34 @@ impl Writable for ClaimChallenge {
         input: ClaimChallengeInput,
         at: &str,
     ) -> Result<claim_challenge::Model> {
-        let claim = reference::<Claim>(txn, &input.claim_id, &format!("{at}.claimId")).await?;
+        let at = At::spelled(at, CHALLENGE_NAMES);
+        let claim = reference::<Claim>(txn, &input.claim_id, &at.field("claim")).await?;
         let company = opt_reference::<Company>(
             txn,
             input.challenger_company_id.as_ref(),
-            &format!("{at}.challengerCompanyId"),
+            &at.field("challengerCompany"),
         )
         .await?;
         let person = opt_reference::<Person>(
             txn,
             input.challenger_person_id.as_ref(),
-            &format!("{at}.challengerPersonId"),
+            &at.field("challengerPerson"),
         )
         .await?;
-        let description = text(
-            &format!("{at}.description"),
-            &input.description,
-            limits::DESCRIPTION,
-        )?;
+        let columns = ChallengeDraft {
+            claim_id: claim,
+            challenger_company_id: company,
+            challenger_person_id: person,
+            kind: input.kind,
+            description: &input.description,
+        }
+        .check(at)?;
         let creating = existing.is_none();
-        let row = persist::<claim_challenge::ActiveModel>(txn, existing, |a| {
-            a.claim_id = Set(claim);
-            a.challenger_company_id = Set(company);
-            a.challenger_person_id = Set(person);
-            a.kind = Set(input.kind);
-            a.description = Set(description);
-        })
-        .await?;
+        let row =
+            persist::<claim_challenge::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Challenge(row.id),
             input.citations.as_deref(),
             creating,

@@ -5,12 +5,12 @@ use entity::enums::CompanyKind;
 use entity::{company, person};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::write::{
-    CitationInput, Upsertable, Writable, cite, find, limits, opt_reference, opt_text, persist,
-    text, unique,
-};
+use super::write::{CitationInput, Upsertable, Writable, cite, opt_reference, persist, unique};
 use crate::dataset::Subject;
-use crate::error::{Error, Result};
+use crate::domain::At;
+use crate::domain::lookups::no_parent_cycle;
+use crate::domain::rows::{CompanyDraft, PersonDraft, company_links};
+use crate::error::Result;
 use crate::graphql::companies::{Company, Person};
 
 /// A company to create, replace or upsert.
@@ -47,33 +47,14 @@ crud!(
     upsert_company "Updates the company with this name (or, failing that, this ticker), or creates it."
 );
 
-/// Refuses `parent` when following parents from it leads back to `id`.
-async fn no_cycle(
-    txn: &DatabaseTransaction,
-    id: Option<i32>,
-    parent: Option<i32>,
-    at: &str,
-) -> Result<()> {
-    let (Some(id), Some(mut next)) = (id, parent) else {
-        return Ok(());
-    };
-    for _ in 0..1000 {
-        if next == id {
-            return Err(Error::invalid(
-                at,
-                "a company cannot be its own parent or ancestor",
-            ));
-        }
-        match find::<company::Entity>(txn, next)
-            .await?
-            .and_then(|c| c.parent_id)
-        {
-            Some(p) => next = p,
-            None => return Ok(()),
-        }
-    }
-    Err(Error::invalid(at, "the chain of parents is too long"))
-}
+/// How a company input spells the fields the dataset format names differently.
+const COMPANY_NAMES: &[(&str, &str)] = &[
+    ("parent", "parentId"),
+    ("foundedByAlumniOf", "foundedByAlumniOfId"),
+];
+
+/// How a person input spells the fields the dataset format names differently.
+const PERSON_NAMES: &[(&str, &str)] = &[("company", "companyId")];
 
 impl Writable for Company {
     type Entity = company::Entity;
@@ -109,76 +90,56 @@ impl Writable for Company {
         at: &str,
     ) -> Result<company::Model> {
         let id = existing.as_ref().map(|c| c.id);
-        let name_at = format!("{at}.name");
-        let name = text(&name_at, &input.name, limits::NAME)?;
+        let at = At::spelled(at, COMPANY_NAMES);
+        let parent_at = at.field("parent");
+        let parent = opt_reference::<Company>(txn, input.parent_id.as_ref(), &parent_at).await?;
+        let alumni_at = at.field("foundedByAlumniOf");
+        let alumni =
+            opt_reference::<Company>(txn, input.founded_by_alumni_of_id.as_ref(), &alumni_at)
+                .await?;
+        let columns = CompanyDraft {
+            name: &input.name,
+            ticker: input.ticker.as_deref(),
+            kind: input.kind,
+            country: input.country.as_deref(),
+            headquarters: input.headquarters.as_deref(),
+            description: input.description.as_deref(),
+        }
+        .check(at)?;
+        company_links(at, id, parent, alumni)?;
+        if let Some(id) = id {
+            no_parent_cycle(txn, at, id, parent).await?;
+        }
         unique::<company::Entity>(
             txn,
             company::Column::Name,
-            &name,
+            &columns.name,
             id,
-            &name_at,
+            &at.field("name"),
             "a company named",
         )
         .await?;
-        let ticker_at = format!("{at}.ticker");
-        let ticker = opt_text(&ticker_at, input.ticker.as_ref(), limits::TICKER)?;
-        if let Some(t) = &ticker {
+        if let Some(t) = &columns.ticker {
             unique::<company::Entity>(
                 txn,
                 company::Column::Ticker,
                 t,
                 id,
-                &ticker_at,
+                &at.field("ticker"),
                 "the ticker",
             )
             .await?;
         }
-        if let Some(country) = &input.country
-            && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            return Err(Error::invalid(
-                format!("{at}.country"),
-                "must be an ISO 3166 code of two capital letters",
-            ));
-        }
-        let headquarters = opt_text(
-            &format!("{at}.headquarters"),
-            input.headquarters.as_ref(),
-            limits::SHORT,
-        )?;
-        let description = opt_text(
-            &format!("{at}.description"),
-            input.description.as_ref(),
-            limits::DESCRIPTION,
-        )?;
-        let parent_at = format!("{at}.parentId");
-        let parent = opt_reference::<Company>(txn, input.parent_id.as_ref(), &parent_at).await?;
-        no_cycle(txn, id, parent, &parent_at).await?;
-        let alumni_at = format!("{at}.foundedByAlumniOfId");
-        let alumni =
-            opt_reference::<Company>(txn, input.founded_by_alumni_of_id.as_ref(), &alumni_at)
-                .await?;
-        if alumni.is_some() && alumni == id {
-            return Err(Error::invalid(
-                alumni_at,
-                "a company cannot be founded by its own alumni",
-            ));
-        }
         let creating = existing.is_none();
         let row = persist::<company::ActiveModel>(txn, existing, |a| {
-            a.name = Set(name);
-            a.ticker = Set(ticker);
-            a.kind = Set(input.kind);
-            a.country = Set(input.country.clone());
-            a.headquarters = Set(headquarters);
+            columns.set_on(a);
             a.parent_id = Set(parent);
             a.founded_by_alumni_of_id = Set(alumni);
-            a.description = Set(description);
         })
         .await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Company(row.id),
             input.citations.as_deref(),
             creating,
@@ -255,37 +216,30 @@ impl Writable for Person {
         at: &str,
     ) -> Result<person::Model> {
         let id = existing.as_ref().map(|p| p.id);
-        let name_at = format!("{at}.name");
-        let name = text(&name_at, &input.name, limits::NAME)?;
+        let at = At::spelled(at, PERSON_NAMES);
+        let company =
+            opt_reference::<Company>(txn, input.company_id.as_ref(), &at.field("company")).await?;
+        let columns = PersonDraft {
+            name: &input.name,
+            title: input.title.as_deref(),
+            company_id: company,
+            description: input.description.as_deref(),
+        }
+        .check(at)?;
         unique::<person::Entity>(
             txn,
             person::Column::Name,
-            &name,
+            &columns.name,
             id,
-            &name_at,
+            &at.field("name"),
             "a person named",
         )
         .await?;
-        let title = opt_text(&format!("{at}.title"), input.title.as_ref(), limits::SHORT)?;
-        let description = opt_text(
-            &format!("{at}.description"),
-            input.description.as_ref(),
-            limits::DESCRIPTION,
-        )?;
-        let company =
-            opt_reference::<Company>(txn, input.company_id.as_ref(), &format!("{at}.companyId"))
-                .await?;
         let creating = existing.is_none();
-        let row = persist::<person::ActiveModel>(txn, existing, |a| {
-            a.name = Set(name);
-            a.title = Set(title);
-            a.company_id = Set(company);
-            a.description = Set(description);
-        })
-        .await?;
+        let row = persist::<person::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Person(row.id),
             input.citations.as_deref(),
             creating,

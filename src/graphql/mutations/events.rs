@@ -3,17 +3,23 @@
 use async_graphql::{ID, InputObject};
 use entity::enums::EventKind;
 use entity::event;
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::DatabaseTransaction;
 
-use super::write::{
-    CitationInput, DateInput, Writable, cite, date, limits, opt_reference, opt_text, persist, text,
-    unique,
-};
+use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique};
 use crate::dataset::Subject;
+use crate::domain::At;
+use crate::domain::rows::EventDraft;
 use crate::error::Result;
 use crate::graphql::claims::Claim;
 use crate::graphql::companies::Company;
 use crate::graphql::events::Event;
+
+/// How an event input spells the fields the dataset format names differently.
+const NAMES: &[(&str, &str)] = &[
+    ("company", "companyId"),
+    ("triggerClaim", "triggerClaimId"),
+    ("occurred", "occurred.date"),
+];
 
 /// An event to create or replace.
 #[derive(InputObject)]
@@ -58,51 +64,42 @@ impl Writable for Event {
         at: &str,
     ) -> Result<event::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let ref_at = format!("{at}.ref");
-        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
-        {
+        let at = At::spelled(at, NAMES);
+        let company =
+            opt_reference::<Company>(txn, input.company_id.as_ref(), &at.field("company")).await?;
+        let trigger = opt_reference::<Claim>(
+            txn,
+            input.trigger_claim_id.as_ref(),
+            &at.field("triggerClaim"),
+        )
+        .await?;
+        let occurred = input.occurred.as_ref().map(DateInput::rec);
+        let columns = EventDraft {
+            reference: &input.r#ref,
+            name: &input.name,
+            kind: input.kind,
+            occurred: occurred.as_ref(),
+            company_id: company,
+            trigger_claim_id: trigger,
+            description: input.description.as_deref(),
+        }
+        .check(at)?;
+        if let Some(reference_text) = &columns.reference {
             unique::<event::Entity>(
                 txn,
                 event::Column::Reference,
-                &reference_text,
+                reference_text,
                 id,
-                &ref_at,
+                &at.field("ref"),
                 "an event with the ref",
             )
             .await?;
         }
-        let name = text(&format!("{at}.name"), &input.name, limits::EVENT_NAME)?;
-        let (occurred_on, occurred_precision) =
-            date(&format!("{at}.occurred"), input.occurred.as_ref())?;
-        let company =
-            opt_reference::<Company>(txn, input.company_id.as_ref(), &format!("{at}.companyId"))
-                .await?;
-        let trigger = opt_reference::<Claim>(
-            txn,
-            input.trigger_claim_id.as_ref(),
-            &format!("{at}.triggerClaimId"),
-        )
-        .await?;
-        let description = opt_text(
-            &format!("{at}.description"),
-            input.description.as_ref(),
-            limits::DESCRIPTION,
-        )?;
         let creating = existing.is_none();
-        let row = persist::<event::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(Some(reference_text));
-            a.name = Set(name);
-            a.kind = Set(input.kind);
-            a.occurred_on = Set(occurred_on);
-            a.occurred_precision = Set(occurred_precision);
-            a.company_id = Set(company);
-            a.trigger_claim_id = Set(trigger);
-            a.description = Set(description);
-        })
-        .await?;
+        let row = persist::<event::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Event(row.id),
             input.citations.as_deref(),
             creating,

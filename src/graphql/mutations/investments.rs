@@ -2,14 +2,15 @@
 
 use async_graphql::{ID, InputObject};
 use entity::investment;
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::DatabaseTransaction;
 
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, amount, cite, date, limits, opt_text, persist,
-    reference, text, unique,
+    CitationInput, DateInput, MoneyInput, Writable, cite, persist, reference, unique,
 };
 use crate::dataset::Subject;
-use crate::error::{Error, Result};
+use crate::domain::At;
+use crate::domain::rows::InvestmentDraft;
+use crate::error::Result;
 use crate::graphql::companies::Company;
 use crate::graphql::investments::Investment;
 
@@ -31,6 +32,13 @@ pub struct InvestmentInput {
     /// The sentences of sources that state it: at least one.
     pub citations: Option<Vec<CitationInput>>,
 }
+
+/// How an investment input spells the fields the dataset format names differently.
+const NAMES: &[(&str, &str)] = &[
+    ("investor", "investorId"),
+    ("investee", "investeeId"),
+    ("made", "made.date"),
+];
 
 crud!(
     InvestmentMutation,
@@ -54,51 +62,36 @@ impl Writable for Investment {
         at: &str,
     ) -> Result<investment::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let ref_at = format!("{at}.ref");
-        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
-        {
+        let at = At::spelled(at, NAMES);
+        let investor = reference::<Company>(txn, &input.investor_id, &at.field("investor")).await?;
+        let investee = reference::<Company>(txn, &input.investee_id, &at.field("investee")).await?;
+        let amount = input.amount.as_ref().map(MoneyInput::rec);
+        let made = input.made.as_ref().map(DateInput::rec);
+        let columns = InvestmentDraft {
+            reference: &input.r#ref,
+            investor_id: investor,
+            investee_id: investee,
+            amount: amount.as_ref(),
+            made: made.as_ref(),
+            description: input.description.as_deref(),
+        }
+        .check(at)?;
+        if let Some(reference_text) = &columns.reference {
             unique::<investment::Entity>(
                 txn,
                 investment::Column::Reference,
-                &reference_text,
+                reference_text,
                 id,
-                &ref_at,
+                &at.field("ref"),
                 "an investment with the ref",
             )
             .await?;
         }
-        let investor =
-            reference::<Company>(txn, &input.investor_id, &format!("{at}.investorId")).await?;
-        let investee_at = format!("{at}.investeeId");
-        let investee = reference::<Company>(txn, &input.investee_id, &investee_at).await?;
-        if investor == investee {
-            return Err(Error::invalid(
-                investee_at,
-                "a company cannot invest in itself",
-            ));
-        }
-        let (amount_minor, currency) = amount(&format!("{at}.amount"), input.amount.as_ref())?;
-        let (made_on, made_precision) = date(&format!("{at}.made"), input.made.as_ref())?;
-        let description = opt_text(
-            &format!("{at}.description"),
-            input.description.as_ref(),
-            limits::DESCRIPTION,
-        )?;
         let creating = existing.is_none();
-        let row = persist::<investment::ActiveModel>(txn, existing, |a| {
-            a.reference = Set(Some(reference_text));
-            a.investor_id = Set(investor);
-            a.investee_id = Set(investee);
-            a.amount_minor = Set(amount_minor);
-            a.currency = Set(currency);
-            a.made_on = Set(made_on);
-            a.made_precision = Set(made_precision);
-            a.description = Set(description);
-        })
-        .await?;
+        let row = persist::<investment::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Investment(row.id),
             input.citations.as_deref(),
             creating,

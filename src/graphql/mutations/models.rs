@@ -3,17 +3,23 @@
 use async_graphql::{ID, InputObject};
 use entity::ai_model;
 use entity::enums::ModelKind;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::write::{
-    CitationInput, DateInput, Upsertable, Writable, cite, date, limits, opt_text, persist,
-    reference, text,
-};
+use super::write::{CitationInput, DateInput, Upsertable, Writable, cite, persist, reference};
 use crate::dataset::Subject;
+use crate::domain::At;
+use crate::domain::rows::ModelDraft;
 use crate::error::{Error, Result};
 use crate::graphql::companies::Company;
 use crate::graphql::models::AiModel;
 use crate::graphql::node::database_id;
+
+/// How a model input spells the fields the dataset format names differently.
+const NAMES: &[(&str, &str)] = &[
+    ("developer", "developerId"),
+    ("announced", "announced.date"),
+    ("expected", "expected.date"),
+];
 
 /// An AI model, chip, agent or product to create, replace or upsert.
 #[derive(InputObject)]
@@ -60,12 +66,22 @@ impl Writable for AiModel {
         at: &str,
     ) -> Result<ai_model::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let name_at = format!("{at}.name");
-        let name = text(&name_at, &input.name, limits::NAME)?;
+        let at = At::spelled(at, NAMES);
         let developer =
-            reference::<Company>(txn, &input.developer_id, &format!("{at}.developerId")).await?;
+            reference::<Company>(txn, &input.developer_id, &at.field("developer")).await?;
+        let announced = input.announced.as_ref().map(DateInput::rec);
+        let expected = input.expected.as_ref().map(DateInput::rec);
+        let columns = ModelDraft {
+            name: &input.name,
+            kind: input.kind,
+            developer_id: developer,
+            announced: announced.as_ref(),
+            expected: expected.as_ref(),
+            description: input.description.as_deref(),
+        }
+        .check(at)?;
         let clash = ai_model::Entity::find()
-            .filter(ai_model::Column::Name.eq(name.as_str()))
+            .filter(ai_model::Column::Name.eq(columns.name.as_str()))
             .filter(ai_model::Column::DeveloperId.eq(developer))
             .one(txn)
             .await?;
@@ -73,37 +89,18 @@ impl Writable for AiModel {
             && Some(other.id) != id
         {
             return Err(Error::invalid(
-                name_at,
+                at.field("name"),
                 format!(
-                    "the developer has a model named {name:?} already (database id {})",
-                    other.id
+                    "the developer has a model named {:?} already (database id {})",
+                    columns.name, other.id
                 ),
             ));
         }
-        let (announced_on, announced_precision) =
-            date(&format!("{at}.announced"), input.announced.as_ref())?;
-        let (expected_on, expected_precision) =
-            date(&format!("{at}.expected"), input.expected.as_ref())?;
-        let description = opt_text(
-            &format!("{at}.description"),
-            input.description.as_ref(),
-            limits::DESCRIPTION,
-        )?;
         let creating = existing.is_none();
-        let row = persist::<ai_model::ActiveModel>(txn, existing, |a| {
-            a.name = Set(name);
-            a.kind = Set(input.kind);
-            a.developer_id = Set(developer);
-            a.announced_on = Set(announced_on);
-            a.announced_precision = Set(announced_precision);
-            a.expected_on = Set(expected_on);
-            a.expected_precision = Set(expected_precision);
-            a.description = Set(description);
-        })
-        .await?;
+        let row = persist::<ai_model::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Model(row.id),
             input.citations.as_deref(),
             creating,

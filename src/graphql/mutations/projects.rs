@@ -3,16 +3,20 @@
 use async_graphql::{ID, InputObject};
 use entity::enums::BackerRole;
 use entity::{project, project_backer};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, amount, cite, date, limits, opt_reference,
-    opt_text, persist, reference, text, unique,
+    CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference, unique,
 };
 use crate::dataset::Subject;
+use crate::domain::At;
+use crate::domain::rows::{BackerColumns, ProjectDraft};
 use crate::error::{Error, Result};
 use crate::graphql::companies::Company;
 use crate::graphql::projects::{Project, ProjectBacker};
+
+/// How a project input spells the fields the dataset format names differently.
+const NAMES: &[(&str, &str)] = &[("lead", "leadId"), ("announced", "announced.date")];
 
 /// A project to create or replace.
 #[derive(InputObject)]
@@ -59,52 +63,34 @@ impl Writable for Project {
         at: &str,
     ) -> Result<project::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let name_at = format!("{at}.name");
-        let name = text(&name_at, &input.name, limits::NAME)?;
+        let at = At::spelled(at, NAMES);
+        let lead = opt_reference::<Company>(txn, input.lead_id.as_ref(), &at.field("lead")).await?;
+        let planned = input.planned_amount.as_ref().map(MoneyInput::rec);
+        let announced = input.announced.as_ref().map(DateInput::rec);
+        let columns = ProjectDraft {
+            name: &input.name,
+            lead_company_id: lead,
+            planned_amount: planned.as_ref(),
+            horizon_years: input.horizon_years,
+            announced: announced.as_ref(),
+            has_unnamed_backers: input.has_unnamed_backers,
+            description: input.description.as_deref(),
+        }
+        .check(at)?;
         unique::<project::Entity>(
             txn,
             project::Column::Name,
-            &name,
+            &columns.name,
             id,
-            &name_at,
+            &at.field("name"),
             "a project named",
         )
         .await?;
-        let lead =
-            opt_reference::<Company>(txn, input.lead_id.as_ref(), &format!("{at}.leadId")).await?;
-        let (planned, currency) = amount(
-            &format!("{at}.plannedAmount"),
-            input.planned_amount.as_ref(),
-        )?;
-        if input.horizon_years.is_some_and(|y| y <= 0) {
-            return Err(Error::invalid(
-                format!("{at}.horizonYears"),
-                "must be positive",
-            ));
-        }
-        let (announced_on, announced_precision) =
-            date(&format!("{at}.announced"), input.announced.as_ref())?;
-        let description = opt_text(
-            &format!("{at}.description"),
-            input.description.as_ref(),
-            limits::DESCRIPTION,
-        )?;
         let creating = existing.is_none();
-        let row = persist::<project::ActiveModel>(txn, existing, |a| {
-            a.name = Set(name);
-            a.lead_company_id = Set(lead);
-            a.planned_amount_minor = Set(planned);
-            a.currency = Set(currency);
-            a.horizon_years = Set(input.horizon_years);
-            a.announced_on = Set(announced_on);
-            a.announced_precision = Set(announced_precision);
-            a.has_unnamed_backers = Set(input.has_unnamed_backers);
-            a.description = Set(description);
-        })
-        .await?;
+        let row = persist::<project::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Project(row.id),
             input.citations.as_deref(),
             creating,
@@ -170,12 +156,13 @@ impl Writable for ProjectBacker {
             ));
         }
         let creating = existing.is_none();
-        let row = persist::<project_backer::ActiveModel>(txn, existing, |a| {
-            a.project_id = Set(project);
-            a.company_id = Set(company);
-            a.role = Set(input.role);
-        })
-        .await?;
+        let columns = BackerColumns {
+            project_id: project,
+            company_id: company,
+            role: input.role,
+        };
+        let row =
+            persist::<project_backer::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(
             txn,
             at,

@@ -5,12 +5,16 @@ use entity::{citation, source};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::write::{
-    DateInput, Upsertable, Writable, count_where, date, is_fact, limits, opt_text, persist,
-    quote_of, subject_of, text, unique,
+    DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
 };
 use crate::dataset::Subject;
+use crate::domain::At;
+use crate::domain::rows::SourceDraft;
 use crate::error::{Error, Result};
 use crate::graphql::sources::{Citation, Source};
+
+/// How a source input spells the fields the dataset format names differently.
+const NAMES: &[(&str, &str)] = &[("published", "published.date")];
 
 /// A source to create, replace or upsert.
 #[derive(InputObject)]
@@ -53,48 +57,45 @@ impl Writable for Source {
         at: &str,
     ) -> Result<source::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let key_at = format!("{at}.key");
-        let key = text(&key_at, &input.key, limits::REF)?;
+        let at = At::spelled(at, NAMES);
+        let published = input.published.as_ref().map(DateInput::rec);
+        let columns = SourceDraft {
+            key: &input.key,
+            title: &input.title,
+            publisher: input.publisher.as_deref(),
+            published: published.as_ref(),
+            address: input.address.as_deref(),
+            content: input.content.as_deref(),
+        }
+        .check(at)?;
         unique::<source::Entity>(
             txn,
             source::Column::Key,
-            &key,
+            &columns.key,
             id,
-            &key_at,
+            &at.field("key"),
             "a source with the key",
         )
         .await?;
-        let title = text(&format!("{at}.title"), &input.title, limits::TITLE)?;
-        let publisher = opt_text(
-            &format!("{at}.publisher"),
-            input.publisher.as_ref(),
-            limits::NAME,
-        )?;
-        let (published_on, published_precision) =
-            date(&format!("{at}.published"), input.published.as_ref())?;
-        let address_at = format!("{at}.address");
-        let address = opt_text(&address_at, input.address.as_ref(), limits::ADDRESS)?;
-        if let Some(a) = &address {
+        if let Some(a) = &columns.address {
             unique::<source::Entity>(
                 txn,
                 source::Column::Address,
                 a,
                 id,
-                &address_at,
+                &at.field("address"),
                 "a source at the address",
             )
             .await?;
         }
-        let content_at = format!("{at}.content");
-        let content = opt_text(&content_at, input.content.as_ref(), limits::CONTENT)?;
-        if let (Some(id), Some(text)) = (id, &content) {
+        if let (Some(id), Some(text)) = (id, &columns.content) {
             let quotes = citation::Entity::find()
                 .filter(citation::Column::SourceId.eq(id))
                 .all(txn)
                 .await?;
             if let Some(lost) = quotes.iter().find(|c| !text.contains(c.quote.as_str())) {
                 return Err(Error::invalid(
-                    content_at,
+                    at.field("content"),
                     format!(
                         "no longer contains the quote of citation {}: {:?}",
                         lost.id, lost.quote
@@ -102,16 +103,7 @@ impl Writable for Source {
                 ));
             }
         }
-        persist::<source::ActiveModel>(txn, existing, |a| {
-            a.key = Set(key);
-            a.title = Set(title);
-            a.publisher = Set(publisher);
-            a.published_on = Set(published_on);
-            a.published_precision = Set(published_precision);
-            a.address = Set(address);
-            a.content = Set(content);
-        })
-        .await
+        persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await
     }
 }
 

@@ -5,18 +5,16 @@ use entity::enums::{AmountBound, PeriodKind, SpendingCategory, SpendingStatus};
 use entity::spending_figure;
 use sea_orm::{DatabaseTransaction, Set};
 
-use super::write::{
-    CitationInput, DateInput, Writable, cite, currency, date, limits, opt_reference, opt_text,
-    persist, text, unique,
-};
-use crate::dataset::{PeriodRec, Subject, check_bound, check_period, percent_to_bp};
-use crate::error::{Error, Result};
+use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique};
+use crate::dataset::Subject;
+use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
+use crate::domain::{At, PeriodRec};
+use crate::error::Result;
 use crate::graphql::common::{Date, Decimal};
 use crate::graphql::companies::Company;
 use crate::graphql::models::AiModel;
 use crate::graphql::projects::Project;
 use crate::graphql::spending::SpendingFigure;
-use crate::money;
 
 /// An amount that may be a point, a range or a bound, in one currency.
 #[derive(InputObject)]
@@ -47,6 +45,19 @@ pub struct PeriodInput {
     /// Number of years of a MULTI_YEAR period.
     pub years: Option<i32>,
 }
+
+/// How a spending figure input spells the fields the dataset format names differently.
+const NAMES: &[(&str, &str)] = &[
+    ("company", "companyId"),
+    ("project", "projectId"),
+    ("model", "modelId"),
+    ("derivedFrom", "derivedFromId"),
+    ("low", "amount.low"),
+    ("high", "amount.high"),
+    ("currency", "amount.currency"),
+    ("bound", "amount.bound"),
+    ("stated", "stated.date"),
+];
 
 /// A spending figure to create or replace.
 #[derive(InputObject)]
@@ -102,50 +113,18 @@ crud!(
     delete_spending_figure "Deletes a spending figure with its citations. Refused while claims state it or other figures derive from it."
 );
 
-fn range(at: &str, m: &MoneyRangeInput) -> Result<(Option<i64>, Option<i64>, String)> {
-    let code = currency(&format!("{at}.currency"), &m.currency)?;
-    let parse = |field: &str, v: &Option<Decimal>| -> Result<Option<i64>> {
-        v.as_ref()
-            .map(|d| money::parse_amount(&d.0, &code, &format!("{at}.{field}")))
-            .transpose()
-    };
-    let low = parse("low", &m.low)?;
-    let high = parse("high", &m.high)?;
-    if let (Some(l), Some(h)) = (low, high)
-        && l > h
-    {
-        return Err(Error::invalid(
-            format!("{at}.low"),
-            format!(
-                "{} is above the high end {}",
-                money::format_amount(l, &code),
-                money::format_amount(h, &code)
-            ),
-        ));
+impl PeriodInput {
+    /// The period as the domain's rules take it.
+    fn rec(&self) -> PeriodRec {
+        PeriodRec {
+            kind: self.kind,
+            year: self.year,
+            quarter: self.quarter,
+            start: self.start.map(|d| d.0),
+            end: self.end.map(|d| d.0),
+            years: self.years,
+        }
     }
-    check_bound(&format!("{at}.bound"), m.bound, low, high)?;
-    Ok((low, high, code))
-}
-
-fn period(at: &str, p: &PeriodInput) -> Result<PeriodRec> {
-    if let (Some(start), Some(end)) = (&p.start, &p.end)
-        && end.0 < start.0
-    {
-        return Err(Error::invalid(
-            format!("{at}.end"),
-            format!("{} is before the start {}", end.0, start.0),
-        ));
-    }
-    let rec = PeriodRec {
-        kind: p.kind,
-        year: p.year,
-        quarter: p.quarter,
-        start: p.start.map(|d| d.0),
-        end: p.end.map(|d| d.0),
-        years: p.years,
-    };
-    check_period(at, &rec)?;
-    Ok(rec)
 }
 
 impl Writable for SpendingFigure {
@@ -167,94 +146,63 @@ impl Writable for SpendingFigure {
         at: &str,
     ) -> Result<spending_figure::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let ref_at = format!("{at}.ref");
-        let reference_text = text(&ref_at, &input.r#ref, limits::REF)?;
-        {
+        let at = At::spelled(at, NAMES);
+        let company =
+            opt_reference::<Company>(txn, input.company_id.as_ref(), &at.field("company")).await?;
+        let project =
+            opt_reference::<Project>(txn, input.project_id.as_ref(), &at.field("project")).await?;
+        let model =
+            opt_reference::<AiModel>(txn, input.model_id.as_ref(), &at.field("model")).await?;
+        let derived = opt_reference::<SpendingFigure>(
+            txn,
+            input.derived_from_id.as_ref(),
+            &at.field("derivedFrom"),
+        )
+        .await?;
+        let period = input.period.rec();
+        let stated = input.stated.as_ref().map(DateInput::rec);
+        let columns = FigureDraft {
+            reference: &input.r#ref,
+            company_id: company,
+            project_id: project,
+            ai_model_id: model,
+            category: input.category,
+            status: input.status,
+            bound: input.amount.bound,
+            low: input.amount.low.as_ref().map(|d| d.0.as_str()),
+            high: input.amount.high.as_ref().map(|d| d.0.as_str()),
+            currency: &input.amount.currency,
+            period: &period,
+            focus: input.focus.as_deref(),
+            remarks: input.remarks.as_deref(),
+            stated: stated.as_ref(),
+            expectation: input.expectation.as_ref().map(|e| ExpectationDraft {
+                holder: &e.holder,
+                percent_above: &e.percent_above.0,
+            }),
+        }
+        .check(at)?;
+        figure_link(at, id, derived)?;
+        if let Some(reference_text) = &columns.reference {
             unique::<spending_figure::Entity>(
                 txn,
                 spending_figure::Column::Reference,
-                &reference_text,
+                reference_text,
                 id,
-                &ref_at,
+                &at.field("ref"),
                 "a spending figure with the ref",
             )
             .await?;
         }
-        let company_at = format!("{at}.companyId");
-        let company = opt_reference::<Company>(txn, input.company_id.as_ref(), &company_at).await?;
-        let project =
-            opt_reference::<Project>(txn, input.project_id.as_ref(), &format!("{at}.projectId"))
-                .await?;
-        if company.is_none() && project.is_none() {
-            return Err(Error::invalid(
-                company_at,
-                "a figure belongs to a company, a project or both",
-            ));
-        }
-        let model =
-            opt_reference::<AiModel>(txn, input.model_id.as_ref(), &format!("{at}.modelId"))
-                .await?;
-        let (low, high, code) = range(&format!("{at}.amount"), &input.amount)?;
-        let p = period(&format!("{at}.period"), &input.period)?;
-        let focus = opt_text(&format!("{at}.focus"), input.focus.as_ref(), limits::SHORT)?;
-        let remarks = opt_text(
-            &format!("{at}.remarks"),
-            input.remarks.as_ref(),
-            limits::DESCRIPTION,
-        )?;
-        let (stated_on, stated_precision) = date(&format!("{at}.stated"), input.stated.as_ref())?;
-        let derived_at = format!("{at}.derivedFromId");
-        let derived =
-            opt_reference::<SpendingFigure>(txn, input.derived_from_id.as_ref(), &derived_at)
-                .await?;
-        if derived.is_some() && derived == id {
-            return Err(Error::invalid(
-                derived_at,
-                "a figure cannot derive from itself",
-            ));
-        }
-        let (expectation_holder, above_expectation_bp) = match &input.expectation {
-            None => (None, None),
-            Some(e) => {
-                let holder_at = format!("{at}.expectation.holder");
-                let holder = text(&holder_at, &e.holder, limits::SHORT)?;
-                let bp = percent_to_bp(
-                    &format!("{at}.expectation.percentAbove"),
-                    &e.percent_above.0,
-                )?;
-                (Some(holder), Some(bp))
-            }
-        };
         let creating = existing.is_none();
         let row = persist::<spending_figure::ActiveModel>(txn, existing, |a| {
-            a.expectation_holder = Set(expectation_holder);
-            a.above_expectation_bp = Set(above_expectation_bp);
-            a.reference = Set(Some(reference_text));
-            a.company_id = Set(company);
-            a.project_id = Set(project);
-            a.ai_model_id = Set(model);
-            a.category = Set(input.category);
-            a.status = Set(input.status);
-            a.bound = Set(input.amount.bound);
-            a.amount_low_minor = Set(low);
-            a.amount_high_minor = Set(high);
-            a.currency = Set(code);
-            a.period_kind = Set(p.kind);
-            a.period_year = Set(p.year);
-            a.period_quarter = Set(p.quarter);
-            a.period_start = Set(p.start);
-            a.period_end = Set(p.end);
-            a.period_years = Set(p.years);
-            a.focus = Set(focus);
-            a.remarks = Set(remarks);
-            a.stated_on = Set(stated_on);
-            a.stated_precision = Set(stated_precision);
+            columns.set_on(a);
             a.derived_from_id = Set(derived);
         })
         .await?;
         cite(
             txn,
-            at,
+            at.row(),
             Subject::Figure(row.id),
             input.citations.as_deref(),
             creating,

@@ -5,7 +5,6 @@
 use std::future::Future;
 
 use async_graphql::{ID, InputObject, SimpleObject};
-use chrono::NaiveDate;
 use entity::enums::DatePrecision;
 use entity::{
     ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
@@ -17,39 +16,15 @@ use sea_orm::{
     DatabaseTransaction, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, Set,
 };
 
-use crate::dataset::{DateRec, Subject, check_date};
+use crate::dataset::Subject;
+use crate::domain::{AmountRec, DateRec, values};
 use crate::error::{Error, Result};
 use crate::graphql::common::{Date, Decimal};
 use crate::graphql::lists::GqlNode;
 use crate::graphql::loaders::{Row, wrap};
 use crate::graphql::node::{database_id, global_id, parse_global_id};
-use crate::money;
 
-/// Longest texts accepted, in characters (documented in the README).
-pub mod limits {
-    /// Names of companies, people, models and projects; a source's publisher.
-    pub const NAME: usize = 200;
-    /// A fact's `ref` and a source's `key`.
-    pub const REF: usize = 100;
-    /// A stock ticker.
-    pub const TICKER: usize = 16;
-    /// A source's title.
-    pub const TITLE: usize = 500;
-    /// A source's address (URL).
-    pub const ADDRESS: usize = 2000;
-    /// An event's name.
-    pub const EVENT_NAME: usize = 300;
-    /// A spending figure's focus; a person's title; a headquarters city.
-    pub const SHORT: usize = 200;
-    /// Descriptions, remarks, a claim's statement, a challenge's description.
-    pub const DESCRIPTION: usize = 5000;
-    /// A citation's quote.
-    pub const QUOTE: usize = 2000;
-    /// A source's whole text.
-    pub const CONTENT: usize = 200_000;
-    /// Rows in one batch mutation.
-    pub const BATCH: usize = 1000;
-}
+pub use crate::domain::limits;
 
 /// An amount of money: a decimal string in major units and an ISO 4217 currency.
 #[derive(InputObject, Clone, Debug)]
@@ -60,6 +35,16 @@ pub struct MoneyInput {
     pub currency: String,
 }
 
+impl MoneyInput {
+    /// The amount as the domain's rules take it.
+    pub(crate) fn rec(&self) -> AmountRec {
+        AmountRec {
+            amount: self.amount.0.clone(),
+            currency: self.currency.clone(),
+        }
+    }
+}
+
 /// A date and how precisely it is known: a MONTH date is the 1st of its month, a QUARTER
 /// date the 1st of its quarter, a YEAR date January 1.
 #[derive(InputObject, Clone, Debug)]
@@ -68,6 +53,16 @@ pub struct DateInput {
     pub date: Date,
     /// How precisely the date is known.
     pub precision: DatePrecision,
+}
+
+impl DateInput {
+    /// The date as the domain's rules take it.
+    pub(crate) fn rec(&self) -> DateRec {
+        DateRec {
+            date: self.date.0,
+            precision: self.precision,
+        }
+    }
 }
 
 /// The exact sentence of a source that states the fact.
@@ -379,26 +374,6 @@ where
     }
 }
 
-/// A required text: not blank, at most `max` characters.
-pub(crate) fn text(at: &str, value: &str, max: usize) -> Result<String> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(at, "must not be empty"));
-    }
-    let chars = value.chars().count();
-    if chars > max {
-        return Err(Error::invalid(
-            at,
-            format!("{chars} characters: at most {max}"),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-/// An optional text: absent, or as [`text`].
-pub(crate) fn opt_text(at: &str, value: Option<&String>, max: usize) -> Result<Option<String>> {
-    value.map(|v| text(at, v, max)).transpose()
-}
-
 /// Refuses `value` in `column` when another row than `except` holds it already.
 pub(crate) async fn unique<E>(
     txn: &DatabaseTransaction,
@@ -423,46 +398,6 @@ where
         )),
         _ => Ok(()),
     }
-}
-
-/// A currency code: one of the ISO 4217 codes the service knows.
-pub(crate) fn currency(at: &str, code: &str) -> Result<String> {
-    money::minor_digits(code).map_err(|_| {
-        Error::invalid(
-            at,
-            format!("{code:?} is not a supported ISO 4217 currency code"),
-        )
-    })?;
-    Ok(code.to_string())
-}
-
-/// Money as minor units and a currency.
-pub(crate) fn amount(
-    at: &str,
-    value: Option<&MoneyInput>,
-) -> Result<(Option<i64>, Option<String>)> {
-    let Some(m) = value else {
-        return Ok((None, None));
-    };
-    let code = currency(&format!("{at}.currency"), &m.currency)?;
-    let minor = money::parse_amount(&m.amount.0, &code, &format!("{at}.amount"))?;
-    Ok((Some(minor), Some(code)))
-}
-
-/// A date and its precision, the date agreeing with the precision.
-pub(crate) fn date(
-    at: &str,
-    value: Option<&DateInput>,
-) -> Result<(Option<NaiveDate>, Option<DatePrecision>)> {
-    let Some(d) = value else {
-        return Ok((None, None));
-    };
-    let rec = DateRec {
-        date: d.date.0,
-        precision: d.precision,
-    };
-    check_date(&format!("{at}.date"), &rec)?;
-    Ok((Some(d.date.0), Some(d.precision)))
 }
 
 /// Whether a citation's subject is a fact, which must keep at least one citation.
@@ -549,16 +484,12 @@ pub(crate) async fn quote_of(
             format!("no Source has the id {:?}", source_id.as_str()),
         )
     })?;
-    let quote_at = format!("{at}.quote");
-    text(&quote_at, quote, limits::QUOTE)?;
-    if let Some(content) = &source.content
-        && !content.contains(quote)
-    {
-        return Err(Error::invalid(
-            quote_at,
-            format!("does not appear verbatim in source {:?}", source.key),
-        ));
-    }
+    values::quote(
+        &format!("{at}.quote"),
+        quote,
+        &source.key,
+        source.content.as_deref(),
+    )?;
     Ok(source.id)
 }
 
@@ -572,16 +503,10 @@ pub(crate) async fn cite(
     citations: Option<&[CitationInput]>,
     creating: bool,
 ) -> Result<()> {
-    let fact = is_fact(subject);
-    let missing = match citations {
-        None => creating,
-        Some(list) => list.is_empty(),
-    };
-    if fact && missing {
-        return Err(Error::invalid(
-            format!("{at}.citations"),
-            "a fact needs at least one citation of a source",
-        ));
+    // On update, no list keeps the row's citations: nothing to check.
+    if creating || citations.is_some() {
+        let given = citations.map_or(0, <[CitationInput]>::len);
+        values::cited(&format!("{at}.citations"), is_fact(subject), given)?;
     }
     let Some(list) = citations else {
         return Ok(());

@@ -1,0 +1,690 @@
+//! One draft per row type, checked into the columns the row stores.
+//!
+//! A draft holds what a client sent, its references already resolved to database ids by
+//! the write path. [`check`](InvestmentDraft::check) applies every rule that needs no
+//! database and returns the row's columns; `set_on` writes them onto an active model, new
+//! or loaded. Links that may point forward in a dataset (a company's parent, a figure's
+//! source figure) are checked apart, by [`company_links`] and [`figure_link`], because the
+//! loader sets them in a second pass.
+
+use entity::enums::*;
+use sea_orm::Set;
+
+use super::At;
+use super::values::{
+    AmountRec, DateRec, PeriodRec, amount, check_bound, check_period, country, date, limits,
+    opt_text, percent_to_bp, text,
+};
+use crate::error::{Error, Result};
+use crate::money;
+
+/// The columns a checked row sets, as a struct with `set_on`.
+macro_rules! columns {
+    ($(#[$doc:meta])* $name:ident => $entity:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $(pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// Sets every column of the row on `active`.
+            pub fn set_on(self, active: &mut entity::$entity::ActiveModel) {
+                $(active.$field = Set(self.$field);)*
+            }
+        }
+    };
+}
+
+type Date = chrono::NaiveDate;
+
+/// A company: its links (parent, alumni) are checked by [`company_links`].
+pub struct CompanyDraft<'a> {
+    pub name: &'a str,
+    pub ticker: Option<&'a str>,
+    pub kind: CompanyKind,
+    pub country: Option<&'a str>,
+    pub headquarters: Option<&'a str>,
+    pub description: Option<&'a str>,
+}
+
+columns!(
+    /// A company's own columns.
+    CompanyColumns => company {
+        name: String,
+        ticker: Option<String>,
+        kind: CompanyKind,
+        country: Option<String>,
+        headquarters: Option<String>,
+        description: Option<String>,
+    }
+);
+
+impl CompanyDraft<'_> {
+    pub fn check(self, at: At) -> Result<CompanyColumns> {
+        Ok(CompanyColumns {
+            name: text(&at.field("name"), self.name, limits::NAME)?,
+            ticker: opt_text(&at.field("ticker"), self.ticker, limits::TICKER)?,
+            kind: self.kind,
+            country: country(&at.field("country"), self.country)?,
+            headquarters: opt_text(&at.field("headquarters"), self.headquarters, limits::SHORT)?,
+            description: opt_text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+/// A company's parent and the company whose alumni founded it: never the company itself.
+/// (Longer cycles of parents need the database: the write paths check them.)
+pub fn company_links(
+    at: At,
+    company: Option<i32>,
+    parent: Option<i32>,
+    alumni_of: Option<i32>,
+) -> Result<()> {
+    if company.is_some() && parent == company {
+        return Err(Error::invalid(
+            at.field("parent"),
+            "a company cannot be its own parent",
+        ));
+    }
+    if company.is_some() && alumni_of == company {
+        return Err(Error::invalid(
+            at.field("foundedByAlumniOf"),
+            "a company cannot be founded by its own alumni",
+        ));
+    }
+    Ok(())
+}
+
+/// A person.
+pub struct PersonDraft<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub company_id: Option<i32>,
+    pub description: Option<&'a str>,
+}
+
+columns!(
+    /// A person's columns.
+    PersonColumns => person {
+        name: String,
+        title: Option<String>,
+        company_id: Option<i32>,
+        description: Option<String>,
+    }
+);
+
+impl PersonDraft<'_> {
+    pub fn check(self, at: At) -> Result<PersonColumns> {
+        Ok(PersonColumns {
+            name: text(&at.field("name"), self.name, limits::NAME)?,
+            title: opt_text(&at.field("title"), self.title, limits::SHORT)?,
+            company_id: self.company_id,
+            description: opt_text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+/// An AI model or product.
+pub struct ModelDraft<'a> {
+    pub name: &'a str,
+    pub kind: ModelKind,
+    pub developer_id: i32,
+    pub announced: Option<&'a DateRec>,
+    pub expected: Option<&'a DateRec>,
+    pub description: Option<&'a str>,
+}
+
+columns!(
+    /// A model's columns.
+    ModelColumns => ai_model {
+        name: String,
+        kind: ModelKind,
+        developer_id: i32,
+        announced_on: Option<Date>,
+        announced_precision: Option<DatePrecision>,
+        expected_on: Option<Date>,
+        expected_precision: Option<DatePrecision>,
+        description: Option<String>,
+    }
+);
+
+impl ModelDraft<'_> {
+    pub fn check(self, at: At) -> Result<ModelColumns> {
+        let (announced_on, announced_precision) = date(&at.field("announced"), self.announced)?;
+        let (expected_on, expected_precision) = date(&at.field("expected"), self.expected)?;
+        Ok(ModelColumns {
+            name: text(&at.field("name"), self.name, limits::NAME)?,
+            kind: self.kind,
+            developer_id: self.developer_id,
+            announced_on,
+            announced_precision,
+            expected_on,
+            expected_precision,
+            description: opt_text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+/// An investment.
+pub struct InvestmentDraft<'a> {
+    pub reference: &'a str,
+    pub investor_id: i32,
+    pub investee_id: i32,
+    pub amount: Option<&'a AmountRec>,
+    pub made: Option<&'a DateRec>,
+    pub description: Option<&'a str>,
+}
+
+columns!(
+    /// An investment's columns.
+    InvestmentColumns => investment {
+        reference: Option<String>,
+        investor_id: i32,
+        investee_id: i32,
+        amount_minor: Option<i64>,
+        currency: Option<String>,
+        made_on: Option<Date>,
+        made_precision: Option<DatePrecision>,
+        description: Option<String>,
+    }
+);
+
+impl InvestmentDraft<'_> {
+    pub fn check(self, at: At) -> Result<InvestmentColumns> {
+        let reference = text(&at.field("ref"), self.reference, limits::REF)?;
+        if self.investor_id == self.investee_id {
+            return Err(Error::invalid(
+                at.field("investee"),
+                "a company cannot invest in itself",
+            ));
+        }
+        let (amount_minor, currency) = amount(&at.field("amount"), self.amount)?;
+        let (made_on, made_precision) = date(&at.field("made"), self.made)?;
+        Ok(InvestmentColumns {
+            reference: Some(reference),
+            investor_id: self.investor_id,
+            investee_id: self.investee_id,
+            amount_minor,
+            currency,
+            made_on,
+            made_precision,
+            description: opt_text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+/// A project.
+pub struct ProjectDraft<'a> {
+    pub name: &'a str,
+    pub lead_company_id: Option<i32>,
+    pub planned_amount: Option<&'a AmountRec>,
+    pub horizon_years: Option<i32>,
+    pub announced: Option<&'a DateRec>,
+    pub has_unnamed_backers: bool,
+    pub description: Option<&'a str>,
+}
+
+columns!(
+    /// A project's columns.
+    ProjectColumns => project {
+        name: String,
+        lead_company_id: Option<i32>,
+        planned_amount_minor: Option<i64>,
+        currency: Option<String>,
+        horizon_years: Option<i32>,
+        announced_on: Option<Date>,
+        announced_precision: Option<DatePrecision>,
+        has_unnamed_backers: bool,
+        description: Option<String>,
+    }
+);
+
+impl ProjectDraft<'_> {
+    pub fn check(self, at: At) -> Result<ProjectColumns> {
+        let name = text(&at.field("name"), self.name, limits::NAME)?;
+        let (planned_amount_minor, currency) =
+            amount(&at.field("plannedAmount"), self.planned_amount)?;
+        if self.horizon_years.is_some_and(|y| y <= 0) {
+            return Err(Error::invalid(at.field("horizonYears"), "must be positive"));
+        }
+        let (announced_on, announced_precision) = date(&at.field("announced"), self.announced)?;
+        Ok(ProjectColumns {
+            name,
+            lead_company_id: self.lead_company_id,
+            planned_amount_minor,
+            currency,
+            horizon_years: self.horizon_years,
+            announced_on,
+            announced_precision,
+            has_unnamed_backers: self.has_unnamed_backers,
+            description: opt_text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+columns!(
+    /// A project's backer: its references are all it has, and the paths resolve them.
+    BackerColumns => project_backer {
+        project_id: i32,
+        company_id: i32,
+        role: BackerRole,
+    }
+);
+
+/// How a spending figure compares with an expectation.
+pub struct ExpectationDraft<'a> {
+    pub holder: &'a str,
+    pub percent_above: &'a str,
+}
+
+/// A spending figure: the figure it derives from is checked by [`figure_link`].
+pub struct FigureDraft<'a> {
+    pub reference: &'a str,
+    pub company_id: Option<i32>,
+    pub project_id: Option<i32>,
+    pub ai_model_id: Option<i32>,
+    pub category: SpendingCategory,
+    pub status: SpendingStatus,
+    pub bound: AmountBound,
+    pub low: Option<&'a str>,
+    pub high: Option<&'a str>,
+    pub currency: &'a str,
+    pub period: &'a PeriodRec,
+    pub focus: Option<&'a str>,
+    pub remarks: Option<&'a str>,
+    pub stated: Option<&'a DateRec>,
+    pub expectation: Option<ExpectationDraft<'a>>,
+}
+
+columns!(
+    /// A spending figure's own columns.
+    FigureColumns => spending_figure {
+        reference: Option<String>,
+        company_id: Option<i32>,
+        project_id: Option<i32>,
+        ai_model_id: Option<i32>,
+        category: SpendingCategory,
+        status: SpendingStatus,
+        bound: AmountBound,
+        amount_low_minor: Option<i64>,
+        amount_high_minor: Option<i64>,
+        currency: String,
+        period_kind: PeriodKind,
+        period_year: Option<i32>,
+        period_quarter: Option<i32>,
+        period_start: Option<Date>,
+        period_end: Option<Date>,
+        period_years: Option<i32>,
+        focus: Option<String>,
+        remarks: Option<String>,
+        stated_on: Option<Date>,
+        stated_precision: Option<DatePrecision>,
+        expectation_holder: Option<String>,
+        above_expectation_bp: Option<i32>,
+    }
+);
+
+impl FigureDraft<'_> {
+    pub fn check(self, at: At) -> Result<FigureColumns> {
+        let reference = text(&at.field("ref"), self.reference, limits::REF)?;
+        if self.company_id.is_none() && self.project_id.is_none() {
+            return Err(Error::invalid(
+                at.field("company"),
+                "a figure belongs to a company, a project or both",
+            ));
+        }
+        let code = super::values::currency(&at.field("currency"), self.currency)?;
+        let parse = |field: &str, v: Option<&str>| -> Result<Option<i64>> {
+            v.map(|text| money::parse_amount(text, &code, &at.field(field)))
+                .transpose()
+        };
+        let low = parse("low", self.low)?;
+        let high = parse("high", self.high)?;
+        if let (Some(l), Some(h)) = (low, high)
+            && l > h
+        {
+            return Err(Error::invalid(
+                at.field("low"),
+                format!(
+                    "{} is above the high end {}",
+                    money::format_amount(l, &code),
+                    money::format_amount(h, &code)
+                ),
+            ));
+        }
+        check_bound(&at.field("bound"), self.bound, low, high)?;
+        check_period(&at.field("period"), self.period)?;
+        let (stated_on, stated_precision) = date(&at.field("stated"), self.stated)?;
+        let (expectation_holder, above_expectation_bp) = match self.expectation {
+            None => (None, None),
+            Some(e) => (
+                Some(text(
+                    &at.field("expectation.holder"),
+                    e.holder,
+                    limits::SHORT,
+                )?),
+                Some(percent_to_bp(
+                    &at.field("expectation.percentAbove"),
+                    e.percent_above,
+                )?),
+            ),
+        };
+        let p = self.period;
+        Ok(FigureColumns {
+            reference: Some(reference),
+            company_id: self.company_id,
+            project_id: self.project_id,
+            ai_model_id: self.ai_model_id,
+            category: self.category,
+            status: self.status,
+            bound: self.bound,
+            amount_low_minor: low,
+            amount_high_minor: high,
+            currency: code,
+            period_kind: p.kind,
+            period_year: p.year,
+            period_quarter: p.quarter,
+            period_start: p.start,
+            period_end: p.end,
+            period_years: p.years,
+            focus: opt_text(&at.field("focus"), self.focus, limits::SHORT)?,
+            remarks: opt_text(&at.field("remarks"), self.remarks, limits::DESCRIPTION)?,
+            stated_on,
+            stated_precision,
+            expectation_holder,
+            above_expectation_bp,
+        })
+    }
+}
+
+/// The figure a spending figure derives from: never itself.
+pub fn figure_link(at: At, figure: Option<i32>, derived_from: Option<i32>) -> Result<()> {
+    if figure.is_some() && derived_from == figure {
+        return Err(Error::invalid(
+            at.field("derivedFrom"),
+            "a figure cannot derive from itself",
+        ));
+    }
+    Ok(())
+}
+
+/// A claim.
+pub struct ClaimDraft<'a> {
+    pub reference: &'a str,
+    pub statement: &'a str,
+    pub kind: ClaimKind,
+    pub status: ClaimStatus,
+    pub claimant_person_id: Option<i32>,
+    pub claimant_company_id: Option<i32>,
+    pub subject_company_id: Option<i32>,
+    pub subject_model_id: Option<i32>,
+    pub spending_figure_id: Option<i32>,
+    pub amount: Option<&'a AmountRec>,
+    pub made: Option<&'a DateRec>,
+}
+
+columns!(
+    /// A claim's columns.
+    ClaimColumns => claim {
+        reference: Option<String>,
+        statement: String,
+        kind: ClaimKind,
+        status: ClaimStatus,
+        claimant_person_id: Option<i32>,
+        claimant_company_id: Option<i32>,
+        subject_company_id: Option<i32>,
+        subject_model_id: Option<i32>,
+        spending_figure_id: Option<i32>,
+        amount_minor: Option<i64>,
+        currency: Option<String>,
+        made_on: Option<Date>,
+        made_precision: Option<DatePrecision>,
+    }
+);
+
+impl ClaimDraft<'_> {
+    pub fn check(self, at: At) -> Result<ClaimColumns> {
+        let reference = text(&at.field("ref"), self.reference, limits::REF)?;
+        let statement = text(&at.field("statement"), self.statement, limits::DESCRIPTION)?;
+        if self.claimant_person_id.is_none() && self.claimant_company_id.is_none() {
+            return Err(Error::invalid(
+                at.field("claimantCompany"),
+                "a claim needs a claimant person or company",
+            ));
+        }
+        let (amount_minor, currency) = amount(&at.field("amount"), self.amount)?;
+        let (made_on, made_precision) = date(&at.field("made"), self.made)?;
+        Ok(ClaimColumns {
+            reference: Some(reference),
+            statement,
+            kind: self.kind,
+            status: self.status,
+            claimant_person_id: self.claimant_person_id,
+            claimant_company_id: self.claimant_company_id,
+            subject_company_id: self.subject_company_id,
+            subject_model_id: self.subject_model_id,
+            spending_figure_id: self.spending_figure_id,
+            amount_minor,
+            currency,
+            made_on,
+            made_precision,
+        })
+    }
+}
+
+/// A challenge to a claim.
+pub struct ChallengeDraft<'a> {
+    pub claim_id: i32,
+    pub challenger_company_id: Option<i32>,
+    pub challenger_person_id: Option<i32>,
+    pub kind: ChallengeKind,
+    pub description: &'a str,
+}
+
+columns!(
+    /// A challenge's columns.
+    ChallengeColumns => claim_challenge {
+        claim_id: i32,
+        challenger_company_id: Option<i32>,
+        challenger_person_id: Option<i32>,
+        kind: ChallengeKind,
+        description: String,
+    }
+);
+
+impl ChallengeDraft<'_> {
+    pub fn check(self, at: At) -> Result<ChallengeColumns> {
+        Ok(ChallengeColumns {
+            claim_id: self.claim_id,
+            challenger_company_id: self.challenger_company_id,
+            challenger_person_id: self.challenger_person_id,
+            kind: self.kind,
+            description: text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+/// An event.
+pub struct EventDraft<'a> {
+    pub reference: &'a str,
+    pub name: &'a str,
+    pub kind: EventKind,
+    pub occurred: Option<&'a DateRec>,
+    pub company_id: Option<i32>,
+    pub trigger_claim_id: Option<i32>,
+    pub description: Option<&'a str>,
+}
+
+columns!(
+    /// An event's columns.
+    EventColumns => event {
+        reference: Option<String>,
+        name: String,
+        kind: EventKind,
+        occurred_on: Option<Date>,
+        occurred_precision: Option<DatePrecision>,
+        company_id: Option<i32>,
+        trigger_claim_id: Option<i32>,
+        description: Option<String>,
+    }
+);
+
+impl EventDraft<'_> {
+    pub fn check(self, at: At) -> Result<EventColumns> {
+        let reference = text(&at.field("ref"), self.reference, limits::REF)?;
+        let name = text(&at.field("name"), self.name, limits::EVENT_NAME)?;
+        let (occurred_on, occurred_precision) = date(&at.field("occurred"), self.occurred)?;
+        Ok(EventColumns {
+            reference: Some(reference),
+            name,
+            kind: self.kind,
+            occurred_on,
+            occurred_precision,
+            company_id: self.company_id,
+            trigger_claim_id: self.trigger_claim_id,
+            description: opt_text(
+                &at.field("description"),
+                self.description,
+                limits::DESCRIPTION,
+            )?,
+        })
+    }
+}
+
+/// A source.
+pub struct SourceDraft<'a> {
+    pub key: &'a str,
+    pub title: &'a str,
+    pub publisher: Option<&'a str>,
+    pub published: Option<&'a DateRec>,
+    pub address: Option<&'a str>,
+    pub content: Option<&'a str>,
+}
+
+columns!(
+    /// A source's columns.
+    SourceColumns => source {
+        key: String,
+        title: String,
+        publisher: Option<String>,
+        published_on: Option<Date>,
+        published_precision: Option<DatePrecision>,
+        address: Option<String>,
+        content: Option<String>,
+    }
+);
+
+impl SourceDraft<'_> {
+    pub fn check(self, at: At) -> Result<SourceColumns> {
+        let (published_on, published_precision) = date(&at.field("published"), self.published)?;
+        Ok(SourceColumns {
+            key: text(&at.field("key"), self.key, limits::REF)?,
+            title: text(&at.field("title"), self.title, limits::TITLE)?,
+            publisher: opt_text(&at.field("publisher"), self.publisher, limits::NAME)?,
+            published_on,
+            published_precision,
+            address: opt_text(&at.field("address"), self.address, limits::ADDRESS)?,
+            content: opt_text(&at.field("content"), self.content, limits::CONTENT)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn investment<'a>(amount: Option<&'a AmountRec>) -> InvestmentDraft<'a> {
+        InvestmentDraft {
+            reference: "I1",
+            investor_id: 1,
+            investee_id: 2,
+            amount,
+            made: None,
+            description: None,
+        }
+    }
+
+    #[test]
+    fn an_investment_is_checked_once_for_every_path() {
+        let usd = AmountRec {
+            amount: "1.50".into(),
+            currency: "USD".into(),
+        };
+        let row = investment(Some(&usd))
+            .check(At::dataset("i"))
+            .expect("valid");
+        assert_eq!(row.amount_minor, Some(150));
+        let mut itself = investment(None);
+        itself.investee_id = 1;
+        let err = itself
+            .check(At::spelled("input", &[("investee", "investeeId")]))
+            .expect_err("self-investment");
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == "input.investeeId"),
+            "{err:?}"
+        );
+        let long = "x".repeat(limits::DESCRIPTION + 1);
+        let mut described = investment(None);
+        described.description = Some(&long);
+        assert!(described.check(At::dataset("i")).is_err());
+    }
+
+    #[test]
+    fn a_range_with_low_above_high_is_refused_whatever_its_bound() {
+        let period = PeriodRec {
+            kind: PeriodKind::CalendarYear,
+            year: Some(2025),
+            quarter: None,
+            start: None,
+            end: None,
+            years: None,
+        };
+        let figure = FigureDraft {
+            reference: "F1",
+            company_id: Some(1),
+            project_id: None,
+            ai_model_id: None,
+            category: SpendingCategory::CapitalExpenditure,
+            status: SpendingStatus::Reported,
+            bound: AmountBound::Range,
+            low: Some("70"),
+            high: Some("60"),
+            currency: "USD",
+            period: &period,
+            focus: None,
+            remarks: None,
+            stated: None,
+            expectation: None,
+        };
+        let err = figure.check(At::dataset("f")).expect_err("low above high");
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == "f.low"),
+            "{err:?}"
+        );
+    }
+}
