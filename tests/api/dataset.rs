@@ -68,8 +68,7 @@ async fn a_dataset_with_an_error_changes_nothing(app: TestApp) {
         .await
         .expect_err("two companies each the other's parent");
     assert!(
-        err.to_string().contains("].parent")
-            && err.to_string().contains("own parent or ancestor"),
+        err.to_string().contains("].parent") && err.to_string().contains("own parent or ancestor"),
         "{err}"
     );
     assert_eq!(app.row_counts().await, before);

@@ -6,7 +6,8 @@ use entity::{claim, claim_challenge};
 use sea_orm::DatabaseTransaction;
 
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference, unique,
+    CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference,
+    unique_ref,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -133,17 +134,14 @@ impl Writable for Claim {
             made: made.as_ref(),
         }
         .check(at)?;
-        if let Some(reference_text) = &columns.reference {
-            unique::<claim::Entity>(
-                txn,
-                claim::Column::Reference,
-                reference_text,
-                id,
-                &at.field("ref"),
-                "a claim with the ref",
-            )
-            .await?;
-        }
+        unique_ref::<claim::Entity>(
+            txn,
+            columns.reference.as_deref(),
+            id,
+            at,
+            "a claim with the ref",
+        )
+        .await?;
         let creating = existing.is_none();
         let row = persist::<claim::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(

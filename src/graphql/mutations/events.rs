@@ -5,7 +5,7 @@ use entity::enums::EventKind;
 use entity::event;
 use sea_orm::DatabaseTransaction;
 
-use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique};
+use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::EventDraft;
@@ -84,17 +84,14 @@ impl Writable for Event {
             description: input.description.as_deref(),
         }
         .check(at)?;
-        if let Some(reference_text) = &columns.reference {
-            unique::<event::Entity>(
-                txn,
-                event::Column::Reference,
-                reference_text,
-                id,
-                &at.field("ref"),
-                "an event with the ref",
-            )
-            .await?;
-        }
+        unique_ref::<event::Entity>(
+            txn,
+            columns.reference.as_deref(),
+            id,
+            at,
+            "an event with the ref",
+        )
+        .await?;
         let creating = existing.is_none();
         let row = persist::<event::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(

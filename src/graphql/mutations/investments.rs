@@ -5,7 +5,7 @@ use entity::investment;
 use sea_orm::DatabaseTransaction;
 
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, cite, persist, reference, unique,
+    CitationInput, DateInput, MoneyInput, Writable, cite, persist, reference, unique_ref,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -76,17 +76,14 @@ impl Writable for Investment {
             description: input.description.as_deref(),
         }
         .check(at)?;
-        if let Some(reference_text) = &columns.reference {
-            unique::<investment::Entity>(
-                txn,
-                investment::Column::Reference,
-                reference_text,
-                id,
-                &at.field("ref"),
-                "an investment with the ref",
-            )
-            .await?;
-        }
+        unique_ref::<investment::Entity>(
+            txn,
+            columns.reference.as_deref(),
+            id,
+            at,
+            "an investment with the ref",
+        )
+        .await?;
         let creating = existing.is_none();
         let row = persist::<investment::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
         cite(

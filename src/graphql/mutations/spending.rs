@@ -5,7 +5,7 @@ use entity::enums::{AmountBound, PeriodKind, SpendingCategory, SpendingStatus};
 use entity::spending_figure;
 use sea_orm::{DatabaseTransaction, Set};
 
-use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique};
+use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
 use crate::domain::{At, PeriodRec};
@@ -183,17 +183,14 @@ impl Writable for SpendingFigure {
         }
         .check(at)?;
         figure_link(at, id, derived)?;
-        if let Some(reference_text) = &columns.reference {
-            unique::<spending_figure::Entity>(
-                txn,
-                spending_figure::Column::Reference,
-                reference_text,
-                id,
-                &at.field("ref"),
-                "a spending figure with the ref",
-            )
-            .await?;
-        }
+        unique_ref::<spending_figure::Entity>(
+            txn,
+            columns.reference.as_deref(),
+            id,
+            at,
+            "a spending figure with the ref",
+        )
+        .await?;
         let creating = existing.is_none();
         let row = persist::<spending_figure::ActiveModel>(txn, existing, |a| {
             columns.set_on(a);

@@ -10,14 +10,14 @@ use entity::{
     ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
     project_backer, source, spending_figure,
 };
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Query};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, Set,
 };
 
 use crate::dataset::Subject;
-use crate::domain::{AmountRec, DateRec, values};
+use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
 use crate::graphql::common::{Date, Decimal};
 use crate::graphql::lists::GqlNode;
@@ -377,7 +377,7 @@ where
 /// Refuses `value` in `column` when another row than `except` holds it already.
 pub(crate) async fn unique<E>(
     txn: &DatabaseTransaction,
-    column: E::Column,
+    column: impl IntoColumnRef,
     value: &str,
     except: Option<i32>,
     at: &str,
@@ -387,7 +387,10 @@ where
     E: EntityTrait,
     E::Model: Row,
 {
-    let found = E::find().filter(column.eq(value)).one(txn).await?;
+    let found = E::find()
+        .filter(Expr::col(column).eq(value))
+        .one(txn)
+        .await?;
     match found {
         Some(row) if Some(row.row_id()) != except => Err(Error::invalid(
             at,
@@ -397,6 +400,24 @@ where
             ),
         )),
         _ => Ok(()),
+    }
+}
+
+/// Refuses a fact's `ref` when another row than `except` holds it already.
+pub(crate) async fn unique_ref<E>(
+    txn: &DatabaseTransaction,
+    reference: Option<&str>,
+    except: Option<i32>,
+    at: At<'_>,
+    what: &str,
+) -> Result<()>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    match reference {
+        Some(r) => unique::<E>(txn, Alias::new("ref"), r, except, &at.field("ref"), what).await,
+        None => Ok(()),
     }
 }
 
