@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
 use entity::{ai_model, citation, claim, claim_challenge, company, event, person, spending_figure};
-use sea_orm::{ColumnTrait, Condition};
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::{Company, Person};
@@ -12,8 +11,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
-use super::filters::filter_condition;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -187,75 +185,39 @@ with_connections! {
 #[derive(Default)]
 pub struct ClaimQuery;
 
-/// Queries on claims.
-#[Object]
-impl ClaimQuery {
-    /// The claim with this id, or null.
-    async fn claim(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the claim.")] id: ID,
-    ) -> Result<Option<Claim>> {
-        Ok(wrap_one(
-            store::by_id::<claim::Entity>(db(ctx)?, database_id::<Claim>(&id, "id")?).await?,
-        ))
-    }
-    /// The claim with this external reference, or null.
-    async fn claim_by_ref(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The reference, e.g. \"C1\".")] r#ref: String,
-    ) -> Result<Option<Claim>> {
-        Ok(wrap_one(
-            store::by_text::<claim::Entity>(db(ctx)?, claim::Column::Reference, &r#ref).await?,
-        ))
-    }
-    /// Claims in id order, optionally only those with a status and of a kind.
-    #[allow(clippy::too_many_arguments)]
-    async fn claims(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only claims with this status, e.g. DISPUTED.")] status: Option<
-            ClaimStatus,
-        >,
-        #[graphql(desc = "Only claims of this kind.")] kind: Option<ClaimKind>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<ClaimOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<ClaimFilter>>,
-    ) -> Result<Connection<Claim>> {
-        let mut condition = Condition::all();
-        if let Some(status) = status {
-            condition = condition.add(claim::Column::Status.eq(status));
+with_connections! {
+    /// Queries on claims.
+    #[Object]
+    impl ClaimQuery {
+        /// The claim with this id, or null.
+        async fn claim(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the claim.")] id: ID,
+        ) -> Result<Option<Claim>> {
+            Ok(wrap_one(
+                store::by_id::<claim::Entity>(db(ctx)?, database_id::<Claim>(&id, "id")?).await?,
+            ))
         }
-        if let Some(kind) = kind {
-            condition = condition.add(claim::Column::Kind.eq(kind));
+        /// The claim with this external reference, or null.
+        async fn claim_by_ref(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The reference, e.g. \"C1\".")] r#ref: String,
+        ) -> Result<Option<Claim>> {
+            Ok(wrap_one(
+                store::by_text::<claim::Entity>(db(ctx)?, claim::Column::Reference, &r#ref).await?,
+            ))
         }
-        let keys = sort_keys::<claim::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<claim::Entity>(
-                ctx,
-                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
     }
+
+    roots {
+        /// Claims in id order, optionally only those with a status and of a kind.
+        claims: Claim(claim, ClaimFilter, ClaimOrderField) where {
+            status: ClaimStatus = claim::Column::Status => "Only claims with this status, e.g. DISPUTED.",
+            kind: ClaimKind = claim::Column::Kind => "Only claims of this kind.",
+        },
+}
 }
 
 order_fields! {

@@ -7,16 +7,14 @@ use entity::{
     ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
     project_backer, spending_figure,
 };
-use sea_orm::{ColumnTrait, Condition};
 
 use super::claims::{Claim, ClaimChallenge};
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
-use super::filters::filter_condition;
 use super::investments::Investment;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, one, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -207,46 +205,6 @@ with_connections! {
                 store::by_text::<company::Entity>(db(ctx)?, company::Column::Ticker, &ticker).await?,
             ))
         }
-        /// All companies in id order, or only those of one kind.
-        #[allow(clippy::too_many_arguments)]
-        async fn companies(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only companies of this kind.")] kind: Option<CompanyKind>,
-            #[graphql(
-                desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-            )]
-            first: Option<i32>,
-            #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-                String,
-            >,
-            #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-            #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-                String,
-            >,
-            #[graphql(
-                desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-                default
-            )]
-            order_by: Vec<OrderBy<CompanyOrderField>>,
-            #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CompanyFilter>>,
-        ) -> Result<Connection<Company>> {
-            let mut condition = Condition::all();
-            if let Some(kind) = kind {
-                condition = condition.add(company::Column::Kind.eq(kind));
-            }
-            let keys = sort_keys::<company::Entity, _>(&order_by);
-            let args = page_args(first, after, last, before);
-            Ok(Connection(
-                top::<company::Entity>(
-                    ctx,
-                    condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                    keys,
-                    &args,
-                )
-                .await?,
-            ))
-        }
         /// The person with this id, or null.
         async fn person(
             &self,
@@ -260,6 +218,10 @@ with_connections! {
     }
 
     roots {
+        /// All companies in id order, or only those of one kind.
+        companies: Company(company, CompanyFilter, CompanyOrderField) where {
+            kind: CompanyKind = company::Column::Kind => "Only companies of this kind.",
+        },
         /// All people, in id order.
         people: Person(person, PersonFilter, PersonOrderField),
     }

@@ -14,7 +14,16 @@
 //! naming the field, the target type, its entity module, filter and order-field types, and
 //! the foreign key of the target's table that points to this row. A query root's plain
 //! lists (all rows of a type, with the same arguments) are listed under `roots` the same
-//! way, without the foreign key. The SDL is the same as when each field was written by
+//! way, without the foreign key, and with the arguments of their own that compare a column
+//! with a value after `where`:
+//!
+//! ```text
+//! claims: Claim(claim, ClaimFilter, ClaimOrderField) where {
+//!     status: ClaimStatus = claim::Column::Status => "Only claims with this status.",
+//! },
+//! ```
+//!
+//! The SDL is the same as when each field was written by
 //! hand. (The macro writes the whole `#[Object]` impl because async-graphql's attribute
 //! sees the impl before any macro inside it would expand. Code inside the macro call is
 //! not reformatted by rustfmt.)
@@ -34,7 +43,10 @@ macro_rules! with_connections {
         $(roots {
             $(
                 $(#[doc = $rdoc:expr])*
-                $rfield:ident : $rtarget:ident ($rentity:ident, $rfilter:ident, $rorder:ident),
+                $rfield:ident : $rtarget:ident ($rentity:ident, $rfilter:ident, $rorder:ident)
+                $(where {
+                    $($arg:ident : $argty:ty = $argcol:path => $argdesc:literal),* $(,)?
+                })?,
             )*
         })?
     ) => {
@@ -82,6 +94,10 @@ macro_rules! with_connections {
                 async fn $rfield(
                     &self,
                     ctx: &async_graphql::Context<'_>,
+                    $($(
+                        #[graphql(desc = $argdesc)]
+                        $arg: Option<$argty>,
+                    )*)?
                     #[graphql(
                         desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
                     )]
@@ -101,8 +117,14 @@ macro_rules! with_connections {
                     filter: Option<Box<$rfilter>>,
                 ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$rtarget>> {
                     let backend = $crate::graphql::db(ctx)?.get_database_backend();
-                    let condition = sea_orm::Condition::all()
+                    #[allow(unused_mut)]
+                    let mut condition = sea_orm::Condition::all()
                         .add($crate::graphql::filters::filter_condition(backend, &filter)?);
+                    $($(
+                        if let Some(value) = $arg {
+                            condition = condition.add(sea_orm::ColumnTrait::eq(&$argcol, value));
+                        }
+                    )*)?
                     let keys = $crate::graphql::lists::sort_keys::<entity::$rentity::Entity, _>(&order_by);
                     let page = $crate::graphql::lists::page_args(first, after, last, before);
                     Ok($crate::graphql::lists::Connection(

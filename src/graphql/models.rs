@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 
 use entity::enums::ModelKind;
 use entity::{ai_model, citation, claim, company, spending_figure};
-use sea_orm::{ColumnTrait, Condition};
 
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
@@ -12,8 +11,7 @@ use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
-use super::filters::filter_condition;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -88,58 +86,27 @@ with_connections! {
 #[derive(Default)]
 pub struct ModelQuery;
 
-/// Queries on AI models and products.
-#[Object]
-impl ModelQuery {
-    /// The AI model with this id, or null.
-    async fn ai_model(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the model.")] id: ID,
-    ) -> Result<Option<AiModel>> {
-        Ok(wrap_one(
-            store::by_id::<ai_model::Entity>(db(ctx)?, database_id::<AiModel>(&id, "id")?).await?,
-        ))
-    }
-    /// All AI models in id order, or only those of one kind.
-    #[allow(clippy::too_many_arguments)]
-    async fn ai_models(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only models of this kind.")] kind: Option<ModelKind>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<AiModelOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<AiModelFilter>>,
-    ) -> Result<Connection<AiModel>> {
-        let mut condition = Condition::all();
-        if let Some(kind) = kind {
-            condition = condition.add(ai_model::Column::Kind.eq(kind));
+with_connections! {
+    /// Queries on AI models and products.
+    #[Object]
+    impl ModelQuery {
+        /// The AI model with this id, or null.
+        async fn ai_model(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the model.")] id: ID,
+        ) -> Result<Option<AiModel>> {
+            Ok(wrap_one(
+                store::by_id::<ai_model::Entity>(db(ctx)?, database_id::<AiModel>(&id, "id")?).await?,
+            ))
         }
-        let keys = sort_keys::<ai_model::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<ai_model::Entity>(
-                ctx,
-                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
+    }
+
+    roots {
+        /// All AI models in id order, or only those of one kind.
+        ai_models: AiModel(ai_model, AiModelFilter, AiModelOrderField) where {
+            kind: ModelKind = ai_model::Column::Kind => "Only models of this kind.",
+        },
     }
 }
 

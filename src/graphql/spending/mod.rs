@@ -5,7 +5,6 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 
 use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 use entity::{ai_model, citation, claim, company, project, spending_figure};
-use sea_orm::{ColumnTrait, Condition};
 
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
@@ -13,8 +12,7 @@ use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
-use super::filters::filter_condition;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, nodes_of, one, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
@@ -306,155 +304,112 @@ with_connections! {
 #[derive(Default)]
 pub struct SpendingQuery;
 
-/// Queries on spending.
-#[Object]
-impl SpendingQuery {
-    /// The spending figure with this id, or null.
-    async fn spending_figure(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Global id of the figure.")] id: ID,
-    ) -> Result<Option<SpendingFigure>> {
-        Ok(wrap_one(
-            store::by_id::<spending_figure::Entity>(
-                db(ctx)?,
-                database_id::<SpendingFigure>(&id, "id")?,
-            )
-            .await?,
-        ))
-    }
-    /// The spending figure with this external reference, or null.
-    async fn spending_figure_by_ref(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The reference, e.g. \"F4\".")] r#ref: String,
-    ) -> Result<Option<SpendingFigure>> {
-        Ok(wrap_one(
-            store::by_text::<spending_figure::Entity>(
-                db(ctx)?,
-                spending_figure::Column::Reference,
-                &r#ref,
-            )
-            .await?,
-        ))
-    }
-    /// Spending figures in id order, optionally only those with a status, of a category, or for a year.
-    #[allow(clippy::too_many_arguments)]
-    async fn spending_figures(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only figures with this status.")] status: Option<SpendingStatus>,
-        #[graphql(desc = "Only figures of this category.")] category: Option<SpendingCategory>,
-        #[graphql(
-            desc = "Only figures whose period is labelled with this calendar or fiscal year."
-        )]
-        year: Option<i32>,
-        #[graphql(
-            desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-        #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-            String,
-        >,
-        #[graphql(
-            desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-            default
-        )]
-        order_by: Vec<OrderBy<SpendingFigureOrderField>>,
-        #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-            Box<SpendingFigureFilter>,
-        >,
-    ) -> Result<Connection<SpendingFigure>> {
-        use spending_figure::Column as C;
-        let mut condition = Condition::all();
-        if let Some(status) = status {
-            condition = condition.add(C::Status.eq(status));
+with_connections! {
+    /// Queries on spending.
+    #[Object]
+    impl SpendingQuery {
+        /// The spending figure with this id, or null.
+        async fn spending_figure(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Global id of the figure.")] id: ID,
+        ) -> Result<Option<SpendingFigure>> {
+            Ok(wrap_one(
+                store::by_id::<spending_figure::Entity>(
+                    db(ctx)?,
+                    database_id::<SpendingFigure>(&id, "id")?,
+                )
+                .await?,
+            ))
         }
-        if let Some(category) = category {
-            condition = condition.add(C::Category.eq(category));
+        /// The spending figure with this external reference, or null.
+        async fn spending_figure_by_ref(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The reference, e.g. \"F4\".")] r#ref: String,
+        ) -> Result<Option<SpendingFigure>> {
+            Ok(wrap_one(
+                store::by_text::<spending_figure::Entity>(
+                    db(ctx)?,
+                    spending_figure::Column::Reference,
+                    &r#ref,
+                )
+                .await?,
+            ))
         }
-        if let Some(year) = year {
-            condition = condition.add(C::PeriodYear.eq(year));
-        }
-        let keys = sort_keys::<spending_figure::Entity, _>(&order_by);
-        let args = page_args(first, after, last, before);
-        Ok(Connection(
-            top::<spending_figure::Entity>(
-                ctx,
-                condition.add(filter_condition(db(ctx)?.get_database_backend(), &filter)?),
-                keys,
-                &args,
-            )
-            .await?,
-        ))
-    }
-    /// Spending for one year, each figure and the totals per currency. By default: capital
-    /// expenditure that is planned or projected, for calendar and fiscal years labelled with
-    /// that year (`mixesFiscalAndCalendarYears` and `notes` say when both are present).
-    #[allow(clippy::too_many_arguments)]
-    async fn spending_summary(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
-        #[graphql(
-            desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
-        )]
-        tickers: Option<Vec<String>>,
-        #[graphql(
-            desc = "Only figures of these categories.",
-            default_with = "vec![SpendingCategory::CapitalExpenditure]"
-        )]
-        categories: Vec<SpendingCategory>,
-        #[graphql(
-            desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
-            default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-        )]
-        statuses: Vec<SpendingStatus>,
-        #[graphql(
-            desc = "Which kinds of period count as the year.",
-            default_with = "vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear]"
-        )]
-        period_kinds: Vec<PeriodKind>,
-        #[graphql(
-            desc = "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap.",
-            default = false
-        )]
-        calendar_view: bool,
-    ) -> Result<SpendingSummary> {
-        let db = db(ctx)?;
-        let company_ids = match tickers {
-            None => None,
-            Some(tickers) => {
-                let mut ids = Vec::with_capacity(tickers.len());
-                for ticker in &tickers {
-                    let company =
-                        store::by_text::<company::Entity>(db, company::Column::Ticker, ticker)
-                            .await?;
-                    let company = company.ok_or_else(|| {
-                        Error::invalid("tickers", format!("no company has the ticker {ticker:?}"))
-                    })?;
-                    ids.push(company.id);
+        /// Spending for one year, each figure and the totals per currency. By default: capital
+        /// expenditure that is planned or projected, for calendar and fiscal years labelled with
+        /// that year (`mixesFiscalAndCalendarYears` and `notes` say when both are present).
+        #[allow(clippy::too_many_arguments)]
+        async fn spending_summary(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
+            #[graphql(
+                desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
+            )]
+            tickers: Option<Vec<String>>,
+            #[graphql(
+                desc = "Only figures of these categories.",
+                default_with = "vec![SpendingCategory::CapitalExpenditure]"
+            )]
+            categories: Vec<SpendingCategory>,
+            #[graphql(
+                desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
+                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
+            )]
+            statuses: Vec<SpendingStatus>,
+            #[graphql(
+                desc = "Which kinds of period count as the year.",
+                default_with = "vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear]"
+            )]
+            period_kinds: Vec<PeriodKind>,
+            #[graphql(
+                desc = "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap.",
+                default = false
+            )]
+            calendar_view: bool,
+        ) -> Result<SpendingSummary> {
+            let db = db(ctx)?;
+            let company_ids = match tickers {
+                None => None,
+                Some(tickers) => {
+                    let mut ids = Vec::with_capacity(tickers.len());
+                    for ticker in &tickers {
+                        let company =
+                            store::by_text::<company::Entity>(db, company::Column::Ticker, ticker)
+                                .await?;
+                        let company = company.ok_or_else(|| {
+                            Error::invalid("tickers", format!("no company has the ticker {ticker:?}"))
+                        })?;
+                        ids.push(company.id);
+                    }
+                    Some(ids)
                 }
-                Some(ids)
-            }
-        };
-        let filter = YearFilter {
-            year,
-            categories,
-            statuses,
-            period_kinds,
-            company_ids,
-            calendar_view,
-        };
-        let figures = figures_for_year(db, &filter).await?;
-        Ok(SpendingSummary {
-            year,
-            figures: nodes_of(figures),
-        })
+            };
+            let filter = YearFilter {
+                year,
+                categories,
+                statuses,
+                period_kinds,
+                company_ids,
+                calendar_view,
+            };
+            let figures = figures_for_year(db, &filter).await?;
+            Ok(SpendingSummary {
+                year,
+                figures: nodes_of(figures),
+            })
+        }
+    }
+
+    roots {
+        /// Spending figures in id order, optionally only those with a status, of a category, or for a year.
+        spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) where {
+            status: SpendingStatus = spending_figure::Column::Status => "Only figures with this status.",
+            category: SpendingCategory = spending_figure::Column::Category => "Only figures of this category.",
+            year: i32 = spending_figure::Column::PeriodYear => "Only figures whose period is labelled with this calendar or fiscal year.",
+        },
     }
 }
 
