@@ -12,7 +12,7 @@ use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, one, required, wrap_one};
+use super::loaders::{one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::sources::Citation;
@@ -20,14 +20,9 @@ use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
-/// A claim someone made: a cost, a forecast, an opinion or guidance.
-#[derive(Clone)]
-pub struct Claim(pub Node<claim::Model>);
-
-impl From<Node<claim::Model>> for Claim {
-    fn from(m: Node<claim::Model>) -> Self {
-        Claim(m)
-    }
+gql_node! {
+    /// A claim someone made: a cost, a forecast, an opinion or guidance.
+    Claim for claim
 }
 
 with_connections! {
@@ -121,14 +116,9 @@ with_connections! {
     }
 }
 
-/// A challenge to a claim: who doubts or probes it, and how.
-#[derive(Clone)]
-pub struct ClaimChallenge(pub Node<claim_challenge::Model>);
-
-impl From<Node<claim_challenge::Model>> for ClaimChallenge {
-    fn from(m: Node<claim_challenge::Model>) -> Self {
-        ClaimChallenge(m)
-    }
+gql_node! {
+    /// A challenge to a claim: who doubts or probes it, and how.
+    ClaimChallenge for claim_challenge
 }
 
 with_connections! {
@@ -238,8 +228,6 @@ order_fields! {
     }
 }
 
-gql_node!(Claim, claim);
-
 order_fields! {
     /// Fields challenges can be ordered by.
     ClaimChallengeOrderField for claim_challenge {
@@ -249,8 +237,6 @@ order_fields! {
         ChallengerCompanyName => company_name_term::<E>("challenger_company_name", C::ChallengerCompanyId),
     }
 }
-
-gql_node!(ClaimChallenge, claim_challenge);
 
 super::aggregates::aggregates! {
     /// Aggregates over claims.

@@ -15,7 +15,7 @@ use super::events::Event;
 use super::fields::*;
 use super::investments::Investment;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, one, wrap_one};
+use super::loaders::{one, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
@@ -24,14 +24,9 @@ use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
-/// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
-#[derive(Clone)]
-pub struct Company(pub Node<company::Model>);
-
-impl From<Node<company::Model>> for Company {
-    fn from(m: Node<company::Model>) -> Self {
-        Company(m)
-    }
+gql_node! {
+    /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
+    Company for company
 }
 
 with_connections! {
@@ -117,14 +112,9 @@ with_connections! {
     }
 }
 
-/// A person named in a source, such as a company's CEO.
-#[derive(Clone)]
-pub struct Person(pub Node<person::Model>);
-
-impl From<Node<person::Model>> for Person {
-    fn from(m: Node<person::Model>) -> Self {
-        Person(m)
-    }
+gql_node! {
+    /// A person named in a source, such as a company's CEO.
+    Person for person
 }
 
 with_connections! {
@@ -243,8 +233,6 @@ order_fields! {
     }
 }
 
-gql_node!(Company, company);
-
 order_fields! {
     /// Fields people can be ordered by.
     PersonOrderField for person {
@@ -256,8 +244,6 @@ order_fields! {
         CompanyName => company_name_term::<E>("company_name", C::CompanyId),
     }
 }
-
-gql_node!(Person, person);
 
 super::aggregates::aggregates! {
     /// Aggregates over companies.

@@ -12,20 +12,15 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, one, wrap_one};
+use super::loaders::{one, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
 use super::{Result, db};
 use crate::store;
 
-/// Something that happened, such as Nvidia's record one-day drop in market value.
-#[derive(Clone)]
-pub struct Event(pub Node<event::Model>);
-
-impl From<Node<event::Model>> for Event {
-    fn from(m: Node<event::Model>) -> Self {
-        Event(m)
-    }
+gql_node! {
+    /// Something that happened, such as Nvidia's record one-day drop in market value.
+    Event for event
 }
 
 with_connections! {
@@ -120,8 +115,6 @@ order_fields! {
         CompanyName => company_name_term::<E>("company_name", C::CompanyId),
     }
 }
-
-gql_node!(Event, event);
 
 super::aggregates::aggregates! {
     /// Aggregates over events.

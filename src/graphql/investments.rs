@@ -10,20 +10,15 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, required, wrap_one};
+use super::loaders::{required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
 use super::{Result, db};
 use crate::store;
 
-/// Money (or an amount the sources do not give) that one company put into another.
-#[derive(Clone)]
-pub struct Investment(pub Node<investment::Model>);
-
-impl From<Node<investment::Model>> for Investment {
-    fn from(m: Node<investment::Model>) -> Self {
-        Investment(m)
-    }
+gql_node! {
+    /// Money (or an amount the sources do not give) that one company put into another.
+    Investment for investment
 }
 
 with_connections! {
@@ -131,8 +126,6 @@ order_fields! {
         InvesteeName => company_name_term::<E>("investee_name", C::InvesteeId),
     }
 }
-
-gql_node!(Investment, investment);
 
 super::aggregates::aggregates! {
     /// Aggregates over investments.

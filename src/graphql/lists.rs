@@ -628,9 +628,20 @@ macro_rules! order_fields {
 }
 pub(crate) use order_fields;
 
-/// Connects a GraphQL object type to its row type.
+/// A GraphQL object type over one row type: the type (a row with its batch-loading slot),
+/// its conversion from a loaded row, and its link to the row type and its name.
 macro_rules! gql_node {
-    ($type:ident, $entity:ident) => {
+    ($(#[doc = $doc:expr])* $type:ident for $entity:ident) => {
+        $(#[doc = $doc])*
+        #[derive(Clone)]
+        pub struct $type(pub $crate::graphql::loaders::Node<entity::$entity::Model>);
+
+        impl From<$crate::graphql::loaders::Node<entity::$entity::Model>> for $type {
+            fn from(m: $crate::graphql::loaders::Node<entity::$entity::Model>) -> Self {
+                $type(m)
+            }
+        }
+
         impl $crate::graphql::lists::GqlNode for $type {
             type Model = entity::$entity::Model;
             const NAME: &'static str = stringify!($type);

@@ -12,21 +12,16 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, required, wrap_one};
+use super::loaders::{required, wrap_one};
 use super::node::{database_id, global_id};
 use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
-/// An AI model, chip, agent or product, and the company that develops it.
-#[derive(Clone)]
-pub struct AiModel(pub Node<ai_model::Model>);
-
-impl From<Node<ai_model::Model>> for AiModel {
-    fn from(m: Node<ai_model::Model>) -> Self {
-        AiModel(m)
-    }
+gql_node! {
+    /// An AI model, chip, agent or product, and the company that develops it.
+    AiModel for ai_model
 }
 
 with_connections! {
@@ -125,8 +120,6 @@ order_fields! {
         DeveloperName => company_name_term::<E>("developer_name", C::DeveloperId),
     }
 }
-
-gql_node!(AiModel, ai_model);
 
 super::aggregates::aggregates! {
     /// Aggregates over AI models, chips and products.

@@ -11,7 +11,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
-use super::loaders::{Node, one, required, wrap_one};
+use super::loaders::{one, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
 use super::sources::Citation;
@@ -19,14 +19,9 @@ use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::store;
 
-/// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
-#[derive(Clone)]
-pub struct Project(pub Node<project::Model>);
-
-impl From<Node<project::Model>> for Project {
-    fn from(m: Node<project::Model>) -> Self {
-        Project(m)
-    }
+gql_node! {
+    /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
+    Project for project
 }
 
 with_connections! {
@@ -126,14 +121,9 @@ with_connections! {
     }
 }
 
-/// A company's part in a project.
-#[derive(Clone)]
-pub struct ProjectBacker(pub Node<project_backer::Model>);
-
-impl From<Node<project_backer::Model>> for ProjectBacker {
-    fn from(m: Node<project_backer::Model>) -> Self {
-        ProjectBacker(m)
-    }
+gql_node! {
+    /// A company's part in a project.
+    ProjectBacker for project_backer
 }
 
 with_connections! {
@@ -226,8 +216,6 @@ order_fields! {
     }
 }
 
-gql_node!(Project, project);
-
 order_fields! {
     /// Fields project roles can be ordered by.
     ProjectBackerOrderField for project_backer {
@@ -237,8 +225,6 @@ order_fields! {
         CompanyName => company_name_term::<E>("company_name", C::CompanyId),
     }
 }
-
-gql_node!(ProjectBacker, project_backer);
 
 super::aggregates::aggregates! {
     /// Aggregates over projects.

@@ -23,14 +23,9 @@ use super::projects::{Project, ProjectBacker};
 use super::spending::SpendingFigure;
 use crate::store;
 
-/// A document facts come from: an article, a filing, a press release.
-#[derive(Clone)]
-pub struct Source(pub Node<source::Model>);
-
-impl From<Node<source::Model>> for Source {
-    fn from(m: Node<source::Model>) -> Self {
-        Source(m)
-    }
+gql_node! {
+    /// A document facts come from: an article, a filing, a press release.
+    Source for source
 }
 
 with_connections! {
@@ -77,14 +72,9 @@ with_connections! {
     }
 }
 
-/// The exact sentence of a source that states a fact about one row.
-#[derive(Clone)]
-pub struct Citation(pub Node<citation::Model>);
-
-impl From<Node<citation::Model>> for Citation {
-    fn from(m: Node<citation::Model>) -> Self {
-        Citation(m)
-    }
+gql_node! {
+    /// The exact sentence of a source that states a fact about one row.
+    Citation for citation
 }
 
 /// The row a citation supports.
@@ -312,8 +302,6 @@ order_fields! {
     }
 }
 
-gql_node!(Source, source);
-
 order_fields! {
     /// Fields citations can be ordered by.
     CitationOrderField for citation {
@@ -321,8 +309,6 @@ order_fields! {
         Quote => column_term::<E>(C::Quote, Text, false),
     }
 }
-
-gql_node!(Citation, citation);
 
 super::aggregates::aggregates! {
     /// Aggregates over sources.

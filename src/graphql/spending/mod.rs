@@ -31,15 +31,10 @@ use summary::{YearFilter, figures_for_year};
 /// Decimals of the ratios in comparisons.
 const RATIO_DIGITS: u32 = 10;
 
-/// A spending figure: an amount (a point, a range or a bound) that a company or project
-/// spent, plans, is projected or claims to spend over a period.
-#[derive(Clone)]
-pub struct SpendingFigure(pub Node<spending_figure::Model>);
-
-impl From<Node<spending_figure::Model>> for SpendingFigure {
-    fn from(m: Node<spending_figure::Model>) -> Self {
-        SpendingFigure(m)
-    }
+gql_node! {
+    /// A spending figure: an amount (a point, a range or a bound) that a company or project
+    /// spent, plans, is projected or claims to spend over a period.
+    SpendingFigure for spending_figure
 }
 
 /// The period a spending figure covers.
@@ -436,8 +431,6 @@ order_fields! {
         CompanyName => company_name_term::<E>("company_name", C::CompanyId),
     }
 }
-
-gql_node!(SpendingFigure, spending_figure);
 
 super::aggregates::aggregates! {
     /// Aggregates over spending figures. Low and high ends are aggregated separately; for totals that keep ranges and bounds in the domain's terms use `spendingSummary`.
