@@ -29,6 +29,7 @@ on_both_engines!(
     a_subscriber_that_falls_behind_is_closed_with_4008,
     connections_past_the_limit_are_closed_with_1013,
     queries_and_mutations_over_a_websocket_are_refused,
+    subscriptions_pass_the_request_guard_and_the_trusted_documents,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -523,4 +524,48 @@ async fn two_instances_on_one_postgres_database_share_their_changes() {
         let _ = db.close().await;
     })
     .await;
+}
+
+async fn subscriptions_pass_the_request_guard_and_the_trusted_documents(app: TestApp) {
+    // The guard's depth limit holds for subscriptions as for queries.
+    let shallow = app.with_options(SchemaOptions {
+        max_depth: 3,
+        ..SchemaOptions::default()
+    });
+    let addr = serve(shallow.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            "subscription { changes { node { ... on Company { parent { parent { name } } } } } }",
+        )
+        .await;
+    let refused = client.next("1").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
+        "{refused}"
+    );
+    // With trusted documents only, a subscription must be one of them.
+    let trusted = "subscription Trusted { changes { kind } }";
+    let mut manifest = serde_json::Map::new();
+    manifest.insert(capex_graph::persisted::sha256_hex(trusted), trusted.into());
+    let manifest = Value::Object(manifest).to_string();
+    let strict = app.with_state(|state| AppState {
+        persisted: capex_graph::persisted::PersistedQueries::default().with_trusted(
+            capex_graph::persisted::TrustedDocuments::from_json(&manifest, true).expect("manifest"),
+        ),
+        ..state
+    });
+    let addr = serve(strict.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    let refused = client.next("1").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "UNTRUSTED_DOCUMENT",
+        "{refused}"
+    );
+    client.subscribe("2", trusted).await;
+    subscribers(&app.live, 1).await;
 }
