@@ -99,6 +99,9 @@ pub(super) fn accept(
     let permit = state.sockets.0.clone().try_acquire_owned().ok();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // A message is bounded like a request body (axum's default is 64 MiB).
+        .max_message_size(super::MAX_BODY_BYTES)
+        .max_frame_size(super::MAX_BODY_BYTES)
         .on_upgrade(move |socket| async move {
             match permit {
                 Some(permit) => serve(socket, protocol, state, permit).await,

@@ -30,6 +30,7 @@ on_both_engines!(
     connections_past_the_limit_are_closed_with_1013,
     queries_and_mutations_over_a_websocket_are_refused,
     subscriptions_pass_the_request_guard_and_the_trusted_documents,
+    a_websocket_message_over_the_body_limit_closes_the_connection,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -568,4 +569,19 @@ async fn subscriptions_pass_the_request_guard_and_the_trusted_documents(app: Tes
     );
     client.subscribe("2", trusted).await;
     subscribers(&app.live, 1).await;
+}
+
+async fn a_websocket_message_over_the_body_limit_closes_the_connection(app: TestApp) {
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    let padding = " ".repeat(app_http::MAX_BODY_BYTES + 1);
+    client
+        .subscribe(
+            "1",
+            &format!("subscription {{ changes {{ kind }} }}{padding}"),
+        )
+        .await;
+    client.closed().await;
+    assert_eq!(app.live.subscriber_count(), 0);
 }
