@@ -165,6 +165,26 @@ pub struct Settings {
     /// (neither recorded nor served), or HOST:PORT (at /metrics on that address only).
     #[arg(long, env = "METRICS", default_value = "on", global = true)]
     pub metrics: crate::monitoring::Exposure,
+    /// Most WebSocket connections (subscriptions) this instance serves at once; past it a
+    /// new connection is closed with code 1013 (try again later).
+    #[arg(long, env = "WS_MAX_CONNECTIONS", default_value_t = crate::http::DEFAULT_MAX_WS_CONNECTIONS, global = true)]
+    pub ws_max_connections: usize,
+    /// Most subscriptions one WebSocket connection runs at once; past it a subscription is
+    /// refused with TOO_MANY_SUBSCRIPTIONS.
+    #[arg(long, env = "WS_MAX_SUBSCRIPTIONS", default_value_t = crate::http::DEFAULT_MAX_SUBSCRIPTIONS, global = true)]
+    pub ws_max_subscriptions: usize,
+    /// Seconds between keep-alive pings on a WebSocket; a socket that accepts nothing for
+    /// this long is dropped.
+    #[arg(long, env = "WS_KEEPALIVE_SECS", default_value_t = crate::http::DEFAULT_KEEPALIVE_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub ws_keepalive_secs: u64,
+    /// Seconds a new WebSocket connection may take to send `connection_init`; it is closed
+    /// with code 4408 after that.
+    #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = crate::http::DEFAULT_INIT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub ws_init_timeout_secs: u64,
+    /// Changes a subscriber may fall behind before its connection is closed (code 4008,
+    /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
+    #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
+    pub subscription_buffer: usize,
 }
 
 impl Default for Settings {
@@ -192,6 +212,11 @@ impl Default for Settings {
             trusted_documents: None,
             trusted_documents_only: false,
             metrics: crate::monitoring::Exposure::WithApi,
+            ws_max_connections: crate::http::DEFAULT_MAX_WS_CONNECTIONS,
+            ws_max_subscriptions: crate::http::DEFAULT_MAX_SUBSCRIPTIONS,
+            ws_keepalive_secs: crate::http::DEFAULT_KEEPALIVE_SECS,
+            ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
+            subscription_buffer: crate::live::DEFAULT_BUFFER,
         }
     }
 }

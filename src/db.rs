@@ -105,9 +105,14 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
 /// the write lock at once, waiting up to [`SQLITE_BUSY_TIMEOUT`] for another process's
 /// writer, instead of failing when its first write finds its read snapshot stale.
 /// PostgreSQL transactions run side by side as usual.
+///
+/// Its changes (see [`crate::live`]) leave only when it commits: on PostgreSQL by
+/// `pg_notify` inside the transaction, on SQLite to the bus given to [`WriteTxn::deliver_to`]
+/// after the commit.
 pub struct WriteTxn {
     // Field order matters: the transaction ends (commit or rollback) before the turn passes.
     txn: DatabaseTransaction,
+    outbox: crate::live::Outbox,
     _turn: Option<MutexGuard<'static, ()>>,
 }
 
@@ -119,11 +124,25 @@ impl Deref for WriteTxn {
 }
 
 impl WriteTxn {
-    /// Commits, then passes the turn to the next writer.
+    /// Commits (with the notifications of its changes, on PostgreSQL), delivers its changes
+    /// (SQLite), then passes the turn to the next writer.
     pub async fn commit(self) -> Result<()> {
-        let WriteTxn { txn, _turn } = self;
+        let WriteTxn { txn, outbox, _turn } = self;
+        crate::live::notify_in(&txn, outbox.changes()).await?;
+        let backend = txn.get_database_backend();
         txn.commit().await?;
+        outbox.committed(backend);
         Ok(())
+    }
+
+    /// Records a change this transaction makes, sent when it commits.
+    pub fn record(&mut self, change: crate::live::Change) {
+        self.outbox.record(change);
+    }
+
+    /// Delivers the changes to this process's subscribers on `live` (see [`crate::live`]).
+    pub fn deliver_to(&mut self, live: &crate::live::Live) {
+        self.outbox.deliver_to(live);
     }
 }
 
@@ -135,6 +154,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(WriteTxn {
             txn: db.begin().await?,
+            outbox: Default::default(),
             _turn: None,
         });
     }
@@ -145,6 +165,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn> {
     };
     Ok(WriteTxn {
         txn: db.begin_with_options(options).await?,
+        outbox: Default::default(),
         _turn: Some(turn),
     })
 }

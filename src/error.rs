@@ -34,6 +34,9 @@ pub enum Error {
     /// text is the cause, for the log; clients see [`UNAVAILABLE_MESSAGE`].
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A limit of the deployment refuses this (its stable `code` names the limit).
+    #[error("{message}")]
+    Limit { code: &'static str, message: String },
     /// Anything else that is our fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,6 +60,7 @@ impl Error {
             Error::Forbidden(_) => "FORBIDDEN",
             Error::Database(_) | Error::Internal(_) => "INTERNAL",
             Error::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Error::Limit { code, .. } => code,
         }
     }
 }

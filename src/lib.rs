@@ -14,6 +14,7 @@ pub mod error;
 pub mod generate;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod money;
 pub mod monitoring;
 pub mod persisted;

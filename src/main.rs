@@ -12,6 +12,7 @@ use capex_graph::dataset::{self, Dataset};
 use capex_graph::generate::{self, GenerateOptions};
 use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self, AppState};
+use capex_graph::live::{self, Live};
 use capex_graph::monitoring;
 use capex_graph::persisted::{PersistedQueries, TrustedDocuments};
 use capex_graph::{db, store, telemetry, transfer};
@@ -150,7 +151,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         max_input_depth: settings.max_input_depth,
         trace_fields: settings.trace_fields,
     };
-    let schema = graphql::build_schema(db.clone(), options);
+    let live = Live::new(settings.subscription_buffer);
+    // Every instance on a PostgreSQL database hears the changes committed by any of them.
+    let _listening = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        Some(
+            live::listen(&settings.database_url, &live)
+                .await
+                .context("listening for changes (LISTEN)")?,
+        )
+    } else {
+        None
+    };
+    let schema = graphql::build_schema_live(db.clone(), options, live);
     match access.token_count() {
         0 => tracing::info!("no write token configured: mutations are refused"),
         n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
@@ -163,6 +175,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             get_cache_control,
             max_batch: settings.max_batch_operations,
             metrics: settings.metrics == monitoring::Exposure::WithApi,
+            live: http::LiveOptions {
+                max_connections: settings.ws_max_connections,
+                max_subscriptions: settings.ws_max_subscriptions,
+                keepalive: Duration::from_secs(settings.ws_keepalive_secs),
+                init_timeout: Duration::from_secs(settings.ws_init_timeout_secs),
+            },
         },
         persisted,
         ..AppState::new(schema, db.clone(), access)

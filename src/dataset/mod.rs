@@ -100,6 +100,47 @@ impl Dataset {
     }
 
     /// Rows and citations in the dataset.
+    /// Records per row type (GraphQL type name), for the types that have any.
+    pub fn type_counts(&self) -> Vec<(&'static str, u64)> {
+        fn n(len: usize) -> u64 {
+            len as u64
+        }
+        fn sum<T>(rows: &[T], each: impl Fn(&T) -> u64) -> u64 {
+            rows.iter().map(each).sum()
+        }
+        let citations = sum(&self.companies, |c| n(c.citations.len()))
+            + sum(&self.people, |p| n(p.citations.len()))
+            + sum(&self.models, |m| n(m.citations.len()))
+            + sum(&self.investments, |i| n(i.citations.len()))
+            + sum(&self.projects, |p| {
+                n(p.citations.len()) + sum(&p.backers, |b| n(b.citations.len()))
+            })
+            + sum(&self.spending_figures, |f| n(f.citations.len()))
+            + sum(&self.claims, |c| {
+                n(c.citations.len()) + sum(&c.challenges, |ch| n(ch.citations.len()))
+            })
+            + sum(&self.events, |e| n(e.citations.len()));
+        let counts = [
+            ("Source", n(self.sources.len())),
+            ("Company", n(self.companies.len())),
+            ("Person", n(self.people.len())),
+            ("AiModel", n(self.models.len())),
+            ("Investment", n(self.investments.len())),
+            ("Project", n(self.projects.len())),
+            ("ProjectBacker", sum(&self.projects, |p| n(p.backers.len()))),
+            ("SpendingFigure", n(self.spending_figures.len())),
+            ("Claim", n(self.claims.len())),
+            (
+                "ClaimChallenge",
+                sum(&self.claims, |c| n(c.challenges.len())),
+            ),
+            ("Event", n(self.events.len())),
+            ("Citation", citations),
+        ];
+        counts.into_iter().filter(|(_, count)| *count > 0).collect()
+    }
+
+    /// Records in the dataset, citations included.
     pub fn record_count(&self) -> usize {
         fn cited<T>(rows: &[T], citations: impl Fn(&T) -> usize) -> usize {
             rows.iter().map(|r| 1 + citations(r)).sum()
@@ -145,8 +186,24 @@ pub struct LoadReport {
 
 /// Loads `dataset` into `db` in one transaction: all of it or, on any error, nothing.
 pub async fn load(db: &DatabaseConnection, dataset: &Dataset) -> Result<LoadReport> {
-    let txn = crate::db::begin_write(db).await?;
+    load_live(db, dataset, None).await
+}
+
+/// [`load`], with one summary change per row type for the subscribers of `live` (and, on
+/// PostgreSQL, of every instance).
+pub async fn load_live(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    live: Option<&crate::live::Live>,
+) -> Result<LoadReport> {
+    let mut txn = crate::db::begin_write(db).await?;
+    if let Some(live) = live {
+        txn.deliver_to(live);
+    }
     let report = Load::new(&txn).run(dataset).await?;
+    for (typename, count) in dataset.type_counts() {
+        txn.record(crate::live::Change::bulk(typename, Some(count)));
+    }
     txn.commit().await?;
     tracing::info!(
         inserted = report.inserted,
@@ -209,16 +266,19 @@ fn dotted(rest: &str) -> String {
 /// Like [`load`], with every error's field path under `prefix` (`data.claims[0].ref`).
 pub async fn load_at(
     db: &DatabaseConnection,
+    live: &crate::live::Live,
     dataset: &Dataset,
     prefix: &str,
 ) -> Result<LoadReport> {
-    load(db, dataset).await.map_err(|err| match err {
-        Error::InvalidInput { field, message } => Error::InvalidInput {
-            field: format!("{prefix}.{field}"),
-            message,
-        },
-        other => other,
-    })
+    load_live(db, dataset, Some(live))
+        .await
+        .map_err(|err| match err {
+            Error::InvalidInput { field, message } => Error::InvalidInput {
+                field: format!("{prefix}.{field}"),
+                message,
+            },
+            other => other,
+        })
 }
 
 /// Loads datasets part by part into one transaction, for files read in pieces. Rows may

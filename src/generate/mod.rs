@@ -113,8 +113,13 @@ pub async fn generate(
 ) -> Result<GenerateReport> {
     check_options(options)?;
     let started = Instant::now();
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = crate::db::begin_write(db).await?;
     let tables = Generator::new(&txn, options).await?.run().await?;
+    for (table, rows) in &tables {
+        if let Some(typename) = crate::live::typename_of_table(table) {
+            txn.record(crate::live::Change::bulk(typename, Some(*rows as u64)));
+        }
+    }
     txn.commit().await?;
     let report = GenerateReport {
         rows: tables.iter().map(|(_, n)| n).sum(),

@@ -1,7 +1,7 @@
 //! The GraphQL schema: one module per domain, merged into one query root.
 
 use async_graphql::extensions::Tracing;
-use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::Error;
@@ -18,6 +18,10 @@ pub mod filters;
 pub mod guard;
 pub mod investments;
 pub mod lists;
+pub mod live;
+
+pub use self::live::Subscription;
+pub(crate) use self::live::live;
 
 /// Every order-field enum, for the modules' resolvers.
 pub mod fields {
@@ -57,7 +61,7 @@ pub struct Query(
 );
 
 /// The schema type served over HTTP.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub use mutations::Mutation;
 
@@ -87,8 +91,19 @@ impl Default for SchemaOptions {
     }
 }
 
-/// Builds the schema over `db`. Does no I/O: the database is only used by requests.
+/// Builds the schema over `db`, with a bus of its own for subscriptions (see
+/// [`build_schema_live`]). Does no I/O: the database is only used by requests.
 pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema {
+    build_schema_live(db, options, crate::live::Live::default())
+}
+
+/// Builds the schema over `db` whose mutations publish and whose subscriptions follow
+/// `live` (fed on PostgreSQL by [`crate::live::listen`]). Does no I/O.
+pub fn build_schema_live(
+    db: DatabaseConnection,
+    options: SchemaOptions,
+    live: crate::live::Live,
+) -> AppSchema {
     guard::warm_up();
     let limits = guard::Limits {
         max_depth: options.max_depth,
@@ -98,8 +113,9 @@ pub fn build_schema(db: DatabaseConnection, options: SchemaOptions) -> AppSchema
     // The guard refuses abusive documents before parsing and validation; async-graphql's
     // own depth limit stays as a second line. Its complexity limit is not used: it counts
     // a field once whatever the page size, and not through fragments.
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(db)
+        .data(live)
         .extension(guard::Guard(limits))
         .limit_depth(options.max_depth);
     if options.trace_fields {
@@ -123,7 +139,7 @@ token. Custom scalars state their exact format with `@specifiedBy`.";
 /// October 2021 spec allows but graphql_client's parser (graphql-parser 0.4) refuses; the
 /// description reaches clients through introspection either way.
 pub fn sdl() -> String {
-    let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
+    let schema = Schema::build(Query::default(), Mutation::default(), Subscription).finish();
     let sdl = schema.sdl_with_options(
         SDLExportOptions::new()
             .sorted_fields()

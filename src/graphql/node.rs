@@ -113,7 +113,7 @@ where
         .collect())
 }
 
-async fn load_kind(
+pub(crate) async fn load_kind(
     db: &sea_orm::DatabaseConnection,
     kind: &str,
     ids: Vec<i32>,

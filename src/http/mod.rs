@@ -5,13 +5,20 @@ mod answer;
 mod cors;
 mod edge;
 mod request;
+mod socket;
 
 pub use cors::Cors;
 pub use edge::{COMPRESS_ABOVE_BYTES, MAX_REQUEST_ID_BYTES};
+pub use socket::{
+    CLOSE_INIT_TIMEOUT, CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS, DEFAULT_INIT_TIMEOUT_SECS,
+    DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_WS_CONNECTIONS, LiveOptions,
+    Sockets,
+};
 
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -57,6 +64,8 @@ pub struct AppState {
     pub http: HttpOptions,
     /// Documents kept by hash for automatic persisted queries.
     pub persisted: PersistedQueries,
+    /// The open WebSocket connections; [`router`] sizes it from `http.live`.
+    pub sockets: Sockets,
 }
 
 impl AppState {
@@ -68,6 +77,7 @@ impl AppState {
             access,
             http: HttpOptions::default(),
             persisted: PersistedQueries::default(),
+            sockets: Sockets::new(DEFAULT_MAX_WS_CONNECTIONS),
         }
     }
 }
@@ -87,6 +97,8 @@ pub struct HttpOptions {
     pub max_batch: usize,
     /// Serve the Prometheus metrics at `/metrics` on this router.
     pub metrics: bool,
+    /// Subscriptions over WebSocket.
+    pub live: LiveOptions,
 }
 
 /// Most operations in a batch unless configured otherwise.
@@ -105,6 +117,7 @@ impl Default for HttpOptions {
             get_cache_control: header::HeaderValue::from_static(DEFAULT_GET_CACHE_CONTROL),
             max_batch: DEFAULT_MAX_BATCH,
             metrics: true,
+            live: LiveOptions::default(),
         }
     }
 }
@@ -112,10 +125,14 @@ impl Default for HttpOptions {
 /// The service's router, with tracing, a request timeout, size limits, and a JSON body with
 /// an error code on every error answer.
 pub fn router(state: AppState) -> Router {
+    let state = AppState {
+        sockets: Sockets::new(state.http.live.max_connections),
+        ..state
+    };
     let cors = state.http.cors.layer();
     let request_timeout = state.http.request_timeout;
     let mut routes = Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(graphql_get_or_socket).post(graphql_post))
         .route("/health", get(health))
         .route("/playground/{file}", get(playground::asset))
         .route("/scalars/{name}", get(scalar_spec));
@@ -138,6 +155,27 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(middleware::from_fn(drop_unsafe_request_id))
+}
+
+/// `GET /graphql`: a WebSocket for subscriptions when the request asks for an upgrade, a
+/// query over GET (or the playground) otherwise.
+async fn graphql_get_or_socket(State(state): State<AppState>, request: Request) -> Response {
+    if !socket::is_upgrade(request.headers()) {
+        return axum::handler::Handler::call(graphql_get, request, state).await;
+    }
+    let Some(protocol) = socket::protocol(request.headers()) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "a WebSocket on /graphql speaks `graphql-transport-ws` or the legacy `graphql-ws`: \
+             offer one in Sec-WebSocket-Protocol",
+        );
+    };
+    let (mut parts, _) = request.into_parts();
+    match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        Ok(upgrade) => socket::accept(upgrade, protocol, state),
+        Err(rejection) => error_response(rejection.status(), "BAD_REQUEST", rejection.body_text()),
+    }
 }
 
 /// A JSON error answer: `{"errors":[{"message":..., "extensions":{"code":...}}]}`.

@@ -29,6 +29,10 @@ pub struct TestApp {
     pub engine: Engine,
     pub db: DatabaseConnection,
     pub router: Router,
+    /// The bus of the app's schema (subscriptions).
+    pub live: capex_graph::live::Live,
+    /// The database URL.
+    pub url: String,
     statements: Arc<AtomicUsize>,
 }
 
@@ -173,7 +177,8 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
             capex_graph::monitoring::statement(info);
         });
-        let schema = graphql::build_schema(db.clone(), SchemaOptions::default());
+        let live = capex_graph::live::Live::default();
+        let schema = graphql::build_schema_live(db.clone(), SchemaOptions::default(), live.clone());
         let router = app_http::router(AppState::new(
             schema,
             db.clone(),
@@ -183,6 +188,8 @@ impl TestApp {
             engine,
             db,
             router,
+            live,
+            url: url.to_string(),
             statements,
         }
     }
@@ -335,12 +342,14 @@ impl TestApp {
         options: SchemaOptions,
         change: impl FnOnce(AppState) -> AppState,
     ) -> TestApp {
-        let schema = graphql::build_schema(self.db.clone(), options);
+        let schema = graphql::build_schema_live(self.db.clone(), options, self.live.clone());
         let state = AppState::new(schema, self.db.clone(), access);
         TestApp {
             engine: self.engine,
             db: self.db.clone(),
             router: app_http::router(change(state)),
+            live: self.live.clone(),
+            url: self.url.clone(),
             statements: self.statements.clone(),
         }
     }

@@ -14,6 +14,7 @@ mod filters;
 mod generate;
 mod hostile;
 mod http;
+mod live;
 mod loading;
 mod mutations;
 mod outage;

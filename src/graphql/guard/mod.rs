@@ -220,21 +220,24 @@ fn required_variables(
 /// protects the parser here: a document it refuses is no mutation, and the guard refuses
 /// it again when it runs.
 pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    if scan_text(query, &Limits::default()).is_err() {
-        return false;
-    }
-    let Ok(document) = parse_query(query) else {
-        return false;
-    };
+    operation_type(query, operation_name) == Some(OperationType::Mutation)
+}
+
+/// The type of the operation of `query` that would run; `None` when the document does not
+/// pass the lexical scan, does not parse, or has no such operation (the guard refuses it
+/// again when it runs).
+pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    scan_text(query, &Limits::default()).ok()?;
+    let document = parse_query(query).ok()?;
     let mut operations = document.operations.iter();
     let chosen = match operation_name {
         Some(wanted) => operations.find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
         None => operations.next(),
     };
-    chosen.is_some_and(|(_, operation)| {
-        operation.node.ty == async_graphql::parser::types::OperationType::Mutation
-    })
+    chosen.map(|(_, operation)| operation.node.ty)
 }
+
+pub use async_graphql::parser::types::OperationType;
 
 /// A GraphQL error with a code (and the offending input, when there is one).
 pub(super) fn refuse(

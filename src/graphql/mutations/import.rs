@@ -102,7 +102,8 @@ impl ImportMutation {
     ) -> Result<ImportReport> {
         authorize(ctx, "importDataset")?;
         let dataset = parse_document(data, "data")?;
-        let report = dataset::load_at(db(ctx)?, &dataset, "data").await?;
+        let report =
+            dataset::load_at(db(ctx)?, crate::graphql::live(ctx)?, &dataset, "data").await?;
         Ok(ImportReport {
             inserted: report.inserted as u64,
             matched: report.matched as u64,

@@ -33,6 +33,7 @@ macro_rules! crud {
                 $crate::graphql::mutations::authorize(ctx, stringify!($create))?;
                 Ok($crate::graphql::mutations::write::create::<$node>(
                     $crate::graphql::db(ctx)?,
+                    $crate::graphql::live(ctx)?,
                     input,
                 )
                 .await?)
@@ -48,6 +49,7 @@ macro_rules! crud {
                 $crate::graphql::mutations::authorize(ctx, stringify!($many))?;
                 Ok($crate::graphql::mutations::write::create_many::<$node>(
                     $crate::graphql::db(ctx)?,
+                    $crate::graphql::live(ctx)?,
                     inputs,
                 )
                 .await?)
@@ -64,6 +66,7 @@ macro_rules! crud {
                 $crate::graphql::mutations::authorize(ctx, stringify!($update))?;
                 Ok($crate::graphql::mutations::write::update::<$node>(
                     $crate::graphql::db(ctx)?,
+                    $crate::graphql::live(ctx)?,
                     &id,
                     input,
                 )
@@ -79,6 +82,7 @@ macro_rules! crud {
                 $crate::graphql::mutations::authorize(ctx, stringify!($delete))?;
                 Ok($crate::graphql::mutations::write::delete::<$node>(
                     $crate::graphql::db(ctx)?,
+                    $crate::graphql::live(ctx)?,
                     &id,
                 )
                 .await?)
@@ -95,6 +99,7 @@ macro_rules! crud {
                 $crate::graphql::mutations::authorize(ctx, stringify!($upsert))?;
                 Ok($crate::graphql::mutations::write::upsert::<$node>(
                     $crate::graphql::db(ctx)?,
+                    $crate::graphql::live(ctx)?,
                     input,
                 )
                 .await?)

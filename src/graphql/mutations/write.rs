@@ -23,6 +23,7 @@ use crate::graphql::common::{Date, Decimal};
 use crate::graphql::lists::GqlNode;
 use crate::graphql::loaders::{Row, wrap};
 use crate::graphql::node::{database_id, global_id, parse_global_id};
+use crate::live::{Change, ChangeKind, Live};
 
 pub use crate::domain::limits;
 
@@ -178,21 +179,33 @@ fn one<T: GqlNode>(row: T::Model) -> Result<T> {
         .ok_or_else(|| Error::Internal("a written row vanished".into()))
 }
 
+/// A write transaction whose changes reach `live`'s subscribers once it commits.
+async fn begin(db: &DatabaseConnection, live: &Live) -> Result<crate::db::WriteTxn> {
+    let mut txn = crate::db::begin_write(db).await?;
+    txn.deliver_to(live);
+    Ok(txn)
+}
+
 /// Creates one row.
-pub(crate) async fn create<T>(db: &DatabaseConnection, input: T::Input) -> Result<T>
+pub(crate) async fn create<T>(db: &DatabaseConnection, live: &Live, input: T::Input) -> Result<T>
 where
     T: Writable,
 {
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = begin(db, live).await?;
     let row = T::save(&txn, None, input, "input")
         .await
         .map_err(|e| unique_violation(e, "input"))?;
+    txn.record(Change::row(ChangeKind::Created, T::NAME, row.row_id()));
     txn.commit().await?;
     one(row)
 }
 
 /// Creates rows, all or none.
-pub(crate) async fn create_many<T>(db: &DatabaseConnection, inputs: Vec<T::Input>) -> Result<Vec<T>>
+pub(crate) async fn create_many<T>(
+    db: &DatabaseConnection,
+    live: &Live,
+    inputs: Vec<T::Input>,
+) -> Result<Vec<T>>
 where
     T: Writable,
 {
@@ -206,7 +219,7 @@ where
             ),
         ));
     }
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = begin(db, live).await?;
     let mut rows = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
         let at = format!("inputs[{i}]");
@@ -215,6 +228,8 @@ where
             .map_err(|e| unique_violation(e, &at))?;
         rows.push(row);
     }
+    // A batch is one summary, not one event per row.
+    txn.record(Change::bulk(T::NAME, Some(rows.len() as u64)));
     txn.commit().await?;
     Ok(wrap::<T::Model, T>(rows))
 }
@@ -231,40 +246,51 @@ where
 }
 
 /// Replaces the row with global id `id`.
-pub(crate) async fn update<T>(db: &DatabaseConnection, id: &ID, input: T::Input) -> Result<T>
+pub(crate) async fn update<T>(
+    db: &DatabaseConnection,
+    live: &Live,
+    id: &ID,
+    input: T::Input,
+) -> Result<T>
 where
     T: Writable,
 {
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = begin(db, live).await?;
     let row = existing::<T>(&txn, id, "id").await?;
     let row = T::save(&txn, Some(row), input, "input")
         .await
         .map_err(|e| unique_violation(e, "input"))?;
+    txn.record(Change::row(ChangeKind::Updated, T::NAME, row.row_id()));
     txn.commit().await?;
     one(row)
 }
 
 /// Updates the row `input` names by natural key, or creates it.
-pub(crate) async fn upsert<T>(db: &DatabaseConnection, input: T::Input) -> Result<T>
+pub(crate) async fn upsert<T>(db: &DatabaseConnection, live: &Live, input: T::Input) -> Result<T>
 where
     T: Upsertable,
 {
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = begin(db, live).await?;
     let found = T::find_natural(&txn, &input, "input").await?;
+    let kind = match found {
+        Some(_) => ChangeKind::Updated,
+        None => ChangeKind::Created,
+    };
     let row = T::save(&txn, found, input, "input")
         .await
         .map_err(|e| unique_violation(e, "input"))?;
+    txn.record(Change::row(kind, T::NAME, row.row_id()));
     txn.commit().await?;
     one(row)
 }
 
 /// Deletes the row with global id `id`, with what goes with it by the domain (its
 /// citations, a claim's challenges, a project's backers), unless other rows point at it.
-pub(crate) async fn delete<T>(db: &DatabaseConnection, id: &ID) -> Result<Deletion>
+pub(crate) async fn delete<T>(db: &DatabaseConnection, live: &Live, id: &ID) -> Result<Deletion>
 where
     T: Writable,
 {
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = begin(db, live).await?;
     let row = existing::<T>(&txn, id, "id").await?;
     let number = row.row_id();
     let mut dependents = Vec::new();
@@ -289,6 +315,7 @@ where
         .filter(Expr::col(Alias::new("id")).eq(number))
         .exec(&*txn)
         .await?;
+    txn.record(Change::row(ChangeKind::Deleted, T::NAME, number));
     txn.commit().await?;
     Ok(Deletion {
         id: global_id::<T>(number),

@@ -1,0 +1,300 @@
+//! Subscriptions over WebSocket on `GET /graphql`: the `graphql-transport-ws` protocol and
+//! the legacy `graphql-ws` one, as async-graphql speaks them, with the deployment's limits
+//! around them: connections per instance, subscriptions per connection, a deadline for
+//! `connection_init`, keep-alive pings, and slow consumers closed.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use async_graphql::futures_util::stream::{self, BoxStream};
+use async_graphql::futures_util::{self, SinkExt, StreamExt};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use async_graphql::{Data, Executor, Request, Response, ServerError};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::AppState;
+use crate::auth::{Caller, WriteAccess};
+use crate::graphql::AppSchema;
+use crate::graphql::guard::{OperationType, operation_type};
+use crate::graphql::live::Session;
+use crate::persisted::{self, PersistedQueries};
+
+/// Close code when the instance has as many WebSocket connections as it may.
+pub const CLOSE_TOO_MANY_CONNECTIONS: u16 = 1013;
+/// Close code when no `connection_init` came in time (the `graphql-transport-ws` code).
+pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
+/// Close code when a subscriber fell further behind than the buffer allows.
+pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
+
+/// The WebSocket settings of a deployment (see the README's limits and configuration).
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Most WebSocket connections this instance serves at once.
+    pub max_connections: usize,
+    /// Most subscriptions one connection runs at once.
+    pub max_subscriptions: usize,
+    /// How often the server pings an idle connection; a socket that accepts nothing for
+    /// this long is dropped.
+    pub keepalive: Duration,
+    /// How long a new connection may take to send `connection_init`.
+    pub init_timeout: Duration,
+}
+
+/// Defaults of [`LiveOptions`].
+pub const DEFAULT_MAX_WS_CONNECTIONS: usize = 1000;
+pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 20;
+pub const DEFAULT_KEEPALIVE_SECS: u64 = 15;
+pub const DEFAULT_INIT_TIMEOUT_SECS: u64 = 10;
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            max_connections: DEFAULT_MAX_WS_CONNECTIONS,
+            max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
+            keepalive: Duration::from_secs(DEFAULT_KEEPALIVE_SECS),
+            init_timeout: Duration::from_secs(DEFAULT_INIT_TIMEOUT_SECS),
+        }
+    }
+}
+
+/// The open WebSocket connections of an instance, against its limit.
+#[derive(Clone, Debug)]
+pub struct Sockets(Arc<Semaphore>);
+
+impl Sockets {
+    /// Room for `max` connections.
+    pub fn new(max: usize) -> Self {
+        Sockets(Arc::new(Semaphore::new(max)))
+    }
+}
+
+/// Whether the request asks for a WebSocket.
+pub(super) fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The GraphQL protocol the client offers in `Sec-WebSocket-Protocol`.
+pub(super) fn protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())?
+        .split(',')
+        .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+}
+
+/// Accepts the upgrade and serves the connection.
+pub(super) fn accept(
+    upgrade: WebSocketUpgrade,
+    protocol: WebSocketProtocols,
+    state: AppState,
+) -> HttpResponse {
+    let permit = state.sockets.0.clone().try_acquire_owned().ok();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // A message is bounded like a request body (axum's default is 64 MiB).
+        .max_message_size(super::MAX_BODY_BYTES)
+        .max_frame_size(super::MAX_BODY_BYTES)
+        .on_upgrade(move |socket| async move {
+            match permit {
+                Some(permit) => serve(socket, protocol, state, permit).await,
+                None => refuse(socket, state.http.live.max_connections).await,
+            }
+        })
+        .into_response()
+}
+
+/// Closes a connection past the limit, with a code clients retry later on.
+async fn refuse(mut socket: WebSocket, max: usize) {
+    tracing::warn!(
+        max,
+        "WebSocket connection refused: the instance has as many as it may"
+    );
+    let frame = CloseFrame {
+        code: CLOSE_TOO_MANY_CONNECTIONS,
+        reason: format!(
+            "this server has {max} WebSocket connections, the most it may: retry later"
+        )
+        .into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
+async fn serve(
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    state: AppState,
+    _permit: OwnedSemaphorePermit,
+) {
+    let options = state.http.live.clone();
+    let (mut sink, incoming) = socket.split();
+    let input = incoming
+        .take_while(|message| std::future::ready(message.is_ok()))
+        .filter_map(|message| {
+            std::future::ready(match message {
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                _ => None,
+            })
+        });
+    let session = Session::new(options.max_subscriptions);
+    let initialized = Arc::new(AtomicBool::new(false));
+    let mut data = Data::default();
+    data.insert(session.clone());
+    let executor = SocketExecutor {
+        schema: state.schema.clone(),
+        persisted: state.persisted.clone(),
+    };
+    let access = state.access.clone();
+    let on_init = {
+        let initialized = initialized.clone();
+        move |payload: serde_json::Value| async move {
+            initialized.store(true, Ordering::SeqCst);
+            let mut data = Data::default();
+            data.insert(caller(&access, &payload));
+            Ok(data)
+        }
+    };
+    let messages = async_graphql::http::WebSocket::new(executor, input, protocol)
+        .connection_data(data)
+        .on_connection_init(on_init);
+    futures_util::pin_mut!(messages);
+    let init_deadline = tokio::time::sleep(options.init_timeout);
+    tokio::pin!(init_deadline);
+    let mut keepalive = tokio::time::interval(options.keepalive);
+    keepalive.reset();
+    let ping = match protocol {
+        WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
+        WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+    };
+    loop {
+        let outgoing = tokio::select! {
+            biased;
+            () = session.lagged() => close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read"),
+            () = &mut init_deadline, if !initialized.load(Ordering::SeqCst) => close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout"),
+            _ = keepalive.tick(), if initialized.load(Ordering::SeqCst) => Message::Text(ping.into()),
+            message = messages.next() => match message {
+                Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                Some(WsMessage::Close(code, reason)) => close(code, &reason),
+                None => break,
+            },
+        };
+        let closing = matches!(outgoing, Message::Close(_));
+        // A socket that accepts nothing for a whole keep-alive interval is gone or too
+        // slow: dropping it frees its memory.
+        match tokio::time::timeout(options.keepalive, sink.send(outgoing)).await {
+            Ok(Ok(())) if !closing => {}
+            _ => break,
+        }
+    }
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// Who the `connection_init` payload names: its `Authorization` (or `authorization`, or
+/// either under `headers`) is checked like the HTTP header.
+fn caller(access: &WriteAccess, payload: &serde_json::Value) -> Caller {
+    let find = |value: &serde_json::Value| {
+        ["Authorization", "authorization"]
+            .iter()
+            .find_map(|key| value.get(key).and_then(|v| v.as_str()).map(str::to_string))
+    };
+    let authorization = find(payload).or_else(|| payload.get("headers").and_then(find));
+    access.authenticate(authorization.as_deref().map(str::as_bytes))
+}
+
+/// Runs what comes over a WebSocket: subscriptions only (queries and mutations go over
+/// HTTP, under its timeout, size and batch limits), and only trusted documents when the
+/// server runs those alone.
+#[derive(Clone)]
+struct SocketExecutor {
+    schema: AppSchema,
+    persisted: PersistedQueries,
+}
+
+impl Executor for SocketExecutor {
+    fn execute(&self, request: Request) -> impl std::future::Future<Output = Response> + Send {
+        let schema = self.schema.clone();
+        async move { schema.execute(request).await }
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let privileged = session_data
+            .as_ref()
+            .and_then(|data| data.get(&std::any::TypeId::of::<Caller>()))
+            .and_then(|caller| caller.downcast_ref::<Caller>())
+            .is_some_and(|caller| caller.writer().is_ok());
+        match self.admit(request, privileged) {
+            Ok(request) => Executor::execute_stream(&self.schema, request, session_data),
+            Err(error) => stream::once(async move { Response::from_errors(vec![error]) }).boxed(),
+        }
+    }
+}
+
+impl SocketExecutor {
+    fn admit(&self, mut request: Request, privileged: bool) -> Result<Request, ServerError> {
+        if self.persisted.trusted_only() || request.extensions.contains_key("persistedQuery") {
+            let extensions = serde_json::to_value(&request.extensions)
+                .ok()
+                .and_then(|v| v.as_object().cloned());
+            let named = persisted::Named {
+                query: Some(std::mem::take(&mut request.query)).filter(|q| !q.is_empty()),
+                document_id: None,
+                extensions: extensions.as_ref(),
+            };
+            request.query = self.persisted.resolve(named, privileged).map_err(refusal)?;
+        }
+        match operation_type(&request.query, request.operation_name.as_deref()) {
+            Some(OperationType::Subscription) | None => Ok(request),
+            Some(_) => Err(error(
+                "BAD_REQUEST",
+                "over WebSocket this server runs subscriptions only: send queries and \
+                 mutations over HTTP (POST /graphql)",
+            )),
+        }
+    }
+}
+
+fn refusal(refusal: persisted::Refusal) -> ServerError {
+    match refusal {
+        persisted::Refusal::Invalid(message) => error("BAD_REQUEST", &message),
+        persisted::Refusal::NotFound => {
+            error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+        }
+        persisted::Refusal::DocumentNotFound => error(
+            "PERSISTED_DOCUMENT_NOT_FOUND",
+            "no trusted document has this `documentId`",
+        ),
+        persisted::Refusal::Untrusted => error(
+            "UNTRUSTED_DOCUMENT",
+            "this server runs only its trusted documents: send a `documentId` from its manifest",
+        ),
+    }
+}
+
+fn error(code: &str, message: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}

@@ -1,0 +1,322 @@
+//! Live data: every committed write becomes a [`Change`], delivered to the subscribers of
+//! every instance that serves the same database.
+//!
+//! - SQLite (one process): a write transaction publishes its changes on the in-process
+//!   [`Live`] bus right after it commits.
+//! - PostgreSQL: the write transaction runs `pg_notify` for each change before it commits,
+//!   so a rolled-back write sends nothing and a committed one reaches every instance; each
+//!   instance `LISTEN`s on one dedicated connection ([`Live::listen`]) and feeds its bus.
+//!   When that connection is lost and comes back, subscribers receive [`Event::Resync`]:
+//!   they may have missed changes.
+//!
+//! Nothing here knows GraphQL: the subscription types live in `graphql::live`.
+
+mod listener;
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use tokio::sync::broadcast;
+
+use crate::error::Result;
+
+/// The PostgreSQL channel that carries changes between instances.
+pub const CHANNEL: &str = "capex_graph_changes";
+
+/// Events a subscriber may fall behind by before it is cut off, unless configured otherwise.
+pub const DEFAULT_BUFFER: usize = 256;
+
+/// What happened to a row, or to many rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A row was created.
+    Created,
+    /// A row was changed.
+    Updated,
+    /// A row was deleted.
+    Deleted,
+    /// Many rows of one type were written at once (an import, a batch): one summary.
+    Bulk,
+}
+
+impl ChangeKind {
+    fn letter(self) -> char {
+        match self {
+            ChangeKind::Created => 'C',
+            ChangeKind::Updated => 'U',
+            ChangeKind::Deleted => 'D',
+            ChangeKind::Bulk => 'B',
+        }
+    }
+
+    fn from_letter(letter: &str) -> Option<Self> {
+        Some(match letter {
+            "C" => ChangeKind::Created,
+            "U" => ChangeKind::Updated,
+            "D" => ChangeKind::Deleted,
+            "B" => ChangeKind::Bulk,
+            _ => return None,
+        })
+    }
+}
+
+/// The row types that changes name (the GraphQL type names of rows with a global id).
+pub const TYPENAMES: &[&str] = &[
+    "Company",
+    "Person",
+    "AiModel",
+    "Investment",
+    "Project",
+    "ProjectBacker",
+    "SpendingFigure",
+    "Claim",
+    "ClaimChallenge",
+    "Event",
+    "Source",
+    "Citation",
+];
+
+/// The static name of a known row type.
+pub fn typename(name: &str) -> Option<&'static str> {
+    TYPENAMES.iter().copied().find(|t| *t == name)
+}
+
+/// The row type stored in `table` (`ai_model`: `AiModel`).
+pub fn typename_of_table(table: &str) -> Option<&'static str> {
+    let camel: String = table
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    typename(&camel)
+}
+
+/// A committed change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The GraphQL type of the row(s), one of [`TYPENAMES`].
+    pub typename: &'static str,
+    /// The database id of the row; `None` for [`ChangeKind::Bulk`].
+    pub id: Option<i32>,
+    /// For [`ChangeKind::Bulk`]: how many rows were written, when known.
+    pub count: Option<u64>,
+}
+
+impl Change {
+    /// A change to one row.
+    pub fn row(kind: ChangeKind, typename: &'static str, id: i32) -> Self {
+        Change {
+            kind,
+            typename,
+            id: Some(id),
+            count: None,
+        }
+    }
+
+    /// A summary of many rows of one type (`count` when known).
+    pub fn bulk(typename: &'static str, count: Option<u64>) -> Self {
+        Change {
+            kind: ChangeKind::Bulk,
+            typename,
+            id: None,
+            count,
+        }
+    }
+
+    /// The NOTIFY payload: `C Company 12`, `B Investment 340` or `B Investment -`.
+    pub fn encode(&self) -> String {
+        let number = match (self.id, self.count) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(count)) => count.to_string(),
+            (None, None) => "-".into(),
+        };
+        format!("{} {} {number}", self.kind.letter(), self.typename)
+    }
+
+    /// A payload written by [`Change::encode`]; `None` for anything else.
+    pub fn decode(payload: &str) -> Option<Self> {
+        let mut parts = payload.split(' ');
+        let kind = ChangeKind::from_letter(parts.next()?)?;
+        let typename = typename(parts.next()?)?;
+        let number = parts.next()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(match kind {
+            ChangeKind::Bulk => Change::bulk(typename, number.parse().ok()),
+            _ => Change::row(kind, typename, number.parse().ok()?),
+        })
+    }
+}
+
+/// What a subscriber receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A committed change.
+    Change(Change),
+    /// Changes may have been missed (the listening connection was lost and is back):
+    /// re-read what matters.
+    Resync,
+}
+
+/// The bus of one database in this process: cheap to clone, shared by the schema (which
+/// publishes and subscribes) and the PostgreSQL listener (which feeds it).
+#[derive(Clone)]
+pub struct Live {
+    sender: broadcast::Sender<Event>,
+    buffer: usize,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Live(buffer {})", self.buffer)
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live::new(DEFAULT_BUFFER)
+    }
+}
+
+impl Live {
+    /// A bus whose subscribers may fall `buffer` events behind (at least 1) before they are
+    /// cut off. Does no I/O.
+    pub fn new(buffer: usize) -> Self {
+        let buffer = buffer.max(1);
+        let (sender, _) = broadcast::channel(buffer);
+        Live { sender, buffer }
+    }
+
+    /// The events from now on. Memory is bounded by the bus's buffer, shared by all
+    /// receivers: a receiver that falls further behind gets `RecvError::Lagged`.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+
+    /// How many events a subscriber may fall behind.
+    pub fn buffer(&self) -> usize {
+        self.buffer
+    }
+
+    /// Delivers `event` to this process's subscribers (none listening is fine).
+    pub fn deliver(&self, event: Event) {
+        let _ = self.sender.send(event);
+    }
+
+    /// Subscribers in this process.
+    pub fn subscriber_count(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+/// Sends `changes` with `pg_notify` inside `txn` (PostgreSQL; nothing on other engines):
+/// they leave when, and only if, the transaction commits.
+pub async fn notify_in(txn: &DatabaseTransaction, changes: &[Change]) -> Result<()> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for change in changes {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), change.encode().into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Where a write transaction's changes go after it commits.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox {
+    changes: Vec<Change>,
+    local: Option<Live>,
+}
+
+impl Outbox {
+    /// Records a change of the transaction.
+    pub fn record(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// Delivers the changes to `live` after the commit (SQLite); on PostgreSQL they reach
+    /// every instance, this one included, through NOTIFY.
+    pub fn deliver_to(&mut self, live: &Live) {
+        self.local = Some(live.clone());
+    }
+
+    /// The recorded changes.
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    /// After the commit of a transaction on `backend`.
+    pub fn committed(self, backend: DbBackend) {
+        if backend == DbBackend::Postgres {
+            return;
+        }
+        if let Some(live) = self.local {
+            for change in self.changes {
+                live.deliver(Event::Change(change));
+            }
+        }
+    }
+}
+
+pub use listener::{APPLICATION_NAME, Listening, listen};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_survive_their_notify_payload() {
+        for change in [
+            Change::row(ChangeKind::Created, "Company", 12),
+            Change::row(ChangeKind::Updated, "AiModel", 1),
+            Change::row(ChangeKind::Deleted, "Citation", 7),
+            Change::bulk("Investment", Some(340)),
+            Change::bulk("Source", None),
+        ] {
+            assert_eq!(Change::decode(&change.encode()), Some(change));
+        }
+    }
+
+    #[test]
+    fn foreign_payloads_are_ignored() {
+        for payload in [
+            "",
+            "C",
+            "C Company",
+            "X Company 1",
+            "C Nope 1",
+            "C Company x",
+            "C Company 1 2",
+        ] {
+            assert_eq!(Change::decode(payload), None, "{payload:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_receiver_that_falls_behind_the_buffer_is_told_it_lagged() {
+        let live = Live::new(2);
+        let mut rx = live.subscribe();
+        for id in 0..5 {
+            live.deliver(Event::Change(Change::row(
+                ChangeKind::Created,
+                "Company",
+                id,
+            )));
+        }
+        assert!(matches!(
+            rx.recv().await,
+            Err(broadcast::error::RecvError::Lagged(3))
+        ));
+    }
+}

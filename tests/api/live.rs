@@ -1,0 +1,587 @@
+//! Subscriptions over real WebSocket connections, with both protocols: committed writes
+//! reach subscribers (across instances on PostgreSQL), refused writes send nothing, and
+//! the limits close or refuse with their codes.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use capex_graph::auth::WriteAccess;
+use capex_graph::graphql::{self, SchemaOptions};
+use capex_graph::http::{self as app_http, AppState, LiveOptions};
+use capex_graph::live::{self, Change, ChangeKind, Event, Live};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::helpers::{Engine, TestApp, WRITE_TOKEN, run};
+use crate::on_both_engines;
+
+on_both_engines!(
+    a_mutation_reaches_a_changes_subscriber_over_graphql_transport_ws,
+    a_mutation_reaches_a_changes_subscriber_over_legacy_graphql_ws,
+    a_refused_write_sends_nothing_and_the_next_one_arrives_first,
+    a_batch_and_an_import_send_one_summary_per_type,
+    changes_follow_only_the_ids_asked_for_and_node_is_null_on_delete,
+    too_many_subscriptions_on_one_connection_are_refused_with_a_code,
+    a_connection_without_connection_init_is_closed_with_4408,
+    a_subscriber_that_falls_behind_is_closed_with_4008,
+    connections_past_the_limit_are_closed_with_1013,
+    queries_and_mutations_over_a_websocket_are_refused,
+    subscriptions_pass_the_request_guard_and_the_trusted_documents,
+    a_websocket_message_over_the_body_limit_closes_the_connection,
+);
+
+/// Most a test waits for anything: a bound on failure, not a measurement.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+const COMPANY_CHANGES: &str = "subscription { changes(types: [\"Company\"]) { kind typename id count node { ... on Company { name } } } }";
+const CREATE_COMPANY: &str =
+    "mutation($input: CompanyInput!) { createCompany(input: $input) { id name } }";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Protocol {
+    TransportWs,
+    LegacyWs,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::TransportWs => "graphql-transport-ws",
+            Protocol::LegacyWs => "graphql-ws",
+        }
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A GraphQL-over-WebSocket client, enough of either protocol for the tests.
+struct Client {
+    socket: Socket,
+    protocol: Protocol,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr, protocol: Protocol) -> Client {
+        let mut request = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .expect("request");
+        let headers = request.headers_mut();
+        headers.insert(
+            "Sec-WebSocket-Protocol",
+            protocol.name().parse().expect("header"),
+        );
+        // As browsers send it: the compression layer must leave the 101 alone.
+        headers.insert("Accept-Encoding", "gzip, br".parse().expect("header"));
+        let (socket, response) =
+            tokio::time::timeout(PATIENCE, tokio_tungstenite::connect_async(request))
+                .await
+                .expect("connect in time")
+                .expect("WebSocket handshake");
+        assert_eq!(response.status(), 101);
+        assert_eq!(
+            response
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some(protocol.name())
+        );
+        Client { socket, protocol }
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    /// The next GraphQL message, answering pings; `Err` with the close frame when closed.
+    async fn receive(&mut self) -> Result<Value, (u16, String)> {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("a message in time");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON message");
+                    match value["type"].as_str() {
+                        Some("ping") => self.send(json!({ "type": "pong" })).await,
+                        Some("ka") | Some("pong") => {}
+                        _ => return Ok(value),
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new())));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err((1006, e.to_string())),
+                None => return Err((1006, "closed".into())),
+            }
+        }
+    }
+
+    async fn init(&mut self, payload: Value) {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let ack = self.receive().await.expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str) {
+        let kind = match self.protocol {
+            Protocol::TransportWs => "subscribe",
+            Protocol::LegacyWs => "start",
+        };
+        self.send(json!({ "id": id, "type": kind, "payload": { "query": query } }))
+            .await;
+    }
+
+    /// The payload of the next result of subscription `id`.
+    async fn next(&mut self, id: &str) -> Value {
+        loop {
+            let message = self.receive().await.expect("a result, not a close");
+            if message["id"] == id
+                && ["next", "data"].contains(&message["type"].as_str().unwrap_or(""))
+            {
+                return message["payload"].clone();
+            }
+            assert_ne!(message["type"], "error", "{message}");
+        }
+    }
+
+    /// The close frame of the connection, skipping results.
+    async fn closed(&mut self) -> (u16, String) {
+        loop {
+            if let Err(frame) = self.receive().await {
+                return frame;
+            }
+        }
+    }
+}
+
+/// Serves `router` on a free port of 127.0.0.1.
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(axum::serve(listener, router).into_future());
+    addr
+}
+
+/// The app's router with other WebSocket limits.
+fn with_live_options(app: &TestApp, options: LiveOptions) -> Router {
+    app.with_state(|state| AppState {
+        http: app_http::HttpOptions {
+            live: options,
+            ..Default::default()
+        },
+        ..state
+    })
+    .router
+}
+
+/// On PostgreSQL, the app hears its database's notifications, as the server does.
+async fn listening(app: &TestApp) -> Option<live::Listening> {
+    match app.engine {
+        Engine::Sqlite => None,
+        Engine::Postgres => Some(live::listen(&app.url, &app.live).await.expect("LISTEN")),
+    }
+}
+
+/// Waits until `live` has `n` subscribers: a subscription runs from its first poll, after
+/// the client's `subscribe` message has been read.
+async fn subscribers(live: &Live, n: usize) {
+    tokio::time::timeout(PATIENCE, async {
+        while live.subscriber_count() < n {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the subscription runs in time");
+}
+
+async fn create_company(app: &TestApp, name: &str) -> String {
+    let data = app
+        .write(
+            CREATE_COMPANY,
+            json!({ "input": { "name": name, "kind": "STARTUP" } }),
+        )
+        .await;
+    data["createCompany"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+async fn a_mutation_reaches_a_subscriber(app: TestApp, protocol: Protocol) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, protocol).await;
+    client.init(json!({})).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    subscribers(&app.live, 1).await;
+    let id = create_company(&app, "Live Labs").await;
+    let payload = client.next("1").await;
+    assert_eq!(
+        payload,
+        json!({ "data": { "changes": {
+            "kind": "CREATED", "typename": "Company", "id": id, "count": null,
+            "node": { "name": "Live Labs" }
+        } } })
+    );
+}
+
+async fn a_mutation_reaches_a_changes_subscriber_over_graphql_transport_ws(app: TestApp) {
+    a_mutation_reaches_a_subscriber(app, Protocol::TransportWs).await;
+}
+
+async fn a_mutation_reaches_a_changes_subscriber_over_legacy_graphql_ws(app: TestApp) {
+    a_mutation_reaches_a_subscriber(app, Protocol::LegacyWs).await;
+}
+
+async fn a_refused_write_sends_nothing_and_the_next_one_arrives_first(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    subscribers(&app.live, 1).await;
+    // A batch whose second row is refused: the first row was written, then rolled back.
+    let error = app
+        .write_error(
+            "mutation($inputs: [CompanyInput!]!) { createCompanies(inputs: $inputs) { id } }",
+            json!({ "inputs": [
+                { "name": "Rolled Back Co", "kind": "STARTUP" },
+                { "name": "", "kind": "STARTUP" }
+            ] }),
+        )
+        .await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+    // Without a token: refused before any transaction.
+    let (_, body) = app
+        .post_as(
+            None,
+            json!({ "query": CREATE_COMPANY, "variables": { "input": { "name": "Anon Co", "kind": "STARTUP" } } }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    // Events leave in commit order: had the refused writes sent anything, it came first.
+    create_company(&app, "Committed Co").await;
+    let payload = client.next("1").await;
+    assert_eq!(payload["data"]["changes"]["kind"], "CREATED");
+    assert_eq!(
+        payload["data"]["changes"]["node"]["name"], "Committed Co",
+        "{payload}"
+    );
+}
+
+async fn a_batch_and_an_import_send_one_summary_per_type(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            "subscription { changes(types: [\"Company\", \"Person\"]) { kind typename id count } }",
+        )
+        .await;
+    subscribers(&app.live, 1).await;
+    app.write(
+        "mutation($inputs: [CompanyInput!]!) { createCompanies(inputs: $inputs) { id } }",
+        json!({ "inputs": [
+            { "name": "Batch One", "kind": "STARTUP" },
+            { "name": "Batch Two", "kind": "STARTUP" },
+            { "name": "Batch Three", "kind": "STARTUP" }
+        ] }),
+    )
+    .await;
+    assert_eq!(
+        client.next("1").await["data"]["changes"],
+        json!({ "kind": "BULK", "typename": "Company", "id": null, "count": 3 })
+    );
+    app.write(
+        "mutation($data: DatasetDocument!) { importDataset(data: $data) { inserted } }",
+        json!({ "data": {
+            "companies": [{ "name": "Imported Co", "kind": "STARTUP" }],
+            "people": [{ "name": "Imported Person", "company": "Imported Co" }]
+        } }),
+    )
+    .await;
+    let mut summaries = vec![
+        client.next("1").await["data"]["changes"].clone(),
+        client.next("1").await["data"]["changes"].clone(),
+    ];
+    summaries.sort_by_key(|s| s["typename"].as_str().unwrap_or("").to_string());
+    assert_eq!(
+        summaries,
+        vec![
+            json!({ "kind": "BULK", "typename": "Company", "id": null, "count": 1 }),
+            json!({ "kind": "BULK", "typename": "Person", "id": null, "count": 1 }),
+        ]
+    );
+}
+
+async fn changes_follow_only_the_ids_asked_for_and_node_is_null_on_delete(app: TestApp) {
+    let _listening = listening(&app).await;
+    let watched = create_company(&app, "Watched Co").await;
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            &format!(
+                "subscription {{ changes(ids: [\"{watched}\"]) {{ kind id node {{ id }} }} }}"
+            ),
+        )
+        .await;
+    subscribers(&app.live, 1).await;
+    create_company(&app, "Unwatched Co").await;
+    app.write(
+        "mutation($id: ID!) { deleteCompany(id: $id) { id } }",
+        json!({ "id": watched }),
+    )
+    .await;
+    assert_eq!(
+        client.next("1").await["data"]["changes"],
+        json!({ "kind": "DELETED", "id": watched, "node": null })
+    );
+    // A type that does not exist is the client's mistake.
+    client
+        .subscribe("2", "subscription { changes(types: [\"Nope\"]) { kind } }")
+        .await;
+    let refused = client.next("2").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+}
+
+async fn too_many_subscriptions_on_one_connection_are_refused_with_a_code(app: TestApp) {
+    let router = with_live_options(
+        &app,
+        LiveOptions {
+            max_subscriptions: 1,
+            ..Default::default()
+        },
+    );
+    let addr = serve(router).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    subscribers(&app.live, 1).await;
+    client.subscribe("2", COMPANY_CHANGES).await;
+    let refused = client.next("2").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS",
+        "{refused}"
+    );
+    // Completing the first frees its place.
+    client.send(json!({ "id": "1", "type": "complete" })).await;
+    tokio::time::timeout(PATIENCE, async {
+        while app.live.subscriber_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the completed subscription ends");
+    client.subscribe("3", COMPANY_CHANGES).await;
+    subscribers(&app.live, 1).await;
+}
+
+async fn a_connection_without_connection_init_is_closed_with_4408(app: TestApp) {
+    let router = with_live_options(
+        &app,
+        LiveOptions {
+            init_timeout: Duration::from_millis(200),
+            ..Default::default()
+        },
+    );
+    let addr = serve(router).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, app_http::CLOSE_INIT_TIMEOUT, "{reason}");
+}
+
+async fn a_subscriber_that_falls_behind_is_closed_with_4008(app: TestApp) {
+    // A bus of its own with room for 2 events, and a router whose schema uses it.
+    let live = Live::new(2);
+    let schema = graphql::build_schema_live(app.db.clone(), SchemaOptions::default(), live.clone());
+    let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
+    let addr = serve(app_http::router(AppState::new(
+        schema,
+        app.db.clone(),
+        access,
+    )))
+    .await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe("1", "subscription { changes { kind id } }")
+        .await;
+    subscribers(&live, 1).await;
+    // Delivered without yielding: the subscriber cannot read any of them in between.
+    for id in 0..1000 {
+        live.deliver(Event::Change(Change::row(
+            ChangeKind::Updated,
+            "Company",
+            id,
+        )));
+    }
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, app_http::CLOSE_SLOW_CONSUMER, "{reason}");
+}
+
+async fn connections_past_the_limit_are_closed_with_1013(app: TestApp) {
+    let router = with_live_options(
+        &app,
+        LiveOptions {
+            max_connections: 1,
+            ..Default::default()
+        },
+    );
+    let addr = serve(router).await;
+    let mut first = Client::connect(addr, Protocol::TransportWs).await;
+    first.init(json!({})).await;
+    let mut second = Client::connect(addr, Protocol::TransportWs).await;
+    let (code, reason) = second.closed().await;
+    assert_eq!(code, app_http::CLOSE_TOO_MANY_CONNECTIONS, "{reason}");
+    drop(first);
+}
+
+async fn queries_and_mutations_over_a_websocket_are_refused(app: TestApp) {
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client
+        .init(json!({ "Authorization": format!("Bearer {WRITE_TOKEN}") }))
+        .await;
+    client
+        .subscribe(
+            "1",
+            "mutation { createCompany(input: { name: \"Socket Co\", kind: STARTUP }) { id } }",
+        )
+        .await;
+    let refused = client.next("1").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{refused}"
+    );
+    let data = app
+        .data("{ companies(filter: { name: { eq: \"Socket Co\" } }) { totalCount } }")
+        .await;
+    assert_eq!(data["companies"]["totalCount"], 0);
+}
+
+/// Two instances on one PostgreSQL database: a write through one reaches a subscriber of
+/// the other, through NOTIFY; and a lost LISTEN connection comes back with a RESYNC.
+#[tokio::test]
+async fn two_instances_on_one_postgres_database_share_their_changes() {
+    run(Engine::Postgres, |app: TestApp| async move {
+        // The second instance: its own pool, bus, listener and router on the same database.
+        let db = capex_graph::db::connect_pool(&app.url, &Default::default())
+            .await
+            .expect("connect");
+        let live = Live::default();
+        let _listening = live::listen(&app.url, &live).await.expect("LISTEN");
+        let schema = graphql::build_schema_live(db.clone(), SchemaOptions::default(), live.clone());
+        let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
+        let addr = serve(app_http::router(AppState::new(schema, db.clone(), access))).await;
+        let mut client = Client::connect(addr, Protocol::TransportWs).await;
+        client.init(json!({})).await;
+        client.subscribe("1", COMPANY_CHANGES).await;
+        subscribers(&live, 1).await;
+        // Written through the first instance.
+        let id = create_company(&app, "Elsewhere Co").await;
+        let payload = client.next("1").await;
+        assert_eq!(payload["data"]["changes"]["id"], id, "{payload}");
+        assert_eq!(payload["data"]["changes"]["node"]["name"], "Elsewhere Co");
+        // The listening connection is killed: once it is back, the subscriber is told.
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = '{}' AND datname = current_database()",
+                live::APPLICATION_NAME
+            ))
+            .await
+            .expect("terminate the listeners");
+        let payload = client.next("1").await;
+        assert_eq!(payload["data"]["changes"]["kind"], "RESYNC", "{payload}");
+        // And changes flow again afterwards.
+        create_company(&app, "After Resync Co").await;
+        let payload = client.next("1").await;
+        assert_eq!(
+            payload["data"]["changes"]["node"]["name"], "After Resync Co",
+            "{payload}"
+        );
+        let _ = db.close().await;
+    })
+    .await;
+}
+
+async fn subscriptions_pass_the_request_guard_and_the_trusted_documents(app: TestApp) {
+    // The guard's depth limit holds for subscriptions as for queries.
+    let shallow = app.with_options(SchemaOptions {
+        max_depth: 3,
+        ..SchemaOptions::default()
+    });
+    let addr = serve(shallow.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            "subscription { changes { node { ... on Company { parent { parent { name } } } } } }",
+        )
+        .await;
+    let refused = client.next("1").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
+        "{refused}"
+    );
+    // With trusted documents only, a subscription must be one of them.
+    let trusted = "subscription Trusted { changes { kind } }";
+    let mut manifest = serde_json::Map::new();
+    manifest.insert(capex_graph::persisted::sha256_hex(trusted), trusted.into());
+    let manifest = Value::Object(manifest).to_string();
+    let strict = app.with_state(|state| AppState {
+        persisted: capex_graph::persisted::PersistedQueries::default().with_trusted(
+            capex_graph::persisted::TrustedDocuments::from_json(&manifest, true).expect("manifest"),
+        ),
+        ..state
+    });
+    let addr = serve(strict.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    let refused = client.next("1").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "UNTRUSTED_DOCUMENT",
+        "{refused}"
+    );
+    client.subscribe("2", trusted).await;
+    subscribers(&app.live, 1).await;
+}
+
+async fn a_websocket_message_over_the_body_limit_closes_the_connection(app: TestApp) {
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    let padding = " ".repeat(app_http::MAX_BODY_BYTES + 1);
+    client
+        .subscribe(
+            "1",
+            &format!("subscription {{ changes {{ kind }} }}{padding}"),
+        )
+        .await;
+    client.closed().await;
+    assert_eq!(app.live.subscriber_count(), 0);
+}
