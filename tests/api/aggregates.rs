@@ -724,3 +724,51 @@ async fn malformed_group_by_arguments_are_bad_user_input(app: TestApp) {
     assert_eq!(errors[0]["extensions"]["field"], "after");
     assert_eq!(app.row_counts().await, before);
 }
+
+/// PostgreSQL's JIT compiled large analytics plans for longer than they ran: the pool's
+/// connections run without it, unless the URL turns it on, and the statement timeout
+/// given beside it still applies.
+#[tokio::test]
+async fn postgres_pools_run_without_jit_unless_the_url_asks_for_it() {
+    let Some(admin) = crate::helpers::postgres_admin_url() else {
+        return;
+    };
+    let jit = |url: String, timeout: Option<std::time::Duration>| async move {
+        let options = capex_graph::db::PoolOptions {
+            statement_timeout: timeout,
+            ..Default::default()
+        };
+        let db = capex_graph::db::connect_pool(&url, &options)
+            .await
+            .expect("connect");
+        let show = |name: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        format!("SHOW {name}"),
+                    ))
+                    .await
+                    .expect("SHOW")
+                    .expect("a row");
+                row.try_get::<String>("", name).expect("a setting")
+            }
+        };
+        let settings = (show("jit").await, show("statement_timeout").await);
+        let _ = db.close().await;
+        settings
+    };
+    assert_eq!(jit(admin.clone(), None).await.0, "off");
+    assert_eq!(
+        jit(admin.clone(), Some(std::time::Duration::from_secs(7))).await,
+        ("off".to_string(), "7s".to_string())
+    );
+    let separator = if admin.contains('?') { '&' } else { '?' };
+    assert_eq!(
+        jit(format!("{admin}{separator}options[jit]=on"), None)
+            .await
+            .0,
+        "on"
+    );
+}
