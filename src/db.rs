@@ -106,11 +106,11 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
 
 /// Turns PostgreSQL's JIT off for the pool's connections, unless the URL sets `jit` itself
 /// (`?options[jit]=on`). The analytics statements scan and group 10^5 to 10^6 rows in tens
-/// of milliseconds; when a plan's estimated cost passes `jit_above_cost` (100,000 by
-/// default, reached by a million-row group-by or a correlated subquery), compiling it
-/// took 250 to 414 ms, several times the statement itself, and is repeated for every
-/// execution: JIT pays off only for statements running for many seconds, which the request
-/// timeout does not allow anyway. See "JIT" in BENCHMARKS.md.
+/// to hundreds of milliseconds; when a plan's estimated cost passed `jit_above_cost`
+/// (100,000 by default; reached by a subquery per row, or by tables several times the
+/// generated one), compiling it took 250 to 460 ms, as long as the statement itself, and
+/// again on every execution: JIT pays off only for statements running for many seconds,
+/// which the request timeout does not allow anyway. See "JIT off for the pool" in BENCHMARKS.md.
 fn postgres_jit_off(options: PgConnectOptions) -> PgConnectOptions {
     if options.get_options().is_some_and(|o| o.contains("jit")) {
         return options;

@@ -6,7 +6,8 @@
 //! each one from the table (704 heap blocks for 50 investors' 1,190 investments); SQLite
 //! looks each row up in the table. With the other columns in the index, both answer from
 //! the index alone (PostgreSQL `Index Only Scan ... Heap Fetches: 0`, SQLite `SEARCH
-//! investment USING COVERING INDEX`). See "Indexes" in BENCHMARKS.md for the plans.
+//! investment USING COVERING INDEX`). See "Covering indexes on the investment foreign keys" in
+//! BENCHMARKS.md for the plans.
 //!
 //! The covering index starts with the foreign key, so it serves every lookup the plain one
 //! served (foreign-key checks, nested lists): it replaces it rather than adding a second.

@@ -172,7 +172,7 @@ async fn summaries(frame: &Arc<Frame>) -> Result<Vec<Summary>> {
 /// statement grouped by the parent and the currency: a group's statistics are those of its
 /// currencies merged (counts and sums add up, minimums and maximums compare), so that
 /// `byCurrency` costs no second scan. (Grouping by a handful of currencies costs about what
-/// the plain aggregate does: see "byCurrency in the same statement" in BENCHMARKS.md.)
+/// the plain aggregate does: see "byCurrency in the aggregate's statement" in BENCHMARKS.md.)
 async fn summaries_by_currency(frame: &Arc<Frame>) -> Result<Vec<Summary>> {
     let rows = frame
         .run(|ids| {
