@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -78,11 +79,16 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
         .acquire_timeout(pool.acquire_timeout.max(Duration::from_millis(100)))
         // Explicit, though it is sqlx's default: another process's write waits this long.
         .map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT));
-    if let Some(limit) = pool.statement_timeout {
-        let millis = limit.as_millis().max(1).to_string();
-        options
-            .map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", millis.as_str())]));
-    }
+    // One closure: SeaORM keeps only the last one given.
+    let statement_timeout = pool
+        .statement_timeout
+        .map(|limit| limit.as_millis().max(1).to_string());
+    options.map_sqlx_postgres_opts(move |mut o| {
+        if let Some(millis) = &statement_timeout {
+            o = o.options([("statement_timeout", millis.as_str())]);
+        }
+        postgres_jit_off(o)
+    });
     if url.contains(":memory:") || url.contains("mode=memory") {
         // Each connection to an in-memory database is a database of its own.
         options.max_connections(1).min_connections(1);
@@ -96,6 +102,20 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
         db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
     }
     Ok(db)
+}
+
+/// Turns PostgreSQL's JIT off for the pool's connections, unless the URL sets `jit` itself
+/// (`?options[jit]=on`). The analytics statements scan and group 10^5 to 10^6 rows in tens
+/// to hundreds of milliseconds; when a plan's estimated cost passed `jit_above_cost`
+/// (100,000 by default; reached by a subquery per row, or by tables several times the
+/// generated one), compiling it took 250 to 460 ms, as long as the statement itself, and
+/// again on every execution: JIT pays off only for statements running for many seconds,
+/// which the request timeout does not allow anyway. See "JIT off for the pool" in BENCHMARKS.md.
+fn postgres_jit_off(options: PgConnectOptions) -> PgConnectOptions {
+    if options.get_options().is_some_and(|o| o.contains("jit")) {
+        return options;
+    }
+    options.options([("jit", "off")])
 }
 
 /// A write transaction. On SQLite, write transactions of this process take turns: WAL lets

@@ -1,6 +1,8 @@
 //! End-to-end benchmark: the generated graph in SQLite and PostgreSQL, canonical queries
 //! over real HTTP with concurrent connections, and a floor measured in the same run: the
-//! same SQL statements executed directly through the driver, without GraphQL and HTTP.
+//! same SQL statements executed directly through the driver, without GraphQL and HTTP,
+//! and, for the analytics queries, a hand-written reference statement that gives the same
+//! answer (checked equal before timing; see `reference.rs`): our SQL against an expert's.
 //!
 //! ```sh
 //! cargo run --release --example bench                      # both engines, default graph
@@ -36,6 +38,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod http;
+mod reference;
 
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
 /// profiles of the server spent about a third of its CPU in glibc's malloc and free, part
@@ -163,9 +166,9 @@ async fn main() {
     );
     if ["relay", "analytics", "all"].contains(&args.suite.as_str()) {
         println!(
-            "| engine | query | req/s | p50 ms | p99 ms | SQL/req | floor req/s | floor p50 ms | p50 ratio |"
+            "| engine | query | req/s | p50 ms | p99 ms | SQL/req | floor req/s | floor p50 ms | p50 ratio | ref req/s | ref p50 ms | p50 vs ref |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     // The hostile and HTTP suites print their own tables, after the table of queries.
     let mut reports = Vec::new();
@@ -301,8 +304,44 @@ async fn run_engine(engine: &str, args: &Args) -> String {
             }
         })
         .await;
+        let expert = match reference::reference(name, direct.get_database_backend()) {
+            Some(reference) => {
+                let statement =
+                    Statement::from_string(direct.get_database_backend(), reference.sql.clone());
+                let rows = direct
+                    .query_all_raw(statement.clone())
+                    .await
+                    .expect("reference statement");
+                // A floor that answered something else would prove nothing.
+                assert_eq!(
+                    (reference.answer)(&rows),
+                    answer["data"],
+                    "{engine}: the reference SQL of {name} answers otherwise than the server"
+                );
+                let measured = load(args, {
+                    let direct = direct.clone();
+                    move |_| {
+                        let (direct, statement) = (direct.clone(), statement.clone());
+                        async move {
+                            direct
+                                .query_all_raw(statement)
+                                .await
+                                .expect("reference statement");
+                        }
+                    }
+                })
+                .await;
+                format!(
+                    "{:.0} | {:.2} | {:.2}x",
+                    measured.throughput,
+                    measured.percentile(0.5) * 1e3,
+                    e2e.percentile(0.5) / measured.percentile(0.5)
+                )
+            }
+            None => "- | - | -".to_string(),
+        };
         println!(
-            "| {engine} | {name} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} | {:.2} | {:.2}x |",
+            "| {engine} | {name} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} | {:.2} | {:.2}x | {expert} |",
             e2e.throughput,
             e2e.percentile(0.5) * 1e3,
             e2e.percentile(0.99) * 1e3,

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_tables;
 mod m20261126_000002_add_spending_expectation;
+mod m20261129_000001_cover_investment_keys;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_tables::Migration),
             Box::new(m20261126_000002_add_spending_expectation::Migration),
+            Box::new(m20261129_000001_cover_investment_keys::Migration),
         ]
     }
 }

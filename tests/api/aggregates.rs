@@ -90,6 +90,30 @@ async fn a_filter_narrows_the_aggregate_and_paging_does_not(app: TestApp) {
         .await;
     assert_eq!(data["spendingFigures"]["aggregate"]["count"], 7);
     assert_eq!(app.take_statement_count(), 1);
+
+    // Money per currency comes from the same statement, grouped by currency, whatever
+    // else is asked beside it.
+    let data = app
+        .data(
+            r#"{ spendingFigures { aggregate { count statedOn { min max }
+                amountLow { count missing byCurrency { currency count sum { amount } max { amount } } }
+                amountHigh { missing byCurrency { sum { amount } } } } } }"#,
+        )
+        .await;
+    assert_eq!(app.take_statement_count(), 1);
+    assert_eq!(
+        data["spendingFigures"]["aggregate"],
+        json!({
+            "count": 7,
+            "statedOn": { "min": "2025-01-01", "max": "2025-02-01" },
+            "amountLow": { "count": 7, "missing": 0, "byCurrency": [{
+                "currency": "USD", "count": 7,
+                "sum": { "amount": "841305600000.00" },
+                "max": { "amount": "500000000000.00" }
+            }] },
+            "amountHigh": { "missing": 1, "byCurrency": [{ "sum": { "amount": "746305600000.00" } }] }
+        })
+    );
 }
 
 async fn groups_of_figures_by_company_order_by_their_usd_sum_and_keep_only_those_passing_having(
@@ -215,9 +239,9 @@ const NESTED: &str = r#"{ companies(first: 100) { nodes { name investmentsMade {
     groupBy(by: [{ field: CURRENCY }]) { totalCount nodes { keys { value } aggregate { count amount { byCurrency { sum { amount } } } } } }
 } } } }"#;
 
-/// One statement for the companies, then per connection field: aggregate (1), its money
+/// One statement for the companies, then per connection field: aggregate with its money
 /// per currency (1), its distinct count (1); the groups (1), their count (1), their money (1).
-const STATEMENTS_FOR_NESTED: usize = 7;
+const STATEMENTS_FOR_NESTED: usize = 6;
 
 async fn nested_aggregates_cost_the_same_statements_for_5_or_50_parents(app: TestApp) {
     // Deliberately wide (every page at its largest): above the default cost limit.
@@ -527,6 +551,58 @@ async fn generated_investments_group_as_plain_sql_groups_them(app: TestApp) {
     }
     assert_eq!(got, expected);
 
+    // The whole table: counts, money per currency and dates, from one statement grouped by
+    // currency whose rows are merged, against plain SQL over the rows.
+    let int = |row: &sea_orm::QueryResult, column: &str| -> i64 {
+        row.try_get::<Option<i64>>("", column)
+            .expect(column)
+            .unwrap_or(0)
+    };
+    let mut by_currency = Vec::new();
+    for row in scalar(
+        &app,
+        "SELECT currency, COUNT(*) AS n, COUNT(amount_minor) AS c, \
+         CAST(SUM(amount_minor) AS BIGINT) AS s, MIN(amount_minor) AS mn, MAX(amount_minor) AS mx \
+         FROM investment WHERE currency IS NOT NULL GROUP BY currency ORDER BY currency",
+    )
+    .await
+    {
+        let currency: String = row.try_get("", "currency").expect("currency");
+        let units = |column: &str| json!({ "minorUnits": int(&row, column).to_string() });
+        by_currency.push(json!({
+            "currency": currency, "count": int(&row, "c"), "missing": int(&row, "n") - int(&row, "c"),
+            "sum": units("s"), "min": units("mn"), "max": units("mx"),
+        }));
+    }
+    assert!(
+        by_currency.len() > 1,
+        "too few currencies to prove anything"
+    );
+    let totals = &scalar(
+        &app,
+        "SELECT COUNT(*) AS n, COUNT(amount_minor) AS c, COUNT(made_on) AS dc, \
+         CAST(MIN(made_on) AS TEXT) AS dmn, CAST(MAX(made_on) AS TEXT) AS dmx FROM investment",
+    )
+    .await[0];
+    let day = |column: &str| totals.try_get::<Option<String>>("", column).expect(column);
+    app.take_statement_count();
+    let data = app
+        .data(
+            r#"{ investments { aggregate { count
+                amount { count missing byCurrency { currency count missing sum { minorUnits } min { minorUnits } max { minorUnits } } }
+                madeOn { count min max } } } }"#,
+        )
+        .await;
+    assert_eq!(app.take_statement_count(), 1);
+    assert_eq!(
+        data["investments"]["aggregate"],
+        json!({
+            "count": int(totals, "n"),
+            "amount": { "count": int(totals, "c"), "missing": int(totals, "n") - int(totals, "c"), "byCurrency": by_currency },
+            "madeOn": { "count": int(totals, "dc"), "min": day("dmn"), "max": day("dmx") },
+        })
+    );
+
     // By year of investment, against the rows themselves: a date known to the year only
     // still falls in its year, and counts per year add up to every dated investment.
     let investments = investment::Entity::find()
@@ -647,4 +723,52 @@ async fn malformed_group_by_arguments_are_bad_user_input(app: TestApp) {
         .await;
     assert_eq!(errors[0]["extensions"]["field"], "after");
     assert_eq!(app.row_counts().await, before);
+}
+
+/// PostgreSQL's JIT compiled large analytics plans for longer than they ran: the pool's
+/// connections run without it, unless the URL turns it on, and the statement timeout
+/// given beside it still applies.
+#[tokio::test]
+async fn postgres_pools_run_without_jit_unless_the_url_asks_for_it() {
+    let Some(admin) = crate::helpers::postgres_admin_url() else {
+        return;
+    };
+    let jit = |url: String, timeout: Option<std::time::Duration>| async move {
+        let options = capex_graph::db::PoolOptions {
+            statement_timeout: timeout,
+            ..Default::default()
+        };
+        let db = capex_graph::db::connect_pool(&url, &options)
+            .await
+            .expect("connect");
+        let show = |name: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        format!("SHOW {name}"),
+                    ))
+                    .await
+                    .expect("SHOW")
+                    .expect("a row");
+                row.try_get::<String>("", name).expect("a setting")
+            }
+        };
+        let settings = (show("jit").await, show("statement_timeout").await);
+        let _ = db.close().await;
+        settings
+    };
+    assert_eq!(jit(admin.clone(), None).await.0, "off");
+    assert_eq!(
+        jit(admin.clone(), Some(std::time::Duration::from_secs(7))).await,
+        ("off".to_string(), "7s".to_string())
+    );
+    let separator = if admin.contains('?') { '&' } else { '?' };
+    assert_eq!(
+        jit(format!("{admin}{separator}options[jit]=on"), None)
+            .await
+            .0,
+        "on"
+    );
 }

@@ -38,7 +38,7 @@ pub(super) struct Extra {
 }
 
 /// One value of a statistic: an integer or a date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Scalar {
     Int(i64),
     Day(NaiveDate),
@@ -51,6 +51,23 @@ pub(super) struct StatValues {
     pub(super) sum: Option<i128>,
     pub(super) min: Option<Scalar>,
     pub(super) max: Option<Scalar>,
+}
+
+impl StatValues {
+    /// Adds the statistics of more rows of the same column (another currency's rows of the
+    /// same group): counts and sums add up, minimums and maximums compare.
+    pub(super) fn merge(&mut self, other: &StatValues) {
+        self.count += other.count;
+        self.sum = match (self.sum, other.sum) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.min = match (self.min, other.min) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max = self.max.max(other.max);
+    }
 }
 
 /// Money statistics of one group: per currency (in code order), one entry per stat.
@@ -184,6 +201,20 @@ impl Frame {
         Fut: std::future::Future<Output = Result<V>>,
     {
         self.cells.get_or_init(key, init).await
+    }
+
+    /// Whether the frame's type has money columns (and so a currency column).
+    pub(super) fn has_currency(&self) -> bool {
+        self.currency.is_some()
+    }
+
+    /// Stores the money statistics of every group, computed with the groups themselves.
+    pub(super) async fn seed_money(
+        &self,
+        money: HashMap<Vec<KeyValue>, MoneyByCurrency>,
+    ) -> Result<()> {
+        self.cached("money", || async move { Ok(money) }).await?;
+        Ok(())
     }
 
     /// Money statistics per group and currency, for every group of the frame.

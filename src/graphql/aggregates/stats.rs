@@ -39,6 +39,20 @@ impl Summary {
         })
     }
 
+    pub(super) fn new(
+        frame: &Arc<Frame>,
+        key: Vec<KeyValue>,
+        count: i64,
+        stats: Vec<StatValues>,
+    ) -> Summary {
+        Summary {
+            count,
+            stats,
+            key,
+            frame: frame.clone(),
+        }
+    }
+
     pub(super) fn empty(frame: &Arc<Frame>, key: Vec<KeyValue>) -> Summary {
         Summary {
             count: 0,
