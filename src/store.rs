@@ -1,9 +1,12 @@
-//! Plain data access used by the resolvers: async functions over a connection, testable
-//! without GraphQL.
+//! Plain data access used by the resolvers and the write paths: async functions over a
+//! connection or a transaction, testable without GraphQL.
 
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, Condition, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 
 use crate::error::Result;
 
@@ -54,4 +57,28 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool> {
     let sources = entity::source::Entity::find().count(db).await?;
     let companies = entity::company::Entity::find().count(db).await?;
     Ok(sources == 0 && companies == 0)
+}
+
+/// Inserts a new row, or updates `existing`, with the columns `fill` sets.
+pub async fn persist<A>(
+    txn: &DatabaseTransaction,
+    existing: Option<<A::Entity as EntityTrait>::Model>,
+    fill: impl FnOnce(&mut A),
+) -> Result<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    match existing {
+        Some(model) => {
+            let mut active = model.into_active_model();
+            fill(&mut active);
+            Ok(active.update(txn).await?)
+        }
+        None => {
+            let mut active = A::default();
+            fill(&mut active);
+            Ok(active.insert(txn).await?)
+        }
+    }
 }

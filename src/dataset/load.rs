@@ -38,20 +38,12 @@ where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
 {
-    match existing {
-        Some(model) => {
-            let mut active = model.into_active_model();
-            fill(&mut active);
-            report.matched += 1;
-            Ok(active.update(txn).await?)
-        }
-        None => {
-            let mut active = A::default();
-            fill(&mut active);
-            report.inserted += 1;
-            Ok(active.insert(txn).await?)
-        }
+    if existing.is_some() {
+        report.matched += 1;
+    } else {
+        report.inserted += 1;
     }
+    crate::store::persist(txn, existing, fill).await
 }
 
 /// Where a citation points.

@@ -12,8 +12,8 @@ use entity::{
 };
 use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Query};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, ExprTrait, QueryFilter, Set,
 };
 
 use crate::dataset::Subject;
@@ -26,6 +26,7 @@ use crate::graphql::node::{database_id, global_id, parse_global_id};
 use crate::live::{Change, ChangeKind, Live};
 
 pub use crate::domain::limits;
+pub(crate) use crate::store::persist;
 
 /// An amount of money: a decimal string in major units and an ISO 4217 currency.
 #[derive(InputObject, Clone, Debug)]
@@ -351,30 +352,6 @@ pub(crate) async fn find<E: EntityTrait>(
         .filter(Expr::col(Alias::new("id")).eq(id))
         .one(txn)
         .await?)
-}
-
-/// Inserts a new row, or updates `existing`, with the columns `fill` sets.
-pub(crate) async fn persist<A>(
-    txn: &DatabaseTransaction,
-    existing: Option<<A::Entity as EntityTrait>::Model>,
-    fill: impl FnOnce(&mut A),
-) -> Result<<A::Entity as EntityTrait>::Model>
-where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-{
-    match existing {
-        Some(model) => {
-            let mut active = model.into_active_model();
-            fill(&mut active);
-            Ok(active.update(txn).await?)
-        }
-        None => {
-            let mut active = A::default();
-            fill(&mut active);
-            Ok(active.insert(txn).await?)
-        }
-    }
 }
 
 /// The database id of the row of `T` that global id `id` names; an error about `at` when
