@@ -72,15 +72,36 @@ pub fn period_label(f: &Figure) -> String {
     }
 }
 
-/// `this / other` as a range of ratios (low, high), rounded half-up to `digits` decimals.
-/// The low ratio divides this figure's lower end by the other's upper end; the high ratio its
-/// upper end by the other's lower end. An end is `None` when a bound is missing or zero.
-pub fn ratio_range(this: &Figure, other: &Figure, digits: u32) -> (Option<String>, Option<String>) {
+/// The ratio of two figures' amounts as the range of values consistent with both: the low
+/// end divides the numerator's lower end by the denominator's upper end, the high end its
+/// upper end by the denominator's lower end, each rounded half-up to `digits` decimals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatioBounds {
+    /// `None` when an end it needs is missing or the divisor is zero: the ratio has no known
+    /// lower end above zero (the denominator has no upper end, say).
+    pub low: Option<String>,
+    /// True when the ratio is strictly above `low` ("more than" in the numerator, "less
+    /// than" in the denominator).
+    pub low_exclusive: bool,
+    /// `None` when the ratio has no known upper end.
+    pub high: Option<String>,
+    /// True when the ratio is strictly below `high`.
+    pub high_exclusive: bool,
+}
+
+/// `numerator / denominator` as [`RatioBounds`].
+pub fn ratio_bounds(numerator: &Figure, denominator: &Figure, digits: u32) -> RatioBounds {
     let ratio = |n: Option<i64>, d: Option<i64>| crate::money::ratio(n?, d?, digits);
-    (
-        ratio(this.amount_low_minor, other.amount_high_minor),
-        ratio(this.amount_high_minor, other.amount_low_minor),
-    )
+    let low_open = |f: &Figure| f.bound == AmountBound::MoreThan;
+    let high_open = |f: &Figure| f.bound == AmountBound::LessThan;
+    let low = ratio(numerator.amount_low_minor, denominator.amount_high_minor);
+    let high = ratio(numerator.amount_high_minor, denominator.amount_low_minor);
+    RatioBounds {
+        low_exclusive: low.is_some() && (low_open(numerator) || high_open(denominator)),
+        low,
+        high_exclusive: high.is_some() && (high_open(numerator) || low_open(denominator)),
+        high,
+    }
 }
 
 /// `n / d` rounded half away from zero; `None` when `d` is zero.
@@ -206,9 +227,35 @@ mod tests {
             Some(6_500_000_000_000),
             "USD",
         );
-        let (low, high) = ratio_range(&deepseek, &meta, 8);
-        assert_eq!(low.as_deref(), Some("0.00008615"));
-        assert_eq!(high.as_deref(), Some("0.00009333"));
+        let fraction = ratio_bounds(&deepseek, &meta, 8);
+        assert_eq!(fraction.low.as_deref(), Some("0.00008615"));
+        assert_eq!(fraction.high.as_deref(), Some("0.00009333"));
+        assert!(!fraction.low_exclusive && !fraction.high_exclusive);
+        let times = ratio_bounds(&meta, &deepseek, 2);
+        assert_eq!(times.low.as_deref(), Some("10714.29"));
+        assert_eq!(times.high.as_deref(), Some("11607.14"));
+    }
+
+    #[test]
+    fn a_ratio_to_more_than_an_amount_has_an_open_end_and_no_other() {
+        let deepseek = figure(
+            AmountBound::Exact,
+            Some(560_000_000),
+            Some(560_000_000),
+            "USD",
+        );
+        let amazon = figure(AmountBound::MoreThan, Some(10_000_000_000_000), None, "USD");
+        let fraction = ratio_bounds(&deepseek, &amazon, 10);
+        assert_eq!(fraction.low, None);
+        assert_eq!(fraction.high.as_deref(), Some("0.0000560000"));
+        assert!(
+            fraction.high_exclusive,
+            "more than $100B makes the fraction less than its bound"
+        );
+        let times = ratio_bounds(&amazon, &deepseek, 2);
+        assert_eq!(times.low.as_deref(), Some("17857.14"));
+        assert!(times.low_exclusive);
+        assert_eq!(times.high, None);
     }
 
     #[test]

@@ -156,6 +156,13 @@ impl MoneyRange {
 
     /// The amount in words, e.g. "between 60000000000.00 and 65000000000.00 USD".
     async fn text(&self) -> String {
+        self.words()
+    }
+}
+
+impl MoneyRange {
+    /// The amount in words, e.g. "more than 100000000000.00 USD".
+    pub fn words(&self) -> String {
         let fmt = |v: Option<i64>| {
             v.map(|v| money::format_amount(v, &self.currency))
                 .unwrap_or_else(|| "?".into())
@@ -168,6 +175,16 @@ impl MoneyRange {
             AmountBound::AtLeast => format!("at least {low} {cur}"),
             AmountBound::LessThan => format!("less than {high} {cur}"),
             AmountBound::AtMost => format!("at most {high} {cur}"),
+        }
+    }
+
+    /// The amount of a spending figure.
+    pub fn of_figure(f: &entity::spending_figure::Model) -> Self {
+        MoneyRange {
+            bound: f.bound,
+            low: f.amount_low_minor,
+            high: f.amount_high_minor,
+            currency: f.currency.clone(),
         }
     }
 }

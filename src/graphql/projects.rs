@@ -10,12 +10,13 @@ use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
+use super::filters::EnumFilter;
 use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
 use super::loaders::{one, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
 use super::sources::Citation;
-use super::spending::SpendingFigure;
+use super::spending::{AnnualAverage, SpendingFigure};
 use super::{Result, db};
 use crate::store;
 
@@ -59,6 +60,12 @@ with_connections! {
         async fn horizon_years(&self) -> Option<i32> {
             self.0.horizon_years
         }
+        /// The planned amount per year if spread evenly over the horizon (Stargate's $500
+        /// billion over four years: $125 billion a year); derived, with the project's
+        /// citations. Null unless the amount and the horizon are both stated.
+        async fn annual_average(&self) -> Option<AnnualAverage> {
+            AnnualAverage::of_project(&self.0)
+        }
         /// When the project was announced, at the precision known.
         async fn announced(&self) -> Option<DateValue> {
             date_value(self.0.announced_on, self.0.announced_precision)
@@ -67,11 +74,14 @@ with_connections! {
         async fn has_unnamed_backers(&self) -> bool {
             self.0.has_unnamed_backers
         }
-        /// The named companies behind the project, with their role; the lead first unless ordered otherwise.
+        /// The named companies behind the project, with their role; the lead first unless
+        /// ordered otherwise. `role: BACKER` leaves the lead out.
         #[allow(clippy::too_many_arguments)]
         async fn backers(
             &self,
             ctx: &Context<'_>,
+            #[graphql(desc = "Only companies in this role: LEAD or BACKER. Both when omitted.")]
+            role: Option<BackerRole>,
             #[graphql(
                 desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
             )]
@@ -100,6 +110,19 @@ with_connections! {
                 }]
             } else {
                 order_by
+            };
+            let filter = match role {
+                None => filter,
+                Some(role) => Some(Box::new(ProjectBackerFilter {
+                    role: Some(EnumFilter {
+                        eq: Some(role),
+                        ne: None,
+                        in_list: None,
+                        not_in: None,
+                    }),
+                    and: filter.map(|f| vec![*f]),
+                    ..ProjectBackerFilter::default()
+                })),
             };
             Ok(nested::<_, project_backer::Entity, _, _, _>(
                 ctx,

@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, strings};
 use crate::on_both_engines;
@@ -9,6 +9,9 @@ on_both_engines!(
     every_figure_of_the_article_is_stored_exactly,
     amazons_2025_projection_derives_from_its_last_quarter,
     deepseeks_claimed_cost_compared_with_each_2025_capex,
+    a_comparison_gives_both_directions_with_open_ends_and_notes,
+    a_comparison_works_from_the_other_side_and_explains_an_empty_answer,
+    a_comparison_without_figures_to_compare_with_is_a_bad_user_input,
     an_unknown_ticker_is_a_bad_user_input,
     statuses_are_totalled_apart_unless_the_client_combines_them,
     alphabets_75_billion_implies_wall_streets_expectation_of_about_58_1_billion,
@@ -59,6 +62,12 @@ async fn big_four_2025_capex_each_and_together_keeps_ranges_and_bounds(app: Test
                 && n.contains("fiscal year")
                 && n.contains("181 of its 365 days fall in 2025"))),
         "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.as_str().is_some_and(|n| n.contains(
+            "different statuses (F2 PROJECTED; F3, F4, F5 PLANNED): `totals` gives one total per status"
+        ))),
+        "a summary says when a projection and plans are in it: {notes:?}"
     );
     assert!(s["citations"].as_array().is_some_and(|c| c.len() >= 4));
 }
@@ -200,6 +209,163 @@ async fn deepseeks_claimed_cost_compared_with_each_2025_capex(app: TestApp) {
     );
 }
 
+/// `comparison` gives the fraction the old `comparedWith` gave, the other direction (`times`),
+/// open ends where a bound is exclusive, and says that a claimed model cost is not capex.
+async fn a_comparison_gives_both_directions_with_open_ends_and_notes(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ spendingFigureByRef(ref: "F7") {
+                   comparedWith(year: 2025) { other { ref } ratioLow ratioHigh }
+                   comparison(year: 2025) {
+                     items { other { ref } derivation
+                       fraction { low lowExclusive high highExclusive }
+                       times { low lowExclusive high highExclusive } }
+                     skipped { figure { ref } }
+                     notes } } }"#,
+        )
+        .await;
+    let figure = &data["spendingFigureByRef"];
+    let c = &figure["comparison"];
+    let items = c["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i["other"]["ref"].clone())
+            .collect::<Vec<_>>(),
+        [json!("F2"), json!("F3"), json!("F4"), json!("F5")]
+    );
+    // The deprecated field is the fraction, end for end.
+    for (old, new) in figure["comparedWith"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(&items)
+    {
+        assert_eq!(old["ratioLow"], new["fraction"]["low"]);
+        assert_eq!(old["ratioHigh"], new["fraction"]["high"]);
+    }
+    // Amazon's "more than $100 billion": DeepSeek's $5.6M is less than 0.000056 of it, and
+    // it is more than 17,857 times DeepSeek's, with no upper end.
+    assert_eq!(
+        items[0]["fraction"],
+        json!({ "low": null, "lowExclusive": false, "high": "0.0000560000", "highExclusive": true })
+    );
+    assert_eq!(
+        items[0]["times"],
+        json!({ "low": "17857.1428571429", "lowExclusive": true, "high": null, "highExclusive": false })
+    );
+    // Microsoft's $80 billion: exactly 14,285.71... times, both ends equal.
+    assert_eq!(items[1]["times"]["low"], "14285.7142857143");
+    assert_eq!(items[1]["times"]["high"], "14285.7142857143");
+    // Meta's range gives a range both ways.
+    assert_eq!(items[2]["times"]["low"], "10714.2857142857");
+    assert_eq!(items[2]["times"]["high"], "11607.1428571429");
+    let derivation = items[2]["derivation"].as_str().unwrap_or_default();
+    assert!(
+        derivation.contains("F7 5600000.00 USD")
+            && derivation.contains("F4 between 60000000000.00 and 65000000000.00 USD"),
+        "{derivation}"
+    );
+    assert_eq!(c["skipped"], json!([]));
+    let notes = c["notes"].to_string();
+    assert!(
+        notes.contains("F7 measures MODEL_DEVELOPMENT_COST, unlike F2, F3, F4, F5"),
+        "{notes}"
+    );
+    assert!(notes.contains("F7 is CLAIMED"), "{notes}");
+    assert!(
+        notes.contains("F7's period is unspecified, unlike the periods of F2, F3, F4, F5"),
+        "{notes}"
+    );
+}
+
+/// From Meta's side, the claim has no year: the empty answer says so and names it; named by
+/// id, it is compared; Meta's own figure is reported as skipped when the year includes it.
+async fn a_comparison_works_from_the_other_side_and_explains_an_empty_answer(app: TestApp) {
+    let ids = app
+        .data(r#"{ f7: spendingFigureByRef(ref: "F7") { id } }"#)
+        .await;
+    let f7 = ids["f7"]["id"].as_str().unwrap_or_default().to_owned();
+    let data = app
+        .data_with(
+            r#"query($f7: ID!) { spendingFigureByRef(ref: "F4") {
+                 byYear: comparison(year: 2025, statuses: [CLAIMED], categories: [MODEL_DEVELOPMENT_COST]) {
+                   items { other { ref } } skipped { figure { ref } reason explanation } notes }
+                 named: comparison(figures: [$f7]) {
+                   items { other { ref } fraction { low high } times { low high } } skipped { figure { ref } } }
+                 capex: comparison(year: 2025) { items { other { ref } } skipped { figure { ref } reason } } } }"#,
+            json!({ "f7": f7 }),
+        )
+        .await;
+    let meta = &data["spendingFigureByRef"];
+    assert_eq!(meta["byYear"]["items"], json!([]));
+    let notes = meta["byYear"]["notes"].to_string();
+    assert!(
+        notes.contains("No other figure is labelled with year 2025 among categories [MODEL_DEVELOPMENT_COST] and statuses [CLAIMED]"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(
+            "Figure F7 matches the categories and statuses, but its period is unspecified"
+        ),
+        "{notes}"
+    );
+    assert_eq!(
+        meta["named"]["items"],
+        json!([{ "other": { "ref": "F7" },
+                 "fraction": { "low": "10714.2857142857", "high": "11607.1428571429" },
+                 "times": { "low": "0.0000861538", "high": "0.0000933333" } }])
+    );
+    assert_eq!(meta["named"]["skipped"], json!([]));
+    assert_eq!(
+        meta["capex"]["items"],
+        json!([{ "other": { "ref": "F2" } }, { "other": { "ref": "F3" } }, { "other": { "ref": "F5" } }])
+    );
+    assert_eq!(
+        meta["capex"]["skipped"],
+        json!([{ "figure": { "ref": "F4" }, "reason": "SAME_FIGURE" }])
+    );
+}
+
+async fn a_comparison_without_figures_to_compare_with_is_a_bad_user_input(app: TestApp) {
+    let ids = app
+        .data(r#"{ spendingFigureByRef(ref: "F7") { id company { id } } }"#)
+        .await;
+    let company = ids["spendingFigureByRef"]["company"]["id"].clone();
+    let too_many: Vec<Value> = (0..101)
+        .map(|_| ids["spendingFigureByRef"]["id"].clone())
+        .collect();
+    let cases = [
+        ("{ spendingFigureByRef(ref: \"F7\") { comparison { notes } } }".to_owned(), "year"),
+        (
+            format!("{{ spendingFigureByRef(ref: \"F7\") {{ comparison(figures: [{company}]) {{ notes }} }} }}"),
+            "figures",
+        ),
+        (
+            format!(
+                "{{ spendingFigureByRef(ref: \"F7\") {{ comparison(figures: {}) {{ notes }} }} }}",
+                Value::Array(too_many)
+            ),
+            "figures",
+        ),
+        (
+            "{ spendingFigureByRef(ref: \"F7\") { comparison(figures: [\"U3BlbmRpbmdGaWd1cmU6OTk5OTk\"]) { notes } } }".to_owned(),
+            "figures",
+        ),
+    ];
+    for (query, field) in cases {
+        let errors = app.errors(json!({ "query": query })).await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {errors:?}"
+        );
+        assert_eq!(
+            errors[0]["extensions"]["field"], field,
+            "{query}: {errors:?}"
+        );
+    }
+}
+
 async fn statuses_are_totalled_apart_unless_the_client_combines_them(app: TestApp) {
     let query = format!(
         r#"{{ spendingSummary(year: 2025, tickers: {BIG_FOUR}) {{
@@ -246,6 +412,7 @@ async fn alphabets_75_billion_implies_wall_streets_expectation_of_about_58_1_bil
         .data(
             r#"{ spendingFigureByRef(ref: "F5") { expectation {
                 holder percentAbove implied { amount currency } impliedLow { amount } impliedHigh { amount }
+                gap { amount } gapLow { amount } gapHigh { amount } derivation
                 citations { quote } } } }"#,
         )
         .await;
@@ -259,6 +426,16 @@ async fn alphabets_75_billion_implies_wall_streets_expectation_of_about_58_1_bil
     );
     assert_eq!(e["impliedLow"]["amount"], "57915057915.06");
     assert_eq!(e["impliedHigh"]["amount"], "58365758754.86");
+    // The gap in money: 75 billion minus each implied expectation.
+    assert_eq!(e["gap"]["amount"], "16860465116.28");
+    assert_eq!(e["gapLow"]["amount"], "16634241245.14");
+    assert_eq!(e["gapHigh"]["amount"], "17084942084.94");
+    assert!(
+        e["derivation"]
+            .as_str()
+            .is_some_and(|d| d.contains("29.00%") && d.contains("gap = amount - implied")),
+        "{e}"
+    );
     let quotes = strings(&e["citations"], "quote");
     assert!(
         quotes
@@ -299,6 +476,54 @@ async fn stargates_500_billion_is_125_billion_a_year_over_its_four_years(app: Te
         data["f5"]["annualAverage"],
         json!(null),
         "a single year has no average"
+    );
+    // The same average where a reader looks for it: on the project, with its derivation.
+    let project = app
+        .data(
+            r#"{ projectByName(name: "Stargate") {
+                 annualAverage { years amount { low { amount } } total { text } derivation citations { quote } }
+                 backers(role: BACKER) { nodes { role company { name } } }
+                 lead: backers(role: LEAD) { nodes { company { name } } }
+                 both: backers(role: BACKER, filter: { company: { name: { eq: "Oracle" } } }) { nodes { company { name } } } } }"#,
+        )
+        .await;
+    let p = &project["projectByName"];
+    let a = &p["annualAverage"];
+    assert_eq!(a["years"], 4);
+    assert_eq!(a["amount"]["low"]["amount"], "125000000000.00");
+    assert_eq!(a["total"]["text"], "500000000000.00 USD");
+    assert!(
+        a["derivation"]
+            .as_str()
+            .is_some_and(|d| d.contains("spread evenly over 4 years")),
+        "{a}"
+    );
+    assert!(
+        strings(&a["citations"], "quote")
+            .iter()
+            .any(|q| q.contains("$500 billion")),
+        "{a}"
+    );
+    let backers = p["backers"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(backers.iter().all(|b| b["role"] == "BACKER"), "{backers:?}");
+    let names: Vec<_> = backers
+        .iter()
+        .map(|b| b["company"]["name"].clone())
+        .collect();
+    assert!(
+        names.contains(&json!("SoftBank")) && names.contains(&json!("Oracle")),
+        "{names:?}"
+    );
+    assert_eq!(
+        p["lead"]["nodes"],
+        json!([{ "company": { "name": "OpenAI" } }])
+    );
+    assert_eq!(
+        p["both"]["nodes"],
+        json!([{ "company": { "name": "Oracle" } }])
     );
 }
 

@@ -23,13 +23,12 @@ use crate::analytics;
 use crate::error::Error;
 use crate::store;
 
+mod compare;
 mod summary;
 
-pub use summary::{CalendarOverlap, CurrencyTotal, SpendingComparison, SpendingSummary};
+pub use compare::{RatioRange, SkipReason, SkippedFigure, SpendingComparison, SpendingComparisons};
+pub use summary::{CalendarOverlap, CurrencyTotal, SpendingSummary};
 use summary::{YearFilter, figures_for_year};
-
-/// Decimals of the ratios in comparisons.
-const RATIO_DIGITS: u32 = 10;
 
 gql_node! {
     /// A spending figure: an amount (a point, a range or a bound) that a company or project
@@ -94,6 +93,39 @@ impl Expectation {
         analytics::implied_expectation_range(amount, bp)
             .map(|(_, high)| Money::new(high, &self.0.currency))
     }
+    /// The gap in money: the figure minus the implied expectation ($16,860,465,116.28 for
+    /// Alphabet). Derived like `implied`; null unless the figure is a single exact amount.
+    async fn gap(&self) -> Option<Money> {
+        let (amount, bp) = self.exact_and_bp()?;
+        analytics::implied_expectation(amount, bp)
+            .map(|m| Money::new(i128::from(amount) - m, &self.0.currency))
+    }
+    /// The smallest gap consistent with the percentage as rounded in the source: the figure
+    /// minus `impliedHigh`.
+    async fn gap_low(&self) -> Option<Money> {
+        let (amount, bp) = self.exact_and_bp()?;
+        analytics::implied_expectation_range(amount, bp)
+            .map(|(_, high)| Money::new(i128::from(amount) - high, &self.0.currency))
+    }
+    /// The largest gap consistent with the percentage as rounded in the source: the figure
+    /// minus `impliedLow`.
+    async fn gap_high(&self) -> Option<Money> {
+        let (amount, bp) = self.exact_and_bp()?;
+        analytics::implied_expectation_range(amount, bp)
+            .map(|(low, _)| Money::new(i128::from(amount) - low, &self.0.currency))
+    }
+    /// How the implied values are computed, in words.
+    async fn derivation(&self) -> String {
+        format!(
+            "implied = amount / (1 + percentAbove / 100), gap = amount - implied, each rounded \
+             half-up to the minor unit; the source states the percentage ({}), not the \
+             expected amount, and a whole percentage stands for anything within half a point",
+            self.0
+                .above_expectation_bp
+                .map(|bp| format!("{}%", crate::money::format_scaled(i128::from(bp), 2)))
+                .unwrap_or_default()
+        )
+    }
     /// The source sentences the derivation rests on: the figure's citations.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         citations_of(ctx, &self.0, citation::Column::SpendingFigureId).await
@@ -114,34 +146,96 @@ impl Expectation {
     }
 }
 
-/// A multi-year figure spread evenly over its years: an average, not a schedule the source gives.
-pub struct AnnualAverage(Node<spending_figure::Model>);
+/// An amount over several years spread evenly over them: an average the API derives, not a
+/// schedule the source gives.
+pub struct AnnualAverage {
+    years: i32,
+    total: MoneyRange,
+    of: AverageOf,
+}
 
-/// A multi-year figure spread evenly over its years: an average, not a schedule the source gives.
+/// What an average is taken of: its citations are that row's.
+enum AverageOf {
+    Figure(Node<spending_figure::Model>),
+    Project(Node<project::Model>),
+}
+
+impl AnnualAverage {
+    /// The average of a multi-year figure; `None` for other periods.
+    pub fn of_figure(f: &Node<spending_figure::Model>) -> Option<Self> {
+        match (f.period_kind, f.period_years) {
+            (PeriodKind::MultiYear, Some(years)) if years > 0 => Some(AnnualAverage {
+                years,
+                total: MoneyRange::of_figure(f),
+                of: AverageOf::Figure(f.clone()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The average of a project's planned amount over its horizon; `None` unless both are stated.
+    pub fn of_project(p: &Node<project::Model>) -> Option<Self> {
+        let (amount, currency, years) = (
+            p.planned_amount_minor?,
+            p.currency.clone()?,
+            p.horizon_years?,
+        );
+        (years > 0).then(|| AnnualAverage {
+            years,
+            total: MoneyRange {
+                bound: entity::enums::AmountBound::Exact,
+                low: Some(amount),
+                high: Some(amount),
+                currency,
+            },
+            of: AverageOf::Project(p.clone()),
+        })
+    }
+}
+
+/// An amount over several years spread evenly over them: an average the API derives, not a
+/// schedule the source gives.
 #[Object]
 impl AnnualAverage {
-    /// The number of years the figure covers.
+    /// The number of years the amount covers.
     async fn years(&self) -> i32 {
-        self.0.period_years.unwrap_or(1)
+        self.years
     }
-    /// The amount per year: each end of the figure divided by the years, rounded half-up to
+    /// The amount per year: each end of the total divided by the years, rounded half-up to
     /// the minor unit; a bound stays a bound.
     async fn amount(&self) -> MoneyRange {
-        let years = i128::from(self.0.period_years.unwrap_or(1));
+        let years = i128::from(self.years);
         let per_year = |v: Option<i64>| {
             v.and_then(|v| analytics::div_round(i128::from(v), years))
                 .and_then(|v| i64::try_from(v).ok())
         };
         MoneyRange {
-            bound: self.0.bound,
-            low: per_year(self.0.amount_low_minor),
-            high: per_year(self.0.amount_high_minor),
-            currency: self.0.currency.clone(),
+            bound: self.total.bound,
+            low: per_year(self.total.low),
+            high: per_year(self.total.high),
+            currency: self.total.currency.clone(),
         }
     }
-    /// The source sentences of the figure it is derived from.
+    /// The amount the average is taken of, over all the years.
+    async fn total(&self) -> MoneyRange {
+        self.total.clone()
+    }
+    /// How the average is computed, in words.
+    async fn derivation(&self) -> String {
+        format!(
+            "{} spread evenly over {} years: each end divided by {}, rounded half-up to the \
+             minor unit; the source gives no yearly schedule",
+            self.total.words(),
+            self.years,
+            self.years
+        )
+    }
+    /// The source sentences of the amount and the years the average is derived from.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        citations_of(ctx, &self.0, citation::Column::SpendingFigureId).await
+        match &self.of {
+            AverageOf::Figure(f) => citations_of(ctx, f, citation::Column::SpendingFigureId).await,
+            AverageOf::Project(p) => citations_of(ctx, p, citation::Column::ProjectId).await,
+        }
     }
 }
 
@@ -184,12 +278,7 @@ with_connections! {
         }
         /// The amount: a point, a range or a bound, always with its currency.
         async fn amount(&self) -> MoneyRange {
-            MoneyRange {
-                bound: self.0.bound,
-                low: self.0.amount_low_minor,
-                high: self.0.amount_high_minor,
-                currency: self.0.currency.clone(),
-            }
+            MoneyRange::of_figure(&self.0)
         }
         /// The period the figure covers.
         async fn period(&self) -> SpendingPeriod {
@@ -226,12 +315,7 @@ with_connections! {
         /// For a figure over several years, the amount per year if spread evenly (Stargate's
         /// $500 billion over four years: $125 billion a year); null for other periods.
         async fn annual_average(&self) -> Option<AnnualAverage> {
-            match (self.0.period_kind, self.0.period_years) {
-                (PeriodKind::MultiYear, Some(years)) if years > 0 => {
-                    Some(AnnualAverage(self.0.clone()))
-                }
-                _ => None,
-            }
+            AnnualAverage::of_figure(&self.0)
         }
         /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
         async fn derived_from(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
@@ -242,9 +326,56 @@ with_connections! {
                 .await?,
             )
         }
-        /// This figure compared with other figures of the same currency for a year: how many
-        /// times this amount fits into each (DeepSeek's claimed $5.6 million against each
-        /// company's 2025 capital expenditure).
+        /// This figure set against others of the same currency, both ways: `fraction` (this
+        /// amount as a fraction of the other's) and `times` (how many times this amount fits
+        /// into the other's). The others are the figures labelled with `year` (by default
+        /// planned or projected capital expenditure, calendar or fiscal), the figures named in
+        /// `figures`, or both; `skipped` and `notes` say what was left out and why. Works from
+        /// either side: DeepSeek's claimed $5.6 million against each company's 2025 capital
+        /// expenditure, or Meta's 2025 plan against DeepSeek's claim (whose period no year
+        /// includes, so it is named in `figures`).
+        async fn comparison(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Compare with the figures labelled with this calendar or fiscal year.")]
+            year: Option<i32>,
+            #[graphql(desc = "Compare with these figures (global ids, at most 100), whatever their period, category or status.")]
+            figures: Option<Vec<ID>>,
+            #[graphql(
+                desc = "With `year`: only figures of these categories.",
+                default_with = "vec![SpendingCategory::CapitalExpenditure]"
+            )]
+            categories: Vec<SpendingCategory>,
+            #[graphql(
+                desc = "With `year`: only figures with these statuses.",
+                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
+            )]
+            statuses: Vec<SpendingStatus>,
+        ) -> Result<SpendingComparisons> {
+            let figures = figures.unwrap_or_default();
+            if figures.len() > compare::MAX_NAMED_FIGURES {
+                return Err(Error::invalid(
+                    "figures",
+                    format!("at most {} figures, not {}", compare::MAX_NAMED_FIGURES, figures.len()),
+                )
+                .into());
+            }
+            let named = figures
+                .iter()
+                .map(|id| database_id::<SpendingFigure>(id, "figures"))
+                .collect::<crate::error::Result<Vec<_>>>()?;
+            let others = compare::Others {
+                year: year.map(|year| year_filter(year, categories, statuses)),
+                named,
+            };
+            Ok(compare::compare(db(ctx)?, &self.0, others).await?)
+        }
+        /// This figure as a fraction of each other figure of the same currency labelled with a
+        /// year: `ratioLow` and `ratioHigh` are this amount divided by the other's (DeepSeek's
+        /// claimed $5.6 million is 0.00007 of Microsoft's $80 billion).
+        #[graphql(
+            deprecation = "Use `comparison`: it gives both directions (`fraction` and `times`), takes figures by id, and says what it left out."
+        )]
         async fn compared_with(
             &self,
             ctx: &Context<'_>,
@@ -260,28 +391,11 @@ with_connections! {
             )]
             statuses: Vec<SpendingStatus>,
         ) -> Result<Vec<SpendingComparison>> {
-            let filter = YearFilter {
-                year,
-                categories,
-                statuses,
-                period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
-                company_ids: None,
-                calendar_view: false,
+            let others = compare::Others {
+                year: Some(year_filter(year, categories, statuses)),
+                named: Vec::new(),
             };
-            let others = nodes_of(figures_for_year(db(ctx)?, &filter).await?);
-            Ok(others
-                .into_iter()
-                .filter(|other| other.id != self.0.id && other.currency == self.0.currency)
-                .map(|other| {
-                    let (ratio_low, ratio_high) = analytics::ratio_range(&self.0, &other, RATIO_DIGITS);
-                    SpendingComparison {
-                        this: self.0.clone(),
-                        other: SpendingFigure(other),
-                        ratio_low: ratio_low.map(Decimal),
-                        ratio_high: ratio_high.map(Decimal),
-                    }
-                })
-                .collect())
+            Ok(compare::compare(db(ctx)?, &self.0, others).await?.items)
         }
     }
 
@@ -292,6 +406,22 @@ with_connections! {
         claims: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::SpendingFigureId,
         /// The source sentences that state this figure.
         citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::SpendingFigureId,
+    }
+}
+
+/// The figures labelled with `year` of these categories and statuses, calendar or fiscal.
+fn year_filter(
+    year: i32,
+    categories: Vec<SpendingCategory>,
+    statuses: Vec<SpendingStatus>,
+) -> YearFilter {
+    YearFilter {
+        year,
+        categories,
+        statuses,
+        period_kinds: vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear],
+        company_ids: None,
+        calendar_view: false,
     }
 }
 

@@ -15,32 +15,6 @@ use crate::graphql::loaders::Node;
 use crate::graphql::sources::{Citation, citations_of};
 use crate::store;
 
-/// One figure set against another.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct SpendingComparison {
-    #[graphql(skip)]
-    pub this: Node<spending_figure::Model>,
-    /// The figure compared with.
-    pub other: SpendingFigure,
-    /// Lowest possible ratio of this figure to the other (this low end over the other's
-    /// high end), rounded half-up to 10 decimals; null when the other has no upper end.
-    pub ratio_low: Option<Decimal>,
-    /// Highest possible ratio (this high end over the other's low end), rounded half-up to
-    /// 10 decimals; null when a bound is missing. Equal to `ratioLow` for two exact figures.
-    pub ratio_high: Option<Decimal>,
-}
-
-#[async_graphql::ComplexObject]
-impl SpendingComparison {
-    /// The source sentences of both figures compared: the ratios rest on them.
-    async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
-        let mut all = citations_of(ctx, &self.this, citation::Column::SpendingFigureId).await?;
-        all.extend(citations_of(ctx, &self.other.0, citation::Column::SpendingFigureId).await?);
-        Ok(all)
-    }
-}
-
 /// The total of several figures in one currency.
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -233,6 +207,9 @@ impl SpendingSummary {
                 f.reference.as_deref().unwrap_or("?")
             ));
         }
+        if let Some(note) = self.status_note() {
+            notes.push(note);
+        }
         notes
     }
     /// The source sentences of every figure included.
@@ -248,6 +225,37 @@ impl SpendingSummary {
 impl SpendingSummary {
     fn has(&self, kind: PeriodKind) -> bool {
         self.figures.iter().any(|f| f.period_kind == kind)
+    }
+
+    /// When figures of several statuses are included: which are which, and how `totals`
+    /// treats them.
+    fn status_note(&self) -> Option<String> {
+        let mut by_status: Vec<(SpendingStatus, Vec<&str>)> = Vec::new();
+        for f in &self.figures {
+            let name = f.reference.as_deref().unwrap_or("?");
+            match by_status.iter_mut().find(|(s, _)| *s == f.status) {
+                Some((_, names)) => names.push(name),
+                None => by_status.push((f.status, vec![name])),
+            }
+        }
+        if by_status.len() < 2 {
+            return None;
+        }
+        let groups: Vec<String> = by_status
+            .iter()
+            .map(|(status, names)| {
+                format!(
+                    "{} {}",
+                    names.join(", "),
+                    sea_orm::ActiveEnum::to_value(status)
+                )
+            })
+            .collect();
+        Some(format!(
+            "The figures have different statuses ({}): `totals` gives one total per status, \
+             unless `combineStatuses: true` adds them together, a projection to a plan.",
+            groups.join("; ")
+        ))
     }
 }
 
