@@ -42,7 +42,12 @@ pub fn bundled() -> bool {
 }
 
 /// The query the playground opens with: investor -> startup -> model.
-pub const DEFAULT_QUERY: &str = r#"# Follow the money: investor -> startup -> its models, with sources.
+pub const DEFAULT_QUERY: &str = r#"# The domain: Company, Person, AiModel, Investment, Project (with its
+# ProjectBackers), SpendingFigure, Claim (with its ClaimChallenges), Event, Source and
+# Citation; each is a Node with a global id and the citations of its facts. The Docs
+# panel lists them under Query, with a lookup and a list for each.
+#
+# Follow the money: investor -> startup -> its models, with sources.
 query InvestorStartupModels {
   companyByName(name: "Amazon") {
     name

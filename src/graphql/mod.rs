@@ -42,6 +42,7 @@ pub mod order;
 pub mod paging;
 pub mod projects;
 pub mod scalars;
+pub mod sdl;
 pub mod sources;
 pub mod spending;
 pub mod sql;
@@ -134,11 +135,17 @@ and who disputes them. Every fact cites the sentence of its source (`citations`)
 the source does not give is null, never guessed. Reads are public; writes need a bearer
 token. Custom scalars state their exact format with `@specifiedBy`.";
 
-/// The schema as sorted SDL, as committed in `schema.graphql`, with its description as
+/// The schema as SDL, as committed in `schema.graphql`: in sections (see [`sdl`]), with its description as
 /// comment lines above `schema { ... }`. Not as a `"""` description there, which the
 /// October 2021 spec allows but graphql_client's parser (graphql-parser 0.4) refuses; the
 /// description reaches clients through introspection either way.
 pub fn sdl() -> String {
+    sdl::sectioned(&plain_sdl())
+}
+
+/// The schema as async-graphql prints it (sorted alphabetically), with the description
+/// comment above `schema { ... }`.
+pub(crate) fn plain_sdl() -> String {
     let schema = Schema::build(Query::default(), Mutation::default(), Subscription).finish();
     let sdl = schema.sdl_with_options(
         SDLExportOptions::new()
