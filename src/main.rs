@@ -167,7 +167,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         0 => tracing::info!("no write token configured: mutations are refused"),
         n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
     }
+    let drain = http::Drain::default();
     let app = http::router(AppState {
+        drain: drain.clone(),
         http: http::HttpOptions {
             request_timeout: Duration::from_secs(settings.request_timeout_secs),
             max_response_bytes: settings.max_response_bytes,
@@ -213,9 +215,23 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             }
         });
     }
+    let stopping = drain.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stopping.close();
+        })
         .await?;
+    // Subscribers get a close frame (1001) rather than a dropped connection.
+    let open = drain.open();
+    if !drain.wait(Duration::from_secs(5)).await {
+        tracing::warn!(
+            open = drain.open(),
+            "WebSocket connections still open after 5 s: closing them"
+        );
+    } else if open > 0 {
+        tracing::info!(closed = open, "WebSocket connections closed");
+    }
     db.close().await?;
     exporting.shutdown();
     tracing::info!("stopped");

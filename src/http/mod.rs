@@ -10,9 +10,9 @@ mod socket;
 pub use cors::Cors;
 pub use edge::{COMPRESS_ABOVE_BYTES, MAX_REQUEST_ID_BYTES};
 pub use socket::{
-    CLOSE_INIT_TIMEOUT, CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS, DEFAULT_INIT_TIMEOUT_SECS,
-    DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_WS_CONNECTIONS, LiveOptions,
-    Sockets,
+    CLOSE_GOING_AWAY, CLOSE_INIT_TIMEOUT, CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS,
+    DEFAULT_INIT_TIMEOUT_SECS, DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_SUBSCRIPTIONS,
+    DEFAULT_MAX_WS_CONNECTIONS, Drain, LiveOptions, Sockets,
 };
 
 use std::time::Duration;
@@ -66,6 +66,8 @@ pub struct AppState {
     pub persisted: PersistedQueries,
     /// The open WebSocket connections; [`router`] sizes it from `http.live`.
     pub sockets: Sockets,
+    /// Closes the WebSocket connections when the server stops.
+    pub drain: Drain,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             http: HttpOptions::default(),
             persisted: PersistedQueries::default(),
             sockets: Sockets::new(DEFAULT_MAX_WS_CONNECTIONS),
+            drain: Drain::default(),
         }
     }
 }

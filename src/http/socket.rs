@@ -30,6 +30,9 @@ pub const CLOSE_TOO_MANY_CONNECTIONS: u16 = 1013;
 pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
 /// Close code when a subscriber fell further behind than the buffer allows.
 pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
+/// Close code when the server stops (RFC 6455 "going away"): clients reconnect to another
+/// instance or after the restart.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// The WebSocket settings of a deployment (see the README's limits and configuration).
 #[derive(Debug, Clone)]
@@ -70,6 +73,73 @@ impl Sockets {
     /// Room for `max` connections.
     pub fn new(max: usize) -> Self {
         Sockets(Arc::new(Semaphore::new(max)))
+    }
+}
+
+/// Tells the open WebSocket connections that the server is stopping, and waits for them
+/// to close. A stopping server's HTTP requests finish by themselves (axum's graceful
+/// shutdown), but an upgraded connection is no longer axum's: without this, the process
+/// would exit under its subscribers, who would see the TCP connection drop (1006) instead
+/// of a close frame.
+#[derive(Clone, Debug)]
+pub struct Drain(Arc<DrainState>);
+
+#[derive(Debug)]
+struct DrainState {
+    closing: tokio::sync::watch::Sender<bool>,
+    open: std::sync::atomic::AtomicUsize,
+    closed: tokio::sync::Notify,
+}
+
+impl Default for Drain {
+    fn default() -> Self {
+        Drain(Arc::new(DrainState {
+            closing: tokio::sync::watch::Sender::new(false),
+            open: std::sync::atomic::AtomicUsize::new(0),
+            closed: tokio::sync::Notify::new(),
+        }))
+    }
+}
+
+impl Drain {
+    /// Asks every open connection to close with [`CLOSE_GOING_AWAY`]; connections that
+    /// open afterwards are closed at once.
+    pub fn close(&self) {
+        self.0.closing.send_replace(true);
+    }
+
+    /// Waits until every connection has closed, at most `limit`; true when none is left.
+    pub async fn wait(&self, limit: Duration) -> bool {
+        let all_closed = async {
+            loop {
+                let notified = self.0.closed.notified();
+                if self.open() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(limit, all_closed).await.is_ok()
+    }
+
+    /// How many connections are open.
+    pub fn open(&self) -> usize {
+        self.0.open.load(Ordering::SeqCst)
+    }
+
+    /// Counts a connection until the guard drops, and the signal to close it.
+    fn enter(&self) -> (DrainGuard, tokio::sync::watch::Receiver<bool>) {
+        self.0.open.fetch_add(1, Ordering::SeqCst);
+        (DrainGuard(self.clone()), self.0.closing.subscribe())
+    }
+}
+
+struct DrainGuard(Drain);
+
+impl Drop for DrainGuard {
+    fn drop(&mut self) {
+        self.0.0.open.fetch_sub(1, Ordering::SeqCst);
+        self.0.0.closed.notify_waiters();
     }
 }
 
@@ -138,6 +208,7 @@ async fn serve(
     _permit: OwnedSemaphorePermit,
 ) {
     let options = state.http.live.clone();
+    let (_open, mut stopping) = state.drain.enter();
     let (mut sink, incoming) = socket.split();
     let input = incoming
         .take_while(|message| std::future::ready(message.is_ok()))
@@ -180,6 +251,7 @@ async fn serve(
     loop {
         let outgoing = tokio::select! {
             biased;
+            _ = stopping.wait_for(|stop| *stop) => close(CLOSE_GOING_AWAY, "the server is stopping: reconnect"),
             () = session.lagged() => close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read"),
             () = &mut init_deadline, if !initialized.load(Ordering::SeqCst) => close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout"),
             _ = keepalive.tick(), if initialized.load(Ordering::SeqCst) => Message::Text(ping.into()),

@@ -31,6 +31,7 @@ on_both_engines!(
     queries_and_mutations_over_a_websocket_are_refused,
     subscriptions_pass_the_request_guard_and_the_trusted_documents,
     a_websocket_message_over_the_body_limit_closes_the_connection,
+    a_stopping_server_closes_its_subscribers_with_1001,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -584,4 +585,39 @@ async fn a_websocket_message_over_the_body_limit_closes_the_connection(app: Test
         .await;
     client.closed().await;
     assert_eq!(app.live.subscriber_count(), 0);
+}
+
+/// A stopping server sends its subscribers a close frame ("going away") and counts their
+/// connections closed, rather than exiting under them.
+async fn a_stopping_server_closes_its_subscribers_with_1001(app: TestApp) {
+    let drain = app_http::Drain::default();
+    let router = app
+        .with_state(|state| AppState {
+            drain: drain.clone(),
+            ..state
+        })
+        .router;
+    let addr = serve(router).await;
+    let mut clients = Vec::new();
+    for protocol in [Protocol::TransportWs, Protocol::LegacyWs] {
+        let mut client = Client::connect(addr, protocol).await;
+        client.init(json!({})).await;
+        client.subscribe("1", COMPANY_CHANGES).await;
+        clients.push(client);
+    }
+    subscribers(&app.live, 2).await;
+    assert_eq!(drain.open(), 2);
+    drain.close();
+    for client in &mut clients {
+        let (code, reason) = client.closed().await;
+        assert_eq!(code, app_http::CLOSE_GOING_AWAY, "{reason}");
+    }
+    assert!(
+        drain.wait(PATIENCE).await,
+        "every connection is counted closed"
+    );
+    assert_eq!(drain.open(), 0);
+    // A connection opened while stopping is closed at once.
+    let mut late = Client::connect(addr, Protocol::TransportWs).await;
+    assert_eq!(late.closed().await.0, app_http::CLOSE_GOING_AWAY);
 }
