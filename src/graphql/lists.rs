@@ -114,6 +114,7 @@ where
     #[allow(clippy::too_many_arguments)]
     async fn group_by(
         &self,
+        ctx: &Context<'_>,
         #[graphql(desc = "The keys to group by, 1 to 5: fields, or time buckets of date fields.")]
         by: Vec<GroupKey<T::Field>>,
         #[graphql(
@@ -136,6 +137,7 @@ where
             order_by,
             first,
             after,
+            count: ctx.look_ahead().field("totalCount").exists(),
         };
         Ok(Box::pin(group_by::<T>(&self.0.scope, args)).await?)
     }

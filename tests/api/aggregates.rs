@@ -23,6 +23,7 @@ on_both_engines!(
     dates_group_by_buckets_at_their_own_precision,
     nested_aggregates_cost_the_same_statements_for_5_or_50_parents,
     paging_through_groups_visits_every_group_once,
+    a_page_of_groups_counts_all_groups_in_its_own_statement,
     generated_investments_group_as_plain_sql_groups_them,
     relation_names_with_null_keys_group_order_and_page_alike,
     malformed_group_by_arguments_are_bad_user_input,
@@ -240,8 +241,8 @@ const NESTED: &str = r#"{ companies(first: 100) { nodes { name investmentsMade {
 } } } }"#;
 
 /// One statement for the companies, then per connection field: aggregate with its money
-/// per currency (1), its distinct count (1); the groups (1), their count (1), their money (1).
-const STATEMENTS_FOR_NESTED: usize = 6;
+/// per currency (1), its distinct count (1); the groups with their count (1), their money (1).
+const STATEMENTS_FOR_NESTED: usize = 5;
 
 async fn nested_aggregates_cost_the_same_statements_for_5_or_50_parents(app: TestApp) {
     // Deliberately wide (every page at its largest): above the default cost limit.
@@ -345,6 +346,77 @@ async fn paging_through_groups_visits_every_group_once(app: TestApp) {
     }
     assert_eq!(pages, 8);
     assert_eq!(walked, everything);
+}
+
+/// `totalCount` comes from the page's statement (a window over the groups), not from a
+/// statement of its own; only a page past the end needs one. The same on nested lists.
+async fn a_page_of_groups_counts_all_groups_in_its_own_statement(app: TestApp) {
+    dataset::load(&app.db, &chain(0, 30)).await.expect("load");
+    let query = |first: usize, after: &str| {
+        format!(
+            r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}, {{ field: CURRENCY }}],
+                orderBy: [{{ function: COUNT, direction: DESC }}], first: {first}{after}) {{
+                totalCount pageInfo {{ endCursor }} nodes {{ aggregate {{ count }} }} }} }} }}"#
+        )
+    };
+    app.take_statement_count();
+    let first = app.data(&query(4, "")).await;
+    assert_eq!(
+        app.take_statement_count(),
+        1,
+        "the page and its count in one statement"
+    );
+    assert_eq!(first["investments"]["groupBy"]["totalCount"], 30);
+    assert_eq!(
+        first["investments"]["groupBy"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(4)
+    );
+    // The last page ends the list; after its end cursor no group is left to count beside.
+    let all = app.data(&query(100, "")).await;
+    let end = all["investments"]["groupBy"]["pageInfo"]["endCursor"].clone();
+    app.take_statement_count();
+    let past = app.data(&query(4, &format!(", after: {end}"))).await;
+    assert_eq!(past["investments"]["groupBy"]["nodes"], json!([]));
+    assert_eq!(past["investments"]["groupBy"]["totalCount"], 30);
+    assert_eq!(
+        app.take_statement_count(),
+        2,
+        "past the end, a count of its own"
+    );
+    // A filter that leaves no group: zero, without a second statement.
+    app.take_statement_count();
+    let none = app
+        .data(
+            r#"{ investments(filter: { description: { eq: "no such" } }) {
+            groupBy(by: [{ field: CURRENCY }]) { totalCount nodes { aggregate { count } } } } }"#,
+        )
+        .await;
+    assert_eq!(
+        none["investments"]["groupBy"],
+        json!({ "totalCount": 0, "nodes": [] })
+    );
+    assert_eq!(app.take_statement_count(), 1);
+    // Nested: each investor's groups counted in the batch's one statement.
+    app.take_statement_count();
+    let nested = app
+        .data(r#"{ companies(first: 100, filter: { name: { startsWith: "Synthetic" } }) { nodes {
+            investmentsMade { groupBy(by: [{ field: CURRENCY }, { field: INVESTEE_NAME }], first: 1) { totalCount } } } } }"#)
+        .await;
+    let statements = app.take_statement_count();
+    let counts: Vec<_> = nested["companies"]["nodes"]
+        .as_array()
+        .expect("companies")
+        .iter()
+        .map(|c| c["investmentsMade"]["groupBy"]["totalCount"].clone())
+        .collect();
+    assert!(counts.iter().any(|c| c == &json!(1)), "{counts:?}");
+    assert!(counts.iter().any(|c| c == &json!(0)), "{counts:?}");
+    assert_eq!(
+        statements, 2,
+        "the companies, then every company's groups and counts"
+    );
 }
 
 /// Relation names are read through a join: a NULL foreign key gives a NULL name, which

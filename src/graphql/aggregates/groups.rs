@@ -205,17 +205,22 @@ pub async fn group_by<T: Aggregated>(
         limit,
         offset,
         signature,
+        count: args.count,
     });
     match &scope.parent {
         None => {
             let frame = Arc::new(frame::<T>(scope, None, plan.keys.clone()));
             let page = load_groups(&frame, &plan).await?;
             let (groups, info) = page.for_parent(None, &plan);
+            let known = page.total(None, &plan);
             let count_frame = frame.clone();
             let count_plan = plan.clone();
             let count: Counter = Arc::new(move || {
                 let (frame, plan) = (count_frame.clone(), count_plan.clone());
                 Box::pin(async move {
+                    if let Some(total) = known {
+                        return Ok(total);
+                    }
                     let counts = count_groups(&frame, &plan).await?;
                     Ok(counts.get(&None).copied().unwrap_or(0))
                 })
@@ -243,10 +248,14 @@ pub async fn group_by<T: Aggregated>(
                 .await?;
             let (frame, page) = loaded.as_ref();
             let (groups, info) = page.for_parent(Some(parent.id), &plan);
+            let known = page.total(Some(parent.id), &plan);
             let (count_frame, count_plan, id) = (frame.clone(), plan.clone(), parent.id);
             let count: Counter = Arc::new(move || {
                 let (frame, plan) = (count_frame.clone(), count_plan.clone());
                 Box::pin(async move {
+                    if let Some(total) = known {
+                        return Ok(total);
+                    }
                     let counts = frame
                         .cached("group-count", || count_groups(&frame, &plan))
                         .await?;
@@ -272,14 +281,33 @@ pub(super) struct GroupPlan {
     limit: usize,
     offset: usize,
     signature: u64,
+    /// Count the groups in the page's statement (`totalCount` was asked for).
+    count: bool,
 }
 
 /// Groups loaded for a page, per parent (one entry, `None`, for a top-level list).
 pub(super) struct GroupPage {
     by_parent: HashMap<Option<i32>, Vec<Summary>>,
+    /// The number of groups of each parent whose page has any, counted by the page's
+    /// statement when the plan asked for it.
+    totals: HashMap<Option<i32>, i64>,
 }
 
 impl GroupPage {
+    /// The number of all groups of `parent`, when the page's statement tells it: counted
+    /// beside a page that has groups, or zero for a first page without any. `None` when a
+    /// statement of its own must count them (a page past the end, or no count asked for).
+    fn total(&self, parent: Option<i32>, plan: &GroupPlan) -> Option<i64> {
+        if !plan.count {
+            return None;
+        }
+        match self.totals.get(&parent) {
+            Some(total) => Some(*total),
+            None if plan.offset == 0 => Some(0),
+            None => None,
+        }
+    }
+
     fn for_parent(
         &self,
         parent: Option<i32>,
@@ -343,6 +371,15 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
     let rows = frame
         .run(|ids| {
             let mut outer = grouped(frame, plan, ids);
+            if plan.count {
+                // Evaluated over the grouped rows, before the LIMIT: every group counts.
+                let over = if frame.parent.is_none() {
+                    "COUNT(*) OVER ()"
+                } else {
+                    "COUNT(*) OVER (PARTITION BY \"p\")"
+                };
+                outer.expr_as(Expr::cust(over), Alias::new("group_total"));
+            }
             if frame.parent.is_none() {
                 for term in &plan.order {
                     outer.order_by_expr_with_nulls(
@@ -372,15 +409,19 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
         })
         .await?;
     let mut by_parent: HashMap<Option<i32>, Vec<Summary>> = HashMap::new();
+    let mut totals = HashMap::new();
     for row in &rows {
         let summary = Summary::read(row, frame)?;
         let parent = match (frame.parent.is_some(), summary.key.first()) {
             (true, Some(KeyValue::Int(p))) => Some(*p as i32),
             _ => None,
         };
+        if plan.count {
+            totals.insert(parent, row.try_get::<i64>("", "group_total")?);
+        }
         by_parent.entry(parent).or_default().push(summary);
     }
-    Ok(GroupPage { by_parent })
+    Ok(GroupPage { by_parent, totals })
 }
 
 pub(super) async fn count_groups(

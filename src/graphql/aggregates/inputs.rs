@@ -236,4 +236,7 @@ pub struct GroupArgs<F: OrderField> {
     pub order_by: Vec<GroupOrder<F>>,
     pub first: Option<i32>,
     pub after: Option<String>,
+    /// Whether the client asked for `totalCount`: the page's statement then counts the
+    /// groups too (a window over the grouped rows), with no statement of its own.
+    pub count: bool,
 }
