@@ -76,6 +76,17 @@ pub struct Settings {
     /// Database to use: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+    /// Read replicas of the PostgreSQL DATABASE_URL, comma-separated: queries go to one of
+    /// them in turn (to the primary while none answers); mutations, subscriptions, imports
+    /// and migrations use the primary. Refused on SQLite.
+    #[arg(
+        long,
+        env = "DATABASE_READ_URLS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_read_urls: Vec<String>,
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -191,6 +202,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             database_url: DEFAULT_DATABASE_URL.into(),
+            database_read_urls: Vec::new(),
             host: "127.0.0.1".into(),
             port: 8000,
             max_depth: guard::DEFAULT_MAX_DEPTH,
@@ -218,5 +230,16 @@ impl Default for Settings {
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
         }
+    }
+}
+
+impl Settings {
+    /// The replica URLs given, without empty items (`DATABASE_READ_URLS=` means none).
+    pub fn read_urls(&self) -> Vec<String> {
+        self.database_read_urls
+            .iter()
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty())
+            .collect()
     }
 }

@@ -33,6 +33,9 @@ pub struct PoolOptions {
     /// PostgreSQL only: the server cancels a statement running longer (`statement_timeout`),
     /// so that a request dropped at its timeout does not leave its statement running.
     pub statement_timeout: Option<Duration>,
+    /// Open connections only when a request needs one: the pool is made even while its
+    /// server is down (read replicas, which are checked before each use).
+    pub lazy: bool,
 }
 
 impl Default for PoolOptions {
@@ -42,6 +45,7 @@ impl Default for PoolOptions {
             max_connections: None,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             statement_timeout: None,
+            lazy: false,
         }
     }
 }
@@ -97,6 +101,7 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
     } else if sqlite_file_path(url).is_some() {
         options.max_connections(default_sqlite_pool());
     }
+    options.connect_lazy(pool.lazy);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite && sqlite_file_path(url).is_some() {
         db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
@@ -287,6 +292,20 @@ impl SetupLock {
                 Ok(())
             }
         }
+    }
+}
+
+/// A database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 
