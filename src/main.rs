@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = cli.settings;
     capex_graph::replicas::check_urls(&settings.database_url, &settings.read_urls())
         .map_err(anyhow::Error::msg)?;
+    settings.check_pooler().map_err(anyhow::Error::msg)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::PrintSchema => {
             print!("{}", graphql::sdl());
@@ -132,7 +133,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     lock.release().await.context("releasing the setup lock")?;
     // Requests get a pool whose statements PostgreSQL cancels at the request timeout: a
     // request dropped at its timeout does not leave its statement running. (Migrations
-    // and seeding above ran without that bound.)
+    // and seeding above ran without that bound, on the direct URL.) Behind a transaction
+    // pooler, this is the pooler's URL.
     let mut db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.close().await?;
         db::connect_pool(&settings.database_url, &request_pool_options(&settings))
@@ -159,7 +161,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Every instance on a PostgreSQL database hears the changes committed by any of them.
     let _listening = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         Some(
-            live::listen(&settings.database_url, &live)
+            live::listen(settings.direct_url(), &live)
                 .await
                 .context("listening for changes (LISTEN)")?,
         )
@@ -262,7 +264,8 @@ async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection
 async fn open_locked(
     settings: &Settings,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, db::SetupLock)> {
-    let url = &settings.database_url;
+    // Through a transaction pooler neither the session lock nor migrations would hold.
+    let url = settings.direct_url();
     let lock = db::SetupLock::acquire(url)
         .await
         .with_context(|| format!("taking the setup lock of {}", db::redact(url)))?;
@@ -306,6 +309,7 @@ async fn read_pools(
 fn request_pool_options(settings: &Settings) -> db::PoolOptions {
     db::PoolOptions {
         statement_timeout: Some(Duration::from_secs(settings.request_timeout_secs)),
+        behind_pooler: settings.behind_pooler(),
         ..pool_options(settings)
     }
 }
@@ -318,6 +322,7 @@ fn pool_options(settings: &Settings) -> db::PoolOptions {
         acquire_timeout: Duration::from_secs(settings.db_acquire_timeout_secs),
         statement_timeout: None,
         lazy: false,
+        behind_pooler: false,
     }
 }
 

@@ -3,7 +3,8 @@
 //! PgBouncer. Each is stopped when its guard drops, also when the test fails.
 //!
 //! Without the programs a test is skipped with a printed reason, unless `REQUIRE_REPLICA`
-//! is set (as CI does): then their absence fails it.
+//! (PostgreSQL's server programs) or `REQUIRE_POOLER` (PgBouncer) is set, as CI does: then
+//! their absence fails it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,15 +18,15 @@ fn pg_bin() -> PathBuf {
         .unwrap_or_else(|| "/usr/lib/postgresql/15/bin".into())
 }
 
-/// Whether `programs` are all installed; when one is missing, says so and fails if
-/// `REQUIRE_REPLICA` is set.
-pub fn available(programs: &[&Path]) -> bool {
+/// Whether `programs` are all installed; when one is missing, says so, and fails if the
+/// environment variable `required_by` is set.
+pub fn available(programs: &[&Path], required_by: &str) -> bool {
     match programs.iter().find(|p| !p.is_file()) {
         None => true,
         Some(missing) => {
             assert!(
-                std::env::var_os("REQUIRE_REPLICA").is_none(),
-                "REQUIRE_REPLICA is set but {} is missing",
+                std::env::var_os(required_by).is_none(),
+                "{required_by} is set but {} is missing",
                 missing.display()
             );
             eprintln!("{} is not installed: test skipped", missing.display());
@@ -180,7 +181,8 @@ impl ReplicatedCluster {
     pub fn start() -> Option<ReplicatedCluster> {
         let bin = pg_bin();
         let needed = ["initdb", "pg_ctl", "pg_basebackup", "postgres"].map(|p| bin.join(p));
-        if !available(&needed.iter().map(PathBuf::as_path).collect::<Vec<_>>()) {
+        let needed: Vec<&Path> = needed.iter().map(PathBuf::as_path).collect();
+        if !available(&needed, "REQUIRE_REPLICA") {
             return None;
         }
         let dir = scratch_dir("replication");
@@ -248,5 +250,93 @@ where
             return false;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Debian's PgBouncer (`PGBOUNCER` names another binary).
+fn pgbouncer_bin() -> PathBuf {
+    std::env::var_os("PGBOUNCER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/sbin/pgbouncer".into())
+}
+
+/// A PgBouncer in transaction mode in front of `127.0.0.1:5432`, on a free port, with
+/// `server_connections` server connections per database; stopped on drop.
+pub struct Bouncer {
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl Bouncer {
+    /// Starts it, or `None` when PgBouncer is not installed (see [`available`]).
+    pub fn start(server_connections: usize) -> Option<Bouncer> {
+        let bin = pgbouncer_bin();
+        if !available(&[bin.as_path()], "REQUIRE_POOLER") {
+            return None;
+        }
+        let dir = scratch_dir("pgbouncer");
+        let port = free_port();
+        let config = format!(
+            "[databases]\n\
+             * = host=127.0.0.1 port=5432\n\
+             [pgbouncer]\n\
+             listen_addr = 127.0.0.1\n\
+             listen_port = {port}\n\
+             unix_socket_dir = {dir}\n\
+             auth_type = trust\n\
+             auth_file = {dir}/users.txt\n\
+             pool_mode = transaction\n\
+             default_pool_size = {server_connections}\n\
+             max_client_conn = 500\n\
+             logfile = {dir}/pgbouncer.log\n\
+             pidfile = {dir}/pgbouncer.pid\n",
+            dir = dir.display()
+        );
+        let ini = dir.join("pgbouncer.ini");
+        std::fs::write(&ini, config).expect("write pgbouncer.ini");
+        std::fs::write(dir.join("users.txt"), "\"postgres\" \"\"\n").expect("write users.txt");
+        if is_root() {
+            run(Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(&dir));
+        }
+        run(&mut as_postgres(&bin, &["-d", &ini.to_string_lossy()]));
+        let bouncer = Bouncer { port, dir };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "pgbouncer did not listen: {}",
+                std::fs::read_to_string(bouncer.dir.join("pgbouncer.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(bouncer)
+    }
+
+    /// The URL of database `name` through the pooler.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// What PgBouncer logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("pgbouncer.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.join("pgbouncer.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).output();
+            let started = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && started.elapsed() < Duration::from_secs(10)
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

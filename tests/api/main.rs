@@ -20,6 +20,7 @@ mod loading;
 mod mutations;
 mod outage;
 mod paging;
+mod pooler;
 mod processes;
 mod projects;
 mod races;

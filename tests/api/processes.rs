@@ -428,6 +428,9 @@ async fn a_traceparent_is_continued_in_the_logs_and_exported_over_otlp() {
 fn run_to_end(env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_capex-graph"))
         .arg("migrate")
+        .env_remove("DATABASE_READ_URLS")
+        .env_remove("DATABASE_POOLER")
+        .env_remove("DATABASE_DIRECT_URL")
         .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .output()
@@ -438,6 +441,19 @@ fn run_to_end(env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status, text)
+}
+
+#[test]
+fn a_pooler_is_refused_on_sqlite() {
+    let (status, output) = run_to_end(&[
+        ("DATABASE_URL", "sqlite::memory:"),
+        ("DATABASE_POOLER", "transaction"),
+    ]);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("DATABASE_POOLER=transaction needs a PostgreSQL DATABASE_URL"),
+        "{output}"
+    );
 }
 
 #[test]
