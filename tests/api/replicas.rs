@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
 use crate::cluster::{ReplicatedCluster, eventually};
-use crate::helpers::{Engine, TestApp};
+use crate::helpers::{Engine, TestApp, url_encode};
 
 const BY_NAME: &str = "query($name: String!) { companyByName(name: $name) { name } }";
 const CREATE: &str =
@@ -95,6 +95,22 @@ async fn queries_read_the_replica_mutations_the_primary_and_reads_survive_its_lo
         0,
         "the query did not touch the primary"
     );
+    // So does a query over GET.
+    on_replica.store(0, Ordering::SeqCst);
+    let uri = format!(
+        "/graphql?query={}",
+        url_encode("{ companyByName(name: \"Amazon\") { name } }")
+    );
+    let (status, body) = app
+        .send(Request::get(uri).body(Body::empty()).expect("request"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["companyByName"]["name"], "Amazon", "{body}");
+    assert!(
+        on_replica.load(Ordering::SeqCst) > 0,
+        "the GET query read the replica"
+    );
+    assert_eq!(app.take_statement_count(), 0);
 
     // Replay paused: the replica stops at this point while the primary goes on.
     replica
