@@ -76,6 +76,33 @@ pub struct Settings {
     /// Database to use: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+    /// Read replicas of the PostgreSQL DATABASE_URL, comma-separated: queries go to one of
+    /// them in turn (to the primary while none answers); mutations, subscriptions, imports
+    /// and migrations use the primary. Refused on SQLite.
+    #[arg(
+        long,
+        env = "DATABASE_READ_URLS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_read_urls: Vec<String>,
+    /// How requests reach PostgreSQL: `none` (directly) or `transaction` (through a pooler
+    /// such as PgBouncer in transaction mode: each pooled statement runs in a transaction
+    /// of its own with the connection's settings, without cached prepared statements).
+    #[arg(long, env = "DATABASE_POOLER", value_enum, default_value_t = Pooler::None, global = true)]
+    pub database_pooler: Pooler,
+    /// A direct URL of the primary (not through a pooler) for what a transaction pooler
+    /// cannot carry: migrations and seeding under the setup lock (a session advisory lock),
+    /// the subscriptions' LISTEN connection, and the commands (migrate, seed, import,
+    /// export, generate). Default: DATABASE_URL.
+    #[arg(
+        long,
+        env = "DATABASE_DIRECT_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_direct_url: Option<String>,
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
@@ -191,6 +218,9 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             database_url: DEFAULT_DATABASE_URL.into(),
+            database_read_urls: Vec::new(),
+            database_pooler: Pooler::None,
+            database_direct_url: None,
             host: "127.0.0.1".into(),
             port: 8000,
             max_depth: guard::DEFAULT_MAX_DEPTH,
@@ -218,5 +248,55 @@ impl Default for Settings {
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
         }
+    }
+}
+
+/// What sits between the server and PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pooler {
+    /// Nothing: the server's own pool talks to PostgreSQL.
+    None,
+    /// A pooler in transaction mode (PgBouncer `pool_mode = transaction`).
+    Transaction,
+}
+
+impl Settings {
+    /// The URL for migrations, the setup lock, LISTEN and the commands: DATABASE_DIRECT_URL,
+    /// else DATABASE_URL.
+    pub fn direct_url(&self) -> &str {
+        self.database_direct_url
+            .as_deref()
+            .filter(|url| !url.is_empty())
+            .unwrap_or(&self.database_url)
+    }
+
+    /// Whether requests go through a transaction pooler.
+    pub fn behind_pooler(&self) -> bool {
+        self.database_pooler == Pooler::Transaction
+    }
+
+    /// Refuses a pooler or a direct URL on SQLite, where they mean nothing.
+    pub fn check_pooler(&self) -> Result<(), String> {
+        let postgres =
+            |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if self.behind_pooler() && !postgres(&self.database_url) {
+            return Err("DATABASE_POOLER=transaction needs a PostgreSQL DATABASE_URL".into());
+        }
+        if self.database_direct_url.is_some() && !postgres(self.direct_url()) {
+            return Err(
+                "DATABASE_DIRECT_URL must be a PostgreSQL URL (postgres://USER@HOST:PORT/DB)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The replica URLs given, without empty items (`DATABASE_READ_URLS=` means none).
+    pub fn read_urls(&self) -> Vec<String> {
+        self.database_read_urls
+            .iter()
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty())
+            .collect()
     }
 }

@@ -33,6 +33,12 @@ pub struct PoolOptions {
     /// PostgreSQL only: the server cancels a statement running longer (`statement_timeout`),
     /// so that a request dropped at its timeout does not leave its statement running.
     pub statement_timeout: Option<Duration>,
+    /// Open connections only when a request needs one: the pool is made even while its
+    /// server is down (read replicas, which are checked before each use).
+    pub lazy: bool,
+    /// PostgreSQL behind a pooler in transaction mode (PgBouncer's `pool_mode =
+    /// transaction`): see [`POOLER_BEGIN`].
+    pub behind_pooler: bool,
 }
 
 impl Default for PoolOptions {
@@ -42,6 +48,8 @@ impl Default for PoolOptions {
             max_connections: None,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             statement_timeout: None,
+            lazy: false,
+            behind_pooler: false,
         }
     }
 }
@@ -83,12 +91,25 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
     let statement_timeout = pool
         .statement_timeout
         .map(|limit| limit.as_millis().max(1).to_string());
+    if pool.behind_pooler {
+        behind_pooler(&mut options, statement_timeout.as_deref());
+        return finish_connect(url, pool, options).await;
+    }
     options.map_sqlx_postgres_opts(move |mut o| {
         if let Some(millis) = &statement_timeout {
             o = o.options([("statement_timeout", millis.as_str())]);
         }
         postgres_jit_off(o)
     });
+    finish_connect(url, pool, options).await
+}
+
+/// Sizes the pool and connects.
+async fn finish_connect(
+    url: &str,
+    pool: &PoolOptions,
+    mut options: ConnectOptions,
+) -> Result<DatabaseConnection> {
     if url.contains(":memory:") || url.contains("mode=memory") {
         // Each connection to an in-memory database is a database of its own.
         options.max_connections(1).min_connections(1);
@@ -97,11 +118,81 @@ pub async fn connect_pool(url: &str, pool: &PoolOptions) -> Result<DatabaseConne
     } else if sqlite_file_path(url).is_some() {
         options.max_connections(default_sqlite_pool());
     }
+    options.connect_lazy(pool.lazy);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite && sqlite_file_path(url).is_some() {
         db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
     }
     Ok(db)
+}
+
+/// What a connection runs when the pool hands it out behind a transaction pooler: one
+/// simple-query round trip that opens the transaction the statement runs in, with the
+/// connection's settings (`SET LOCAL`: session settings would stay on a server connection
+/// that the pooler hands to others, or be missing on the next one), and drops the prepared
+/// statements left on this server connection by earlier transactions (of any client).
+///
+/// Why: sqlx runs a statement as Parse/Describe/Sync, then Bind/Execute/Sync. Outside a
+/// transaction, PgBouncer (1.18 has no prepared-statement support) hands the server
+/// connection back after the first Sync, so the Bind may land on another server connection:
+/// "prepared statement \"sqlx_s_1\" does not exist". Inside a transaction both go to the
+/// same one. The statement cache is off (a cached statement names a statement of an earlier
+/// transaction's server connection), so sqlx prepares every statement under a new name in
+/// the transaction that runs it; `DEALLOCATE ALL` keeps those names from clashing with the
+/// statements other clients left on the same server connection ("already exists").
+///
+/// A write transaction's own `BEGIN` then finds this one open (its warning is silenced by
+/// `client_min_messages`); its `COMMIT` commits at once, as without a pooler, and
+/// [`POOLER_END`] finds nothing left to commit.
+pub const POOLER_BEGIN: &str =
+    "BEGIN; SET LOCAL client_min_messages = error; SET LOCAL jit = off; DEALLOCATE ALL";
+
+/// What a connection runs when it goes back to the pool behind a transaction pooler: ends
+/// the transaction of [`POOLER_BEGIN`] (a read's; a write committed its own), silently
+/// whether one is open or not. A connection on which it fails is closed.
+pub const POOLER_END: &str = "SET LOCAL client_min_messages = error; COMMIT";
+
+/// Sets `options` up for a PostgreSQL pooler in transaction mode (see [`POOLER_BEGIN`]):
+/// no startup parameters a pooler refuses (`options`, `extra_float_digits`; the settings
+/// they carried are set per transaction instead), no statement cache, and every
+/// connection handed out inside a transaction.
+fn behind_pooler(options: &mut ConnectOptions, statement_timeout_millis: Option<&str>) {
+    options.map_sqlx_postgres_opts(|o| o.statement_cache_capacity(0).extra_float_digits(None));
+    let begin = match statement_timeout_millis {
+        Some(millis) => format!("{POOLER_BEGIN}; SET LOCAL statement_timeout = {millis}"),
+        None => POOLER_BEGIN.to_owned(),
+    };
+    let begin: std::sync::Arc<str> = begin.into();
+    options.map_sqlx_postgres_pool_opts(move |o| {
+        let (on_connect, on_acquire) = (begin.clone(), begin.clone());
+        // A new connection goes to its first user without `before_acquire`.
+        o.after_connect(move |conn, _| {
+            let begin = on_connect.clone();
+            Box::pin(async move {
+                sea_orm::sqlx::Executor::execute(&mut *conn, sea_orm::sqlx::AssertSqlSafe(&*begin))
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .before_acquire(move |conn, _| {
+            let begin = on_acquire.clone();
+            Box::pin(async move {
+                sea_orm::sqlx::Executor::execute(&mut *conn, sea_orm::sqlx::AssertSqlSafe(&*begin))
+                    .await?;
+                Ok(true)
+            })
+        })
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                let ended = sea_orm::sqlx::Executor::execute(
+                    &mut *conn,
+                    sea_orm::sqlx::AssertSqlSafe(POOLER_END),
+                )
+                .await;
+                Ok(ended.is_ok())
+            })
+        })
+    });
 }
 
 /// Turns PostgreSQL's JIT off for the pool's connections, unless the URL sets `jit` itself
@@ -287,6 +378,20 @@ impl SetupLock {
                 Ok(())
             }
         }
+    }
+}
+
+/// A database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 

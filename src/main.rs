@@ -28,6 +28,9 @@ use clap::Parser;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = cli.settings;
+    capex_graph::replicas::check_urls(&settings.database_url, &settings.read_urls())
+        .map_err(anyhow::Error::msg)?;
+    settings.check_pooler().map_err(anyhow::Error::msg)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::PrintSchema => {
             print!("{}", graphql::sdl());
@@ -85,8 +88,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Export { target } => {
             telemetry::init(settings.log_sql, settings.log_format);
             let db = open(&settings).await?;
+            let pools = read_pools(&settings, db, &pool_options(&settings), false).await?;
+            // An export is a long read: a replica takes it when there is one.
+            let reader = pools.reader(pools.pick_replica().await);
             let started = std::time::Instant::now();
-            let report = transfer::export::export(&db, &target).await?;
+            let report = transfer::export::export(reader, &target).await?;
             println!(
                 "exported {} records to {} in {:.2} s",
                 report.records,
@@ -127,24 +133,24 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     lock.release().await.context("releasing the setup lock")?;
     // Requests get a pool whose statements PostgreSQL cancels at the request timeout: a
     // request dropped at its timeout does not leave its statement running. (Migrations
-    // and seeding above ran without that bound.)
+    // and seeding above ran without that bound, on the direct URL.) Behind a transaction
+    // pooler, this is the pooler's URL.
     let mut db = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.close().await?;
-        let options = db::PoolOptions {
-            statement_timeout: Some(Duration::from_secs(settings.request_timeout_secs)),
-            ..pool_options(&settings)
-        };
-        db::connect_pool(&settings.database_url, &options)
+        db::connect_pool(&settings.database_url, &request_pool_options(&settings))
             .await
-            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?
+            .with_context(|| format!("connecting to {}", db::redact(&settings.database_url)))?
     } else {
         db
     };
     let metrics = settings.metrics != monitoring::Exposure::Off;
-    if metrics && monitoring::install().is_some() {
+    let metered = metrics && monitoring::install().is_some();
+    if metered {
         db.set_metric_callback(monitoring::statement);
         monitoring::spawn_upkeep();
     }
+    let options = request_pool_options(&settings);
+    let pools = read_pools(&settings, db.clone(), &options, metered).await?;
     let options = SchemaOptions {
         max_depth: settings.max_depth,
         max_complexity: settings.max_complexity,
@@ -155,14 +161,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Every instance on a PostgreSQL database hears the changes committed by any of them.
     let _listening = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         Some(
-            live::listen(&settings.database_url, &live)
+            live::listen(settings.direct_url(), &live)
                 .await
                 .context("listening for changes (LISTEN)")?,
         )
     } else {
         None
     };
-    let schema = graphql::build_schema_live(db.clone(), options, live);
+    let schema = graphql::build_schema_with(pools.clone(), options, live);
     match access.token_count() {
         0 => tracing::info!("no write token configured: mutations are refused"),
         n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
@@ -185,6 +191,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             },
         },
         persisted,
+        pools: pools.clone(),
         ..AppState::new(schema, db.clone(), access)
     });
     let addr: SocketAddr = format!("{}:{}", settings.host, settings.port)
@@ -201,7 +208,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(
         "listening on http://{}/graphql (database {})",
         listener.local_addr()?,
-        redact(&settings.database_url)
+        db::redact(&settings.database_url)
     );
     if let monitoring::Exposure::Separate(address) = settings.metrics {
         let listener = tokio::net::TcpListener::bind(address)
@@ -232,7 +239,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     } else if open > 0 {
         tracing::info!(closed = open, "WebSocket connections closed");
     }
-    db.close().await?;
+    pools.close().await;
     exporting.shutdown();
     tracing::info!("stopped");
     Ok(())
@@ -273,15 +280,54 @@ async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection
 async fn open_locked(
     settings: &Settings,
 ) -> anyhow::Result<(sea_orm::DatabaseConnection, db::SetupLock)> {
-    let url = &settings.database_url;
+    // Through a transaction pooler neither the session lock nor migrations would hold.
+    let url = settings.direct_url();
     let lock = db::SetupLock::acquire(url)
         .await
-        .with_context(|| format!("taking the setup lock of {}", redact(url)))?;
+        .with_context(|| format!("taking the setup lock of {}", db::redact(url)))?;
     let db = db::connect_pool(url, &pool_options(settings))
         .await
-        .with_context(|| format!("connecting to {}", redact(url)))?;
+        .with_context(|| format!("connecting to {}", db::redact(url)))?;
     db::migrate(&db).await.context("applying migrations")?;
     Ok((db, lock))
+}
+
+/// The primary `db` with the replicas of DATABASE_READ_URLS, each a pool of `options` that
+/// connects lazily: a replica that is down at start is left out until it answers.
+async fn read_pools(
+    settings: &Settings,
+    db: sea_orm::DatabaseConnection,
+    options: &db::PoolOptions,
+    metered: bool,
+) -> anyhow::Result<capex_graph::replicas::Pools> {
+    let options = db::PoolOptions {
+        lazy: true,
+        ..*options
+    };
+    let mut replicas = Vec::new();
+    for url in settings.read_urls() {
+        let name = db::redact(&url);
+        let mut replica = db::connect_pool(&url, &options)
+            .await
+            .with_context(|| format!("setting up the read replica {name}"))?;
+        if metered {
+            replica.set_metric_callback(monitoring::statement);
+        }
+        replicas.push((name, replica));
+    }
+    if !replicas.is_empty() {
+        tracing::info!(replicas = replicas.len(), "queries go to the read replicas");
+    }
+    Ok(capex_graph::replicas::Pools::new(db, replicas))
+}
+
+/// The pool of requests: PostgreSQL cancels a statement at the request timeout.
+fn request_pool_options(settings: &Settings) -> db::PoolOptions {
+    db::PoolOptions {
+        statement_timeout: Some(Duration::from_secs(settings.request_timeout_secs)),
+        behind_pooler: settings.behind_pooler(),
+        ..pool_options(settings)
+    }
 }
 
 /// The pool of the settings; commands other than `serve` run without a statement timeout.
@@ -291,26 +337,14 @@ fn pool_options(settings: &Settings) -> db::PoolOptions {
         max_connections: settings.db_max_connections,
         acquire_timeout: Duration::from_secs(settings.db_acquire_timeout_secs),
         statement_timeout: None,
+        lazy: false,
+        behind_pooler: false,
     }
 }
 
 /// The process's peak resident memory, or "unknown".
 fn peak_memory() -> String {
     telemetry::peak_rss_bytes().map_or_else(|| "unknown".into(), |b| format!("{} MB", b >> 20))
-}
-
-/// A database URL without its password, for logs.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 async fn shutdown_signal() {

@@ -15,6 +15,7 @@
 //! | `db_statement_duration_seconds` | | histogram |
 //! | `db_pool_connections` | `state` (`idle`, `in_use`) | connections of the pool |
 //! | `db_pool_max_connections` | | the pool's size limit |
+//! | `db_replica_up` | `replica` | 1 while a read replica answers, 0 while its queries go to the primary |
 //! | `process_resident_memory_bytes` | | resident memory now (Linux) |
 //! | `process_peak_resident_memory_bytes` | | its peak since start (Linux) |
 //!
@@ -156,6 +157,10 @@ fn describe() {
     describe_gauge!(
         "db_pool_max_connections",
         "Most connections the database pool opens"
+    );
+    describe_gauge!(
+        "db_replica_up",
+        "1 while the read replica answers; 0 while its queries go to the primary"
     );
     describe_gauge!(
         "process_resident_memory_bytes",

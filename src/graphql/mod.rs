@@ -1,10 +1,12 @@
 //! The GraphQL schema: one module per domain, merged into one query root.
 
 use async_graphql::extensions::Tracing;
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::Error;
+use crate::replicas::{Pools, ReadRoute, ReadRouting};
 
 pub mod aggregates;
 pub mod claims;
@@ -105,6 +107,16 @@ pub fn build_schema_live(
     options: SchemaOptions,
     live: crate::live::Live,
 ) -> AppSchema {
+    build_schema_with(Pools::primary_only(db), options, live)
+}
+
+/// Builds the schema over `pools`: queries read a replica when there is one, everything
+/// else uses the primary (see [`crate::replicas`]). Does no I/O.
+pub fn build_schema_with(
+    pools: Pools,
+    options: SchemaOptions,
+    live: crate::live::Live,
+) -> AppSchema {
     guard::warm_up();
     let limits = guard::Limits {
         max_depth: options.max_depth,
@@ -115,9 +127,10 @@ pub fn build_schema_live(
     // own depth limit stays as a second line. Its complexity limit is not used: it counts
     // a field once whatever the page size, and not through fragments.
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
-        .data(db)
+        .data(pools)
         .data(live)
         .extension(guard::Guard(limits))
+        .extension(ReadRouting)
         .limit_depth(options.max_depth);
     if options.trace_fields {
         builder.extension(Tracing).finish()
@@ -166,10 +179,19 @@ pub(crate) fn plain_sdl() -> String {
     }
 }
 
-/// The database connection of the schema.
+/// The database connection an operation uses: for a `query`, the replica picked for its
+/// request (if any); for a mutation (its payload included: it must see its own writes) and
+/// a subscription, the primary. (`query_env` is public but hidden from async-graphql's
+/// docs; it is the only place a resolver finds its operation's type.)
 pub(crate) fn db<'a>(ctx: &'a Context<'_>) -> Result<&'a DatabaseConnection, Error> {
-    ctx.data::<DatabaseConnection>()
-        .map_err(|_| Error::Internal("no database connection on the schema".into()))
+    let pools = ctx
+        .data::<Pools>()
+        .map_err(|_| Error::Internal("no database connection on the schema".into()))?;
+    let replica = match ctx.query_env.operation.node.ty {
+        OperationType::Query => ctx.data_opt::<ReadRoute>().and_then(ReadRoute::replica),
+        OperationType::Mutation | OperationType::Subscription => None,
+    };
+    Ok(pools.reader(replica))
 }
 
 /// An error on its way to a GraphQL client, already carrying its `extensions.code`.

@@ -39,6 +39,7 @@ use crate::graphql::AppSchema;
 use crate::monitoring;
 use crate::persisted::PersistedQueries;
 use crate::playground;
+use crate::replicas::Pools;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -58,6 +59,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    /// The primary (`db`) and the read replicas, which `/health` reports on.
+    pub pools: Pools,
     /// The write tokens: who may run mutations.
     pub access: WriteAccess,
     /// The HTTP settings of the deployment.
@@ -75,6 +78,7 @@ impl AppState {
     pub fn new(schema: AppSchema, db: DatabaseConnection, access: WriteAccess) -> Self {
         AppState {
             schema,
+            pools: Pools::primary_only(db.clone()),
             db,
             access,
             http: HttpOptions::default(),
@@ -227,20 +231,35 @@ pub fn metrics_router(db: DatabaseConnection) -> Router {
 /// while the pool would wait longer for a connection.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// `/health`: 200 when the primary answers a ping, 503 when it does not. With read
+/// replicas, `replicas` lists each one's state; a replica that does not answer does not
+/// make the instance unhealthy (its queries go to the primary).
 async fn health(State(state): State<AppState>) -> Response {
     let ping = match tokio::time::timeout(HEALTH_TIMEOUT, state.db.ping()).await {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(_) => Err(format!("no answer within {HEALTH_TIMEOUT:?}")),
     };
-    match ping {
-        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
+    let mut body = match &ping {
+        Ok(()) => json!({ "status": "ok", "database": "ok" }),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": "unreachable" })),
-            )
-                .into_response()
+            json!({ "status": "unavailable", "database": "unreachable" })
         }
+    };
+    if state.pools.has_replicas() {
+        let replicas: Vec<_> = state
+            .pools
+            .replica_health()
+            .await
+            .into_iter()
+            .map(|(name, up)| json!({ "replica": name, "database": if up { "ok" } else { "unreachable" } }))
+            .collect();
+        body["replicas"] = json!(replicas);
     }
+    let status = if ping.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }

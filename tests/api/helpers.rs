@@ -354,6 +354,26 @@ impl TestApp {
         }
     }
 
+    /// This app's database as the primary of `pools`: queries read its replicas.
+    pub fn with_pools(&self, pools: capex_graph::replicas::Pools) -> TestApp {
+        let access =
+            capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
+        let schema =
+            graphql::build_schema_with(pools.clone(), SchemaOptions::default(), self.live.clone());
+        let state = AppState {
+            pools,
+            ..AppState::new(schema, self.db.clone(), access)
+        };
+        TestApp {
+            engine: self.engine,
+            db: self.db.clone(),
+            router: app_http::router(state),
+            live: self.live.clone(),
+            url: self.url.clone(),
+            statements: self.statements.clone(),
+        }
+    }
+
     /// This app with no practical cost limit.
     pub fn without_cost_limit(&self) -> TestApp {
         self.with_options(SchemaOptions {

@@ -423,3 +423,63 @@ async fn a_traceparent_is_continued_in_the_logs_and_exported_over_otlp() {
     assert!(own.len() == 32 && own != trace, "{other}");
     drop(instance);
 }
+
+/// The binary run to completion with `env`: its exit status and its output.
+fn run_to_end(env: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_capex-graph"))
+        .arg("migrate")
+        .env_remove("DATABASE_READ_URLS")
+        .env_remove("DATABASE_POOLER")
+        .env_remove("DATABASE_DIRECT_URL")
+        .envs(env.iter().copied())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the binary");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status, text)
+}
+
+#[test]
+fn a_pooler_is_refused_on_sqlite() {
+    let (status, output) = run_to_end(&[
+        ("DATABASE_URL", "sqlite::memory:"),
+        ("DATABASE_POOLER", "transaction"),
+    ]);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("DATABASE_POOLER=transaction needs a PostgreSQL DATABASE_URL"),
+        "{output}"
+    );
+}
+
+#[test]
+fn read_replicas_are_refused_on_sqlite_and_when_they_are_not_postgres() {
+    let (status, output) = run_to_end(&[
+        ("DATABASE_URL", "sqlite::memory:"),
+        (
+            "DATABASE_READ_URLS",
+            "postgres://postgres@127.0.0.1:1/replica",
+        ),
+    ]);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("DATABASE_READ_URLS needs a PostgreSQL DATABASE_URL"),
+        "{output}"
+    );
+    let (status, output) = run_to_end(&[
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/primary"),
+        (
+            "DATABASE_READ_URLS",
+            "postgres://postgres@127.0.0.1:1/replica,sqlite://replica.db",
+        ),
+    ]);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("\"sqlite://replica.db\" is not a PostgreSQL URL"),
+        "{output}"
+    );
+}
