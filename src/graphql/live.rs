@@ -13,7 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::node::{NodeInterface, load_kind, parse_global_id};
 use super::{Result, db};
 use crate::error::Error;
-use crate::live::{self, Change, Event, Live, TYPENAMES};
+use crate::live::{self, Change, Delivery, Event, Live, SharedRow, TYPENAMES};
 
 /// Most ids one `changes` subscription may follow.
 pub const MAX_WATCHED_IDS: usize = 100;
@@ -102,6 +102,8 @@ pub enum ChangeKind {
 pub struct ChangeEvent {
     kind: ChangeKind,
     change: Option<Change>,
+    /// The row, read once for every subscriber of this event.
+    row: SharedRow,
 }
 
 /// A committed change to a row or to many rows, or a call to resync.
@@ -137,9 +139,11 @@ impl ChangeEvent {
         let (Some(id), false) = (change.id, self.kind == ChangeKind::Deleted) else {
             return Ok(None);
         };
-        Ok(load_kind(db(ctx)?, change.typename, vec![id])
-            .await?
-            .remove(&id))
+        Ok(
+            load_kind(db(ctx)?, change.typename, vec![id], Some(&self.row))
+                .await?
+                .remove(&id),
+        )
     }
 }
 
@@ -149,12 +153,13 @@ fn global_id_of(typename: &str, id: i32) -> String {
     super::paging::base64url_encode(format!("{typename}:{id}").as_bytes())
 }
 
-impl From<Event> for ChangeEvent {
-    fn from(event: Event) -> Self {
+impl From<Delivery> for ChangeEvent {
+    fn from(Delivery { event, row }: Delivery) -> Self {
         match event {
             Event::Resync => ChangeEvent {
                 kind: ChangeKind::Resync,
                 change: None,
+                row,
             },
             Event::Change(change) => ChangeEvent {
                 kind: match change.kind {
@@ -164,6 +169,7 @@ impl From<Event> for ChangeEvent {
                     live::ChangeKind::Bulk => ChangeKind::Bulk,
                 },
                 change: Some(change),
+                row,
             },
         }
     }
@@ -282,7 +288,7 @@ impl Subscription {
 
 /// A running `changes` subscription.
 struct Following {
-    receiver: tokio::sync::broadcast::Receiver<Event>,
+    receiver: tokio::sync::broadcast::Receiver<Delivery>,
     wanted: Wanted,
     session: Option<Session>,
     buffer: usize,
@@ -297,7 +303,9 @@ impl Following {
         }
         loop {
             match self.receiver.recv().await {
-                Ok(event) if self.wanted.matches(&event) => return Some(Ok(event.into())),
+                Ok(delivery) if self.wanted.matches(&delivery.event) => {
+                    return Some(Ok(delivery.into()));
+                }
                 Ok(_) => continue,
                 Err(RecvError::Lagged(missed)) => {
                     self.done = true;

@@ -2,7 +2,9 @@
 //! and database id, the same on SQLite and PostgreSQL, and `node(id:)` / `nodes(ids:)` fetch
 //! any row by it.
 
+use std::any::Any;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::{Context, ID, Interface, Object};
 use entity::*;
@@ -23,6 +25,7 @@ use super::sources::{Citation, Source};
 use super::spending::SpendingFigure;
 use super::{Result, db};
 use crate::error::Error;
+use crate::live::SharedRow;
 
 /// The global id of row `id` of GraphQL type `T`.
 pub fn global_id<T: GqlNode>(id: i32) -> ID {
@@ -89,23 +92,43 @@ pub enum NodeInterface {
     Citation(Citation),
 }
 
-/// Rows of `E` with these ids, as `NodeInterface`s keyed by id.
+/// Rows of `E` with these ids, as `NodeInterface`s keyed by id. With `shared`, the rows
+/// are read once for everyone holding the same cell (the subscribers of one event), and
+/// each gets its own copy.
 async fn load<E, T>(
     db: &sea_orm::DatabaseConnection,
     ids: Vec<i32>,
     into: fn(T) -> NodeInterface,
+    shared: Option<&SharedRow>,
 ) -> crate::error::Result<HashMap<i32, NodeInterface>>
 where
     E: EntityTrait,
-    E::Model: Row,
+    E::Model: Row + Clone + Send + Sync + 'static,
     T: GqlNode<Model = E::Model>,
 {
-    let select = E::find().filter(Expr::col("id").is_in(ids)).into_query();
-    let rows = Box::pin(db.query_all(&select))
-        .await?
-        .iter()
-        .map(E::Model::read_row)
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let read = || async {
+        let select = E::find().filter(Expr::col("id").is_in(ids)).into_query();
+        Box::pin(db.query_all(&select))
+            .await?
+            .iter()
+            .map(E::Model::read_row)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(Error::from)
+    };
+    let rows = match shared {
+        None => read().await?,
+        Some(cell) => {
+            let any = cell
+                .get_or_try_init(|| async {
+                    let rows: Arc<dyn Any + Send + Sync> = Arc::new(read().await?);
+                    Ok::<_, Error>(rows)
+                })
+                .await?;
+            any.downcast_ref::<Vec<E::Model>>()
+                .cloned()
+                .ok_or_else(|| Error::Internal("a shared row of another type".into()))?
+        }
+    };
     let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
     Ok(ids
         .into_iter()
@@ -117,27 +140,32 @@ pub(crate) async fn load_kind(
     db: &sea_orm::DatabaseConnection,
     kind: &str,
     ids: Vec<i32>,
+    shared: Option<&SharedRow>,
 ) -> crate::error::Result<HashMap<i32, NodeInterface>> {
     use NodeInterface as N;
     match kind {
-        "Company" => load::<company::Entity, Company>(db, ids, N::Company).await,
-        "Person" => load::<person::Entity, Person>(db, ids, N::Person).await,
-        "AiModel" => load::<ai_model::Entity, AiModel>(db, ids, N::AiModel).await,
-        "Investment" => load::<investment::Entity, Investment>(db, ids, N::Investment).await,
-        "Project" => load::<project::Entity, Project>(db, ids, N::Project).await,
+        "Company" => load::<company::Entity, Company>(db, ids, N::Company, shared).await,
+        "Person" => load::<person::Entity, Person>(db, ids, N::Person, shared).await,
+        "AiModel" => load::<ai_model::Entity, AiModel>(db, ids, N::AiModel, shared).await,
+        "Investment" => {
+            load::<investment::Entity, Investment>(db, ids, N::Investment, shared).await
+        }
+        "Project" => load::<project::Entity, Project>(db, ids, N::Project, shared).await,
         "ProjectBacker" => {
-            load::<project_backer::Entity, ProjectBacker>(db, ids, N::ProjectBacker).await
+            load::<project_backer::Entity, ProjectBacker>(db, ids, N::ProjectBacker, shared).await
         }
         "SpendingFigure" => {
-            load::<spending_figure::Entity, SpendingFigure>(db, ids, N::SpendingFigure).await
+            load::<spending_figure::Entity, SpendingFigure>(db, ids, N::SpendingFigure, shared)
+                .await
         }
-        "Claim" => load::<claim::Entity, Claim>(db, ids, N::Claim).await,
+        "Claim" => load::<claim::Entity, Claim>(db, ids, N::Claim, shared).await,
         "ClaimChallenge" => {
-            load::<claim_challenge::Entity, ClaimChallenge>(db, ids, N::ClaimChallenge).await
+            load::<claim_challenge::Entity, ClaimChallenge>(db, ids, N::ClaimChallenge, shared)
+                .await
         }
-        "Event" => load::<event::Entity, Event>(db, ids, N::Event).await,
-        "Source" => load::<source::Entity, Source>(db, ids, N::Source).await,
-        "Citation" => load::<citation::Entity, Citation>(db, ids, N::Citation).await,
+        "Event" => load::<event::Entity, Event>(db, ids, N::Event, shared).await,
+        "Source" => load::<source::Entity, Source>(db, ids, N::Source, shared).await,
+        "Citation" => load::<citation::Entity, Citation>(db, ids, N::Citation, shared).await,
         _ => Ok(HashMap::new()),
     }
 }
@@ -155,7 +183,7 @@ impl NodeQuery {
         #[graphql(desc = "A global id, as returned in any `id` field.")] id: ID,
     ) -> Result<Option<NodeInterface>> {
         let (kind, number) = parse_global_id(&id, "id")?;
-        Ok(load_kind(db(ctx)?, &kind, vec![number])
+        Ok(load_kind(db(ctx)?, &kind, vec![number], None)
             .await?
             .remove(&number))
     }
@@ -185,7 +213,7 @@ impl NodeQuery {
         }
         let mut found: HashMap<(String, i32), NodeInterface> = HashMap::new();
         for (kind, numbers) in by_kind {
-            for (number, node) in load_kind(db(ctx)?, kind, numbers).await? {
+            for (number, node) in load_kind(db(ctx)?, kind, numbers, None).await? {
                 found.insert((kind.to_string(), number), node);
             }
         }

@@ -32,6 +32,7 @@ on_both_engines!(
     subscriptions_pass_the_request_guard_and_the_trusted_documents,
     a_websocket_message_over_the_body_limit_closes_the_connection,
     a_stopping_server_closes_its_subscribers_with_1001,
+    five_subscribers_cost_the_statements_of_one,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -620,4 +621,39 @@ async fn a_stopping_server_closes_its_subscribers_with_1001(app: TestApp) {
     // A connection opened while stopping is closed at once.
     let mut late = Client::connect(addr, Protocol::TransportWs).await;
     assert_eq!(late.closed().await.0, app_http::CLOSE_GOING_AWAY);
+}
+
+/// The row of a change is read once for all its subscribers: five subscribers selecting
+/// `node` cost the statements one does (the write's own, and one read of the row).
+async fn five_subscribers_cost_the_statements_of_one(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut statements = Vec::new();
+    for (round, n) in [1usize, 5].into_iter().enumerate() {
+        let mut clients = Vec::new();
+        for _ in 0..n {
+            let mut client = Client::connect(addr, Protocol::TransportWs).await;
+            client.init(json!({})).await;
+            client.subscribe("1", COMPANY_CHANGES).await;
+            clients.push(client);
+        }
+        subscribers(&app.live, n).await;
+        app.take_statement_count();
+        let name = format!("Shared Labs {round}");
+        create_company(&app, &name).await;
+        for client in &mut clients {
+            let payload = client.next("1").await;
+            assert_eq!(payload["data"]["changes"]["node"]["name"], name.as_str());
+        }
+        statements.push(app.take_statement_count());
+        drop(clients);
+        tokio::time::timeout(PATIENCE, async {
+            while app.live.subscriber_count() > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("the subscriptions end with their connections");
+    }
+    assert_eq!(statements[0], statements[1], "{statements:?}");
 }
