@@ -33,6 +33,8 @@ on_both_engines!(
     a_websocket_message_over_the_body_limit_closes_the_connection,
     a_stopping_server_closes_its_subscribers_with_1001,
     five_subscribers_cost_the_statements_of_one,
+    a_delete_sends_an_event_for_every_row_it_takes_with_it,
+    the_cascades_the_events_follow_are_the_databases,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -656,4 +658,153 @@ async fn five_subscribers_cost_the_statements_of_one(app: TestApp) {
         .expect("the subscriptions end with their connections");
     }
     assert_eq!(statements[0], statements[1], "{statements:?}");
+}
+
+/// Deleting a claim takes its challenges and the citations of both: each gets its DELETED.
+async fn a_delete_sends_an_event_for_every_row_it_takes_with_it(app: TestApp) {
+    let _listening = listening(&app).await;
+    let ids = app
+        .data(
+            r#"{ claimByRef(ref: "C1") { id citations { nodes { id } }
+                   challenges { nodes { id citations { nodes { id } } } } }
+                   events { nodes { id } } }"#,
+        )
+        .await;
+    let claim = &ids["claimByRef"];
+    let mut expected = vec![("Claim", claim["id"].clone())];
+    for challenge in claim["challenges"]["nodes"].as_array().expect("challenges") {
+        expected.push(("ClaimChallenge", challenge["id"].clone()));
+        for c in challenge["citations"]["nodes"]
+            .as_array()
+            .expect("citations")
+        {
+            expected.push(("Citation", c["id"].clone()));
+        }
+    }
+    for c in claim["citations"]["nodes"].as_array().expect("citations") {
+        expected.push(("Citation", c["id"].clone()));
+    }
+    assert_eq!(
+        expected.len(),
+        8,
+        "C1, 3 challenges with a citation each, its own citation"
+    );
+    // The event it triggered blocks the delete: remove it first, before subscribing.
+    for event in ids["events"]["nodes"].as_array().expect("events") {
+        app.write(
+            "mutation($id: ID!) { deleteEvent(id: $id) { id } }",
+            json!({ "id": event["id"] }),
+        )
+        .await;
+    }
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            r#"subscription { changes(types: ["Claim", "ClaimChallenge", "Citation"]) { kind typename id node { id } } }"#,
+        )
+        .await;
+    subscribers(&app.live, 1).await;
+    app.write(
+        "mutation($id: ID!) { deleteClaim(id: $id) { id } }",
+        json!({ "id": claim["id"] }),
+    )
+    .await;
+    let mut got = Vec::new();
+    for _ in 0..expected.len() {
+        let payload = client.next("1").await;
+        let change = &payload["data"]["changes"];
+        assert_eq!(change["kind"], "DELETED", "{payload}");
+        assert_eq!(change["node"], json!(null), "{payload}");
+        got.push((
+            change["typename"].as_str().unwrap_or_default().to_owned(),
+            change["id"].clone(),
+        ));
+    }
+    assert_eq!(
+        got[0],
+        ("Claim".to_owned(), claim["id"].clone()),
+        "the row first"
+    );
+    let mut got: Vec<_> = got.into_iter().map(|(t, id)| (t, id.to_string())).collect();
+    let mut expected: Vec<_> = expected
+        .into_iter()
+        .map(|(t, id)| (t.to_owned(), id.to_string()))
+        .collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+/// `live::CASCADES` lists exactly the foreign keys with ON DELETE CASCADE that the
+/// migration creates (read from SQLite's catalog of a freshly migrated database).
+async fn the_cascades_the_events_follow_are_the_databases(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let mut found = Vec::new();
+    match app.engine {
+        Engine::Sqlite => {
+            for table in live::TYPENAMES.iter().map(|t| table_of(t)) {
+                let rows = app
+                    .db
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Sqlite,
+                        format!("PRAGMA foreign_key_list({table})"),
+                    ))
+                    .await
+                    .expect("foreign keys");
+                for row in rows {
+                    let on_delete: String = row.try_get("", "on_delete").expect("on_delete");
+                    if on_delete == "CASCADE" {
+                        let parent: String = row.try_get("", "table").expect("table");
+                        let column: String = row.try_get("", "from").expect("from");
+                        found.push((parent, table.clone(), column));
+                    }
+                }
+            }
+        }
+        Engine::Postgres => {
+            let rows = app
+                .db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT pt.relname AS parent, ct.relname AS child, a.attname AS col
+                     FROM pg_constraint c
+                     JOIN pg_class ct ON ct.oid = c.conrelid
+                     JOIN pg_class pt ON pt.oid = c.confrelid
+                     JOIN pg_namespace n ON n.oid = ct.relnamespace
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                     WHERE c.contype = 'f' AND c.confdeltype = 'c' AND n.nspname = current_schema()",
+                ))
+                .await
+                .expect("foreign keys");
+            for row in rows {
+                found.push((
+                    row.try_get("", "parent").expect("parent"),
+                    row.try_get("", "child").expect("child"),
+                    row.try_get("", "col").expect("col"),
+                ));
+            }
+        }
+    }
+    let mut declared: Vec<(String, String, String)> = live::CASCADES
+        .iter()
+        .map(|(p, c, col)| (p.to_string(), c.to_string(), col.to_string()))
+        .collect();
+    found.sort();
+    declared.sort();
+    assert_eq!(found, declared);
+}
+
+/// The table of a row type (`AiModel`: `ai_model`).
+fn table_of(typename: &str) -> String {
+    let mut table = String::new();
+    for (i, ch) in typename.chars().enumerate() {
+        if ch.is_uppercase() && i > 0 {
+            table.push('_');
+        }
+        table.push(ch.to_ascii_lowercase());
+    }
+    table
 }

@@ -312,16 +312,53 @@ where
         ));
     }
     T::before_delete(&txn, &row).await?;
+    let taken = cascaded(
+        &txn,
+        sea_orm::EntityName::table_name(&T::Entity::default()),
+        number,
+    )
+    .await?;
     T::Entity::delete_many()
         .filter(Expr::col(Alias::new("id")).eq(number))
         .exec(&*txn)
         .await?;
     txn.record(Change::row(ChangeKind::Deleted, T::NAME, number));
+    for (typename, id) in taken {
+        txn.record(Change::row(ChangeKind::Deleted, typename, id));
+    }
     txn.commit().await?;
     Ok(Deletion {
         id: global_id::<T>(number),
         database_id: number,
     })
+}
+
+/// The rows that deleting row `id` of `table` takes with it ([`crate::live::CASCADES`]),
+/// children before grandchildren, as (type name, id).
+async fn cascaded(
+    txn: &DatabaseTransaction,
+    table: &str,
+    id: i32,
+) -> Result<Vec<(&'static str, i32)>> {
+    let mut taken = Vec::new();
+    let mut parents = vec![(table.to_owned(), id)];
+    while let Some((parent, parent_id)) = parents.pop() {
+        for (_, child, column) in crate::live::CASCADES.iter().filter(|c| c.0 == parent) {
+            let statement = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new(*child))
+                .and_where(Expr::col(Alias::new(*column)).eq(parent_id))
+                .to_owned();
+            let typename = crate::live::typename_of_table(child)
+                .ok_or_else(|| Error::Internal(format!("no row type for table {child}")))?;
+            for row in txn.query_all(&statement).await? {
+                let child_id: i32 = row.try_get("", "id")?;
+                taken.push((typename, child_id));
+                parents.push(((*child).to_owned(), child_id));
+            }
+        }
+    }
+    Ok(taken)
 }
 
 /// Rows of `table` whose `column` is `id`.
