@@ -38,11 +38,8 @@ where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
 {
-    if existing.is_some() {
-        report.matched += 1;
-    } else {
-        report.inserted += 1;
-    }
+    let table = sea_orm::EntityName::table_name(&A::Entity::default());
+    report.count(table, existing.is_none());
     crate::store::persist(txn, existing, fill).await
 }
 
@@ -238,7 +235,7 @@ impl<'a> Load<'a> {
                 .one(self.txn)
                 .await?;
             if existing.is_some() {
-                self.report.matched += 1;
+                self.report.count("citation", false);
                 continue;
             }
             let mut active = citation::ActiveModel {
@@ -248,7 +245,7 @@ impl<'a> Load<'a> {
             };
             subject.set_on(&mut active);
             active.insert(self.txn).await?;
-            self.report.inserted += 1;
+            self.report.count("citation", true);
         }
         Ok(())
     }

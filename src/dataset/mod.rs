@@ -182,6 +182,21 @@ pub struct LoadReport {
     pub inserted: usize,
     /// Rows that existed already (matched by natural key) and were brought up to date.
     pub matched: usize,
+    /// Rows created or brought up to date, per table: the counts of the summary events.
+    #[serde(skip)]
+    pub by_table: std::collections::BTreeMap<&'static str, u64>,
+}
+
+impl LoadReport {
+    /// Counts one row of `table`, created or matched.
+    pub(crate) fn count(&mut self, table: &'static str, created: bool) {
+        if created {
+            self.inserted += 1;
+        } else {
+            self.matched += 1;
+        }
+        *self.by_table.entry(table).or_default() += 1;
+    }
 }
 
 /// Loads `dataset` into `db` in one transaction: all of it or, on any error, nothing.

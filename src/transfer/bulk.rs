@@ -48,6 +48,10 @@ struct Valid {
 pub struct BulkReport {
     pub inserted: usize,
     pub matched: usize,
+    /// Investments written (created or matched), each counted once per batch.
+    pub investments: u64,
+    /// Citations written (created or matched).
+    pub citations: u64,
 }
 
 /// Investments read from one CSV file, written in batches.
@@ -237,6 +241,8 @@ impl<'a> BulkInvestments<'a> {
             cited.push((v.reference.clone(), source, quote));
             rows.insert(v.reference, v.row);
         }
+        self.report.investments += order.len() as u64;
+        self.report.citations += cited.len() as u64;
         let existing: HashMap<String, investment::Model> = investment::Entity::find()
             .filter(investment::Column::Reference.is_in(order.iter().map(String::as_str)))
             .all(self.txn)

@@ -194,6 +194,8 @@ pub async fn import_with(
                 records += lines;
                 bulk_report.inserted += report.inserted;
                 bulk_report.matched += report.matched;
+                bulk_report.investments += report.investments;
+                bulk_report.citations += report.citations;
             }
             Input::Csv(kind, path) => {
                 records += load_csv(&mut loader, *kind, path, &bar, done_bytes).await?;
@@ -207,9 +209,20 @@ pub async fn import_with(
     }
     let report = loader.report();
     drop(loader);
-    // Which rows of a type the files touched is not tracked: every type gets a summary.
-    for typename in crate::live::TYPENAMES {
-        txn.record(crate::live::Change::bulk(typename, None));
+    // One summary per type the files wrote, with the rows written (created or matched).
+    let mut written = report.by_table.clone();
+    for (table, rows) in [
+        ("investment", bulk_report.investments),
+        ("citation", bulk_report.citations),
+    ] {
+        if rows > 0 {
+            *written.entry(table).or_default() += rows;
+        }
+    }
+    for (table, rows) in written {
+        if let Some(typename) = crate::live::typename_of_table(table) {
+            txn.record(crate::live::Change::bulk(typename, Some(rows)));
+        }
     }
     txn.commit().await?;
     bar.finish_and_clear();

@@ -808,3 +808,58 @@ fn table_of(typename: &str) -> String {
     }
     table
 }
+
+/// The `import` command (another process; here its function, which has no bus of this
+/// instance) reaches the subscribers through NOTIFY with one summary per type it wrote and
+/// the rows it wrote of each: lines of one investment count it once, each citation once.
+#[tokio::test]
+async fn an_import_sends_each_type_it_wrote_with_its_count() {
+    run(Engine::Postgres, |app: TestApp| async move {
+        let _listening = listening(&app).await;
+        let addr = serve(app.router.clone()).await;
+        let mut client = Client::connect(addr, Protocol::TransportWs).await;
+        client.init(json!({})).await;
+        client
+            .subscribe(
+                "1",
+                r#"subscription { changes(types: ["Company", "Investment", "Citation", "Person"]) { kind typename count } }"#,
+            )
+            .await;
+        subscribers(&app.live, 1).await;
+        let dir = std::env::temp_dir().join(format!("capex-live-import-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let json_file = dir.join("companies.json");
+        std::fs::write(
+            &json_file,
+            json!({ "companies": [{ "name": "Imported Live Co", "kind": "STARTUP" }] }).to_string(),
+        )
+        .expect("write");
+        let csv_file = dir.join("investments.csv");
+        let header = "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n";
+        let first = "L1,Amazon,Imported Live Co,5.00,USD,2025-01-01,MONTH,,ai-capex-spending-spree,\"Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.\"\n";
+        let second = "L1,Amazon,Imported Live Co,5.00,USD,2025-01-01,MONTH,,ai-capex-spending-spree,That cash would be doled out over the next four years.\n";
+        std::fs::write(&csv_file, format!("{header}{first}{second}")).expect("write");
+        let result =
+            capex_graph::transfer::import::import(&app.db, &[json_file, csv_file], false).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        result.expect("import");
+        let mut summaries = Vec::new();
+        for _ in 0..3 {
+            summaries.push(client.next("1").await["data"]["changes"].clone());
+        }
+        summaries.sort_by_key(|s| s["typename"].as_str().unwrap_or("").to_string());
+        assert_eq!(
+            summaries,
+            vec![
+                json!({ "kind": "BULK", "typename": "Citation", "count": 2 }),
+                json!({ "kind": "BULK", "typename": "Company", "count": 1 }),
+                json!({ "kind": "BULK", "typename": "Investment", "count": 1 }),
+            ]
+        );
+        // Nothing for the types it did not write: the next event is the next write's.
+        create_company(&app, "After Import Co").await;
+        let next = client.next("1").await;
+        assert_eq!(next["data"]["changes"]["kind"], "CREATED", "{next}");
+    })
+    .await;
+}
