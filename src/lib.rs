@@ -19,6 +19,7 @@ pub mod money;
 pub mod monitoring;
 pub mod persisted;
 pub mod playground;
+pub mod search;
 pub mod store;
 pub mod telemetry;
 pub mod trace_context;

@@ -42,6 +42,7 @@ pub mod order;
 pub mod paging;
 pub mod projects;
 pub mod scalars;
+pub mod search;
 pub mod sources;
 pub mod spending;
 pub mod sql;
@@ -58,6 +59,7 @@ pub struct Query(
     events::EventQuery,
     sources::SourceQuery,
     node::NodeQuery,
+    search::SearchQuery,
 );
 
 /// The schema type served over HTTP.
@@ -78,6 +80,8 @@ pub struct SchemaOptions {
     /// default: it formats every field's path and costs measurable CPU on large responses;
     /// requests are traced either way by the HTTP layer.
     pub trace_fields: bool,
+    /// Limits of `search`.
+    pub search: crate::search::SearchLimits,
 }
 
 impl Default for SchemaOptions {
@@ -87,6 +91,7 @@ impl Default for SchemaOptions {
             max_complexity: guard::Limits::default().max_cost as usize,
             max_input_depth: guard::Limits::default().max_input_depth,
             trace_fields: false,
+            search: crate::search::SearchLimits::default(),
         }
     }
 }
@@ -116,6 +121,7 @@ pub fn build_schema_live(
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(db)
         .data(live)
+        .data(options.search)
         .extension(guard::Guard(limits))
         .limit_depth(options.max_depth);
     if options.trace_fields {

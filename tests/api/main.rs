@@ -23,5 +23,6 @@ mod processes;
 mod projects;
 mod races;
 mod schema;
+mod search;
 mod spending;
 mod transfer;
