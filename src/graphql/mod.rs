@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::error::Error;
 
 pub mod aggregates;
+pub mod aliases;
 pub mod claims;
 pub mod common;
 pub mod companies;
@@ -60,6 +61,7 @@ pub struct Query(
     sources::SourceQuery,
     node::NodeQuery,
     search::SearchQuery,
+    aliases::LookupQuery,
 );
 
 /// The schema type served over HTTP.

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod aggregates;
+mod aliases;
 mod auth;
 mod browser;
 mod claims;
