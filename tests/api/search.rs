@@ -16,6 +16,8 @@ on_both_engines!(
     pages_follow_each_other_without_gaps_or_repeats,
     a_cursor_of_another_list_is_refused,
     the_index_follows_updates_and_deletes,
+    the_index_follows_the_batched_investment_import,
+    the_readme_example_finds_the_company_and_the_investment,
 );
 
 const HIT: &str = "edges { cursor score node { __typename id ... on Company { name } ... on Person { name } ... on AiModel { name } ... on Claim { ref } ... on Citation { quote } ... on ClaimChallenge { description } ... on Event { name } ... on Project { name } } matches { field text highlighted score ranges { start end } } }";
@@ -413,4 +415,56 @@ async fn both_engines_rank_a_fixed_list_of_texts_the_same() {
     for ((text, a), b) in FIXED_QUERIES.iter().zip(&expected).zip(&got) {
         assert_eq!(a, b, "{text}: SQLite and PostgreSQL disagree");
     }
+}
+
+async fn the_index_follows_the_batched_investment_import(app: TestApp) {
+    let dir = std::env::temp_dir().join(format!(
+        "capex-search-bulk-{}-{:?}",
+        std::process::id(),
+        app.engine
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("investments.csv");
+    let quote = "Amazon has introduced a number of new AI-based products and invested heavily in Anthropic, a startup founded by ex-OpenAI staffers.";
+    std::fs::write(
+        &file,
+        format!(
+            "ref,investor,investee,amount,currency,made,made_precision,description,source,quote\n\
+             X9,Amazon,Anthropic,,,,,A quixotic follow-on round,ai-capex-spending-spree,\"{quote}\"\n"
+        ),
+    )
+    .expect("write");
+    let imported =
+        capex_graph::transfer::import::import(&app.db, std::slice::from_ref(&file), false).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    imported.expect("import");
+    let data = app
+        .data(r#"{ search(text: "quixotc") { edges { node { __typename ... on Investment { ref } } matches { field } } } }"#)
+        .await;
+    let edges = &data["search"]["edges"];
+    assert_eq!(edges[0]["node"]["ref"], "X9", "{edges}");
+    assert_eq!(edges[0]["matches"][0]["field"], "description");
+}
+
+async fn the_readme_example_finds_the_company_and_the_investment(app: TestApp) {
+    let data = app
+        .data(r#"{ search(text: "antropic investd", first: 3) { edges { node { __typename ... on Company { name } ... on Investment { ref } } } } }"#)
+        .await;
+    let found: Vec<String> = data["search"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}{}{}",
+                e["node"]["__typename"].as_str().unwrap_or(""),
+                e["node"]["name"].as_str().unwrap_or(""),
+                e["node"]["ref"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    // Both misspelled words are in the investment's description.
+    assert_eq!(found[0], "InvestmentI1", "{found:?}");
+    let hits = search(&app, "antropic", "").await;
+    assert_eq!(label(&hits[0]), "Company:Anthropic", "{:?}", labels(&hits));
 }
