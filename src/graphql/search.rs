@@ -200,7 +200,7 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Rows whose names, tickers, aliases, descriptions, claims' statements, citations'
-    /// quotes or other texts match `text`, best first. Case and punctuation do not matter;
+    /// quotes or other texts match `text`, best first: every word of `text` must be found. Case and punctuation do not matter;
     /// a misspelled word is found by trigram similarity. The text is only text: `%`, `_`,
     /// quotes, `*`, `-`, `OR` or `NEAR(` have no special meaning. Ranked the same on SQLite
     /// and PostgreSQL. Refused (BAD_USER_INPUT) when blank, too long, with too many words,

@@ -2,10 +2,11 @@
 //! statements, citations' quotes and the other free texts (see the migration that creates
 //! `search_entry` for the full list).
 //!
-//! The engine only fetches candidates, a bounded set of texts that may match: on SQLite
-//! the FTS5 `trigram` index (any trigram of a query word) and `LIKE` for words shorter than
-//! three characters; on PostgreSQL `ILIKE` per word, `pg_trgm`'s word similarity, and full
-//! text search, all served by GIN indexes. Each candidate is then scored by one Rust
+//! The engine only fetches candidates, a bounded set of texts that may match: texts where
+//! each query word is found, on SQLite by the FTS5 `trigram` index (any trigram of the
+//! word) or `LIKE` for words shorter than three characters; on PostgreSQL by `ILIKE` or
+//! `pg_trgm`'s word similarity (a GIN trigram index) or full-text search (a GIN index on
+//! the `simple` configuration's `tsvector`; its whole words are also found by `ILIKE`). Each candidate is then scored by one Rust
 //! function ([`score::score_text`]) and the rows are ranked by it, so that both engines rank
 //! the same rows the same way. Every query word reaches SQL as a bound value, never as
 //! query syntax.
@@ -240,42 +241,38 @@ async fn fetch(
             _ => "?".to_string(),
         }
     };
-    let mut any: Vec<String> = Vec::new();
-    if backend == DbBackend::Postgres {
-        for w in words {
+    // One condition per query word, all required: the word is part of the text, or (three
+    // characters or more) close to a word of it.
+    let mut each: Vec<String> = Vec::new();
+    for w in words {
+        let long = w.text.chars().count() >= 3;
+        if backend == DbBackend::Postgres {
             let p = param(&mut values, contains_pattern(&w.text).into());
-            any.push(format!("e.body ILIKE {p} ESCAPE '\\'"));
-            if w.text.chars().count() >= 3 {
+            let mut any = format!("e.body ILIKE {p} ESCAPE '\\'");
+            if long {
                 let p = param(&mut values, w.text.clone().into());
-                any.push(format!("{p} <% e.body"));
+                any.push_str(&format!(
+                    " OR {p} <% e.body OR to_tsvector('simple', e.body) @@ plainto_tsquery('simple', {p})"
+                ));
             }
-        }
-        let all: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        let p = param(&mut values, all.join(" ").into());
-        any.push(format!(
-            "to_tsvector('simple', e.body) @@ plainto_tsquery('simple', {p})"
-        ));
-    } else {
-        let mut trigrams = std::collections::BTreeSet::new();
-        for w in words {
-            if w.text.chars().count() >= 3 {
-                trigrams.extend(score::inner_trigrams(&w.text));
-            } else {
-                let p = param(&mut values, contains_pattern(&w.text).into());
-                any.push(format!("e.body LIKE {p} ESCAPE '\\'"));
-            }
-        }
-        if !trigrams.is_empty() {
-            let expr: Vec<String> = trigrams.iter().map(|t| fts5_string(t)).collect();
+            each.push(format!("({any})"));
+        } else if long {
+            let expr: Vec<String> = score::inner_trigrams(&w.text)
+                .iter()
+                .map(|t| fts5_string(t))
+                .collect();
             let p = param(&mut values, expr.join(" OR ").into());
-            any.push(format!(
+            each.push(format!(
                 "e.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {p})"
             ));
+        } else {
+            let p = param(&mut values, contains_pattern(&w.text).into());
+            each.push(format!("e.body LIKE {p} ESCAPE '\\'"));
         }
     }
     let mut sql = format!(
-        "SELECT e.field, e.node_type, e.node_id, e.body FROM search_entry e WHERE ({})",
-        any.join(" OR ")
+        "SELECT e.field, e.node_type, e.node_id, e.body FROM search_entry e WHERE {}",
+        each.join(" AND ")
     );
     if let Some(types) = types {
         let list: Vec<String> = types

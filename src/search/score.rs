@@ -6,7 +6,8 @@
 //! - the whole text equals the query (an exact name, alias or ticker ranks highest);
 //! - the text starts with the query (its last word may be cut short);
 //! - each query word against the text's words: the same word, a word it starts, a word it
-//!   is part of, or a word close to it by trigram similarity (a misspelling);
+//!   is part of, or a word close to it by trigram similarity (a misspelling); every query
+//!   word must be found in the text;
 //!
 //! and a hit's score is its best text's, plus one point for each other text of the row that
 //! matches. Ties are broken by type, then id.
@@ -171,13 +172,10 @@ pub fn score_text(query: &[Word], field: &str, body: &str) -> Option<TextMatch> 
             .iter()
             .filter_map(|w| word_match(&q.text, w))
             .max_by(|a, b| a.0.weight().total_cmp(&b.0.weight()));
-        if let Some((kind, start, end)) = best {
-            total += kind.weight();
-            ranges.push((start, end));
-        }
-    }
-    if ranges.is_empty() {
-        return None;
+        // Every word of the query must be found (SQL fetches candidates the same way).
+        let (kind, start, end) = best?;
+        total += kind.weight();
+        ranges.push((start, end));
     }
     let scale = if naming { 500.0 } else { 400.0 };
     let points = (total / query.len() as f64 * scale).round() as u32;
@@ -270,6 +268,8 @@ mod tests {
             "{exact} {prefix} {word} {fuzzy}"
         );
         assert!(score_text(&q("zebra"), "name", "Amazon").is_none());
+        // Every word must be found.
+        assert!(score_text(&q("amazon zebra"), "name", "Amazon").is_none());
     }
 
     #[test]
