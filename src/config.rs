@@ -212,6 +212,15 @@ pub struct Settings {
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
     pub subscription_buffer: usize,
+    /// Longest `search` text, in characters.
+    #[arg(long, env = "SEARCH_MAX_TEXT", default_value_t = crate::search::DEFAULT_MAX_TEXT, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000), global = true)]
+    pub search_max_text: usize,
+    /// Most distinct words in a `search` text.
+    #[arg(long, env = "SEARCH_MAX_WORDS", default_value_t = crate::search::DEFAULT_MAX_WORDS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100), global = true)]
+    pub search_max_words: usize,
+    /// Most candidate texts a `search` may rank; a text matching more is refused.
+    #[arg(long, env = "SEARCH_MAX_CANDIDATES", default_value_t = crate::search::DEFAULT_MAX_CANDIDATES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
+    pub search_max_candidates: usize,
 }
 
 impl Default for Settings {
@@ -247,6 +256,9 @@ impl Default for Settings {
             ws_keepalive_secs: crate::http::DEFAULT_KEEPALIVE_SECS,
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
+            search_max_text: crate::search::DEFAULT_MAX_TEXT,
+            search_max_words: crate::search::DEFAULT_MAX_WORDS,
+            search_max_candidates: crate::search::DEFAULT_MAX_CANDIDATES,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod monitoring;
 pub mod persisted;
 pub mod playground;
 pub mod replicas;
+pub mod search;
 pub mod store;
 pub mod telemetry;
 pub mod trace_context;

@@ -156,6 +156,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         max_complexity: settings.max_complexity,
         max_input_depth: settings.max_input_depth,
         trace_fields: settings.trace_fields,
+        search: capex_graph::search::SearchLimits {
+            max_text: settings.search_max_text,
+            max_words: settings.search_max_words,
+            max_candidates: settings.search_max_candidates,
+        },
     };
     let live = Live::new(settings.subscription_buffer);
     // Every instance on a PostgreSQL database hears the changes committed by any of them.

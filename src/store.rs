@@ -82,3 +82,53 @@ where
         }
     }
 }
+
+/// The row of `E` a reader means by `text`, or `None`: the row whose `name` equals it
+/// exactly; else, ignoring case (`lower()` of each engine: ASCII letters on SQLite), the
+/// first row by id whose `name`, then one of `others` (a ticker), then one of whose aliases
+/// (`alias` rows through `alias_column`) equals it. Surrounding spaces are ignored.
+pub async fn by_name_forgiving<E>(
+    db: &DatabaseConnection,
+    name: E::Column,
+    others: &[E::Column],
+    alias_column: entity::alias::Column,
+    text: &str,
+) -> Result<Option<E::Model>>
+where
+    E: EntityTrait,
+{
+    use sea_orm::sea_query::Func;
+    let text = text.trim();
+    let exact = by_text::<E>(db, name, text).await?;
+    if exact.is_some() {
+        return Ok(exact);
+    }
+    let lower = |column: Expr| Expr::expr(Func::lower(column)).eq(Func::lower(Expr::val(text)));
+    for column in std::iter::once(name).chain(others.iter().copied()) {
+        let found = E::find()
+            .filter(lower(Expr::col(column)))
+            .order_by_asc(Expr::col(ID))
+            .one(db)
+            .await?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    let alias = entity::alias::Entity::find()
+        .filter(lower(Expr::col(entity::alias::Column::Name)))
+        .filter(Expr::col(alias_column).is_not_null())
+        .order_by_asc(Expr::col(ID))
+        .all(db)
+        .await?;
+    let subject = alias.into_iter().find_map(|a| match alias_column {
+        entity::alias::Column::CompanyId => a.company_id,
+        entity::alias::Column::PersonId => a.person_id,
+        entity::alias::Column::AiModelId => a.ai_model_id,
+        entity::alias::Column::ProjectId => a.project_id,
+        _ => None,
+    });
+    match subject {
+        Some(id) => by_id::<E>(db, id).await,
+        None => Ok(None),
+    }
+}

@@ -378,3 +378,34 @@ pub enum EventKind {
     /// Anything else.
     Other,
 }
+
+/// What kind of other name an alias is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    async_graphql::Enum,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AliasKind {
+    /// A shorter form of the name ("Meta" for Meta Platforms, "Smith" for Brad Smith).
+    ShortName,
+    /// A name in common use that is not a shortening of the stored one.
+    CommonName,
+    /// A name the subject had before.
+    FormerName,
+    /// An abbreviation or acronym ("AWS" for Amazon Web Services).
+    Abbreviation,
+}

@@ -1,6 +1,7 @@
 //! SeaORM entities of the capex-graph database (see the `migration` crate for the schema).
 
 pub mod ai_model;
+pub mod alias;
 pub mod citation;
 pub mod claim;
 pub mod claim_challenge;

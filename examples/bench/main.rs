@@ -13,9 +13,9 @@
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
-//! and group-by), `hostile` (the worst requests the guard refuses: time to refuse, peak
+//! and group-by), `search` (`search` by names, misspelled or not), `hostile` (the worst requests the guard refuses: time to refuse, peak
 //! memory, and ordinary latency while attackers send them), or `all` (the default: these
-//! three). `http` (query 2 with and without compression, and a persisted GET answered in
+//! four). `http` (query 2 with and without compression, and a persisted GET answered in
 //! full or 304 from its ETag; see `http.rs`) runs only when asked for, and in `--tiny` runs.
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
@@ -134,8 +134,8 @@ fn parse_args() -> Args {
         i += 2;
     }
     assert!(
-        ["relay", "analytics", "hostile", "http", "all"].contains(&args.suite.as_str()),
-        "unknown suite {}: relay, analytics, hostile, http or all",
+        ["relay", "analytics", "search", "hostile", "http", "all"].contains(&args.suite.as_str()),
+        "unknown suite {}: relay, analytics, search, hostile, http or all",
         args.suite
     );
     args.http = args.suite == "http" || (tiny && args.suite == "all");
@@ -164,7 +164,7 @@ async fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    if ["relay", "analytics", "all"].contains(&args.suite.as_str()) {
+    if ["relay", "analytics", "search", "all"].contains(&args.suite.as_str()) {
         println!(
             "| engine | query | req/s | p50 ms | p99 ms | SQL/req | floor req/s | floor p50 ms | p50 ratio | ref req/s | ref p50 ms | p50 vs ref |"
         );
@@ -383,7 +383,38 @@ async fn queries(addr: &str, suite: &str) -> Vec<(&'static str, String)> {
     if suite == "analytics" || suite == "all" {
         all.extend(analytics_queries());
     }
+    if suite == "search" || suite == "all" {
+        all.extend(search_queries());
+    }
     all
+}
+
+/// `search` over the generated graph: words chosen to be rare in it (the generated texts
+/// repeat a few templates; a common word would be refused as too many candidates).
+fn search_queries() -> Vec<(&'static str, String)> {
+    let query = |text: &str, extra: &str| {
+        format!(
+            "{{ search(text: {text:?}, first: 20{extra}) {{ totalCount edges {{ score node {{ id }} matches {{ field highlighted ranges {{ start end }} }} }} }} }}"
+        )
+    };
+    vec![
+        (
+            "S1 search: two words of company names",
+            query("Zürcher Lernmaschinen", ""),
+        ),
+        (
+            "S2 search: the same, misspelled",
+            query("Zurcher Lernmashinen", ""),
+        ),
+        (
+            "S3 search: one word without its accent",
+            query("reykjavik", ""),
+        ),
+        (
+            "S4 search: companies only",
+            query("Łódź Sieci", ", types: [COMPANY]"),
+        ),
+    ]
 }
 
 /// Aggregates and group-by over the whole investment table.

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_tables;
 mod m20261126_000002_add_spending_expectation;
 mod m20261129_000001_cover_investment_keys;
+mod m20261129_000002_create_alias_and_search;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_tables::Migration),
             Box::new(m20261126_000002_add_spending_expectation::Migration),
             Box::new(m20261129_000001_cover_investment_keys::Migration),
+            Box::new(m20261129_000002_create_alias_and_search::Migration),
         ]
     }
 }

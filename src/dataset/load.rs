@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::{
-    ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
+    ai_model, alias, citation, claim, claim_challenge, company, event, investment, person, project,
     project_backer, source, spending_figure,
 };
 use sea_orm::{
@@ -13,16 +13,16 @@ use sea_orm::{
 };
 
 use super::records::{
-    BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, EventRec, FigureRec, InvestmentRec,
-    ModelRec, PersonRec, ProjectRec, SourceRec,
+    AliasRec, BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, EventRec, FigureRec,
+    InvestmentRec, ModelRec, PersonRec, ProjectRec, SourceRec,
 };
 use super::{Dataset, LoadReport, refuse_nul};
 use crate::domain::At;
 use crate::domain::lookups::no_parent_cycle;
 use crate::domain::rows::{
-    BackerColumns, ChallengeDraft, ClaimDraft, CompanyDraft, EventDraft, ExpectationDraft,
-    FigureDraft, InvestmentDraft, ModelDraft, PersonDraft, ProjectDraft, SourceDraft,
-    company_links, figure_link,
+    AliasDraft, AliasSource, AliasSubject, BackerColumns, ChallengeDraft, ClaimDraft, CompanyDraft,
+    EventDraft, ExpectationDraft, FigureDraft, InvestmentDraft, ModelDraft, PersonDraft,
+    ProjectDraft, SourceDraft, company_links, figure_link,
 };
 use crate::domain::values::{cited, quote};
 use crate::error::{Error, Result};
@@ -152,6 +152,9 @@ impl<'a> Load<'a> {
         }
         for (i, e) in d.events.iter().enumerate() {
             self.event(&format!("events[{i}]"), e).await?;
+        }
+        for (i, a) in d.aliases.iter().enumerate() {
+            self.alias(&format!("aliases[{i}]"), a).await?;
         }
         Ok(())
     }
@@ -671,5 +674,65 @@ impl<'a> Load<'a> {
                 .await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await
+    }
+}
+
+impl Load<'_> {
+    /// An alias, upserted by its subject and name.
+    async fn alias(&mut self, at: &str, a: &AliasRec) -> Result<()> {
+        let given = [&a.company, &a.person, &a.model, &a.project]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        if given != 1 {
+            return Err(Error::invalid(
+                at,
+                "an alias names exactly one of company, person, model or project",
+            ));
+        }
+        let subject = if let Some(name) = &a.company {
+            AliasSubject::Company(self.company_id(&format!("{at}.company"), name).await?)
+        } else if a.person.is_some() {
+            let id = self.person_id(&format!("{at}.person"), &a.person).await?;
+            AliasSubject::Person(id.ok_or_else(|| Error::Internal("person".into()))?)
+        } else if a.model.is_some() {
+            let id = self.model_id(&format!("{at}.model"), &a.model).await?;
+            AliasSubject::Model(id.ok_or_else(|| Error::Internal("model".into()))?)
+        } else {
+            let name = a.project.as_deref().unwrap_or_default();
+            let row = project::Entity::find()
+                .filter(project::Column::Name.eq(name))
+                .one(self.txn)
+                .await?
+                .ok_or_else(|| {
+                    Error::invalid(format!("{at}.project"), format!("unknown project {name:?}"))
+                })?;
+            AliasSubject::Project(row.id)
+        };
+        let source = match &a.source {
+            Some(key) => Some((key, self.source_of(&format!("{at}.source"), key).await?)),
+            None => None,
+        };
+        let columns = AliasDraft {
+            subject,
+            name: &a.name,
+            kind: a.kind,
+            source: source.as_ref().map(|(key, (id, content))| AliasSource {
+                id: *id,
+                key,
+                content: content.as_deref(),
+            }),
+            quote: a.quote.as_deref(),
+        }
+        .check(At::dataset(at))?;
+        let (column, id) = subject.column_and_id();
+        let existing = alias::Entity::find()
+            .filter(column.eq(id))
+            .filter(alias::Column::Name.eq(columns.name.as_str()))
+            .one(self.txn)
+            .await?;
+        save::<alias::ActiveModel>(self.txn, &mut self.report, existing, |m| columns.set_on(m))
+            .await?;
+        Ok(())
     }
 }

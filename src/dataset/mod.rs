@@ -15,8 +15,8 @@ mod records;
 
 pub(crate) use load::Subject;
 pub use records::{
-    AmountRec, BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, DateRec, EventRec,
-    ExpectationRec, FigureRec, InvestmentRec, ModelRec, PeriodRec, PersonRec, ProjectRec,
+    AliasRec, AmountRec, BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, DateRec,
+    EventRec, ExpectationRec, FigureRec, InvestmentRec, ModelRec, PeriodRec, PersonRec, ProjectRec,
     SourceRec,
 };
 
@@ -60,6 +60,9 @@ pub struct Dataset {
     pub claims: Vec<ClaimRec>,
     #[serde(default)]
     pub events: Vec<EventRec>,
+    /// Other names of companies, people, models and projects.
+    #[serde(default)]
+    pub aliases: Vec<AliasRec>,
 }
 
 impl Dataset {
@@ -158,6 +161,7 @@ impl Dataset {
                 c.citations.len() + cited(&c.challenges, |ch| ch.citations.len())
             })
             + cited(&self.events, |e| e.citations.len())
+            + self.aliases.len()
     }
 
     pub(crate) fn resolve_content(

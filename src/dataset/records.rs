@@ -224,3 +224,25 @@ pub struct EventRec {
     pub description: Option<String>,
     pub citations: Vec<CitationRec>,
 }
+
+/// Another name of a company, person, model or project: the row it names (exactly one of
+/// `company`, `person`, `model`, `project`, by name), the name, its kind, and the source
+/// and sentence that use it, when there are. The same record is a line of `aliases.csv`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AliasRec {
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub person: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+    pub name: String,
+    pub kind: AliasKind,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub quote: Option<String>,
+}

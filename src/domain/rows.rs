@@ -688,3 +688,106 @@ mod tests {
         );
     }
 }
+
+/// The row an alias names, its id resolved by the write path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasSubject {
+    Company(i32),
+    Person(i32),
+    Model(i32),
+    Project(i32),
+}
+
+/// The source an alias cites, resolved by the write path: its id, key and text.
+pub struct AliasSource<'a> {
+    pub id: i32,
+    pub key: &'a str,
+    pub content: Option<&'a str>,
+}
+
+/// Another name of a company, person, model or project, with the sentence that uses it.
+pub struct AliasDraft<'a> {
+    pub subject: AliasSubject,
+    pub name: &'a str,
+    pub kind: AliasKind,
+    pub source: Option<AliasSource<'a>>,
+    pub quote: Option<&'a str>,
+}
+
+columns!(
+    /// An alias's columns.
+    AliasColumns => alias {
+        name: String,
+        kind: AliasKind,
+        company_id: Option<i32>,
+        person_id: Option<i32>,
+        ai_model_id: Option<i32>,
+        project_id: Option<i32>,
+        source_id: Option<i32>,
+        quote: Option<String>,
+    }
+);
+
+impl AliasDraft<'_> {
+    /// The quote, when given, needs its source, must appear verbatim in the source's text
+    /// (when the source has one), and must contain the alias: it is the sentence that uses
+    /// the name.
+    pub fn check(self, at: At) -> Result<AliasColumns> {
+        let name = text(&at.field("name"), self.name, limits::NAME)?;
+        let quote = match (self.quote, &self.source) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(Error::invalid(
+                    at.field("quote"),
+                    "a quote needs its source",
+                ));
+            }
+            (Some(q), Some(source)) => {
+                let q = super::values::quote(&at.field("quote"), q, source.key, source.content)?;
+                if !q.contains(name.as_str()) {
+                    return Err(Error::invalid(
+                        at.field("quote"),
+                        format!("the quote does not use the alias {name:?}"),
+                    ));
+                }
+                Some(q)
+            }
+        };
+        let id = |want: fn(AliasSubject) -> Option<i32>| want(self.subject);
+        Ok(AliasColumns {
+            name,
+            kind: self.kind,
+            company_id: id(|s| match s {
+                AliasSubject::Company(i) => Some(i),
+                _ => None,
+            }),
+            person_id: id(|s| match s {
+                AliasSubject::Person(i) => Some(i),
+                _ => None,
+            }),
+            ai_model_id: id(|s| match s {
+                AliasSubject::Model(i) => Some(i),
+                _ => None,
+            }),
+            project_id: id(|s| match s {
+                AliasSubject::Project(i) => Some(i),
+                _ => None,
+            }),
+            source_id: self.source.map(|s| s.id),
+            quote,
+        })
+    }
+}
+
+impl AliasSubject {
+    /// The alias column that points at the subject, and its id.
+    pub fn column_and_id(self) -> (entity::alias::Column, i32) {
+        use entity::alias::Column as C;
+        match self {
+            AliasSubject::Company(id) => (C::CompanyId, id),
+            AliasSubject::Person(id) => (C::PersonId, id),
+            AliasSubject::Model(id) => (C::AiModelId, id),
+            AliasSubject::Project(id) => (C::ProjectId, id),
+        }
+    }
+}

@@ -207,6 +207,10 @@ with_connections! {
             status: ClaimStatus = claim::Column::Status => "Only claims with this status, e.g. DISPUTED.",
             kind: ClaimKind = claim::Column::Kind => "Only claims of this kind.",
         },
+        /// Challenges to claims (disputes, investigations, doubts), in id order, optionally only those of a kind.
+        challenges: ClaimChallenge(claim_challenge, ClaimChallengeFilter, ClaimChallengeOrderField) where {
+            kind: ChallengeKind = claim_challenge::Column::Kind => "Only challenges of this kind.",
+        },
 }
 }
 

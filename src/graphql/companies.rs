@@ -65,6 +65,11 @@ with_connections! {
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+        /// Other names of the company in the sources ("Meta" for Meta Platforms), each with
+        /// the sentence that uses it.
+        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
+            super::aliases::aliases_of(ctx, entity::alias::Column::CompanyId, self.0.id).await
+        }
         /// The company this one is part of (Amazon for AWS, Alphabet for Google).
         async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
             Ok(one::<_, company::Entity, _>(ctx, &self.0, "parent_id", |m| m.parent_id).await?)
@@ -141,6 +146,11 @@ with_connections! {
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+        /// Other names of the person in the sources ("Jassy" for Andy Jassy), each with the
+        /// sentence that uses it.
+        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
+            super::aliases::aliases_of(ctx, entity::alias::Column::PersonId, self.0.id).await
+        }
         /// The company the person works for.
         async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
             Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
@@ -175,14 +185,18 @@ with_connections! {
                 store::by_id::<company::Entity>(db(ctx)?, database_id::<Company>(&id, "id")?).await?,
             ))
         }
-        /// The company with exactly this name (case-sensitive), or null.
+        /// The company a reader means by this name, or null. Matches the exact name first,
+        /// then ignoring case the name, the ticker, and the aliases ("meta" finds Meta
+        /// Platforms, "amzn" Amazon, "AWS" Amazon Web Services). Surrounding spaces are
+        /// ignored; of several matches the first created wins.
         async fn company_by_name(
             &self,
             ctx: &Context<'_>,
-            #[graphql(desc = "The company's name, e.g. \"Amazon\".")] name: String,
+            #[graphql(desc = "The company's name, ticker or alias, e.g. \"Amazon\" or \"Meta\".")]
+            name: String,
         ) -> Result<Option<Company>> {
             Ok(wrap_one(
-                store::by_text::<company::Entity>(db(ctx)?, company::Column::Name, &name).await?,
+                super::aliases::company_forgiving(db(ctx)?, &name).await?,
             ))
         }
         /// The company with this stock ticker, or null.

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::replicas::{Pools, ReadRoute, ReadRouting};
 
 pub mod aggregates;
+pub mod aliases;
 pub mod claims;
 pub mod common;
 pub mod companies;
@@ -45,6 +46,7 @@ pub mod paging;
 pub mod projects;
 pub mod scalars;
 pub mod sdl;
+pub mod search;
 pub mod sources;
 pub mod spending;
 pub mod sql;
@@ -61,6 +63,8 @@ pub struct Query(
     events::EventQuery,
     sources::SourceQuery,
     node::NodeQuery,
+    search::SearchQuery,
+    aliases::LookupQuery,
 );
 
 /// The schema type served over HTTP.
@@ -81,6 +85,8 @@ pub struct SchemaOptions {
     /// default: it formats every field's path and costs measurable CPU on large responses;
     /// requests are traced either way by the HTTP layer.
     pub trace_fields: bool,
+    /// Limits of `search`.
+    pub search: crate::search::SearchLimits,
 }
 
 impl Default for SchemaOptions {
@@ -90,6 +96,7 @@ impl Default for SchemaOptions {
             max_complexity: guard::Limits::default().max_cost as usize,
             max_input_depth: guard::Limits::default().max_input_depth,
             trace_fields: false,
+            search: crate::search::SearchLimits::default(),
         }
     }
 }
@@ -129,6 +136,7 @@ pub fn build_schema_with(
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(pools)
         .data(live)
+        .data(options.search)
         .extension(guard::Guard(limits))
         .extension(ReadRouting)
         .limit_depth(options.max_depth);

@@ -48,6 +48,10 @@ with_connections! {
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+        /// Other names of the model in the sources, each with the sentence that uses it.
+        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
+            super::aliases::aliases_of(ctx, entity::alias::Column::AiModelId, self.0.id).await
+        }
         /// When it was announced or unveiled, at the precision known.
         async fn announced(&self) -> Option<DateValue> {
             date_value(self.0.announced_on, self.0.announced_precision)

@@ -205,14 +205,22 @@ with_connections! {
                 store::by_id::<project::Entity>(db(ctx)?, database_id::<Project>(&id, "id")?).await?,
             ))
         }
-        /// The project with exactly this name (case-sensitive), or null.
+        /// The project a reader means by this name, or null: the exact name first, then the
+        /// name ignoring case, then an alias ignoring case.
         async fn project_by_name(
             &self,
             ctx: &Context<'_>,
             #[graphql(desc = "The project's name, e.g. \"Stargate\".")] name: String,
         ) -> Result<Option<Project>> {
             Ok(wrap_one(
-                store::by_text::<project::Entity>(db(ctx)?, project::Column::Name, &name).await?,
+                store::by_name_forgiving::<project::Entity>(
+                    db(ctx)?,
+                    project::Column::Name,
+                    &[],
+                    entity::alias::Column::ProjectId,
+                    &name,
+                )
+                .await?,
             ))
         }
     }

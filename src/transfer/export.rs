@@ -102,6 +102,7 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         event_rec,
     )
     .await?;
+    records += export_aliases(db, &names, sink.as_mut()).await?;
     sink.finish().map_err(io)?;
     Ok(ExportReport { records })
 }
@@ -117,6 +118,7 @@ enum Record {
     Figure(FigureRec),
     Claim(ClaimRec),
     Event(EventRec),
+    Alias(AliasRec),
 }
 
 trait Sink: Send {
@@ -174,6 +176,7 @@ impl Sink for JsonSink {
             Record::Figure(r) => self.record(r),
             Record::Claim(r) => self.record(r),
             Record::Event(r) => self.record(r),
+            Record::Alias(r) => self.record(r),
         }
     }
 
@@ -251,6 +254,7 @@ impl Sink for CsvSink {
                 Ok(())
             }
             Record::Event(r) => self.rows("events", EventRow::from_rec(r)),
+            Record::Alias(r) => self.rows("aliases", vec![r.clone()]),
         }
     }
 
@@ -708,6 +712,37 @@ async fn export_claims(
                 made: date(c.made_on, c.made_precision),
                 citations: cited.remove(&c.id).unwrap_or_default(),
                 challenges: by_claim.remove(&c.id).unwrap_or_default(),
+            }))?;
+            count += 1;
+        }
+    }
+}
+
+async fn export_aliases(
+    db: &DatabaseConnection,
+    names: &Names,
+    sink: &mut (dyn Sink + Send),
+) -> Result<u64> {
+    sink.section("aliases")
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut after = 0;
+    let mut count = 0;
+    loop {
+        let rows = page::<entity::alias::Entity>(db, after).await?;
+        let Some(last) = rows.last() else {
+            return Ok(count);
+        };
+        after = last.id;
+        for a in rows {
+            sink.write(&Record::Alias(AliasRec {
+                company: names.company(a.company_id)?,
+                person: Names::get(&names.people, a.person_id, "person")?,
+                model: Names::get(&names.models, a.ai_model_id, "model")?,
+                project: Names::get(&names.projects, a.project_id, "project")?,
+                name: a.name,
+                kind: a.kind,
+                source: Names::get(&names.sources, a.source_id, "source")?,
+                quote: a.quote,
             }))?;
             count += 1;
         }

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 
 use super::bulk::{BulkInvestments, BulkReport};
 use super::rows::*;
-use crate::dataset::{BackerRec, ChallengeRec, Dataset, Loader};
+use crate::dataset::{AliasRec, BackerRec, ChallengeRec, Dataset, Loader};
 use crate::error::{Error, Result};
 
 /// The row types of the CSV format, in the order their files are loaded.
@@ -34,11 +34,12 @@ pub enum CsvKind {
     Claims,
     ClaimChallenges,
     Events,
+    Aliases,
 }
 
 impl CsvKind {
     /// Every kind, in load order.
-    pub const ALL: [CsvKind; 11] = [
+    pub const ALL: [CsvKind; 12] = [
         CsvKind::Sources,
         CsvKind::Companies,
         CsvKind::People,
@@ -50,6 +51,7 @@ impl CsvKind {
         CsvKind::Claims,
         CsvKind::ClaimChallenges,
         CsvKind::Events,
+        CsvKind::Aliases,
     ];
 
     /// The file name without `.csv`.
@@ -66,6 +68,7 @@ impl CsvKind {
             CsvKind::Claims => "claims",
             CsvKind::ClaimChallenges => "claim_challenges",
             CsvKind::Events => "events",
+            CsvKind::Aliases => "aliases",
         }
     }
 
@@ -402,6 +405,7 @@ fn line_of(
         CsvKind::SpendingFigures => checked(part(de::<FigureRow>(record, headers)?)),
         CsvKind::Claims => checked(part(de::<ClaimRow>(record, headers)?)),
         CsvKind::Events => checked(part(de::<EventRow>(record, headers)?)),
+        CsvKind::Aliases => checked(part(de::<AliasRec>(record, headers)?)),
         CsvKind::ProjectBackers => {
             let row: BackerRow = de(record, headers)?;
             let backer = BackerRec {

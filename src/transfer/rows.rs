@@ -661,3 +661,12 @@ impl EventRow {
         })
     }
 }
+
+/// `aliases.csv`: the dataset's alias record as it is.
+impl CsvRow for AliasRec {
+    const FILE: &'static str = "aliases";
+    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
+        part.aliases.push(self);
+        Ok(())
+    }
+}

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 const CHUNK: usize = 1_000;
 
 /// The sections of a dataset, in the order a streamed file must follow.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "sources",
     "companies",
     "people",
@@ -32,6 +32,7 @@ pub const SECTIONS: [&str; 9] = [
     "spendingFigures",
     "claims",
     "events",
+    "aliases",
 ];
 
 /// Up to `CHUNK` records of one section.
@@ -144,7 +145,8 @@ impl<'de> Visitor<'de> for Top<'_> {
                     map.next_value_seed(Section::new(section, tx, |d, r| d.spending_figures = r))?
                 }
                 "claims" => map.next_value_seed(Section::new(section, tx, |d, r| d.claims = r))?,
-                _ => map.next_value_seed(Section::new(section, tx, |d, r| d.events = r))?,
+                "events" => map.next_value_seed(Section::new(section, tx, |d, r| d.events = r))?,
+                _ => map.next_value_seed(Section::new(section, tx, |d, r| d.aliases = r))?,
             }
         }
         Ok(())

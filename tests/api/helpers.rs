@@ -479,6 +479,7 @@ pub const TABLES: &[&str] = &[
     "claim_challenge",
     "event",
     "citation",
+    "alias",
 ];
 
 /// `text` percent-encoded for a URL's query string (every byte but ASCII letters and digits).

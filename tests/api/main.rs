@@ -4,6 +4,7 @@
 mod helpers;
 
 mod aggregates;
+mod aliases;
 mod auth;
 mod browser;
 mod claims;
@@ -26,5 +27,6 @@ mod projects;
 mod races;
 mod replicas;
 mod schema;
+mod search;
 mod spending;
 mod transfer;

@@ -25,7 +25,19 @@ struct FieldShape {
     page: bool,
     /// Its arguments that take lists (`ids`, `inputs`): a list field returns as many.
     list_args: Vec<String>,
+    /// A list whose length has a known bound (a search hit's matched texts).
+    bound: Option<u64>,
 }
+
+/// Lists whose length is bounded by the server, by owner type and field.
+const BOUNDED_LISTS: &[(&str, &str, u64)] = &[
+    ("SearchHit", "matches", crate::search::MAX_MATCHES as u64),
+    (
+        "SearchMatch",
+        "ranges",
+        crate::search::DEFAULT_MAX_WORDS as u64,
+    ),
+];
 
 /// Fields of every type: the schema's SDL, plus the introspection types.
 struct Model(HashMap<String, HashMap<String, FieldShape>>);
@@ -70,7 +82,7 @@ fn model() -> &'static Model {
                 // A connection's `nodes` and `edges` are its page: the field returning the
                 // connection counted their number already.
                 let page_of_connection = owner.ends_with("Connection");
-                let entry = types.entry(owner).or_default();
+                let entry = types.entry(owner.clone()).or_default();
                 for field in fields {
                     let (target, list) = named(&field.node.ty.node.base);
                     let list_args = field
@@ -80,9 +92,15 @@ fn model() -> &'static Model {
                         .filter(|a| named(&a.node.ty.node.base).1)
                         .map(|a| a.node.name.node.to_string())
                         .collect();
+                    let name = field.node.name.node.to_string();
+                    let bound = BOUNDED_LISTS
+                        .iter()
+                        .find(|(o, f, _)| *o == owner && *f == name)
+                        .map(|(_, _, n)| *n);
                     entry.insert(
-                        field.node.name.node.to_string(),
+                        name,
                         FieldShape {
+                            bound,
                             connection: !list && target.ends_with("Connection"),
                             page: list && page_of_connection,
                             target,
@@ -318,6 +336,9 @@ impl<'a> Costing<'a> {
                     _ => None,
                 });
             return sizes.max().unwrap_or(DEFAULT_PAGE);
+        }
+        if let Some(bound) = shape.bound {
+            return bound;
         }
         if shape.list {
             let lengths = shape

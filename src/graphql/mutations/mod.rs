@@ -109,6 +109,7 @@ macro_rules! crud {
     };
 }
 
+pub mod aliases;
 pub mod claims;
 pub mod companies;
 pub mod events;
@@ -136,6 +137,7 @@ pub struct Mutation(
     sources::SourceMutation,
     sources::CitationMutation,
     import::ImportMutation,
+    aliases::AliasMutation,
 );
 
 /// The number of the write token the request carries, or the error that refuses the write.

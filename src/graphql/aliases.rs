@@ -1,0 +1,166 @@
+//! Aliases (the other names a source uses for a row), and the lookups by natural key that
+//! forgive case and accept aliases.
+
+use async_graphql::{Context, Object};
+use entity::enums::AliasKind;
+use entity::{ai_model, alias, company, event, person, source};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::companies::Person;
+use super::events::Event;
+use super::loaders::wrap_one;
+use super::models::AiModel;
+use super::sources::Source;
+use super::{Result, db};
+use crate::error::Error;
+use crate::store;
+
+/// Another name of a company, person, model or project ("Meta" for Meta Platforms, "AWS"
+/// for Amazon Web Services), with the sentence of a source that uses it when there is one.
+/// Lookups by name (`companyByName`...) and `search` find rows by their aliases.
+pub struct Alias(pub alias::Model);
+
+/// Another name of a company, person, model or project, with the sentence that uses it.
+#[Object]
+impl Alias {
+    /// The other name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What kind of name it is (a short name, an abbreviation, a former name...).
+    async fn kind(&self) -> AliasKind {
+        self.0.kind
+    }
+    /// The source that uses the name; null when none is recorded.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
+        let Some(id) = self.0.source_id else {
+            return Ok(None);
+        };
+        Ok(wrap_one(
+            store::by_id::<source::Entity>(db(ctx)?, id).await?,
+        ))
+    }
+    /// The sentence of the source that uses the name, verbatim; null when none is recorded.
+    async fn quote(&self) -> Option<&str> {
+        self.0.quote.as_deref()
+    }
+}
+
+/// The aliases of the row whose id is in `column`, in id order.
+pub async fn aliases_of(ctx: &Context<'_>, column: alias::Column, id: i32) -> Result<Vec<Alias>> {
+    let rows = alias::Entity::find()
+        .filter(column.eq(id))
+        .order_by_asc(alias::Column::Id)
+        .all(db(ctx)?)
+        .await
+        .map_err(Error::from)?;
+    Ok(rows.into_iter().map(Alias).collect())
+}
+
+/// Lookups by natural key.
+#[derive(Default)]
+pub struct LookupQuery;
+
+#[Object]
+impl LookupQuery {
+    /// The person with this name, or null. Matches the exact name first, then the name
+    /// ignoring case, then an alias ignoring case ("smith" finds Brad Smith).
+    async fn person_by_name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's name or an alias, e.g. \"Andy Jassy\" or \"Jassy\".")]
+        name: String,
+    ) -> Result<Option<Person>> {
+        Ok(wrap_one(
+            store::by_name_forgiving::<person::Entity>(
+                db(ctx)?,
+                person::Column::Name,
+                &[],
+                alias::Column::PersonId,
+                &name,
+            )
+            .await?,
+        ))
+    }
+
+    /// The AI model or product with this name, or null. Matches the exact name first, then
+    /// the name ignoring case, then an alias ignoring case. Models of different developers
+    /// may share a name: give `developer` then, or the lookup is refused (BAD_USER_INPUT).
+    async fn ai_model_by_name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The model's name or an alias, e.g. \"Llama 4\".")] name: String,
+        #[graphql(
+            desc = "The developer's name, ticker or alias (as `companyByName` matches it), when several developers use the name."
+        )]
+        developer: Option<String>,
+    ) -> Result<Option<AiModel>> {
+        let db = db(ctx)?;
+        let developer_id = match developer {
+            Some(developer) => match company_forgiving(db, &developer).await? {
+                Some(c) => Some(c.id),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        let found = store::by_name_forgiving::<ai_model::Entity>(
+            db,
+            ai_model::Column::Name,
+            &[],
+            alias::Column::AiModelId,
+            &name,
+        )
+        .await?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let namesakes = ai_model::Entity::find()
+            .filter(ai_model::Column::Name.eq(found.name.as_str()))
+            .order_by_asc(ai_model::Column::Id)
+            .all(db)
+            .await
+            .map_err(Error::from)?;
+        let chosen = match developer_id {
+            Some(dev) => namesakes.into_iter().find(|m| m.developer_id == dev),
+            None if namesakes.len() > 1 => {
+                return Err(Error::invalid(
+                    "developer",
+                    format!(
+                        "{} models are named {:?}: give `developer`",
+                        namesakes.len(),
+                        found.name
+                    ),
+                )
+                .into());
+            }
+            None => Some(found),
+        };
+        Ok(wrap_one(chosen))
+    }
+
+    /// The event with this external reference (its natural key), or null.
+    async fn event_by_ref(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reference, e.g. \"E1\".")] r#ref: String,
+    ) -> Result<Option<Event>> {
+        Ok(wrap_one(
+            store::by_text::<event::Entity>(db(ctx)?, event::Column::Reference, &r#ref).await?,
+        ))
+    }
+}
+
+/// The company `text` names: its name, ticker or alias, as `companyByName` matches them.
+pub async fn company_forgiving(
+    db: &sea_orm::DatabaseConnection,
+    text: &str,
+) -> crate::error::Result<Option<company::Model>> {
+    store::by_name_forgiving::<company::Entity>(
+        db,
+        company::Column::Name,
+        &[company::Column::Ticker],
+        alias::Column::CompanyId,
+        text,
+    )
+    .await
+}
