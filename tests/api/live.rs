@@ -739,7 +739,7 @@ async fn a_delete_sends_an_event_for_every_row_it_takes_with_it(app: TestApp) {
 }
 
 /// `live::CASCADES` lists exactly the foreign keys with ON DELETE CASCADE that the
-/// migration creates (read from SQLite's catalog of a freshly migrated database).
+/// migrations create towards tables of row types (read from each engine's catalog).
 async fn the_cascades_the_events_follow_are_the_databases(app: TestApp) {
     use sea_orm::ConnectionTrait;
     let mut found = Vec::new();
@@ -788,6 +788,8 @@ async fn the_cascades_the_events_follow_are_the_databases(app: TestApp) {
             }
         }
     }
+    // Only rows with a global id have events: aliases, deleted with their subject, do not.
+    found.retain(|(_, child, _)| live::typename_of_table(child).is_some());
     let mut declared: Vec<(String, String, String)> = live::CASCADES
         .iter()
         .map(|(p, c, col)| (p.to_string(), c.to_string(), col.to_string()))
