@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::companies::Person;
 use super::events::Event;
-use super::loaders::wrap_one;
+use super::loaders::{Node, Row, many, one, wrap_one};
 use super::models::AiModel;
 use super::sources::Source;
 use super::{Result, db};
@@ -18,7 +18,13 @@ use crate::store;
 /// Another name of a company, person, model or project ("Meta" for Meta Platforms, "AWS"
 /// for Amazon Web Services), with the sentence of a source that uses it when there is one.
 /// Lookups by name (`companyByName`...) and `search` find rows by their aliases.
-pub struct Alias(pub alias::Model);
+pub struct Alias(pub Node<alias::Model>);
+
+impl From<Node<alias::Model>> for Alias {
+    fn from(node: Node<alias::Model>) -> Self {
+        Alias(node)
+    }
+}
 
 /// Another name of a company, person, model or project, with the sentence that uses it.
 #[Object]
@@ -33,12 +39,7 @@ impl Alias {
     }
     /// The source that uses the name; null when none is recorded.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
-        let Some(id) = self.0.source_id else {
-            return Ok(None);
-        };
-        Ok(wrap_one(
-            store::by_id::<source::Entity>(db(ctx)?, id).await?,
-        ))
+        Ok(one::<_, source::Entity, _>(ctx, &self.0, "source_id", |m| m.source_id).await?)
     }
     /// The sentence of the source that uses the name, verbatim; null when none is recorded.
     async fn quote(&self) -> Option<&str> {
@@ -47,14 +48,12 @@ impl Alias {
 }
 
 /// The aliases of the row whose id is in `column`, in id order.
-pub async fn aliases_of(ctx: &Context<'_>, column: alias::Column, id: i32) -> Result<Vec<Alias>> {
-    let rows = alias::Entity::find()
-        .filter(column.eq(id))
-        .order_by_asc(alias::Column::Id)
-        .all(db(ctx)?)
-        .await
-        .map_err(Error::from)?;
-    Ok(rows.into_iter().map(Alias).collect())
+pub async fn aliases_of<P: Row>(
+    ctx: &Context<'_>,
+    node: &Node<P>,
+    column: alias::Column,
+) -> Result<Vec<Alias>> {
+    Ok(many::<P, alias::Entity, Alias>(ctx, node, column).await?)
 }
 
 /// Lookups by natural key.

@@ -68,7 +68,7 @@ with_connections! {
         /// Other names of the company in the sources ("Meta" for Meta Platforms), each with
         /// the sentence that uses it.
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, entity::alias::Column::CompanyId, self.0.id).await
+            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::CompanyId).await
         }
         /// The company this one is part of (Amazon for AWS, Alphabet for Google).
         async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
@@ -149,7 +149,7 @@ with_connections! {
         /// Other names of the person in the sources ("Jassy" for Andy Jassy), each with the
         /// sentence that uses it.
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, entity::alias::Column::PersonId, self.0.id).await
+            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::PersonId).await
         }
         /// The company the person works for.
         async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {

@@ -60,6 +60,7 @@ plain_cells!(
     bool,
     String,
     Date,
+    AliasKind,
     AmountBound,
     BackerRole,
     ChallengeKind,
@@ -102,6 +103,7 @@ macro_rules! read_rows {
 }
 
 read_rows! {
+    alias { id, name, kind, company_id, person_id, ai_model_id, project_id, source_id, quote }
     ai_model { id, name, kind, developer_id, announced_on, announced_precision, expected_on,
         expected_precision, description }
     citation { id, source_id, quote, company_id, person_id, ai_model_id, investment_id,

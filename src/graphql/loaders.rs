@@ -184,6 +184,7 @@ macro_rules! rows_with_ids {
     };
 }
 rows_with_ids!(
+    alias,
     company,
     person,
     ai_model,

@@ -50,7 +50,7 @@ with_connections! {
         }
         /// Other names of the model in the sources, each with the sentence that uses it.
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, entity::alias::Column::AiModelId, self.0.id).await
+            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::AiModelId).await
         }
         /// When it was announced or unveiled, at the precision known.
         async fn announced(&self) -> Option<DateValue> {

@@ -45,6 +45,10 @@ with_connections! {
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+        /// Other names of the project in the sources, each with the sentence that uses it.
+        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
+            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::ProjectId).await
+        }
         /// The company that leads the project.
         async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
             Ok(

@@ -19,6 +19,7 @@ on_both_engines!(
     an_alias_imported_from_csv_is_found_by_search_and_lookup,
     every_write_path_refuses_an_alias_its_quote_does_not_use,
     export_and_import_round_trip_aliases,
+    aliases_of_a_whole_list_load_in_one_statement,
 );
 
 async fn the_articles_other_names_are_aliases_citing_the_sentence_that_uses_them(app: TestApp) {
@@ -342,4 +343,43 @@ async fn export_and_import_round_trip_aliases(app: TestApp) {
         let hits = search(&app, "AWS", "").await;
         assert_eq!(hits[0]["node"]["name"], "Amazon Web Services");
     }
+}
+
+/// The aliases of every company of a page, and their sources, are loaded for the whole
+/// page at once: the same statements for all companies as for one.
+async fn aliases_of_a_whole_list_load_in_one_statement(app: TestApp) {
+    let statements = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.take_statement_count();
+            let data = app.data(query).await;
+            (app.take_statement_count(), data)
+        }
+    };
+    let (one, single) = statements(
+        r#"{ companies(first: 1, filter: { ticker: { eq: "META" } }) { nodes { aliases { name source { key } } } } }"#,
+    )
+    .await;
+    let (all, page) = statements(
+        r#"{ companies(first: 100) { nodes { name aliases { name source { key } } } }
+             people(first: 100) { nodes { aliases { name } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        single["companies"]["nodes"][0]["aliases"][0]["name"], "Meta",
+        "{single}"
+    );
+    let with_aliases = page["companies"]["nodes"]
+        .as_array()
+        .expect("companies")
+        .iter()
+        .filter(|c| c["aliases"].as_array().is_some_and(|a| !a.is_empty()))
+        .count();
+    assert_eq!(
+        with_aliases, 2,
+        "Meta Platforms and Amazon Web Services: {page}"
+    );
+    // Companies, their aliases, the aliases' sources; then people and their aliases.
+    assert_eq!(one, 3, "one company");
+    assert_eq!(all, 5, "every company and person");
 }

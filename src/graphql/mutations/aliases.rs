@@ -119,7 +119,8 @@ async fn add(ctx: &Context<'_>, input: AliasInput) -> Result<Alias> {
         crate::store::persist::<alias::ActiveModel>(&txn, existing, |a| columns.set_on(a)).await?;
     txn.record(Change::row(ChangeKind::Updated, typename, id));
     txn.commit().await?;
-    Ok(Alias(row))
+    crate::graphql::loaders::wrap_one(Some(row))
+        .ok_or_else(|| Error::Internal("no alias row".into()))
 }
 
 async fn remove(ctx: &Context<'_>, subject_id: ID, name: String) -> Result<bool> {
