@@ -70,16 +70,20 @@ pub struct SpendingComparison {
     pub times: RatioRange,
     /// How the ratios were computed, in words, with both amounts.
     pub derivation: String,
-    /// Same as `fraction.low`: this figure's lower end over the other's upper end.
-    #[graphql(deprecation = "Use `fraction.low`; `times` gives the other direction.")]
-    pub ratio_low: Option<Decimal>,
-    /// Same as `fraction.high`: this figure's upper end over the other's lower end.
-    #[graphql(deprecation = "Use `fraction.high`; `times` gives the other direction.")]
-    pub ratio_high: Option<Decimal>,
 }
 
 #[async_graphql::ComplexObject]
 impl SpendingComparison {
+    /// Same as `fraction.low`: this figure's lower end over the other's upper end.
+    #[graphql(deprecation = "Use `fraction.low`; `times` gives the other direction.")]
+    async fn ratio_low(&self) -> Option<&Decimal> {
+        self.fraction.low.as_ref()
+    }
+    /// Same as `fraction.high`: this figure's upper end over the other's lower end.
+    #[graphql(deprecation = "Use `fraction.high`; `times` gives the other direction.")]
+    async fn ratio_high(&self) -> Option<&Decimal> {
+        self.fraction.high.as_ref()
+    }
     /// The source sentences of both figures compared: the ratios rest on them.
     async fn citations(&self, ctx: &Context<'_>) -> Result<Vec<Citation>> {
         let mut all = citations_of(ctx, &self.this, citation::Column::SpendingFigureId).await?;
@@ -231,8 +235,6 @@ fn comparison(
     );
     SpendingComparison {
         this: this.clone(),
-        ratio_low: fraction.low.clone(),
-        ratio_high: fraction.high.clone(),
         fraction,
         times,
         derivation,
