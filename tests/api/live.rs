@@ -202,13 +202,32 @@ async fn listening(app: &TestApp) -> Option<live::Listening> {
 /// Waits until `live` has `n` subscribers: a subscription runs from its first poll, after
 /// the client's `subscribe` message has been read.
 async fn subscribers(live: &Live, n: usize) {
+    until(
+        || live.subscriber_count() >= n,
+        "the subscription runs in time",
+    )
+    .await;
+}
+
+/// Waits until `live` has no subscriber left: a subscription ends when it is completed or
+/// its connection drops, a moment after.
+async fn no_subscribers(live: &Live) {
+    until(
+        || live.subscriber_count() == 0,
+        "the subscriptions end in time",
+    )
+    .await;
+}
+
+/// Polls `done` until it holds, at most [`PATIENCE`].
+async fn until(done: impl Fn() -> bool, what: &str) {
     tokio::time::timeout(PATIENCE, async {
-        while live.subscriber_count() < n {
+        while !done() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await
-    .expect("the subscription runs in time");
+    .expect(what);
 }
 
 async fn create_company(app: &TestApp, name: &str) -> String {
@@ -390,13 +409,7 @@ async fn too_many_subscriptions_on_one_connection_are_refused_with_a_code(app: T
     );
     // Completing the first frees its place.
     client.send(json!({ "id": "1", "type": "complete" })).await;
-    tokio::time::timeout(PATIENCE, async {
-        while app.live.subscriber_count() > 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the completed subscription ends");
+    no_subscribers(&app.live).await;
     client.subscribe("3", COMPANY_CHANGES).await;
     subscribers(&app.live, 1).await;
 }
@@ -649,13 +662,7 @@ async fn five_subscribers_cost_the_statements_of_one(app: TestApp) {
         }
         statements.push(app.take_statement_count());
         drop(clients);
-        tokio::time::timeout(PATIENCE, async {
-            while app.live.subscriber_count() > 0 {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .expect("the subscriptions end with their connections");
+        no_subscribers(&app.live).await;
     }
     assert_eq!(statements[0], statements[1], "{statements:?}");
 }
@@ -745,7 +752,16 @@ async fn the_cascades_the_events_follow_are_the_databases(app: TestApp) {
     let mut found = Vec::new();
     match app.engine {
         Engine::Sqlite => {
-            for table in live::TYPENAMES.iter().map(|t| table_of(t)) {
+            let tables = app
+                .db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    "SELECT name FROM sqlite_master WHERE type = 'table'",
+                ))
+                .await
+                .expect("tables");
+            for row in tables {
+                let table: String = row.try_get("", "name").expect("name");
                 let rows = app
                     .db
                     .query_all_raw(sea_orm::Statement::from_string(
@@ -797,18 +813,6 @@ async fn the_cascades_the_events_follow_are_the_databases(app: TestApp) {
     found.sort();
     declared.sort();
     assert_eq!(found, declared);
-}
-
-/// The table of a row type (`AiModel`: `ai_model`).
-fn table_of(typename: &str) -> String {
-    let mut table = String::new();
-    for (i, ch) in typename.chars().enumerate() {
-        if ch.is_uppercase() && i > 0 {
-            table.push('_');
-        }
-        table.push(ch.to_ascii_lowercase());
-    }
-    table
 }
 
 /// The `import` command (another process; here its function, which has no bus of this
