@@ -583,45 +583,48 @@ async fn generated_investments_group_as_plain_sql_groups_them(app: TestApp) {
         expected.insert((name, currency), (n, s.unwrap_or(0)));
     }
     assert!(expected.len() > 20, "too few groups to prove anything");
-    let mut got = BTreeMap::new();
-    let mut after = String::new();
-    loop {
-        let data = app
+    // In one page, and in pages of 7 (the money of a page is read for its groups only).
+    for first in [100, 7] {
+        let mut got = BTreeMap::new();
+        let mut after = String::new();
+        loop {
+            let data = app
             .data(&format!(
-                r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}, {{ field: CURRENCY }}], first: 100{after}) {{
+                r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}, {{ field: CURRENCY }}], first: {first}{after}) {{
                     pageInfo {{ hasNextPage endCursor }}
                     nodes {{ keys {{ value }} aggregate {{ count amount {{ byCurrency {{ currency minorDigits sum {{ minorUnits }} }} }} }} }} }} }} }}"#
             ))
             .await;
-        let groups = &data["investments"]["groupBy"];
-        for g in groups["nodes"].as_array().expect("groups") {
-            let name = g["keys"][0]["value"].as_str().expect("name").to_string();
-            let Some(currency) = g["keys"][1]["value"].as_str().map(str::to_string) else {
-                // Investments of unknown amount have no currency either.
-                assert_eq!(g["aggregate"]["amount"]["byCurrency"], json!([]));
-                continue;
-            };
-            let by_currency = g["aggregate"]["amount"]["byCurrency"]
-                .as_array()
-                .expect("byCurrency");
-            assert_eq!(by_currency.len(), 1, "one currency per group");
-            assert_eq!(by_currency[0]["currency"], currency.as_str());
-            let sum: i64 = by_currency[0]["sum"]["minorUnits"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .expect("sum");
-            let count = g["aggregate"]["count"].as_i64().expect("count");
-            got.insert((name, currency), (count, sum));
+            let groups = &data["investments"]["groupBy"];
+            for g in groups["nodes"].as_array().expect("groups") {
+                let name = g["keys"][0]["value"].as_str().expect("name").to_string();
+                let Some(currency) = g["keys"][1]["value"].as_str().map(str::to_string) else {
+                    // Investments of unknown amount have no currency either.
+                    assert_eq!(g["aggregate"]["amount"]["byCurrency"], json!([]));
+                    continue;
+                };
+                let by_currency = g["aggregate"]["amount"]["byCurrency"]
+                    .as_array()
+                    .expect("byCurrency");
+                assert_eq!(by_currency.len(), 1, "one currency per group");
+                assert_eq!(by_currency[0]["currency"], currency.as_str());
+                let sum: i64 = by_currency[0]["sum"]["minorUnits"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("sum");
+                let count = g["aggregate"]["count"].as_i64().expect("count");
+                got.insert((name, currency), (count, sum));
+            }
+            if groups["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = format!(
+                ", after: \"{}\"",
+                groups["pageInfo"]["endCursor"].as_str().expect("cursor")
+            );
         }
-        if groups["pageInfo"]["hasNextPage"] != true {
-            break;
-        }
-        after = format!(
-            ", after: \"{}\"",
-            groups["pageInfo"]["endCursor"].as_str().expect("cursor")
-        );
+        assert_eq!(got, expected, "pages of {first}");
     }
-    assert_eq!(got, expected);
 
     // The whole table: counts, money per currency and dates, from one statement grouped by
     // currency whose rows are merged, against plain SQL over the rows.

@@ -2,7 +2,7 @@
 //! keys, currency and measured columns under plain aliases, and the measures over it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatement};
@@ -85,7 +85,15 @@ pub(super) struct Frame {
     pub(super) stats: &'static [Stat],
     currency: Option<&'static str>,
     cells: Cache,
+    /// The key values of the groups a page showed (without the parent), once the page is
+    /// loaded: the lazy statistics (money per currency, distinct counts) are computed for
+    /// those groups only, not for every group of the frame.
+    page: OnceLock<Vec<Vec<KeyValue>>>,
 }
+
+/// Most groups whose keys restrict the lazy statistics' statement; past it (a large batch
+/// of nested pages) they are computed for all groups.
+const MAX_RESTRICTED_GROUPS: usize = 500;
 
 impl Frame {
     fn column(&self, name: &str) -> Expr {
@@ -178,6 +186,42 @@ impl Frame {
         }
     }
 
+    /// Remembers the groups a page showed (their key values, parent first for a nested
+    /// list), so that the lazy statistics read only their rows.
+    pub(super) fn set_page(&self, keys: impl Iterator<Item = Vec<KeyValue>>) {
+        let skip = usize::from(self.parent.is_some());
+        let _ = self
+            .page
+            .set(keys.map(|k| k.into_iter().skip(skip).collect()).collect());
+    }
+
+    /// Restricts `inner` to the rows of the page's groups, when a page was loaded and its
+    /// keys can be compared in SQL (dates are left alone: their text would not compare
+    /// with a date column on PostgreSQL).
+    fn restrict_to_page(&self, inner: &mut SelectStatement) {
+        let Some(page) = self.page.get() else { return };
+        if page.is_empty()
+            || page.len() > MAX_RESTRICTED_GROUPS
+            || self.keys.iter().any(|k| k.kind == KeyKind::Date)
+        {
+            return;
+        }
+        let mut any = Condition::any();
+        for values in page {
+            let mut all = Condition::all();
+            for (key, value) in self.keys.iter().zip(values) {
+                all = all.add(match value {
+                    KeyValue::Null => key.expr.clone().is_null(),
+                    KeyValue::Int(i) => key.expr.clone().eq(*i),
+                    KeyValue::Bool(b) => key.expr.clone().eq(*b),
+                    KeyValue::Text(t) => key.expr.clone().eq(t.as_str()),
+                });
+            }
+            any = any.add(all);
+        }
+        inner.cond_where(any);
+    }
+
     /// Reads the parent and key values of a row, in group-alias order.
     pub(super) fn read_key(&self, row: &QueryResult) -> Result<Vec<KeyValue>> {
         let mut key = Vec::with_capacity(self.keys.len() + 1);
@@ -227,6 +271,7 @@ impl Frame {
             let rows = self
                 .run(|ids| {
                     let mut inner = self.inner(ids, &[]);
+                    self.restrict_to_page(&mut inner);
                     if let Some(currency) = self.currency {
                         inner.and_where(self.column(currency).is_not_null());
                     }
@@ -270,7 +315,8 @@ impl Frame {
             }];
             let rows = self
                 .run(|ids| {
-                    let inner = self.inner(ids, &extra);
+                    let mut inner = self.inner(ids, &extra);
+                    self.restrict_to_page(&mut inner);
                     let mut outer = self.outer(inner, &[]);
                     outer.expr_as(
                         Func::count_distinct(Expr::col(Alias::new("d"))),
@@ -371,6 +417,7 @@ pub(super) fn frame<T: Aggregated>(
         stats: T::STATS,
         currency: T::CURRENCY,
         cells: Cache::default(),
+        page: OnceLock::new(),
     }
 }
 

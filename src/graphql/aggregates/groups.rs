@@ -421,6 +421,12 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
         }
         by_parent.entry(parent).or_default().push(summary);
     }
+    frame.set_page(
+        by_parent
+            .values()
+            .flat_map(|summaries| summaries.iter().take(plan.limit))
+            .map(|summary| summary.key.clone()),
+    );
     Ok(GroupPage { by_parent, totals })
 }
 
