@@ -280,6 +280,8 @@ pub fn company_name_term<E: EntityTrait>(name: &'static str, fk: E::Column) -> T
         fk: fk.as_str(),
         target: "company",
         column: "name",
+        // `company.name` is unique (migration `create_tables`).
+        unique: true,
     };
     Term {
         name,

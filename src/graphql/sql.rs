@@ -70,12 +70,16 @@ pub struct Relation {
     pub target: &'static str,
     /// The column of the target that is read.
     pub column: &'static str,
+    /// Whether that column is unique in the target (a company's name): then grouping by
+    /// it is grouping by the foreign key, and a group-by may group by the key first and
+    /// join the names of its groups only.
+    pub unique: bool,
 }
 
 impl Relation {
     /// The alias of the joined target: one per foreign key and target, so a relation used
     /// several times in a statement (as a key and in `having`, say) is joined once.
-    fn alias(&self) -> String {
+    pub fn alias(&self) -> String {
         format!("{}_{}", self.fk, self.target)
     }
 
@@ -131,6 +135,7 @@ mod tests {
             fk: "investor_id",
             target: "company",
             column: "name",
+            unique: true,
         };
         let investee = Relation {
             fk: "investee_id",

@@ -104,13 +104,53 @@ impl Frame {
     /// aggregate under their aliases, plus `extra` columns. The relations that keys and
     /// extra columns read (a related company's name) are joined once each.
     pub(super) fn inner(&self, ids: Option<&[i32]>, extra: &[Extra]) -> SelectStatement {
+        self.inner_keyed(ids, extra, false)
+    }
+
+    /// The relation key `i` reads, when a top-level grouping may group by its foreign key
+    /// and join the related value to the groups afterwards: the value is unique in its
+    /// table (a company's name), so the groups are the same, and the join reads one row
+    /// per group instead of one per grouped row.
+    pub(super) fn late_key(&self, i: usize) -> Option<Relation> {
+        if self.parent.is_some() {
+            return None;
+        }
+        let key = self.keys.get(i)?;
+        key.join.filter(|r| r.unique && key.bucket.is_none())
+    }
+
+    /// The engine the frame's statements run on.
+    pub(super) fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// The number of group keys.
+    pub(super) fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether some key is grouped by its foreign key (see [`Frame::late_key`]).
+    pub(super) fn has_late_keys(&self) -> bool {
+        (0..self.keys.len()).any(|i| self.late_key(i).is_some())
+    }
+
+    /// The inner statement; with `late`, a key that [`Frame::late_key`] allows is selected
+    /// as its foreign key `f{i}`, without joining its relation.
+    pub(super) fn inner_keyed(
+        &self,
+        ids: Option<&[i32]>,
+        extra: &[Extra],
+        late: bool,
+    ) -> SelectStatement {
         let mut select = Query::select();
         select.from(Alias::new(self.table));
         join_relations(
             &mut select,
             self.keys
                 .iter()
-                .filter_map(|key| key.join)
+                .enumerate()
+                .filter(|(i, _)| !late || self.late_key(*i).is_none())
+                .filter_map(|(_, key)| key.join)
                 .chain(extra.iter().filter_map(|e| e.join)),
         );
         select.cond_where(self.condition.clone());
@@ -122,6 +162,14 @@ impl Frame {
             select.and_where(self.column(column).is_in(ids.iter().copied()));
         }
         for (i, key) in self.keys.iter().enumerate() {
+            if let Some(relation) = self.late_key(i).filter(|_| late) {
+                let fk = Expr::col((Alias::new(relation.table), Alias::new(relation.fk)));
+                select.expr_as(
+                    Func::cast_as(fk, Alias::new("BIGINT")),
+                    Alias::new(format!("f{i}")),
+                );
+                continue;
+            }
             // Integers read back as 64 bits on both engines.
             let expr = if key.kind == KeyKind::Int {
                 Func::cast_as(key.expr.clone(), Alias::new("BIGINT")).into()
@@ -146,19 +194,36 @@ impl Frame {
         select
     }
 
-    /// The group-by aliases: the parent, then the keys.
-    fn group_aliases(&self) -> Vec<String> {
+    /// The group-by aliases: the parent, then the keys (`f{i}` for a key grouped by its
+    /// foreign key, with `late`).
+    fn group_aliases(&self, late: bool) -> Vec<String> {
         let mut aliases: Vec<String> = self.parent.iter().map(|_| "p".to_string()).collect();
-        aliases.extend((0..self.keys.len()).map(|i| format!("g{i}")));
+        aliases.extend((0..self.keys.len()).map(|i| {
+            if late && self.late_key(i).is_some() {
+                format!("f{i}")
+            } else {
+                format!("g{i}")
+            }
+        }));
         aliases
     }
 
     /// The outer statement over `inner`, grouped by the parent and the keys (and `more`).
     pub(super) fn outer(&self, inner: SelectStatement, more: &[&str]) -> SelectStatement {
+        self.outer_keyed(inner, more, false)
+    }
+
+    /// The outer statement over an inner one made with the same `late`.
+    pub(super) fn outer_keyed(
+        &self,
+        inner: SelectStatement,
+        more: &[&str],
+        late: bool,
+    ) -> SelectStatement {
         let mut select = Query::select();
         select.from_subquery(inner, Alias::new("r"));
         for alias in self
-            .group_aliases()
+            .group_aliases(late)
             .iter()
             .map(String::as_str)
             .chain(more.iter().copied())

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use async_graphql::{Object, TypeName};
 use sea_orm::ExprTrait;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, JoinType, Order, Query, SelectStatement, WindowStatement,
+};
 
 use super::frame::{Extra, Frame, KeySql, add_summary_measures, frame, key_sql};
 use super::inputs::GroupArgs;
@@ -18,6 +20,7 @@ use super::{Aggregated, DEFAULT_GROUPS, MAX_GROUP_KEYS, MAX_GROUP_TERMS, MAX_GRO
 use crate::error::{Error, Result};
 use crate::graphql::lists::Counter;
 use crate::graphql::paging::{EndCursor, KeyValue, PageInfo, base64url_decode, base64url_encode};
+use crate::graphql::sql::bytewise;
 
 /// A position in a list of groups: an offset, and a signature of the grouping it belongs to.
 pub(super) fn group_cursor(signature: u64, offset: usize) -> String {
@@ -357,9 +360,15 @@ impl GroupPage {
     }
 }
 
-/// The grouped statement, before ordering and paging.
-pub(super) fn grouped(frame: &Frame, plan: &GroupPlan, ids: Option<&[i32]>) -> SelectStatement {
-    let mut outer = frame.outer(frame.inner(ids, &plan.extra), &[]);
+/// The grouped statement, before ordering and paging; with `late`, grouped by the foreign
+/// keys of the keys that [`Frame::late_key`] allows.
+pub(super) fn grouped(
+    frame: &Frame,
+    plan: &GroupPlan,
+    ids: Option<&[i32]>,
+    late: bool,
+) -> SelectStatement {
+    let mut outer = frame.outer_keyed(frame.inner_keyed(ids, &plan.extra, late), &[], late);
     add_summary_measures(&mut outer, frame.stats);
     for condition in &plan.having {
         outer.and_having(condition.clone());
@@ -368,9 +377,10 @@ pub(super) fn grouped(frame: &Frame, plan: &GroupPlan, ids: Option<&[i32]>) -> S
 }
 
 pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
+    let late = frame.has_late_keys();
     let rows = frame
         .run(|ids| {
-            let mut outer = grouped(frame, plan, ids);
+            let mut outer = grouped(frame, plan, ids, late);
             if plan.count {
                 // Evaluated over the grouped rows, before the LIMIT: every group counts.
                 let over = if frame.parent.is_none() {
@@ -379,6 +389,9 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
                     "COUNT(*) OVER (PARTITION BY \"p\")"
                 };
                 outer.expr_as(Expr::cust(over), Alias::new("group_total"));
+            }
+            if late {
+                return late_page(frame, plan, outer);
             }
             if frame.parent.is_none() {
                 for term in &plan.order {
@@ -430,13 +443,54 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
     Ok(GroupPage { by_parent, totals })
 }
 
+/// A top-level page over groups keyed by foreign keys: the grouped statement names its
+/// aggregate order terms `o{j}`; around it, the related values are joined to the groups
+/// (one row per group), selected under the keys' usual aliases `g{i}`, and the page is
+/// ordered (ties broken by those values, as always) and cut.
+fn late_page(frame: &Frame, plan: &GroupPlan, mut grouped: SelectStatement) -> SelectStatement {
+    let backend = frame.backend();
+    for (j, term) in plan.order.iter().enumerate() {
+        if term.key.is_none() {
+            grouped.expr_as(term.expr.clone(), Alias::new(format!("o{j}")));
+        }
+    }
+    let mut page = Query::select();
+    page.from_subquery(grouped, Alias::new("x"))
+        .column((Alias::new("x"), Asterisk));
+    for i in 0..frame.key_count() {
+        if let Some(relation) = frame.late_key(i) {
+            page.join_as(
+                JoinType::LeftJoin,
+                Alias::new(relation.target),
+                Alias::new(relation.alias()),
+                Expr::col((Alias::new(relation.alias()), Alias::new("id")))
+                    .equals((Alias::new("x"), Alias::new(format!("f{i}")))),
+            );
+            page.expr_as(relation.expr(), Alias::new(format!("g{i}")));
+        }
+    }
+    for (j, term) in plan.order.iter().enumerate() {
+        let expr = match term.key.map(|i| (i, frame.late_key(i))) {
+            // An output alias cannot be used inside an expression of ORDER BY: the value.
+            Some((_, Some(relation))) => bytewise(relation.expr(), backend),
+            Some((_, None)) => term.expr.clone(),
+            None => Expr::col((Alias::new("x"), Alias::new(format!("o{j}")))),
+        };
+        page.order_by_expr_with_nulls(expr, term.order.clone(), term.nulls);
+    }
+    page.limit(plan.limit as u64 + 1);
+    page.offset(plan.offset as u64);
+    page
+}
+
 pub(super) async fn count_groups(
     frame: &Frame,
     plan: &GroupPlan,
 ) -> Result<HashMap<Option<i32>, i64>> {
     let rows = frame
         .run(|ids| {
-            let grouped = grouped(frame, plan, ids);
+            // Counting needs no related values: group by the foreign keys where allowed.
+            let grouped = grouped(frame, plan, ids, frame.has_late_keys());
             let mut count = Query::select();
             count.from_subquery(grouped, Alias::new("groups"));
             if frame.parent.is_some() {

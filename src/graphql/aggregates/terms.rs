@@ -261,6 +261,8 @@ pub(super) fn having_sql<T: Aggregated>(
 /// One term of the groups' ordering, over the outer statement.
 pub(super) struct OrderSql {
     pub(super) expr: Expr,
+    /// The position in `by` of the key this term orders by; `None` for an aggregate.
+    pub(super) key: Option<usize>,
     pub(super) order: Order,
     pub(super) nulls: NullOrdering,
 }
@@ -283,6 +285,7 @@ pub(super) fn order_sql<T: Aggregated>(
     let mut terms = Vec::new();
     for (i, o) in order_by.iter().enumerate() {
         let path = format!("orderBy[{i}]");
+        let mut key = None;
         let expr = match (o.key, o.function) {
             (Some(k), None) => {
                 if o.field.is_some() || o.currency.is_some() {
@@ -300,6 +303,7 @@ pub(super) fn order_sql<T: Aggregated>(
                             format!("{k} is not a position in `by` (0 to {})", keys.len() - 1),
                         )
                     })?;
+                key = Some(k);
                 key_expr(k)
             }
             (None, Some(function)) => {
@@ -327,6 +331,7 @@ pub(super) fn order_sql<T: Aggregated>(
         };
         terms.push(OrderSql {
             expr,
+            key,
             order: match o.direction {
                 OrderDirection::Asc => Order::Asc,
                 OrderDirection::Desc => Order::Desc,
@@ -341,6 +346,7 @@ pub(super) fn order_sql<T: Aggregated>(
     for i in 0..keys.len() {
         terms.push(OrderSql {
             expr: key_expr(i),
+            key: Some(i),
             order: Order::Asc,
             nulls: NullOrdering::Last,
         });
