@@ -17,6 +17,8 @@
 //! memory, and ordinary latency while attackers send them), or `all` (the default: these
 //! four). `http` (query 2 with and without compression, and a persisted GET answered in
 //! full or 304 from its ETag; see `http.rs`) runs only when asked for, and in `--tiny` runs.
+//! `peers` (PostgreSQL only) asks PostGraphile the same questions over the same database
+//! (see `peers.rs`).
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
@@ -38,6 +40,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod http;
+mod peers;
 mod reference;
 
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
@@ -134,8 +137,17 @@ fn parse_args() -> Args {
         i += 2;
     }
     assert!(
-        ["relay", "analytics", "search", "hostile", "http", "all"].contains(&args.suite.as_str()),
-        "unknown suite {}: relay, analytics, search, hostile, http or all",
+        [
+            "relay",
+            "analytics",
+            "search",
+            "hostile",
+            "http",
+            "peers",
+            "all"
+        ]
+        .contains(&args.suite.as_str()),
+        "unknown suite {}: relay, analytics, search, hostile, http, peers or all",
         args.suite
     );
     args.http = args.suite == "http" || (tiny && args.suite == "all");
@@ -357,6 +369,9 @@ async fn run_engine(engine: &str, args: &Args) -> String {
     }
     if args.http {
         report += &http::suite(&addr, engine, args).await;
+    }
+    if args.suite == "peers" && engine == "postgres" {
+        report += &peers::suite(&addr, &url, args).await;
     }
     // The next engine's server listens elsewhere: drop the connections to this one.
     if let Ok(mut idle) = IDLE.lock() {

@@ -1,4 +1,4 @@
-//! Hand-written reference SQL for the analytics queries: what a database engineer would
+//! Hand-written reference SQL for the analytics queries and the first two Relay queries: what a database engineer would
 //! send for the same answer, knowing the schema (a company's name is unique and
 //! `investment.investor_id` is never null, so grouping by the investor's name is grouping
 //! by `investor_id`; a currency filter is an aggregate's `FILTER`). Each reference comes
@@ -21,7 +21,8 @@ pub struct Reference {
     pub answer: fn(&[QueryResult]) -> Value,
 }
 
-/// The reference of the analytics query `name` (by its prefix "A1".."A5"), if it has one.
+/// The reference of the query `name` (by its prefix: "A1".."A5", and "1 " and "2 " on
+/// PostgreSQL), if it has one.
 pub fn reference(name: &str, backend: DbBackend) -> Option<Reference> {
     let pg = backend == DbBackend::Postgres;
     // Text in byte order on both engines, as the server orders group keys.
@@ -90,9 +91,59 @@ pub fn reference(name: &str, backend: DbBackend) -> Option<Reference> {
                 .to_string(),
             a5,
         ),
+        // The Relay queries, on PostgreSQL: the whole answer built as JSON in the database
+        // (`json_agg` over lateral joins, each level limited before it is joined), the way
+        // PostGraphile answers; the client only parses it.
+        "1 " if pg => (
+            format!(
+                "SELECT CAST(json_build_object('companies', json_build_object(\
+                 'totalCount', (SELECT COUNT(*) FROM company), \
+                 'nodes', COALESCE(json_agg(json_build_object('id', {company_id}, 'name', c.name, \
+                 'ticker', c.ticker, 'kind', c.kind, 'country', c.country) ORDER BY c.id), '[]'))) AS TEXT) AS doc \
+                 FROM (SELECT * FROM company ORDER BY id LIMIT 50) AS c",
+                company_id = relay_id("Company", "c.id"),
+            ),
+            document,
+        ),
+        "2 " if pg => (
+            "SELECT CAST(json_build_object('companies', json_build_object('nodes', \
+             COALESCE(json_agg(json_build_object('name', c.name, 'investmentsMade', \
+             json_build_object('nodes', i.nodes)) ORDER BY c.id), '[]'))) AS TEXT) AS doc \
+             FROM (SELECT id, name FROM company WHERE kind = 'INVESTOR' ORDER BY id LIMIT 50) AS c \
+             CROSS JOIN LATERAL (SELECT COALESCE(json_agg(json_build_object(\
+             'amount', CASE WHEN v.amount_minor IS NULL THEN NULL ELSE json_build_object(\
+             'amount', CAST(v.amount_minor / 100 AS TEXT) || '.' || lpad(CAST(v.amount_minor % 100 AS TEXT), 2, '0'), \
+             'currency', v.currency) END, \
+             'investee', json_build_object('name', e.name, 'models', json_build_object('nodes', m.nodes))) \
+             ORDER BY v.id), '[]') AS nodes \
+             FROM (SELECT * FROM investment WHERE investor_id = c.id ORDER BY id LIMIT 10) AS v \
+             JOIN company AS e ON e.id = v.investee_id \
+             CROSS JOIN LATERAL (SELECT COALESCE(json_agg(json_build_object('name', a.name, 'kind', a.kind) \
+             ORDER BY a.id), '[]') AS nodes \
+             FROM (SELECT id, name, kind FROM ai_model WHERE developer_id = e.id ORDER BY id LIMIT 5) AS a) AS m) AS i"
+                .to_string(),
+            document,
+        ),
         _ => return None,
     };
     Some(Reference { sql, answer })
+}
+
+/// A global id (`base64url("Type:id")`, unpadded) computed in PostgreSQL.
+fn relay_id(type_name: &str, column: &str) -> String {
+    format!(
+        "rtrim(translate(encode(convert_to('{type_name}:' || {column}, 'UTF8'), 'base64'), '+/', '-_'), '=')"
+    )
+}
+
+/// The answer PostgreSQL built as one JSON document (the amounts it formats are those of
+/// two-decimal currencies, as in the generated graph; the check against the server's
+/// answer would catch any other).
+fn document(rows: &[QueryResult]) -> Value {
+    rows.first()
+        .and_then(|row| text(row, "doc"))
+        .and_then(|doc| serde_json::from_str(&doc).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn int(row: &QueryResult, column: &str) -> i64 {
