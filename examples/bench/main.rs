@@ -10,6 +10,7 @@
 //! cargo run --example bench -- --tiny                      # a smoke run, as CI does
 //! cargo run --release --example bench -- --suite analytics --investments 1000000 --requests 20 --concurrency 4
 //! cargo run --release --example bench -- --suite http --requests 500 --rounds 3
+//! cargo run --release --example bench -- --suite live --subscribers 1000 --writes 50
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
@@ -17,6 +18,9 @@
 //! memory, and ordinary latency while attackers send them), or `all` (the default: these
 //! four). `http` (query 2 with and without compression, and a persisted GET answered in
 //! full or 304 from its ETag; see `http.rs`) runs only when asked for, and in `--tiny` runs.
+//! `live` (`--subscribers` WebSocket subscribers to one live aggregate, `--writes` writes:
+//! statements per change, commit-to-last-subscriber latency, memory; see `live.rs`) runs
+//! only when asked for.
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
@@ -38,6 +42,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod http;
+mod live;
 mod reference;
 
 /// mimalloc instead of the system allocator: a GraphQL response allocates per field, and
@@ -60,6 +65,9 @@ struct Args {
     rounds: usize,
     /// Whether the HTTP suite runs (`--suite http`, or a `--tiny` run of `all`).
     http: bool,
+    /// Live suite: subscribers to one live aggregate, and writes made while they follow it.
+    subscribers: usize,
+    writes: usize,
 }
 
 impl Args {
@@ -84,6 +92,8 @@ fn parse_args() -> Args {
         sends: 50,
         rounds: 3,
         http: false,
+        subscribers: 1000,
+        writes: 20,
     };
     let mut tiny = false;
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -113,6 +123,8 @@ fn parse_args() -> Args {
             "--concurrency" => args.concurrency = number(),
             "--sends" => args.sends = number(),
             "--rounds" => args.rounds = number(),
+            "--subscribers" => args.subscribers = number(),
+            "--writes" => args.writes = number(),
             "--tiny" => {
                 args.options = GenerateOptions {
                     companies: 200,
@@ -134,8 +146,17 @@ fn parse_args() -> Args {
         i += 2;
     }
     assert!(
-        ["relay", "analytics", "search", "hostile", "http", "all"].contains(&args.suite.as_str()),
-        "unknown suite {}: relay, analytics, search, hostile, http or all",
+        [
+            "relay",
+            "analytics",
+            "search",
+            "hostile",
+            "http",
+            "live",
+            "all"
+        ]
+        .contains(&args.suite.as_str()),
+        "unknown suite {}: relay, analytics, search, hostile, http, live or all",
         args.suite
     );
     args.http = args.suite == "http" || (tiny && args.suite == "all");
@@ -357,6 +378,9 @@ async fn run_engine(engine: &str, args: &Args) -> String {
     }
     if args.http {
         report += &http::suite(&addr, engine, args).await;
+    }
+    if args.suite == "live" {
+        report += &live::suite(engine, &url, args).await;
     }
     // The next engine's server listens elsewhere: drop the connections to this one.
     if let Ok(mut idle) = IDLE.lock() {
