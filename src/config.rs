@@ -212,6 +212,11 @@ pub struct Settings {
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
     pub subscription_buffer: usize,
+    /// Milliseconds a live result (a live aggregate, groupBy or spendingSummary) waits for
+    /// more changes before it is computed again: a burst of writes within the window costs
+    /// one computation (0: recompute at once).
+    #[arg(long, env = "LIVE_COALESCE_MS", default_value_t = crate::live::DEFAULT_COALESCE.as_millis() as u64, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
+    pub live_coalesce_ms: u64,
     /// Longest `search` text, in characters.
     #[arg(long, env = "SEARCH_MAX_TEXT", default_value_t = crate::search::DEFAULT_MAX_TEXT, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000), global = true)]
     pub search_max_text: usize,
@@ -256,6 +261,7 @@ impl Default for Settings {
             ws_keepalive_secs: crate::http::DEFAULT_KEEPALIVE_SECS,
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
+            live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,
             search_max_words: crate::search::DEFAULT_MAX_WORDS,
             search_max_candidates: crate::search::DEFAULT_MAX_CANDIDATES,

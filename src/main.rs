@@ -162,7 +162,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             max_candidates: settings.search_max_candidates,
         },
     };
-    let live = Live::new(settings.subscription_buffer);
+    let live = Live::new(settings.subscription_buffer)
+        .with_coalesce(Duration::from_millis(settings.live_coalesce_ms));
     // Every instance on a PostgreSQL database hears the changes committed by any of them.
     let _listening = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         Some(

@@ -10,6 +10,7 @@
 //! cargo run --example bench -- --tiny                      # a smoke run, as CI does
 //! cargo run --release --example bench -- --suite analytics --investments 1000000 --requests 20 --concurrency 4
 //! cargo run --release --example bench -- --suite http --requests 500 --rounds 3
+//! cargo run --release --example bench -- --suite live --subscribers 1000 --writes 50
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
@@ -19,6 +20,9 @@
 //! full or 304 from its ETag; see `http.rs`) runs only when asked for, and in `--tiny` runs.
 //! `peers` (PostgreSQL only) asks PostGraphile the same questions over the same database
 //! (see `peers.rs`).
+//! `live` (`--subscribers` WebSocket subscribers to one live aggregate, `--writes` writes:
+//! statements per change, commit-to-last-subscriber latency, memory; see `live.rs`) runs
+//! only when asked for.
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
@@ -40,6 +44,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod http;
+mod live;
 mod peers;
 mod reference;
 
@@ -63,6 +68,9 @@ struct Args {
     rounds: usize,
     /// Whether the HTTP suite runs (`--suite http`, or a `--tiny` run of `all`).
     http: bool,
+    /// Live suite: subscribers to one live aggregate, and writes made while they follow it.
+    subscribers: usize,
+    writes: usize,
 }
 
 impl Args {
@@ -87,6 +95,8 @@ fn parse_args() -> Args {
         sends: 50,
         rounds: 3,
         http: false,
+        subscribers: 1000,
+        writes: 20,
     };
     let mut tiny = false;
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -116,6 +126,8 @@ fn parse_args() -> Args {
             "--concurrency" => args.concurrency = number(),
             "--sends" => args.sends = number(),
             "--rounds" => args.rounds = number(),
+            "--subscribers" => args.subscribers = number(),
+            "--writes" => args.writes = number(),
             "--tiny" => {
                 args.options = GenerateOptions {
                     companies: 200,
@@ -144,10 +156,11 @@ fn parse_args() -> Args {
             "hostile",
             "http",
             "peers",
+            "live",
             "all"
         ]
         .contains(&args.suite.as_str()),
-        "unknown suite {}: relay, analytics, search, hostile, http, peers or all",
+        "unknown suite {}: relay, analytics, search, hostile, http, peers, live or all",
         args.suite
     );
     args.http = args.suite == "http" || (tiny && args.suite == "all");
@@ -372,6 +385,9 @@ async fn run_engine(engine: &str, args: &Args) -> String {
     }
     if args.suite == "peers" && engine == "postgres" {
         report += &peers::suite(&addr, &url, args).await;
+    }
+    if args.suite == "live" {
+        report += &live::suite(engine, &url, args).await;
     }
     // The next engine's server listens elsewhere: drop the connections to this one.
     if let Ok(mut idle) = IDLE.lock() {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::futures_util::Stream;
 use async_graphql::futures_util::stream;
-use async_graphql::{Context, Enum, ID, Object, Subscription};
+use async_graphql::{Context, Enum, ID, MergedSubscription, Object, Subscription};
 use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -55,8 +55,13 @@ impl Session {
         self.lagged.notified().await;
     }
 
+    /// Closes the connection: one of its subscribers fell too far behind.
+    pub(crate) fn fell_behind(&self) {
+        self.lagged.notify_one();
+    }
+
     /// A place for one more subscription, or the error that refuses it.
-    fn claim(&self) -> std::result::Result<Slot, Error> {
+    pub(crate) fn claim(&self) -> std::result::Result<Slot, Error> {
         let before = self.active.fetch_add(1, Ordering::SeqCst);
         let slot = Slot(self.active.clone());
         if before >= self.max_subscriptions {
@@ -73,12 +78,32 @@ impl Session {
 }
 
 /// A running subscription's place in its connection's count; freed when dropped.
-struct Slot(Arc<AtomicUsize>);
+pub(crate) struct Slot(Arc<AtomicUsize>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// The last message to a subscriber that fell `missed` events behind (of at most `buffer`):
+/// its connection is closed.
+pub(crate) fn slow_consumer(
+    session: Option<&Session>,
+    missed: u64,
+    buffer: usize,
+) -> super::GqlError {
+    if let Some(session) = session {
+        session.fell_behind();
+    }
+    Error::Limit {
+        code: SLOW_CONSUMER,
+        message: format!(
+            "this subscriber fell {missed} events behind (at most {buffer} may wait): \
+             it is closed; subscribe again and re-read what you show"
+        ),
+    }
+    .into()
 }
 
 /// What happened.
@@ -148,7 +173,7 @@ impl ChangeEvent {
 }
 
 /// The global id of row `id` of the type named `typename`.
-fn global_id_of(typename: &str, id: i32) -> String {
+pub(crate) fn global_id_of(typename: &str, id: i32) -> String {
     // The encoding of `node::global_id`, for a type known by name only.
     super::paging::base64url_encode(format!("{typename}:{id}").as_bytes())
 }
@@ -245,13 +270,18 @@ impl Wanted {
     }
 }
 
-/// The root of every subscription.
+/// The root of every subscription: `changes`, and per row type its filtered changes, live
+/// aggregate and live groups (see `live_fields`).
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(ChangeSubscription, super::live_fields::LiveSubscription);
+
+/// Every committed change.
 #[derive(Default)]
-pub struct Subscription;
+pub struct ChangeSubscription;
 
 /// Live data over WebSocket (`graphql-transport-ws` or the legacy `graphql-ws`).
 #[Subscription]
-impl Subscription {
+impl ChangeSubscription {
     /// Every committed change to rows of the given types and/or ids, as it happens, on
     /// whichever server instance it was made. Bulk writes (imports, batch mutations,
     /// datasets) come as one BULK event per type; a RESYNC event says changes may have been
@@ -309,18 +339,11 @@ impl Following {
                 Ok(_) => continue,
                 Err(RecvError::Lagged(missed)) => {
                     self.done = true;
-                    if let Some(session) = &self.session {
-                        session.lagged.notify_one();
-                    }
-                    return Some(Err(Error::Limit {
-                        code: SLOW_CONSUMER,
-                        message: format!(
-                            "this subscriber fell {missed} events behind (at most {} may wait): \
-                             it is closed; subscribe again and re-read what you show",
-                            self.buffer
-                        ),
-                    }
-                    .into()));
+                    return Some(Err(slow_consumer(
+                        self.session.as_ref(),
+                        missed,
+                        self.buffer,
+                    )));
                 }
                 Err(RecvError::Closed) => return None,
             }

@@ -22,6 +22,9 @@ pub mod guard;
 pub mod investments;
 pub mod lists;
 pub mod live;
+pub mod live_analytics;
+pub mod live_fields;
+pub mod live_rows;
 
 pub use self::live::Subscription;
 pub(crate) use self::live::live;
@@ -133,13 +136,17 @@ pub fn build_schema_with(
     // The guard refuses abusive documents before parsing and validation; async-graphql's
     // own depth limit stays as a second line. Its complexity limit is not used: it counts
     // a field once whatever the page size, and not through fragments.
-    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
-        .data(pools)
-        .data(live)
-        .data(options.search)
-        .extension(guard::Guard(limits))
-        .extension(ReadRouting)
-        .limit_depth(options.max_depth);
+    let builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(pools)
+    .data(live)
+    .data(options.search)
+    .extension(guard::Guard(limits))
+    .extension(ReadRouting)
+    .limit_depth(options.max_depth);
     if options.trace_fields {
         builder.extension(Tracing).finish()
     } else {
@@ -167,7 +174,12 @@ pub fn sdl() -> String {
 /// The schema as async-graphql prints it (sorted alphabetically), with the description
 /// comment above `schema { ... }`.
 pub(crate) fn plain_sdl() -> String {
-    let schema = Schema::build(Query::default(), Mutation::default(), Subscription).finish();
+    let schema = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish();
     let sdl = schema.sdl_with_options(
         SDLExportOptions::new()
             .sorted_fields()

@@ -11,6 +11,7 @@
 //!
 //! Nothing here knows GraphQL: the subscription types live in `graphql::live`.
 
+pub mod hub;
 mod listener;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
@@ -25,6 +26,10 @@ pub const CHANNEL: &str = "capex_graph_changes";
 
 /// Events a subscriber may fall behind by before it is cut off, unless configured otherwise.
 pub const DEFAULT_BUFFER: usize = 256;
+
+/// How long a live result waits for more changes before it is computed again, unless
+/// configured otherwise (`LIVE_COALESCE_MS`).
+pub const DEFAULT_COALESCE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// What happened to a row, or to many rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +209,8 @@ pub struct Delivery {
 pub struct Live {
     sender: broadcast::Sender<Delivery>,
     buffer: usize,
+    coalesce: std::time::Duration,
+    hub: hub::Hub,
 }
 
 impl std::fmt::Debug for Live {
@@ -224,7 +231,29 @@ impl Live {
     pub fn new(buffer: usize) -> Self {
         let buffer = buffer.max(1);
         let (sender, _) = broadcast::channel(buffer);
-        Live { sender, buffer }
+        Live {
+            sender,
+            buffer,
+            coalesce: DEFAULT_COALESCE,
+            hub: hub::Hub::default(),
+        }
+    }
+
+    /// The same bus whose live results wait `window` for more changes before they are
+    /// computed again: a burst of writes within it costs one computation.
+    pub fn with_coalesce(mut self, window: std::time::Duration) -> Self {
+        self.coalesce = window;
+        self
+    }
+
+    /// How long a live result waits for more changes.
+    pub fn coalesce(&self) -> std::time::Duration {
+        self.coalesce
+    }
+
+    /// The shared computations of the subscriptions on this bus.
+    pub fn hub(&self) -> &hub::Hub {
+        &self.hub
     }
 
     /// The events from now on. Memory is bounded by the bus's buffer, shared by all
@@ -246,7 +275,8 @@ impl Live {
         });
     }
 
-    /// Subscribers in this process.
+    /// Receivers of the bus in this process: each `changes` subscription, and one task
+    /// per shared computation (see [`Live::hub`] for their subscribers).
     pub fn subscriber_count(&self) -> usize {
         self.sender.receiver_count()
     }

@@ -38,14 +38,14 @@ on_both_engines!(
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
-const PATIENCE: Duration = Duration::from_secs(20);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 
 const COMPANY_CHANGES: &str = "subscription { changes(types: [\"Company\"]) { kind typename id count node { ... on Company { name } } } }";
-const CREATE_COMPANY: &str =
+pub(crate) const CREATE_COMPANY: &str =
     "mutation($input: CompanyInput!) { createCompany(input: $input) { id name } }";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Protocol {
+pub(crate) enum Protocol {
     TransportWs,
     LegacyWs,
 }
@@ -63,13 +63,13 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A GraphQL-over-WebSocket client, enough of either protocol for the tests.
-struct Client {
+pub(crate) struct Client {
     socket: Socket,
     protocol: Protocol,
 }
 
 impl Client {
-    async fn connect(addr: SocketAddr, protocol: Protocol) -> Client {
+    pub(crate) async fn connect(addr: SocketAddr, protocol: Protocol) -> Client {
         let mut request = format!("ws://{addr}/graphql")
             .into_client_request()
             .expect("request");
@@ -96,7 +96,7 @@ impl Client {
         Client { socket, protocol }
     }
 
-    async fn send(&mut self, message: Value) {
+    pub(crate) async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::Text(message.to_string().into()))
             .await
@@ -104,7 +104,7 @@ impl Client {
     }
 
     /// The next GraphQL message, answering pings; `Err` with the close frame when closed.
-    async fn receive(&mut self) -> Result<Value, (u16, String)> {
+    pub(crate) async fn receive(&mut self) -> Result<Value, (u16, String)> {
         loop {
             let message = tokio::time::timeout(PATIENCE, self.socket.next())
                 .await
@@ -130,14 +130,14 @@ impl Client {
         }
     }
 
-    async fn init(&mut self, payload: Value) {
+    pub(crate) async fn init(&mut self, payload: Value) {
         self.send(json!({ "type": "connection_init", "payload": payload }))
             .await;
         let ack = self.receive().await.expect("connection_ack");
         assert_eq!(ack["type"], "connection_ack", "{ack}");
     }
 
-    async fn subscribe(&mut self, id: &str, query: &str) {
+    pub(crate) async fn subscribe(&mut self, id: &str, query: &str) {
         let kind = match self.protocol {
             Protocol::TransportWs => "subscribe",
             Protocol::LegacyWs => "start",
@@ -147,7 +147,7 @@ impl Client {
     }
 
     /// The payload of the next result of subscription `id`.
-    async fn next(&mut self, id: &str) -> Value {
+    pub(crate) async fn next(&mut self, id: &str) -> Value {
         loop {
             let message = self.receive().await.expect("a result, not a close");
             if message["id"] == id
@@ -170,7 +170,7 @@ impl Client {
 }
 
 /// Serves `router` on a free port of 127.0.0.1.
-async fn serve(router: Router) -> SocketAddr {
+pub(crate) async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -180,7 +180,7 @@ async fn serve(router: Router) -> SocketAddr {
 }
 
 /// The app's router with other WebSocket limits.
-fn with_live_options(app: &TestApp, options: LiveOptions) -> Router {
+pub(crate) fn with_live_options(app: &TestApp, options: LiveOptions) -> Router {
     app.with_state(|state| AppState {
         http: app_http::HttpOptions {
             live: options,
@@ -192,7 +192,7 @@ fn with_live_options(app: &TestApp, options: LiveOptions) -> Router {
 }
 
 /// On PostgreSQL, the app hears its database's notifications, as the server does.
-async fn listening(app: &TestApp) -> Option<live::Listening> {
+pub(crate) async fn listening(app: &TestApp) -> Option<live::Listening> {
     match app.engine {
         Engine::Sqlite => None,
         Engine::Postgres => Some(live::listen(&app.url, &app.live).await.expect("LISTEN")),
@@ -220,7 +220,7 @@ async fn no_subscribers(live: &Live) {
 }
 
 /// Polls `done` until it holds, at most [`PATIENCE`].
-async fn until(done: impl Fn() -> bool, what: &str) {
+pub(crate) async fn until(done: impl Fn() -> bool, what: &str) {
     tokio::time::timeout(PATIENCE, async {
         while !done() {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -230,7 +230,7 @@ async fn until(done: impl Fn() -> bool, what: &str) {
     .expect(what);
 }
 
-async fn create_company(app: &TestApp, name: &str) -> String {
+pub(crate) async fn create_company(app: &TestApp, name: &str) -> String {
     let data = app
         .write(
             CREATE_COMPANY,

@@ -17,6 +17,8 @@ mod generate;
 mod hostile;
 mod http;
 mod live;
+mod live_analytics;
+mod live_filters;
 mod loading;
 mod mutations;
 mod outage;

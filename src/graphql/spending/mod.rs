@@ -425,6 +425,52 @@ fn year_filter(
     }
 }
 
+/// The arguments of `spendingSummary` (see its descriptions).
+#[derive(Clone, Debug)]
+pub struct SummaryArgs {
+    pub year: i32,
+    pub tickers: Option<Vec<String>>,
+    pub categories: Vec<SpendingCategory>,
+    pub statuses: Vec<SpendingStatus>,
+    pub period_kinds: Vec<PeriodKind>,
+    pub calendar_view: bool,
+}
+
+/// The result of `spendingSummary` (the query's, and the live subscription's).
+pub async fn spending_summary(
+    db: &sea_orm::DatabaseConnection,
+    args: SummaryArgs,
+) -> crate::error::Result<SpendingSummary> {
+    let company_ids = match &args.tickers {
+        None => None,
+        Some(tickers) => {
+            let mut ids = Vec::with_capacity(tickers.len());
+            for ticker in tickers {
+                let company =
+                    store::by_text::<company::Entity>(db, company::Column::Ticker, ticker).await?;
+                let company = company.ok_or_else(|| {
+                    Error::invalid("tickers", format!("no company has the ticker {ticker:?}"))
+                })?;
+                ids.push(company.id);
+            }
+            Some(ids)
+        }
+    };
+    let filter = YearFilter {
+        year: args.year,
+        categories: args.categories,
+        statuses: args.statuses,
+        period_kinds: args.period_kinds,
+        company_ids,
+        calendar_view: args.calendar_view,
+    };
+    let figures = figures_for_year(db, &filter).await?;
+    Ok(SpendingSummary {
+        year: args.year,
+        figures: nodes_of(figures),
+    })
+}
+
 /// Queries on spending.
 #[derive(Default)]
 pub struct SpendingQuery;
@@ -495,36 +541,15 @@ with_connections! {
             )]
             calendar_view: bool,
         ) -> Result<SpendingSummary> {
-            let db = db(ctx)?;
-            let company_ids = match tickers {
-                None => None,
-                Some(tickers) => {
-                    let mut ids = Vec::with_capacity(tickers.len());
-                    for ticker in &tickers {
-                        let company =
-                            store::by_text::<company::Entity>(db, company::Column::Ticker, ticker)
-                                .await?;
-                        let company = company.ok_or_else(|| {
-                            Error::invalid("tickers", format!("no company has the ticker {ticker:?}"))
-                        })?;
-                        ids.push(company.id);
-                    }
-                    Some(ids)
-                }
-            };
-            let filter = YearFilter {
+            let args = SummaryArgs {
                 year,
+                tickers,
                 categories,
                 statuses,
                 period_kinds,
-                company_ids,
                 calendar_view,
             };
-            let figures = figures_for_year(db, &filter).await?;
-            Ok(SpendingSummary {
-                year,
-                figures: nodes_of(figures),
-            })
+            Ok(spending_summary(db(ctx)?, args).await?)
         }
     }
 

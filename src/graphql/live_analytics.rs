@@ -1,0 +1,173 @@
+//! Live analytics: subscriptions to a connection's `aggregate` and `groupBy` and to
+//! `spendingSummary`, with the same arguments as the queries. Each sends its result at
+//! once, then a new result after every burst of committed changes to the tables it reads.
+//!
+//! - Shared: subscribers with the same field and arguments join one task (see
+//!   [`crate::live::hub`]) that computes the result once per burst and hands the same value
+//!   to all of them; each subscriber resolves only its own selection over that value.
+//!   Values computed lazily (`countDistinct`, money per currency, a page's related rows)
+//!   are cached in the value, so they too are read once for all subscribers.
+//! - Coalesced: after a change the task waits `LIVE_COALESCE_MS` (see
+//!   [`crate::live::Live::with_coalesce`]) and takes every change that came meanwhile with
+//!   it: a batch, an import or a burst of writes costs one computation.
+//! - Bounded: a subscriber only ever holds the latest result (a `watch` channel), so a slow
+//!   one skips results instead of queueing them.
+//! - RESYNC (changes may have been missed) recomputes.
+//!
+//! Which changes recompute (a table list per subscription, see [`Watched`]): a type's
+//! `aggregate` without a filter, its own type; `groupBy` without a filter, its own type and
+//! companies (keys and terms may name a company); `spendingSummary`, spending figures and
+//! companies; with a `filter` (which may go through any relation), every change.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use async_graphql::futures_util::Stream;
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::futures_util::stream;
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::watch;
+
+use super::live::{Session, Slot, live};
+use super::{GqlError, Result, db};
+use crate::live::Event;
+use crate::live::hub::Departure;
+
+/// The changes that make a live result stale.
+#[derive(Clone, Debug)]
+pub enum Watched {
+    /// Changes to rows of these types.
+    Types(Vec<&'static str>),
+    /// Every change.
+    All,
+}
+
+impl Watched {
+    fn covers(&self, event: &Event) -> bool {
+        match (self, event) {
+            (_, Event::Resync) | (Watched::All, _) => true,
+            (Watched::Types(types), Event::Change(change)) => types.contains(&change.typename),
+        }
+    }
+}
+
+/// What the task of a live result publishes: nothing yet, or the latest result.
+type Latest<V> = Option<std::result::Result<Arc<V>, GqlError>>;
+
+/// Computes a live result from the primary.
+pub type Compute<V> =
+    Arc<dyn Fn(DatabaseConnection) -> BoxFuture<'static, crate::error::Result<V>> + Send + Sync>;
+
+/// The stream of a live result under `key` (the field and its normalized arguments):
+/// joins the task computing it, or starts one. The first result is awaited here, so
+/// arguments the computation refuses refuse the subscription with their error.
+pub async fn subscribe<V: Send + Sync + 'static>(
+    ctx: &Context<'_>,
+    key: String,
+    watched: Watched,
+    compute: Compute<V>,
+) -> Result<impl Stream<Item = Result<Arc<V>>> + use<V>> {
+    let db = db(ctx)?.clone();
+    let session = ctx.data_opt::<Session>().cloned();
+    let slot = session.as_ref().map(Session::claim).transpose()?;
+    let live = live(ctx)?.clone();
+    let hub = live.hub().clone();
+    let (receiver, departure) = hub.join(
+        &key,
+        |left| {
+            let (sender, _) = watch::channel::<Latest<V>>(None);
+            let mut bus = live.subscribe();
+            let sender_task = sender.clone();
+            let hub = hub.clone();
+            let key = key.clone();
+            let coalesce = live.coalesce();
+            tokio::spawn(async move {
+                loop {
+                    let result = compute(db.clone())
+                        .await
+                        .map(Arc::new)
+                        .map_err(GqlError::from);
+                    sender_task.send_replace(Some(result));
+                    // Wait for a change that makes the result stale, or for everyone to go.
+                    loop {
+                        tokio::select! {
+                            delivery = bus.recv() => match delivery {
+                                Ok(delivery) if watched.covers(&delivery.event) => break,
+                                Ok(_) => continue,
+                                Err(RecvError::Lagged(_)) => break,
+                                Err(RecvError::Closed) => {
+                                    hub.end_if_idle(&key, &sender_task);
+                                    return;
+                                }
+                            },
+                            _ = left.notified() => {
+                                if hub.end_if_idle(&key, &sender_task) {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    // Coalesce: the changes of the window are taken with this one.
+                    if !coalesce.is_zero() {
+                        tokio::time::sleep(coalesce).await;
+                    }
+                    while !matches!(
+                        bus.try_recv(),
+                        Err(TryRecvError::Empty | TryRecvError::Closed)
+                    ) {}
+                    if hub.end_if_idle(&key, &sender_task) {
+                        return;
+                    }
+                }
+            });
+            sender
+        },
+        |sender| sender.subscribe(),
+    );
+    let mut state = Following {
+        receiver,
+        _departure: departure,
+        _slot: slot,
+        first: true,
+    };
+    // The first result: refused arguments refuse the subscription.
+    let first = match state.next().await {
+        Some(Ok(value)) => value,
+        Some(Err(e)) => return Err(e),
+        None => return Err(crate::error::Error::Internal("a live result ended".into()).into()),
+    };
+    Ok(stream::unfold(
+        (state, Some(first)),
+        |(mut state, first)| async move {
+            let item = match first {
+                Some(value) => Ok(value),
+                None => state.next().await?,
+            };
+            Some((item, (state, None)))
+        },
+    ))
+}
+
+/// One subscriber of a live result. The receiver is dropped before the departure.
+struct Following<V> {
+    receiver: watch::Receiver<Latest<V>>,
+    _departure: Departure,
+    _slot: Option<Slot>,
+    first: bool,
+}
+
+impl<V> Following<V> {
+    /// The next result: the current one first (when there is one), then each new one.
+    async fn next(&mut self) -> Option<Result<Arc<V>>> {
+        loop {
+            if !self.first && self.receiver.changed().await.is_err() {
+                return None;
+            }
+            self.first = false;
+            if let Some(latest) = self.receiver.borrow_and_update().clone() {
+                return Some(latest);
+            }
+        }
+    }
+}

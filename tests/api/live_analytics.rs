@@ -1,0 +1,201 @@
+//! Live analytics over real WebSocket connections: a live aggregate, groupBy and
+//! spendingSummary send their result at once and a new one after a write; a batch costs
+//! one recomputation; identical subscribers share one statement per change; different
+//! arguments are not shared.
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::live::{Client, Protocol, create_company, listening, serve};
+use crate::live_filters::{no_computations, results, shared_subscribers};
+use crate::on_both_engines;
+
+on_both_engines!(
+    a_live_aggregate_sends_its_result_then_the_new_one_after_a_write,
+    a_batch_costs_one_recomputation,
+    fifty_identical_live_aggregates_cost_one_statement_per_change,
+    live_aggregates_with_different_arguments_are_not_shared,
+    a_live_group_by_and_a_live_spending_summary_follow_writes,
+    refused_arguments_refuse_the_live_subscription,
+);
+
+const STARTUPS: &str =
+    "subscription { companiesAggregate(filter: { kind: { eq: STARTUP } }) { count } }";
+
+async fn startups_now(app: &TestApp) -> i64 {
+    app.data("{ companies(filter: { kind: { eq: STARTUP } }) { totalCount } }")
+        .await["companies"]["totalCount"]
+        .as_i64()
+        .expect("count")
+}
+
+fn count(payload: &serde_json::Value) -> i64 {
+    payload["data"]["companiesAggregate"]["count"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a count: {payload}"))
+}
+
+async fn a_live_aggregate_sends_its_result_then_the_new_one_after_a_write(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let before = startups_now(&app).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&client.next("1").await), before);
+    create_company(&app, "Counted Labs").await;
+    assert_eq!(count(&client.next("1").await), before + 1);
+    // A second subscriber to the same aggregate gets the current result at once.
+    client.subscribe("2", STARTUPS).await;
+    assert_eq!(count(&client.next("2").await), before + 1);
+}
+
+/// A batch of five companies sends one new result (five more), not five: the result
+/// after the next write is the very next message.
+async fn a_batch_costs_one_recomputation(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let before = startups_now(&app).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&client.next("1").await), before);
+    let inputs: Vec<_> = (0..5)
+        .map(|i| json!({ "name": format!("Burst {i}"), "kind": "STARTUP" }))
+        .collect();
+    app.write(
+        "mutation($inputs: [CompanyInput!]!) { createCompanies(inputs: $inputs) { id } }",
+        json!({ "inputs": inputs }),
+    )
+    .await;
+    assert_eq!(count(&client.next("1").await), before + 5);
+    create_company(&app, "After Burst").await;
+    assert_eq!(count(&client.next("1").await), before + 6);
+}
+
+/// 1 and then 50 subscribers (over 5 connections) to the same aggregate cost the same
+/// statements per change: the write's own and one shared recomputation.
+async fn fifty_identical_live_aggregates_cost_one_statement_per_change(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut statements = Vec::new();
+    for (connections, each) in [(1usize, 1usize), (5, 10)] {
+        let before = startups_now(&app).await;
+        let mut clients = Vec::new();
+        for _ in 0..connections {
+            let mut client = Client::connect(addr, Protocol::TransportWs).await;
+            client.init(json!({})).await;
+            for i in 0..each {
+                client.subscribe(&i.to_string(), STARTUPS).await;
+                assert_eq!(count(&client.next(&i.to_string()).await), before);
+            }
+            clients.push(client);
+        }
+        shared_subscribers(&app, connections * each).await;
+        assert_eq!(app.live.hub().computations(), 1);
+        app.take_statement_count();
+        create_company(&app, &format!("Shared Count {connections}")).await;
+        for client in &mut clients {
+            for payload in results(client, each).await {
+                assert_eq!(count(&payload), before + 1);
+            }
+        }
+        statements.push(app.take_statement_count());
+        drop(clients);
+        no_computations(&app).await;
+    }
+    assert_eq!(statements[0], statements[1], "{statements:?}");
+}
+
+async fn live_aggregates_with_different_arguments_are_not_shared(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let all = app.data("{ companies { totalCount } }").await["companies"]["totalCount"]
+        .as_i64()
+        .expect("count");
+    let startups = startups_now(&app).await;
+    let mut filtered = Client::connect(addr, Protocol::TransportWs).await;
+    filtered.init(json!({})).await;
+    filtered.subscribe("1", STARTUPS).await;
+    let mut every = Client::connect(addr, Protocol::TransportWs).await;
+    every.init(json!({})).await;
+    every
+        .subscribe("1", "subscription { companiesAggregate { count } }")
+        .await;
+    assert_eq!(count(&filtered.next("1").await), startups);
+    assert_eq!(count(&every.next("1").await), all);
+    assert_eq!(app.live.hub().computations(), 2);
+    app.write(
+        "mutation($input: CompanyInput!) { createCompany(input: $input) { id } }",
+        json!({ "input": { "name": "Big Co", "kind": "BIG_TECH" } }),
+    )
+    .await;
+    assert_eq!(count(&every.next("1").await), all + 1);
+    // The startups' count is sent again (a filter may go through any relation), unchanged.
+    assert_eq!(count(&filtered.next("1").await), startups);
+}
+
+async fn a_live_group_by_and_a_live_spending_summary_follow_writes(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            "subscription { companiesGroupBy(by: [{ field: KIND }]) { totalCount nodes { keys { value } aggregate { count } } } }",
+        )
+        .await;
+    let query = "{ companies { groupBy(by: [{ field: KIND }]) { totalCount nodes { keys { value } aggregate { count } } } } }";
+    let first = client.next("1").await;
+    let expected = app.data(query).await["companies"]["groupBy"].clone();
+    assert_eq!(first["data"]["companiesGroupBy"], expected, "{first}");
+    create_company(&app, "Grouped Labs").await;
+    let next = client.next("1").await;
+    let expected = app.data(query).await["companies"]["groupBy"].clone();
+    assert_eq!(next["data"]["companiesGroupBy"], expected, "{next}");
+    assert_ne!(first, next);
+
+    let summary = "{ spendingSummary(year: 2025) { year figures { id } } }";
+    client
+        .subscribe(
+            "2",
+            "subscription { spendingSummary(year: 2025) { year figures { id } } }",
+        )
+        .await;
+    let first = client.next("2").await;
+    assert_eq!(
+        first["data"]["spendingSummary"],
+        app.data(summary).await["spendingSummary"],
+        "{first}"
+    );
+}
+
+async fn refused_arguments_refuse_the_live_subscription(app: TestApp) {
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            "subscription { companiesGroupBy(by: [], first: 5) { totalCount } }",
+        )
+        .await;
+    let refused = client.next("1").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+    client
+        .subscribe(
+            "2",
+            "subscription { spendingSummary(year: 2025, tickers: [\"NOPE\"]) { year } }",
+        )
+        .await;
+    let refused = client.next("2").await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+    no_computations(&app).await;
+}
