@@ -77,7 +77,7 @@ fn pairs() -> Vec<Pair> {
                     a["count"],
                     each(&a["amount"]["byCurrency"], |c| json!([
                         c["currency"],
-                        c["count"],
+                        big(&c["count"]),
                         minor(&c["sum"]["amount"], &c["currency"]),
                         minor(&c["min"]["amount"], &c["currency"]),
                         minor(&c["max"]["amount"], &c["currency"]),
@@ -112,7 +112,7 @@ fn pairs() -> Vec<Pair> {
                             &g["aggregate"]["amount"]["byCurrency"][0]["sum"]["amount"],
                             &usd
                         ),
-                        g["aggregate"]["count"],
+                        big(&g["aggregate"]["count"]),
                     ])
                 }))
             },
@@ -186,7 +186,7 @@ fn top(mut groups: Vec<Value>) -> Value {
     let key = |g: &Value| {
         (
             g[0].as_str().and_then(|s| s.parse::<i128>().ok()),
-            g[1].as_i64(),
+            g[1].as_str().and_then(|s| s.parse::<i64>().ok()),
         )
     };
     groups.sort_by_key(|g| std::cmp::Reverse(key(g)));
