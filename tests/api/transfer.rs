@@ -522,6 +522,7 @@ async fn every_write_path_refuses_what_the_others_refuse(app: TestApp) {
         amount: None,
         made: None,
         description: Some(long.clone()),
+        provenance: None,
         citations: vec![capex_graph::dataset::CitationRec {
             source: "ai-capex-spending-spree".into(),
             quote: QUOTE.into(),
