@@ -11,7 +11,7 @@
 //! here, the dataset itself, NUL refusal, and the entry points.
 
 mod load;
-mod notes;
+pub(crate) mod notes;
 mod records;
 
 pub(crate) use load::Subject;

@@ -2,8 +2,10 @@
 
 use async_graphql::{ID, InputObject};
 use entity::{citation, source};
+use entity::value_provenance;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{
     DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
 };
@@ -31,6 +33,9 @@ pub struct SourceInput {
     pub address: Option<String>,
     /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
     pub content: Option<String>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 crud!(
@@ -103,7 +108,10 @@ impl Writable for Source {
                 ));
             }
         }
-        persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await
+        let row = persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
+        note(txn, at.row(), value_provenance::Column::SourceId, row.id, &row, input.provenance.as_deref())
+            .await?;
+        Ok(row)
     }
 }
 
