@@ -11,7 +11,9 @@ use sea_orm::{
 
 use super::load::Load;
 use super::records::{CitationRec, Notes, ProvenanceRec, ShareRec};
-use crate::domain::provenance::{Values, check_note, check_share, decode_refs};
+use crate::domain::provenance::{
+    ProvenanceColumns, ShareColumns, Values, check_note, check_share, decode_refs,
+};
 use crate::error::{Error, Result};
 
 /// A note as a caller gives it: the path its errors name, the value's field, the note.
@@ -106,11 +108,21 @@ pub(crate) async fn write_notes<M: Values>(
         let c = check_note(&g.at, M::TYPENAME, &g.field, &present, &quotes, &g.note)?;
         checked.push((&g.field, c));
     }
-    value_provenance::Entity::delete_many()
+    // Notes that stay the same keep their rows (re-importing an export changes nothing).
+    let existing = value_provenance::Entity::find()
         .filter(column.eq(id))
-        .exec(txn)
+        .all(txn)
         .await?;
+    for old in &existing {
+        let same = checked.iter().any(|(field, c)| **field == old.field && same_note(old, c));
+        if !same {
+            value_provenance::Entity::delete_by_id(old.id).exec(txn).await?;
+        }
+    }
     for (field, c) in checked {
+        if existing.iter().any(|old| *field == old.field && same_note(old, &c)) {
+            continue;
+        }
         let mut active = value_provenance::ActiveModel {
             field: Set(field.clone()),
             basis: Set(c.basis),
@@ -125,6 +137,30 @@ pub(crate) async fn write_notes<M: Values>(
         active.insert(txn).await?;
     }
     Ok(())
+}
+
+fn same_note(old: &value_provenance::Model, c: &ProvenanceColumns) -> bool {
+    old.basis == c.basis
+        && old.qualifier == c.qualifier
+        && old.words == c.words
+        && old.derivation == c.derivation
+        && old.derived_from == c.derived_from
+        && old.reason == c.reason
+}
+
+fn same_share(old: &figure_share::Model, s: &ShareColumns) -> bool {
+    let p = &s.provenance;
+    old.part == s.part
+        && old.low_bp == s.low_bp
+        && old.low_exclusive == s.low_exclusive
+        && old.high_bp == s.high_bp
+        && old.high_exclusive == s.high_exclusive
+        && old.basis == p.basis
+        && old.qualifier == p.qualifier
+        && old.words == p.words
+        && old.derivation == p.derivation
+        && old.derived_from == p.derived_from
+        && old.reason == p.reason
 }
 
 /// Writes the shares of figure `id`: `given` replaces them; `None` keeps them after
@@ -164,11 +200,19 @@ pub(crate) async fn write_shares(
             return Err(Error::invalid(&given[i].at, format!("the part {:?} is given twice", s.part)));
         }
     }
-    figure_share::Entity::delete_many()
+    let existing = figure_share::Entity::find()
         .filter(figure_share::Column::SpendingFigureId.eq(id))
-        .exec(txn)
+        .all(txn)
         .await?;
+    for old in &existing {
+        if !checked.iter().any(|s| same_share(old, s)) {
+            figure_share::Entity::delete_by_id(old.id).exec(txn).await?;
+        }
+    }
     for s in checked {
+        if existing.iter().any(|old| same_share(old, &s)) {
+            continue;
+        }
         let p = s.provenance;
         figure_share::ActiveModel {
             spending_figure_id: Set(id),
