@@ -66,7 +66,9 @@ fn stale(at: &str, what: &str, e: Error) -> Error {
     };
     Error::invalid(
         at,
-        format!("the recorded provenance of {what} no longer holds ({why}): give the provenance anew"),
+        format!(
+            "the recorded provenance of {what} no longer holds ({why}): give the provenance anew"
+        ),
     )
 }
 
@@ -114,13 +116,20 @@ pub(crate) async fn write_notes<M: Values>(
         .all(txn)
         .await?;
     for old in &existing {
-        let same = checked.iter().any(|(field, c)| **field == old.field && same_note(old, c));
+        let same = checked
+            .iter()
+            .any(|(field, c)| **field == old.field && same_note(old, c));
         if !same {
-            value_provenance::Entity::delete_by_id(old.id).exec(txn).await?;
+            value_provenance::Entity::delete_by_id(old.id)
+                .exec(txn)
+                .await?;
         }
     }
     for (field, c) in checked {
-        if existing.iter().any(|old| *field == old.field && same_note(old, &c)) {
+        if existing
+            .iter()
+            .any(|old| *field == old.field && same_note(old, &c))
+        {
             continue;
         }
         let mut active = value_provenance::ActiveModel {
@@ -185,7 +194,10 @@ pub(crate) async fn write_shares(
                 return Err(stale(
                     at,
                     &format!("the share {:?}", s.part),
-                    Error::invalid(at, format!("{words:?} appears in none of the row's citation quotes")),
+                    Error::invalid(
+                        at,
+                        format!("{words:?} appears in none of the row's citation quotes"),
+                    ),
                 ));
             }
         }
@@ -197,7 +209,10 @@ pub(crate) async fn write_shares(
         .collect::<Result<Vec<_>>>()?;
     for (i, s) in checked.iter().enumerate() {
         if checked[..i].iter().any(|o| o.part == s.part) {
-            return Err(Error::invalid(&given[i].at, format!("the part {:?} is given twice", s.part)));
+            return Err(Error::invalid(
+                &given[i].at,
+                format!("the part {:?} is given twice", s.part),
+            ));
         }
     }
     let existing = figure_share::Entity::find()
@@ -257,7 +272,16 @@ impl Load<'_> {
                 .collect()
         });
         let cited_by = cited_by(column);
-        write_notes(self.txn, &format!("{at}.provenance"), column, cited_by, id, row, given).await
+        write_notes(
+            self.txn,
+            &format!("{at}.provenance"),
+            column,
+            cited_by,
+            id,
+            row,
+            given,
+        )
+        .await
     }
 
     /// Writes the shares of a loaded figure (see [`write_shares`]).
@@ -294,4 +318,73 @@ pub(crate) fn cited_by(column: value_provenance::Column) -> Option<citation::Col
         V::EventId => citation::Column::EventId,
         _ => return None,
     })
+}
+
+/// Refuses to take citation `old` away from its row (deleted, moved to another row, or its
+/// quote changed to `kept` on the same row) while a note or share of the row has `words`
+/// that no other of the row's citations holds.
+pub(crate) async fn words_stay_cited(
+    txn: &DatabaseTransaction,
+    at: &str,
+    old: &citation::Model,
+    kept: Option<&str>,
+) -> Result<()> {
+    use value_provenance::Column as V;
+    let owners = [
+        (old.ai_model_id, V::AiModelId, citation::Column::AiModelId),
+        (
+            old.investment_id,
+            V::InvestmentId,
+            citation::Column::InvestmentId,
+        ),
+        (old.project_id, V::ProjectId, citation::Column::ProjectId),
+        (
+            old.spending_figure_id,
+            V::SpendingFigureId,
+            citation::Column::SpendingFigureId,
+        ),
+        (old.claim_id, V::ClaimId, citation::Column::ClaimId),
+        (old.event_id, V::EventId, citation::Column::EventId),
+    ];
+    let Some((Some(id), column, cited_by)) = owners.into_iter().find(|(id, _, _)| id.is_some())
+    else {
+        return Ok(());
+    };
+    let mut quotes: Vec<String> = citation::Entity::find()
+        .filter(cited_by.eq(id))
+        .filter(citation::Column::Id.ne(old.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.quote)
+        .collect();
+    quotes.extend(kept.map(str::to_owned));
+    let held = |words: &str| quotes.iter().any(|q| q.contains(words));
+    let mut words: Vec<(String, String)> = value_provenance::Entity::find()
+        .filter(column.eq(id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|n| Some((n.field, n.words?)))
+        .collect();
+    if matches!(column, V::SpendingFigureId) {
+        let shares = figure_share::Entity::find()
+            .filter(figure_share::Column::SpendingFigureId.eq(id))
+            .all(txn)
+            .await?;
+        words.extend(
+            shares
+                .into_iter()
+                .filter_map(|s| Some((format!("the share {:?}", s.part), s.words?))),
+        );
+    }
+    if let Some((field, w)) = words.iter().find(|(_, w)| !held(w)) {
+        return Err(Error::invalid(
+            at,
+            format!(
+                "the provenance of {field} cites {w:?} from this citation only: give the row's provenance anew first"
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -127,7 +127,14 @@ pub fn markers(q: Qualifier) -> &'static [&'static str] {
         Qualifier::Early => &["early"],
         Qualifier::Mid => &["mid"],
         Qualifier::Late => &["late"],
-        Qualifier::About => &["about", "around", "roughly", "approximately", "nearly", "some "],
+        Qualifier::About => &[
+            "about",
+            "around",
+            "roughly",
+            "approximately",
+            "nearly",
+            "some ",
+        ],
         Qualifier::MoreThan => &["more than", "over", "greater than", "above"],
         Qualifier::LessThan => &["less than", "under", "below", "fewer than"],
         Qualifier::AtLeast => &["at least"],
@@ -207,7 +214,8 @@ pub fn check_basis(at: &str, quotes: &[&str], note: &ProvenanceRec) -> Result<Pr
     for (i, r) in note.derived_from.iter().enumerate() {
         check_ref(&format!("{at}.derivedFrom[{i}]"), r)?;
     }
-    let refuse = |name: &str, why: &str| Err(Error::invalid(format!("{at}.{name}"), why.to_string()));
+    let refuse =
+        |name: &str, why: &str| Err(Error::invalid(format!("{at}.{name}"), why.to_string()));
     match note.basis {
         Basis::Stated => {
             if derivation.is_some() || !note.derived_from.is_empty() || reason.is_some() {
@@ -219,10 +227,16 @@ pub fn check_basis(at: &str, quotes: &[&str], note: &ProvenanceRec) -> Result<Pr
         }
         Basis::Derived => {
             if derivation.is_none() {
-                return refuse("derivation", "a DERIVED value needs its derivation, in a sentence");
+                return refuse(
+                    "derivation",
+                    "a DERIVED value needs its derivation, in a sentence",
+                );
             }
             if note.derived_from.is_empty() {
-                return refuse("derivedFrom", "a DERIVED value needs the values it is derived from");
+                return refuse(
+                    "derivedFrom",
+                    "a DERIVED value needs the values it is derived from",
+                );
             }
             if reason.is_some() {
                 return refuse("reason", "a DERIVED value has a derivation, not a reason");
@@ -230,7 +244,10 @@ pub fn check_basis(at: &str, quotes: &[&str], note: &ProvenanceRec) -> Result<Pr
         }
         Basis::Inferred => {
             if reason.is_none() {
-                return refuse("reason", "an INFERRED value needs the reason for the inference");
+                return refuse(
+                    "reason",
+                    "an INFERRED value needs the reason for the inference",
+                );
             }
         }
     }
@@ -254,7 +271,10 @@ fn check_ref(at: &str, r: &ValueRefRec) -> Result<()> {
     };
     text(&format!("{at}.key"), &r.key, limits::NAME)?;
     if r.key.contains(['\t', '\n']) {
-        return Err(Error::invalid(format!("{at}.key"), "no tabs or line breaks"));
+        return Err(Error::invalid(
+            format!("{at}.key"),
+            "no tabs or line breaks",
+        ));
     }
     if !fields.contains(&r.field.as_str()) {
         return Err(Error::invalid(
@@ -301,19 +321,26 @@ pub fn fraction_to_bp(at: &str, value: &str) -> Result<i32> {
     let bad = || {
         Error::invalid(
             at,
-            format!("{value:?} is not a fraction from 0 to 1 with at most four decimals, such as \"0.5\""),
+            format!(
+                "{value:?} is not a fraction from 0 to 1 with at most four decimals, such as \"0.5\""
+            ),
         )
     };
     let (whole, decimals) = value.split_once('.').unwrap_or((value, ""));
     if whole.is_empty()
         || decimals.len() > 4
         || (value.contains('.') && decimals.is_empty())
-        || !whole.bytes().chain(decimals.bytes()).all(|b| b.is_ascii_digit())
+        || !whole
+            .bytes()
+            .chain(decimals.bytes())
+            .all(|b| b.is_ascii_digit())
         || whole.len() > 1
     {
         return Err(bad());
     }
-    let bp: i32 = format!("{whole}{decimals:0<4}").parse().map_err(|_| bad())?;
+    let bp: i32 = format!("{whole}{decimals:0<4}")
+        .parse()
+        .map_err(|_| bad())?;
     if bp > 10_000 {
         return Err(bad());
     }

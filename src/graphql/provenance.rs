@@ -104,12 +104,10 @@ struct Stored<'a> {
 
 impl Stored<'_> {
     fn into_provenance(self, field: &str, citations: &[Citation]) -> Provenance {
-        let citation = self.words.as_deref().and_then(|w| {
-            citations
-                .iter()
-                .find(|c| c.0.quote.contains(w))
-                .cloned()
-        });
+        let citation = self
+            .words
+            .as_deref()
+            .and_then(|w| citations.iter().find(|c| c.0.quote.contains(w)).cloned());
         Provenance {
             field: field.to_owned(),
             basis: self.basis,
@@ -156,7 +154,11 @@ pub async fn provenance_of<M: Row + Values>(
     Ok(node
         .present()
         .into_iter()
-        .filter(|f| fields.as_ref().is_none_or(|asked| asked.iter().any(|a| a == f)))
+        .filter(|f| {
+            fields
+                .as_ref()
+                .is_none_or(|asked| asked.iter().any(|a| a == f))
+        })
         .map(|field| match notes.iter().find(|n| n.field == field) {
             Some(n) => Stored {
                 basis: n.basis,
@@ -238,12 +240,9 @@ pub async fn shares_of(
     ctx: &Context<'_>,
     node: &Node<entity::spending_figure::Model>,
 ) -> Result<Vec<Share>> {
-    let rows: Vec<Node<figure_share::Model>> = many::<_, figure_share::Entity, _>(
-        ctx,
-        node,
-        figure_share::Column::SpendingFigureId,
-    )
-    .await?;
+    let rows: Vec<Node<figure_share::Model>> =
+        many::<_, figure_share::Entity, _>(ctx, node, figure_share::Column::SpendingFigureId)
+            .await?;
     let citations = if rows.iter().any(|r| r.words.is_some()) {
         citations_of(ctx, node, citation::Column::SpendingFigureId).await?
     } else {

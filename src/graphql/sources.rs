@@ -18,9 +18,9 @@ use super::investments::Investment;
 use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
 use super::loaders::{Node, Row, many, one, required, wrap_one};
 use super::models::AiModel;
-use super::provenance::{Provenance, provenance_of};
 use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
+use super::provenance::{Provenance, provenance_of};
 use super::spending::SpendingFigure;
 use crate::store;
 

@@ -72,7 +72,14 @@ pub(super) async fn notes_of(
         .flatten()
         .next();
         if let Some(owner) = owner {
-            let note = rec(n.basis, n.qualifier, n.words, n.derivation, n.derived_from, n.reason);
+            let note = rec(
+                n.basis,
+                n.qualifier,
+                n.words,
+                n.derivation,
+                n.derived_from,
+                n.reason,
+            );
             out.entry(owner).or_default().insert(n.field, note);
         }
     }
@@ -97,7 +104,14 @@ pub(super) async fn shares_of(
             low_exclusive: s.low_exclusive,
             fraction_high: s.high_bp.map(bp_to_fraction),
             high_exclusive: s.high_exclusive,
-            provenance: rec(s.basis, s.qualifier, s.words, s.derivation, s.derived_from, s.reason),
+            provenance: rec(
+                s.basis,
+                s.qualifier,
+                s.words,
+                s.derivation,
+                s.derived_from,
+                s.reason,
+            ),
         });
     }
     Ok(out)

@@ -20,6 +20,7 @@ on_both_engines!(
     a_figure_created_with_provenance_and_shares_shows_them,
     a_mutation_refuses_a_bad_note_by_its_field_path_and_changes_nothing,
     an_update_that_would_leave_a_note_that_no_longer_holds_is_refused,
+    a_citation_whose_words_a_note_uses_cannot_be_deleted_alone,
 );
 
 const P: &str = "fragment P on Provenance { field basis qualifier words citation { quote } \
@@ -43,8 +44,18 @@ const ALL: &str = r#"{
 }"#;
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const NUMBERS: [&str; 10] = [
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -84,7 +95,10 @@ fn must_contain(field: &str, value: &Value) -> Vec<String> {
         "horizonYears" => vec![NUMBERS[value.as_u64().expect("years") as usize - 1].to_owned()],
         "expectation" => {
             let percent = value["percentAbove"].as_str().expect("percent");
-            vec![format!("{}%", percent.trim_end_matches('0').trim_end_matches('.'))]
+            vec![format!(
+                "{}%",
+                percent.trim_end_matches('0').trim_end_matches('.')
+            )]
         }
         "period" => match value["kind"].as_str() {
             Some("MULTI_YEAR") => {
@@ -135,7 +149,14 @@ fn values_of(typename: &str, row: &Value) -> Vec<(&'static str, Value)> {
         }
         for field in ["stated", "expectation"] {
             if !row[field].is_null() {
-                out.push((if field == "stated" { "stated" } else { "expectation" }, row[field].clone()));
+                out.push((
+                    if field == "stated" {
+                        "stated"
+                    } else {
+                        "expectation"
+                    },
+                    row[field].clone(),
+                ));
             }
         }
     }
@@ -157,15 +178,25 @@ fn marker(qualifier: &str) -> &'static [&'static str] {
 fn check(at: &str, p: &Value, quotes: &[String], needed: &[String], known: &HashSet<String>) {
     let words = p["words"].as_str();
     if let Some(words) = words {
-        let quote = p["citation"]["quote"].as_str().unwrap_or_else(|| panic!("{at}: no citation {p}"));
+        let quote = p["citation"]["quote"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{at}: no citation {p}"));
         assert!(quote.contains(words), "{at}: {words:?} not in {quote:?}");
-        assert!(quotes.iter().any(|q| q == quote), "{at}: the citation is not the row's");
+        assert!(
+            quotes.iter().any(|q| q == quote),
+            "{at}: the citation is not the row's"
+        );
     } else {
         assert!(p["citation"].is_null(), "{at}: {p}");
     }
     if let Some(q) = p["qualifier"].as_str() {
-        let lower = words.unwrap_or_else(|| panic!("{at}: a qualifier without words")).to_lowercase();
-        assert!(marker(q).iter().any(|m| lower.contains(m)), "{at}: {q} not in {lower:?}");
+        let lower = words
+            .unwrap_or_else(|| panic!("{at}: a qualifier without words"))
+            .to_lowercase();
+        assert!(
+            marker(q).iter().any(|m| lower.contains(m)),
+            "{at}: {q} not in {lower:?}"
+        );
     }
     match p["basis"].as_str() {
         Some("STATED") => {
@@ -175,21 +206,41 @@ fn check(at: &str, p: &Value, quotes: &[String], needed: &[String], known: &Hash
                 None => quotes.iter().map(String::as_str).collect(),
             };
             for part in needed {
-                assert!(texts.iter().any(|t| t.contains(part.as_str())), "{at}: {part:?} is not stated in {texts:?}");
+                assert!(
+                    texts.iter().any(|t| t.contains(part.as_str())),
+                    "{at}: {part:?} is not stated in {texts:?}"
+                );
             }
-            assert!(p["derivation"].is_null() && p["reason"].is_null(), "{at}: {p}");
+            assert!(
+                p["derivation"].is_null() && p["reason"].is_null(),
+                "{at}: {p}"
+            );
         }
         Some("DERIVED") => {
-            assert!(p["derivation"].as_str().is_some_and(|d| d.len() > 20), "{at}: {p}");
+            assert!(
+                p["derivation"].as_str().is_some_and(|d| d.len() > 20),
+                "{at}: {p}"
+            );
             let from = p["derivedFrom"].as_array().expect("derivedFrom");
             assert!(!from.is_empty(), "{at}: derived from nothing");
             for r in from {
-                let key = format!("{}/{}/{}", r["type"].as_str().unwrap_or(""), r["key"].as_str().unwrap_or(""), r["field"].as_str().unwrap_or(""));
-                assert!(known.contains(&key), "{at}: derived from {key}, which is no value");
+                let key = format!(
+                    "{}/{}/{}",
+                    r["type"].as_str().unwrap_or(""),
+                    r["key"].as_str().unwrap_or(""),
+                    r["field"].as_str().unwrap_or("")
+                );
+                assert!(
+                    known.contains(&key),
+                    "{at}: derived from {key}, which is no value"
+                );
             }
         }
         Some("INFERRED") => {
-            assert!(p["reason"].as_str().is_some_and(|r| r.len() > 20), "{at}: {p}");
+            assert!(
+                p["reason"].as_str().is_some_and(|r| r.len() > 20),
+                "{at}: {p}"
+            );
         }
         other => panic!("{at}: basis {other:?}"),
     }
@@ -211,7 +262,10 @@ async fn every_value_of_the_builtin_dataset_has_provenance_its_citations_support
     for (typename, list, key) in lists {
         for row in data[list]["nodes"].as_array().expect("rows") {
             for (field, _) in values_of(typename, row) {
-                known.insert(format!("{typename}/{}/{field}", row[key].as_str().expect("key")));
+                known.insert(format!(
+                    "{typename}/{}/{field}",
+                    row[key].as_str().expect("key")
+                ));
             }
         }
     }
@@ -221,20 +275,39 @@ async fn every_value_of_the_builtin_dataset_has_provenance_its_citations_support
             let at = format!("{typename} {}", row[key]);
             let quotes: Vec<String> = row["citations"]["nodes"]
                 .as_array()
-                .map(|c| c.iter().map(|c| c["quote"].as_str().expect("quote").to_owned()).collect())
+                .map(|c| {
+                    c.iter()
+                        .map(|c| c["quote"].as_str().expect("quote").to_owned())
+                        .collect()
+                })
                 .unwrap_or_default();
             let values = values_of(typename, row);
             let provenance = row["provenance"].as_array().expect("provenance");
-            let fields: Vec<&str> = provenance.iter().map(|p| p["field"].as_str().expect("field")).collect();
+            let fields: Vec<&str> = provenance
+                .iter()
+                .map(|p| p["field"].as_str().expect("field"))
+                .collect();
             let expected: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
             assert_eq!(fields, expected, "{at}: every value has one provenance");
             for ((field, value), p) in values.iter().zip(provenance) {
-                check(&format!("{at}.{field}"), p, &quotes, &must_contain(field, value), &known);
+                check(
+                    &format!("{at}.{field}"),
+                    p,
+                    &quotes,
+                    &must_contain(field, value),
+                    &known,
+                );
                 bases.insert(p["basis"].as_str().unwrap_or("").to_owned());
                 checked += 1;
             }
             for (i, share) in row["shares"].as_array().into_iter().flatten().enumerate() {
-                check(&format!("{at}.shares[{i}]"), &share["provenance"], &quotes, &[], &known);
+                check(
+                    &format!("{at}.shares[{i}]"),
+                    &share["provenance"],
+                    &quotes,
+                    &[],
+                    &known,
+                );
                 assert_eq!(share["qualifier"], share["provenance"]["qualifier"]);
             }
         }
@@ -267,27 +340,76 @@ async fn the_articles_qualifiers_and_relative_dates_are_fields(app: TestApp) {
     )
     .await;
     let late = field(&data["t"]["provenance"], "expected");
-    assert_eq!((late["basis"].as_str(), late["qualifier"].as_str(), late["words"].as_str()), (Some("STATED"), Some("LATE"), Some("late 2025")));
-    assert_eq!(data["t"]["expected"]["text"], "2025", "the year stays the value; LATE qualifies it");
+    assert_eq!(
+        (
+            late["basis"].as_str(),
+            late["qualifier"].as_str(),
+            late["words"].as_str()
+        ),
+        (Some("STATED"), Some("LATE"), Some("late 2025"))
+    );
+    assert_eq!(
+        data["t"]["expected"]["text"], "2025",
+        "the year stays the value; LATE qualifies it"
+    );
     let early = field(&data["f3"]["provenance"], "stated");
-    assert_eq!((early["qualifier"].as_str(), early["words"].as_str()), (Some("EARLY"), Some("in early January")));
+    assert_eq!(
+        (early["qualifier"].as_str(), early["words"].as_str()),
+        (Some("EARLY"), Some("in early January"))
+    );
     assert_eq!(data["f3"]["stated"]["text"], "2025-01");
     let later = field(&data["f4"]["provenance"], "stated");
-    assert_eq!((later["qualifier"].as_str(), later["words"].as_str()), (Some("LATE"), Some("Later in January")));
+    assert_eq!(
+        (later["qualifier"].as_str(), later["words"].as_str()),
+        (Some("LATE"), Some("Later in January"))
+    );
     // "last month" is January only because the article is of February 2025.
     let announced = field(&data["s"]["provenance"], "announced");
-    assert_eq!((announced["basis"].as_str(), announced["words"].as_str()), (Some("DERIVED"), Some("last month")));
-    assert_eq!(announced["derivedFrom"], json!([{ "type": "Source", "key": "ai-capex-spending-spree", "field": "published" }]));
+    assert_eq!(
+        (announced["basis"].as_str(), announced["words"].as_str()),
+        (Some("DERIVED"), Some("last month"))
+    );
+    assert_eq!(
+        announced["derivedFrom"],
+        json!([{ "type": "Source", "key": "ai-capex-spending-spree", "field": "published" }])
+    );
     assert_eq!(data["src"]["published"]["text"], "2025-02");
     assert_eq!(data["s"]["announced"]["text"], "2025-01");
-    assert!(announced["derivation"].as_str().is_some_and(|d| d.contains("February 2025")), "{announced}");
+    assert!(
+        announced["derivation"]
+            .as_str()
+            .is_some_and(|d| d.contains("February 2025")),
+        "{announced}"
+    );
     // "more than $100 billion" is the article's projection from F1.
     let amount = field(&data["f2"]["provenance"], "amount");
-    assert_eq!((amount["basis"].as_str(), amount["qualifier"].as_str(), amount["words"].as_str()), (Some("DERIVED"), Some("MORE_THAN"), Some("more than $100 billion")));
-    assert_eq!(data["f2"]["amount"]["bound"], amount["qualifier"], "the bound and the qualifier agree");
-    assert_eq!(amount["derivedFrom"], json!([{ "type": "SpendingFigure", "key": "F1", "field": "amount" }]));
+    assert_eq!(
+        (
+            amount["basis"].as_str(),
+            amount["qualifier"].as_str(),
+            amount["words"].as_str()
+        ),
+        (
+            Some("DERIVED"),
+            Some("MORE_THAN"),
+            Some("more than $100 billion")
+        )
+    );
+    assert_eq!(
+        data["f2"]["amount"]["bound"], amount["qualifier"],
+        "the bound and the qualifier agree"
+    );
+    assert_eq!(
+        amount["derivedFrom"],
+        json!([{ "type": "SpendingFigure", "key": "F1", "field": "amount" }])
+    );
     assert_eq!(data["f2"]["derivedFrom"]["ref"], "F1");
-    assert!(amount["citation"]["quote"].as_str().is_some_and(|q| q.contains("If continued")), "{amount}");
+    assert!(
+        amount["citation"]["quote"]
+            .as_str()
+            .is_some_and(|q| q.contains("If continued")),
+        "{amount}"
+    );
 }
 
 async fn inferred_values_say_they_are_inferred_and_why(app: TestApp) {
@@ -300,16 +422,30 @@ async fn inferred_values_say_they_are_inferred_and_why(app: TestApp) {
     assert_eq!(data["f3"]["period"]["start"], "2024-07-01");
     let start = field(&data["f3"]["provenance"], "period.start");
     assert_eq!(start["basis"], "INFERRED", "{start}");
-    assert!(start["reason"].as_str().is_some_and(|r| r.contains("June 30")), "{start}");
+    assert!(
+        start["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("June 30")),
+        "{start}"
+    );
     let end = field(&data["f3"]["provenance"], "period.end");
-    assert_eq!((end["basis"].as_str(), end["words"].as_str()), (Some("STATED"), Some("fiscal year 2025, which ends on June 30")));
+    assert_eq!(
+        (end["basis"].as_str(), end["words"].as_str()),
+        (
+            Some("STATED"),
+            Some("fiscal year 2025, which ends on June 30")
+        )
+    );
     // The event's quote has no month: the month is inferred, and says so.
     let quotes = data["e1"]["citations"]["nodes"].to_string();
     assert!(!quotes.contains("January"), "{quotes}");
     assert_eq!(data["e1"]["occurred"]["text"], "2025-01");
     let occurred = field(&data["e1"]["provenance"], "occurred");
     assert_eq!(occurred["basis"], "INFERRED", "{occurred}");
-    assert!(occurred["words"].is_null() && occurred["reason"].as_str().is_some(), "{occurred}");
+    assert!(
+        occurred["words"].is_null() && occurred["reason"].as_str().is_some(),
+        "{occurred}"
+    );
 }
 
 async fn shares_of_a_whole_are_values_with_bounds_only_where_the_article_gives_one(app: TestApp) {
@@ -322,17 +458,43 @@ async fn shares_of_a_whole_are_values_with_bounds_only_where_the_article_gives_o
     .await;
     let us = &data["f3"]["shares"][0];
     assert_eq!(
-        (us["part"].as_str(), us["fractionLow"].as_str(), &us["lowExclusive"], &us["fractionHigh"], us["qualifier"].as_str()),
-        (Some("in the U.S."), Some("0.5"), &json!(true), &Value::Null, Some("MORE_THAN")),
+        (
+            us["part"].as_str(),
+            us["fractionLow"].as_str(),
+            &us["lowExclusive"],
+            &us["fractionHigh"],
+            us["qualifier"].as_str()
+        ),
+        (
+            Some("in the U.S."),
+            Some("0.5"),
+            &json!(true),
+            &Value::Null,
+            Some("MORE_THAN")
+        ),
         "{us}"
     );
-    assert_eq!(us["provenance"]["words"], "More than half of the investment will be focused in the U.S.");
+    assert_eq!(
+        us["provenance"]["words"],
+        "More than half of the investment will be focused in the U.S."
+    );
     let shares = data["f2"]["shares"].as_array().expect("shares");
     assert_eq!(shares.len(), 2, "{shares:?}");
-    let aws = shares.iter().find(|s| s["part"] == "on AI for Amazon Web Services").expect("AWS share");
+    let aws = shares
+        .iter()
+        .find(|s| s["part"] == "on AI for Amazon Web Services")
+        .expect("AWS share");
     assert_eq!(aws["qualifier"], "MOST");
-    assert!(aws["fractionLow"].is_null() && aws["fractionHigh"].is_null(), "no number is invented: {aws}");
-    assert!(aws["provenance"]["words"].as_str().is_some_and(|w| w.contains("vast majority")), "{aws}");
+    assert!(
+        aws["fractionLow"].is_null() && aws["fractionHigh"].is_null(),
+        "no number is invented: {aws}"
+    );
+    assert!(
+        aws["provenance"]["words"]
+            .as_str()
+            .is_some_and(|w| w.contains("vast majority")),
+        "{aws}"
+    );
     assert_eq!(data["f4"]["shares"], json!([]));
 }
 
@@ -347,7 +509,10 @@ async fn provenance_can_be_asked_for_some_fields_only(app: TestApp) {
     let errors = app
         .errors(json!({ "query": r#"{ spendingFigureByRef(ref: "F3") { provenance(fields: ["made"]) { field } } }"# }))
         .await;
-    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{errors:?}");
+    assert_eq!(
+        errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{errors:?}"
+    );
     assert_eq!(errors[0]["extensions"]["field"], "fields", "{errors:?}");
 }
 
@@ -367,18 +532,66 @@ fn figure(provenance: Value, shares: Value) -> Value {
 async fn every_rule_of_a_note_is_enforced_and_a_refused_write_changes_nothing(app: TestApp) {
     let at = "data.spendingFigures[0]";
     let cases = [
-        (json!({ "amount": { "basis": "STATED", "words": "$90 billion" } }), json!([]), format!("{at}.provenance.amount.words")),
-        (json!({ "stated": { "basis": "STATED", "qualifier": "LATE", "words": "in early January" } }), json!([]), format!("{at}.provenance.stated.qualifier")),
-        (json!({ "stated": { "basis": "DERIVED", "words": "in early January", "derivedFrom": [{ "type": "Source", "key": "ai-capex-spending-spree", "field": "published" }] } }), json!([]), format!("{at}.provenance.stated.derivation")),
-        (json!({ "stated": { "basis": "DERIVED", "derivation": "From the article's date, February 2025." } }), json!([]), format!("{at}.provenance.stated.derivedFrom")),
-        (json!({ "period.start": { "basis": "INFERRED" } }), json!([]), format!("{at}.provenance.period.start.reason")),
-        (json!({ "amount": { "basis": "STATED", "reason": "none needed" } }), json!([]), format!("{at}.provenance.amount.basis")),
-        (json!({ "made": { "basis": "STATED" } }), json!([]), format!("{at}.provenance.made")),
-        (json!({ "expectation": { "basis": "STATED" } }), json!([]), format!("{at}.provenance.expectation")),
-        (json!({ "stated": { "basis": "DERIVED", "derivation": "From the article's date, February 2025.", "derivedFrom": [{ "type": "Source", "key": "ai-capex-spending-spree", "field": "amount" }] } }), json!([]), format!("{at}.provenance.stated.derivedFrom[0].field")),
-        (json!({}), json!([{ "part": "in the U.S.", "fractionLow": "1.5", "provenance": { "basis": "STATED" } }]), format!("{at}.shares[0].fractionLow")),
-        (json!({}), json!([{ "part": "in the U.S.", "lowExclusive": true, "provenance": { "basis": "STATED" } }]), format!("{at}.shares[0]")),
-        (json!({}), json!([{ "part": "in the U.S.", "fractionLow": "0.5", "provenance": { "basis": "STATED", "words": "Less than half" } }]), format!("{at}.shares[0].provenance.words")),
+        (
+            json!({ "amount": { "basis": "STATED", "words": "$90 billion" } }),
+            json!([]),
+            format!("{at}.provenance.amount.words"),
+        ),
+        (
+            json!({ "stated": { "basis": "STATED", "qualifier": "LATE", "words": "in early January" } }),
+            json!([]),
+            format!("{at}.provenance.stated.qualifier"),
+        ),
+        (
+            json!({ "stated": { "basis": "DERIVED", "words": "in early January", "derivedFrom": [{ "type": "Source", "key": "ai-capex-spending-spree", "field": "published" }] } }),
+            json!([]),
+            format!("{at}.provenance.stated.derivation"),
+        ),
+        (
+            json!({ "stated": { "basis": "DERIVED", "derivation": "From the article's date, February 2025." } }),
+            json!([]),
+            format!("{at}.provenance.stated.derivedFrom"),
+        ),
+        (
+            json!({ "period.start": { "basis": "INFERRED" } }),
+            json!([]),
+            format!("{at}.provenance.period.start.reason"),
+        ),
+        (
+            json!({ "amount": { "basis": "STATED", "reason": "none needed" } }),
+            json!([]),
+            format!("{at}.provenance.amount.basis"),
+        ),
+        (
+            json!({ "made": { "basis": "STATED" } }),
+            json!([]),
+            format!("{at}.provenance.made"),
+        ),
+        (
+            json!({ "expectation": { "basis": "STATED" } }),
+            json!([]),
+            format!("{at}.provenance.expectation"),
+        ),
+        (
+            json!({ "stated": { "basis": "DERIVED", "derivation": "From the article's date, February 2025.", "derivedFrom": [{ "type": "Source", "key": "ai-capex-spending-spree", "field": "amount" }] } }),
+            json!([]),
+            format!("{at}.provenance.stated.derivedFrom[0].field"),
+        ),
+        (
+            json!({}),
+            json!([{ "part": "in the U.S.", "fractionLow": "1.5", "provenance": { "basis": "STATED" } }]),
+            format!("{at}.shares[0].fractionLow"),
+        ),
+        (
+            json!({}),
+            json!([{ "part": "in the U.S.", "lowExclusive": true, "provenance": { "basis": "STATED" } }]),
+            format!("{at}.shares[0]"),
+        ),
+        (
+            json!({}),
+            json!([{ "part": "in the U.S.", "fractionLow": "0.5", "provenance": { "basis": "STATED", "words": "Less than half" } }]),
+            format!("{at}.shares[0].provenance.words"),
+        ),
     ];
     let before = app.snapshot().await;
     for (provenance, shares, path) in cases {
@@ -388,9 +601,19 @@ async fn every_rule_of_a_note_is_enforced_and_a_refused_write_changes_nothing(ap
                 json!({ "d": figure(provenance.clone(), shares) }),
             )
             .await;
-        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{provenance}: {error}");
-        assert_eq!(error["extensions"]["field"], path.as_str(), "{provenance}: {error}");
-        assert!(app.snapshot().await == before, "a refused write changed rows: {provenance}");
+        assert_eq!(
+            error["extensions"]["code"], "BAD_USER_INPUT",
+            "{provenance}: {error}"
+        );
+        assert_eq!(
+            error["extensions"]["field"],
+            path.as_str(),
+            "{provenance}: {error}"
+        );
+        assert!(
+            app.snapshot().await == before,
+            "a refused write changed rows: {provenance}"
+        );
     }
     // The same document with good notes is accepted and replaces the figure's notes.
     app.write(
@@ -401,8 +624,15 @@ async fn every_rule_of_a_note_is_enforced_and_a_refused_write_changes_nothing(ap
     let data = app.data(r#"{ spendingFigureByRef(ref: "F3") { provenance { field basis words } shares { part } } }"#).await;
     let notes = &data["spendingFigureByRef"];
     assert_eq!(notes["shares"], json!([]));
-    assert_eq!(field(&notes["provenance"], "amount")["words"], "$80 billion");
-    assert_eq!(field(&notes["provenance"], "period.start")["basis"], "STATED", "no note: STATED by default");
+    assert_eq!(
+        field(&notes["provenance"], "amount")["words"],
+        "$80 billion"
+    );
+    assert_eq!(
+        field(&notes["provenance"], "period.start")["basis"],
+        "STATED",
+        "no note: STATED by default"
+    );
 }
 
 async fn provenance_of_a_whole_list_loads_in_a_fixed_number_of_statements(app: TestApp) {
@@ -417,10 +647,21 @@ async fn provenance_of_a_whole_list_loads_in_a_fixed_number_of_statements(app: T
     let single = app.take_statement_count();
     let all = app.data(&query("first: 10")).await;
     let many = app.take_statement_count();
-    assert_eq!(one["spendingFigures"]["nodes"].as_array().map(Vec::len), Some(1), "{one}");
-    assert_eq!(all["spendingFigures"]["nodes"].as_array().map(Vec::len), Some(7), "{all}");
+    assert_eq!(
+        one["spendingFigures"]["nodes"].as_array().map(Vec::len),
+        Some(1),
+        "{one}"
+    );
+    assert_eq!(
+        all["spendingFigures"]["nodes"].as_array().map(Vec::len),
+        Some(7),
+        "{all}"
+    );
     // Figures, their notes, their citations, their shares: one statement each.
-    assert_eq!(single, many, "as many statements for seven figures as for one");
+    assert_eq!(
+        single, many,
+        "as many statements for seven figures as for one"
+    );
     assert!(many <= 5, "{many} statements");
 }
 
@@ -431,24 +672,41 @@ async fn notes_and_shares_go_with_their_row_when_it_is_deleted(app: TestApp) {
         async move {
             let row = app
                 .db
-                .query_one_raw(sea_orm::Statement::from_string(app.db.get_database_backend(), sql))
+                .query_one_raw(sea_orm::Statement::from_string(
+                    app.db.get_database_backend(),
+                    sql,
+                ))
                 .await
                 .expect("count")
                 .expect("row");
             row.try_get::<i64>("", "n").expect("n")
         }
     };
-    let data = app.data(r#"{ spendingFigureByRef(ref: "F3") { id databaseId } }"#).await;
+    let data = app
+        .data(r#"{ spendingFigureByRef(ref: "F3") { id databaseId } }"#)
+        .await;
     let f3 = &data["spendingFigureByRef"];
     let of_f3 = |table: &str| {
-        format!("SELECT COUNT(*) AS n FROM {table} WHERE spending_figure_id = {}", f3["databaseId"])
+        format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE spending_figure_id = {}",
+            f3["databaseId"]
+        )
     };
     let all = |table: &str| format!("SELECT COUNT(*) AS n FROM {table}");
-    let (notes, shares) = (count(all("value_provenance")).await, count(all("figure_share")).await);
-    let (own_notes, own_shares) = (count(of_f3("value_provenance")).await, count(of_f3("figure_share")).await);
+    let (notes, shares) = (
+        count(all("value_provenance")).await,
+        count(all("figure_share")).await,
+    );
+    let (own_notes, own_shares) = (
+        count(of_f3("value_provenance")).await,
+        count(of_f3("figure_share")).await,
+    );
     assert!(own_notes > 0 && own_shares > 0, "F3 has notes and shares");
-    app.write("mutation($id: ID!) { deleteSpendingFigure(id: $id) { id } }", json!({ "id": f3["id"] }))
-        .await;
+    app.write(
+        "mutation($id: ID!) { deleteSpendingFigure(id: $id) { id } }",
+        json!({ "id": f3["id"] }),
+    )
+    .await;
     assert_eq!(count(all("value_provenance")).await, notes - own_notes);
     assert_eq!(count(all("figure_share")).await, shares - own_shares);
 }
@@ -491,26 +749,60 @@ async fn a_figure_created_with_provenance_and_shares_shows_them(app: TestApp) {
         "shares": [{ "part": "in the U.S.", "fractionLow": "0.5", "lowExclusive": true,
                      "provenance": { "basis": "STATED", "qualifier": "MORE_THAN", "words": "More than half" } }],
     })).await;
-    let data = app.write(&format!("{CREATE} {P}"), json!({ "input": input })).await;
+    let data = app
+        .write(&format!("{CREATE} {P}"), json!({ "input": input }))
+        .await;
     let f = &data["createSpendingFigure"];
     let stated = field(&f["provenance"], "stated");
-    assert_eq!((stated["basis"].as_str(), stated["qualifier"].as_str()), (Some("DERIVED"), Some("EARLY")), "{stated}");
+    assert_eq!(
+        (stated["basis"].as_str(), stated["qualifier"].as_str()),
+        (Some("DERIVED"), Some("EARLY")),
+        "{stated}"
+    );
     assert_eq!(stated["citation"]["quote"], QUOTE_F3);
-    assert_eq!(field(&f["provenance"], "period")["basis"], "STATED", "no note: stated by the citations");
+    assert_eq!(
+        field(&f["provenance"], "period")["basis"],
+        "STATED",
+        "no note: stated by the citations"
+    );
     assert_eq!(f["shares"][0]["fractionLow"], "0.5");
     assert_eq!(f["shares"][0]["provenance"]["citation"]["quote"], QUOTE_US);
 }
 
 async fn a_mutation_refuses_a_bad_note_by_its_field_path_and_changes_nothing(app: TestApp) {
     let cases = [
-        (json!({ "provenance": [{ "field": "amount", "basis": "STATED", "words": "$81 billion" }] }), "input.provenance[0].words"),
-        (json!({ "provenance": [{ "field": "amount", "basis": "DERIVED", "derivedFrom": [{ "type": "SpendingFigure", "key": "F1", "field": "amount" }] }] }), "input.provenance[0].derivation"),
-        (json!({ "provenance": [{ "field": "period.start", "basis": "INFERRED" }] }), "input.provenance[0]"),
-        (json!({ "provenance": [{ "field": "stated", "basis": "INFERRED", "reason": "Not dated." }] }), ""),
-        (json!({ "provenance": [{ "field": "stated", "basis": "STATED", "qualifier": "MORE_THAN", "words": "in early January" }] }), "input.provenance[0].qualifier"),
-        (json!({ "provenance": [{ "field": "amount", "basis": "STATED" }, { "field": "amount", "basis": "STATED" }] }), "input.provenance[1]"),
-        (json!({ "shares": [{ "part": "in the U.S.", "fractionHigh": "2", "provenance": { "basis": "STATED" } }] }), "input.shares[0].fractionHigh"),
-        (json!({ "shares": [{ "part": "in the U.S.", "provenance": { "basis": "INFERRED" } }] }), "input.shares[0].provenance.reason"),
+        (
+            json!({ "provenance": [{ "field": "amount", "basis": "STATED", "words": "$81 billion" }] }),
+            "input.provenance[0].words",
+        ),
+        (
+            json!({ "provenance": [{ "field": "amount", "basis": "DERIVED", "derivedFrom": [{ "type": "SpendingFigure", "key": "F1", "field": "amount" }] }] }),
+            "input.provenance[0].derivation",
+        ),
+        (
+            json!({ "provenance": [{ "field": "period.start", "basis": "INFERRED" }] }),
+            "input.provenance[0]",
+        ),
+        (
+            json!({ "provenance": [{ "field": "stated", "basis": "INFERRED", "reason": "Not dated." }] }),
+            "",
+        ),
+        (
+            json!({ "provenance": [{ "field": "stated", "basis": "STATED", "qualifier": "MORE_THAN", "words": "in early January" }] }),
+            "input.provenance[0].qualifier",
+        ),
+        (
+            json!({ "provenance": [{ "field": "amount", "basis": "STATED" }, { "field": "amount", "basis": "STATED" }] }),
+            "input.provenance[1]",
+        ),
+        (
+            json!({ "shares": [{ "part": "in the U.S.", "fractionHigh": "2", "provenance": { "basis": "STATED" } }] }),
+            "input.shares[0].fractionHigh",
+        ),
+        (
+            json!({ "shares": [{ "part": "in the U.S.", "provenance": { "basis": "INFERRED" } }] }),
+            "input.shares[0].provenance.reason",
+        ),
     ];
     let before = app.snapshot().await;
     for (extra, path) in cases {
@@ -518,22 +810,49 @@ async fn a_mutation_refuses_a_bad_note_by_its_field_path_and_changes_nothing(app
         if path.is_empty() {
             // A good note: accepted, then removed again so the next cases start alike.
             let data = app.write("mutation($input: SpendingFigureInput!) { createSpendingFigure(input: $input) { id } }", json!({ "input": input })).await;
-            app.write("mutation($id: ID!) { deleteSpendingFigure(id: $id) { id } }", json!({ "id": data["createSpendingFigure"]["id"] })).await;
+            app.write(
+                "mutation($id: ID!) { deleteSpendingFigure(id: $id) { id } }",
+                json!({ "id": data["createSpendingFigure"]["id"] }),
+            )
+            .await;
             continue;
         }
-        let error = app.write_error(&format!("{CREATE} {P}"), json!({ "input": input })).await;
-        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{extra}: {error}");
+        let error = app
+            .write_error(&format!("{CREATE} {P}"), json!({ "input": input }))
+            .await;
+        assert_eq!(
+            error["extensions"]["code"], "BAD_USER_INPUT",
+            "{extra}: {error}"
+        );
         assert_eq!(error["extensions"]["field"], path, "{extra}: {error}");
     }
-    assert_eq!(app.row_counts().await.iter().map(|(t, n)| (t.clone(), *n)).collect::<Vec<_>>(),
-        before.iter().map(|(t, rows)| (t.clone(), rows.len() as i64)).collect::<Vec<_>>());
+    assert_eq!(
+        app.row_counts()
+            .await
+            .iter()
+            .map(|(t, n)| (t.clone(), *n))
+            .collect::<Vec<_>>(),
+        before
+            .iter()
+            .map(|(t, rows)| (t.clone(), rows.len() as i64))
+            .collect::<Vec<_>>()
+    );
 }
 
 async fn an_update_that_would_leave_a_note_that_no_longer_holds_is_refused(app: TestApp) {
-    let input = new_figure(&app, json!({
-        "provenance": [{ "field": "amount", "basis": "STATED", "words": "$80 billion" }],
-    })).await;
-    let data = app.write("mutation($input: SpendingFigureInput!) { createSpendingFigure(input: $input) { id } }", json!({ "input": input.clone() })).await;
+    let input = new_figure(
+        &app,
+        json!({
+            "provenance": [{ "field": "amount", "basis": "STATED", "words": "$80 billion" }],
+        }),
+    )
+    .await;
+    let data = app
+        .write(
+            "mutation($input: SpendingFigureInput!) { createSpendingFigure(input: $input) { id } }",
+            json!({ "input": input.clone() }),
+        )
+        .await;
     let id = data["createSpendingFigure"]["id"].clone();
     const UPDATE: &str = "mutation($id: ID!, $input: SpendingFigureInput!) { updateSpendingFigure(id: $id, input: $input) { provenance(fields: [\"amount\"]) { basis words } } }";
     // Without the sentence that has "$80 billion", the kept note would not hold.
@@ -541,16 +860,61 @@ async fn an_update_that_would_leave_a_note_that_no_longer_holds_is_refused(app: 
     without["provenance"] = Value::Null;
     without["citations"] = json!([input["citations"][1]]);
     let before = app.snapshot().await;
-    let error = app.write_error(UPDATE, json!({ "id": id, "input": without })).await;
+    let error = app
+        .write_error(UPDATE, json!({ "id": id, "input": without }))
+        .await;
     assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
     assert_eq!(error["extensions"]["field"], "input.provenance", "{error}");
-    assert!(app.snapshot().await == before, "the refused update changed rows");
+    assert!(
+        app.snapshot().await == before,
+        "the refused update changed rows"
+    );
     // Kept when it still holds; replaced when given.
     let mut same = input.clone();
     same["provenance"] = Value::Null;
     let data = app.write(UPDATE, json!({ "id": id, "input": same })).await;
-    assert_eq!(data["updateSpendingFigure"]["provenance"], json!([{ "basis": "STATED", "words": "$80 billion" }]));
+    assert_eq!(
+        data["updateSpendingFigure"]["provenance"],
+        json!([{ "basis": "STATED", "words": "$80 billion" }])
+    );
     without["provenance"] = json!([]);
-    let data = app.write(UPDATE, json!({ "id": id, "input": without })).await;
-    assert_eq!(data["updateSpendingFigure"]["provenance"], json!([{ "basis": "STATED", "words": null }]));
+    let data = app
+        .write(UPDATE, json!({ "id": id, "input": without }))
+        .await;
+    assert_eq!(
+        data["updateSpendingFigure"]["provenance"],
+        json!([{ "basis": "STATED", "words": null }])
+    );
+}
+
+async fn a_citation_whose_words_a_note_uses_cannot_be_deleted_alone(app: TestApp) {
+    let data = app
+        .data(r#"{ aiModelByName(name: "Trainium3") { citations { nodes { id quote } } } }"#)
+        .await;
+    let citation = &data["aiModelByName"]["citations"]["nodes"][0];
+    assert!(
+        citation["quote"]
+            .as_str()
+            .is_some_and(|q| q.contains("late 2025")),
+        "{data}"
+    );
+    let before = app.snapshot().await;
+    let error = app
+        .write_error(
+            "mutation($id: ID!) { deleteCitation(id: $id) { id } }",
+            json!({ "id": citation["id"] }),
+        )
+        .await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+    assert_eq!(error["extensions"]["field"], "id", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("late 2025")),
+        "{error}"
+    );
+    assert!(
+        app.snapshot().await == before,
+        "the refused delete changed rows"
+    );
 }

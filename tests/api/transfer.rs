@@ -152,13 +152,20 @@ async fn an_exported_database_imported_into_an_empty_one_is_reproduced_exactly(a
         .await
         .expect("import json over the CSV import");
     let notes = notes_of_figures().await;
-    assert!(notes.to_string().contains("more than $100 billion"), "{notes}");
+    assert!(
+        notes.to_string().contains("more than $100 billion"),
+        "{notes}"
+    );
     wipe(&app).await;
     import(&app.db, std::slice::from_ref(&file), false)
         .await
         .expect("import json");
     assert_eq!(app.row_counts().await, counts);
-    assert_eq!(notes_of_figures().await, notes, "provenance round trip differs");
+    assert_eq!(
+        notes_of_figures().await,
+        notes,
+        "provenance round trip differs"
+    );
     let file_again = tmp.path("again.json");
     export(&app.db, &file_again)
         .await

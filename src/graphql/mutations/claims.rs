@@ -2,8 +2,8 @@
 
 use async_graphql::{ID, InputObject};
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
-use entity::{claim, claim_challenge};
 use entity::value_provenance;
+use entity::{claim, claim_challenge};
 use sea_orm::DatabaseTransaction;
 
 use super::provenance::{ProvenanceInput, note};
@@ -157,8 +157,15 @@ impl Writable for Claim {
             creating,
         )
         .await?;
-        note(txn, at.row(), value_provenance::Column::ClaimId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::ClaimId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         Ok(row)
     }
 }

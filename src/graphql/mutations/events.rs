@@ -107,8 +107,15 @@ impl Writable for Event {
             creating,
         )
         .await?;
-        note(txn, at.row(), value_provenance::Column::EventId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::EventId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         Ok(row)
     }
 }

@@ -99,8 +99,15 @@ impl Writable for Investment {
             creating,
         )
         .await?;
-        note(txn, at.row(), value_provenance::Column::InvestmentId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::InvestmentId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         Ok(row)
     }
 }

@@ -111,8 +111,15 @@ impl Writable for AiModel {
             creating,
         )
         .await?;
-        note(txn, at.row(), value_provenance::Column::AiModelId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::AiModelId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         Ok(row)
     }
 }

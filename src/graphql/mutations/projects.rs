@@ -2,8 +2,8 @@
 
 use async_graphql::{ID, InputObject};
 use entity::enums::BackerRole;
-use entity::{project, project_backer};
 use entity::value_provenance;
+use entity::{project, project_backer};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::provenance::{ProvenanceInput, note};
@@ -101,8 +101,15 @@ impl Writable for Project {
             creating,
         )
         .await?;
-        note(txn, at.row(), value_provenance::Column::ProjectId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::ProjectId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         Ok(row)
     }
 }

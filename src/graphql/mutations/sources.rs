@@ -1,8 +1,8 @@
 //! Writing sources and citations.
 
 use async_graphql::{ID, InputObject};
-use entity::{citation, source};
 use entity::value_provenance;
+use entity::{citation, source};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::provenance::{ProvenanceInput, note};
@@ -10,6 +10,7 @@ use super::write::{
     DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
 };
 use crate::dataset::Subject;
+use crate::dataset::notes::words_stay_cited;
 use crate::domain::At;
 use crate::domain::rows::SourceDraft;
 use crate::error::{Error, Result};
@@ -109,8 +110,15 @@ impl Writable for Source {
             }
         }
         let row = persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        note(txn, at.row(), value_provenance::Column::SourceId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::SourceId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         Ok(row)
     }
 }
@@ -232,6 +240,11 @@ impl Writable for Citation {
         {
             not_last_of_fact(txn, old, &subject_at).await?;
         }
+        if let Some(old) = &existing {
+            let same_row = subject_of_row(old) == Some(subject);
+            let kept = same_row.then_some(input.quote.as_str());
+            words_stay_cited(txn, at, old, kept).await?;
+        }
         persist::<citation::ActiveModel>(txn, existing, |a| {
             a.source_id = Set(source_id);
             a.quote = Set(input.quote.clone());
@@ -251,6 +264,7 @@ impl Writable for Citation {
     }
 
     async fn before_delete(txn: &DatabaseTransaction, row: &citation::Model) -> Result<()> {
-        not_last_of_fact(txn, row, "id").await
+        not_last_of_fact(txn, row, "id").await?;
+        words_stay_cited(txn, "id", row, None).await
     }
 }

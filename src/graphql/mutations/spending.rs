@@ -213,8 +213,15 @@ impl Writable for SpendingFigure {
             creating,
         )
         .await?;
-        note(txn, at.row(), value_provenance::Column::SpendingFigureId, row.id, &row, input.provenance.as_deref())
-            .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::SpendingFigureId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
         share(txn, at.row(), row.id, input.shares.as_deref()).await?;
         Ok(row)
     }
