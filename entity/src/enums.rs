@@ -409,3 +409,78 @@ pub enum AliasKind {
     /// An abbreviation or acronym ("AWS" for Amazon Web Services).
     Abbreviation,
 }
+
+/// How a value is known from its sources.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    async_graphql::Enum,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(8))",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Basis {
+    /// A citation of the row states the value in so many words ("late 2025", "$80 billion").
+    Stated,
+    /// Computed from other values by a stated rule ("last month" in an article of February
+    /// 2025 is January 2025); `derivation` says how and `derivedFrom` from which values.
+    Derived,
+    /// Not in the source: filled in by judgement (a fiscal year's start when the source gives
+    /// only its end); `reason` says why.
+    Inferred,
+}
+
+/// The source's qualifier of a value, kept as a field: where in a span a date lies, or how
+/// an amount or share relates to the number given. The source's `words` contain it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    async_graphql::Enum,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(12))",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Qualifier {
+    /// In the first part of the span the date names ("early January").
+    Early,
+    /// In the middle of the span ("mid-2025").
+    Mid,
+    /// In the last part of the span ("late 2025", "Later in January").
+    Late,
+    /// Approximately the number given ("about", "around", "roughly", "nearly").
+    About,
+    /// Strictly above the number given ("more than $100 billion", "more than half").
+    MoreThan,
+    /// Strictly below the number given ("less than", "under").
+    LessThan,
+    /// The number given or above ("at least").
+    AtLeast,
+    /// The number given or below ("at most", "no more than").
+    AtMost,
+    /// Anything up to the number given ("up to").
+    UpTo,
+    /// Most of the whole, with no number ("the vast majority", "most of the cash").
+    Most,
+}

@@ -192,6 +192,15 @@ impl<'a> Load<'a> {
             columns.set_on(a)
         })
         .await?;
+        self.save_notes(
+            at,
+            entity::value_provenance::Column::SourceId,
+            row.id,
+            &row,
+            &[],
+            &s.provenance,
+        )
+        .await?;
         self.sources.insert(row.key.clone(), (row.id, row.content));
         Ok(())
     }
@@ -413,7 +422,16 @@ impl<'a> Load<'a> {
         })
         .await?;
         self.cite(at, Subject::Model(row.id), &m.citations, false)
-            .await
+            .await?;
+        self.save_notes(
+            at,
+            entity::value_provenance::Column::AiModelId,
+            row.id,
+            &row,
+            &m.citations,
+            &m.provenance,
+        )
+        .await
     }
 
     async fn investment(&mut self, at: &str, inv: &InvestmentRec) -> Result<()> {
@@ -441,6 +459,12 @@ impl<'a> Load<'a> {
         })
         .await?;
         self.cite(at, Subject::Investment(row.id), &inv.citations, true)
+            .await?;
+        let (column, notes) = (
+            entity::value_provenance::Column::InvestmentId,
+            &inv.provenance,
+        );
+        self.save_notes(at, column, row.id, &row, &inv.citations, notes)
             .await
     }
 
@@ -466,6 +490,15 @@ impl<'a> Load<'a> {
         .await?;
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
+        self.save_notes(
+            at,
+            entity::value_provenance::Column::ProjectId,
+            row.id,
+            &row,
+            &p.citations,
+            &p.provenance,
+        )
+        .await?;
         for (i, b) in p.backers.iter().enumerate() {
             self.backer(&format!("{at}.backers[{i}]"), row.id, b)
                 .await?;
@@ -544,7 +577,11 @@ impl<'a> Load<'a> {
         })
         .await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)
-            .await
+            .await?;
+        let column = entity::value_provenance::Column::SpendingFigureId;
+        self.save_notes(at, column, row.id, &row, &f.citations, &f.provenance)
+            .await?;
+        self.save_shares(at, row.id, &f.citations, &f.shares).await
     }
 
     async fn figure_link(&mut self, at: &str, f: &FigureRec) -> Result<()> {
@@ -606,6 +643,15 @@ impl<'a> Load<'a> {
                 .await?;
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
+        self.save_notes(
+            at,
+            entity::value_provenance::Column::ClaimId,
+            row.id,
+            &row,
+            &c.citations,
+            &c.provenance,
+        )
+        .await?;
         for (i, ch) in c.challenges.iter().enumerate() {
             self.challenge(&format!("{at}.challenges[{i}]"), row.id, ch)
                 .await?;
@@ -673,7 +719,16 @@ impl<'a> Load<'a> {
             save::<event::ActiveModel>(self.txn, &mut self.report, existing, |a| columns.set_on(a))
                 .await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
-            .await
+            .await?;
+        self.save_notes(
+            at,
+            entity::value_provenance::Column::EventId,
+            row.id,
+            &row,
+            &e.citations,
+            &e.provenance,
+        )
+        .await
     }
 }
 

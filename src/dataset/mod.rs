@@ -11,6 +11,7 @@
 //! here, the dataset itself, NUL refusal, and the entry points.
 
 mod load;
+pub(crate) mod notes;
 mod records;
 
 pub(crate) use load::Subject;
@@ -19,6 +20,7 @@ pub use records::{
     EventRec, ExpectationRec, FigureRec, InvestmentRec, ModelRec, PeriodRec, PersonRec, ProjectRec,
     SourceRec,
 };
+pub use records::{Notes, ProvenanceRec, ShareRec, ValueRefRec};
 
 use std::path::Path;
 

@@ -4,6 +4,7 @@
 use entity::enums::*;
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::provenance::{Notes, ProvenanceRec, ShareRec, ValueRefRec};
 pub use crate::domain::{AmountRec, DateRec, PeriodRec};
 
 /// A sentence of a source, by the source's key.
@@ -31,6 +32,11 @@ pub struct SourceRec {
     /// The source's text inline.
     #[serde(default)]
     pub content: Option<String>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +86,11 @@ pub struct ModelRec {
     pub expected: Option<DateRec>,
     #[serde(default)]
     pub description: Option<String>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
     #[serde(default)]
     pub citations: Vec<CitationRec>,
 }
@@ -96,6 +107,11 @@ pub struct InvestmentRec {
     pub made: Option<DateRec>,
     #[serde(default)]
     pub description: Option<String>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
     pub citations: Vec<CitationRec>,
 }
 
@@ -115,6 +131,11 @@ pub struct ProjectRec {
     pub has_unnamed_backers: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
     pub citations: Vec<CitationRec>,
     #[serde(default)]
     pub backers: Vec<BackerRec>,
@@ -158,6 +179,15 @@ pub struct FigureRec {
     /// What the figure was expected to be, as the source compares them.
     #[serde(default)]
     pub expectation: Option<ExpectationRec>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
+    /// Shares of the figure's amount the source states ("more than half ... in the U.S.");
+    /// absent: the figure keeps its shares; present: they replace them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<ShareRec>>,
     pub citations: Vec<CitationRec>,
 }
 
@@ -191,6 +221,11 @@ pub struct ClaimRec {
     pub amount: Option<AmountRec>,
     #[serde(default)]
     pub made: Option<DateRec>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
     pub citations: Vec<CitationRec>,
     #[serde(default)]
     pub challenges: Vec<ChallengeRec>,
@@ -222,6 +257,11 @@ pub struct EventRec {
     pub trigger_claim: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// How each structured value is known, by field ("stated", "period.start"); a value
+    /// not here is stated by the record's citations. Absent: the row keeps the notes it
+    /// has (older documents, CSV lines); present, even empty: they replace the row's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Notes>,
     pub citations: Vec<CitationRec>,
 }
 

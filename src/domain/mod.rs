@@ -23,6 +23,7 @@
 //! `lookups`): no GraphQL.
 
 pub mod lookups;
+pub mod provenance;
 pub mod rows;
 pub mod values;
 

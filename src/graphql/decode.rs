@@ -62,6 +62,8 @@ plain_cells!(
     Date,
     AliasKind,
     AmountBound,
+    Basis,
+    Qualifier,
     BackerRole,
     ChallengeKind,
     ClaimKind,
@@ -129,6 +131,11 @@ read_rows! {
         bound, amount_low_minor, amount_high_minor, currency, period_kind, period_year,
         period_quarter, period_start, period_end, period_years, focus, remarks, stated_on,
         stated_precision, derived_from_id, expectation_holder, above_expectation_bp }
+    value_provenance { id, source_id, ai_model_id, investment_id, project_id,
+        spending_figure_id, claim_id, event_id, field, basis, qualifier, words, derivation,
+        derived_from, reason }
+    figure_share { id, spending_figure_id, part, low_bp, low_exclusive, high_bp,
+        high_exclusive, basis, qualifier, words, derivation, derived_from, reason }
 }
 
 #[cfg(test)]

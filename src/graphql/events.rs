@@ -14,6 +14,7 @@ use super::fields::*;
 use super::lists::{gql_node, order_fields};
 use super::loaders::{one, wrap_one};
 use super::node::{database_id, global_id};
+use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::{Result, db};
 use crate::store;
@@ -50,6 +51,18 @@ with_connections! {
         /// When it happened, at the precision known.
         async fn occurred(&self) -> Option<DateValue> {
             date_value(self.0.occurred_on, self.0.occurred_precision)
+        }
+        /// How each structured value of the event is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// event's citations.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+            fields: Option<Vec<String>>,
+        ) -> Result<Vec<Provenance>> {
+            let column = entity::value_provenance::Column::EventId;
+            provenance_of(ctx, &self.0, column, Some(citation::Column::EventId), fields).await
         }
         /// A longer description.
         async fn description(&self) -> Option<&str> {

@@ -12,6 +12,7 @@ use super::fields::*;
 use super::lists::{gql_node, order_fields};
 use super::loaders::{required, wrap_one};
 use super::node::{database_id, global_id};
+use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::{Result, db};
 use crate::store;
@@ -58,6 +59,18 @@ with_connections! {
         /// When the investment was made, at the precision known.
         async fn made(&self) -> Option<DateValue> {
             date_value(self.0.made_on, self.0.made_precision)
+        }
+        /// How each structured value of the investment is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// investment's citations.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+            fields: Option<Vec<String>>,
+        ) -> Result<Vec<Provenance>> {
+            let column = entity::value_provenance::Column::InvestmentId;
+            provenance_of(ctx, &self.0, column, Some(citation::Column::InvestmentId), fields).await
         }
         /// A short description.
         async fn description(&self) -> Option<&str> {

@@ -196,7 +196,9 @@ rows_with_ids!(
     claim_challenge,
     event,
     source,
-    citation
+    citation,
+    value_provenance,
+    figure_share
 );
 
 fn as_id(value: Value) -> Option<i32> {

@@ -47,6 +47,7 @@ pub mod node;
 pub mod order;
 pub mod paging;
 pub mod projects;
+pub mod provenance;
 pub mod scalars;
 pub mod sdl;
 pub mod search;

@@ -14,6 +14,7 @@ use super::fields::*;
 use super::lists::{gql_node, order_fields};
 use super::loaders::{required, wrap_one};
 use super::node::{database_id, global_id};
+use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
@@ -59,6 +60,18 @@ with_connections! {
         /// When it is expected to be released or available, at the precision known.
         async fn expected(&self) -> Option<DateValue> {
             date_value(self.0.expected_on, self.0.expected_precision)
+        }
+        /// How each structured value of the model is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// model's citations.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+            fields: Option<Vec<String>>,
+        ) -> Result<Vec<Provenance>> {
+            let column = entity::value_provenance::Column::AiModelId;
+            provenance_of(ctx, &self.0, column, Some(citation::Column::AiModelId), fields).await
         }
         /// The company that develops it.
         async fn developer(&self, ctx: &Context<'_>) -> Result<Company> {

@@ -15,6 +15,7 @@ use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_arg
 use super::loaders::{one, required, wrap_one};
 use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
+use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::spending::{AnnualAverage, SpendingFigure};
 use super::{Result, db};
@@ -73,6 +74,18 @@ with_connections! {
         /// When the project was announced, at the precision known.
         async fn announced(&self) -> Option<DateValue> {
             date_value(self.0.announced_on, self.0.announced_precision)
+        }
+        /// How each structured value of the project is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// project's citations.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+            fields: Option<Vec<String>>,
+        ) -> Result<Vec<Provenance>> {
+            let column = entity::value_provenance::Column::ProjectId;
+            provenance_of(ctx, &self.0, column, Some(citation::Column::ProjectId), fields).await
         }
         /// True when the sources say there are backers they do not name ("among others").
         async fn has_unnamed_backers(&self) -> bool {

@@ -20,6 +20,7 @@ use super::loaders::{Node, Row, many, one, required, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
+use super::provenance::{Provenance, provenance_of};
 use super::spending::SpendingFigure;
 use crate::store;
 
@@ -55,6 +56,18 @@ with_connections! {
         /// When it was published, at the precision known.
         async fn published(&self) -> Option<DateValue> {
             date_value(self.0.published_on, self.0.published_precision)
+        }
+        /// How each structured value of the source is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// source's citations.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+            fields: Option<Vec<String>>,
+        ) -> Result<Vec<Provenance>> {
+            let column = entity::value_provenance::Column::SourceId;
+            provenance_of(ctx, &self.0, column, None, fields).await
         }
         /// Web address of the document; null when not known.
         async fn address(&self) -> Option<&str> {

@@ -15,6 +15,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, QueryOrde
 use serde::Serialize;
 
 use super::import::CsvKind;
+use super::notes;
 use super::rows::*;
 use crate::dataset::*;
 use crate::error::{Error, Result};
@@ -119,6 +120,26 @@ enum Record {
     Claim(ClaimRec),
     Event(EventRec),
     Alias(AliasRec),
+}
+
+impl Record {
+    /// Sets the provenance notes (and a figure's shares) read beside the row.
+    fn annotate(&mut self, notes: Option<Notes>, shares: Option<Vec<ShareRec>>) {
+        let notes = notes.filter(|n| !n.is_empty());
+        match self {
+            Record::Source(r) => r.provenance = notes,
+            Record::Model(r) => r.provenance = notes,
+            Record::Investment(r) => r.provenance = notes,
+            Record::Project(r) => r.provenance = notes,
+            Record::Figure(r) => {
+                r.provenance = notes;
+                r.shares = shares.filter(|s| !s.is_empty());
+            }
+            Record::Claim(r) => r.provenance = notes,
+            Record::Event(r) => r.provenance = notes,
+            Record::Company(_) | Record::Person(_) | Record::Alias(_) => {}
+        }
+    }
 }
 
 trait Sink: Send {
@@ -432,11 +453,18 @@ where
             return Ok(count);
         };
         after = last.row_id();
-        let mut cited =
-            citations(db, names, column, rows.iter().map(Row::row_id).collect()).await?;
+        let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
+        let mut cited = citations(db, names, column, ids.clone()).await?;
+        let mut notes = notes::notes_of(db, section, &ids).await?;
+        let mut shares = if section == "spendingFigures" {
+            notes::shares_of(db, &ids).await?
+        } else {
+            HashMap::new()
+        };
         for row in rows {
             let id = row.row_id();
-            let record = convert(names, row, cited.remove(&id).unwrap_or_default())?;
+            let mut record = convert(names, row, cited.remove(&id).unwrap_or_default())?;
+            record.annotate(notes.remove(&id), shares.remove(&id));
             sink.write(&record)?;
             count += 1;
         }
@@ -478,8 +506,12 @@ async fn export_sources(db: &DatabaseConnection, sink: &mut (dyn Sink + Send)) -
             return Ok(count);
         };
         after = last.id;
+        let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
+        let mut notes = notes::notes_of(db, "sources", &ids).await?;
         for s in rows {
+            let provenance = notes.remove(&s.id);
             sink.write(&Record::Source(SourceRec {
+                provenance,
                 key: s.key,
                 title: s.title,
                 publisher: s.publisher,
@@ -519,6 +551,7 @@ fn person_rec(names: &Names, p: person::Model, citations: Vec<CitationRec>) -> R
 
 fn model_rec(names: &Names, m: ai_model::Model, citations: Vec<CitationRec>) -> Result<Record> {
     Ok(Record::Model(ModelRec {
+        provenance: None,
         developer: names.company(Some(m.developer_id))?.unwrap_or_default(),
         announced: date(m.announced_on, m.announced_precision),
         expected: date(m.expected_on, m.expected_precision),
@@ -535,6 +568,7 @@ fn investment_rec(
     citations: Vec<CitationRec>,
 ) -> Result<Record> {
     Ok(Record::Investment(InvestmentRec {
+        provenance: None,
         r#ref: reference(i.reference, "investment", i.id)?,
         investor: names.company(Some(i.investor_id))?.unwrap_or_default(),
         investee: names.company(Some(i.investee_id))?.unwrap_or_default(),
@@ -552,6 +586,8 @@ fn figure_rec(
 ) -> Result<Record> {
     let format = |v: Option<i64>| v.map(|m| money::format_amount(m, &f.currency));
     Ok(Record::Figure(FigureRec {
+        provenance: None,
+        shares: None,
         r#ref: reference(f.reference.clone(), "spending figure", f.id)?,
         company: names.company(f.company_id)?,
         project: Names::get(&names.projects, f.project_id, "project")?,
@@ -587,6 +623,7 @@ fn figure_rec(
 
 fn event_rec(names: &Names, e: event::Model, citations: Vec<CitationRec>) -> Result<Record> {
     Ok(Record::Event(EventRec {
+        provenance: None,
         r#ref: reference(e.reference, "event", e.id)?,
         name: e.name,
         kind: e.kind,
@@ -616,6 +653,7 @@ async fn export_projects(
         after = last.id;
         let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
         let mut cited = citations(db, names, citation::Column::ProjectId, ids.clone()).await?;
+        let mut notes = notes::notes_of(db, "projects", &ids).await?;
         let backers = project_backer::Entity::find()
             .filter(project_backer::Column::ProjectId.is_in(ids))
             .order_by_asc(project_backer::Column::Id)
@@ -638,6 +676,7 @@ async fn export_projects(
         }
         for p in rows {
             sink.write(&Record::Project(ProjectRec {
+                provenance: notes.remove(&p.id),
                 lead: names.company(p.lead_company_id)?,
                 planned_amount: amount(p.planned_amount_minor, &p.currency),
                 announced: date(p.announced_on, p.announced_precision),
@@ -671,6 +710,7 @@ async fn export_claims(
         after = last.id;
         let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
         let mut cited = citations(db, names, citation::Column::ClaimId, ids.clone()).await?;
+        let mut notes = notes::notes_of(db, "claims", &ids).await?;
         let challenges = claim_challenge::Entity::find()
             .filter(claim_challenge::Column::ClaimId.is_in(ids))
             .order_by_asc(claim_challenge::Column::Id)
@@ -695,6 +735,7 @@ async fn export_claims(
         }
         for c in rows {
             sink.write(&Record::Claim(ClaimRec {
+                provenance: notes.remove(&c.id),
                 r#ref: reference(c.reference, "claim", c.id)?,
                 statement: c.statement,
                 kind: c.kind,

@@ -5,5 +5,6 @@
 mod bulk;
 pub mod export;
 pub mod import;
+mod notes;
 pub mod rows;
 pub mod stream;

@@ -105,6 +105,7 @@ impl CsvRow for SourceRow {
     const FILE: &'static str = "sources";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.sources.push(SourceRec {
+            provenance: None,
             key: self.key,
             title: self.title,
             publisher: self.publisher,
@@ -242,6 +243,7 @@ impl CsvRow for ModelRow {
     const FILE: &'static str = "models";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.models.push(ModelRec {
+            provenance: None,
             citations: citation(self.source, self.quote)?,
             announced: date(self.announced, self.announced_precision, "announced")?,
             expected: date(self.expected, self.expected_precision, "expected")?,
@@ -293,6 +295,7 @@ impl CsvRow for InvestmentRow {
     const FILE: &'static str = "investments";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.investments.push(InvestmentRec {
+            provenance: None,
             citations: citation(self.source, self.quote)?,
             amount: money(self.amount, self.currency)?,
             made: date(self.made, self.made_precision, "made")?,
@@ -345,6 +348,7 @@ impl CsvRow for ProjectRow {
     const FILE: &'static str = "projects";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.projects.push(ProjectRec {
+            provenance: None,
             citations: citation(self.source, self.quote)?,
             planned_amount: money(self.planned_amount, self.currency)?,
             announced: date(self.announced, self.announced_precision, "announced")?,
@@ -437,6 +441,8 @@ impl CsvRow for FigureRow {
     const FILE: &'static str = "spending_figures";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.spending_figures.push(FigureRec {
+            provenance: None,
+            shares: None,
             citations: citation(self.source, self.quote)?,
             stated: date(self.stated, self.stated_precision, "stated")?,
             r#ref: self.r#ref,
@@ -542,6 +548,7 @@ impl CsvRow for ClaimRow {
     const FILE: &'static str = "claims";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.claims.push(ClaimRec {
+            provenance: None,
             citations: citation(self.source, self.quote)?,
             amount: money(self.amount, self.currency)?,
             made: date(self.made, self.made_precision, "made")?,
@@ -631,6 +638,7 @@ impl CsvRow for EventRow {
     const FILE: &'static str = "events";
     fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
         part.events.push(EventRec {
+            provenance: None,
             citations: citation(self.source, self.quote)?,
             occurred: date(self.occurred, self.occurred_precision, "occurred")?,
             r#ref: self.r#ref,

@@ -480,6 +480,8 @@ pub const TABLES: &[&str] = &[
     "event",
     "citation",
     "alias",
+    "value_provenance",
+    "figure_share",
 ];
 
 /// `text` percent-encoded for a URL's query string (every byte but ASCII letters and digits).

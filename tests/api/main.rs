@@ -26,6 +26,7 @@ mod paging;
 mod pooler;
 mod processes;
 mod projects;
+mod provenance;
 mod races;
 mod replicas;
 mod schema;

@@ -2,9 +2,11 @@
 
 use async_graphql::{ID, InputObject};
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
+use entity::value_provenance;
 use entity::{claim, claim_challenge};
 use sea_orm::DatabaseTransaction;
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{
     CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference,
     unique_ref,
@@ -62,6 +64,9 @@ pub struct ClaimInput {
     pub made: Option<DateInput>,
     /// The sentences of sources that state it: at least one.
     pub citations: Option<Vec<CitationInput>>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 crud!(
@@ -150,6 +155,15 @@ impl Writable for Claim {
             Subject::Claim(row.id),
             input.citations.as_deref(),
             creating,
+        )
+        .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::ClaimId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
         )
         .await?;
         Ok(row)

@@ -3,8 +3,10 @@
 use async_graphql::{ID, InputObject};
 use entity::enums::EventKind;
 use entity::event;
+use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -40,6 +42,9 @@ pub struct EventInput {
     pub description: Option<String>,
     /// The sentences of sources that state it: at least one.
     pub citations: Option<Vec<CitationInput>>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 crud!(
@@ -100,6 +105,15 @@ impl Writable for Event {
             Subject::Event(row.id),
             input.citations.as_deref(),
             creating,
+        )
+        .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::EventId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
         )
         .await?;
         Ok(row)

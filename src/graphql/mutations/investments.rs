@@ -2,8 +2,10 @@
 
 use async_graphql::{ID, InputObject};
 use entity::investment;
+use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{
     CitationInput, DateInput, MoneyInput, Writable, cite, persist, reference, unique_ref,
 };
@@ -31,6 +33,9 @@ pub struct InvestmentInput {
     pub description: Option<String>,
     /// The sentences of sources that state it: at least one.
     pub citations: Option<Vec<CitationInput>>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 /// How an investment input spells the fields the dataset format names differently.
@@ -92,6 +97,15 @@ impl Writable for Investment {
             Subject::Investment(row.id),
             input.citations.as_deref(),
             creating,
+        )
+        .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::InvestmentId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
         )
         .await?;
         Ok(row)

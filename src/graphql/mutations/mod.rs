@@ -117,6 +117,7 @@ pub mod import;
 pub mod investments;
 pub mod models;
 pub mod projects;
+pub mod provenance;
 pub mod sources;
 pub mod spending;
 pub mod write;

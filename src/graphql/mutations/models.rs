@@ -3,8 +3,10 @@
 use async_graphql::{ID, InputObject};
 use entity::ai_model;
 use entity::enums::ModelKind;
+use entity::value_provenance;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{CitationInput, DateInput, Upsertable, Writable, cite, persist, reference};
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -38,6 +40,9 @@ pub struct AiModelInput {
     pub description: Option<String>,
     /// Sentences of sources about it (optional).
     pub citations: Option<Vec<CitationInput>>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 crud!(
@@ -104,6 +109,15 @@ impl Writable for AiModel {
             Subject::Model(row.id),
             input.citations.as_deref(),
             creating,
+        )
+        .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::AiModelId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
         )
         .await?;
         Ok(row)

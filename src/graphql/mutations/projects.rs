@@ -2,9 +2,11 @@
 
 use async_graphql::{ID, InputObject};
 use entity::enums::BackerRole;
+use entity::value_provenance;
 use entity::{project, project_backer};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{
     CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference, unique,
 };
@@ -38,6 +40,9 @@ pub struct ProjectInput {
     pub description: Option<String>,
     /// The sentences of sources that state it: at least one.
     pub citations: Option<Vec<CitationInput>>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 crud!(
@@ -94,6 +99,15 @@ impl Writable for Project {
             Subject::Project(row.id),
             input.citations.as_deref(),
             creating,
+        )
+        .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::ProjectId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
         )
         .await?;
         Ok(row)

@@ -1,13 +1,16 @@
 //! Writing sources and citations.
 
 use async_graphql::{ID, InputObject};
+use entity::value_provenance;
 use entity::{citation, source};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
+use super::provenance::{ProvenanceInput, note};
 use super::write::{
     DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
 };
 use crate::dataset::Subject;
+use crate::dataset::notes::words_stay_cited;
 use crate::domain::At;
 use crate::domain::rows::SourceDraft;
 use crate::error::{Error, Result};
@@ -31,6 +34,9 @@ pub struct SourceInput {
     pub address: Option<String>,
     /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
     pub content: Option<String>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
 }
 
 crud!(
@@ -103,7 +109,17 @@ impl Writable for Source {
                 ));
             }
         }
-        persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await
+        let row = persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::SourceId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
+        Ok(row)
     }
 }
 
@@ -224,6 +240,11 @@ impl Writable for Citation {
         {
             not_last_of_fact(txn, old, &subject_at).await?;
         }
+        if let Some(old) = &existing {
+            let same_row = subject_of_row(old) == Some(subject);
+            let kept = same_row.then_some(input.quote.as_str());
+            words_stay_cited(txn, at, old, kept).await?;
+        }
         persist::<citation::ActiveModel>(txn, existing, |a| {
             a.source_id = Set(source_id);
             a.quote = Set(input.quote.clone());
@@ -243,6 +264,7 @@ impl Writable for Citation {
     }
 
     async fn before_delete(txn: &DatabaseTransaction, row: &citation::Model) -> Result<()> {
-        not_last_of_fact(txn, row, "id").await
+        not_last_of_fact(txn, row, "id").await?;
+        words_stay_cited(txn, "id", row, None).await
     }
 }

@@ -3,8 +3,10 @@
 use async_graphql::{ID, InputObject};
 use entity::enums::{AmountBound, PeriodKind, SpendingCategory, SpendingStatus};
 use entity::spending_figure;
+use entity::value_provenance;
 use sea_orm::{DatabaseTransaction, Set};
 
+use super::provenance::{ProvenanceInput, ShareInput, note, share};
 use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
@@ -91,6 +93,12 @@ pub struct SpendingFigureInput {
     pub expectation: Option<ExpectationInput>,
     /// The sentences of sources that state it: at least one.
     pub citations: Option<Vec<CitationInput>>,
+    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+    /// the row's notes; left out, the notes are kept if they still hold.
+    pub provenance: Option<Vec<ProvenanceInput>>,
+    /// Shares of the amount the source states ("more than half ... in the U.S."): given,
+    /// the list replaces the figure's shares; left out, they are kept if they still hold.
+    pub shares: Option<Vec<ShareInput>>,
 }
 
 /// Who expected a figure, and by how much the figure lies above the expectation.
@@ -205,6 +213,16 @@ impl Writable for SpendingFigure {
             creating,
         )
         .await?;
+        note(
+            txn,
+            at.row(),
+            value_provenance::Column::SpendingFigureId,
+            row.id,
+            &row,
+            input.provenance.as_deref(),
+        )
+        .await?;
+        share(txn, at.row(), row.id, input.shares.as_deref()).await?;
         Ok(row)
     }
 }

@@ -17,6 +17,7 @@ use super::loaders::{Node, nodes_of, one, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::Project;
+use super::provenance::{Provenance, Share, provenance_of, shares_of};
 use super::sources::{Citation, citations_of};
 use super::{Result, db};
 use crate::analytics;
@@ -304,6 +305,23 @@ with_connections! {
         /// When the figure was stated, at the precision known.
         async fn stated(&self) -> Option<DateValue> {
             date_value(self.0.stated_on, self.0.stated_precision)
+        }
+        /// How each structured value of the figure is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// figure's citations.
+        async fn provenance(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+            fields: Option<Vec<String>>,
+        ) -> Result<Vec<Provenance>> {
+            let column = entity::value_provenance::Column::SpendingFigureId;
+            provenance_of(ctx, &self.0, column, Some(citation::Column::SpendingFigureId), fields).await
+        }
+        /// Shares of the amount the source states ("more than half of the investment will be
+        /// focused in the U.S."), in id order; empty when it states none.
+        async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<Share>> {
+            shares_of(ctx, &self.0).await
         }
         /// What the figure was expected to be, when the source compares the two (Alphabet's
         /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
