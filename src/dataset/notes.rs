@@ -2,7 +2,7 @@
 //! loader and the mutations): given notes replace the row's after the domain's checks
 //! against the row's citations; when none are given, the row's notes are kept, checked
 //! again against what the row now holds, so that a changed value or citation never leaves
-//! a note that no longer holds.
+//! a note that no longer holds (the note of a value set to null goes with the value).
 
 use entity::{citation, figure_share, value_provenance};
 use sea_orm::{
@@ -94,6 +94,13 @@ pub(crate) async fn write_notes<M: Values>(
             .all(txn)
             .await?;
         for n in kept {
+            // The value was removed (set to null): its note describes nothing any more.
+            if !present.contains(&n.field.as_str()) {
+                value_provenance::Entity::delete_by_id(n.id)
+                    .exec(txn)
+                    .await?;
+                continue;
+            }
             check_note(at, M::TYPENAME, &n.field, &present, &quotes, &rec_of(&n))
                 .map_err(|e| stale(at, &n.field, e))?;
         }

@@ -291,6 +291,20 @@ async fn upsert_ai_model_matches_by_name_and_developer(app: TestApp) {
     let amazon = company_id(&app, "Amazon").await;
     let meta = company_id(&app, "Meta Platforms").await;
     let query = "mutation($input: AiModelInput!) { upsertAiModel(input: $input) { id name kind developer { name } } }";
+    // The notes of the values an upsert leaves out (it replaces the row: Trainium3's
+    // `announced` and `expected` become null) go with them; no other row is added.
+    let rows = |counts: Vec<(String, i64)>| -> Vec<(String, i64)> {
+        counts
+            .into_iter()
+            .filter(|(table, _)| table != "value_provenance")
+            .collect()
+    };
+    let notes = |counts: &[(String, i64)]| {
+        counts
+            .iter()
+            .find(|(table, _)| table == "value_provenance")
+            .map(|(_, n)| *n)
+    };
     let counts = app.row_counts().await;
     let first = app
         .write(
@@ -298,9 +312,11 @@ async fn upsert_ai_model_matches_by_name_and_developer(app: TestApp) {
             json!({ "input": { "name": "Trainium3", "kind": "CHIP", "developerId": amazon } }),
         )
         .await;
+    let after = app.row_counts().await;
+    assert_eq!(notes(&after), notes(&counts).map(|n| n - 2));
     assert_eq!(
-        app.row_counts().await,
-        counts,
+        rows(after),
+        rows(counts),
         "Trainium3 by Amazon exists already"
     );
     let second = app
