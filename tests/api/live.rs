@@ -103,6 +103,23 @@ impl Client {
             .expect("send");
     }
 
+    /// A client of `router`, served on a free port, connected and initialised with an empty
+    /// payload.
+    pub(crate) async fn ready(router: Router, protocol: Protocol) -> Client {
+        let mut client = Client::connect(serve(router).await, protocol).await;
+        client.init(json!({})).await;
+        client
+    }
+
+    /// The `extensions.code` of the error that refuses subscription `id`.
+    pub(crate) async fn refused(&mut self, id: &str) -> String {
+        let refused = self.next(id).await;
+        refused["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an error with a code: {refused}"))
+            .to_string()
+    }
+
     /// The next GraphQL message, answering pings; `Err` with the close frame when closed.
     pub(crate) async fn receive(&mut self) -> Result<Value, (u16, String)> {
         loop {
@@ -245,9 +262,7 @@ pub(crate) async fn create_company(app: &TestApp, name: &str) -> String {
 
 async fn a_mutation_reaches_a_subscriber(app: TestApp, protocol: Protocol) {
     let _listening = listening(&app).await;
-    let addr = serve(app.router.clone()).await;
-    let mut client = Client::connect(addr, protocol).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), protocol).await;
     client.subscribe("1", COMPANY_CHANGES).await;
     subscribers(&app.live, 1).await;
     let id = create_company(&app, "Live Labs").await;
@@ -271,9 +286,7 @@ async fn a_mutation_reaches_a_changes_subscriber_over_legacy_graphql_ws(app: Tes
 
 async fn a_refused_write_sends_nothing_and_the_next_one_arrives_first(app: TestApp) {
     let _listening = listening(&app).await;
-    let addr = serve(app.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client.subscribe("1", COMPANY_CHANGES).await;
     subscribers(&app.live, 1).await;
     // A batch whose second row is refused: the first row was written, then rolled back.
@@ -307,9 +320,7 @@ async fn a_refused_write_sends_nothing_and_the_next_one_arrives_first(app: TestA
 
 async fn a_batch_and_an_import_send_one_summary_per_type(app: TestApp) {
     let _listening = listening(&app).await;
-    let addr = serve(app.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client
         .subscribe(
             "1",
@@ -355,9 +366,7 @@ async fn a_batch_and_an_import_send_one_summary_per_type(app: TestApp) {
 async fn changes_follow_only_the_ids_asked_for_and_node_is_null_on_delete(app: TestApp) {
     let _listening = listening(&app).await;
     let watched = create_company(&app, "Watched Co").await;
-    let addr = serve(app.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client
         .subscribe(
             "1",
@@ -381,11 +390,7 @@ async fn changes_follow_only_the_ids_asked_for_and_node_is_null_on_delete(app: T
     client
         .subscribe("2", "subscription { changes(types: [\"Nope\"]) { kind } }")
         .await;
-    let refused = client.next("2").await;
-    assert_eq!(
-        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-        "{refused}"
-    );
+    assert_eq!(client.refused("2").await, "BAD_USER_INPUT");
 }
 
 async fn too_many_subscriptions_on_one_connection_are_refused_with_a_code(app: TestApp) {
@@ -396,17 +401,11 @@ async fn too_many_subscriptions_on_one_connection_are_refused_with_a_code(app: T
             ..Default::default()
         },
     );
-    let addr = serve(router).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(router, Protocol::TransportWs).await;
     client.subscribe("1", COMPANY_CHANGES).await;
     subscribers(&app.live, 1).await;
     client.subscribe("2", COMPANY_CHANGES).await;
-    let refused = client.next("2").await;
-    assert_eq!(
-        refused["errors"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS",
-        "{refused}"
-    );
+    assert_eq!(client.refused("2").await, "TOO_MANY_SUBSCRIPTIONS");
     // Completing the first frees its place.
     client.send(json!({ "id": "1", "type": "complete" })).await;
     no_subscribers(&app.live).await;
@@ -486,11 +485,7 @@ async fn queries_and_mutations_over_a_websocket_are_refused(app: TestApp) {
             "mutation { createCompany(input: { name: \"Socket Co\", kind: STARTUP }) { id } }",
         )
         .await;
-    let refused = client.next("1").await;
-    assert_eq!(
-        refused["errors"][0]["extensions"]["code"], "BAD_REQUEST",
-        "{refused}"
-    );
+    assert_eq!(client.refused("1").await, "BAD_REQUEST");
     let data = app
         .data("{ companies(filter: { name: { eq: \"Socket Co\" } }) { totalCount } }")
         .await;
@@ -510,9 +505,11 @@ async fn two_instances_on_one_postgres_database_share_their_changes() {
         let _listening = live::listen(&app.url, &live).await.expect("LISTEN");
         let schema = graphql::build_schema_live(db.clone(), SchemaOptions::default(), live.clone());
         let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
-        let addr = serve(app_http::router(AppState::new(schema, db.clone(), access))).await;
-        let mut client = Client::connect(addr, Protocol::TransportWs).await;
-        client.init(json!({})).await;
+        let mut client = Client::ready(
+            app_http::router(AppState::new(schema, db.clone(), access)),
+            Protocol::TransportWs,
+        )
+        .await;
         client.subscribe("1", COMPANY_CHANGES).await;
         subscribers(&live, 1).await;
         // Written through the first instance.
@@ -550,20 +547,14 @@ async fn subscriptions_pass_the_request_guard_and_the_trusted_documents(app: Tes
         max_depth: 3,
         ..SchemaOptions::default()
     });
-    let addr = serve(shallow.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(shallow.router.clone(), Protocol::TransportWs).await;
     client
         .subscribe(
             "1",
             "subscription { changes { node { ... on Company { parent { parent { name } } } } } }",
         )
         .await;
-    let refused = client.next("1").await;
-    assert_eq!(
-        refused["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
-        "{refused}"
-    );
+    assert_eq!(client.refused("1").await, "QUERY_TOO_DEEP");
     // With trusted documents only, a subscription must be one of them.
     let trusted = "subscription Trusted { changes { kind } }";
     let mut manifest = serde_json::Map::new();
@@ -575,23 +566,15 @@ async fn subscriptions_pass_the_request_guard_and_the_trusted_documents(app: Tes
         ),
         ..state
     });
-    let addr = serve(strict.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(strict.router.clone(), Protocol::TransportWs).await;
     client.subscribe("1", COMPANY_CHANGES).await;
-    let refused = client.next("1").await;
-    assert_eq!(
-        refused["errors"][0]["extensions"]["code"], "UNTRUSTED_DOCUMENT",
-        "{refused}"
-    );
+    assert_eq!(client.refused("1").await, "UNTRUSTED_DOCUMENT");
     client.subscribe("2", trusted).await;
     subscribers(&app.live, 1).await;
 }
 
 async fn a_websocket_message_over_the_body_limit_closes_the_connection(app: TestApp) {
-    let addr = serve(app.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     let padding = " ".repeat(app_http::MAX_BODY_BYTES + 1);
     client
         .subscribe(
@@ -704,9 +687,7 @@ async fn a_delete_sends_an_event_for_every_row_it_takes_with_it(app: TestApp) {
         )
         .await;
     }
-    let addr = serve(app.router.clone()).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client
         .subscribe(
             "1",
@@ -822,9 +803,7 @@ async fn the_cascades_the_events_follow_are_the_databases(app: TestApp) {
 async fn an_import_sends_each_type_it_wrote_with_its_count() {
     run(Engine::Postgres, |app: TestApp| async move {
         let _listening = listening(&app).await;
-        let addr = serve(app.router.clone()).await;
-        let mut client = Client::connect(addr, Protocol::TransportWs).await;
-        client.init(json!({})).await;
+        let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
         client
             .subscribe(
                 "1",
