@@ -27,7 +27,50 @@ pub struct Model {
     pub made_precision: Option<DatePrecision>,
 }
 
+/// The foreign keys of this table, as the migrations create them: the one declaration of
+/// each relation that the rest of the code reads (see [`crate::foreign_keys`]).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::company::Entity",
+        from = "Column::ClaimantCompanyId",
+        to = "super::company::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Restrict"
+    )]
+    ClaimantCompany,
+    #[sea_orm(
+        belongs_to = "super::person::Entity",
+        from = "Column::ClaimantPersonId",
+        to = "super::person::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Restrict"
+    )]
+    ClaimantPerson,
+    #[sea_orm(
+        belongs_to = "super::spending_figure::Entity",
+        from = "Column::SpendingFigureId",
+        to = "super::spending_figure::Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    SpendingFigure,
+    #[sea_orm(
+        belongs_to = "super::company::Entity",
+        from = "Column::SubjectCompanyId",
+        to = "super::company::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Restrict"
+    )]
+    SubjectCompany,
+    #[sea_orm(
+        belongs_to = "super::ai_model::Entity",
+        from = "Column::SubjectModelId",
+        to = "super::ai_model::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Restrict"
+    )]
+    SubjectModel,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

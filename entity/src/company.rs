@@ -21,7 +21,26 @@ pub struct Model {
     pub description: Option<String>,
 }
 
+/// The foreign keys of this table, as the migrations create them: the one declaration of
+/// each relation that the rest of the code reads (see [`crate::foreign_keys`]).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "Entity",
+        from = "Column::FoundedByAlumniOfId",
+        to = "Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    FoundedByAlumniOf,
+    #[sea_orm(
+        belongs_to = "Entity",
+        from = "Column::ParentId",
+        to = "Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    Parent,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -26,7 +26,18 @@ pub struct Model {
     pub reason: Option<String>,
 }
 
+/// The foreign keys of this table, as the migrations create them: the one declaration of
+/// each relation that the rest of the code reads (see [`crate::foreign_keys`]).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::spending_figure::Entity",
+        from = "Column::SpendingFigureId",
+        to = "super::spending_figure::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    SpendingFigure,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

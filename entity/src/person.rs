@@ -15,7 +15,18 @@ pub struct Model {
     pub description: Option<String>,
 }
 
+/// The foreign keys of this table, as the migrations create them: the one declaration of
+/// each relation that the rest of the code reads (see [`crate::foreign_keys`]).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::company::Entity",
+        from = "Column::CompanyId",
+        to = "super::company::Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    Company,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -39,7 +39,42 @@ pub struct Model {
     pub above_expectation_bp: Option<i32>,
 }
 
+/// The foreign keys of this table, as the migrations create them: the one declaration of
+/// each relation that the rest of the code reads (see [`crate::foreign_keys`]).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::ai_model::Entity",
+        from = "Column::AiModelId",
+        to = "super::ai_model::Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    AiModel,
+    #[sea_orm(
+        belongs_to = "super::company::Entity",
+        from = "Column::CompanyId",
+        to = "super::company::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Restrict"
+    )]
+    Company,
+    #[sea_orm(
+        belongs_to = "Entity",
+        from = "Column::DerivedFromId",
+        to = "Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    DerivedFrom,
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Restrict"
+    )]
+    Project,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -29,7 +29,66 @@ pub struct Model {
     pub reason: Option<String>,
 }
 
+/// The foreign keys of this table, as the migrations create them: the one declaration of
+/// each relation that the rest of the code reads (see [`crate::foreign_keys`]).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::ai_model::Entity",
+        from = "Column::AiModelId",
+        to = "super::ai_model::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    AiModel,
+    #[sea_orm(
+        belongs_to = "super::claim::Entity",
+        from = "Column::ClaimId",
+        to = "super::claim::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    Claim,
+    #[sea_orm(
+        belongs_to = "super::event::Entity",
+        from = "Column::EventId",
+        to = "super::event::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    Event,
+    #[sea_orm(
+        belongs_to = "super::investment::Entity",
+        from = "Column::InvestmentId",
+        to = "super::investment::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    Investment,
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    Project,
+    #[sea_orm(
+        belongs_to = "super::source::Entity",
+        from = "Column::SourceId",
+        to = "super::source::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    Source,
+    #[sea_orm(
+        belongs_to = "super::spending_figure::Entity",
+        from = "Column::SpendingFigureId",
+        to = "super::spending_figure::Column::Id",
+        on_update = "Cascade",
+        on_delete = "Cascade"
+    )]
+    SpendingFigure,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

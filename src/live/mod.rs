@@ -101,24 +101,20 @@ pub fn typename_of_table(table: &str) -> Option<&'static str> {
     typename(&camel)
 }
 
-/// The rows a delete takes with it, as the migration's `ON DELETE CASCADE` foreign keys
-/// declare them: (parent table, child table, the child's column pointing at the parent).
-/// A delete sends a DELETED event for each row it took (a claim's challenges, their
-/// citations...). A test compares this list with the database's foreign keys.
-pub const CASCADES: &[(&str, &str, &str)] = &[
-    ("project", "project_backer", "project_id"),
-    ("claim", "claim_challenge", "claim_id"),
-    ("company", "citation", "company_id"),
-    ("person", "citation", "person_id"),
-    ("ai_model", "citation", "ai_model_id"),
-    ("investment", "citation", "investment_id"),
-    ("project", "citation", "project_id"),
-    ("project_backer", "citation", "project_backer_id"),
-    ("spending_figure", "citation", "spending_figure_id"),
-    ("claim", "citation", "claim_id"),
-    ("claim_challenge", "citation", "claim_challenge_id"),
-    ("event", "citation", "event_id"),
-];
+/// The rows a delete takes with it: the `ON DELETE CASCADE` foreign keys of the entities'
+/// `Relation` enums ([`entity::foreign_keys`]) whose rows have a type with events. A delete
+/// sends a DELETED event for each row it took (a claim's challenges, their citations...).
+/// A test compares the entities' keys with each database's catalog.
+pub static CASCADES: std::sync::LazyLock<Vec<entity::ForeignKey>> =
+    std::sync::LazyLock::new(|| {
+        entity::foreign_keys()
+            .into_iter()
+            .filter(|key| {
+                key.on_delete == entity::OnDelete::Cascade
+                    && typename_of_table(&key.table).is_some()
+            })
+            .collect()
+    });
 
 /// A committed change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

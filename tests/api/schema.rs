@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
 
 #[test]
@@ -15,7 +15,93 @@ fn committed_schema_graphql_matches_the_code() {
     );
 }
 
-on_both_engines!(every_type_field_argument_and_enum_value_has_a_description);
+on_both_engines!(
+    every_type_field_argument_and_enum_value_has_a_description,
+    the_entities_declare_every_foreign_key_of_the_database,
+);
+
+/// Every foreign key of `app`'s database, read from its engine's catalog: (table, column,
+/// target table, what deleting the target does).
+pub(crate) async fn foreign_keys_of(app: &TestApp) -> Vec<entity::ForeignKey> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let on_delete = |action: &str| match action {
+        "CASCADE" | "c" => entity::OnDelete::Cascade,
+        "SET NULL" | "n" => entity::OnDelete::SetNull,
+        _ => entity::OnDelete::Restrict,
+    };
+    let mut keys = Vec::new();
+    match app.engine {
+        Engine::Sqlite => {
+            let tables = app
+                .db
+                .query_all_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    "SELECT name FROM sqlite_master WHERE type = 'table'",
+                ))
+                .await
+                .expect("tables");
+            for row in tables {
+                let table: String = row.try_get("", "name").expect("name");
+                let rows = app
+                    .db
+                    .query_all_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        format!("PRAGMA foreign_key_list({table})"),
+                    ))
+                    .await
+                    .expect("foreign keys");
+                for row in rows {
+                    let action: String = row.try_get("", "on_delete").expect("on_delete");
+                    keys.push(entity::ForeignKey {
+                        table: table.clone(),
+                        column: row.try_get("", "from").expect("from"),
+                        target: row.try_get("", "table").expect("table"),
+                        on_delete: on_delete(&action),
+                    });
+                }
+            }
+        }
+        Engine::Postgres => {
+            let rows = app
+                .db
+                .query_all_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT ct.relname AS child, a.attname AS col, pt.relname AS parent,
+                            c.confdeltype::text AS action
+                     FROM pg_constraint c
+                     JOIN pg_class ct ON ct.oid = c.conrelid
+                     JOIN pg_class pt ON pt.oid = c.confrelid
+                     JOIN pg_namespace n ON n.oid = ct.relnamespace
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                     WHERE c.contype = 'f' AND n.nspname = current_schema()",
+                ))
+                .await
+                .expect("foreign keys");
+            for row in rows {
+                let action: String = row.try_get("", "action").expect("action");
+                keys.push(entity::ForeignKey {
+                    table: row.try_get("", "child").expect("child"),
+                    column: row.try_get("", "col").expect("col"),
+                    target: row.try_get("", "parent").expect("parent"),
+                    on_delete: on_delete(&action),
+                });
+            }
+        }
+    }
+    keys
+}
+
+/// The entities' `Relation` enums are the one declaration of the relations the code reads
+/// (the cascades of a delete, among others): they hold exactly the foreign keys the
+/// migrations create, with the same action on delete, on both engines.
+async fn the_entities_declare_every_foreign_key_of_the_database(app: TestApp) {
+    let mut found = foreign_keys_of(&app).await;
+    let mut declared = entity::foreign_keys();
+    found.sort();
+    declared.sort();
+    assert!(found.len() > 40, "{found:?}");
+    assert_eq!(declared, found);
+}
 
 const INTROSPECTION: &str = r#"{ __schema { types { name kind description
     fields { name description args { name description } }

@@ -343,18 +343,19 @@ async fn cascaded(
     let mut taken = Vec::new();
     let mut parents = vec![(table.to_owned(), id)];
     while let Some((parent, parent_id)) = parents.pop() {
-        for (_, child, column) in crate::live::CASCADES.iter().filter(|c| c.0 == parent) {
+        for key in crate::live::CASCADES.iter().filter(|k| k.target == parent) {
+            let child = key.table.as_str();
             let statement = Query::select()
                 .column(Alias::new("id"))
-                .from(Alias::new(*child))
-                .and_where(Expr::col(Alias::new(*column)).eq(parent_id))
+                .from(Alias::new(child))
+                .and_where(Expr::col(Alias::new(&key.column)).eq(parent_id))
                 .to_owned();
             let typename = crate::live::typename_of_table(child)
                 .ok_or_else(|| Error::Internal(format!("no row type for table {child}")))?;
             for row in txn.query_all(&statement).await? {
                 let child_id: i32 = row.try_get("", "id")?;
                 taken.push((typename, child_id));
-                parents.push(((*child).to_owned(), child_id));
+                parents.push((child.to_owned(), child_id));
             }
         }
     }
