@@ -22,15 +22,15 @@ use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Parent, Scope, aggregate,
     group_by,
 };
-use super::decode::ReadRow;
 use super::filters::{RowFilter, filter_condition};
 use super::loaders::{Node, Row, nodes_of};
 use super::paging::{
     Cursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey,
     after, finish,
 };
-use super::sql::{Relation, join_relations};
 use super::{Result as GqlResult, db};
+use crate::data::decode::ReadRow;
+use crate::data::sql::{Relation, join_relations};
 use crate::error::Result;
 
 type CountFuture = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;

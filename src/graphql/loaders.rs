@@ -23,7 +23,7 @@ use sea_orm::{
 use tokio::sync::OnceCell;
 
 use super::db;
-use super::decode::ReadRow;
+use crate::data::decode::ReadRow;
 use crate::error::{Error, Result};
 
 /// Most ids sent in one `IN (...)` list; both engines accept far more parameters.

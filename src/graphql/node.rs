@@ -13,7 +13,6 @@ use sea_orm::{ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryTrait};
 
 use super::claims::{Claim, ClaimChallenge};
 use super::companies::{Company, Person};
-use super::decode::ReadRow;
 use super::events::Event;
 use super::investments::Investment;
 use super::lists::GqlNode;
@@ -24,6 +23,7 @@ use super::projects::{Project, ProjectBacker};
 use super::sources::{Citation, Source};
 use super::spending::SpendingFigure;
 use super::{Result, db};
+use crate::data::decode::ReadRow;
 use crate::error::Error;
 use crate::live::SharedRow;
 

@@ -70,7 +70,7 @@ pub struct SortKey {
     /// False for keys that are never null (the primary key): no NULL checks are written.
     pub nullable: bool,
     /// The relation `expr` reads, which the statement must join.
-    pub join: Option<super::sql::Relation>,
+    pub join: Option<crate::data::sql::Relation>,
     pub direction: OrderDirection,
     pub nulls: NullsOrder,
 }
@@ -79,7 +79,7 @@ impl SortKey {
     /// The expression as compared and ordered: text compares byte-wise on both engines.
     pub fn sql(&self, backend: DbBackend) -> Expr {
         if self.kind == KeyKind::Text {
-            super::sql::bytewise(self.expr.clone(), backend)
+            crate::data::sql::bytewise(self.expr.clone(), backend)
         } else {
             self.expr.clone()
         }

@@ -11,7 +11,7 @@
 //! groups by the aliases. Key expressions (a related company's name, a quarter label) are
 //! thus written once, and PostgreSQL never has to match a repeated expression in `GROUP BY`.
 //! A related company's name is read through a `LEFT JOIN` of the inner statement, one per
-//! relation used by the keys and terms (see `sql::Relation`), not a subquery per row.
+//! relation used by the keys and terms (see `data::sql::Relation`), not a subquery per row.
 //!
 //! Sums are exact: SQLite's integer `SUM` fails on overflow, so every sum is taken in two
 //! parts (the value divided by 10^9, and the remainder) that fit 64 bits for a billion rows,
