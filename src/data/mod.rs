@@ -13,9 +13,15 @@
 //!   related rows.
 //! - `decode`: rows read by position (much cheaper than by column name).
 //! - `filters`: the SQL builder that turns a filter into one `WHERE`.
+//! - `loaders`: batch loading of relations. Every row is a [`loaders::Node`] of the batch
+//!   it was loaded with; a relation asked of one node is loaded for its whole batch in one
+//!   statement (`WHERE fk IN (...)`) and cached on the batch, where its siblings find it.
+//!   So a query costs one statement per relation field, not one per row (no N+1), and
+//!   nothing waits on a timer as a DataLoader would.
 
 pub mod decode;
 pub mod filters;
+pub mod loaders;
 pub mod sql;
 
 #[cfg(test)]

@@ -517,7 +517,7 @@ where
 {
     let backend = db.get_database_backend();
     let mut fetched: Vec<(i32, E::Model, Vec<KeyValue>)> = Vec::new();
-    for chunk in parents.chunks(super::loaders::CHUNK) {
+    for chunk in parents.chunks(crate::data::loaders::CHUNK) {
         let mut inner = E::find()
             .filter(column.is_in(chunk.to_vec()))
             .filter(condition.clone())
@@ -573,7 +573,7 @@ async fn count_nested(
 ) -> Result<HashMap<i32, i64>> {
     let mut counts = HashMap::new();
     let key = Expr::col((Alias::new(scope.table), Alias::new(column)));
-    for chunk in parents.chunks(super::loaders::CHUNK) {
+    for chunk in parents.chunks(crate::data::loaders::CHUNK) {
         let select = Query::select()
             .expr_as(key.clone(), Alias::new("p"))
             .expr_as(Expr::col(Asterisk).count(), Alias::new("n"))

@@ -46,8 +46,8 @@ use self::frame::{
     Frame, MoneyByCurrency, StatValues, add_stat_measures, add_summary_measures, frame, read_stat,
 };
 use super::lists::{GqlNode, OrderField};
-use super::loaders::Siblings;
 use super::paging::KeyValue;
+use crate::data::loaders::Siblings;
 use crate::error::Result;
 
 /// Most keys a `groupBy` takes.
