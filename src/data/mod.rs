@@ -18,10 +18,15 @@
 //!   statement (`WHERE fk IN (...)`) and cached on the batch, where its siblings find it.
 //!   So a query costs one statement per relation field, not one per row (no N+1), and
 //!   nothing waits on a timer as a DataLoader would.
+//! - `paging`: keyset paging (cursors, the SQL after a cursor, page plans).
+//! - `lists`: pages of a top-level list, and of a nested list for a whole batch of parents
+//!   in one statement; counts of whole lists.
 
 pub mod decode;
 pub mod filters;
+pub mod lists;
 pub mod loaders;
+pub mod paging;
 pub mod sql;
 
 #[cfg(test)]
