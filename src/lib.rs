@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod config;
+pub mod data;
 pub mod dataset;
 pub mod db;
 pub mod domain;

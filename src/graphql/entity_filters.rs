@@ -5,10 +5,8 @@ use async_graphql::InputObject;
 use entity::enums::*;
 use sea_orm::Condition;
 
-use super::filters::{
-    BooleanFilter, Builder, DateFilter, EnumFilter, IntFilter, MoneyFilter, Quantifier,
-    StringFilter, balanced, col, to_many, to_one,
-};
+use super::filters::{BooleanFilter, DateFilter, EnumFilter, IntFilter, MoneyFilter, StringFilter};
+use crate::data::filters::{Builder, Quantifier, balanced, col, to_many, to_one};
 use crate::error::Result;
 
 macro_rules! field_type {
@@ -61,7 +59,7 @@ macro_rules! entity_filter {
             $( $(#[$fmeta])* pub $field: Option<field_type!($kind $($args)*)>, )*
         }
 
-        impl super::filters::RowFilter for $name {
+        impl $crate::data::filters::RowFilter for $name {
             fn condition(&self, b: &mut Builder) -> Result<Condition> {
                 self.build(b)
             }

@@ -175,7 +175,7 @@ impl ChangeEvent {
 /// The global id of row `id` of the type named `typename`.
 pub(crate) fn global_id_of(typename: &str, id: i32) -> String {
     // The encoding of `node::global_id`, for a type known by name only.
-    super::paging::base64url_encode(format!("{typename}:{id}").as_bytes())
+    crate::data::paging::base64url_encode(format!("{typename}:{id}").as_bytes())
 }
 
 impl From<Delivery> for ChangeEvent {

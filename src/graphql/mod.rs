@@ -14,7 +14,6 @@ pub mod claims;
 pub mod common;
 pub mod companies;
 pub mod connections;
-pub mod decode;
 pub mod entity_filters;
 pub mod events;
 pub mod filters;
@@ -53,7 +52,6 @@ pub mod sdl;
 pub mod search;
 pub mod sources;
 pub mod spending;
-pub mod sql;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]

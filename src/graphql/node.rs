@@ -13,17 +13,17 @@ use sea_orm::{ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryTrait};
 
 use super::claims::{Claim, ClaimChallenge};
 use super::companies::{Company, Person};
-use super::decode::ReadRow;
 use super::events::Event;
 use super::investments::Investment;
 use super::lists::GqlNode;
 use super::loaders::{Row, wrap};
 use super::models::AiModel;
-use super::paging::{base64url_decode, base64url_encode};
 use super::projects::{Project, ProjectBacker};
 use super::sources::{Citation, Source};
 use super::spending::SpendingFigure;
 use super::{Result, db};
+use crate::data::decode::ReadRow;
+use crate::data::paging::{base64url_decode, base64url_encode};
 use crate::error::Error;
 use crate::live::SharedRow;
 
@@ -195,10 +195,10 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<NodeInterface>>> {
-        if ids.len() > super::paging::MAX_PAGE_SIZE {
+        if ids.len() > crate::data::paging::MAX_PAGE_SIZE {
             return Err(Error::invalid(
                 "ids",
-                format!("at most {} ids at once", super::paging::MAX_PAGE_SIZE),
+                format!("at most {} ids at once", crate::data::paging::MAX_PAGE_SIZE),
             )
             .into());
         }

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 
 use super::node::{NodeInterface, load_kind};
-use super::paging::{
+use super::{Result, db};
+use crate::data::paging::{
     DEFAULT_PAGE_SIZE, EndCursor, MAX_PAGE_SIZE, PageInfo, base64url_decode, base64url_encode,
 };
-use super::{Result, db};
 use crate::error::Error;
 use crate::search::{self, FieldMatch, Hit, SearchLimits};
 

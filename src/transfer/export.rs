@@ -17,9 +17,9 @@ use serde::Serialize;
 use super::import::CsvKind;
 use super::notes;
 use super::rows::*;
+use crate::data::loaders::Row;
 use crate::dataset::*;
 use crate::error::{Error, Result};
-use crate::graphql::loaders::Row;
 use crate::money;
 
 /// Rows read per statement.

@@ -10,6 +10,7 @@ mod browser;
 mod claims;
 mod cluster;
 mod companies;
+mod data;
 mod dataset;
 mod examples;
 mod filters;

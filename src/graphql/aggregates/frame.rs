@@ -10,11 +10,12 @@ use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbBackend, ExprTra
 
 use super::inputs::{GroupKey, TimeBucket};
 use super::{Aggregated, Parent, SPLIT, Scope, Stat, StatKind};
+use crate::data::lists::Term;
+use crate::data::loaders::{CHUNK, Cache};
+use crate::data::paging::{KeyKind, KeyValue, read_date, read_value};
+use crate::data::sql::{Relation, custom, join_relations};
 use crate::error::{Error, Result};
-use crate::graphql::lists::{OrderField, Term};
-use crate::graphql::loaders::{CHUNK, Cache};
-use crate::graphql::paging::{KeyKind, KeyValue, read_date, read_value};
-use crate::graphql::sql::{Relation, custom, join_relations};
+use crate::graphql::lists::OrderField;
 
 /// A group key as SQL.
 #[derive(Debug, Clone)]

@@ -17,10 +17,10 @@ use super::inputs::GroupArgs;
 use super::stats::{GroupKeyValue, Summary};
 use super::terms::{OrderSql, having_sql, order_sql};
 use super::{Aggregated, DEFAULT_GROUPS, MAX_GROUP_KEYS, MAX_GROUP_TERMS, MAX_GROUPS, Scope};
+use crate::data::lists::Counter;
+use crate::data::paging::{EndCursor, KeyValue, PageInfo, base64url_decode, base64url_encode};
+use crate::data::sql::bytewise;
 use crate::error::{Error, Result};
-use crate::graphql::lists::Counter;
-use crate::graphql::paging::{EndCursor, KeyValue, PageInfo, base64url_decode, base64url_encode};
-use crate::graphql::sql::bytewise;
 
 /// A position in a list of groups: an offset, and a signature of the grouping it belongs to.
 pub(super) fn group_cursor(signature: u64, offset: usize) -> String {

@@ -11,7 +11,7 @@
 //! groups by the aliases. Key expressions (a related company's name, a quarter label) are
 //! thus written once, and PostgreSQL never has to match a repeated expression in `GROUP BY`.
 //! A related company's name is read through a `LEFT JOIN` of the inner statement, one per
-//! relation used by the keys and terms (see `sql::Relation`), not a subquery per row.
+//! relation used by the keys and terms (see `data::sql::Relation`), not a subquery per row.
 //!
 //! Sums are exact: SQLite's integer `SUM` fails on overflow, so every sum is taken in two
 //! parts (the value divided by 10^9, and the remainder) that fit 64 bits for a billion rows,
@@ -29,6 +29,7 @@ mod inputs;
 mod stats;
 mod terms;
 
+pub use crate::data::lists::{Parent, Scope};
 pub use groups::{Group, GroupConnection, GroupEdge, group_by};
 pub use inputs::{AggregateFunction, GroupArgs, GroupKey, GroupOrder, Having, TimeBucket};
 pub use stats::{
@@ -39,15 +40,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::OutputType;
+use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Alias, Asterisk, Expr};
-use sea_orm::{Condition, DatabaseConnection, ExprTrait};
 
 use self::frame::{
     Frame, MoneyByCurrency, StatValues, add_stat_measures, add_summary_measures, frame, read_stat,
 };
 use super::lists::{GqlNode, OrderField};
-use super::loaders::Siblings;
-use super::paging::KeyValue;
+use crate::data::paging::KeyValue;
 use crate::error::Result;
 
 /// Most keys a `groupBy` takes.
@@ -93,26 +93,6 @@ pub trait Aggregated: GqlNode {
     const STATS: &'static [Stat];
     /// The currency column of the type's money columns.
     const CURRENCY: Option<&'static str>;
-}
-
-/// The rows a connection selects, all pages together.
-#[derive(Clone)]
-pub struct Scope {
-    pub db: DatabaseConnection,
-    pub table: &'static str,
-    /// Shared by the siblings of a nested list.
-    pub condition: Arc<Condition>,
-    pub parent: Option<Parent>,
-}
-
-/// The parent of a nested list, and its siblings, aggregated together.
-#[derive(Clone)]
-pub struct Parent {
-    /// Identifies the nested connection field among the batch's cached values.
-    pub key: String,
-    pub column: &'static str,
-    pub id: i32,
-    pub siblings: Arc<dyn Siblings>,
 }
 
 /// Aggregates over the rows of a connection (top-level or nested).

@@ -9,10 +9,10 @@ use sea_orm::QueryResult;
 use super::StatKind;
 use super::frame::{Frame, Scalar, StatValues, read_stat};
 use super::inputs::TimeBucket;
+use crate::data::paging::KeyValue;
 use crate::error::Result;
 use crate::graphql::common::{Date, Decimal, Money};
 use crate::graphql::lists::OrderField;
-use crate::graphql::paging::KeyValue;
 use crate::{analytics, money};
 
 /// The aggregates of one group (or of a whole list): computed with the group, or lazily

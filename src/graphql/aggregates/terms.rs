@@ -7,10 +7,12 @@ use sea_orm::{DbBackend, ExprTrait};
 use super::frame::{Extra, KeySql, gql_name};
 use super::inputs::{AggregateFunction, GroupOrder, Having};
 use super::{Aggregated, StatKind};
+use crate::data::lists::Term as FieldTerm;
+use crate::data::paging::KeyKind;
+use crate::data::sql::{bytewise, custom};
 use crate::error::{Error, Result};
-use crate::graphql::lists::{OrderField, Term as FieldTerm};
-use crate::graphql::paging::{KeyKind, NullsOrder, OrderDirection};
-use crate::graphql::sql::{bytewise, custom};
+use crate::graphql::lists::OrderField;
+use crate::graphql::paging::{NullsOrder, OrderDirection};
 use crate::money;
 
 /// An aggregate term of `having` or `orderBy`, as an inner column and an outer expression.

@@ -6,11 +6,13 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{Condition, ExprTrait};
 
-use super::fold::{fold_sql, fold_text, like_literal, pairs_for};
-use super::{Builder, MAX_FILTER_TEXT, MAX_FOLDED_LETTERS, Ops, compare, pair};
+use crate::data::filters::{
+    Builder, MAX_FILTER_TEXT, MAX_FOLDED_LETTERS, Ops, compare, fold_sql, fold_text, like_literal,
+    pair, pairs_for,
+};
+use crate::data::sql::{bytewise, custom};
 use crate::error::{Error, Result};
 use crate::graphql::common::{Date, Decimal};
-use crate::graphql::sql::{bytewise, custom};
 use crate::money;
 
 /// Conditions on a text field.

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use sea_orm::DbBackend;
 use sea_orm::sea_query::Expr;
 
-use crate::graphql::sql::custom;
+use crate::data::sql::custom;
 
 /// Upper/lower-case letter pairs folded by the text operators, the same on both engines.
 pub(super) fn fold_pairs() -> &'static [(char, char)] {
@@ -53,7 +53,7 @@ pub fn fold_text(text: &str) -> String {
 /// The letter pairs outside ASCII whose lower-case letter occurs in `folded`: the only
 /// ones that can change whether a column matches a pattern made of `folded` (a letter that
 /// does not occur in the pattern matches nothing in it, folded or not).
-pub(super) fn pairs_for(folded: &str) -> Vec<(char, char)> {
+pub(crate) fn pairs_for(folded: &str) -> Vec<(char, char)> {
     fold_pairs()
         .iter()
         .filter(|(upper, lower)| !upper.is_ascii() && folded.contains(*lower))
@@ -66,7 +66,7 @@ pub(super) fn pairs_for(folded: &str) -> Vec<(char, char)> {
 /// so it replaces, one nested call each, only the pairs that matter for this pattern: a
 /// chain of every pair would be some 200 calls deep, and a few of them in nested
 /// subqueries exceed SQLite's expression depth and variable limits.
-pub(super) fn fold_sql(column: Expr, backend: DbBackend, pattern: &str) -> Expr {
+pub(crate) fn fold_sql(column: Expr, backend: DbBackend, pattern: &str) -> Expr {
     let pairs = fold_pairs();
     match backend {
         DbBackend::Postgres => {
@@ -97,7 +97,7 @@ pub(super) fn fold_sql(column: Expr, backend: DbBackend, pattern: &str) -> Expr 
 }
 
 /// A LIKE pattern matching `text` literally (escaping %, _ and the escape character).
-pub(super) fn like_literal(text: &str) -> String {
+pub(crate) fn like_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

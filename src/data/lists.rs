@@ -1,0 +1,412 @@
+//! Lists paged in SQL with keyset cursors (see [`super::paging`]): a top-level list, and
+//! nested lists (a company's investments, a project's backers) paged per parent in one
+//! statement for the whole batch of parents, with `ROW_NUMBER() OVER (PARTITION BY fk ...)`,
+//! so no parent's rows are loaded beyond its page. The size of a whole list is counted only
+//! when asked; a nested list's for all siblings of its parent at once.
+//!
+//! The caller works out what the query selects: whether the rows are wanted at all (asking
+//! only for `totalCount`, `aggregate` or `groupBy` costs no page query), and the key under
+//! which the siblings of a batch share a nested field's pages (see [`nested`]).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    IdenStatic, QueryFilter, QueryTrait,
+};
+
+use super::decode::ReadRow;
+use super::loaders::{CHUNK, Node, Row, Siblings, nodes_of};
+use super::paging::{
+    Cursor, KeyKind, KeyValue, NullsOrder, OrderDirection, PageArgs, PageInfo, PagePlan, SortKey,
+    after, finish,
+};
+use super::sql::{Relation, join_relations};
+use crate::error::Result;
+
+type CountFuture = Pin<Box<dyn Future<Output = Result<i64>> + Send>>;
+
+/// Computes the size of the whole list when `totalCount` is selected.
+pub type Counter = Arc<dyn Fn() -> CountFuture + Send + Sync>;
+
+/// One page of rows of model `M`.
+pub struct Page<M> {
+    pub nodes: Vec<Node<M>>,
+    pub cursors: Vec<Cursor>,
+    pub info: PageInfo,
+    /// The rows of the whole list, for `totalCount` and aggregates.
+    pub scope: Scope,
+}
+
+/// The rows a list selects, all pages together: what `totalCount`, aggregates and
+/// group-by work on.
+#[derive(Clone)]
+pub struct Scope {
+    pub db: DatabaseConnection,
+    pub table: &'static str,
+    /// Shared by the siblings of a nested list.
+    pub condition: Arc<Condition>,
+    pub parent: Option<Parent>,
+}
+
+/// The parent of a nested list, and its siblings, counted and aggregated together.
+#[derive(Clone)]
+pub struct Parent {
+    /// Identifies the nested connection field among the batch's cached values.
+    pub key: String,
+    pub column: &'static str,
+    pub id: i32,
+    pub siblings: Arc<dyn Siblings>,
+}
+
+/// The SQL of an order field, also a group key and a measured column of aggregates.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Stable name of the term (a column name), part of cursors' signatures.
+    pub name: &'static str,
+    /// The SQL over the listed table; where `join` is given, valid only in a statement
+    /// that joins it (see [`join_relations`]).
+    pub expr: Expr,
+    pub kind: KeyKind,
+    pub nullable: bool,
+    /// The related row `expr` reads, when it is a column of another table.
+    pub join: Option<Relation>,
+}
+
+/// The primary key of `E` ascending: the last sort key of every list, which makes every
+/// row's position unique.
+pub fn id_key<E: EntityTrait>() -> SortKey {
+    SortKey {
+        name: "id",
+        expr: Expr::col((E::default(), Alias::new("id"))),
+        kind: KeyKind::Int,
+        nullable: false,
+        join: None,
+        direction: OrderDirection::Asc,
+        nulls: NullsOrder::Last,
+    }
+}
+
+/// A column of `E` as a sort term.
+pub fn column_term<E: EntityTrait>(column: E::Column, kind: KeyKind, nullable: bool) -> Term {
+    Term {
+        name: column.as_str(),
+        expr: Expr::col((E::default(), column)),
+        kind,
+        nullable,
+        join: None,
+    }
+}
+
+/// The name of the company a foreign key of `E` points to, as a sort term: read through a
+/// join (NULL where the key is NULL).
+pub fn company_name_term<E: EntityTrait>(name: &'static str, fk: E::Column) -> Term {
+    let relation = Relation {
+        table: E::default().table_name(),
+        fk: fk.as_str(),
+        target: "company",
+        column: "name",
+        // `company.name` is unique (migration `create_tables`).
+        unique: true,
+    };
+    Term {
+        name,
+        expr: relation.expr(),
+        kind: KeyKind::Text,
+        nullable: true,
+        join: Some(relation),
+    }
+}
+
+/// Selects the sort keys of `plan` as `k0`, `k1`..., and joins the relations they read.
+fn add_sort_columns(select: &mut SelectStatement, plan: &PagePlan, backend: sea_orm::DbBackend) {
+    join_relations(select, plan.keys.iter().filter_map(|key| key.join));
+    for (i, key) in plan.keys.iter().enumerate() {
+        select.expr_as(key.selected(backend), Alias::new(format!("k{i}")));
+    }
+}
+
+fn read_row<M: ReadRow>(row: &sea_orm::QueryResult, plan: &PagePlan) -> Result<(M, Vec<KeyValue>)> {
+    const ALIASES: [&str; 8] = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
+    let model = M::read_row(row)?;
+    let values = plan
+        .keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| match ALIASES.get(i) {
+            Some(alias) => key.read(row, alias),
+            None => key.read(row, &format!("k{i}")),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((model, values))
+}
+
+/// A top-level list: rows of `E` matching `condition`, one page of them.
+///
+/// `wants_rows` is false when the caller needs no rows (only the count or aggregates of the
+/// whole list): then no page query runs and the page is empty.
+pub async fn top<E>(
+    db: &DatabaseConnection,
+    condition: Condition,
+    keys: Vec<SortKey>,
+    args: &PageArgs,
+    wants_rows: bool,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    let plan = args.plan(keys)?;
+    let backend = db.get_database_backend();
+    let mut select = E::find().filter(condition.clone()).into_query();
+    if let Some(cursor) = &plan.cursor {
+        select.and_where(after(&plan.keys, cursor, backend)?);
+    }
+    add_sort_columns(&mut select, &plan, backend);
+    for key in &plan.keys {
+        select.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
+    }
+    select.limit(plan.limit as u64 + 1);
+    let rows = if wants_rows {
+        Box::pin(db.query_all(&select)).await?
+    } else {
+        Vec::new()
+    };
+    let rows = rows
+        .iter()
+        .map(|row| read_row(row, &plan))
+        .collect::<Result<Vec<_>>>()?;
+    let (models, cursors, info) = finish(&plan, rows);
+    let scope = Scope {
+        db: db.clone(),
+        table: E::default().table_name(),
+        condition: Arc::new(condition),
+        parent: None,
+    };
+    Ok(Page {
+        nodes: nodes_of(models),
+        cursors,
+        info,
+        scope,
+    })
+}
+
+/// A row with the values of its sort keys.
+type Keyed<M> = (M, Vec<KeyValue>);
+
+/// Pages of the children of each parent of a batch, loaded together.
+struct NestedPages<M> {
+    nodes: Vec<Node<M>>,
+    /// Parent id -> (positions in `nodes`, cursors, page info).
+    by_parent: HashMap<i32, (Vec<usize>, Vec<Cursor>, PageInfo)>,
+}
+
+/// What a nested connection field asks: its filter's condition, its page plan, and
+/// whether its rows are selected at all. Worked out by the caller for the first sibling only
+/// (see [`nested`]).
+pub struct NestedQuery {
+    pub condition: Condition,
+    pub plan: PagePlan,
+    /// False when only the count or aggregates of the lists are selected: no page query.
+    pub wants_rows: bool,
+}
+
+/// What the siblings resolving one nested connection field share: its filter's condition,
+/// its page plan, and (when rows are selected) the pages of all parents. Built by the first
+/// sibling; the others only look up their page.
+struct NestedField<M> {
+    condition: Arc<Condition>,
+    plan: PagePlan,
+    pages: Option<NestedPages<M>>,
+}
+
+/// A nested list: the rows of `E` whose foreign key `column` points to `node`, one page of
+/// them; loaded for all of `node`'s siblings in one statement.
+///
+/// `key` identifies the field among the values cached on `node`'s batch: every sibling that
+/// resolves the same field with the same arguments passes the same key, and the first one
+/// runs `query` and loads the pages of all; the others only look up their page.
+pub async fn nested<P, E>(
+    db: &DatabaseConnection,
+    node: &Node<P>,
+    column: E::Column,
+    key: String,
+    query: impl FnOnce() -> Result<NestedQuery>,
+) -> Result<Page<E::Model>>
+where
+    P: Row,
+    E: EntityTrait,
+    E::Model: Row,
+{
+    let field = node
+        .cached(&key, || async {
+            let NestedQuery {
+                condition,
+                plan,
+                wants_rows,
+            } = query()?;
+            let pages = if wants_rows {
+                let parents = node.sibling_ids();
+                Some(load_nested::<E>(db, column, parents, condition.clone(), &plan).await?)
+            } else {
+                None
+            };
+            Ok(NestedField {
+                condition: Arc::new(condition),
+                plan,
+                pages,
+            })
+        })
+        .await?;
+    let parent = node.row_id();
+    let (nodes, cursors, info) = match &field.pages {
+        Some(pages) => match pages.by_parent.get(&parent) {
+            Some((positions, cursors, info)) => (
+                positions.iter().map(|&i| pages.nodes[i].clone()).collect(),
+                cursors.clone(),
+                info.clone(),
+            ),
+            None => (
+                Vec::new(),
+                Vec::new(),
+                PageInfo {
+                    has_previous_page: field.plan.cursor.is_some() && !field.plan.backward,
+                    has_next_page: field.plan.cursor.is_some() && field.plan.backward,
+                    ..PageInfo::default()
+                },
+            ),
+        },
+        None => (Vec::new(), Vec::new(), PageInfo::default()),
+    };
+    Ok(Page {
+        nodes,
+        cursors,
+        info,
+        scope: Scope {
+            db: db.clone(),
+            table: E::default().table_name(),
+            condition: field.condition.clone(),
+            parent: Some(Parent {
+                key,
+                column: column.as_str(),
+                id: parent,
+                siblings: node.siblings(),
+            }),
+        },
+    })
+}
+
+/// Number of rows of the whole list of `scope`; a nested list is counted for all siblings
+/// of its parent at once, in one statement.
+pub async fn count(scope: &Scope) -> Result<i64> {
+    let Some(parent) = &scope.parent else {
+        let select = Query::select()
+            .expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
+            .from(Alias::new(scope.table))
+            .cond_where(Condition::clone(&scope.condition))
+            .to_owned();
+        return match scope.db.query_one(&select).await? {
+            Some(row) => Ok(row.try_get("", "n")?),
+            None => Ok(0),
+        };
+    };
+    let counts = parent
+        .siblings
+        .cache()
+        .get_or_init(&format!("count:{}", parent.key), || {
+            count_nested(scope, parent.column, parent.siblings.ids())
+        })
+        .await?;
+    Ok(counts.get(&parent.id).copied().unwrap_or(0))
+}
+
+async fn load_nested<E>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    parents: Vec<i32>,
+    condition: Condition,
+    plan: &PagePlan,
+) -> Result<NestedPages<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    let backend = db.get_database_backend();
+    let mut fetched: Vec<(i32, E::Model, Vec<KeyValue>)> = Vec::new();
+    for chunk in parents.chunks(CHUNK) {
+        let mut inner = E::find()
+            .filter(column.is_in(chunk.to_vec()))
+            .filter(condition.clone())
+            .into_query();
+        if let Some(cursor) = &plan.cursor {
+            inner.and_where(after(&plan.keys, cursor, backend)?);
+        }
+        add_sort_columns(&mut inner, plan, backend);
+        let mut window = WindowStatement::partition_by((E::default(), column));
+        for key in &plan.keys {
+            window.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
+        }
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("paged"))
+            .and_where(Expr::col(Alias::new("page_row")).lte(plan.limit as i64 + 1))
+            .order_by(Alias::new(column.as_str()), Order::Asc)
+            .order_by(Alias::new("page_row"), Order::Asc)
+            .to_owned();
+        for row in db.query_all(&outer).await? {
+            let parent: i32 = row.try_get("", column.as_str())?;
+            let (model, values) = read_row::<E::Model>(&row, plan)?;
+            fetched.push((parent, model, values));
+        }
+    }
+    // Group per parent, keeping the SQL order, then finish each parent's page.
+    let mut grouped: Vec<(i32, Vec<Keyed<E::Model>>)> = Vec::new();
+    for (parent, model, values) in fetched {
+        match grouped.last_mut() {
+            Some((p, rows)) if *p == parent => rows.push((model, values)),
+            _ => grouped.push((parent, vec![(model, values)])),
+        }
+    }
+    let mut models = Vec::new();
+    let mut by_parent = HashMap::new();
+    for (parent, rows) in grouped {
+        let (page_models, cursors, info) = finish(plan, rows);
+        let start = models.len();
+        models.extend(page_models);
+        by_parent.insert(parent, ((start..models.len()).collect(), cursors, info));
+    }
+    Ok(NestedPages {
+        nodes: nodes_of(models),
+        by_parent,
+    })
+}
+
+async fn count_nested(
+    scope: &Scope,
+    column: &'static str,
+    parents: Vec<i32>,
+) -> Result<HashMap<i32, i64>> {
+    let mut counts = HashMap::new();
+    let key = Expr::col((Alias::new(scope.table), Alias::new(column)));
+    for chunk in parents.chunks(CHUNK) {
+        let select = Query::select()
+            .expr_as(key.clone(), Alias::new("p"))
+            .expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
+            .from(Alias::new(scope.table))
+            .and_where(key.clone().is_in(chunk.to_vec()))
+            .cond_where(Condition::clone(&scope.condition))
+            .group_by_col((Alias::new(scope.table), Alias::new(column)))
+            .to_owned();
+        for row in scope.db.query_all(&select).await? {
+            let parent: i32 = row.try_get("", "p")?;
+            let n: i64 = row.try_get("", "n")?;
+            counts.insert(parent, n);
+        }
+    }
+    Ok(counts)
+}
