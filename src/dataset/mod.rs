@@ -329,6 +329,13 @@ impl<'a> Loader<'a> {
         self.0.link_figures(part).await
     }
 
+    /// Refuses a note loaded so far whose `derivedFrom` names a value that does not exist
+    /// (yet): called once the rows it may name are loaded. Errors name the note's path in
+    /// its part (`spendingFigures[1].provenance.amount.derivedFrom[0].key`).
+    pub async fn check_derived(&mut self) -> Result<()> {
+        self.0.check_derived().await
+    }
+
     /// Loads a backer of the project named `project`, loaded before; errors name `at`.
     pub async fn add_backer(&mut self, at: &str, project: &str, b: &BackerRec) -> Result<()> {
         let project_id = project::Entity::find()

@@ -4,17 +4,135 @@
 //! again against what the row now holds, so that a changed value or citation never leaves
 //! a note that no longer holds (the note of a value set to null goes with the value).
 
-use entity::{citation, figure_share, value_provenance};
+use std::collections::HashMap;
+
+use entity::{
+    ai_model, citation, claim, event, figure_share, investment, project, source, spending_figure,
+    value_provenance,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::load::Load;
-use super::records::{CitationRec, Notes, ProvenanceRec, ShareRec};
+use super::records::{CitationRec, Notes, ProvenanceRec, ShareRec, ValueRefRec};
 use crate::domain::provenance::{
-    ProvenanceColumns, ShareColumns, Values, check_note, check_share, decode_refs,
+    ProvenanceColumns, ProvenanceSetOn, ShareColumns, VALUE_FIELDS, Values, check_note, check_share,
 };
 use crate::error::{Error, Result};
+
+/// A row whose values carry notes: its GraphQL type, the column of `value_provenance`
+/// that points at it, its id and the values it holds.
+pub(crate) struct Owner {
+    pub typename: &'static str,
+    pub column: value_provenance::Column,
+    pub id: i32,
+    pub present: Vec<&'static str>,
+}
+
+impl Owner {
+    /// Row `row` with id `id`, whose notes are in `column`.
+    pub(crate) fn of<M: Values>(column: value_provenance::Column, id: i32, row: &M) -> Owner {
+        Owner {
+            typename: M::TYPENAME,
+            column,
+            id,
+            present: row.present(),
+        }
+    }
+}
+
+/// The row of GraphQL type `typename` whose natural key is `key` (a source's key, a
+/// model's or project's name, a fact's ref), as `derivedFrom` and `provenance.csv` name
+/// rows; an unknown type is reported at `at_type`, a key that names no row at `at_key`.
+pub(crate) async fn find_owner(
+    txn: &DatabaseTransaction,
+    (at_type, at_key): (&str, &str),
+    typename: &str,
+    key: &str,
+) -> Result<Owner> {
+    macro_rules! by_key {
+        ($entity:ident, $key:ident, $notes:ident) => {
+            $entity::Entity::find()
+                .filter($entity::Column::$key.eq(key))
+                .all(txn)
+                .await?
+                .iter()
+                .map(|r| Owner::of(value_provenance::Column::$notes, r.id, r))
+                .collect::<Vec<_>>()
+        };
+    }
+    let (named_by, mut found) = match typename {
+        "Source" => ("key", by_key!(source, Key, SourceId)),
+        "AiModel" => ("name", by_key!(ai_model, Name, AiModelId)),
+        "Investment" => ("ref", by_key!(investment, Reference, InvestmentId)),
+        "Project" => ("name", by_key!(project, Name, ProjectId)),
+        "SpendingFigure" => ("ref", by_key!(spending_figure, Reference, SpendingFigureId)),
+        "Claim" => ("ref", by_key!(claim, Reference, ClaimId)),
+        "Event" => ("ref", by_key!(event, Reference, EventId)),
+        _ => {
+            let types: Vec<&str> = VALUE_FIELDS.iter().map(|(t, _)| *t).collect();
+            return Err(Error::invalid(
+                at_type,
+                format!("{typename:?} is not one of {}", types.join(", ")),
+            ));
+        }
+    };
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::invalid(
+            at_key,
+            format!("no {typename} has the {named_by} {key:?}"),
+        )),
+        _ => Err(Error::invalid(
+            at_key,
+            format!("the {typename} name {key:?} is ambiguous: several developers use it"),
+        )),
+    }
+}
+
+/// The values that given notes say they are derived from, by the path of each reference
+/// (`….derivedFrom[0]`), to check once the rows they name may exist.
+#[derive(Default)]
+#[must_use = "the values notes are derived from are refused only by `check`"]
+pub(crate) struct DerivedRefs(Vec<(String, ValueRefRec)>);
+
+impl DerivedRefs {
+    fn add(&mut self, at: &str, note: &ProvenanceRec) {
+        for (i, r) in note.derived_from.iter().enumerate() {
+            self.0.push((format!("{at}.derivedFrom[{i}]"), r.clone()));
+        }
+    }
+
+    /// Adds the references of `other`.
+    pub(crate) fn extend(&mut self, other: DerivedRefs) {
+        self.0.extend(other.0);
+    }
+
+    /// Refuses a reference to a row that does not exist or does not hold the value:
+    /// reported at its `key` or its `field`.
+    pub(crate) async fn check(self, txn: &DatabaseTransaction) -> Result<()> {
+        let mut held: HashMap<(String, String), Vec<&'static str>> = HashMap::new();
+        for (at, r) in self.0 {
+            let row = (r.typename.clone(), r.key.clone());
+            if !held.contains_key(&row) {
+                let (at_type, at_key) = (format!("{at}.type"), format!("{at}.key"));
+                let owner = find_owner(txn, (&at_type, &at_key), &r.typename, &r.key).await?;
+                held.insert(row.clone(), owner.present);
+            }
+            if !held[&row].contains(&r.field.as_str()) {
+                return Err(Error::invalid(
+                    format!("{at}.field"),
+                    format!(
+                        "the {} {:?} holds no {}: a value is derived from values that exist",
+                        r.typename, r.key, r.field
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
 
 /// A note as a caller gives it: the path its errors name, the value's field, the note.
 pub(crate) struct GivenNote {
@@ -47,17 +165,6 @@ async fn quotes_of(
         .collect())
 }
 
-fn rec_of(n: &value_provenance::Model) -> ProvenanceRec {
-    ProvenanceRec {
-        basis: n.basis,
-        qualifier: n.qualifier,
-        words: n.words.clone(),
-        derivation: n.derivation.clone(),
-        derived_from: decode_refs(n.derived_from.as_deref()),
-        reason: n.reason.clone(),
-    }
-}
-
 /// A kept note or share that no longer holds, reported at `at` (where notes are given).
 fn stale(at: &str, what: &str, e: Error) -> Error {
     let why = match e {
@@ -72,22 +179,23 @@ fn stale(at: &str, what: &str, e: Error) -> Error {
     )
 }
 
-/// Writes the notes of `row` (id `id` in `column` of `value_provenance`; its citations in
-/// `cited_by`): `given` replaces them; `None` keeps them after checking them again (errors
-/// at `at`).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn write_notes<M: Values>(
+/// Writes the notes of row `owner`: `given` replaces them; `None` keeps them after
+/// checking them again (errors at `at`). Returns the values the given notes are derived
+/// from, for the caller to check when the rows they name may exist.
+pub(crate) async fn write_notes(
     txn: &DatabaseTransaction,
     at: &str,
-    column: value_provenance::Column,
-    cited_by: Option<citation::Column>,
-    id: i32,
-    row: &M,
+    owner: &Owner,
     given: Option<Vec<GivenNote>>,
-) -> Result<()> {
-    let quotes = quotes_of(txn, cited_by, id).await?;
+) -> Result<DerivedRefs> {
+    let Owner {
+        typename,
+        column,
+        id,
+        ref present,
+    } = *owner;
+    let quotes = quotes_of(txn, cited_by(column), id).await?;
     let quotes: Vec<&str> = quotes.iter().map(String::as_str).collect();
-    let present = row.present();
     let Some(given) = given else {
         let kept = value_provenance::Entity::find()
             .filter(column.eq(id))
@@ -101,11 +209,13 @@ pub(crate) async fn write_notes<M: Values>(
                     .await?;
                 continue;
             }
-            check_note(at, M::TYPENAME, &n.field, &present, &quotes, &rec_of(&n))
+            let note = ProvenanceColumns::from(&n).into();
+            check_note(at, typename, &n.field, present, &quotes, &note)
                 .map_err(|e| stale(at, &n.field, e))?;
         }
-        return Ok(());
+        return Ok(DerivedRefs::default());
     };
+    let mut refs = DerivedRefs::default();
     let mut checked = Vec::with_capacity(given.len());
     for g in &given {
         if checked.iter().any(|(f, _)| *f == &g.field) {
@@ -114,7 +224,8 @@ pub(crate) async fn write_notes<M: Values>(
                 format!("{:?} is given twice", g.field),
             ));
         }
-        let c = check_note(&g.at, M::TYPENAME, &g.field, &present, &quotes, &g.note)?;
+        let c = check_note(&g.at, typename, &g.field, present, &quotes, &g.note)?;
+        refs.add(&g.at, &g.note);
         checked.push((&g.field, c));
     }
     // Notes that stay the same keep their rows (re-importing an export changes nothing).
@@ -125,7 +236,7 @@ pub(crate) async fn write_notes<M: Values>(
     for old in &existing {
         let same = checked
             .iter()
-            .any(|(field, c)| **field == old.field && same_note(old, c));
+            .any(|(field, c)| **field == old.field && ProvenanceColumns::from(old) == *c);
         if !same {
             value_provenance::Entity::delete_by_id(old.id)
                 .exec(txn)
@@ -135,58 +246,30 @@ pub(crate) async fn write_notes<M: Values>(
     for (field, c) in checked {
         if existing
             .iter()
-            .any(|old| *field == old.field && same_note(old, &c))
+            .any(|old| *field == old.field && ProvenanceColumns::from(old) == c)
         {
             continue;
         }
         let mut active = value_provenance::ActiveModel {
             field: Set(field.clone()),
-            basis: Set(c.basis),
-            qualifier: Set(c.qualifier),
-            words: Set(c.words),
-            derivation: Set(c.derivation),
-            derived_from: Set(c.derived_from),
-            reason: Set(c.reason),
             ..Default::default()
         };
+        c.set_on(&mut active);
         active.set(column, Some(id).into());
         active.insert(txn).await?;
     }
-    Ok(())
-}
-
-fn same_note(old: &value_provenance::Model, c: &ProvenanceColumns) -> bool {
-    old.basis == c.basis
-        && old.qualifier == c.qualifier
-        && old.words == c.words
-        && old.derivation == c.derivation
-        && old.derived_from == c.derived_from
-        && old.reason == c.reason
-}
-
-fn same_share(old: &figure_share::Model, s: &ShareColumns) -> bool {
-    let p = &s.provenance;
-    old.part == s.part
-        && old.low_bp == s.low_bp
-        && old.low_exclusive == s.low_exclusive
-        && old.high_bp == s.high_bp
-        && old.high_exclusive == s.high_exclusive
-        && old.basis == p.basis
-        && old.qualifier == p.qualifier
-        && old.words == p.words
-        && old.derivation == p.derivation
-        && old.derived_from == p.derived_from
-        && old.reason == p.reason
+    Ok(refs)
 }
 
 /// Writes the shares of figure `id`: `given` replaces them; `None` keeps them after
-/// checking their words against the figure's citations again (errors at `at`).
+/// checking their words against the figure's citations again (errors at `at`). Returns the
+/// values the given shares are derived from (see [`write_notes`]).
 pub(crate) async fn write_shares(
     txn: &DatabaseTransaction,
     at: &str,
     id: i32,
     given: Option<Vec<GivenShare>>,
-) -> Result<()> {
+) -> Result<DerivedRefs> {
     let quotes = quotes_of(txn, Some(citation::Column::SpendingFigureId), id).await?;
     let quotes: Vec<&str> = quotes.iter().map(String::as_str).collect();
     let Some(given) = given else {
@@ -208,8 +291,12 @@ pub(crate) async fn write_shares(
                 ));
             }
         }
-        return Ok(());
+        return Ok(DerivedRefs::default());
     };
+    let mut refs = DerivedRefs::default();
+    for g in &given {
+        refs.add(&format!("{}.provenance", g.at), &g.share.provenance);
+    }
     let checked = given
         .iter()
         .map(|g| check_share(&g.at, &quotes, &g.share))
@@ -227,34 +314,17 @@ pub(crate) async fn write_shares(
         .all(txn)
         .await?;
     for old in &existing {
-        if !checked.iter().any(|s| same_share(old, s)) {
+        if !checked.contains(&ShareColumns::from(old)) {
             figure_share::Entity::delete_by_id(old.id).exec(txn).await?;
         }
     }
     for s in checked {
-        if existing.iter().any(|old| same_share(old, &s)) {
+        if existing.iter().any(|old| ShareColumns::from(old) == s) {
             continue;
         }
-        let p = s.provenance;
-        figure_share::ActiveModel {
-            spending_figure_id: Set(id),
-            part: Set(s.part),
-            low_bp: Set(s.low_bp),
-            low_exclusive: Set(s.low_exclusive),
-            high_bp: Set(s.high_bp),
-            high_exclusive: Set(s.high_exclusive),
-            basis: Set(p.basis),
-            qualifier: Set(p.qualifier),
-            words: Set(p.words),
-            derivation: Set(p.derivation),
-            derived_from: Set(p.derived_from),
-            reason: Set(p.reason),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
+        s.into_active(id).insert(txn).await?;
     }
-    Ok(())
+    Ok(refs)
 }
 
 impl Load<'_> {
@@ -278,17 +348,10 @@ impl Load<'_> {
                 })
                 .collect()
         });
-        let cited_by = cited_by(column);
-        write_notes(
-            self.txn,
-            &format!("{at}.provenance"),
-            column,
-            cited_by,
-            id,
-            row,
-            given,
-        )
-        .await
+        let owner = Owner::of(column, id, row);
+        let refs = write_notes(self.txn, &format!("{at}.provenance"), &owner, given).await?;
+        self.refs.extend(refs);
+        Ok(())
     }
 
     /// Writes the shares of a loaded figure (see [`write_shares`]).
@@ -309,7 +372,15 @@ impl Load<'_> {
                 })
                 .collect()
         });
-        write_shares(self.txn, &format!("{at}.shares"), id, given).await
+        let refs = write_shares(self.txn, &format!("{at}.shares"), id, given).await?;
+        self.refs.extend(refs);
+        Ok(())
+    }
+
+    /// Refuses a note of the rows loaded so far that is derived from a value that does not
+    /// exist (see [`DerivedRefs::check`]).
+    pub(super) async fn check_derived(&mut self) -> Result<()> {
+        std::mem::take(&mut self.refs).check(self.txn).await
     }
 }
 

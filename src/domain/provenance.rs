@@ -11,7 +11,11 @@
 use std::collections::BTreeMap;
 
 use entity::enums::{Basis, PeriodKind, Qualifier};
-use entity::{ai_model, claim, event, investment, project, source, spending_figure};
+use entity::{
+    ai_model, claim, event, figure_share, investment, project, source, spending_figure,
+    value_provenance,
+};
+use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 
 use super::values::{limits, text};
@@ -118,6 +122,101 @@ pub struct ShareColumns {
     pub high_bp: Option<i32>,
     pub high_exclusive: bool,
     pub provenance: ProvenanceColumns,
+}
+
+/// The provenance columns that a stored note (`value_provenance`) and a stored share
+/// (`figure_share`) both have: read from either model, set on either active model.
+macro_rules! stored_provenance {
+    ($($entity:ident),*) => {$(
+        impl From<&$entity::Model> for ProvenanceColumns {
+            fn from(m: &$entity::Model) -> Self {
+                ProvenanceColumns {
+                    basis: m.basis,
+                    qualifier: m.qualifier,
+                    words: m.words.clone(),
+                    derivation: m.derivation.clone(),
+                    derived_from: m.derived_from.clone(),
+                    reason: m.reason.clone(),
+                }
+            }
+        }
+
+        impl ProvenanceSetOn<$entity::ActiveModel> for ProvenanceColumns {
+            fn set_on(self, active: &mut $entity::ActiveModel) {
+                active.basis = Set(self.basis);
+                active.qualifier = Set(self.qualifier);
+                active.words = Set(self.words);
+                active.derivation = Set(self.derivation);
+                active.derived_from = Set(self.derived_from);
+                active.reason = Set(self.reason);
+            }
+        }
+    )*};
+}
+
+/// Sets the provenance columns on an active model of a note or a share.
+pub trait ProvenanceSetOn<A> {
+    fn set_on(self, active: &mut A);
+}
+
+stored_provenance!(value_provenance, figure_share);
+
+impl From<&figure_share::Model> for ShareColumns {
+    fn from(m: &figure_share::Model) -> Self {
+        ShareColumns {
+            part: m.part.clone(),
+            low_bp: m.low_bp,
+            low_exclusive: m.low_exclusive,
+            high_bp: m.high_bp,
+            high_exclusive: m.high_exclusive,
+            provenance: ProvenanceColumns::from(m),
+        }
+    }
+}
+
+impl ShareColumns {
+    /// The new row of this share of figure `figure_id`.
+    pub fn into_active(self, figure_id: i32) -> figure_share::ActiveModel {
+        let mut active = figure_share::ActiveModel {
+            spending_figure_id: Set(figure_id),
+            part: Set(self.part),
+            low_bp: Set(self.low_bp),
+            low_exclusive: Set(self.low_exclusive),
+            high_bp: Set(self.high_bp),
+            high_exclusive: Set(self.high_exclusive),
+            ..Default::default()
+        };
+        self.provenance.set_on(&mut active);
+        active
+    }
+}
+
+/// A stored note as the dataset format writes it.
+impl From<ProvenanceColumns> for ProvenanceRec {
+    fn from(c: ProvenanceColumns) -> Self {
+        ProvenanceRec {
+            basis: c.basis,
+            qualifier: c.qualifier,
+            words: c.words,
+            derivation: c.derivation,
+            derived_from: decode_refs(c.derived_from.as_deref()),
+            reason: c.reason,
+        }
+    }
+}
+
+/// A stored share as the dataset format writes it.
+impl From<ShareColumns> for ShareRec {
+    fn from(s: ShareColumns) -> Self {
+        ShareRec {
+            part: s.part,
+            fraction_low: s.low_bp.map(bp_to_fraction),
+            low_exclusive: s.low_exclusive,
+            fraction_high: s.high_bp.map(bp_to_fraction),
+            high_exclusive: s.high_exclusive,
+            provenance: s.provenance.into(),
+        }
+    }
 }
 
 /// The words by which a source writes each qualifier, lower case: a qualifier's `words`

@@ -35,11 +35,13 @@ pub enum CsvKind {
     ClaimChallenges,
     Events,
     Aliases,
+    Provenance,
+    FigureShares,
 }
 
 impl CsvKind {
     /// Every kind, in load order.
-    pub const ALL: [CsvKind; 12] = [
+    pub const ALL: [CsvKind; 14] = [
         CsvKind::Sources,
         CsvKind::Companies,
         CsvKind::People,
@@ -52,6 +54,8 @@ impl CsvKind {
         CsvKind::ClaimChallenges,
         CsvKind::Events,
         CsvKind::Aliases,
+        CsvKind::Provenance,
+        CsvKind::FigureShares,
     ];
 
     /// The file name without `.csv`.
@@ -69,6 +73,8 @@ impl CsvKind {
             CsvKind::ClaimChallenges => "claim_challenges",
             CsvKind::Events => "events",
             CsvKind::Aliases => "aliases",
+            CsvKind::Provenance => "provenance",
+            CsvKind::FigureShares => "figure_shares",
         }
     }
 
@@ -128,7 +134,8 @@ enum Input {
 /// Imports `files` into `db` in one transaction: all of them or, on any error, nothing.
 /// JSON files load first, in the order given, then CSV files in dependency order
 /// (sources, companies, people, models, investments, projects, project backers, spending
-/// figures, claims, claim challenges, events). `progress` draws a progress bar on stderr.
+/// figures, claims, claim challenges, events, aliases, then the provenance notes and the
+/// figures' shares, see [`super::provenance_csv`]). `progress` draws a progress bar on stderr.
 pub async fn import(
     db: &DatabaseConnection,
     files: &[PathBuf],
@@ -200,6 +207,9 @@ pub async fn import_with(
                 bulk_report.investments += report.investments;
                 bulk_report.citations += report.citations;
             }
+            Input::Csv(kind @ (CsvKind::Provenance | CsvKind::FigureShares), path) => {
+                records += super::provenance_csv::load(&txn, *kind, path).await?;
+            }
             Input::Csv(kind, path) => {
                 records += load_csv(&mut loader, *kind, path, &bar, done_bytes).await?;
             }
@@ -210,6 +220,7 @@ pub async fn import_with(
         done_bytes += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         bar.set_position(done_bytes);
     }
+    loader.check_derived().await?;
     let report = loader.report();
     drop(loader);
     // One summary per type the files wrote, with the rows written (created or matched).
@@ -281,6 +292,7 @@ async fn load_json(
     loader.add(&dataset).await.map_err(in_file)?;
     loader.link_companies(&dataset).await.map_err(in_file)?;
     loader.link_figures(&dataset).await.map_err(in_file)?;
+    loader.check_derived().await.map_err(in_file)?;
     Ok(dataset.record_count() as u64)
 }
 
@@ -331,6 +343,11 @@ async fn load_json_stream(
             .map_err(|e| at_offset(e, section, offset))?;
         loader
             .add(&piece.part)
+            .await
+            .map_err(|e| at_offset(e, section, offset))?;
+        // A streamed record names rows already read: so do the values notes derive from.
+        loader
+            .check_derived()
             .await
             .map_err(|e| at_offset(e, section, offset))?;
         records += piece.part.record_count() as u64;
@@ -406,6 +423,9 @@ fn line_of(
         CsvKind::Claims => checked(part(de::<ClaimRow>(record, headers)?)),
         CsvKind::Events => checked(part(de::<EventRow>(record, headers)?)),
         CsvKind::Aliases => checked(part(de::<AliasRec>(record, headers)?)),
+        CsvKind::Provenance | CsvKind::FigureShares => Err(LineError::Row(Error::Internal(
+            "notes files are read by transfer::provenance_csv".into(),
+        ))),
         CsvKind::ProjectBackers => {
             let row: BackerRow = de(record, headers)?;
             let backer = BackerRec {
@@ -469,11 +489,7 @@ async fn load_investments(
     base_bytes: u64,
 ) -> Result<(u64, BulkReport)> {
     let name = path.display().to_string();
-    let mut reader = open_csv(path, &name)?;
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::invalid(&name, format!("line 1: {e}")))?
-        .clone();
+    let (mut reader, headers) = open_csv(path, &name)?;
     let mut bulk = BulkInvestments::new(txn, &name);
     let mut record = csv::StringRecord::new();
     let mut lines = 0u64;
@@ -493,13 +509,22 @@ async fn load_investments(
     Ok((lines, bulk.report))
 }
 
-fn open_csv(path: &Path, name: &str) -> Result<csv::Reader<std::fs::File>> {
-    csv::ReaderBuilder::new()
+/// A CSV file's reader and header line.
+pub(super) fn open_csv(
+    path: &Path,
+    name: &str,
+) -> Result<(csv::Reader<std::fs::File>, csv::StringRecord)> {
+    let mut reader = csv::ReaderBuilder::new()
         .from_path(path)
-        .map_err(|e| Error::invalid(name, format!("cannot read: {e}")))
+        .map_err(|e| Error::invalid(name, format!("cannot read: {e}")))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::invalid(name, format!("line 1: {e}")))?
+        .clone();
+    Ok((reader, headers))
 }
 
-fn next_record(
+pub(super) fn next_record(
     reader: &mut csv::Reader<std::fs::File>,
     record: &mut csv::StringRecord,
     name: &str,
@@ -512,7 +537,7 @@ fn next_record(
 
 /// Refuses a CSV line with U+0000 in any field, naming its column (see
 /// [`crate::dataset::NUL_MESSAGE`]).
-fn refuse_nul(
+pub(super) fn refuse_nul(
     record: &csv::StringRecord,
     headers: &csv::StringRecord,
     name: &str,
@@ -571,11 +596,7 @@ async fn read_csv(
     base_bytes: u64,
     links: bool,
 ) -> Result<u64> {
-    let mut reader = open_csv(path, name)?;
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::invalid(name, format!("line 1: {e}")))?
-        .clone();
+    let (mut reader, headers) = open_csv(path, name)?;
     let mut record = csv::StringRecord::new();
     let mut lines = 0u64;
     while next_record(&mut reader, &mut record, name)? {

@@ -6,5 +6,6 @@ mod bulk;
 pub mod export;
 pub mod import;
 mod notes;
+mod provenance_csv;
 pub mod rows;
 pub mod stream;

@@ -2,12 +2,11 @@
 
 use std::collections::HashMap;
 
-use entity::enums::Basis;
 use entity::{figure_share, value_provenance};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::dataset::{Notes, ProvenanceRec, ShareRec};
-use crate::domain::provenance::{bp_to_fraction, decode_refs};
+use crate::dataset::{Notes, ShareRec};
+use crate::domain::provenance::{ProvenanceColumns, ShareColumns};
 use crate::error::Result;
 
 /// The notes column of the rows of an export section, for sections whose rows have values.
@@ -23,24 +22,6 @@ pub(super) fn column_of(section: &str) -> Option<value_provenance::Column> {
         "events" => C::EventId,
         _ => return None,
     })
-}
-
-fn rec(
-    basis: Basis,
-    qualifier: Option<entity::enums::Qualifier>,
-    words: Option<String>,
-    derivation: Option<String>,
-    derived_from: Option<String>,
-    reason: Option<String>,
-) -> ProvenanceRec {
-    ProvenanceRec {
-        basis,
-        qualifier,
-        words,
-        derivation,
-        derived_from: decode_refs(derived_from.as_deref()),
-        reason,
-    }
 }
 
 /// The notes of the rows `ids` of `section`, by row id.
@@ -72,14 +53,7 @@ pub(super) async fn notes_of(
         .flatten()
         .next();
         if let Some(owner) = owner {
-            let note = rec(
-                n.basis,
-                n.qualifier,
-                n.words,
-                n.derivation,
-                n.derived_from,
-                n.reason,
-            );
+            let note = ProvenanceColumns::from(&n).into();
             out.entry(owner).or_default().insert(n.field, note);
         }
     }
@@ -98,21 +72,9 @@ pub(super) async fn shares_of(
         .await?;
     let mut out: HashMap<i32, Vec<ShareRec>> = HashMap::new();
     for s in rows {
-        out.entry(s.spending_figure_id).or_default().push(ShareRec {
-            part: s.part,
-            fraction_low: s.low_bp.map(bp_to_fraction),
-            low_exclusive: s.low_exclusive,
-            fraction_high: s.high_bp.map(bp_to_fraction),
-            high_exclusive: s.high_exclusive,
-            provenance: rec(
-                s.basis,
-                s.qualifier,
-                s.words,
-                s.derivation,
-                s.derived_from,
-                s.reason,
-            ),
-        });
+        out.entry(s.spending_figure_id)
+            .or_default()
+            .push(ShareColumns::from(&s).into());
     }
     Ok(out)
 }

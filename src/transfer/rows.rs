@@ -2,7 +2,9 @@
 //! citations takes several lines that repeat its fields (import matches them by natural
 //! key); a row without citation takes one line with `source` and `quote` empty. Columns
 //! are the dataset format's fields in snake_case, dates split into a date and a
-//! precision column, amounts into an amount and a currency column.
+//! precision column, amounts into an amount and a currency column. The provenance notes
+//! of rows' values and the shares of figures have their own files, `provenance.csv` and
+//! `figure_shares.csv` (see `provenance_csv`).
 
 use chrono::NaiveDate;
 use entity::enums::*;

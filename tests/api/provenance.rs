@@ -21,6 +21,7 @@ on_both_engines!(
     a_mutation_refuses_a_bad_note_by_its_field_path_and_changes_nothing,
     an_update_that_would_leave_a_note_that_no_longer_holds_is_refused,
     a_citation_whose_words_a_note_uses_cannot_be_deleted_alone,
+    a_note_derived_from_a_value_that_does_not_exist_is_refused_on_every_path,
 );
 
 const P: &str = "fragment P on Provenance { field basis qualifier words citation { quote } \
@@ -919,4 +920,80 @@ async fn a_citation_whose_words_a_note_uses_cannot_be_deleted_alone(app: TestApp
         app.snapshot().await == before,
         "the refused delete changed rows"
     );
+}
+
+async fn a_note_derived_from_a_value_that_does_not_exist_is_refused_on_every_path(app: TestApp) {
+    let derived = |r: Value| {
+        json!({ "basis": "DERIVED", "derivation": "January of the article's year, 2025.",
+                "derivedFrom": [{ "type": "Source", "key": "ai-capex-spending-spree", "field": "published" }, r] })
+    };
+    // A row that does not exist, a row that holds no such value, and (mutation only) a
+    // value of the row being written, which exists once it is written.
+    let cases = [
+        (
+            json!({ "type": "SpendingFigure", "key": "F-none", "field": "amount" }),
+            "derivedFrom[1].key",
+        ),
+        (
+            json!({ "type": "AiModel", "key": "Llama 5", "field": "announced" }),
+            "derivedFrom[1].key",
+        ),
+        (
+            json!({ "type": "SpendingFigure", "key": "F1", "field": "expectation" }),
+            "derivedFrom[1].field",
+        ),
+    ];
+    let before = app.snapshot().await;
+    for (r, path) in &cases {
+        let mut note = derived(r.clone());
+        note["field"] = json!("stated");
+        let input = new_figure(&app, json!({ "provenance": [note] })).await;
+        let by_mutation = app
+            .write_error(&format!("{CREATE} {P}"), json!({ "input": input }))
+            .await;
+        let by_dataset = app
+            .write_error(
+                "mutation($d: DatasetDocument!) { importDataset(data: $d) { inserted } }",
+                json!({ "d": figure(json!({ "stated": derived(r.clone()) }), json!([])) }),
+            )
+            .await;
+        for (error, at) in [
+            (by_mutation, "input.provenance[0]"),
+            (by_dataset, "data.spendingFigures[0].provenance.stated"),
+        ] {
+            assert_eq!(
+                error["extensions"]["code"], "BAD_USER_INPUT",
+                "{r}: {error}"
+            );
+            assert_eq!(
+                error["extensions"]["field"],
+                format!("{at}.{path}"),
+                "{r}: {error}"
+            );
+            assert!(
+                error["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(r["key"].as_str().expect("key"))),
+                "the message names the value: {error}"
+            );
+        }
+        assert!(
+            app.snapshot().await == before,
+            "a refused write changed rows: {r}"
+        );
+    }
+    // Values that exist are accepted, the row's own included.
+    let mut note = derived(json!({ "type": "SpendingFigure", "key": "F-prov", "field": "amount" }));
+    note["field"] = json!("stated");
+    let input = new_figure(&app, json!({ "provenance": [note] })).await;
+    let data = app
+        .write(&format!("{CREATE} {P}"), json!({ "input": input }))
+        .await;
+    let stated = field(&data["createSpendingFigure"]["provenance"], "stated");
+    assert_eq!(stated["derivedFrom"][1]["key"], "F-prov", "{stated}");
+    app.write(
+        "mutation($d: DatasetDocument!) { importDataset(data: $d) { inserted } }",
+        json!({ "d": figure(json!({ "stated": derived(json!({ "type": "SpendingFigure", "key": "F1", "field": "amount" })) }), json!([])) }),
+    )
+    .await;
 }

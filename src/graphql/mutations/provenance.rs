@@ -7,7 +7,7 @@ use entity::enums::{Basis, Qualifier};
 use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use crate::dataset::notes::{GivenNote, GivenShare, cited_by, write_notes, write_shares};
+use crate::dataset::notes::{GivenNote, GivenShare, Owner, write_notes, write_shares};
 use crate::dataset::{ProvenanceRec, ShareRec, ValueRefRec};
 use crate::domain::provenance::Values;
 use crate::error::Result;
@@ -46,25 +46,15 @@ pub struct BasisInput {
 
 /// How one value of the row is known. Given on create or update, the list replaces the
 /// row's notes (values not in it are STATED by the row's citations); left out on update,
-/// the row's notes are kept if they still hold, or the update is refused.
+/// the row's notes are kept: the note of a value set to null goes with it, and the update
+/// is refused only if a kept note's `words` are no longer in the row's citations.
 #[derive(InputObject, Clone)]
 pub struct ProvenanceInput {
     /// The value's field as the row's type names it: "stated", "amount", "period.start",
     /// "plannedAmount", "made"...
     pub field: String,
-    /// STATED (the source's words state it), DERIVED (needs `derivation` and
-    /// `derivedFrom`) or INFERRED (needs `reason`).
-    pub basis: Basis,
-    /// The source's qualifier ("late", "more than"); needs `words` that write it.
-    pub qualifier: Option<Qualifier>,
-    /// The source's exact words for the value: part of one of the row's citation quotes.
-    pub words: Option<String>,
-    /// For DERIVED: how, in a sentence.
-    pub derivation: Option<String>,
-    /// For DERIVED: the values it is derived from.
-    pub derived_from: Option<Vec<ValueRefInput>>,
-    /// For INFERRED: why the value is filled in although the source does not give it.
-    pub reason: Option<String>,
+    #[graphql(flatten)]
+    pub basis: BasisInput,
 }
 
 /// A share of a figure's amount ("more than half ... in the U.S.").
@@ -111,19 +101,6 @@ impl BasisInput {
     }
 }
 
-impl ProvenanceInput {
-    fn rec(&self) -> ProvenanceRec {
-        ProvenanceRec {
-            basis: self.basis,
-            qualifier: self.qualifier,
-            words: self.words.clone(),
-            derivation: self.derivation.clone(),
-            derived_from: refs(&self.derived_from),
-            reason: self.reason.clone(),
-        }
-    }
-}
-
 /// Writes the notes given with a mutation of `row` (at `row_at`, e.g. "input").
 pub(crate) async fn note<M: Values>(
     txn: &DatabaseTransaction,
@@ -140,11 +117,13 @@ pub(crate) async fn note<M: Values>(
             .map(|(i, p)| GivenNote {
                 at: format!("{at}[{i}]"),
                 field: p.field.clone(),
-                note: p.rec(),
+                note: p.basis.rec(),
             })
             .collect()
     });
-    write_notes(txn, &at, column, cited_by(column), id, row, given).await
+    let owner = Owner::of(column, id, row);
+    // The row is written: a note may be derived from another value of the same row.
+    write_notes(txn, &at, &owner, given).await?.check(txn).await
 }
 
 /// Writes the shares given with a mutation of figure `id`.
@@ -171,5 +150,5 @@ pub(crate) async fn share(
             })
             .collect()
     });
-    write_shares(txn, &at, id, given).await
+    write_shares(txn, &at, id, given).await?.check(txn).await
 }

@@ -1,182 +1,17 @@
-//! One draft per row type, checked into the columns the row stores.
-//!
-//! A draft holds what a client sent, its references already resolved to database ids by
-//! the write path. [`check`](InvestmentDraft::check) applies every rule that needs no
-//! database and returns the row's columns; `set_on` writes them onto an active model, new
-//! or loaded. Links that may point forward in a dataset (a company's parent, a figure's
-//! source figure) are checked apart, by [`company_links`] and [`figure_link`], because the
-//! loader sets them in a second pass.
+//! The facts the sources report: investments, projects and their backers, spending
+//! figures (and the figure each derives from), claims and their challenges, events.
 
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::At;
-use super::values::{
-    AmountRec, DateRec, PeriodRec, amount, check_bound, check_period, country, date, limits,
-    opt_text, percent_to_bp, text,
+use super::Date;
+use crate::domain::At;
+use crate::domain::values::{
+    self, AmountRec, DateRec, PeriodRec, amount, check_bound, check_period, date, limits, opt_text,
+    percent_to_bp, text,
 };
 use crate::error::{Error, Result};
 use crate::money;
-
-/// The columns a checked row sets, as a struct with `set_on`.
-macro_rules! columns {
-    ($(#[$doc:meta])* $name:ident => $entity:ident { $($field:ident: $ty:ty),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name {
-            $(pub $field: $ty,)*
-        }
-
-        impl $name {
-            /// Sets every column of the row on `active`.
-            pub fn set_on(self, active: &mut entity::$entity::ActiveModel) {
-                $(active.$field = Set(self.$field);)*
-            }
-        }
-    };
-}
-
-type Date = chrono::NaiveDate;
-
-/// A company: its links (parent, alumni) are checked by [`company_links`].
-pub struct CompanyDraft<'a> {
-    pub name: &'a str,
-    pub ticker: Option<&'a str>,
-    pub kind: CompanyKind,
-    pub country: Option<&'a str>,
-    pub headquarters: Option<&'a str>,
-    pub description: Option<&'a str>,
-}
-
-columns!(
-    /// A company's own columns.
-    CompanyColumns => company {
-        name: String,
-        ticker: Option<String>,
-        kind: CompanyKind,
-        country: Option<String>,
-        headquarters: Option<String>,
-        description: Option<String>,
-    }
-);
-
-impl CompanyDraft<'_> {
-    pub fn check(self, at: At) -> Result<CompanyColumns> {
-        Ok(CompanyColumns {
-            name: text(&at.field("name"), self.name, limits::NAME)?,
-            ticker: opt_text(&at.field("ticker"), self.ticker, limits::TICKER)?,
-            kind: self.kind,
-            country: country(&at.field("country"), self.country)?,
-            headquarters: opt_text(&at.field("headquarters"), self.headquarters, limits::SHORT)?,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
-        })
-    }
-}
-
-/// A company's parent and the company whose alumni founded it: never the company itself.
-/// (Longer cycles of parents need the database: the write paths check them.)
-pub fn company_links(
-    at: At,
-    company: Option<i32>,
-    parent: Option<i32>,
-    alumni_of: Option<i32>,
-) -> Result<()> {
-    if company.is_some() && parent == company {
-        return Err(Error::invalid(
-            at.field("parent"),
-            "a company cannot be its own parent",
-        ));
-    }
-    if company.is_some() && alumni_of == company {
-        return Err(Error::invalid(
-            at.field("foundedByAlumniOf"),
-            "a company cannot be founded by its own alumni",
-        ));
-    }
-    Ok(())
-}
-
-/// A person.
-pub struct PersonDraft<'a> {
-    pub name: &'a str,
-    pub title: Option<&'a str>,
-    pub company_id: Option<i32>,
-    pub description: Option<&'a str>,
-}
-
-columns!(
-    /// A person's columns.
-    PersonColumns => person {
-        name: String,
-        title: Option<String>,
-        company_id: Option<i32>,
-        description: Option<String>,
-    }
-);
-
-impl PersonDraft<'_> {
-    pub fn check(self, at: At) -> Result<PersonColumns> {
-        Ok(PersonColumns {
-            name: text(&at.field("name"), self.name, limits::NAME)?,
-            title: opt_text(&at.field("title"), self.title, limits::SHORT)?,
-            company_id: self.company_id,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
-        })
-    }
-}
-
-/// An AI model or product.
-pub struct ModelDraft<'a> {
-    pub name: &'a str,
-    pub kind: ModelKind,
-    pub developer_id: i32,
-    pub announced: Option<&'a DateRec>,
-    pub expected: Option<&'a DateRec>,
-    pub description: Option<&'a str>,
-}
-
-columns!(
-    /// A model's columns.
-    ModelColumns => ai_model {
-        name: String,
-        kind: ModelKind,
-        developer_id: i32,
-        announced_on: Option<Date>,
-        announced_precision: Option<DatePrecision>,
-        expected_on: Option<Date>,
-        expected_precision: Option<DatePrecision>,
-        description: Option<String>,
-    }
-);
-
-impl ModelDraft<'_> {
-    pub fn check(self, at: At) -> Result<ModelColumns> {
-        let (announced_on, announced_precision) = date(&at.field("announced"), self.announced)?;
-        let (expected_on, expected_precision) = date(&at.field("expected"), self.expected)?;
-        Ok(ModelColumns {
-            name: text(&at.field("name"), self.name, limits::NAME)?,
-            kind: self.kind,
-            developer_id: self.developer_id,
-            announced_on,
-            announced_precision,
-            expected_on,
-            expected_precision,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
-        })
-    }
-}
 
 /// An investment.
 pub struct InvestmentDraft<'a> {
@@ -354,7 +189,7 @@ impl FigureDraft<'_> {
                 "a figure belongs to a company, a project or both",
             ));
         }
-        let code = super::values::currency(&at.field("currency"), self.currency)?;
+        let code = values::currency(&at.field("currency"), self.currency)?;
         let parse = |field: &str, v: Option<&str>| -> Result<Option<i64>> {
             v.map(|text| money::parse_amount(text, &code, &at.field(field)))
                 .transpose()
@@ -576,44 +411,6 @@ impl EventDraft<'_> {
     }
 }
 
-/// A source.
-pub struct SourceDraft<'a> {
-    pub key: &'a str,
-    pub title: &'a str,
-    pub publisher: Option<&'a str>,
-    pub published: Option<&'a DateRec>,
-    pub address: Option<&'a str>,
-    pub content: Option<&'a str>,
-}
-
-columns!(
-    /// A source's columns.
-    SourceColumns => source {
-        key: String,
-        title: String,
-        publisher: Option<String>,
-        published_on: Option<Date>,
-        published_precision: Option<DatePrecision>,
-        address: Option<String>,
-        content: Option<String>,
-    }
-);
-
-impl SourceDraft<'_> {
-    pub fn check(self, at: At) -> Result<SourceColumns> {
-        let (published_on, published_precision) = date(&at.field("published"), self.published)?;
-        Ok(SourceColumns {
-            key: text(&at.field("key"), self.key, limits::REF)?,
-            title: text(&at.field("title"), self.title, limits::TITLE)?,
-            publisher: opt_text(&at.field("publisher"), self.publisher, limits::NAME)?,
-            published_on,
-            published_precision,
-            address: opt_text(&at.field("address"), self.address, limits::ADDRESS)?,
-            content: opt_text(&at.field("content"), self.content, limits::CONTENT)?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -686,108 +483,5 @@ mod tests {
             matches!(&err, Error::InvalidInput { field, .. } if field == "f.low"),
             "{err:?}"
         );
-    }
-}
-
-/// The row an alias names, its id resolved by the write path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AliasSubject {
-    Company(i32),
-    Person(i32),
-    Model(i32),
-    Project(i32),
-}
-
-/// The source an alias cites, resolved by the write path: its id, key and text.
-pub struct AliasSource<'a> {
-    pub id: i32,
-    pub key: &'a str,
-    pub content: Option<&'a str>,
-}
-
-/// Another name of a company, person, model or project, with the sentence that uses it.
-pub struct AliasDraft<'a> {
-    pub subject: AliasSubject,
-    pub name: &'a str,
-    pub kind: AliasKind,
-    pub source: Option<AliasSource<'a>>,
-    pub quote: Option<&'a str>,
-}
-
-columns!(
-    /// An alias's columns.
-    AliasColumns => alias {
-        name: String,
-        kind: AliasKind,
-        company_id: Option<i32>,
-        person_id: Option<i32>,
-        ai_model_id: Option<i32>,
-        project_id: Option<i32>,
-        source_id: Option<i32>,
-        quote: Option<String>,
-    }
-);
-
-impl AliasDraft<'_> {
-    /// The quote, when given, needs its source, must appear verbatim in the source's text
-    /// (when the source has one), and must contain the alias: it is the sentence that uses
-    /// the name.
-    pub fn check(self, at: At) -> Result<AliasColumns> {
-        let name = text(&at.field("name"), self.name, limits::NAME)?;
-        let quote = match (self.quote, &self.source) {
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(Error::invalid(
-                    at.field("quote"),
-                    "a quote needs its source",
-                ));
-            }
-            (Some(q), Some(source)) => {
-                let q = super::values::quote(&at.field("quote"), q, source.key, source.content)?;
-                if !q.contains(name.as_str()) {
-                    return Err(Error::invalid(
-                        at.field("quote"),
-                        format!("the quote does not use the alias {name:?}"),
-                    ));
-                }
-                Some(q)
-            }
-        };
-        let id = |want: fn(AliasSubject) -> Option<i32>| want(self.subject);
-        Ok(AliasColumns {
-            name,
-            kind: self.kind,
-            company_id: id(|s| match s {
-                AliasSubject::Company(i) => Some(i),
-                _ => None,
-            }),
-            person_id: id(|s| match s {
-                AliasSubject::Person(i) => Some(i),
-                _ => None,
-            }),
-            ai_model_id: id(|s| match s {
-                AliasSubject::Model(i) => Some(i),
-                _ => None,
-            }),
-            project_id: id(|s| match s {
-                AliasSubject::Project(i) => Some(i),
-                _ => None,
-            }),
-            source_id: self.source.map(|s| s.id),
-            quote,
-        })
-    }
-}
-
-impl AliasSubject {
-    /// The alias column that points at the subject, and its id.
-    pub fn column_and_id(self) -> (entity::alias::Column, i32) {
-        use entity::alias::Column as C;
-        match self {
-            AliasSubject::Company(id) => (C::CompanyId, id),
-            AliasSubject::Person(id) => (C::PersonId, id),
-            AliasSubject::Model(id) => (C::AiModelId, id),
-            AliasSubject::Project(id) => (C::ProjectId, id),
-        }
     }
 }

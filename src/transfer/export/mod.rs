@@ -1,6 +1,17 @@
 //! `capex-graph export DIR-or-FILE.json`: the whole database in the import formats, read
 //! table by table in pages of rows (with their citations), so memory holds one page and
 //! the names that rows use to point at each other, never a whole large table.
+//!
+//! Here the export's order and its paging; [`sink`] writes the formats, [`names`] holds
+//! the names rows point at each other by, [`convert`] turns rows into records.
+
+mod convert;
+mod names;
+mod sink;
+
+use self::convert::*;
+use self::names::Names;
+use self::sink::{CsvSink, JsonSink, Sink};
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -16,6 +27,7 @@ use serde::Serialize;
 
 use super::import::CsvKind;
 use super::notes;
+use super::provenance_csv;
 use super::rows::*;
 use crate::data::loaders::Row;
 use crate::dataset::*;
@@ -140,229 +152,20 @@ impl Record {
             Record::Company(_) | Record::Person(_) | Record::Alias(_) => {}
         }
     }
-}
 
-trait Sink: Send {
-    fn section(&mut self, name: &str) -> std::io::Result<()>;
-    fn write(&mut self, record: &Record) -> Result<()>;
-    fn finish(&mut self) -> std::io::Result<()>;
-}
-
-/// The dataset format, one record per line.
-struct JsonSink {
-    out: BufWriter<File>,
-    sections: usize,
-    in_section: usize,
-}
-
-impl JsonSink {
-    fn new(file: File) -> Self {
-        JsonSink {
-            out: BufWriter::new(file),
-            sections: 0,
-            in_section: 0,
-        }
-    }
-
-    fn record<T: Serialize>(&mut self, value: &T) -> Result<()> {
-        let text = serde_json::to_string(value).map_err(|e| Error::Internal(e.to_string()))?;
-        let sep = if self.in_section == 0 { "\n" } else { ",\n" };
-        self.in_section += 1;
-        write!(self.out, "{sep}    {text}").map_err(|e| Error::Internal(e.to_string()))
-    }
-}
-
-impl Sink for JsonSink {
-    fn section(&mut self, name: &str) -> std::io::Result<()> {
-        let open = if self.sections == 0 {
-            "{\n"
-        } else if self.in_section == 0 {
-            "],\n"
-        } else {
-            "\n  ],\n"
+    /// The row's notes, with its type and natural key, as `provenance.csv` names them.
+    fn notes(&self) -> Option<(&'static str, &str, &Notes)> {
+        let (typename, key, notes) = match self {
+            Record::Source(r) => ("Source", &r.key, &r.provenance),
+            Record::Model(r) => ("AiModel", &r.name, &r.provenance),
+            Record::Investment(r) => ("Investment", &r.r#ref, &r.provenance),
+            Record::Project(r) => ("Project", &r.name, &r.provenance),
+            Record::Figure(r) => ("SpendingFigure", &r.r#ref, &r.provenance),
+            Record::Claim(r) => ("Claim", &r.r#ref, &r.provenance),
+            Record::Event(r) => ("Event", &r.r#ref, &r.provenance),
+            Record::Company(_) | Record::Person(_) | Record::Alias(_) => return None,
         };
-        self.sections += 1;
-        self.in_section = 0;
-        write!(self.out, "{open}  \"{name}\": [")
-    }
-
-    fn write(&mut self, record: &Record) -> Result<()> {
-        match record {
-            Record::Source(r) => self.record(r),
-            Record::Company(r) => self.record(r),
-            Record::Person(r) => self.record(r),
-            Record::Model(r) => self.record(r),
-            Record::Investment(r) => self.record(r),
-            Record::Project(r) => self.record(r),
-            Record::Figure(r) => self.record(r),
-            Record::Claim(r) => self.record(r),
-            Record::Event(r) => self.record(r),
-            Record::Alias(r) => self.record(r),
-        }
-    }
-
-    fn finish(&mut self) -> std::io::Result<()> {
-        let close = match (self.sections, self.in_section) {
-            (0, _) => "{",
-            (_, 0) => "]",
-            _ => "\n  ]",
-        };
-        writeln!(self.out, "{close}\n}}")?;
-        self.out.flush()
-    }
-}
-
-/// One CSV file per row type.
-struct CsvSink {
-    writers: HashMap<&'static str, csv::Writer<BufWriter<File>>>,
-}
-
-impl CsvSink {
-    fn new(dir: &Path) -> Result<Self> {
-        let mut writers = HashMap::new();
-        for kind in CsvKind::ALL {
-            let path = dir.join(format!("{}.csv", kind.file_stem()));
-            let file = File::create(&path).map_err(|e| {
-                Error::invalid(path.display().to_string(), format!("cannot write: {e}"))
-            })?;
-            writers.insert(
-                kind.file_stem(),
-                csv::Writer::from_writer(BufWriter::new(file)),
-            );
-        }
-        Ok(CsvSink { writers })
-    }
-
-    fn rows<T: Serialize>(&mut self, file: &'static str, rows: Vec<T>) -> Result<()> {
-        let writer = self
-            .writers
-            .get_mut(file)
-            .ok_or_else(|| Error::Internal(format!("no writer for {file}")))?;
-        for row in rows {
-            writer
-                .serialize(row)
-                .map_err(|e| Error::Internal(format!("{file}.csv: {e}")))?;
-        }
-        Ok(())
-    }
-}
-
-impl Sink for CsvSink {
-    fn section(&mut self, _name: &str) -> std::io::Result<()> {
-        Ok(())
-    }
-
-    fn write(&mut self, record: &Record) -> Result<()> {
-        match record {
-            Record::Source(r) => self.rows("sources", SourceRow::from_rec(r)),
-            Record::Company(r) => self.rows("companies", CompanyRow::from_rec(r)),
-            Record::Person(r) => self.rows("people", PersonRow::from_rec(r)),
-            Record::Model(r) => self.rows("models", ModelRow::from_rec(r)),
-            Record::Investment(r) => self.rows("investments", InvestmentRow::from_rec(r)),
-            Record::Project(r) => {
-                self.rows("projects", ProjectRow::from_rec(r))?;
-                for b in &r.backers {
-                    self.rows("project_backers", BackerRow::from_rec(&r.name, b))?;
-                }
-                Ok(())
-            }
-            Record::Figure(r) => self.rows("spending_figures", FigureRow::from_rec(r)),
-            Record::Claim(r) => {
-                self.rows("claims", ClaimRow::from_rec(r))?;
-                for ch in &r.challenges {
-                    self.rows("claim_challenges", ChallengeRow::from_rec(&r.r#ref, ch))?;
-                }
-                Ok(())
-            }
-            Record::Event(r) => self.rows("events", EventRow::from_rec(r)),
-            Record::Alias(r) => self.rows("aliases", vec![r.clone()]),
-        }
-    }
-
-    fn finish(&mut self) -> std::io::Result<()> {
-        for writer in self.writers.values_mut() {
-            writer.flush()?;
-        }
-        Ok(())
-    }
-}
-
-/// How rows name each other in the formats: companies, people, models and projects by
-/// name, sources by key, facts by ref.
-#[derive(Default)]
-struct Names {
-    companies: HashMap<i32, String>,
-    people: HashMap<i32, String>,
-    models: HashMap<i32, String>,
-    projects: HashMap<i32, String>,
-    sources: HashMap<i32, String>,
-    figures: HashMap<i32, String>,
-    claims: HashMap<i32, String>,
-}
-
-impl Names {
-    async fn load(db: &DatabaseConnection) -> Result<Names> {
-        let mut names = Names::default();
-        for_pages::<company::Entity>(db, |rows| {
-            names
-                .companies
-                .extend(rows.iter().map(|r| (r.id, r.name.clone())));
-        })
-        .await?;
-        for_pages::<person::Entity>(db, |rows| {
-            names
-                .people
-                .extend(rows.iter().map(|r| (r.id, r.name.clone())));
-        })
-        .await?;
-        for_pages::<ai_model::Entity>(db, |rows| {
-            names
-                .models
-                .extend(rows.iter().map(|r| (r.id, r.name.clone())));
-        })
-        .await?;
-        for_pages::<project::Entity>(db, |rows| {
-            names
-                .projects
-                .extend(rows.iter().map(|r| (r.id, r.name.clone())));
-        })
-        .await?;
-        for_pages::<source::Entity>(db, |rows| {
-            names
-                .sources
-                .extend(rows.iter().map(|r| (r.id, r.key.clone())));
-        })
-        .await?;
-        for_pages::<spending_figure::Entity>(db, |rows| {
-            names.figures.extend(
-                rows.iter()
-                    .filter_map(|r| Some((r.id, r.reference.clone()?))),
-            );
-        })
-        .await?;
-        for_pages::<claim::Entity>(db, |rows| {
-            names.claims.extend(
-                rows.iter()
-                    .filter_map(|r| Some((r.id, r.reference.clone()?))),
-            );
-        })
-        .await?;
-        Ok(names)
-    }
-
-    fn get(map: &HashMap<i32, String>, id: Option<i32>, what: &str) -> Result<Option<String>> {
-        match id {
-            None => Ok(None),
-            Some(id) => map
-                .get(&id)
-                .cloned()
-                .map(Some)
-                .ok_or_else(|| Error::Internal(format!("{what} {id} has no name to export"))),
-        }
-    }
-
-    fn company(&self, id: Option<i32>) -> Result<Option<String>> {
-        Names::get(&self.companies, id, "company")
+        Some((typename, key.as_str(), notes.as_ref()?))
     }
 }
 
@@ -471,30 +274,6 @@ where
     }
 }
 
-fn date(on: Option<NaiveDate>, precision: Option<DatePrecision>) -> Option<DateRec> {
-    Some(DateRec {
-        date: on?,
-        precision: precision.unwrap_or(DatePrecision::Day),
-    })
-}
-
-fn amount(minor: Option<i64>, currency: &Option<String>) -> Option<AmountRec> {
-    let (minor, currency) = (minor?, currency.clone()?);
-    Some(AmountRec {
-        amount: money::format_amount(minor, &currency),
-        currency,
-    })
-}
-
-fn reference(r: Option<String>, what: &str, id: i32) -> Result<String> {
-    r.ok_or_else(|| {
-        Error::invalid(
-            format!("{what} {id}"),
-            "has no ref: the export formats name facts by their ref",
-        )
-    })
-}
-
 async fn export_sources(db: &DatabaseConnection, sink: &mut (dyn Sink + Send)) -> Result<u64> {
     sink.section("sources")
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -524,117 +303,6 @@ async fn export_sources(db: &DatabaseConnection, sink: &mut (dyn Sink + Send)) -
         }
     }
 }
-
-fn company_rec(names: &Names, c: company::Model, citations: Vec<CitationRec>) -> Result<Record> {
-    Ok(Record::Company(CompanyRec {
-        parent: names.company(c.parent_id)?,
-        founded_by_alumni_of: names.company(c.founded_by_alumni_of_id)?,
-        name: c.name,
-        ticker: c.ticker,
-        kind: c.kind,
-        country: c.country,
-        headquarters: c.headquarters,
-        description: c.description,
-        citations,
-    }))
-}
-
-fn person_rec(names: &Names, p: person::Model, citations: Vec<CitationRec>) -> Result<Record> {
-    Ok(Record::Person(PersonRec {
-        company: names.company(p.company_id)?,
-        name: p.name,
-        title: p.title,
-        description: p.description,
-        citations,
-    }))
-}
-
-fn model_rec(names: &Names, m: ai_model::Model, citations: Vec<CitationRec>) -> Result<Record> {
-    Ok(Record::Model(ModelRec {
-        provenance: None,
-        developer: names.company(Some(m.developer_id))?.unwrap_or_default(),
-        announced: date(m.announced_on, m.announced_precision),
-        expected: date(m.expected_on, m.expected_precision),
-        name: m.name,
-        kind: m.kind,
-        description: m.description,
-        citations,
-    }))
-}
-
-fn investment_rec(
-    names: &Names,
-    i: investment::Model,
-    citations: Vec<CitationRec>,
-) -> Result<Record> {
-    Ok(Record::Investment(InvestmentRec {
-        provenance: None,
-        r#ref: reference(i.reference, "investment", i.id)?,
-        investor: names.company(Some(i.investor_id))?.unwrap_or_default(),
-        investee: names.company(Some(i.investee_id))?.unwrap_or_default(),
-        amount: amount(i.amount_minor, &i.currency),
-        made: date(i.made_on, i.made_precision),
-        description: i.description,
-        citations,
-    }))
-}
-
-fn figure_rec(
-    names: &Names,
-    f: spending_figure::Model,
-    citations: Vec<CitationRec>,
-) -> Result<Record> {
-    let format = |v: Option<i64>| v.map(|m| money::format_amount(m, &f.currency));
-    Ok(Record::Figure(FigureRec {
-        provenance: None,
-        shares: None,
-        r#ref: reference(f.reference.clone(), "spending figure", f.id)?,
-        company: names.company(f.company_id)?,
-        project: Names::get(&names.projects, f.project_id, "project")?,
-        model: Names::get(&names.models, f.ai_model_id, "model")?,
-        category: f.category,
-        status: f.status,
-        bound: f.bound,
-        low: format(f.amount_low_minor),
-        high: format(f.amount_high_minor),
-        currency: f.currency.clone(),
-        period: PeriodRec {
-            kind: f.period_kind,
-            year: f.period_year,
-            quarter: f.period_quarter,
-            start: f.period_start,
-            end: f.period_end,
-            years: f.period_years,
-        },
-        focus: f.focus,
-        remarks: f.remarks,
-        stated: date(f.stated_on, f.stated_precision),
-        derived_from: Names::get(&names.figures, f.derived_from_id, "spending figure")?,
-        expectation: match (f.expectation_holder, f.above_expectation_bp) {
-            (Some(holder), Some(bp)) => Some(ExpectationRec {
-                holder,
-                percent_above: money::format_scaled(i128::from(bp), 2),
-            }),
-            _ => None,
-        },
-        citations,
-    }))
-}
-
-fn event_rec(names: &Names, e: event::Model, citations: Vec<CitationRec>) -> Result<Record> {
-    Ok(Record::Event(EventRec {
-        provenance: None,
-        r#ref: reference(e.reference, "event", e.id)?,
-        name: e.name,
-        kind: e.kind,
-        occurred: date(e.occurred_on, e.occurred_precision),
-        company: names.company(e.company_id)?,
-        trigger_claim: Names::get(&names.claims, e.trigger_claim_id, "claim")?,
-        description: e.description,
-        citations,
-    }))
-}
-
 async fn export_projects(
     db: &DatabaseConnection,
     names: &Names,

@@ -1,0 +1,332 @@
+//! Loading a dataset into the database inside one transaction: each record upserted by
+//! its natural key, with its citations, after the domain's checks.
+//!
+//! Here the load's order, citations and the lookups of rows by natural key; the rows are
+//! written by [`named`] (companies, people, models, aliases) and [`facts`] (investments,
+//! projects, figures, claims, events).
+
+mod facts;
+mod named;
+
+use std::collections::HashMap;
+
+use entity::{ai_model, citation, claim, company, person, source, spending_figure};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
+};
+
+use super::notes::DerivedRefs;
+use super::records::{CitationRec, SourceRec};
+use super::{Dataset, LoadReport, refuse_nul};
+use crate::domain::At;
+use crate::domain::rows::SourceDraft;
+use crate::domain::values::{cited, quote};
+use crate::error::{Error, Result};
+
+/// Inserts or updates one row: `existing` is the row matched by natural key, if any.
+pub(super) async fn save<A>(
+    txn: &DatabaseTransaction,
+    report: &mut LoadReport,
+    existing: Option<<A::Entity as EntityTrait>::Model>,
+    fill: impl FnOnce(&mut A),
+) -> Result<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let table = sea_orm::EntityName::table_name(&A::Entity::default());
+    report.count(table, existing.is_none());
+    crate::store::persist(txn, existing, fill).await
+}
+
+/// Where a citation points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Company(i32),
+    Person(i32),
+    Model(i32),
+    Investment(i32),
+    Project(i32),
+    Backer(i32),
+    Figure(i32),
+    Claim(i32),
+    Challenge(i32),
+    Event(i32),
+}
+
+impl Subject {
+    pub(crate) fn column_and_id(self) -> (citation::Column, i32) {
+        use citation::Column as C;
+        match self {
+            Subject::Company(id) => (C::CompanyId, id),
+            Subject::Person(id) => (C::PersonId, id),
+            Subject::Model(id) => (C::AiModelId, id),
+            Subject::Investment(id) => (C::InvestmentId, id),
+            Subject::Project(id) => (C::ProjectId, id),
+            Subject::Backer(id) => (C::ProjectBackerId, id),
+            Subject::Figure(id) => (C::SpendingFigureId, id),
+            Subject::Claim(id) => (C::ClaimId, id),
+            Subject::Challenge(id) => (C::ClaimChallengeId, id),
+            Subject::Event(id) => (C::EventId, id),
+        }
+    }
+
+    pub(crate) fn set_on(self, active: &mut citation::ActiveModel) {
+        match self {
+            Subject::Company(id) => active.company_id = Set(Some(id)),
+            Subject::Person(id) => active.person_id = Set(Some(id)),
+            Subject::Model(id) => active.ai_model_id = Set(Some(id)),
+            Subject::Investment(id) => active.investment_id = Set(Some(id)),
+            Subject::Project(id) => active.project_id = Set(Some(id)),
+            Subject::Backer(id) => active.project_backer_id = Set(Some(id)),
+            Subject::Figure(id) => active.spending_figure_id = Set(Some(id)),
+            Subject::Claim(id) => active.claim_id = Set(Some(id)),
+            Subject::Challenge(id) => active.claim_challenge_id = Set(Some(id)),
+            Subject::Event(id) => active.event_id = Set(Some(id)),
+        }
+    }
+}
+
+pub(super) struct Load<'a> {
+    pub(super) txn: &'a DatabaseTransaction,
+    pub(super) report: LoadReport,
+    /// Source key -> (id, text).
+    sources: HashMap<String, (i32, Option<String>)>,
+    /// Company name -> id: most rows name one or two companies.
+    companies: HashMap<String, i32>,
+    /// The values the notes loaded so far are derived from, checked by `check_derived`.
+    pub(super) refs: DerivedRefs,
+}
+
+impl<'a> Load<'a> {
+    pub(super) fn new(txn: &'a DatabaseTransaction) -> Self {
+        Load {
+            txn,
+            report: LoadReport::default(),
+            sources: HashMap::new(),
+            companies: HashMap::new(),
+            refs: DerivedRefs::default(),
+        }
+    }
+
+    pub(super) async fn run(mut self, d: &Dataset) -> Result<LoadReport> {
+        self.run_part(d, true).await?;
+        self.check_derived().await?;
+        Ok(self.report)
+    }
+
+    /// Loads `d`; with `links`, also the links between companies and between figures that
+    /// may point at rows later in `d`.
+    pub(super) async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
+        refuse_nul(d)?;
+        for (i, s) in d.sources.iter().enumerate() {
+            self.source(&format!("sources[{i}]"), s).await?;
+        }
+        for (i, c) in d.companies.iter().enumerate() {
+            self.company(&format!("companies[{i}]"), c).await?;
+        }
+        // Links between companies once all of them exist.
+        if links {
+            self.link_companies(d).await?;
+        }
+        for (i, p) in d.people.iter().enumerate() {
+            self.person(&format!("people[{i}]"), p).await?;
+        }
+        for (i, m) in d.models.iter().enumerate() {
+            self.model(&format!("models[{i}]"), m).await?;
+        }
+        for (i, inv) in d.investments.iter().enumerate() {
+            self.investment(&format!("investments[{i}]"), inv).await?;
+        }
+        for (i, p) in d.projects.iter().enumerate() {
+            self.project(&format!("projects[{i}]"), p).await?;
+        }
+        for (i, f) in d.spending_figures.iter().enumerate() {
+            self.figure(&format!("spendingFigures[{i}]"), f).await?;
+        }
+        if links {
+            self.link_figures(d).await?;
+        }
+        for (i, c) in d.claims.iter().enumerate() {
+            self.claim(&format!("claims[{i}]"), c).await?;
+        }
+        for (i, e) in d.events.iter().enumerate() {
+            self.event(&format!("events[{i}]"), e).await?;
+        }
+        for (i, a) in d.aliases.iter().enumerate() {
+            self.alias(&format!("aliases[{i}]"), a).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
+        for (i, c) in d.companies.iter().enumerate() {
+            self.company_links(&format!("companies[{i}]"), c).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
+        for (i, f) in d.spending_figures.iter().enumerate() {
+            self.figure_link(&format!("spendingFigures[{i}]"), f)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn source(&mut self, at: &str, s: &SourceRec) -> Result<()> {
+        let columns = SourceDraft {
+            key: &s.key,
+            title: &s.title,
+            publisher: s.publisher.as_deref(),
+            published: s.published.as_ref(),
+            address: s.address.as_deref(),
+            content: s.content.as_deref(),
+        }
+        .check(At::dataset(at))?;
+        let existing = source::Entity::find()
+            .filter(source::Column::Key.eq(&s.key))
+            .one(self.txn)
+            .await?;
+        let row = save::<source::ActiveModel>(self.txn, &mut self.report, existing, |a| {
+            columns.set_on(a)
+        })
+        .await?;
+        self.save_notes(
+            at,
+            entity::value_provenance::Column::SourceId,
+            row.id,
+            &row,
+            &[],
+            &s.provenance,
+        )
+        .await?;
+        self.sources.insert(row.key.clone(), (row.id, row.content));
+        Ok(())
+    }
+
+    async fn source_of(&mut self, at: &str, key: &str) -> Result<(i32, Option<String>)> {
+        if let Some(found) = self.sources.get(key) {
+            return Ok(found.clone());
+        }
+        let row = source::Entity::find()
+            .filter(source::Column::Key.eq(key))
+            .one(self.txn)
+            .await?
+            .ok_or_else(|| Error::invalid(at, format!("unknown source {key:?}")))?;
+        self.sources
+            .insert(row.key.clone(), (row.id, row.content.clone()));
+        Ok((row.id, row.content))
+    }
+
+    /// Attaches citations to a row; a fact must have at least one when `needed`.
+    async fn cite(
+        &mut self,
+        at: &str,
+        subject: Subject,
+        citations: &[CitationRec],
+        needed: bool,
+    ) -> Result<()> {
+        cited(&format!("{at}.citations"), needed, citations.len())?;
+        let (column, id) = subject.column_and_id();
+        for (i, c) in citations.iter().enumerate() {
+            let field = format!("{at}.citations[{i}]");
+            let (source_id, content) = self
+                .source_of(&format!("{field}.source"), &c.source)
+                .await?;
+            quote(
+                &format!("{field}.quote"),
+                &c.quote,
+                &c.source,
+                content.as_deref(),
+            )?;
+            let existing = citation::Entity::find()
+                .filter(column.eq(id))
+                .filter(citation::Column::SourceId.eq(source_id))
+                .filter(citation::Column::Quote.eq(c.quote.as_str()))
+                .one(self.txn)
+                .await?;
+            if existing.is_some() {
+                self.report.count("citation", false);
+                continue;
+            }
+            let mut active = citation::ActiveModel {
+                source_id: Set(source_id),
+                quote: Set(c.quote.clone()),
+                ..Default::default()
+            };
+            subject.set_on(&mut active);
+            active.insert(self.txn).await?;
+            self.report.count("citation", true);
+        }
+        Ok(())
+    }
+
+    async fn company_id(&mut self, at: &str, name: &str) -> Result<i32> {
+        if let Some(id) = self.companies.get(name) {
+            return Ok(*id);
+        }
+        let id = company::Entity::find()
+            .filter(company::Column::Name.eq(name))
+            .one(self.txn)
+            .await?
+            .map(|c| c.id)
+            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))?;
+        self.companies.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    async fn opt_company_id(&mut self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+        match name {
+            Some(name) => Ok(Some(self.company_id(at, name).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn person_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+        let Some(name) = name else { return Ok(None) };
+        person::Entity::find()
+            .filter(person::Column::Name.eq(name))
+            .one(self.txn)
+            .await?
+            .map(|p| Some(p.id))
+            .ok_or_else(|| Error::invalid(at, format!("unknown person {name:?}")))
+    }
+
+    async fn model_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+        let Some(name) = name else { return Ok(None) };
+        let found = ai_model::Entity::find()
+            .filter(ai_model::Column::Name.eq(name))
+            .all(self.txn)
+            .await?;
+        match found.as_slice() {
+            [one] => Ok(Some(one.id)),
+            [] => Err(Error::invalid(at, format!("unknown model {name:?}"))),
+            _ => Err(Error::invalid(
+                at,
+                format!("model name {name:?} is ambiguous: several developers use it"),
+            )),
+        }
+    }
+
+    async fn figure_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+        let Some(r) = r else { return Ok(None) };
+        spending_figure::Entity::find()
+            .filter(spending_figure::Column::Reference.eq(r))
+            .one(self.txn)
+            .await?
+            .map(|f| Some(f.id))
+            .ok_or_else(|| Error::invalid(at, format!("unknown spending figure {r:?}")))
+    }
+
+    pub(super) async fn claim_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+        let Some(r) = r else { return Ok(None) };
+        claim::Entity::find()
+            .filter(claim::Column::Reference.eq(r))
+            .one(self.txn)
+            .await?
+            .map(|c| Some(c.id))
+            .ok_or_else(|| Error::invalid(at, format!("unknown claim {r:?}")))
+    }
+}

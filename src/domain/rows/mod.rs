@@ -1,0 +1,38 @@
+//! One draft per row type, checked into the columns the row stores.
+//!
+//! A draft holds what a client sent, its references already resolved to database ids by
+//! the write path. [`check`](InvestmentDraft::check) applies every rule that needs no
+//! database and returns the row's columns; `set_on` writes them onto an active model, new
+//! or loaded. Links that may point forward in a dataset (a company's parent, a figure's
+//! source figure) are checked apart, by [`company_links`] and [`figure_link`], because the
+//! loader sets them in a second pass.
+//!
+//! The drafts are in [`named`] (companies, people, models, sources, aliases: the rows
+//! others point at by name or key) and [`facts`] (investments, projects, spending figures,
+//! claims, events: what the sources report).
+
+/// The columns a checked row sets, as a struct with `set_on`.
+macro_rules! columns {
+    ($(#[$doc:meta])* $name:ident => $entity:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $(pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// Sets every column of the row on `active`.
+            pub fn set_on(self, active: &mut entity::$entity::ActiveModel) {
+                $(active.$field = Set(self.$field);)*
+            }
+        }
+    };
+}
+
+type Date = chrono::NaiveDate;
+
+pub mod facts;
+pub mod named;
+
+pub use facts::*;
+pub use named::*;
