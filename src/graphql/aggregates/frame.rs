@@ -261,14 +261,19 @@ impl Frame {
             .set(keys.map(|k| k.into_iter().skip(skip).collect()).collect());
     }
 
-    /// Restricts `inner` to the rows of the page's groups, when a page was loaded and its
-    /// keys can be compared in SQL (dates are left alone: their text would not compare
-    /// with a date column on PostgreSQL).
+    /// Restricts `inner` to the rows of the page's groups, when a page was loaded that does
+    /// not hold every group, and its keys are plain columns: dates are left alone (their
+    /// text would not compare with a date column on PostgreSQL), and so are time buckets,
+    /// whose expression the condition would compute once per group for every row (A3 at
+    /// the default size: 476 ms with the condition, 58 ms for grouping every row).
     fn restrict_to_page(&self, inner: &mut SelectStatement) {
         let Some(page) = self.page.get() else { return };
         if page.is_empty()
             || page.len() > MAX_RESTRICTED_GROUPS
-            || self.keys.iter().any(|k| k.kind == KeyKind::Date)
+            || self
+                .keys
+                .iter()
+                .any(|k| k.kind == KeyKind::Date || k.bucket.is_some())
         {
             return;
         }

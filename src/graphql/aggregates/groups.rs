@@ -434,12 +434,16 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
         }
         by_parent.entry(parent).or_default().push(summary);
     }
-    frame.set_page(
-        by_parent
-            .values()
-            .flat_map(|summaries| summaries.iter().take(plan.limit))
-            .map(|summary| summary.key.clone()),
-    );
+    // A first page that holds every group of every parent leaves nothing to restrict to.
+    let complete = plan.offset == 0 && by_parent.values().all(|s| s.len() <= plan.limit);
+    if !complete {
+        frame.set_page(
+            by_parent
+                .values()
+                .flat_map(|summaries| summaries.iter().take(plan.limit))
+                .map(|summary| summary.key.clone()),
+        );
+    }
     Ok(GroupPage { by_parent, totals })
 }
 
