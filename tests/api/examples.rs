@@ -16,7 +16,7 @@ async fn every_readme_example_answers_as_committed(app: TestApp) {
         .filter(|p| p.extension().is_some_and(|x| x == "graphql"))
         .collect();
     queries.sort();
-    assert_eq!(queries.len(), 5, "one query per domain question");
+    assert_eq!(queries.len(), 6, "one query per domain question");
     for path in queries {
         let query = std::fs::read_to_string(&path).expect("query");
         let expected: Value = serde_json::from_str(
