@@ -6,10 +6,10 @@ use entity::value_provenance;
 use entity::{claim, claim_challenge};
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::ProvenanceInput;
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference,
-    unique_ref,
+    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, opt_reference, persist_cited,
+    persist_noted, reference, unique_ref,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -147,23 +147,16 @@ impl Writable for Claim {
             "a claim with the ref",
         )
         .await?;
-        let creating = existing.is_none();
-        let row = persist::<claim::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_noted::<claim::ActiveModel>(
             txn,
             at.row(),
-            Subject::Claim(row.id),
-            input.citations.as_deref(),
-            creating,
-        )
-        .await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::ClaimId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Claim, input.citations.as_deref()),
+            Noted::by(
+                value_provenance::Column::ClaimId,
+                input.provenance.as_deref(),
+            ),
         )
         .await?;
         Ok(row)
@@ -230,15 +223,12 @@ impl Writable for ClaimChallenge {
             description: &input.description,
         }
         .check(at)?;
-        let creating = existing.is_none();
-        let row =
-            persist::<claim_challenge::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_cited::<claim_challenge::ActiveModel>(
             txn,
             at.row(),
-            Subject::Challenge(row.id),
-            input.citations.as_deref(),
-            creating,
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Challenge, input.citations.as_deref()),
         )
         .await?;
         Ok(row)

@@ -5,7 +5,9 @@ use entity::enums::CompanyKind;
 use entity::{company, person};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::write::{CitationInput, Upsertable, Writable, cite, opt_reference, persist, unique};
+use super::write::{
+    CitationInput, Cited, Upsertable, Writable, opt_reference, persist_cited, unique,
+};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::lookups::no_parent_cycle;
@@ -130,19 +132,16 @@ impl Writable for Company {
             )
             .await?;
         }
-        let creating = existing.is_none();
-        let row = persist::<company::ActiveModel>(txn, existing, |a| {
-            columns.set_on(a);
-            a.parent_id = Set(parent);
-            a.founded_by_alumni_of_id = Set(alumni);
-        })
-        .await?;
-        cite(
+        let row = persist_cited::<company::ActiveModel>(
             txn,
             at.row(),
-            Subject::Company(row.id),
-            input.citations.as_deref(),
-            creating,
+            existing,
+            |a| {
+                columns.set_on(a);
+                a.parent_id = Set(parent);
+                a.founded_by_alumni_of_id = Set(alumni);
+            },
+            Cited::by(Subject::Company, input.citations.as_deref()),
         )
         .await?;
         Ok(row)
@@ -235,14 +234,12 @@ impl Writable for Person {
             "a person named",
         )
         .await?;
-        let creating = existing.is_none();
-        let row = persist::<person::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_cited::<person::ActiveModel>(
             txn,
             at.row(),
-            Subject::Person(row.id),
-            input.citations.as_deref(),
-            creating,
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Person, input.citations.as_deref()),
         )
         .await?;
         Ok(row)

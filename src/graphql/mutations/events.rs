@@ -6,8 +6,10 @@ use entity::event;
 use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::{ProvenanceInput, note};
-use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique_ref};
+use super::provenance::ProvenanceInput;
+use super::write::{
+    CitationInput, Cited, DateInput, Noted, Writable, opt_reference, persist_noted, unique_ref,
+};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::EventDraft;
@@ -97,23 +99,16 @@ impl Writable for Event {
             "an event with the ref",
         )
         .await?;
-        let creating = existing.is_none();
-        let row = persist::<event::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_noted::<event::ActiveModel>(
             txn,
             at.row(),
-            Subject::Event(row.id),
-            input.citations.as_deref(),
-            creating,
-        )
-        .await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::EventId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Event, input.citations.as_deref()),
+            Noted::by(
+                value_provenance::Column::EventId,
+                input.provenance.as_deref(),
+            ),
         )
         .await?;
         Ok(row)

@@ -5,9 +5,10 @@ use entity::investment;
 use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::ProvenanceInput;
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, cite, persist, reference, unique_ref,
+    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, persist_noted, reference,
+    unique_ref,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -89,23 +90,16 @@ impl Writable for Investment {
             "an investment with the ref",
         )
         .await?;
-        let creating = existing.is_none();
-        let row = persist::<investment::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_noted::<investment::ActiveModel>(
             txn,
             at.row(),
-            Subject::Investment(row.id),
-            input.citations.as_deref(),
-            creating,
-        )
-        .await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::InvestmentId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Investment, input.citations.as_deref()),
+            Noted::by(
+                value_provenance::Column::InvestmentId,
+                input.provenance.as_deref(),
+            ),
         )
         .await?;
         Ok(row)

@@ -6,8 +6,10 @@ use entity::enums::ModelKind;
 use entity::value_provenance;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::provenance::{ProvenanceInput, note};
-use super::write::{CitationInput, DateInput, Upsertable, Writable, cite, persist, reference};
+use super::provenance::ProvenanceInput;
+use super::write::{
+    CitationInput, Cited, DateInput, Noted, Upsertable, Writable, persist_noted, reference,
+};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::ModelDraft;
@@ -101,23 +103,16 @@ impl Writable for AiModel {
                 ),
             ));
         }
-        let creating = existing.is_none();
-        let row = persist::<ai_model::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_noted::<ai_model::ActiveModel>(
             txn,
             at.row(),
-            Subject::Model(row.id),
-            input.citations.as_deref(),
-            creating,
-        )
-        .await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::AiModelId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Model, input.citations.as_deref()),
+            Noted::by(
+                value_provenance::Column::AiModelId,
+                input.provenance.as_deref(),
+            ),
         )
         .await?;
         Ok(row)

@@ -6,9 +6,10 @@ use entity::value_provenance;
 use entity::{project, project_backer};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::ProvenanceInput;
 use super::write::{
-    CitationInput, DateInput, MoneyInput, Writable, cite, opt_reference, persist, reference, unique,
+    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, opt_reference, persist_cited,
+    persist_noted, reference, unique,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -91,23 +92,16 @@ impl Writable for Project {
             "a project named",
         )
         .await?;
-        let creating = existing.is_none();
-        let row = persist::<project::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        let row = persist_noted::<project::ActiveModel>(
             txn,
             at.row(),
-            Subject::Project(row.id),
-            input.citations.as_deref(),
-            creating,
-        )
-        .await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::ProjectId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Project, input.citations.as_deref()),
+            Noted::by(
+                value_provenance::Column::ProjectId,
+                input.provenance.as_deref(),
+            ),
         )
         .await?;
         Ok(row)
@@ -169,22 +163,18 @@ impl Writable for ProjectBacker {
                 ),
             ));
         }
-        let creating = existing.is_none();
         let columns = BackerColumns {
             project_id: project,
             company_id: company,
             role: input.role,
         };
-        let row =
-            persist::<project_backer::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        cite(
+        persist_cited::<project_backer::ActiveModel>(
             txn,
             at,
-            Subject::Backer(row.id),
-            input.citations.as_deref(),
-            creating,
+            existing,
+            |a| columns.set_on(a),
+            Cited::by(Subject::Backer, input.citations.as_deref()),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }

@@ -6,8 +6,10 @@ use entity::spending_figure;
 use entity::value_provenance;
 use sea_orm::{DatabaseTransaction, Set};
 
-use super::provenance::{ProvenanceInput, ShareInput, note, share};
-use super::write::{CitationInput, DateInput, Writable, cite, opt_reference, persist, unique_ref};
+use super::provenance::{ProvenanceInput, ShareInput, share};
+use super::write::{
+    CitationInput, Cited, DateInput, Noted, Writable, opt_reference, persist_noted, unique_ref,
+};
 use crate::dataset::Subject;
 use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
 use crate::domain::{At, PeriodRec};
@@ -199,27 +201,19 @@ impl Writable for SpendingFigure {
             "a spending figure with the ref",
         )
         .await?;
-        let creating = existing.is_none();
-        let row = persist::<spending_figure::ActiveModel>(txn, existing, |a| {
-            columns.set_on(a);
-            a.derived_from_id = Set(derived);
-        })
-        .await?;
-        cite(
+        let row = persist_noted::<spending_figure::ActiveModel>(
             txn,
             at.row(),
-            Subject::Figure(row.id),
-            input.citations.as_deref(),
-            creating,
-        )
-        .await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::SpendingFigureId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
+            existing,
+            |a| {
+                columns.set_on(a);
+                a.derived_from_id = Set(derived);
+            },
+            Cited::by(Subject::Figure, input.citations.as_deref()),
+            Noted::by(
+                value_provenance::Column::SpendingFigureId,
+                input.provenance.as_deref(),
+            ),
         )
         .await?;
         share(txn, at.row(), row.id, input.shares.as_deref()).await?;

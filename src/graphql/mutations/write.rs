@@ -16,6 +16,7 @@ use sea_orm::{
     EntityTrait, ExprTrait, QueryFilter, Set,
 };
 
+use super::provenance::{ProvenanceInput, note};
 use crate::dataset::Subject;
 use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
@@ -554,6 +555,75 @@ pub(crate) async fn quote_of(
         source.content.as_deref(),
     )?;
     Ok(source.id)
+}
+
+/// The citations a `save` writes with its row: the subject they cite (made from the row's
+/// id once it has one) and the list given, if any (see [`cite`]).
+pub(crate) struct Cited<'a> {
+    subject: fn(i32) -> Subject,
+    citations: Option<&'a [CitationInput]>,
+}
+
+impl<'a> Cited<'a> {
+    pub(crate) fn by(subject: fn(i32) -> Subject, citations: Option<&'a [CitationInput]>) -> Self {
+        Cited { subject, citations }
+    }
+}
+
+/// The provenance notes a `save` writes with its row: the column of `value_provenance`
+/// that names the row's type, and the notes given, if any (see [`note`]).
+pub(crate) struct Noted<'a> {
+    column: entity::value_provenance::Column,
+    notes: Option<&'a [ProvenanceInput]>,
+}
+
+impl<'a> Noted<'a> {
+    pub(crate) fn by(
+        column: entity::value_provenance::Column,
+        notes: Option<&'a [ProvenanceInput]>,
+    ) -> Self {
+        Noted { column, notes }
+    }
+}
+
+/// Inserts a new row or updates `existing` with the columns `fill` sets, then writes its
+/// citations: what every `save` of a cited type does after its checks.
+pub(crate) async fn persist_cited<A>(
+    txn: &DatabaseTransaction,
+    at: &str,
+    existing: Option<<A::Entity as EntityTrait>::Model>,
+    fill: impl FnOnce(&mut A),
+    cited: Cited<'_>,
+) -> Result<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A> + Row,
+{
+    let creating = existing.is_none();
+    let row = persist::<A>(txn, existing, fill).await?;
+    let subject = (cited.subject)(row.row_id());
+    cite(txn, at, subject, cited.citations, creating).await?;
+    Ok(row)
+}
+
+/// [`persist_cited`], then the row's provenance notes, checked against the values it now
+/// holds: what every `save` of a type with notes does after its checks.
+pub(crate) async fn persist_noted<A>(
+    txn: &DatabaseTransaction,
+    at: &str,
+    existing: Option<<A::Entity as EntityTrait>::Model>,
+    fill: impl FnOnce(&mut A),
+    cited: Cited<'_>,
+    noted: Noted<'_>,
+) -> Result<<A::Entity as EntityTrait>::Model>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    <A::Entity as EntityTrait>::Model:
+        sea_orm::IntoActiveModel<A> + Row + crate::domain::provenance::Values,
+{
+    let row = persist_cited::<A>(txn, at, existing, fill, cited).await?;
+    note(txn, at, noted.column, row.row_id(), &row, noted.notes).await?;
+    Ok(row)
 }
 
 /// Writes the citations of a row. On creation a fact needs at least one; on update,
