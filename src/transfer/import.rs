@@ -577,25 +577,26 @@ async fn load_csv(
     bar: &ProgressBar,
     base_bytes: u64,
 ) -> Result<u64> {
-    let name = path.display().to_string();
-    let lines = read_csv(loader, kind, path, &name, bar, base_bytes, false).await?;
+    let lines = read_csv(loader, kind, path, bar, base_bytes, false).await?;
     // Links that may point forward: a second pass once every row exists.
     if matches!(kind, CsvKind::Companies | CsvKind::SpendingFigures) {
-        read_csv(loader, kind, path, &name, bar, base_bytes, true).await?;
+        read_csv(loader, kind, path, bar, base_bytes, true).await?;
     }
     Ok(lines)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Reads one CSV file, line by line, into the loader: its rows, or (with `links`) the links
+/// between rows that may point forward.
 async fn read_csv(
     loader: &mut Loader<'_>,
     kind: CsvKind,
     path: &Path,
-    name: &str,
     bar: &ProgressBar,
     base_bytes: u64,
     links: bool,
 ) -> Result<u64> {
+    let name = path.display().to_string();
+    let name = name.as_str();
     let (mut reader, headers) = open_csv(path, name)?;
     let mut record = csv::StringRecord::new();
     let mut lines = 0u64;
