@@ -216,6 +216,18 @@ pub(crate) async fn listening(app: &TestApp) -> Option<live::Listening> {
     }
 }
 
+/// Waits until `bus` (taken before some writes) has carried `n` events, then lets it go. On
+/// PostgreSQL an event reaches the bus through LISTEN a moment after its commit: a
+/// subscription started before it arrives would see a write made before it started.
+async fn carried(mut bus: tokio::sync::broadcast::Receiver<live::Delivery>, n: usize) {
+    for _ in 0..n {
+        tokio::time::timeout(PATIENCE, bus.recv())
+            .await
+            .expect("the writes reach the bus in time")
+            .expect("an event");
+    }
+}
+
 /// Waits until `live` has `n` subscribers: a subscription runs from its first poll, after
 /// the client's `subscribe` message has been read.
 async fn subscribers(live: &Live, n: usize) {
@@ -365,7 +377,9 @@ async fn a_batch_and_an_import_send_one_summary_per_type(app: TestApp) {
 
 async fn changes_follow_only_the_ids_asked_for_and_node_is_null_on_delete(app: TestApp) {
     let _listening = listening(&app).await;
+    let bus = app.live.subscribe();
     let watched = create_company(&app, "Watched Co").await;
+    carried(bus, 1).await;
     let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client
         .subscribe(
@@ -657,7 +671,7 @@ async fn a_delete_sends_an_event_for_every_row_it_takes_with_it(app: TestApp) {
         .data(
             r#"{ claimByRef(ref: "C1") { id citations { nodes { id } }
                    challenges { nodes { id citations { nodes { id } } } } }
-                   events { nodes { id } } }"#,
+                   events { nodes { id citations { nodes { id } } } } }"#,
         )
         .await;
     let claim = &ids["claimByRef"];
@@ -679,14 +693,19 @@ async fn a_delete_sends_an_event_for_every_row_it_takes_with_it(app: TestApp) {
         8,
         "C1, 3 challenges with a citation each, its own citation"
     );
-    // The event it triggered blocks the delete: remove it first, before subscribing.
+    // The event it triggered blocks the delete: remove it (and its citations with it)
+    // first, and let those events pass before subscribing.
+    let bus = app.live.subscribe();
+    let mut earlier = 0;
     for event in ids["events"]["nodes"].as_array().expect("events") {
+        earlier += 1 + event["citations"]["nodes"].as_array().map_or(0, Vec::len);
         app.write(
             "mutation($id: ID!) { deleteEvent(id: $id) { id } }",
             json!({ "id": event["id"] }),
         )
         .await;
     }
+    carried(bus, earlier).await;
     let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client
         .subscribe(
