@@ -3,15 +3,17 @@
 
 use async_graphql::{Context, Object};
 use entity::enums::AliasKind;
-use entity::{ai_model, alias, company, event, person, source};
+use entity::{ai_model, alias, company, event, person};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::companies::Person;
+use super::connections::with_connections;
 use super::events::Event;
-use super::loaders::{Node, Row, many, one, wrap_one};
+use super::loaders::{Node, Row, wrap_one};
 use super::models::AiModel;
 use super::sources::Source;
 use super::{Result, db};
+use crate::data::loaders;
 use crate::error::Error;
 use crate::store;
 
@@ -26,24 +28,27 @@ impl From<Node<alias::Model>> for Alias {
     }
 }
 
-/// Another name of a company, person, model or project, with the sentence that uses it.
-#[Object]
-impl Alias {
-    /// The other name.
-    async fn name(&self) -> &str {
-        &self.0.name
+with_connections! {
+    /// Another name of a company, person, model or project, with the sentence that uses it.
+    #[Object]
+    impl Alias {
+        /// The other name.
+        async fn name(&self) -> &str {
+            &self.0.name
+        }
+        /// What kind of name it is (a short name, an abbreviation, a former name...).
+        async fn kind(&self) -> AliasKind {
+            self.0.kind
+        }
+        /// The sentence of the source that uses the name, verbatim; null when none is recorded.
+        async fn quote(&self) -> Option<&str> {
+            self.0.quote.as_deref()
+        }
     }
-    /// What kind of name it is (a short name, an abbreviation, a former name...).
-    async fn kind(&self) -> AliasKind {
-        self.0.kind
-    }
-    /// The source that uses the name; null when none is recorded.
-    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
-        Ok(one::<_, source::Entity, _>(ctx, &self.0, "source_id", |m| m.source_id).await?)
-    }
-    /// The sentence of the source that uses the name, verbatim; null when none is recorded.
-    async fn quote(&self) -> Option<&str> {
-        self.0.quote.as_deref()
+
+    to_one {
+        /// The source that uses the name; null when none is recorded.
+        source: Source = one(source, source_id),
     }
 }
 
@@ -53,7 +58,7 @@ pub async fn aliases_of<P: Row>(
     node: &Node<P>,
     column: alias::Column,
 ) -> Result<Vec<Alias>> {
-    Ok(many::<P, alias::Entity, Alias>(ctx, node, column).await?)
+    Ok(loaders::many::<P, alias::Entity, Alias>(db(ctx)?, node, column).await?)
 }
 
 /// Lookups by natural key.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
-use entity::{ai_model, citation, claim, claim_challenge, company, event, person, spending_figure};
+use entity::{citation, claim, claim_challenge, event};
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::{Company, Person};
@@ -12,7 +12,7 @@ use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{one, required, wrap_one};
+use super::loaders::wrap_one;
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::provenance::{Provenance, provenance_of};
@@ -54,49 +54,6 @@ with_connections! {
         async fn status(&self) -> ClaimStatus {
             self.0.status
         }
-        /// The person who made the claim, if known.
-        async fn claimant_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-            Ok(
-                one::<_, person::Entity, _>(ctx, &self.0, "claimant_person_id", |m| {
-                    m.claimant_person_id
-                })
-                .await?,
-            )
-        }
-        /// The company that made the claim (or that its claimant speaks for).
-        async fn claimant_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(
-                one::<_, company::Entity, _>(ctx, &self.0, "claimant_company_id", |m| {
-                    m.claimant_company_id
-                })
-                .await?,
-            )
-        }
-        /// The company the claim is about.
-        async fn subject_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(
-                one::<_, company::Entity, _>(ctx, &self.0, "subject_company_id", |m| {
-                    m.subject_company_id
-                })
-                .await?,
-            )
-        }
-        /// The AI model or product the claim is about.
-        async fn subject_model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
-            Ok(
-                one::<_, ai_model::Entity, _>(ctx, &self.0, "subject_model_id", |m| m.subject_model_id)
-                    .await?,
-            )
-        }
-        /// The spending figure the claim states or qualifies.
-        async fn spending_figure(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
-            Ok(
-                one::<_, spending_figure::Entity, _>(ctx, &self.0, "spending_figure_id", |m| {
-                    m.spending_figure_id
-                })
-                .await?,
-            )
-        }
         /// The amount stated in the claim, if any.
         async fn amount(&self) -> Option<Money> {
             Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
@@ -117,6 +74,19 @@ with_connections! {
             let column = entity::value_provenance::Column::ClaimId;
             provenance_of(ctx, &self.0, column, Some(citation::Column::ClaimId), fields).await
         }
+    }
+
+    to_one {
+        /// The person who made the claim, if known.
+        claimant_person: Person = one(person, claimant_person_id),
+        /// The company that made the claim (or that its claimant speaks for).
+        claimant_company: Company = one(company, claimant_company_id),
+        /// The company the claim is about.
+        subject_company: Company = one(company, subject_company_id),
+        /// The AI model or product the claim is about.
+        subject_model: AiModel = one(ai_model, subject_model_id),
+        /// The spending figure the claim states or qualifies.
+        spending_figure: SpendingFigure = one(spending_figure, spending_figure_id),
     }
 
     connections {
@@ -154,28 +124,15 @@ with_connections! {
         async fn description(&self) -> &str {
             &self.0.description
         }
+    }
+
+    to_one {
         /// The claim challenged.
-        async fn claim(&self, ctx: &Context<'_>) -> Result<Claim> {
-            Ok(required::<_, claim::Entity, _>(ctx, &self.0, "claim_id", |m| Some(m.claim_id)).await?)
-        }
+        claim: Claim = required(claim, claim_id),
         /// The company that challenges it; null when the sources do not name one ("some tech leaders").
-        async fn challenger_company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(
-                one::<_, company::Entity, _>(ctx, &self.0, "challenger_company_id", |m| {
-                    m.challenger_company_id
-                })
-                .await?,
-            )
-        }
+        challenger_company: Company = one(company, challenger_company_id),
         /// The person who challenges it, if named.
-        async fn challenger_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-            Ok(
-                one::<_, person::Entity, _>(ctx, &self.0, "challenger_person_id", |m| {
-                    m.challenger_person_id
-                })
-                .await?,
-            )
-        }
+        challenger_person: Person = one(person, challenger_person_id),
     }
 
     connections {

@@ -15,7 +15,7 @@ use super::events::Event;
 use super::fields::*;
 use super::investments::Investment;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{one, wrap_one};
+use super::loaders::wrap_one;
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
@@ -70,19 +70,13 @@ with_connections! {
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
             super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::CompanyId).await
         }
+    }
+
+    to_one {
         /// The company this one is part of (Amazon for AWS, Alphabet for Google).
-        async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(one::<_, company::Entity, _>(ctx, &self.0, "parent_id", |m| m.parent_id).await?)
-        }
+        parent: Company = one(company, parent_id),
         /// The company whose former staff founded this one (OpenAI for Anthropic).
-        async fn founded_by_alumni_of(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(
-                one::<_, company::Entity, _>(ctx, &self.0, "founded_by_alumni_of_id", |m| {
-                    m.founded_by_alumni_of_id
-                })
-                .await?,
-            )
-        }
+        founded_by_alumni_of: Company = one(company, founded_by_alumni_of_id),
     }
 
     connections {
@@ -151,10 +145,11 @@ with_connections! {
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
             super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::PersonId).await
         }
+    }
+
+    to_one {
         /// The company the person works for.
-        async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
-        }
+        company: Company = one(company, company_id),
     }
 
     connections {

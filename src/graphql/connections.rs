@@ -1,4 +1,4 @@
-//! Nested connection fields, one line each.
+//! Relation fields, one line each: to-one relations and nested connections.
 //!
 //! Every to-many relation of a row type is a Relay connection with the same arguments
 //! (`first`, `after`, `last`, `before`, `orderBy`, `filter`), the same descriptions, and
@@ -23,6 +23,16 @@
 //! },
 //! ```
 //!
+//! A to-one relation (the row a foreign key of this row points to) is one line under
+//! `to_one`, naming the field, the target type, the loader (`one` for a nullable key,
+//! giving a nullable field; `required` for a NOT NULL key) with the target's entity module
+//! and the foreign-key column of this row:
+//!
+//! ```text
+//! /// The company that invested.
+//! investor: Company = required(company, investor_id),
+//! ```
+//!
 //! The SDL is the same as when each field was written by
 //! hand. (The macro writes the whole `#[Object]` impl because async-graphql's attribute
 //! sees the impl before any macro inside it would expand. Code inside the macro call is
@@ -34,6 +44,12 @@ macro_rules! with_connections {
     (
         $(#[$attr:meta])*
         impl $type:ident { $($body:tt)* }
+        $(to_one {
+            $(
+                $(#[doc = $odoc:expr])*
+                $ofield:ident : $otarget:ident = $okind:ident ($oentity:ident, $ofk:ident),
+            )*
+        })?
         $(connections {
             $(
                 $(#[doc = $doc:expr])*
@@ -53,6 +69,21 @@ macro_rules! with_connections {
         $(#[$attr])*
         impl $type {
             $($body)*
+            $($(
+                $(#[doc = $odoc])*
+                async fn $ofield(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> $crate::graphql::Result<$crate::graphql::connections::to_one::$okind<$otarget>> {
+                    Ok($crate::data::loaders::$okind::<_, entity::$oentity::Entity, _>(
+                        $crate::graphql::db(ctx)?,
+                        &self.0,
+                        stringify!($ofk),
+                        |m| m.$ofk.into(),
+                    )
+                    .await?)
+                }
+            )*)?
             $($(
                 $(#[doc = $doc])*
                 #[allow(clippy::too_many_arguments)]
@@ -137,3 +168,14 @@ macro_rules! with_connections {
     };
 }
 pub(crate) use with_connections;
+
+/// The GraphQL type of a to-one field by the loader that reads it (the name the field's
+/// line gives): `one` follows a nullable foreign key and is null when the key is;
+/// `required` follows a NOT NULL key and is never null.
+#[allow(non_camel_case_types)]
+pub mod to_one {
+    /// A relation through a nullable foreign key.
+    pub type one<T> = Option<T>;
+    /// A relation through a NOT NULL foreign key.
+    pub type required<T> = T;
+}

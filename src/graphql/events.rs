@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use entity::enums::EventKind;
-use entity::{citation, claim, company, event};
+use entity::{citation, event};
 
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
@@ -12,7 +12,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{one, wrap_one};
+use super::loaders::wrap_one;
 use super::node::{database_id, global_id};
 use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
@@ -68,17 +68,13 @@ with_connections! {
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+    }
+
+    to_one {
         /// The company the event concerns.
-        async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
-        }
+        company: Company = one(company, company_id),
         /// The claim that set the event off, if any (DeepSeek's cost claim for Nvidia's drop).
-        async fn trigger_claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
-            Ok(
-                one::<_, claim::Entity, _>(ctx, &self.0, "trigger_claim_id", |m| m.trigger_claim_id)
-                    .await?,
-            )
-        }
+        trigger_claim: Claim = one(claim, trigger_claim_id),
     }
 
     connections {

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use entity::{citation, company, investment};
+use entity::{citation, investment};
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
@@ -10,7 +10,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{required, wrap_one};
+use super::loaders::wrap_one;
 use super::node::{database_id, global_id};
 use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
@@ -38,20 +38,6 @@ with_connections! {
         async fn r#ref(&self) -> Option<&str> {
             self.0.reference.as_deref()
         }
-        /// The company that invested.
-        async fn investor(&self, ctx: &Context<'_>) -> Result<Company> {
-            Ok(
-                required::<_, company::Entity, _>(ctx, &self.0, "investor_id", |m| Some(m.investor_id))
-                    .await?,
-            )
-        }
-        /// The company invested in.
-        async fn investee(&self, ctx: &Context<'_>) -> Result<Company> {
-            Ok(
-                required::<_, company::Entity, _>(ctx, &self.0, "investee_id", |m| Some(m.investee_id))
-                    .await?,
-            )
-        }
         /// How much was invested; null when the sources do not give an amount ("invested heavily").
         async fn amount(&self) -> Option<Money> {
             Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
@@ -76,6 +62,13 @@ with_connections! {
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+    }
+
+    to_one {
+        /// The company that invested.
+        investor: Company = required(company, investor_id),
+        /// The company invested in.
+        investee: Company = required(company, investee_id),
     }
 
     connections {

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use entity::enums::ModelKind;
-use entity::{ai_model, citation, claim, company, spending_figure};
+use entity::{ai_model, citation, claim, spending_figure};
 
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
@@ -12,7 +12,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{required, wrap_one};
+use super::loaders::wrap_one;
 use super::node::{database_id, global_id};
 use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
@@ -73,15 +73,11 @@ with_connections! {
             let column = entity::value_provenance::Column::AiModelId;
             provenance_of(ctx, &self.0, column, Some(citation::Column::AiModelId), fields).await
         }
+    }
+
+    to_one {
         /// The company that develops it.
-        async fn developer(&self, ctx: &Context<'_>) -> Result<Company> {
-            Ok(
-                required::<_, company::Entity, _>(ctx, &self.0, "developer_id", |m| {
-                    Some(m.developer_id)
-                })
-                .await?,
-            )
-        }
+        developer: Company = required(company, developer_id),
     }
 
     connections {

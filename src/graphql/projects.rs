@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use entity::enums::BackerRole;
-use entity::{citation, company, project, project_backer, spending_figure};
+use entity::{citation, project, project_backer, spending_figure};
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
@@ -12,7 +12,7 @@ use super::entity_filters::*;
 use super::fields::*;
 use super::filters::EnumFilter;
 use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
-use super::loaders::{one, required, wrap_one};
+use super::loaders::wrap_one;
 use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
 use super::provenance::{Provenance, provenance_of};
@@ -49,13 +49,6 @@ with_connections! {
         /// Other names of the project in the sources, each with the sentence that uses it.
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
             super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::ProjectId).await
-        }
-        /// The company that leads the project.
-        async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(
-                one::<_, company::Entity, _>(ctx, &self.0, "lead_company_id", |m| m.lead_company_id)
-                    .await?,
-            )
         }
         /// The planned total amount; null when not stated.
         async fn planned_amount(&self) -> Option<Money> {
@@ -153,6 +146,11 @@ with_connections! {
         }
     }
 
+    to_one {
+        /// The company that leads the project.
+        lead: Company = one(company, lead_company_id),
+    }
+
     connections {
         /// Spending figures of the project.
         spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::ProjectId,
@@ -182,20 +180,13 @@ with_connections! {
         async fn role(&self) -> BackerRole {
             self.0.role
         }
+    }
+
+    to_one {
         /// The project.
-        async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
-            Ok(
-                required::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| Some(m.project_id))
-                    .await?,
-            )
-        }
+        project: Project = required(project, project_id),
         /// The company.
-        async fn company(&self, ctx: &Context<'_>) -> Result<Company> {
-            Ok(
-                required::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| Some(m.company_id))
-                    .await?,
-            )
-        }
+        company: Company = required(company, company_id),
     }
 
     connections {

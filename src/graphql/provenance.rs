@@ -9,10 +9,11 @@ use async_graphql::{Context, Object, SimpleObject};
 use entity::enums::{Basis, Qualifier};
 use entity::{citation, figure_share, value_provenance};
 
-use super::Result;
 use super::common::Decimal;
-use super::loaders::{Node, Row, many};
+use super::loaders::{Node, Row};
 use super::sources::{Citation, citations_of};
+use super::{Result, db};
+use crate::data::loaders;
 use crate::domain::provenance::{Values, bp_to_fraction, decode_refs, fields_of};
 use crate::error::Error;
 
@@ -146,7 +147,7 @@ pub async fn provenance_of<M: Row + Values>(
         .into());
     }
     let notes: Vec<Node<value_provenance::Model>> =
-        many::<M, value_provenance::Entity, _>(ctx, node, column).await?;
+        loaders::many::<M, value_provenance::Entity, _>(db(ctx)?, node, column).await?;
     let citations = match cited_by {
         Some(c) if notes.iter().any(|n| n.words.is_some()) => citations_of(ctx, node, c).await?,
         _ => Vec::new(),
@@ -240,9 +241,12 @@ pub async fn shares_of(
     ctx: &Context<'_>,
     node: &Node<entity::spending_figure::Model>,
 ) -> Result<Vec<Share>> {
-    let rows: Vec<Node<figure_share::Model>> =
-        many::<_, figure_share::Entity, _>(ctx, node, figure_share::Column::SpendingFigureId)
-            .await?;
+    let rows: Vec<Node<figure_share::Model>> = loaders::many::<_, figure_share::Entity, _>(
+        db(ctx)?,
+        node,
+        figure_share::Column::SpendingFigureId,
+    )
+    .await?;
     let citations = if rows.iter().any(|r| r.words.is_some()) {
         citations_of(ctx, node, citation::Column::SpendingFigureId).await?
     } else {

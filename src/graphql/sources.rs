@@ -16,12 +16,13 @@ use super::events::Event;
 use super::filters::filter_condition;
 use super::investments::Investment;
 use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
-use super::loaders::{Node, Row, many, one, required, wrap_one};
+use super::loaders::{Node, Row, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
 use super::provenance::{Provenance, provenance_of};
 use super::spending::SpendingFigure;
+use crate::data::loaders;
 use crate::store;
 
 gql_node! {
@@ -115,91 +116,54 @@ pub enum CitedFact {
     Event(Event),
 }
 
-/// The exact sentence of a source that states a fact about one row.
-#[Object]
-impl Citation {
-    /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-    pub async fn id(&self) -> ID {
-        global_id::<Self>(self.0.id)
+with_connections! {
+    /// The exact sentence of a source that states a fact about one row.
+    #[Object]
+    impl Citation {
+        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+        pub async fn id(&self) -> ID {
+            global_id::<Self>(self.0.id)
+        }
+        /// Database id of the citation.
+        async fn database_id(&self) -> i32 {
+            self.0.id
+        }
+        /// The sentence, verbatim from the source.
+        async fn quote(&self) -> &str {
+            &self.0.quote
+        }
+        /// The fact this sentence supports.
+        async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CitedFact>> {
+            let db = db(ctx)?;
+            let m = &self.0;
+            // The one foreign key the citation sets names its row.
+            macro_rules! the_row_of {
+                ($($fk:ident: $entity:ident => $variant:ident),* $(,)?) => {
+                    $(if m.$fk.is_some() {
+                        let row = loaders::one::<_, entity::$entity::Entity, $variant>(db, m, stringify!($fk), |m| m.$fk).await?;
+                        return Ok(row.map(CitedFact::$variant));
+                    })*
+                };
+            }
+            the_row_of!(
+                company_id: company => Company,
+                person_id: person => Person,
+                ai_model_id: ai_model => AiModel,
+                investment_id: investment => Investment,
+                project_id: project => Project,
+                project_backer_id: project_backer => ProjectBacker,
+                spending_figure_id: spending_figure => SpendingFigure,
+                claim_id: claim => Claim,
+                claim_challenge_id: claim_challenge => ClaimChallenge,
+                event_id: event => Event,
+            );
+            Ok(None)
+        }
     }
-    /// Database id of the citation.
-    async fn database_id(&self) -> i32 {
-        self.0.id
-    }
-    /// The sentence, verbatim from the source.
-    async fn quote(&self) -> &str {
-        &self.0.quote
-    }
-    /// The source the sentence comes from.
-    async fn source(&self, ctx: &Context<'_>) -> Result<Source> {
-        Ok(
-            required::<_, source::Entity, _>(ctx, &self.0, "source_id", |m| Some(m.source_id))
-                .await?,
-        )
-    }
-    /// The fact this sentence supports.
-    async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CitedFact>> {
-        use entity::*;
-        let m = &self.0;
-        let fact = if m.company_id.is_some() {
-            one::<_, company::Entity, Company>(ctx, &self.0, "company_id", |m| m.company_id)
-                .await?
-                .map(CitedFact::Company)
-        } else if m.person_id.is_some() {
-            one::<_, person::Entity, Person>(ctx, &self.0, "person_id", |m| m.person_id)
-                .await?
-                .map(CitedFact::Person)
-        } else if m.ai_model_id.is_some() {
-            one::<_, ai_model::Entity, AiModel>(ctx, &self.0, "ai_model_id", |m| m.ai_model_id)
-                .await?
-                .map(CitedFact::AiModel)
-        } else if m.investment_id.is_some() {
-            one::<_, investment::Entity, Investment>(ctx, &self.0, "investment_id", |m| {
-                m.investment_id
-            })
-            .await?
-            .map(CitedFact::Investment)
-        } else if m.project_id.is_some() {
-            one::<_, project::Entity, Project>(ctx, &self.0, "project_id", |m| m.project_id)
-                .await?
-                .map(CitedFact::Project)
-        } else if m.project_backer_id.is_some() {
-            one::<_, project_backer::Entity, ProjectBacker>(
-                ctx,
-                &self.0,
-                "project_backer_id",
-                |m| m.project_backer_id,
-            )
-            .await?
-            .map(CitedFact::ProjectBacker)
-        } else if m.spending_figure_id.is_some() {
-            one::<_, spending_figure::Entity, SpendingFigure>(
-                ctx,
-                &self.0,
-                "spending_figure_id",
-                |m| m.spending_figure_id,
-            )
-            .await?
-            .map(CitedFact::SpendingFigure)
-        } else if m.claim_id.is_some() {
-            one::<_, claim::Entity, Claim>(ctx, &self.0, "claim_id", |m| m.claim_id)
-                .await?
-                .map(CitedFact::Claim)
-        } else if m.claim_challenge_id.is_some() {
-            one::<_, claim_challenge::Entity, ClaimChallenge>(
-                ctx,
-                &self.0,
-                "claim_challenge_id",
-                |m| m.claim_challenge_id,
-            )
-            .await?
-            .map(CitedFact::ClaimChallenge)
-        } else {
-            one::<_, event::Entity, Event>(ctx, &self.0, "event_id", |m| m.event_id)
-                .await?
-                .map(CitedFact::Event)
-        };
-        Ok(fact)
+
+    to_one {
+        /// The source the sentence comes from.
+        source: Source = required(source, source_id),
     }
 }
 
@@ -209,7 +173,7 @@ pub async fn citations_of<P: Row>(
     node: &Node<P>,
     column: citation::Column,
 ) -> Result<Vec<Citation>> {
-    Ok(many::<P, citation::Entity, Citation>(ctx, node, column).await?)
+    Ok(loaders::many::<P, citation::Entity, Citation>(db(ctx)?, node, column).await?)
 }
 
 /// Queries on sources and citations.

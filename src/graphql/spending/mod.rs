@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
-use entity::{ai_model, citation, claim, company, project, spending_figure};
+use entity::{citation, claim, company, project, spending_figure};
 
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
@@ -13,7 +13,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, nodes_of, one, wrap_one};
+use super::loaders::{Node, nodes_of, wrap_one};
 use super::models::AiModel;
 use super::node::{database_id, global_id};
 use super::projects::Project;
@@ -257,18 +257,6 @@ with_connections! {
         async fn r#ref(&self) -> Option<&str> {
             self.0.reference.as_deref()
         }
-        /// The company whose spending this is.
-        async fn company(&self, ctx: &Context<'_>) -> Result<Option<Company>> {
-            Ok(one::<_, company::Entity, _>(ctx, &self.0, "company_id", |m| m.company_id).await?)
-        }
-        /// The project the money goes to, if any (Stargate).
-        async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-            Ok(one::<_, project::Entity, _>(ctx, &self.0, "project_id", |m| m.project_id).await?)
-        }
-        /// The AI model the money was spent on, if any (DeepSeek's model).
-        async fn model(&self, ctx: &Context<'_>) -> Result<Option<AiModel>> {
-            Ok(one::<_, ai_model::Entity, _>(ctx, &self.0, "ai_model_id", |m| m.ai_model_id).await?)
-        }
         /// What the figure measures.
         async fn category(&self) -> SpendingCategory {
             self.0.category
@@ -334,15 +322,6 @@ with_connections! {
         /// $500 billion over four years: $125 billion a year); null for other periods.
         async fn annual_average(&self) -> Option<AnnualAverage> {
             AnnualAverage::of_figure(&self.0)
-        }
-        /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
-        async fn derived_from(&self, ctx: &Context<'_>) -> Result<Option<SpendingFigure>> {
-            Ok(
-                one::<_, spending_figure::Entity, _>(ctx, &self.0, "derived_from_id", |m| {
-                    m.derived_from_id
-                })
-                .await?,
-            )
         }
         /// This figure set against others of the same currency, both ways: `fraction` (this
         /// amount as a fraction of the other's) and `times` (how many times this amount fits
@@ -415,6 +394,17 @@ with_connections! {
             };
             Ok(compare::compare(db(ctx)?, &self.0, others).await?.items)
         }
+    }
+
+    to_one {
+        /// The company whose spending this is.
+        company: Company = one(company, company_id),
+        /// The project the money goes to, if any (Stargate).
+        project: Project = one(project, project_id),
+        /// The AI model the money was spent on, if any (DeepSeek's model).
+        model: AiModel = one(ai_model, ai_model_id),
+        /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
+        derived_from: SpendingFigure = one(spending_figure, derived_from_id),
     }
 
     connections {
