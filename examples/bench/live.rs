@@ -12,22 +12,27 @@
 //!   one process): two routers in this process, each with its own pool, bus and `LISTEN`
 //!   connection, the subscribers on the first, the writes through the second.
 //!
-//! Measured in each: the time from a mutation's answer (its transaction has committed) to
-//! the last subscriber's event (p50 and p99 over `--writes` writes, each waiting for all
-//! subscribers); the statements the subscribers' instance runs per write beyond the write's
-//! own; the process's resident memory with the connections open and no subscription, then
-//! with every subscription started and idle (difference / subscribers: memory per idle
-//! subscription); and write throughput: `--burst` writes one after the other, as fast as
-//! the answers come, with no subscriber and with the subscribers (writes per second, their
-//! ratio, and when the last subscriber had the last write).
+//! Measured in each: the time from a mutation's answer (its transaction has committed), and
+//! from its sending (the commit is in between), to the last subscriber's event (p50 and p99
+//! over `--writes` writes, each waiting for all subscribers; on SQLite the events leave
+//! before the answer, so the answer itself waits for part of the fan-out); the statements
+//! the subscribers' instance runs per write beyond the write's own; memory (below); and
+//! write throughput: `--burst` writes one after the other, each sent when the previous one
+//! is answered, with no subscriber and with the subscribers (writes per second, their
+//! ratio, when the last subscriber had the last write, and for the aggregate the results
+//! sent again unchanged: a recomputation after a change that the previous one had seen).
 //!
-//! Memory is the process's anonymous resident memory (`RssAnon`: the heap and stacks, not
-//! the pages of the binary, whose code pages come and go with what runs). Server and
-//! clients share the process: the figures include both. The client keeps no state per
-//! subscription (one task and one socket per 50 subscriptions, sending each event on a
-//! channel that is drained as it fills), so the growth from "connections open" to
-//! "subscribed" is the server's subscriptions, with allocator slack either way (memory that
-//! earlier phases freed may be reused without growing the figure).
+//! Memory is anonymous resident memory (`RssAnon`: the heap and stacks, not the pages of
+//! the binary, whose code pages come and go with what runs), with the connections open and
+//! no subscription, then with every subscription started and idle after one event: the
+//! difference over the subscribers is the memory per idle subscription. Twice:
+//! - in this process, where server and clients share the process (the clients keep nothing
+//!   per subscription: one task and one socket per 50 subscriptions), with allocator slack
+//!   either way (memory that earlier phases freed may be reused without growing the figure);
+//! - for the server alone: the same binary started as a child process with
+//!   `--live-server URL` serves one instance, the clients stay here, and the child's memory
+//!   is read from `/proc`. Its mimalloc gives freed pages back at once
+//!   (`MIMALLOC_PURGE_DELAY=0`), so its figure is the memory it holds.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -256,9 +261,9 @@ struct FanOut {
     latencies: Vec<f64>,
     /// Mutation sent to the last subscriber's event, in seconds (the commit is between).
     from_sent: Vec<f64>,
-    /// Anonymous RSS in KiB: before the connections, with them open, with every subscription
-    /// started and idle, after the timed writes, after the burst.
-    rss: [Option<u64>; 5],
+    /// Anonymous RSS in KiB: with the connections open, with every subscription started and
+    /// idle, after the timed writes, after the burst.
+    rss: [Option<u64>; 4],
     burst: Option<Burst>,
 }
 
@@ -383,11 +388,11 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             percentile(&run.latencies, 0.99) * 1e3,
             percentile(&run.from_sent, 0.5) * 1e3,
             percentile(&run.from_sent, 0.99) * 1e3,
+            mib(run.rss[0]),
             mib(run.rss[1]),
+            growth(run.rss[0], run.rss[1], args.subscribers),
             mib(run.rss[2]),
-            growth(run.rss[1], run.rss[2], args.subscribers),
             mib(run.rss[3]),
-            mib(run.rss[4]),
             burst.writes,
             alone.rate,
             burst.rate,
@@ -532,7 +537,7 @@ async fn server_memory(
         "the server process stopped before serving"
     );
     let of_server = || async move {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         memory_of(pid, "RssAnon")
     };
     // A first round warms what a server sets up once (its pools, caches, the first
@@ -594,7 +599,7 @@ async fn idle(watch: Watch, addr: &str, writer: &mut Writer, subscribers: &mut S
     let done = writer.done;
     subscribers.seen.fill(done);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    loop {
+    for _ in 0..10 {
         let number = writer.write(addr).await;
         let wanted = writer.expected(watch, number);
         let all = subscribers.until(|_, marker, _| marker == wanted);
@@ -605,6 +610,7 @@ async fn idle(watch: Watch, addr: &str, writer: &mut Writer, subscribers: &mut S
             return;
         }
     }
+    panic!("the subscriptions did not all start in 10 writes");
 }
 
 /// A field of /proc/PID/status, in KiB.
@@ -747,7 +753,6 @@ async fn fan_out(
     own: usize,
 ) -> FanOut {
     let receivers = at.live.subscriber_count();
-    let rss_before = settled_memory().await;
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
     let mut sockets = Vec::new();
     for _ in 0..connections {
@@ -824,7 +829,7 @@ async fn fan_out(
         per_change,
         latencies,
         from_sent,
-        rss: [rss_before, rss_open, rss_subscribed, rss_writes, rss_burst],
+        rss: [rss_open, rss_subscribed, rss_writes, rss_burst],
         burst,
     }
 }

@@ -26,7 +26,8 @@
 //! commit-to-last-subscriber latency, statements per change, memory per idle subscription;
 //! `--burst` writes as fast as answered: write throughput with and without subscribers; see
 //! `live.rs`) runs only when asked for; `--tiny` makes it 200 subscribers, 5 writes and a
-//! burst of 20.
+//! burst of 20. (`--live-server URL` is the child process it starts to measure a server's
+//! memory without its clients.)
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
