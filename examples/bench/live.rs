@@ -1,13 +1,38 @@
-//! The live suite (issue 14): `--subscribers` WebSocket subscribers (1,000 by default, 50
-//! per connection) to one live aggregate, then `--writes` mutations, one after the other,
-//! each waiting until every subscriber has its new result.
+//! The live suite (issue 14): WebSocket subscribers (`--subscribers`, 1,000 by default, 50
+//! per connection, `graphql-transport-ws`) on one instance, and one write at a time.
 //!
-//! Reported: the statements the server runs per write beyond the write's own (measured
-//! first with no subscriber), the time from the mutation's answer (its transaction has
-//! committed) to the last subscriber's new result (p50 and p99 over the writes; it includes
-//! the `LIVE_COALESCE_MS` window, read from the environment, 50 ms by default), and the
-//! process's resident memory (server and clients share it) before the subscribers connect
-//! and after the writes.
+//! Scenarios, each with its own table:
+//! - (a) row changes: every subscriber runs
+//!   `changes(types: ["Company"]) { kind id node { ... on Company { name } } }` (the generic
+//!   stream; not coalesced, so this is the pure fan-out);
+//! - (b) one live aggregate, `companiesAggregate { count countDistinct(field: KIND) }`,
+//!   shared by all subscribers, recomputed after the coalescing window (`--coalesce-ms`, else
+//!   `LIVE_COALESCE_MS`, else 50 ms; the latency includes the window);
+//! - (a) and (b) across two instances on one PostgreSQL database (not on SQLite, which is
+//!   one process): two routers in this process, each with its own pool, bus and `LISTEN`
+//!   connection, the subscribers on the first, the writes through the second.
+//!
+//! Measured in each: the time from a mutation's answer (its transaction has committed), and
+//! from its sending (the commit is in between), to the last subscriber's event (p50 and p99
+//! over `--writes` writes, each waiting for all subscribers; on SQLite the events leave
+//! before the answer, so the answer itself waits for part of the fan-out); the statements
+//! the subscribers' instance runs per write beyond the write's own; memory (below); and
+//! write throughput: `--burst` writes one after the other, each sent when the previous one
+//! is answered, with no subscriber and with the subscribers (writes per second, their
+//! ratio, when the last subscriber had the last write, and for the aggregate the results
+//! sent again unchanged: a recomputation after a change that the previous one had seen).
+//!
+//! Memory is anonymous resident memory (`RssAnon`: the heap and stacks, not the pages of
+//! the binary, whose code pages come and go with what runs), with the connections open and
+//! no subscription, then with every subscription started and idle after one event: the
+//! difference over the subscribers is the memory per idle subscription. Twice:
+//! - in this process, where server and clients share the process (the clients keep nothing
+//!   per subscription: one task and one socket per 50 subscriptions), with allocator slack
+//!   either way (memory that earlier phases freed may be reused without growing the figure);
+//! - for the server alone: the same binary started as a child process with
+//!   `--live-server URL` serves one instance, the clients stay here, and the child's memory
+//!   is read from `/proc`. Its mimalloc gives freed pages back at once
+//!   (`MIMALLOC_PURGE_DELAY=0`), so its figure is the memory it holds.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -18,7 +43,10 @@ use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self as app_http, AppState, LiveOptions};
 use capex_graph::live::Live;
 use futures_util::{SinkExt, StreamExt};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -27,160 +55,860 @@ use super::{Args, memory, mib, percentile};
 
 const TOKEN: &str = "bench-live-write-token-0123456789";
 const PER_CONNECTION: usize = 50;
-const SUBSCRIPTION: &str =
-    "subscription { companiesAggregate { count countDistinct(field: KIND) } }";
+/// The name of the companies the suite creates: `Live Bench 12` for its 12th write.
+const NAME: &str = "Live Bench ";
+/// Longest wait for subscribers to start, end, or receive an event.
+const PATIENCE: Duration = Duration::from_secs(120);
 
-/// Runs the suite on the database at `url` (migrated and generated); returns its table.
-pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
-    let coalesce = std::env::var("LIVE_COALESCE_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(capex_graph::live::DEFAULT_COALESCE.as_millis() as u64);
-    let mut db = capex_graph::db::connect(url, false).await.expect("connect");
-    let statements = Arc::new(AtomicUsize::new(0));
-    let counter = statements.clone();
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
-    let live = Live::default().with_coalesce(Duration::from_millis(coalesce));
-    let _listening = if engine == "postgres" {
-        Some(capex_graph::live::listen(url, &live).await.expect("LISTEN"))
-    } else {
-        None
-    };
-    let schema = graphql::build_schema_live(db.clone(), SchemaOptions::default(), live.clone());
-    let connections = args.subscribers.div_ceil(PER_CONNECTION);
-    let router = app_http::router(AppState {
-        http: app_http::HttpOptions {
-            request_timeout: Duration::from_secs(60),
-            live: LiveOptions {
-                max_connections: connections + 10,
-                max_subscriptions: PER_CONNECTION,
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        ..AppState::new(
-            schema,
-            db.clone(),
-            capex_graph::auth::WriteAccess::with_tokens([TOKEN]).expect("token"),
-        )
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let server = tokio::spawn(axum::serve(listener, router).into_future());
+/// What the subscribers follow.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    /// (a) row changes.
+    Changes,
+    /// (b) a live aggregate.
+    Aggregate,
+}
 
-    // The write's own statements, with no subscriber.
-    let base = count_of(&addr).await;
-    statements.store(0, Ordering::SeqCst);
-    write(&addr, "Live Bench Alone").await;
-    tokio::time::sleep(Duration::from_millis(coalesce + 200)).await;
-    let own = statements.swap(0, Ordering::SeqCst);
-
-    let rss_before = memory("VmRSS");
-    // Every result a subscriber receives: (count, when).
-    let (results, mut received) = mpsc::unbounded_channel::<(i64, Instant)>();
-    let mut readers = Vec::new();
-    let mut left = args.subscribers;
-    for _ in 0..connections {
-        let n = left.min(PER_CONNECTION);
-        left -= n;
-        readers.push(tokio::spawn(subscriber(addr.clone(), n, results.clone())));
-    }
-    drop(results);
-    let mut expected = base + 1;
-    let mut first = 0;
-    while first < args.subscribers {
-        let (count, _) = received.recv().await.expect("a first result");
-        assert_eq!(count, expected, "first results");
-        first += 1;
-    }
-    let subscribed = memory("VmRSS");
-
-    let mut latencies = Vec::new();
-    let mut per_change = Vec::new();
-    for k in 0..args.writes {
-        statements.store(0, Ordering::SeqCst);
-        write(&addr, &format!("Live Bench {k}")).await;
-        let committed = Instant::now();
-        expected += 1;
-        let mut last = committed;
-        let mut got = 0;
-        while got < args.subscribers {
-            let (count, at) = received.recv().await.expect("a result");
-            if count == expected {
-                got += 1;
-                last = last.max(at);
+impl Watch {
+    fn query(self) -> &'static str {
+        match self {
+            Watch::Changes => {
+                r#"subscription { changes(types: ["Company"]) { kind id node { ... on Company { name } } } }"#
+            }
+            Watch::Aggregate => {
+                "subscription { companiesAggregate { count countDistinct(field: KIND) } }"
             }
         }
-        latencies.push(last.saturating_duration_since(committed).as_secs_f64());
-        per_change.push(statements.load(Ordering::SeqCst).saturating_sub(own));
     }
-    let rss_after = memory("VmRSS");
-    let tasks = live.hub().computations();
-    for reader in readers {
-        reader.abort();
-    }
-    server.abort();
-    let _ = db.close().await;
 
+    fn label(self) -> &'static str {
+        match self {
+            Watch::Changes => "(a) row changes",
+            Watch::Aggregate => "(b) live aggregate",
+        }
+    }
+
+    /// What an event says: for a row change, the number of the write that created the
+    /// company it shows (checked to be a CREATED event with its node); for the aggregate,
+    /// the count of companies.
+    fn marker(self, data: &Value) -> Result<i64, String> {
+        let marker = match self {
+            Watch::Changes => {
+                let change = &data["changes"];
+                if change["kind"] != "CREATED" || !change["id"].is_string() {
+                    return Err(format!("a CREATED event with its id: {data}"));
+                }
+                change["node"]["name"]
+                    .as_str()
+                    .and_then(|name| name.strip_prefix(NAME))
+                    .and_then(|n| n.parse().ok())
+            }
+            Watch::Aggregate => data["companiesAggregate"]["count"].as_i64(),
+        };
+        marker.ok_or_else(|| format!("not what {} sends: {data}", self.label()))
+    }
+}
+
+/// One server instance: its router on a port, its own pool (whose statements are
+/// counted), bus and, on PostgreSQL, `LISTEN` connection.
+struct Instance {
+    addr: String,
+    live: Live,
+    db: DatabaseConnection,
+    statements: Arc<AtomicUsize>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _listening: Option<capex_graph::live::Listening>,
+}
+
+impl Instance {
+    async fn start(engine: &str, url: &str, coalesce: u64, connections: usize) -> Instance {
+        let mut db = capex_graph::db::connect(url, false).await.expect("connect");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let live = Live::default().with_coalesce(Duration::from_millis(coalesce));
+        let listening = if engine == "postgres" {
+            Some(capex_graph::live::listen(url, &live).await.expect("LISTEN"))
+        } else {
+            None
+        };
+        let schema = graphql::build_schema_live(db.clone(), SchemaOptions::default(), live.clone());
+        let router = app_http::router(AppState {
+            http: app_http::HttpOptions {
+                request_timeout: Duration::from_secs(60),
+                live: LiveOptions {
+                    max_connections: connections + 10,
+                    max_subscriptions: PER_CONNECTION,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            ..AppState::new(
+                schema,
+                db.clone(),
+                capex_graph::auth::WriteAccess::with_tokens([TOKEN]).expect("token"),
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let server = tokio::spawn(axum::serve(listener, router).into_future());
+        Instance {
+            addr,
+            live,
+            db,
+            statements,
+            server,
+            _listening: listening,
+        }
+    }
+
+    async fn stop(self) {
+        self.server.abort();
+        let _ = self.db.close().await;
+    }
+}
+
+/// The suite's writes: `createCompany` over HTTP, one at a time, numbered.
+struct Writer {
+    /// Companies before the suite's first write.
+    base: i64,
+    /// Writes made so far.
+    done: i64,
+    /// A kept-alive connection per instance written to.
+    streams: Vec<(String, TcpStream)>,
+}
+
+impl Writer {
+    /// Creates the next company through `instance`; returns the write's number once the
+    /// mutation has answered (its transaction has committed).
+    async fn write(&mut self, addr: &str) -> i64 {
+        let number = self.done + 1;
+        let body = json!({
+            "query": "mutation($input: CompanyInput!) { createCompany(input: $input) { id } }",
+            "variables": { "input": { "name": format!("{NAME}{number}"), "kind": "STARTUP" } }
+        })
+        .to_string();
+        let answer = self.post(addr, &body, true).await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        self.done = number;
+        number
+    }
+
+    /// The companies now, read through `instance`.
+    async fn count(&mut self, addr: &str) -> i64 {
+        let body = json!({ "query": "{ companies { totalCount } }" }).to_string();
+        let answer = self.post(addr, &body, false).await;
+        answer["data"]["companies"]["totalCount"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("a count: {answer}"))
+    }
+
+    /// What a subscriber of `watch` receives after write `number`.
+    fn expected(&self, watch: Watch, number: i64) -> i64 {
+        match watch {
+            Watch::Changes => number,
+            Watch::Aggregate => self.base + number,
+        }
+    }
+
+    /// One POST /graphql over this writer's kept-alive connection to `addr` (the bench's
+    /// shared idle connections do not say which server they reach).
+    async fn post(&mut self, addr: &str, body: &str, token: bool) -> Value {
+        let at = match self.streams.iter().position(|(a, _)| a == addr) {
+            Some(at) => at,
+            None => {
+                let stream = TcpStream::connect(addr).await.expect("connect");
+                stream.set_nodelay(true).ok();
+                self.streams.push((addr.to_string(), stream));
+                self.streams.len() - 1
+            }
+        };
+        let authorization = if token {
+            format!("Authorization: Bearer {TOKEN}\r\n")
+        } else {
+            String::new()
+        };
+        let mut request = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             {authorization}Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body.as_bytes());
+        let stream = &mut self.streams[at].1;
+        stream.write_all(&request).await.expect("send");
+        let (answer, keep_alive) = super::read_answer(stream).await.expect("an answer");
+        if !keep_alive {
+            self.streams.remove(at);
+        }
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        serde_json::from_str(&answer.text()).expect("JSON answer")
+    }
+}
+
+/// What one fan-out run measured.
+struct FanOut {
+    connections: usize,
+    /// Shared computations on the subscribers' instance while they ran.
+    tasks: usize,
+    /// Statements of the subscribers' instance per write, beyond the write's own.
+    per_change: Vec<usize>,
+    /// Mutation's answer to the last subscriber's event, in seconds.
+    latencies: Vec<f64>,
+    /// Mutation sent to the last subscriber's event, in seconds (the commit is between).
+    from_sent: Vec<f64>,
+    /// Anonymous RSS in KiB: with the connections open, with every subscription started and
+    /// idle, after the timed writes, after the burst.
+    rss: [Option<u64>; 4],
+    burst: Option<Burst>,
+}
+
+/// The growth from `before` to `after` (KiB) per one of `n`, in KB (1,000 bytes).
+fn growth(before: Option<u64>, after: Option<u64>, n: usize) -> String {
+    match (before, after) {
+        (Some(before), Some(after)) if n > 0 => format!(
+            "{:.1}",
+            (after as f64 - before as f64) * 1024.0 / 1000.0 / n as f64
+        ),
+        _ => "?".into(),
+    }
+}
+
+/// Writes one after the other as fast as they are answered.
+struct Burst {
+    writes: usize,
+    /// Writes per second.
+    rate: f64,
+    /// From the first write to the last subscriber's last event, in seconds.
+    delivered: f64,
+    /// Statements of the subscribers' instance during the burst, beyond the writes' own.
+    statements: usize,
+    /// Results sent again unchanged during the burst (to all subscribers together).
+    repeats: usize,
+}
+
+/// Runs the suite on the database at `url` (migrated and generated); returns its tables.
+pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
+    let coalesce = coalesce(args);
+    let connections = args.subscribers.div_ceil(PER_CONNECTION);
+    let first = Instance::start(engine, url, coalesce, connections).await;
+    assert!(
+        args.burst < first.live.buffer(),
+        "--burst {} must stay under the bus's buffer of {} events: a subscriber further \
+         behind is closed as a slow consumer",
+        args.burst,
+        first.live.buffer()
+    );
+    let mut writer = Writer {
+        base: 0,
+        done: 0,
+        streams: Vec::new(),
+    };
+    writer.base = writer.count(&first.addr).await;
+
+    // The write's own statements, with no subscriber.
+    first.statements.store(0, Ordering::SeqCst);
+    writer.write(&first.addr).await;
+    tokio::time::sleep(Duration::from_millis(coalesce + 200)).await;
+    let own = first.statements.swap(0, Ordering::SeqCst);
+    let alone = burst(&first, &first, &mut writer, args.burst, own, None).await;
+
+    let mut runs = Vec::new();
+    for watch in [Watch::Changes, Watch::Aggregate] {
+        let run = fan_out(watch, (&first, &first), &mut writer, args, args.burst, own).await;
+        runs.push((watch, run));
+    }
+    let alone_again = burst(&first, &first, &mut writer, args.burst, own, None).await;
+
+    let mut across = Vec::new();
+    if engine == "postgres" {
+        let second = Instance::start(engine, url, coalesce, connections).await;
+        for watch in [Watch::Changes, Watch::Aggregate] {
+            // No burst: the throughput is measured on one instance.
+            let run = fan_out(watch, (&first, &second), &mut writer, args, 0, 0).await;
+            across.push((watch, run));
+        }
+        second.stop().await;
+    }
+    // All the suite's subscribers are gone, and so are their shared computations.
+    assert_eq!(first.live.hub().computations(), 0, "shared tasks left");
+    first.stop().await;
+
+    let mut alone_server = Vec::new();
+    for watch in [Watch::Changes, Watch::Aggregate] {
+        alone_server.push((watch, server_memory(watch, url, &mut writer, args).await));
+    }
+
+    let window = |watch: Watch| match watch {
+        Watch::Aggregate => coalesce.to_string(),
+        Watch::Changes => "-".into(),
+    };
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "\n| engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per change (beyond the write's {own}) | commit to last subscriber p50 ms | p99 ms | RSS before MiB | with subscribers MiB | after writes MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
-    );
-    let _ = writeln!(
-        report,
-        "| {engine} | {} | {connections} | {} | {coalesce} | {} | {} | {:.1} | {:.1} | {} | {} | {} |",
+        "\n## {engine}: live data, {} subscribers on {connections} connections, {} writes one at a time\n\n\
+         Coalescing window of live results {coalesce} ms. The write's own statements: {own}. Latency: \
+         from the mutation's answer (committed), and from its sending (the commit is between), \
+         to the last subscriber's event; over {} writes p99 is {}. Writes/s: {} writes one after \
+         the other, each sent when the previous one is answered; with no subscriber {:.0} \
+         writes/s, and {:.0} again after the scenarios (the ratios use the first).",
         args.subscribers,
         args.writes,
-        tasks,
-        per_change
+        args.writes,
+        if args.writes <= 50 {
+            "the slowest"
+        } else {
+            "the 99th percentile"
+        },
+        args.burst,
+        alone.rate,
+        alone_again.rate
+    );
+    for (watch, run) in &runs {
+        let burst = run.burst.as_ref().expect("a burst");
+        let _ = writeln!(
+            report,
+            "\n### {engine}: {}, one instance: `{}`\n\n\
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | burst delivered to all after s | statements in the burst beyond its writes' | results resent unchanged in the burst |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {} | {} |",
+            watch.label(),
+            watch.query(),
+            args.subscribers,
+            run.connections,
+            args.writes,
+            window(*watch),
+            run.tasks,
+            statements(&run.per_change),
+            percentile(&run.latencies, 0.5) * 1e3,
+            percentile(&run.latencies, 0.99) * 1e3,
+            percentile(&run.from_sent, 0.5) * 1e3,
+            percentile(&run.from_sent, 0.99) * 1e3,
+            mib(run.rss[0]),
+            mib(run.rss[1]),
+            growth(run.rss[0], run.rss[1], args.subscribers),
+            mib(run.rss[2]),
+            mib(run.rss[3]),
+            burst.writes,
+            alone.rate,
+            burst.rate,
+            burst.rate / alone.rate,
+            burst.delivered,
+            burst.statements,
+            burst.repeats,
+        );
+    }
+    let _ = writeln!(
+        report,
+        "\nProcess memory: anonymous RSS of this process, where server and clients run (the \
+         clients hold nothing per subscription; memory freed by earlier phases may be reused, \
+         so a growth can read low).\n\n\
+         ### {engine}: memory of the server alone: one instance in a child process (this binary, \
+         `--live-server`), the clients here\n\n\
+         | engine | scenario | subscribers | connections | server anon RSS before MiB | connections open MiB | per connection KB | subscribed, idle MiB | per idle subscription KB | after {} more writes MiB |\n\
+         |---|---|---|---|---|---|---|---|---|---|",
+        args.writes
+    );
+    for (watch, memory) in &alone_server {
+        let _ = writeln!(
+            report,
+            "| {engine} | {} | {} | {connections} | {} | {} | {} | {} | {} | {} |",
+            watch.label(),
+            args.subscribers,
+            mib(memory[0]),
+            mib(memory[1]),
+            growth(memory[0], memory[1], connections),
+            mib(memory[2]),
+            growth(memory[1], memory[2], args.subscribers),
+            mib(memory[3]),
+        );
+    }
+    let _ = writeln!(
+        report,
+        "\nIdle: every subscriber has had one event (the aggregate's first result, or the \
+         change of one write) and waits."
+    );
+    if across.is_empty() {
+        let _ = writeln!(
+            report,
+            "\n{engine}: no run across two instances (SQLite is one process: its bus is in-process)."
+        );
+    } else {
+        let _ = writeln!(
+            report,
+            "\n### {engine}: two instances on one database, each with its pool, bus and LISTEN connection: subscribers on the first, writes through the second\n\n\
+             | engine | scenario | subscribers | connections | writes | coalesce ms | shared tasks | statements per write on the subscribers' instance | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|"
+        );
+        for (watch, run) in &across {
+            let _ = writeln!(
+                report,
+                "| {engine} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                watch.label(),
+                args.subscribers,
+                run.connections,
+                args.writes,
+                window(*watch),
+                run.tasks,
+                statements(&run.per_change),
+                percentile(&run.latencies, 0.5) * 1e3,
+                percentile(&run.latencies, 0.99) * 1e3,
+                percentile(&run.from_sent, 0.5) * 1e3,
+                percentile(&run.from_sent, 0.99) * 1e3,
+            );
+        }
+    }
+    report
+}
+
+/// The coalescing window in ms: `--coalesce-ms`, else `LIVE_COALESCE_MS`, else the default.
+fn coalesce(args: &Args) -> u64 {
+    args.coalesce.unwrap_or_else(|| {
+        std::env::var("LIVE_COALESCE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(capex_graph::live::DEFAULT_COALESCE.as_millis() as u64)
+    })
+}
+
+/// The child process of [`server_memory`] (`--live-server URL`): one instance on the
+/// database at `url`; prints its address, then serves until its standard input closes.
+pub async fn serve_alone(url: &str, args: &Args) {
+    let engine = if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let connections = args.subscribers.div_ceil(PER_CONNECTION);
+    let instance = Instance::start(engine, url, coalesce(args), connections).await;
+    println!("{}", instance.addr);
+    let _ = tokio::task::spawn_blocking(|| {
+        use std::io::Read;
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    })
+    .await;
+    instance.stop().await;
+}
+
+/// The anonymous RSS (KiB) of a server alone, in a child process, serving subscribers of
+/// `watch` from here: before any connection, with the connections open, with every
+/// subscription idle after one event, and after `args.writes` more writes.
+async fn server_memory(
+    watch: Watch,
+    url: &str,
+    writer: &mut Writer,
+    args: &Args,
+) -> [Option<u64>; 4] {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().expect("this binary"))
+        .args([
+            "--live-server",
+            url,
+            "--subscribers",
+            &args.subscribers.to_string(),
+            "--coalesce-ms",
+            &coalesce(args).to_string(),
+        ])
+        // mimalloc gives freed pages back to the system at once, so that the server's
+        // resident memory is what it holds (by default, it keeps them a moment, and gives
+        // them back only when the thread that freed them allocates again).
+        .env("MIMALLOC_PURGE_DELAY", "0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server process");
+    let pid = child.id();
+    let stdout = child.stdout.take().expect("its output");
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("its address");
+        line.trim().to_string()
+    })
+    .await
+    .expect("its address");
+    assert!(
+        !addr.is_empty(),
+        "the server process stopped before serving"
+    );
+    let of_server = || async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        memory_of(pid, "RssAnon")
+    };
+    // A first round warms what a server sets up once (its pools, caches, the first
+    // connection and subscription), and frees what starting it left behind.
+    let warm = [open(&addr).await];
+    let (mut subscribers, readers) = follow_all(watch, warm.into(), PER_CONNECTION);
+    idle(watch, &addr, writer, &mut subscribers).await;
+    for reader in readers {
+        reader.abort();
+    }
+    let before = of_server().await;
+    let mut sockets = Vec::new();
+    for _ in 0..args.subscribers.div_ceil(PER_CONNECTION) {
+        sockets.push(open(&addr).await);
+    }
+    let open = of_server().await;
+    let (mut subscribers, readers) = follow_all(watch, sockets, args.subscribers);
+    idle(watch, &addr, writer, &mut subscribers).await;
+    let subscribed = of_server().await;
+    for _ in 0..args.writes {
+        let number = writer.write(&addr).await;
+        let wanted = writer.expected(watch, number);
+        subscribers
+            .until(|sub, marker, _| {
+                assert_eq!(marker, wanted, "subscriber {sub}: the event of the write");
+                true
+            })
+            .await;
+    }
+    let after = of_server().await;
+    for reader in readers {
+        reader.abort();
+    }
+    drop(child.stdin.take());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("the server process")
+        .expect("the server process");
+    assert!(status.success(), "the server process: {status}");
+    [before, open, subscribed, after]
+}
+
+/// Waits until every subscriber of `subscribers` has had its first event: the aggregate's
+/// first result, or the change of one write through `addr`.
+async fn idle(watch: Watch, addr: &str, writer: &mut Writer, subscribers: &mut Subscribers) {
+    if watch == Watch::Aggregate {
+        let now = writer.expected(watch, writer.done);
+        subscribers
+            .until(|_, marker, _| {
+                assert_eq!(marker, now, "first results");
+                true
+            })
+            .await;
+        return;
+    }
+    // A `changes` subscription sends nothing before a change: the first event is that of
+    // one write, once they have all started. One that had not started yet misses the
+    // write: then write again.
+    let done = writer.done;
+    subscribers.seen.fill(done);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for _ in 0..10 {
+        let number = writer.write(addr).await;
+        let wanted = writer.expected(watch, number);
+        let all = subscribers.until(|_, marker, _| marker == wanted);
+        if tokio::time::timeout(Duration::from_secs(5), all)
+            .await
+            .is_ok()
+        {
+            return;
+        }
+    }
+    panic!("the subscriptions did not all start in 10 writes");
+}
+
+/// A field of /proc/PID/status, in KiB.
+fn memory_of(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        line.strip_prefix(field)?
+            .strip_prefix(':')?
+            .trim()
+            .trim_end_matches(" kB")
+            .parse()
+            .ok()
+    })
+}
+
+/// Statement counts, shortened when they are all the same.
+fn statements(counts: &[usize]) -> String {
+    match counts {
+        [] => "-".into(),
+        [first, rest @ ..] if rest.iter().all(|n| n == first) => {
+            format!("{first} for each write")
+        }
+        _ => counts
             .iter()
             .map(|n| n.to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        percentile(&latencies, 0.5) * 1e3,
-        percentile(&latencies, 0.99) * 1e3,
-        mib(rss_before),
-        mib(subscribed),
-        mib(rss_after),
-    );
-    report
+    }
 }
 
-/// The companies now, over HTTP.
-async fn count_of(addr: &str) -> i64 {
-    let body = json!({ "query": "{ companies { totalCount } }" }).to_string();
-    let answer: Value = serde_json::from_str(&super::post(addr, &body).await).expect("JSON");
-    answer["data"]["companies"]["totalCount"]
-        .as_i64()
-        .expect("count")
+/// `writes` writes through `to`, one after the other as fast as they are answered. With
+/// `subscribers` (on `at`), waits until each has the last write, checking what arrives.
+/// Counts the statements of `at` beyond the writes' own (`own` each).
+async fn burst(
+    at: &Instance,
+    to: &Instance,
+    writer: &mut Writer,
+    writes: usize,
+    own: usize,
+    subscribers: Option<(Watch, &mut Subscribers)>,
+) -> Burst {
+    at.statements.store(0, Ordering::SeqCst);
+    let started = Instant::now();
+    let mut last = 0;
+    for _ in 0..writes {
+        last = writer.write(&to.addr).await;
+    }
+    let rate = writes as f64 / started.elapsed().as_secs_f64();
+    let mut delivered = started;
+    let mut repeats = 0;
+    if let Some((watch, subscribers)) = subscribers
+        && writes > 0
+    {
+        let wanted = writer.expected(watch, last);
+        delivered = subscribers
+            .until(|sub, marker, seen| {
+                match watch {
+                    // Every write, in order, none missed.
+                    Watch::Changes => assert_eq!(marker, seen[sub] + 1, "subscriber {sub}"),
+                    // Coalesced: some counts may be skipped, never one from the past (a
+                    // repeat of the last one is skipped before).
+                    Watch::Aggregate => assert!(marker > seen[sub], "subscriber {sub}"),
+                }
+                marker == wanted
+            })
+            .await;
+        repeats = subscribers.repeats.replace(0).unwrap_or(0);
+    }
+    Burst {
+        writes,
+        rate,
+        delivered: delivered.saturating_duration_since(started).as_secs_f64(),
+        statements: at
+            .statements
+            .load(Ordering::SeqCst)
+            .saturating_sub(own * writes),
+        repeats,
+    }
 }
 
-/// Creates a company through the API; returns when the mutation has answered.
-async fn write(addr: &str, name: &str) {
-    let body = json!({
-        "query": "mutation($input: CompanyInput!) { createCompany(input: $input) { id } }",
-        "variables": { "input": { "name": name, "kind": "STARTUP" } }
-    })
-    .to_string();
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Authorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    let answer = super::exchange(addr, head.as_bytes(), body.as_bytes())
-        .await
-        .expect("mutation");
-    let answer: Value = serde_json::from_str(&answer.text()).expect("JSON answer");
-    assert!(answer.get("errors").is_none(), "{answer}");
+/// What a connection's reader sends: (subscriber, marker, arrival) for each event, or what
+/// was wrong with a message.
+type Received = Result<(usize, i64, Instant), String>;
+
+/// The events the subscribers receive.
+struct Subscribers {
+    received: mpsc::UnboundedReceiver<Received>,
+    /// The last marker each subscriber received.
+    seen: Vec<i64>,
+    /// Whether a subscriber may receive the same marker again (a live result recomputed
+    /// after a change that the previous computation had already seen), and how often one
+    /// did: such repeats are skipped.
+    repeats: Option<usize>,
 }
 
-/// One connection with `n` subscriptions; sends every result's count and arrival time.
-async fn subscriber(addr: String, n: usize, results: mpsc::UnboundedSender<(i64, Instant)>) {
+impl Subscribers {
+    /// Receives events until every subscriber has had one for which `done(subscriber,
+    /// marker, seen)` holds (it checks the event against the subscriber's last marker, in
+    /// `seen`); returns the last arrival.
+    async fn until(&mut self, mut done: impl FnMut(usize, i64, &[i64]) -> bool) -> Instant {
+        let mut left = self.seen.len();
+        let mut finished = vec![false; self.seen.len()];
+        let mut last: Option<Instant> = None;
+        while left > 0 {
+            let (sub, marker, at) = tokio::time::timeout(PATIENCE, self.received.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{left} subscribers had no event in {PATIENCE:?}"))
+                .expect("the subscribers' connections are open")
+                .unwrap_or_else(|wrong| panic!("{wrong}"));
+            if let Some(repeats) = &mut self.repeats
+                && marker == self.seen[sub]
+            {
+                *repeats += 1;
+                continue;
+            }
+            assert!(
+                !finished[sub],
+                "subscriber {sub}: one event too many ({marker})"
+            );
+            if done(sub, marker, &self.seen) {
+                finished[sub] = true;
+                left -= 1;
+                last = Some(last.map_or(at, |last| last.max(at)));
+            }
+            self.seen[sub] = marker;
+        }
+        last.unwrap_or_else(Instant::now)
+    }
+}
+
+/// `args.subscribers` subscribers of `watch` on `at`, `args.writes` writes through `to`,
+/// each waiting for all subscribers, then a burst of `burst_writes` writes. `own` is the
+/// statements of one write on `at` (0 when `to` is another instance).
+async fn fan_out(
+    watch: Watch,
+    (at, to): (&Instance, &Instance),
+    writer: &mut Writer,
+    args: &Args,
+    burst_writes: usize,
+    own: usize,
+) -> FanOut {
+    let receivers = at.live.subscriber_count();
+    let connections = args.subscribers.div_ceil(PER_CONNECTION);
+    let mut sockets = Vec::new();
+    for _ in 0..connections {
+        sockets.push(open(&at.addr).await);
+    }
+    let rss_open = settled_memory().await;
+
+    let (mut subscribers, readers) = follow_all(watch, sockets, args.subscribers);
+    // Started: a live aggregate sends its first result at once; a `changes` subscription
+    // sends nothing until a change, but holds a receiver of the bus from its start.
+    match watch {
+        Watch::Aggregate => {
+            let now = writer.expected(watch, writer.done);
+            subscribers
+                .until(|_, marker, _| {
+                    assert_eq!(marker, now, "first results");
+                    true
+                })
+                .await;
+        }
+        Watch::Changes => {
+            until(
+                || at.live.subscriber_count() >= receivers + args.subscribers,
+                "the subscriptions start",
+            )
+            .await;
+            let done = writer.done;
+            subscribers.seen.fill(done);
+        }
+    }
+    let tasks = at.live.hub().computations();
+    let rss_subscribed = settled_memory().await;
+
+    let mut latencies = Vec::new();
+    let mut from_sent = Vec::new();
+    let mut per_change = Vec::new();
+    for _ in 0..args.writes {
+        at.statements.store(0, Ordering::SeqCst);
+        let sent = Instant::now();
+        let number = writer.write(&to.addr).await;
+        let committed = Instant::now();
+        let wanted = writer.expected(watch, number);
+        let last = subscribers
+            .until(|sub, marker, _| {
+                assert_eq!(marker, wanted, "subscriber {sub}: the event of the write");
+                true
+            })
+            .await;
+        latencies.push(last.saturating_duration_since(committed).as_secs_f64());
+        from_sent.push(last.saturating_duration_since(sent).as_secs_f64());
+        per_change.push(at.statements.load(Ordering::SeqCst).saturating_sub(own));
+    }
+    let rss_writes = settled_memory().await;
+    let burst = if burst_writes > 0 {
+        let subscribers = Some((watch, &mut subscribers));
+        Some(burst(at, to, writer, burst_writes, own, subscribers).await)
+    } else {
+        None
+    };
+    let rss_burst = settled_memory().await;
+
+    for reader in readers {
+        reader.abort();
+    }
+    // Their connections dropped, the subscriptions end, and so does the shared task.
+    until(
+        || at.live.subscriber_count() <= receivers && at.live.hub().computations() == 0,
+        "the subscriptions end",
+    )
+    .await;
+    FanOut {
+        connections,
+        tasks,
+        per_change,
+        latencies,
+        from_sent,
+        rss: [rss_open, rss_subscribed, rss_writes, rss_burst],
+        burst,
+    }
+}
+
+/// The process's anonymous resident memory in KiB, once the allocator has returned what
+/// earlier phases freed: mimalloc gives freed pages back to the system a moment later, and
+/// only when the thread that freed them allocates again, so the runtime's threads are made
+/// to allocate a little after a pause. Without this, a phase's growth was hidden by the
+/// release of an earlier phase's garbage (negative figures per subscription).
+async fn settled_memory() -> Option<u64> {
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        churn().await;
+    }
+    memory("RssAnon")
+}
+
+/// A little allocation on the runtime's threads, so that mimalloc returns the pages freed
+/// on them (see [`settled_memory`]).
+async fn churn() {
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            tokio::spawn(async {
+                for _ in 0..64 {
+                    std::hint::black_box(vec![1u8; 4096]);
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("churn");
+    }
+}
+
+/// Runs `subscribers` subscriptions of `watch`, [`PER_CONNECTION`] on each of `sockets`.
+fn follow_all(
+    watch: Watch,
+    sockets: Vec<Socket>,
+    subscribers: usize,
+) -> (Subscribers, Vec<tokio::task::JoinHandle<()>>) {
+    let (results, received) = mpsc::unbounded_channel();
+    let mut readers = Vec::new();
+    let mut from = 0;
+    for socket in sockets {
+        let to = (from + PER_CONNECTION).min(subscribers);
+        readers.push(tokio::spawn(follow(
+            socket,
+            watch,
+            from..to,
+            results.clone(),
+        )));
+        from = to;
+    }
+    let subscribers = Subscribers {
+        received,
+        seen: vec![0; subscribers],
+        repeats: (watch == Watch::Aggregate).then_some(0),
+    };
+    (subscribers, readers)
+}
+
+/// Polls `done` until it holds, at most [`PATIENCE`].
+async fn until(done: impl Fn() -> bool, what: &str) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < PATIENCE, "{what}: not in {PATIENCE:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+fn outgoing(value: Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+/// A WebSocket connection to `addr`, initialized (`connection_ack` received).
+async fn open(addr: &str) -> Socket {
     let mut request = format!("ws://{addr}/graphql")
         .into_client_request()
         .expect("request");
@@ -191,14 +919,37 @@ async fn subscriber(addr: String, n: usize, results: mpsc::UnboundedSender<(i64,
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("WebSocket");
-    let send = |value: Value| Message::Text(value.to_string().into());
     socket
-        .send(send(json!({ "type": "connection_init", "payload": {} })))
+        .send(outgoing(
+            json!({ "type": "connection_init", "payload": {} }),
+        ))
         .await
         .expect("init");
-    for i in 0..n {
+    loop {
+        let message = tokio::time::timeout(PATIENCE, socket.next())
+            .await
+            .expect("connection_ack in time")
+            .expect("connection_ack")
+            .expect("connection_ack");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).expect("JSON message");
+            assert_eq!(value["type"], "connection_ack", "{value}");
+            return socket;
+        }
+    }
+}
+
+/// Runs subscriptions `ids` (numbered across connections) on `socket`; sends each event's
+/// subscriber, marker and arrival time.
+async fn follow(
+    mut socket: Socket,
+    watch: Watch,
+    ids: std::ops::Range<usize>,
+    results: mpsc::UnboundedSender<Received>,
+) {
+    for id in ids {
         socket
-            .send(send(json!({ "id": i.to_string(), "type": "subscribe", "payload": { "query": SUBSCRIPTION } })))
+            .send(outgoing(json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": watch.query() } })))
             .await
             .expect("subscribe");
     }
@@ -210,17 +961,24 @@ async fn subscriber(addr: String, n: usize, results: mpsc::UnboundedSender<(i64,
         let value: Value = serde_json::from_str(&text).expect("JSON message");
         match value["type"].as_str() {
             Some("next") => {
-                let count = value["payload"]["data"]["companiesAggregate"]["count"]
-                    .as_i64()
-                    .unwrap_or_else(|| panic!("a count: {value}"));
-                if results.send((count, at)).is_err() {
+                let sub = value["id"].as_str().and_then(|id| id.parse().ok());
+                let event = match (sub, value["payload"].get("errors")) {
+                    (Some(sub), None) => watch
+                        .marker(&value["payload"]["data"])
+                        .map(|marker| (sub, marker, at)),
+                    _ => Err(format!("an event without errors: {value}")),
+                };
+                if results.send(event).is_err() {
                     return;
                 }
             }
             Some("ping") => {
-                let _ = socket.send(send(json!({ "type": "pong" }))).await;
+                let _ = socket.send(outgoing(json!({ "type": "pong" }))).await;
             }
-            Some("error") => panic!("{value}"),
+            Some("error" | "complete") => {
+                let _ = results.send(Err(format!("a subscription ended: {value}")));
+                return;
+            }
             _ => {}
         }
     }

@@ -10,7 +10,8 @@
 //! cargo run --example bench -- --tiny                      # a smoke run, as CI does
 //! cargo run --release --example bench -- --suite analytics --investments 1000000 --requests 20 --concurrency 4
 //! cargo run --release --example bench -- --suite http --requests 500 --rounds 3
-//! cargo run --release --example bench -- --suite live --subscribers 1000 --writes 50
+//! cargo run --release --example bench -- --suite live --subscribers 1000 --writes 50 --burst 200
+//! LIVE_COALESCE_MS=5 cargo run --release --example bench -- --suite live   # or --coalesce-ms 5
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates
@@ -20,9 +21,13 @@
 //! full or 304 from its ETag; see `http.rs`) runs only when asked for, and in `--tiny` runs.
 //! `peers` (PostgreSQL only) asks PostGraphile the same questions over the same database
 //! (see `peers.rs`).
-//! `live` (`--subscribers` WebSocket subscribers to one live aggregate, `--writes` writes:
-//! statements per change, commit-to-last-subscriber latency, memory; see `live.rs`) runs
-//! only when asked for.
+//! `live` (`--subscribers` WebSocket subscribers (a) to row changes and (b) to one live
+//! aggregate, and across two instances on PostgreSQL; `--writes` writes one at a time:
+//! commit-to-last-subscriber latency, statements per change, memory per idle subscription;
+//! `--burst` writes as fast as answered: write throughput with and without subscribers; see
+//! `live.rs`) runs only when asked for; `--tiny` makes it 200 subscribers, 5 writes and a
+//! burst of 20. (`--live-server URL` is the child process it starts to measure a server's
+//! memory without its clients.)
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
@@ -68,9 +73,17 @@ struct Args {
     rounds: usize,
     /// Whether the HTTP suite runs (`--suite http`, or a `--tiny` run of `all`).
     http: bool,
-    /// Live suite: subscribers to one live aggregate, and writes made while they follow it.
+    /// Live suite: WebSocket subscribers, and writes made one at a time while they follow
+    /// (each waiting for every subscriber).
     subscribers: usize,
     writes: usize,
+    /// Live suite: writes made as fast as they are answered, for the write throughput.
+    burst: usize,
+    /// Live suite: the coalescing window of live results, in ms (else `LIVE_COALESCE_MS`).
+    coalesce: Option<u64>,
+    /// Live suite: run as the server alone, on this database (the child process that the
+    /// suite starts to measure a server's memory without its clients).
+    live_server: Option<String>,
 }
 
 impl Args {
@@ -97,8 +110,13 @@ fn parse_args() -> Args {
         http: false,
         subscribers: 1000,
         writes: 20,
+        burst: 200,
+        coalesce: None,
+        live_server: None,
     };
     let mut tiny = false;
+    // The live suite's sizes, when given: a `--tiny` run has smaller defaults.
+    let (mut subscribers, mut writes, mut burst) = (None, None, None);
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
@@ -126,8 +144,11 @@ fn parse_args() -> Args {
             "--concurrency" => args.concurrency = number(),
             "--sends" => args.sends = number(),
             "--rounds" => args.rounds = number(),
-            "--subscribers" => args.subscribers = number(),
-            "--writes" => args.writes = number(),
+            "--subscribers" => subscribers = Some(number()),
+            "--writes" => writes = Some(number()),
+            "--burst" => burst = Some(number()),
+            "--coalesce-ms" => args.coalesce = Some(number() as u64),
+            "--live-server" => args.live_server = Some(value.clone()),
             "--tiny" => {
                 args.options = GenerateOptions {
                     companies: 200,
@@ -164,6 +185,9 @@ fn parse_args() -> Args {
         args.suite
     );
     args.http = args.suite == "http" || (tiny && args.suite == "all");
+    args.subscribers = subscribers.unwrap_or(if tiny { 200 } else { args.subscribers });
+    args.writes = writes.unwrap_or(if tiny { 5 } else { args.writes });
+    args.burst = burst.unwrap_or(if tiny { 20 } else { args.burst });
     args
 }
 
@@ -177,6 +201,10 @@ struct Recorder {
 #[tokio::main]
 async fn main() {
     let args = parse_args();
+    if let Some(url) = &args.live_server {
+        live::serve_alone(url, &args).await;
+        return;
+    }
     println!(
         "# graph: {} companies, {} investments, {} models, {} claims; {} requests per query, {} connections; {} cores",
         args.options.companies,
