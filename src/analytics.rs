@@ -177,6 +177,7 @@ mod tests {
             derived_from_id: None,
             expectation_holder: None,
             above_expectation_bp: None,
+            stated_by_person_id: None,
         }
     }
 

@@ -37,6 +37,8 @@ pub struct Model {
     pub expectation_holder: Option<String>,
     /// How far the figure lies above that expectation, in basis points (2900 for 29%).
     pub above_expectation_bp: Option<i32>,
+    /// The person who stated the figure, when the source names one.
+    pub stated_by_person_id: Option<i32>,
 }
 
 /// The foreign keys of this table, as the migrations create them: the one declaration of
@@ -75,6 +77,14 @@ pub enum Relation {
         on_delete = "Restrict"
     )]
     Project,
+    #[sea_orm(
+        belongs_to = "super::person::Entity",
+        from = "Column::StatedByPersonId",
+        to = "super::person::Column::Id",
+        on_update = "Cascade",
+        on_delete = "SetNull"
+    )]
+    StatedBy,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@ mod m20261126_000002_add_spending_expectation;
 mod m20261129_000001_cover_investment_keys;
 mod m20261129_000002_create_alias_and_search;
 mod m20261129_000003_create_value_provenance;
+mod m20261129_000004_add_figure_stated_by;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_cover_investment_keys::Migration),
             Box::new(m20261129_000002_create_alias_and_search::Migration),
             Box::new(m20261129_000003_create_value_provenance::Migration),
+            Box::new(m20261129_000004_add_figure_stated_by::Migration),
         ]
     }
 }

@@ -130,7 +130,8 @@ read_rows! {
     spending_figure { id, reference, company_id, project_id, ai_model_id, category, status,
         bound, amount_low_minor, amount_high_minor, currency, period_kind, period_year,
         period_quarter, period_start, period_end, period_years, focus, remarks, stated_on,
-        stated_precision, derived_from_id, expectation_holder, above_expectation_bp }
+        stated_precision, derived_from_id, expectation_holder, above_expectation_bp,
+        stated_by_person_id }
     value_provenance { id, source_id, ai_model_id, investment_id, project_id,
         spending_figure_id, claim_id, event_id, field, basis, qualifier, words, derivation,
         derived_from, reason }

@@ -174,6 +174,9 @@ pub struct FigureRec {
     pub remarks: Option<String>,
     #[serde(default)]
     pub stated: Option<DateRec>,
+    /// The person who stated the figure, by name, when the source names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_by: Option<String>,
     #[serde(default)]
     pub derived_from: Option<String>,
     /// What the figure was expected to be, as the source compares them.

@@ -157,6 +157,8 @@ with_connections! {
         claims: Claim(claim, ClaimFilter, ClaimOrderField) by claim::Column::ClaimantPersonId,
         /// Challenges the person raised against claims.
         challenges: ClaimChallenge(claim_challenge, ClaimChallengeFilter, ClaimChallengeOrderField) by claim_challenge::Column::ChallengerPersonId,
+        /// Spending figures the person stated, in id order.
+        figures_stated: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::StatedByPersonId,
         /// The source sentences that state facts about this person.
         citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::PersonId,
     }

@@ -182,6 +182,8 @@ entity_filter! {
         company("company"): one [CompanyFilter, company::Entity, C::CompanyId];
         /// Claims the person made.
         claims("claims"): many [ClaimListFilter, claim::Entity, claim::Column::ClaimantPersonId];
+        /// Spending figures the person stated.
+        figures_stated("figuresStated"): many [SpendingFigureListFilter, spending_figure::Entity, spending_figure::Column::StatedByPersonId];
     }
 }
 
@@ -286,6 +288,8 @@ entity_filter! {
         project("project"): one [ProjectFilter, project::Entity, C::ProjectId];
         /// The model.
         model("model"): one [AiModelFilter, ai_model::Entity, C::AiModelId];
+        /// The person who stated the figure.
+        stated_by("statedBy"): one [PersonFilter, person::Entity, C::StatedByPersonId];
     }
 }
 

@@ -432,6 +432,9 @@ pub struct FigureRow {
     pub remarks: Option<String>,
     pub stated: Option<NaiveDate>,
     pub stated_precision: Option<DatePrecision>,
+    /// The person who stated the figure, by name (a later column: files without it load).
+    #[serde(default)]
+    pub stated_by: Option<String>,
     pub derived_from: Option<String>,
     pub expectation_holder: Option<String>,
     pub expectation_percent_above: Option<String>,
@@ -467,6 +470,7 @@ impl CsvRow for FigureRow {
             },
             focus: self.focus,
             remarks: self.remarks,
+            stated_by: self.stated_by,
             derived_from: self.derived_from,
             expectation: match (self.expectation_holder, self.expectation_percent_above) {
                 (None, None) => None,
@@ -516,6 +520,7 @@ impl FigureRow {
             remarks: r.remarks.clone(),
             stated,
             stated_precision,
+            stated_by: r.stated_by.clone(),
             derived_from: r.derived_from.clone(),
             expectation_holder: r.expectation.as_ref().map(|e| e.holder.clone()),
             expectation_percent_above: r.expectation.as_ref().map(|e| e.percent_above.clone()),

@@ -94,7 +94,8 @@ async fn investment(app: &TestApp) -> Value {
     })
 }
 
-async fn figure(app: &TestApp) -> Value {
+/// A valid spending figure input (Oracle, a range for 2025).
+pub async fn figure(app: &TestApp) -> Value {
     json!({
         "ref": "F-new",
         "companyId": company_id(app, "Oracle").await,

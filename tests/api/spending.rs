@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, strings};
+use crate::mutations::{figure, refused};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -17,6 +18,8 @@ on_both_engines!(
     alphabets_75_billion_implies_wall_streets_expectation_of_about_58_1_billion,
     stargates_500_billion_is_125_billion_a_year_over_its_four_years,
     a_calendar_view_states_how_much_of_microsofts_fiscal_year_falls_in_2025,
+    who_stated_a_figure_is_the_person_the_source_quotes,
+    a_figure_stated_by_something_other_than_a_person_is_refused,
 );
 
 const BIG_FOUR: &str = r#"["AMZN", "MSFT", "META", "GOOGL"]"#;
@@ -576,4 +579,65 @@ async fn an_unknown_ticker_is_a_bad_user_input(app: TestApp) {
             .is_some_and(|m| m.contains("NOPE"))
     );
     assert_eq!(app.row_counts().await, before);
+}
+
+/// The article quotes Jassy stating Amazon's $26.3 billion (on an earnings call) and
+/// Zuckerberg stating Meta's range (in a blog post); it gives Microsoft's $80 billion as the
+/// company's ("Microsoft ... said"), so F3 names no person. The relation is followed both
+/// ways and filtered through.
+async fn who_stated_a_figure_is_the_person_the_source_quotes(app: TestApp) {
+    let data = app
+        .data(
+            r#"{ spendingFigures(orderBy: [{ field: REF }]) { nodes { ref statedBy { name title } } }
+                 jassy: people(filter: { name: { eq: "Andy Jassy" } }) { nodes { figuresStated { nodes { ref } } } }
+                 byZuckerberg: spendingFigures(filter: { statedBy: { name: { eq: "Mark Zuckerberg" } } }) { nodes { ref } }
+                 stated: people(filter: { figuresStated: { some: {} } }, orderBy: [{ field: NAME }]) { nodes { name } } }"#,
+        )
+        .await;
+    let by_ref: Vec<(String, Value)> = data["spendingFigures"]["nodes"]
+        .as_array()
+        .expect("figures")
+        .iter()
+        .map(|f| {
+            (
+                f["ref"].as_str().unwrap_or_default().to_owned(),
+                f["statedBy"]["name"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_ref,
+        [
+            ("F1".to_owned(), json!("Andy Jassy")),
+            ("F2".to_owned(), json!(null)),
+            ("F3".to_owned(), json!(null)),
+            ("F4".to_owned(), json!("Mark Zuckerberg")),
+            ("F5".to_owned(), json!(null)),
+            ("F6".to_owned(), json!(null)),
+            ("F7".to_owned(), json!(null)),
+        ]
+    );
+    assert_eq!(
+        data["jassy"]["nodes"][0]["figuresStated"]["nodes"],
+        json!([{ "ref": "F1" }])
+    );
+    assert_eq!(data["byZuckerberg"]["nodes"], json!([{ "ref": "F4" }]));
+    assert_eq!(
+        strings(&data["stated"]["nodes"], "name"),
+        ["Andy Jassy", "Mark Zuckerberg"]
+    );
+}
+
+/// `statedById` must be a person's id: a company's is the client's mistake, named by its
+/// field, and nothing is written.
+async fn a_figure_stated_by_something_other_than_a_person_is_refused(app: TestApp) {
+    let mut input = figure(&app).await;
+    input["statedById"] = input["companyId"].clone();
+    refused(
+        &app,
+        "mutation($input: SpendingFigureInput!) { createSpendingFigure(input: $input) { ref } }",
+        json!({ "input": input }),
+        "input.statedById",
+    )
+    .await;
 }

@@ -130,6 +130,9 @@ impl Load<'_> {
             ),
         };
         let model_id = self.model_id(&format!("{at}.model"), &f.model).await?;
+        let stated_by = self
+            .person_id(&format!("{at}.statedBy"), &f.stated_by)
+            .await?;
         let columns = FigureDraft {
             reference: &f.r#ref,
             company_id,
@@ -145,6 +148,7 @@ impl Load<'_> {
             focus: f.focus.as_deref(),
             remarks: f.remarks.as_deref(),
             stated: f.stated.as_ref(),
+            stated_by_person_id: stated_by,
             expectation: f.expectation.as_ref().map(|e| ExpectationDraft {
                 holder: &e.holder,
                 percent_above: &e.percent_above,

@@ -149,6 +149,7 @@ pub struct FigureDraft<'a> {
     pub focus: Option<&'a str>,
     pub remarks: Option<&'a str>,
     pub stated: Option<&'a DateRec>,
+    pub stated_by_person_id: Option<i32>,
     pub expectation: Option<ExpectationDraft<'a>>,
 }
 
@@ -177,6 +178,7 @@ columns!(
         stated_precision: Option<DatePrecision>,
         expectation_holder: Option<String>,
         above_expectation_bp: Option<i32>,
+        stated_by_person_id: Option<i32>,
     }
 );
 
@@ -249,6 +251,7 @@ impl FigureDraft<'_> {
             stated_precision,
             expectation_holder,
             above_expectation_bp,
+            stated_by_person_id: self.stated_by_person_id,
         })
     }
 }
@@ -476,6 +479,7 @@ mod tests {
             focus: None,
             remarks: None,
             stated: None,
+            stated_by_person_id: None,
             expectation: None,
         };
         let err = figure.check(At::dataset("f")).expect_err("low above high");

@@ -15,7 +15,7 @@ use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
 use crate::domain::{At, PeriodRec};
 use crate::error::Result;
 use crate::graphql::common::{Date, Decimal};
-use crate::graphql::companies::Company;
+use crate::graphql::companies::{Company, Person};
 use crate::graphql::models::AiModel;
 use crate::graphql::projects::Project;
 use crate::graphql::spending::SpendingFigure;
@@ -56,6 +56,7 @@ const NAMES: &[(&str, &str)] = &[
     ("project", "projectId"),
     ("model", "modelId"),
     ("derivedFrom", "derivedFromId"),
+    ("statedBy", "statedById"),
     ("low", "amount.low"),
     ("high", "amount.high"),
     ("currency", "amount.currency"),
@@ -88,6 +89,8 @@ pub struct SpendingFigureInput {
     pub remarks: Option<String>,
     /// When the figure was stated.
     pub stated: Option<DateInput>,
+    /// The person who stated it (global id), when the source names one.
+    pub stated_by_id: Option<ID>,
     /// The figure this one is derived from (global id).
     pub derived_from_id: Option<ID>,
     /// What the figure was expected to be, as the source compares them ("29% greater than
@@ -163,6 +166,9 @@ impl Writable for SpendingFigure {
             opt_reference::<Project>(txn, input.project_id.as_ref(), &at.field("project")).await?;
         let model =
             opt_reference::<AiModel>(txn, input.model_id.as_ref(), &at.field("model")).await?;
+        let stated_by =
+            opt_reference::<Person>(txn, input.stated_by_id.as_ref(), &at.field("statedBy"))
+                .await?;
         let derived = opt_reference::<SpendingFigure>(
             txn,
             input.derived_from_id.as_ref(),
@@ -186,6 +192,7 @@ impl Writable for SpendingFigure {
             focus: input.focus.as_deref(),
             remarks: input.remarks.as_deref(),
             stated: stated.as_ref(),
+            stated_by_person_id: stated_by,
             expectation: input.expectation.as_ref().map(|e| ExpectationDraft {
                 holder: &e.holder,
                 percent_above: &e.percent_above.0,

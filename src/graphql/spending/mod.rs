@@ -8,7 +8,7 @@ use entity::{citation, claim, company, project, spending_figure};
 
 use super::claims::Claim;
 use super::common::{Date, DateValue, Decimal, Money, MoneyRange, date_value};
-use super::companies::Company;
+use super::companies::{Company, Person};
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
@@ -405,6 +405,8 @@ with_connections! {
         model: AiModel = one(ai_model, ai_model_id),
         /// The figure this one was derived from (Amazon's 2025 projection from its last quarter).
         derived_from: SpendingFigure = one(spending_figure, derived_from_id),
+        /// The person who stated the figure, when the source names one (Andy Jassy, on an earnings call).
+        stated_by: Person = one(person, stated_by_person_id),
     }
 
     connections {

@@ -123,6 +123,7 @@ pub(super) fn figure_rec(
         focus: f.focus,
         remarks: f.remarks,
         stated: date(f.stated_on, f.stated_precision),
+        stated_by: Names::get(&names.people, f.stated_by_person_id, "person")?,
         derived_from: Names::get(&names.figures, f.derived_from_id, "spending figure")?,
         expectation: match (f.expectation_holder, f.above_expectation_bp) {
             (Some(holder), Some(bp)) => Some(ExpectationRec {
