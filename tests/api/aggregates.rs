@@ -758,6 +758,9 @@ impl Part {
 /// A year and a currency, ordered as group keys are: ascending, nulls last.
 type YearKey = (bool, Option<String>, bool, Option<String>);
 
+/// Groups by one key: their row count and their sums per currency.
+type Groups = BTreeMap<Option<String>, (i64, BTreeMap<String, Part>)>;
+
 /// Walks a groupBy page by page (`{after}` in `query` is replaced by the cursor argument),
 /// returning every page's groups and the statements each page cost.
 async fn walk_groups(app: &TestApp, query: &str, total: usize) -> (Vec<Value>, Vec<usize>) {
@@ -860,10 +863,19 @@ async fn money_of_a_page_of_groups_comes_in_the_page_statement(app: TestApp) {
         "the page, its count and its money in one statement: {statements:?}"
     );
 
-    // Investors with at least the median USD sum, by USD sum descending, in pages of 2:
-    // money in other currencies too, `having` and `orderBy` over the parts' sums.
-    let mut investors: BTreeMap<Option<String>, BTreeMap<String, Part>> = BTreeMap::new();
-    let mut counts: BTreeMap<Option<String>, i64> = BTreeMap::new();
+    // By year, and by investor: the groups with at least the median USD sum, by USD sum
+    // descending, in pages of 2, with their money in every currency. A year's page is one
+    // statement; keys grouped by foreign key (an investor's name) keep the page statement
+    // of their own and read the money of the page's groups with a second one.
+    let mut years: Groups = BTreeMap::new();
+    for (key, parts) in &expected {
+        let year = years.entry(key.1.clone()).or_default();
+        year.0 += whole[key].n;
+        for (currency, part) in parts {
+            year.1.entry(currency.clone()).or_default().add(part);
+        }
+    }
+    let mut investors: Groups = BTreeMap::new();
     for row in scalar(
         &app,
         &format!(
@@ -877,49 +889,56 @@ async fn money_of_a_page_of_groups_comes_in_the_page_statement(app: TestApp) {
         let name: Option<String> = row.try_get("", "name").expect("name");
         let currency: Option<String> = row.try_get("", "currency").expect("currency");
         let part = Part::read(&row);
-        *counts.entry(name.clone()).or_default() += part.n;
-        let per_currency = investors.entry(name).or_default();
+        let investor = investors.entry(name).or_default();
+        investor.0 += part.n;
         if let Some(currency) = currency {
-            per_currency.entry(currency).or_default().add(&part);
+            investor.1.entry(currency).or_default().add(&part);
         }
     }
-    let usd = |parts: &BTreeMap<String, Part>| parts.get("USD").filter(|p| p.c > 0).map(|p| p.s);
-    let mut sums_usd: Vec<i64> = investors.values().filter_map(usd).collect();
-    sums_usd.sort();
-    assert!(
-        sums_usd.len() > 8,
-        "too few USD investors to prove anything"
-    );
-    let threshold = sums_usd[sums_usd.len() / 2];
-    let mut passing: Vec<(&Option<String>, i64)> = investors
-        .iter()
-        .filter_map(|(name, parts)| usd(parts).filter(|s| *s >= threshold).map(|s| (name, s)))
-        .collect();
-    // By the sum descending; ties by name, bytewise, nulls last.
-    passing.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then((a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)))
-    });
-    let query = format!(
-        r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}],
-            having: [{{ function: SUM, field: AMOUNT, currency: "USD", gte: "{}.{:02}" }}],
-            orderBy: [{{ function: SUM, field: AMOUNT, currency: "USD", direction: DESC }}], first: 2{{after}}) {{
-            totalCount pageInfo {{ hasNextPage endCursor }}
-            nodes {{ keys {{ value }} aggregate {{ count amount {{ {by_currency} }} }} }} }} }} }}"#,
-        threshold / 100,
-        threshold % 100
-    );
-    let (groups, statements) = walk_groups(&app, &query, passing.len()).await;
-    let want: Vec<Value> = passing
-        .iter()
-        .map(|(name, _)| {
-            json!({ "keys": [{ "value": name }],
-                "aggregate": { "count": counts[*name], "amount": { "byCurrency": money(&investors[*name]) } } })
-        })
-        .collect();
-    assert_eq!(groups, want);
-    assert!(statements.len() > 1, "more than one page");
-    assert!(statements.iter().all(|n| *n == 1), "{statements:?}");
+    for (by, groups, statements_a_page) in [
+        ("{ field: MADE_ON, bucket: YEAR }", &years, 1),
+        ("{ field: INVESTOR_NAME }", &investors, 2),
+    ] {
+        let usd =
+            |parts: &BTreeMap<String, Part>| parts.get("USD").filter(|p| p.c > 0).map(|p| p.s);
+        let mut sums_usd: Vec<i64> = groups.values().filter_map(|g| usd(&g.1)).collect();
+        sums_usd.sort();
+        assert!(sums_usd.len() >= 4, "too few USD groups to prove anything");
+        let threshold = sums_usd[sums_usd.len() / 2];
+        let mut passing: Vec<(&Option<String>, i64)> = groups
+            .iter()
+            .filter_map(|(key, g)| usd(&g.1).filter(|s| *s >= threshold).map(|s| (key, s)))
+            .collect();
+        // By the sum descending; ties by the key, bytewise, nulls last.
+        passing.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then((a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)))
+        });
+        let query = format!(
+            r#"{{ investments {{ groupBy(by: [{by}],
+                having: [{{ function: SUM, field: AMOUNT, currency: "USD", gte: "{}.{:02}" }}],
+                orderBy: [{{ function: SUM, field: AMOUNT, currency: "USD", direction: DESC }}], first: 2{{after}}) {{
+                totalCount pageInfo {{ hasNextPage endCursor }}
+                nodes {{ keys {{ value }} aggregate {{ count amount {{ {by_currency} }} }} }} }} }} }}"#,
+            threshold / 100,
+            threshold % 100
+        );
+        let (got, statements) = walk_groups(&app, &query, passing.len()).await;
+        let want: Vec<Value> = passing
+            .iter()
+            .map(|(key, _)| {
+                let (n, parts) = &groups[*key];
+                json!({ "keys": [{ "value": key }],
+                    "aggregate": { "count": n, "amount": { "byCurrency": money(parts) } } })
+            })
+            .collect();
+        assert_eq!(got, want, "{by}");
+        assert!(statements.len() > 1, "{by}: more than one page");
+        assert!(
+            statements.iter().all(|n| *n == statements_a_page),
+            "{by}: {statements:?}"
+        );
+    }
 
     // An average does not add up from the parts: its page is a statement of its own, and
     // the money of its groups a second one.

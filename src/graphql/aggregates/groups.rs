@@ -393,10 +393,10 @@ pub(super) fn grouped(
 }
 
 pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
-    if plan.money && frame.has_currency() && combines(plan) {
+    let late = frame.has_late_keys();
+    if plan.money && frame.has_currency() && !late && combines(plan) {
         return load_parts(frame, plan).await;
     }
-    let late = frame.has_late_keys();
     let rows = frame
         .run(|ids| {
             let mut outer = grouped(frame, plan, ids, late);
@@ -456,10 +456,7 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
 /// The page of groups, read with their money per currency from one statement over their
 /// parts (see `by_currency`); the money is stored in the frame for `byCurrency`.
 async fn load_parts(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
-    let late = frame.has_late_keys();
-    let rows = frame
-        .run(|ids| page_of_parts(frame, plan, ids, late))
-        .await?;
+    let rows = frame.run(|ids| page_of_parts(frame, plan, ids)).await?;
     let mut merged = Merged::default();
     let mut totals = HashMap::new();
     for row in &rows {
