@@ -14,6 +14,7 @@ use sea_orm::{Condition, EntityTrait, IdenStatic};
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, aggregate, group_by,
+    selects_by_currency,
 };
 use super::filters::{RowFilter, filter_condition};
 use super::loaders::{Node, Row};
@@ -114,6 +115,7 @@ where
             first,
             after,
             count: ctx.look_ahead().field("totalCount").exists(),
+            money: selects_by_currency(ctx),
         };
         Ok(Box::pin(group_by::<T>(&self.0.scope, args)).await?)
     }

@@ -14,7 +14,7 @@ use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Scope, aggregate,
-    group_by,
+    group_by, selects_by_currency,
 };
 use super::claims::{Claim, ClaimChallenge};
 use super::companies::{Company, Person};
@@ -130,8 +130,9 @@ macro_rules! live_types {
                     let backend = db(ctx)?.get_database_backend();
                     let condition = Arc::new(filter_condition(backend, &filter)?);
                     let count = ctx.look_ahead().field("totalCount").exists();
+                    let money = selects_by_currency(ctx);
                     let key = format!(
-                        "groupBy:{}:{}:{}:{}:{}:{first:?}:{after:?}:{count}",
+                        "groupBy:{}:{}:{}:{}:{}:{first:?}:{after:?}:{count}:{money}",
                         <$target as GqlNode>::NAME,
                         normalized(&filter),
                         normalized(&by),
@@ -148,6 +149,7 @@ macro_rules! live_types {
                             first,
                             after: after.clone(),
                             count,
+                            money,
                         };
                         Box::pin(async move {
                             let scope = Scope {

@@ -197,7 +197,7 @@ impl Frame {
 
     /// The group-by aliases: the parent, then the keys (`f{i}` for a key grouped by its
     /// foreign key, with `late`).
-    fn group_aliases(&self, late: bool) -> Vec<String> {
+    pub(super) fn group_aliases(&self, late: bool) -> Vec<String> {
         let mut aliases: Vec<String> = self.parent.iter().map(|_| "p".to_string()).collect();
         aliases.extend((0..self.keys.len()).map(|i| {
             if late && self.late_key(i).is_some() {

@@ -6,16 +6,17 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::{Object, TypeName};
+use async_graphql::{Context, Object, SelectionField, TypeName};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, JoinType, Order, Query, SelectStatement, WindowStatement,
 };
 
+use super::by_currency::{Merged, combines, page_of_parts};
 use super::frame::{Extra, Frame, KeySql, add_summary_measures, frame, key_sql};
 use super::inputs::GroupArgs;
 use super::stats::{GroupKeyValue, Summary};
-use super::terms::{OrderSql, having_sql, order_sql};
+use super::terms::{HavingSql, OrderSql, having_sql, order_sql};
 use super::{Aggregated, DEFAULT_GROUPS, MAX_GROUP_KEYS, MAX_GROUP_TERMS, MAX_GROUPS, Scope};
 use crate::data::lists::Counter;
 use crate::data::paging::{EndCursor, KeyValue, PageInfo, base64url_decode, base64url_encode};
@@ -209,6 +210,7 @@ pub async fn group_by<T: Aggregated>(
         offset,
         signature,
         count: args.count,
+        money: args.money,
     });
     match &scope.parent {
         None => {
@@ -275,17 +277,31 @@ pub async fn group_by<T: Aggregated>(
     }
 }
 
+/// Whether the selection of the `groupBy` field being resolved asks for money per currency
+/// (`byCurrency`, under a group's aggregate, through fragments too).
+pub fn selects_by_currency(ctx: &Context<'_>) -> bool {
+    fn selects(field: SelectionField<'_>) -> bool {
+        field.name() == "byCurrency" || field.selection_set().any(selects)
+    }
+    ctx.look_ahead()
+        .selection_fields()
+        .into_iter()
+        .any(|field| field.selection_set().any(selects))
+}
+
 /// A checked `groupBy`: its keys, terms, and the page asked for.
 pub(super) struct GroupPlan {
     keys: Vec<KeySql>,
-    extra: Vec<Extra>,
-    having: Vec<Expr>,
-    order: Vec<OrderSql>,
-    limit: usize,
-    offset: usize,
+    pub(super) extra: Vec<Extra>,
+    pub(super) having: Vec<HavingSql>,
+    pub(super) order: Vec<OrderSql>,
+    pub(super) limit: usize,
+    pub(super) offset: usize,
     signature: u64,
     /// Count the groups in the page's statement (`totalCount` was asked for).
-    count: bool,
+    pub(super) count: bool,
+    /// Read the money per currency with the page (`byCurrency` was asked for).
+    money: bool,
 }
 
 /// Groups loaded for a page, per parent (one entry, `None`, for a top-level list).
@@ -370,14 +386,17 @@ pub(super) fn grouped(
 ) -> SelectStatement {
     let mut outer = frame.outer_keyed(frame.inner_keyed(ids, &plan.extra, late), &[], late);
     add_summary_measures(&mut outer, frame.stats);
-    for condition in &plan.having {
-        outer.and_having(condition.clone());
+    for h in &plan.having {
+        outer.and_having(h.condition.clone());
     }
     outer
 }
 
 pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
     let late = frame.has_late_keys();
+    if plan.money && frame.has_currency() && !late && combines(plan) {
+        return load_parts(frame, plan).await;
+    }
     let rows = frame
         .run(|ids| {
             let mut outer = grouped(frame, plan, ids, late);
@@ -425,16 +444,56 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
     let mut totals = HashMap::new();
     for row in &rows {
         let summary = Summary::read(row, frame)?;
-        let parent = match (frame.parent.is_some(), summary.key.first()) {
-            (true, Some(KeyValue::Int(p))) => Some(*p as i32),
-            _ => None,
-        };
+        let parent = parent_of(frame, &summary.key);
         if plan.count {
             totals.insert(parent, row.try_get::<i64>("", "group_total")?);
         }
         by_parent.entry(parent).or_default().push(summary);
     }
-    // A first page that holds every group of every parent leaves nothing to restrict to.
+    Ok(page_loaded(frame, plan, by_parent, totals))
+}
+
+/// The page of groups, read with their money per currency from one statement over their
+/// parts (see `by_currency`); the money is stored in the frame for `byCurrency`.
+async fn load_parts(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
+    let rows = frame.run(|ids| page_of_parts(frame, plan, ids)).await?;
+    let mut merged = Merged::default();
+    let mut totals = HashMap::new();
+    for row in &rows {
+        let key = merged.add(frame, row)?;
+        if plan.count {
+            totals.insert(
+                parent_of(frame, &key),
+                row.try_get::<i64>("", "group_total")?,
+            );
+        }
+    }
+    let mut by_parent: HashMap<Option<i32>, Vec<Summary>> = HashMap::new();
+    for summary in merged.finish(frame).await? {
+        by_parent
+            .entry(parent_of(frame, &summary.key))
+            .or_default()
+            .push(summary);
+    }
+    Ok(page_loaded(frame, plan, by_parent, totals))
+}
+
+/// The parent of a group's key (`None` for a top-level list).
+fn parent_of(frame: &Frame, key: &[KeyValue]) -> Option<i32> {
+    match (frame.parent.is_some(), key.first()) {
+        (true, Some(KeyValue::Int(p))) => Some(*p as i32),
+        _ => None,
+    }
+}
+
+/// The loaded page; its groups are remembered for the lazy statistics, unless it is a first
+/// page that holds every group of every parent and leaves nothing to restrict to.
+fn page_loaded(
+    frame: &Frame,
+    plan: &GroupPlan,
+    by_parent: HashMap<Option<i32>, Vec<Summary>>,
+    totals: HashMap<Option<i32>, i64>,
+) -> GroupPage {
     let complete = plan.offset == 0 && by_parent.values().all(|s| s.len() <= plan.limit);
     if !complete {
         frame.set_page(
@@ -444,7 +503,7 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
                 .map(|summary| summary.key.clone()),
         );
     }
-    Ok(GroupPage { by_parent, totals })
+    GroupPage { by_parent, totals }
 }
 
 /// A top-level page over groups keyed by foreign keys: the grouped statement names its

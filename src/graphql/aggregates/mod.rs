@@ -19,10 +19,12 @@
 //!
 //! The parts: `inputs` (the `groupBy` arguments), `frame` (the inner statement and the
 //! measures over it), `stats` (what is read back and the output objects), `terms`
-//! (`having` and `orderBy` as SQL), `groups` (group-by as a paged connection); here, the
+//! (`having` and `orderBy` as SQL), `groups` (group-by as a paged connection),
+//! `by_currency` (statistics grouped by currency too and merged per group); here, the
 //! scope, the [`Aggregated`] trait, `aggregate` and the `aggregates!` macro that gives a
 //! type its aggregate object.
 
+mod by_currency;
 mod frame;
 mod groups;
 mod inputs;
@@ -30,7 +32,7 @@ mod stats;
 mod terms;
 
 pub use crate::data::lists::{Parent, Scope};
-pub use groups::{Group, GroupConnection, GroupEdge, group_by};
+pub use groups::{Group, GroupConnection, GroupEdge, group_by, selects_by_currency};
 pub use inputs::{AggregateFunction, GroupArgs, GroupKey, GroupOrder, Having, TimeBucket};
 pub use stats::{
     DateStats, GroupKeyValue, MoneyAggregate, MoneyStats, NumberStats, StatOutput, Summary,
@@ -40,12 +42,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::OutputType;
-use sea_orm::ExprTrait;
-use sea_orm::sea_query::{Alias, Asterisk, Expr};
 
-use self::frame::{
-    Frame, MoneyByCurrency, StatValues, add_stat_measures, add_summary_measures, frame, read_stat,
-};
+use self::by_currency::{Merged, add_part_measures};
+use self::frame::{Frame, add_summary_measures, frame};
 use super::lists::{GqlNode, OrderField};
 use crate::data::paging::KeyValue;
 use crate::error::Result;
@@ -157,78 +156,15 @@ async fn summaries_by_currency(frame: &Arc<Frame>) -> Result<Vec<Summary>> {
     let rows = frame
         .run(|ids| {
             let mut outer = frame.outer(frame.inner(ids, &[]), &["cur"]);
-            outer.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
-            for (i, stat) in frame.stats.iter().enumerate() {
-                add_stat_measures(&mut outer, i, measured(stat.kind));
-            }
+            add_part_measures(&mut outer, frame);
             outer
         })
         .await?;
-    let mut order: Vec<Vec<KeyValue>> = Vec::new();
-    let mut groups: HashMap<Vec<KeyValue>, (i64, Vec<StatValues>)> = HashMap::new();
-    let mut money: HashMap<Vec<KeyValue>, MoneyByCurrency> = HashMap::new();
+    let mut merged = Merged::default();
     for row in &rows {
-        let key = frame.read_key(row)?;
-        let currency: Option<String> = row.try_get("", "cur")?;
-        let n: i64 = row.try_get("", "n")?;
-        let values = frame
-            .stats
-            .iter()
-            .enumerate()
-            .map(|(i, stat)| read_stat(row, i, measured(stat.kind)))
-            .collect::<Result<Vec<_>>>()?;
-        let group = groups.entry(key.clone()).or_insert_with(|| {
-            order.push(key.clone());
-            (0, vec![StatValues::default(); frame.stats.len()])
-        });
-        group.0 += n;
-        for ((total, part), stat) in group.1.iter_mut().zip(&values).zip(frame.stats) {
-            if stat.kind == StatKind::Money {
-                // Amounts in different currencies are never added: only their count.
-                total.count += part.count;
-            } else {
-                total.merge(part);
-            }
-        }
-        if let Some(currency) = currency {
-            let per_currency = frame
-                .stats
-                .iter()
-                .zip(values)
-                .map(|(stat, v)| {
-                    if stat.kind == StatKind::Money {
-                        v
-                    } else {
-                        StatValues::default()
-                    }
-                })
-                .collect();
-            money
-                .entry(key)
-                .or_default()
-                .push((currency, n, per_currency));
-        }
+        merged.add(frame, row)?;
     }
-    for currencies in money.values_mut() {
-        currencies.sort_by(|a, b| a.0.cmp(&b.0));
-    }
-    frame.seed_money(money).await?;
-    Ok(order
-        .into_iter()
-        .filter_map(|key| {
-            let (n, stats) = groups.remove(&key)?;
-            Some(Summary::new(frame, key, n, stats))
-        })
-        .collect())
-}
-
-/// What is measured of a stat in a statement grouped by currency: money as a number.
-fn measured(kind: StatKind) -> StatKind {
-    if kind == StatKind::Money {
-        StatKind::Number
-    } else {
-        kind
-    }
+    merged.finish(frame).await
 }
 
 /// `Some(x)` when given an expression, `None` when not: for optional macro arguments.

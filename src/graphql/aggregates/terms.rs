@@ -21,6 +21,29 @@ pub(super) struct Term {
     outer: Expr,
     /// How a compared value is read: a count, an integer, minor units of a currency, a date.
     value: TermValue,
+    /// How the term's values over parts of a group (one per currency) combine into the
+    /// group's; `None` when they do not (a distinct count, an average).
+    combine: Option<Combine>,
+}
+
+/// How an aggregate computed over parts of a group combines into the group's: counts and
+/// sums add up, minimums and maximums compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Combine {
+    Sum,
+    Min,
+    Max,
+}
+
+impl Combine {
+    /// The combining aggregate over `part`, a column of the parts' statement.
+    pub(super) fn over(self, part: Expr) -> Expr {
+        match self {
+            Combine::Sum => Func::sum(part).into(),
+            Combine::Min => Func::min(part).into(),
+            Combine::Max => Func::max(part).into(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -50,6 +73,7 @@ pub(super) fn term_sql<T: Aggregated>(
                 inner: None,
                 outer: Expr::col(Asterisk).count(),
                 value: TermValue::Count,
+                combine: Some(Combine::Sum),
             }),
             _ => Err(Error::invalid(
                 format!("{path}.field"),
@@ -118,26 +142,35 @@ pub(super) fn term_sql<T: Aggregated>(
         }
     };
     let minor = TermValue::Minor(currency.unwrap_or_default().to_string());
-    let (outer, value) = match function {
-        AggregateFunction::Count => (Func::count(t()).into(), TermValue::Count),
-        AggregateFunction::CountDistinct => (Func::count_distinct(t()).into(), TermValue::Count),
-        AggregateFunction::Sum if numeric => (outer_of("SUM($1)"), value(minor)),
+    let (outer, value, combine) = match function {
+        AggregateFunction::Count => (
+            Func::count(t()).into(),
+            TermValue::Count,
+            Some(Combine::Sum),
+        ),
+        AggregateFunction::CountDistinct => {
+            (Func::count_distinct(t()).into(), TermValue::Count, None)
+        }
+        AggregateFunction::Sum if numeric => {
+            (outer_of("SUM($1)"), value(minor), Some(Combine::Sum))
+        }
         AggregateFunction::Avg if numeric => (
             outer_of("AVG($1)"),
             TermValue::Average(currency.map(str::to_string)),
+            None,
         ),
         AggregateFunction::Min | AggregateFunction::Max if numeric || kind == KeyKind::Date => {
-            let f = if function == AggregateFunction::Min {
-                "MIN($1)"
+            let (f, combine) = if function == AggregateFunction::Min {
+                ("MIN($1)", Combine::Min)
             } else {
-                "MAX($1)"
+                ("MAX($1)", Combine::Max)
             };
             let value = if kind == KeyKind::Date {
                 TermValue::Day
             } else {
                 value(minor)
             };
-            (outer_of(f), value)
+            (outer_of(f), value, Some(combine))
         }
         _ => {
             return Err(Error::invalid(
@@ -157,6 +190,7 @@ pub(super) fn term_sql<T: Aggregated>(
         }),
         outer,
         value,
+        combine,
     })
 }
 
@@ -190,13 +224,42 @@ impl TermValue {
     }
 }
 
+/// One `having` comparison: over the grouped statement, and, when its term combines over
+/// parts of groups (see [`Combine`]), as a comparison of the combined parts.
+pub(super) struct HavingSql {
+    /// The condition over the grouped statement.
+    pub(super) condition: Expr,
+    /// The term's aggregate over one part of a group, and how the parts combine.
+    pub(super) part: Option<(Expr, Combine)>,
+    op: &'static str,
+    right: Expr,
+}
+
+impl HavingSql {
+    /// The comparison over the group's value combined from its parts.
+    pub(super) fn over(&self, combined: Expr) -> Expr {
+        compare(self.op, combined, self.right.clone())
+    }
+}
+
+fn compare(op: &str, left: Expr, right: Expr) -> Expr {
+    match op {
+        "eq" => left.eq(right),
+        "ne" => left.ne(right),
+        "gt" => left.gt(right),
+        "gte" => left.gte(right),
+        "lt" => left.lt(right),
+        _ => left.lte(right),
+    }
+}
+
 /// The `having` conditions as SQL over the outer statement, with the inner columns they need.
 pub(super) fn having_sql<T: Aggregated>(
     having: &[Having<T::Field>],
     inner: &mut Vec<Extra>,
     table: &'static str,
     backend: DbBackend,
-) -> Result<Vec<Expr>> {
+) -> Result<Vec<HavingSql>> {
     let mut conditions = Vec::new();
     for (i, h) in having.iter().enumerate() {
         let path = format!("having[{i}]");
@@ -241,13 +304,11 @@ pub(super) fn having_sql<T: Aggregated>(
                 }
                 value => (term.outer.clone(), value.parse(text, &value_path)?),
             };
-            conditions.push(match op {
-                "eq" => left.eq(right),
-                "ne" => left.ne(right),
-                "gt" => left.gt(right),
-                "gte" => left.gte(right),
-                "lt" => left.lt(right),
-                _ => left.lte(right),
+            conditions.push(HavingSql {
+                condition: compare(op, left, right.clone()),
+                part: term.combine.map(|c| (term.outer.clone(), c)),
+                op,
+                right,
             });
         }
         if !any {
@@ -265,6 +326,8 @@ pub(super) struct OrderSql {
     pub(super) expr: Expr,
     /// The position in `by` of the key this term orders by; `None` for an aggregate.
     pub(super) key: Option<usize>,
+    /// For an aggregate, how its values over parts of a group combine (see [`Combine`]).
+    pub(super) combine: Option<Combine>,
     pub(super) order: Order,
     pub(super) nulls: NullOrdering,
 }
@@ -288,6 +351,7 @@ pub(super) fn order_sql<T: Aggregated>(
     for (i, o) in order_by.iter().enumerate() {
         let path = format!("orderBy[{i}]");
         let mut key = None;
+        let mut combine = None;
         let expr = match (o.key, o.function) {
             (Some(k), None) => {
                 if o.field.is_some() || o.currency.is_some() {
@@ -322,6 +386,7 @@ pub(super) fn order_sql<T: Aggregated>(
                 if let Some(extra) = term.inner {
                     inner.push(extra);
                 }
+                combine = term.combine;
                 term.outer
             }
             _ => {
@@ -334,6 +399,7 @@ pub(super) fn order_sql<T: Aggregated>(
         terms.push(OrderSql {
             expr,
             key,
+            combine,
             order: match o.direction {
                 OrderDirection::Asc => Order::Asc,
                 OrderDirection::Desc => Order::Desc,
@@ -349,6 +415,7 @@ pub(super) fn order_sql<T: Aggregated>(
         terms.push(OrderSql {
             expr: key_expr(i),
             key: Some(i),
+            combine: None,
             order: Order::Asc,
             nulls: NullOrdering::Last,
         });
