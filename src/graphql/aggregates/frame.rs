@@ -90,6 +90,11 @@ pub(super) struct Frame {
     /// loaded: the lazy statistics (money per currency, distinct counts) are computed for
     /// those groups only, not for every group of the frame.
     page: OnceLock<Vec<Vec<KeyValue>>>,
+    /// For a page keyed by foreign keys (see [`Frame::late_key`]): each group's key with
+    /// the foreign key in place of the related value, to the key the page shows. The lazy
+    /// statistics then read the page's rows by foreign key (an index) and group by it,
+    /// without joining the related table to every row.
+    late_page: OnceLock<HashMap<Vec<KeyValue>, Vec<KeyValue>>>,
 }
 
 /// Most groups whose keys restrict the lazy statistics' statement; past it (a large batch
@@ -261,13 +266,46 @@ impl Frame {
             .set(keys.map(|k| k.into_iter().skip(skip).collect()).collect());
     }
 
+    /// Remembers, for a page keyed by foreign keys, each group's key by foreign key (read
+    /// with [`Frame::read_key_keyed`]) and the key the page shows.
+    pub(super) fn set_late_page(&self, keys: impl Iterator<Item = (Vec<KeyValue>, Vec<KeyValue>)>) {
+        let _ = self.late_page.set(keys.collect());
+    }
+
+    /// Whether the lazy statistics read the page's groups by foreign key: a page keyed by
+    /// foreign keys was loaded, and it does not hold every group.
+    fn reads_page_late(&self) -> bool {
+        self.page.get().is_some() && self.late_page.get().is_some()
+    }
+
     /// Restricts `inner` to the rows of the page's groups, when a page was loaded that does
     /// not hold every group, and its keys are plain columns: dates are left alone (their
     /// text would not compare with a date column on PostgreSQL), and so are time buckets,
     /// whose expression the condition would compute once per group for every row (A3 at
     /// the default size: 476 ms with the condition, 58 ms for grouping every row).
-    fn restrict_to_page(&self, inner: &mut SelectStatement) {
+    /// With `late`, `inner` was made by [`Frame::inner_keyed`] with `late`, and the groups
+    /// are found by their foreign keys (`investor_id IN (...)` for one key).
+    fn restrict_to_page(&self, inner: &mut SelectStatement, late: bool) {
         let Some(page) = self.page.get() else { return };
+        if late {
+            let Some(by_fk) = self.late_page.get() else {
+                return;
+            };
+            let expr = |i: usize, key: &KeySql| match self.late_key(i) {
+                Some(relation) => Expr::col((Alias::new(relation.table), Alias::new(relation.fk))),
+                None => key.expr.clone(),
+            };
+            if self.keys.len() == 1 {
+                let ids = by_fk.keys().filter_map(|k| match k.first() {
+                    Some(KeyValue::Int(i)) => Some(*i),
+                    _ => None,
+                });
+                inner.and_where(expr(0, &self.keys[0]).is_in(ids));
+                return;
+            }
+            inner.cond_where(self.any_of(by_fk.keys(), expr));
+            return;
+        }
         if page.is_empty()
             || page.len() > MAX_RESTRICTED_GROUPS
             || self
@@ -277,32 +315,62 @@ impl Frame {
         {
             return;
         }
+        inner.cond_where(self.any_of(page.iter(), |_, key| key.expr.clone()));
+    }
+
+    /// The rows of any of the groups `keys`, the key `i` read by `expr(i, key)`.
+    fn any_of<'a>(
+        &self,
+        keys: impl Iterator<Item = &'a Vec<KeyValue>>,
+        expr: impl Fn(usize, &KeySql) -> Expr,
+    ) -> Condition {
         let mut any = Condition::any();
-        for values in page {
+        for values in keys {
             let mut all = Condition::all();
-            for (key, value) in self.keys.iter().zip(values) {
+            for (i, (key, value)) in self.keys.iter().zip(values).enumerate() {
+                let expr = expr(i, key);
                 all = all.add(match value {
-                    KeyValue::Null => key.expr.clone().is_null(),
-                    KeyValue::Int(i) => key.expr.clone().eq(*i),
-                    KeyValue::Bool(b) => key.expr.clone().eq(*b),
-                    KeyValue::Text(t) => key.expr.clone().eq(t.as_str()),
+                    KeyValue::Null => expr.is_null(),
+                    KeyValue::Int(i) => expr.eq(*i),
+                    KeyValue::Bool(b) => expr.eq(*b),
+                    KeyValue::Text(t) => expr.eq(t.as_str()),
                 });
             }
             any = any.add(all);
         }
-        inner.cond_where(any);
+        any
     }
 
     /// Reads the parent and key values of a row, in group-alias order.
     pub(super) fn read_key(&self, row: &QueryResult) -> Result<Vec<KeyValue>> {
+        self.read_key_keyed(row, false)
+    }
+
+    /// Reads a row's key; with `late`, a key grouped by its foreign key is read as that
+    /// key (`f{i}`).
+    pub(super) fn read_key_keyed(&self, row: &QueryResult, late: bool) -> Result<Vec<KeyValue>> {
         let mut key = Vec::with_capacity(self.keys.len() + 1);
         if self.parent.is_some() {
             key.push(read_value(KeyKind::Int, row, "p")?);
         }
         for (i, k) in self.keys.iter().enumerate() {
-            key.push(read_value(k.kind, row, &format!("g{i}"))?);
+            key.push(if late && self.late_key(i).is_some() {
+                read_value(KeyKind::Int, row, &format!("f{i}"))?
+            } else {
+                read_value(k.kind, row, &format!("g{i}"))?
+            });
         }
         Ok(key)
+    }
+
+    /// The key a lazy statistics row belongs to, as the page shows it; `None` for a row of
+    /// no group of the page.
+    fn page_key(&self, row: &QueryResult, late: bool) -> Result<Option<Vec<KeyValue>>> {
+        if !late {
+            return self.read_key(row).map(Some);
+        }
+        let key = self.read_key_keyed(row, true)?;
+        Ok(self.late_page.get().and_then(|m| m.get(&key)).cloned())
     }
 
     /// A value computed once per frame under `key`.
@@ -339,14 +407,15 @@ impl Frame {
             if self.currency.is_none() {
                 return Ok(by_key);
             }
+            let late = self.reads_page_late();
             let rows = self
                 .run(|ids| {
-                    let mut inner = self.inner(ids, &[]);
-                    self.restrict_to_page(&mut inner);
+                    let mut inner = self.inner_keyed(ids, &[], late);
+                    self.restrict_to_page(&mut inner, late);
                     if let Some(currency) = self.currency {
                         inner.and_where(self.column(currency).is_not_null());
                     }
-                    let mut outer = self.outer(inner, &["cur"]);
+                    let mut outer = self.outer_keyed(inner, &["cur"], late);
                     outer.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
                     for (i, stat) in self.stats.iter().enumerate() {
                         if stat.kind == StatKind::Money {
@@ -358,7 +427,9 @@ impl Frame {
                 })
                 .await?;
             for row in rows {
-                let key = self.read_key(&row)?;
+                let Some(key) = self.page_key(&row, late)? else {
+                    continue;
+                };
                 let currency: String = row.try_get("", "cur")?;
                 let n: i64 = row.try_get("", "n")?;
                 let mut values = Vec::with_capacity(self.stats.len());
@@ -384,11 +455,12 @@ impl Frame {
                 expr: term.expr,
                 join: term.join,
             }];
+            let late = self.reads_page_late();
             let rows = self
                 .run(|ids| {
-                    let mut inner = self.inner(ids, &extra);
-                    self.restrict_to_page(&mut inner);
-                    let mut outer = self.outer(inner, &[]);
+                    let mut inner = self.inner_keyed(ids, &extra, late);
+                    self.restrict_to_page(&mut inner, late);
+                    let mut outer = self.outer_keyed(inner, &[], late);
                     outer.expr_as(
                         Func::count_distinct(Expr::col(Alias::new("d"))),
                         Alias::new("n"),
@@ -398,7 +470,9 @@ impl Frame {
                 .await?;
             let mut counts = HashMap::new();
             for row in rows {
-                counts.insert(self.read_key(&row)?, row.try_get::<i64>("", "n")?);
+                if let Some(key) = self.page_key(&row, late)? {
+                    counts.insert(key, row.try_get::<i64>("", "n")?);
+                }
             }
             Ok(counts)
         })
@@ -489,6 +563,7 @@ pub(super) fn frame<T: Aggregated>(
         currency: T::CURRENCY,
         cells: Cache::default(),
         page: OnceLock::new(),
+        late_page: OnceLock::new(),
     }
 }
 

@@ -440,6 +440,14 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
                 .to_owned()
         })
         .await?;
+    if late {
+        // The page's groups by foreign key, for the lazy statistics (see `Frame::late_page`).
+        let mut keys = Vec::with_capacity(plan.limit);
+        for row in rows.iter().take(plan.limit) {
+            keys.push((frame.read_key_keyed(row, true)?, frame.read_key(row)?));
+        }
+        frame.set_late_page(keys.into_iter());
+    }
     let mut by_parent: HashMap<Option<i32>, Vec<Summary>> = HashMap::new();
     let mut totals = HashMap::new();
     for row in &rows {
