@@ -105,6 +105,6 @@ mod tests {
             target: "company".into(),
             on_delete: OnDelete::SetNull,
         }));
-        assert_eq!(keys.len(), 47);
+        assert_eq!(keys.len(), 48);
     }
 }
