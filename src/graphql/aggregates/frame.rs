@@ -113,6 +113,18 @@ impl Frame {
         self.inner_keyed(ids, extra, false)
     }
 
+    /// An integer column (a foreign key) as 64 bits, as both engines read it back:
+    /// PostgreSQL's INTEGER is cast to BIGINT; SQLite's integers are 64 bits already, and a
+    /// cast there would hide the column from its index (a grouping by
+    /// `CAST(investor_id AS BIGINT)` sorts every row in a temporary B-tree; by `investor_id`
+    /// it walks the index: A2's statement 52 -> 31 ms).
+    fn int64(&self, expr: Expr) -> Expr {
+        match self.backend() {
+            DbBackend::Sqlite => expr,
+            _ => Func::cast_as(expr, Alias::new("BIGINT")).into(),
+        }
+    }
+
     /// The relation key `i` reads, when a top-level grouping may group by its foreign key
     /// and join the related value to the groups afterwards: the value is unique in its
     /// table (a company's name), so the groups are the same, and the join reads one row
@@ -161,22 +173,17 @@ impl Frame {
         );
         select.cond_where(self.condition.clone());
         if let (Some((column, _)), Some(ids)) = (&self.parent, ids) {
-            select.expr_as(
-                Func::cast_as(self.column(column), Alias::new("BIGINT")),
-                Alias::new("p"),
-            );
+            select.expr_as(self.int64(self.column(column)), Alias::new("p"));
             select.and_where(self.column(column).is_in(ids.iter().copied()));
         }
         for (i, key) in self.keys.iter().enumerate() {
             if let Some(relation) = self.late_key(i).filter(|_| late) {
                 let fk = Expr::col((Alias::new(relation.table), Alias::new(relation.fk)));
-                select.expr_as(
-                    Func::cast_as(fk, Alias::new("BIGINT")),
-                    Alias::new(format!("f{i}")),
-                );
+                select.expr_as(self.int64(fk), Alias::new(format!("f{i}")));
                 continue;
             }
-            // Integers read back as 64 bits on both engines.
+            // Integers read back as 64 bits on both engines (a key's expression may give
+            // SQLite text, which the cast makes an integer).
             let expr = if key.kind == KeyKind::Int {
                 Func::cast_as(key.expr.clone(), Alias::new("BIGINT")).into()
             } else {
