@@ -12,7 +12,13 @@
 //!   it: a batch, an import or a burst of writes costs one computation.
 //! - Bounded: a subscriber only ever holds the latest result (a `watch` channel), so a slow
 //!   one skips results instead of queueing them.
-//! - RESYNC (changes may have been missed) recomputes.
+//! - Only changed results: a recomputation whose result reads the same as the one sent
+//!   before ([`Unchanged`]) sends nothing, so subscribers do not get the same result twice
+//!   (a write that does not touch it, or a recomputation after a change that the previous
+//!   computation had already seen). Live aggregates compare their statistics and the
+//!   lazily computed ones subscribers asked for; `groupBy` and `spendingSummary` are
+//!   always sent.
+//! - RESYNC (changes may have been missed) recomputes and always sends.
 //!
 //! Which changes recompute (a table list per subscription, see [`Watched`]): a type's
 //! `aggregate` without a filter, its own type; `groupBy` without a filter, its own type and
@@ -52,6 +58,18 @@ impl Watched {
     }
 }
 
+/// A live result that can tell whether it reads the same as the previous one: a
+/// computation whose new result is unchanged sends nothing (a recomputation after a
+/// change that the previous computation had already seen, or after a write that does not
+/// touch the result). The default says "changed", so the result is always sent.
+pub trait Unchanged: Send + Sync + 'static {
+    /// Whether `self` reads the same as `previous` for every subscriber (lazily computed
+    /// parts included).
+    fn unchanged<'a>(&'a self, _previous: &'a Self) -> BoxFuture<'a, bool> {
+        Box::pin(async { false })
+    }
+}
+
 /// What the task of a live result publishes: nothing yet, or the latest result.
 type Latest<V> = Option<std::result::Result<Arc<V>, GqlError>>;
 
@@ -62,7 +80,7 @@ pub type Compute<V> =
 /// The stream of a live result under `key` (the field and its normalized arguments):
 /// joins the task computing it, or starts one. The first result is awaited here, so
 /// arguments the computation refuses refuse the subscription with their error.
-pub async fn subscribe<V: Send + Sync + 'static>(
+pub async fn subscribe<V: Unchanged>(
     ctx: &Context<'_>,
     key: String,
     watched: Watched,
@@ -83,19 +101,36 @@ pub async fn subscribe<V: Send + Sync + 'static>(
             let key = key.clone();
             let coalesce = live.coalesce();
             tokio::spawn(async move {
+                // The result last sent, and whether the next one is sent even when it is
+                // unchanged (the first one, and after a RESYNC: subscribers are told).
+                let mut previous: Option<Arc<V>> = None;
+                let mut resend = true;
                 loop {
                     let result = compute(db.clone())
                         .await
                         .map(Arc::new)
                         .map_err(GqlError::from);
-                    sender_task.send_replace(Some(result));
+                    let unchanged = match (&result, &previous) {
+                        (Ok(now), Some(before)) if !resend => now.unchanged(before).await,
+                        _ => false,
+                    };
+                    if !unchanged {
+                        previous = result.as_ref().ok().cloned();
+                        sender_task.send_replace(Some(result));
+                    }
                     // Wait for a change that makes the result stale, or for everyone to go.
                     loop {
                         tokio::select! {
                             delivery = bus.recv() => match delivery {
-                                Ok(delivery) if watched.covers(&delivery.event) => break,
+                                Ok(delivery) if watched.covers(&delivery.event) => {
+                                    resend = delivery.event == Event::Resync;
+                                    break;
+                                }
                                 Ok(_) => continue,
-                                Err(RecvError::Lagged(_)) => break,
+                                Err(RecvError::Lagged(_)) => {
+                                    resend = true;
+                                    break;
+                                }
                                 Err(RecvError::Closed) => {
                                     hub.end_if_idle(&key, &sender_task);
                                     return;
@@ -112,10 +147,13 @@ pub async fn subscribe<V: Send + Sync + 'static>(
                     if !coalesce.is_zero() {
                         tokio::time::sleep(coalesce).await;
                     }
-                    while !matches!(
-                        bus.try_recv(),
-                        Err(TryRecvError::Empty | TryRecvError::Closed)
-                    ) {}
+                    loop {
+                        match bus.try_recv() {
+                            Ok(delivery) => resend |= delivery.event == Event::Resync,
+                            Err(TryRecvError::Lagged(_)) => resend = true,
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                        }
+                    }
                     if hub.end_if_idle(&key, &sender_task) {
                         return;
                     }
@@ -171,3 +209,9 @@ impl<V> Following<V> {
         }
     }
 }
+
+/// Always sent: a page of groups holds lazily read related rows that are not compared.
+impl<T: Send + Sync + 'static> Unchanged for super::aggregates::GroupConnection<T> {}
+
+/// Always sent.
+impl Unchanged for super::spending::SpendingSummary {}

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::live::{Client, Protocol, create_company, listening, serve};
+use crate::live::{CREATE_COMPANY, Client, Protocol, create_company, listening, serve};
 use crate::live_filters::{no_computations, results, shared_subscribers};
 use crate::on_both_engines;
 
@@ -17,6 +17,8 @@ on_both_engines!(
     live_aggregates_with_different_arguments_are_not_shared,
     a_live_group_by_and_a_live_spending_summary_follow_writes,
     refused_arguments_refuse_the_live_subscription,
+    an_unchanged_live_aggregate_is_not_sent_again,
+    a_change_to_a_distinct_count_alone_is_sent,
 );
 
 const STARTUPS: &str =
@@ -131,8 +133,11 @@ async fn live_aggregates_with_different_arguments_are_not_shared(app: TestApp) {
     )
     .await;
     assert_eq!(count(&every.next("1").await), all + 1);
-    // The startups' count is sent again (a filter may go through any relation), unchanged.
-    assert_eq!(count(&filtered.next("1").await), startups);
+    // The startups' count is computed again (a filter may go through any relation) but,
+    // unchanged, not sent: its next message is the next startup.
+    create_company(&app, "Small Co").await;
+    assert_eq!(count(&every.next("1").await), all + 2);
+    assert_eq!(count(&filtered.next("1").await), startups + 1);
 }
 
 async fn a_live_group_by_and_a_live_spending_summary_follow_writes(app: TestApp) {
@@ -186,4 +191,78 @@ async fn refused_arguments_refuse_the_live_subscription(app: TestApp) {
         .await;
     assert_eq!(client.refused("2").await, "BAD_USER_INPUT");
     no_computations(&app).await;
+}
+
+/// A write that leaves the aggregate as it was (a company that is not a startup, under a
+/// filter that makes every write recompute it) sends nothing: the next message is the
+/// result of the next write that changes it, not the same result again.
+async fn an_unchanged_live_aggregate_is_not_sent_again(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let before = startups_now(&app).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&client.next("1").await), before);
+    for i in 0..3 {
+        app.write(
+            CREATE_COMPANY,
+            json!({ "input": { "name": format!("Not A Startup {i}"), "kind": "OTHER" } }),
+        )
+        .await;
+        // Past the coalescing window: each write is computed on its own (were the result
+        // sent again, the next message would be the unchanged count).
+        tokio::time::sleep(RECOMPUTED).await;
+    }
+    create_company(&app, "Counted Once").await;
+    assert_eq!(count(&client.next("1").await), before + 1);
+    create_company(&app, "Counted Twice").await;
+    assert_eq!(count(&client.next("1").await), before + 2);
+}
+
+/// Long enough for a write's recomputation to have run (the window is 50 ms).
+const RECOMPUTED: std::time::Duration = std::time::Duration::from_millis(300);
+
+const UPDATE_COMPANY: &str =
+    "mutation($id: ID!, $input: CompanyInput!) { updateCompany(id: $id, input: $input) { id } }";
+
+/// `countDistinct` is computed when a subscriber asks for it: a write that changes it and
+/// not the count is sent; a write that changes neither is not.
+async fn a_change_to_a_distinct_count_alone_is_sent(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client
+        .subscribe(
+            "1",
+            r#"subscription { companiesAggregate(filter: { name: { startsWith: "Distinct " } }) { count countDistinct(field: KIND) } }"#,
+        )
+        .await;
+    let pair = |payload: serde_json::Value| {
+        let aggregate = &payload["data"]["companiesAggregate"];
+        (
+            aggregate["count"].as_i64(),
+            aggregate["countDistinct"].as_i64(),
+        )
+    };
+    assert_eq!(pair(client.next("1").await), (Some(0), Some(0)));
+    create_company(&app, "Distinct A").await;
+    assert_eq!(pair(client.next("1").await), (Some(1), Some(1)));
+    let b = create_company(&app, "Distinct B").await;
+    assert_eq!(pair(client.next("1").await), (Some(2), Some(1)));
+    app.write(
+        UPDATE_COMPANY,
+        json!({ "id": b, "input": { "name": "Distinct B", "kind": "OTHER" } }),
+    )
+    .await;
+    assert_eq!(pair(client.next("1").await), (Some(2), Some(2)));
+    app.write(
+        UPDATE_COMPANY,
+        json!({ "id": b, "input": { "name": "Distinct B2", "kind": "OTHER" } }),
+    )
+    .await;
+    tokio::time::sleep(RECOMPUTED).await;
+    create_company(&app, "Distinct C").await;
+    assert_eq!(pair(client.next("1").await), (Some(3), Some(2)));
 }

@@ -46,7 +46,7 @@ pub(super) enum Scalar {
 }
 
 /// The statistics of one column over one group.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct StatValues {
     pub(super) count: i64,
     pub(super) sum: Option<i128>,
@@ -95,6 +95,11 @@ pub(super) struct Frame {
     /// statistics then read the page's rows by foreign key (an index) and group by it,
     /// without joining the related table to every row.
     late_page: OnceLock<HashMap<Vec<KeyValue>, Vec<KeyValue>>>,
+    /// The terms whose distinct counts were asked for (by name, once each): a live result
+    /// compares them with the previous result's (see [`Summary::same_as`]).
+    ///
+    /// [`Summary::same_as`]: super::Summary::same_as
+    distinct_terms: std::sync::Mutex<Vec<Term>>,
 }
 
 /// Most groups whose keys restrict the lazy statistics' statement; past it (a large batch
@@ -393,6 +398,14 @@ impl Frame {
         self.cells.get_or_init(key, init).await
     }
 
+    /// The terms whose distinct counts were asked for so far.
+    pub(super) fn distinct_terms(&self) -> Vec<Term> {
+        self.distinct_terms
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
     /// Whether the frame's type has money columns (and so a currency column).
     pub(super) fn has_currency(&self) -> bool {
         self.currency.is_some()
@@ -456,6 +469,15 @@ impl Frame {
 
     /// The number of distinct values of `term` per group, for every group of the frame.
     pub(super) async fn distinct(&self, term: Term) -> Result<Arc<HashMap<Vec<KeyValue>, i64>>> {
+        {
+            let mut asked = self
+                .distinct_terms
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !asked.iter().any(|t| t.name == term.name) {
+                asked.push(term.clone());
+            }
+        }
         self.cached(&format!("distinct:{}", term.name), || async {
             let extra = [Extra {
                 alias: "d".to_string(),
@@ -571,6 +593,7 @@ pub(super) fn frame<T: Aggregated>(
         cells: Cache::default(),
         page: OnceLock::new(),
         late_page: OnceLock::new(),
+        distinct_terms: std::sync::Mutex::default(),
     }
 }
 

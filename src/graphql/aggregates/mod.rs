@@ -196,6 +196,15 @@ macro_rules! aggregates {
             }
         }
 
+        impl $crate::graphql::live_analytics::Unchanged for $name {
+            fn unchanged<'a>(
+                &'a self,
+                previous: &'a Self,
+            ) -> async_graphql::futures_util::future::BoxFuture<'a, bool> {
+                Box::pin(async move { self.0.same_as(&previous.0).await.unwrap_or(false) })
+            }
+        }
+
         $(#[$meta])*
         #[async_graphql::Object]
         impl $name {

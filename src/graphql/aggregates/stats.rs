@@ -80,6 +80,32 @@ impl Summary {
             .unwrap_or_default()
     }
 
+    /// Whether this summary reads the same as `previous` (a live result computed again):
+    /// the same count and statistics, the same money per currency, and the same distinct
+    /// counts for every field whose distinct count was asked of `previous` (those are
+    /// computed lazily, when a subscriber selects them: they are computed here for this
+    /// summary too, in its frame's cache, where its subscribers would find them).
+    pub async fn same_as(&self, previous: &Summary) -> Result<bool> {
+        if self.count != previous.count || self.stats != previous.stats || self.key != previous.key
+        {
+            return Ok(false);
+        }
+        if self.frame.has_currency()
+            && self.frame.money().await?.get(&self.key)
+                != previous.frame.money().await?.get(&previous.key)
+        {
+            return Ok(false);
+        }
+        for term in previous.frame.distinct_terms() {
+            let now = self.frame.distinct(term.clone()).await?;
+            let before = previous.frame.distinct(term).await?;
+            if now.get(&self.key) != before.get(&previous.key) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Number of distinct non-null values of a field.
     pub async fn count_distinct<F: OrderField>(&self, field: F) -> Result<i64> {
         let counts = self.frame.distinct(field.term()).await?;
