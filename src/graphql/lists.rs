@@ -13,8 +13,8 @@ use async_graphql::{Context, InputObject, InputType, Object, OutputType, TypeNam
 use sea_orm::{Condition, EntityTrait, IdenStatic};
 
 use super::aggregates::{
-    Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, aggregate, group_by,
-    selects_by_currency,
+    Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, aggregate,
+    aggregate_measures, group_by, group_measures, selects_by_currency,
 };
 use super::filters::{RowFilter, filter_condition};
 use super::loaders::{Node, Row};
@@ -80,9 +80,10 @@ where
 
     /// Aggregates over every row the list's filter selects (all pages together), computed
     /// in the database: counts, sums, averages, smallest and largest values, money per currency.
-    async fn aggregate(&self) -> GqlResult<T::Aggregate> {
+    async fn aggregate(&self, ctx: &Context<'_>) -> GqlResult<T::Aggregate> {
+        let measures = aggregate_measures(ctx, T::STATS);
         // Boxed: the future of every field of a connection is as large as its largest.
-        Ok(Box::pin(aggregate::<T>(&self.0.scope)).await?)
+        Ok(Box::pin(aggregate::<T>(&self.0.scope, measures)).await?)
     }
 
     /// The rows the list's filter selects (all pages together) grouped by one or more keys,
@@ -116,6 +117,7 @@ where
             after,
             count: ctx.look_ahead().field("totalCount").exists(),
             money: selects_by_currency(ctx),
+            measures: group_measures(ctx, T::STATS),
         };
         Ok(Box::pin(group_by::<T>(&self.0.scope, args)).await?)
     }

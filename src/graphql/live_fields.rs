@@ -14,7 +14,7 @@ use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Scope, aggregate,
-    group_by, selects_by_currency,
+    aggregate_measures, group_by, group_measures, selects_by_currency,
 };
 use super::claims::{Claim, ClaimChallenge};
 use super::companies::{Company, Person};
@@ -89,7 +89,14 @@ macro_rules! live_types {
                 ) -> Result<impl Stream<Item = Result<Arc<<$target as Aggregated>::Aggregate>>> + use<>> {
                     let backend = db(ctx)?.get_database_backend();
                     let condition = Arc::new(filter_condition(backend, &filter)?);
-                    let key = format!("aggregate:{}:{}", <$target as GqlNode>::NAME, normalized(&filter));
+                    // Subscribers selecting other statistics compute apart.
+                    let measures = aggregate_measures(ctx, <$target as Aggregated>::STATS);
+                    let key = format!(
+                        "aggregate:{}:{}:{}",
+                        <$target as GqlNode>::NAME,
+                        normalized(&filter),
+                        measures.key(),
+                    );
                     let watched = watched(<$target as GqlNode>::NAME, &filter, false);
                     let compute: Compute<_> = Arc::new(move |db| {
                         let condition = condition.clone();
@@ -100,7 +107,7 @@ macro_rules! live_types {
                                 condition,
                                 parent: None,
                             };
-                            aggregate::<$target>(&scope).await
+                            aggregate::<$target>(&scope, measures).await
                         })
                     });
                     super::live_analytics::subscribe(ctx, key, watched, compute).await
@@ -131,13 +138,15 @@ macro_rules! live_types {
                     let condition = Arc::new(filter_condition(backend, &filter)?);
                     let count = ctx.look_ahead().field("totalCount").exists();
                     let money = selects_by_currency(ctx);
+                    let measures = group_measures(ctx, <$target as Aggregated>::STATS);
                     let key = format!(
-                        "groupBy:{}:{}:{}:{}:{}:{first:?}:{after:?}:{count}:{money}",
+                        "groupBy:{}:{}:{}:{}:{}:{first:?}:{after:?}:{count}:{money}:{}",
                         <$target as GqlNode>::NAME,
                         normalized(&filter),
                         normalized(&by),
                         normalized(&having),
                         normalized(&order_by),
+                        measures.key(),
                     );
                     let watched = watched(<$target as GqlNode>::NAME, &filter, true);
                     let compute: Compute<_> = Arc::new(move |db| {
@@ -150,6 +159,7 @@ macro_rules! live_types {
                             after: after.clone(),
                             count,
                             money,
+                            measures,
                         };
                         Box::pin(async move {
                             let scope = Scope {

@@ -28,6 +28,8 @@ on_both_engines!(
     money_of_a_page_of_groups_comes_in_the_page_statement,
     relation_names_with_null_keys_group_order_and_page_alike,
     malformed_group_by_arguments_are_bad_user_input,
+    fewer_statistics_selected_give_the_same_answers,
+    statistics_not_selected_are_not_computed,
 );
 
 async fn spending_aggregates_are_exact_and_per_currency(app: TestApp) {
@@ -1084,5 +1086,179 @@ async fn postgres_pools_run_without_jit_unless_the_url_asks_for_it() {
             .await
             .0,
         "on"
+    );
+}
+
+/// Every statistic of an investment aggregate.
+const EVERY_STAT: &str = "count amount { count missing byCurrency { currency count missing sum { minorUnits } avg { minorUnits } min { minorUnits } max { minorUnits } } } madeOn { count missing min max }";
+
+/// A query over the investments' aggregate with `selection` in every place an aggregate
+/// can be: the whole list, groups keyed by a related name (their money read lazily), by a
+/// date bucket (their money read with the page), and nested under companies, twice under
+/// different aliases (with the whole selection and with `count` alone).
+fn aggregate_places(selection: &str, fragments: &str) -> String {
+    format!(
+        r#"{{ investments {{
+            aggregate {{ {selection} }}
+            byInvestor: groupBy(by: [{{ field: INVESTOR_NAME }}], orderBy: [{{ function: SUM, field: AMOUNT, currency: "USD", direction: DESC }}], first: 6) {{ nodes {{ keys {{ value }} aggregate {{ {selection} }} }} }}
+            byYear: groupBy(by: [{{ field: MADE_ON, bucket: YEAR }}], first: 4) {{ nodes {{ keys {{ value }} aggregate {{ {selection} }} }} }}
+        }}
+        companies(first: 8, orderBy: [{{ field: NAME }}]) {{ nodes {{ name investmentsMade {{ aggregate {{ {selection} }} counted: aggregate {{ count }} }} }} }}
+        }}
+        {fragments}"#
+    )
+}
+
+/// `full` restricted to the fields of `part` (object keys, array items in order).
+fn restrict(full: &Value, part: &Value) -> Value {
+    match (full, part) {
+        (Value::Object(full), Value::Object(part)) => part
+            .keys()
+            .map(|k| {
+                (
+                    k.clone(),
+                    restrict(full.get(k).unwrap_or(&Value::Null), &part[k]),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        (Value::Array(full), Value::Array(part)) => full
+            .iter()
+            .enumerate()
+            .map(|(i, f)| restrict(f, part.get(i).unwrap_or(&Value::Null)))
+            .collect(),
+        (full, _) => full.clone(),
+    }
+}
+
+/// Aggregates that select some statistics only (count alone, one date bound, money per
+/// currency in part, through fragments and aliases) answer what an aggregate selecting
+/// every statistic answers, on the whole list, on groups of both kinds and nested.
+async fn fewer_statistics_selected_give_the_same_answers(app: TestApp) {
+    let options = GenerateOptions {
+        companies: 30,
+        investments: 300,
+        models: 10,
+        claims: 10,
+        seed: 5,
+        progress: false,
+    };
+    generate(&app.db, &options).await.expect("generate");
+    let app = app.without_cost_limit();
+    let full = app.data(&aggregate_places(EVERY_STAT, "")).await;
+    // Not vacuous: the groups have money in several currencies, and dates.
+    let first = &full["investments"]["byInvestor"]["nodes"][0]["aggregate"];
+    assert!(first["count"].as_i64().unwrap_or(0) > 1, "{first}");
+    assert!(first["madeOn"]["max"].is_string(), "{first}");
+    assert!(
+        full["investments"]["aggregate"]["amount"]["byCurrency"]
+            .as_array()
+            .is_some_and(|c| c.len() > 1),
+        "{full}"
+    );
+    for selection in [
+        "count",
+        "madeOn { min }",
+        "madeOn { missing }",
+        "amount { missing }",
+        "amount { byCurrency { currency max { minorUnits } } }",
+        "amount { byCurrency { avg { minorUnits } } } madeOn { max }",
+        "countDistinct(field: INVESTEE_NAME) amount { count }",
+        "... on InvestmentAggregate { madeOn { max } }",
+        "...Latest",
+    ] {
+        let fragments = match selection {
+            "...Latest" => {
+                "fragment Latest on InvestmentAggregate { madeOn { max } amount { byCurrency { currency sum { minorUnits } } } }"
+            }
+            _ => "",
+        };
+        let part = app.data(&aggregate_places(selection, fragments)).await;
+        let full = if selection.contains("countDistinct") {
+            // Not part of EVERY_STAT: compared with the same selection and every statistic.
+            app.data(&aggregate_places(&format!("{EVERY_STAT} {selection}"), ""))
+                .await
+        } else {
+            full.clone()
+        };
+        assert_eq!(part, restrict(&full, &part), "{selection}");
+    }
+
+    // Aliases: the same field twice with different statistics, and the groups' aggregate
+    // under `edges { node }`.
+    let aliased = app
+        .data(
+            r#"{ investments {
+                aggregate { earliest: madeOn { min } latest: madeOn { max } money: amount { byCurrency { currency sum { minorUnits } } } }
+                byYear: groupBy(by: [{ field: MADE_ON, bucket: YEAR }], first: 4) { edges { node { keys { value } aggregate { n: count first: madeOn { min } } } } }
+            } }"#,
+        )
+        .await["investments"]
+        .clone();
+    let whole = &full["investments"]["aggregate"];
+    assert_eq!(
+        aliased["aggregate"]["earliest"]["min"],
+        whole["madeOn"]["min"]
+    );
+    assert_eq!(
+        aliased["aggregate"]["latest"]["max"],
+        whole["madeOn"]["max"]
+    );
+    assert_eq!(
+        aliased["aggregate"]["money"],
+        restrict(&whole["amount"], &aliased["aggregate"]["money"])
+    );
+    let edges = aliased["byYear"]["edges"].as_array().expect("edges");
+    let nodes = full["investments"]["byYear"]["nodes"]
+        .as_array()
+        .expect("nodes");
+    assert_eq!(edges.len(), nodes.len());
+    for (edge, node) in edges.iter().zip(nodes) {
+        assert_eq!(edge["node"]["keys"], node["keys"]);
+        assert_eq!(edge["node"]["aggregate"]["n"], node["aggregate"]["count"]);
+        assert_eq!(
+            edge["node"]["aggregate"]["first"]["min"],
+            node["aggregate"]["madeOn"]["min"]
+        );
+    }
+}
+
+/// How many times each aggregate function is called in `statements`.
+fn functions(statements: &[String]) -> BTreeMap<&'static str, usize> {
+    ["SUM(", "MIN(", "MAX(", "COUNT(\""]
+        .into_iter()
+        .map(|f| (f, statements.iter().map(|s| s.matches(f).count()).sum()))
+        .collect()
+}
+
+/// An aggregate or a page of groups computes the statistics its selection asks for only:
+/// `count` costs `COUNT(*)` alone, one date bound one `MIN`, whatever the type's columns.
+async fn statistics_not_selected_are_not_computed(app: TestApp) {
+    let ask = |selection: &str| {
+        format!(
+            "{{ investments {{ aggregate {{ {selection} }} groupBy(by: [{{ field: CURRENCY }}]) {{ nodes {{ aggregate {{ {selection} }} }} }} }} }}"
+        )
+    };
+    app.take_statements();
+    app.data(&ask(EVERY_STAT)).await;
+    let every = functions(&app.take_statements());
+    assert!(every.values().all(|n| *n > 0), "{every:?}");
+
+    app.data(&ask("count")).await;
+    let statements = app.take_statements();
+    assert_eq!(statements.len(), 2, "{statements:#?}");
+    assert!(
+        functions(&statements).values().all(|n| *n == 0),
+        "{statements:#?}"
+    );
+
+    app.data(&ask("madeOn { min }")).await;
+    let statements = app.take_statements();
+    let counts = functions(&statements);
+    assert_eq!(counts["MIN("], 2, "{statements:#?}");
+    assert_eq!(
+        counts["MAX("] + counts["SUM("] + counts["COUNT(\""],
+        0,
+        "{statements:#?}"
     );
 }

@@ -34,6 +34,8 @@ pub struct TestApp {
     /// The database URL.
     pub url: String,
     statements: Arc<AtomicUsize>,
+    /// The text of the statements run since the last [`TestApp::take_statements`].
+    sql: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// Runs `test` once on SQLite and once on PostgreSQL (when configured).
@@ -170,7 +172,12 @@ impl TestApp {
             .expect("load the built-in dataset");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
+        let sql = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = sql.clone();
         db.set_metric_callback(move |info| {
+            if let Ok(mut log) = log.lock() {
+                log.push(info.statement.to_string());
+            }
             if std::env::var_os("TRACE_SQL").is_some() {
                 eprintln!("SQL: {}", info.statement);
             }
@@ -191,12 +198,21 @@ impl TestApp {
             live,
             url: url.to_string(),
             statements,
+            sql,
         }
     }
 
     /// SQL statements run since the last call.
     pub fn take_statement_count(&self) -> usize {
         self.statements.swap(0, Ordering::SeqCst)
+    }
+
+    /// The text of the SQL statements run since the last call.
+    pub fn take_statements(&self) -> Vec<String> {
+        self.sql
+            .lock()
+            .map(|mut log| std::mem::take(&mut *log))
+            .unwrap_or_default()
     }
 
     /// POSTs a GraphQL request through the real router; returns status and JSON body.
@@ -351,6 +367,7 @@ impl TestApp {
             live: self.live.clone(),
             url: self.url.clone(),
             statements: self.statements.clone(),
+            sql: self.sql.clone(),
         }
     }
 
@@ -371,6 +388,7 @@ impl TestApp {
             live: self.live.clone(),
             url: self.url.clone(),
             statements: self.statements.clone(),
+            sql: self.sql.clone(),
         }
     }
 

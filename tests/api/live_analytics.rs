@@ -19,6 +19,7 @@ on_both_engines!(
     refused_arguments_refuse_the_live_subscription,
     an_unchanged_live_aggregate_is_not_sent_again,
     a_change_to_a_distinct_count_alone_is_sent,
+    live_subscribers_selecting_different_statistics_each_get_theirs,
 );
 
 const STARTUPS: &str =
@@ -265,4 +266,48 @@ async fn a_change_to_a_distinct_count_alone_is_sent(app: TestApp) {
     tokio::time::sleep(RECOMPUTED).await;
     create_company(&app, "Distinct C").await;
     assert_eq!(pair(client.next("1").await), (Some(3), Some(2)));
+}
+
+/// Two subscribers to the same live aggregate (and to the same live groupBy) selecting
+/// different statistics do not share a computation: each gets the values it selected,
+/// equal to the query's.
+async fn live_subscribers_selecting_different_statistics_each_get_theirs(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let narrow = "count";
+    let wide = "count amount { count missing byCurrency { currency count sum { minorUnits } min { minorUnits } max { minorUnits } } } madeOn { count min max }";
+    let aggregate = |s: &str| format!("subscription {{ investmentsAggregate {{ {s} }} }}");
+    let groups = |s: &str| {
+        format!(
+            "subscription {{ investmentsGroupBy(by: [{{ field: INVESTOR_NAME }}], first: 5) {{ nodes {{ keys {{ value }} aggregate {{ {s} }} }} }} }}"
+        )
+    };
+    let query = |s: &str| {
+        format!(
+            "{{ investments {{ aggregate {{ {s} }} groupBy(by: [{{ field: INVESTOR_NAME }}], first: 5) {{ nodes {{ keys {{ value }} aggregate {{ {s} }} }} }} }} }}"
+        )
+    };
+    let mut clients = Vec::new();
+    for s in [narrow, wide] {
+        let mut client = Client::connect(addr, Protocol::TransportWs).await;
+        client.init(json!({})).await;
+        client.subscribe("a", &aggregate(s)).await;
+        client.subscribe("g", &groups(s)).await;
+        clients.push(client);
+    }
+    for (client, s) in clients.iter_mut().zip([narrow, wide]) {
+        let expected = app.data(&query(s)).await["investments"].clone();
+        let a = client.next("a").await;
+        assert_eq!(
+            a["data"]["investmentsAggregate"], expected["aggregate"],
+            "{s}: {a}"
+        );
+        let g = client.next("g").await;
+        assert_eq!(
+            g["data"]["investmentsGroupBy"], expected["groupBy"],
+            "{s}: {g}"
+        );
+    }
+    // Four computations: the two selections of each subscription are not shared.
+    assert_eq!(app.live.hub().computations(), 4);
 }

@@ -55,12 +55,12 @@ pub(super) fn measured(kind: StatKind) -> StatKind {
     }
 }
 
-/// Adds the measures of rows grouped by currency: the row count `n` and every stat, money
-/// measured as a number.
+/// Adds the measures of rows grouped by currency: the row count `n` and the measures of
+/// the stats that the frame's selection asks for, money measured as a number.
 pub(super) fn add_part_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
     for (i, stat) in frame.stats.iter().enumerate() {
-        add_stat_measures(select, i, measured(stat.kind));
+        add_stat_measures(select, i, measured(stat.kind), frame.measures);
     }
 }
 
@@ -84,7 +84,7 @@ impl Merged {
             .stats
             .iter()
             .enumerate()
-            .map(|(i, stat)| read_stat(row, i, measured(stat.kind)))
+            .map(|(i, stat)| read_stat(row, i, measured(stat.kind), frame.measures))
             .collect::<Result<Vec<_>>>()?;
         let group = self.groups.entry(key.clone()).or_insert_with(|| {
             self.order.push(key.clone());

@@ -9,6 +9,7 @@ use sea_orm::sea_query::{Alias, Asterisk, Expr, Func, Order, Query, SelectStatem
 use sea_orm::{Condition, ConnectionTrait, DatabaseConnection, DbBackend, ExprTrait, QueryResult};
 
 use super::inputs::{GroupKey, TimeBucket};
+use super::measures::{Measure, Measures};
 use super::{Aggregated, Parent, SPLIT, Scope, Stat, StatKind};
 use crate::data::lists::Term;
 use crate::data::loaders::{CHUNK, Cache};
@@ -84,6 +85,9 @@ pub(super) struct Frame {
     pub(super) parent: Option<(&'static str, Vec<i32>)>,
     keys: Vec<KeySql>,
     pub(super) stats: &'static [Stat],
+    /// The measures of the stats that the selection asks for; the others are not computed
+    /// and read back as defaults.
+    pub(super) measures: Measures,
     currency: Option<&'static str>,
     cells: Cache,
     /// The key values of the groups a page showed (without the parent), once the page is
@@ -200,7 +204,9 @@ impl Frame {
             select.expr_as(self.column(currency), Alias::new("cur"));
         }
         for (i, stat) in self.stats.iter().enumerate() {
-            select.expr_as(self.column(stat.column), Alias::new(format!("v{i}")));
+            if self.measures.any(i) {
+                select.expr_as(self.column(stat.column), Alias::new(format!("v{i}")));
+            }
         }
         for e in extra {
             select.expr_as(e.expr.clone(), Alias::new(&e.alias));
@@ -411,6 +417,14 @@ impl Frame {
         self.currency.is_some()
     }
 
+    /// The money stats whose statistics per currency the selection asks for.
+    pub(super) fn per_currency(&self) -> impl Iterator<Item = usize> + '_ {
+        self.stats.iter().enumerate().filter_map(|(i, stat)| {
+            (stat.kind == StatKind::Money && self.measures.wants(i, Measure::PerCurrency))
+                .then_some(i)
+        })
+    }
+
     /// Stores the money statistics of every group, computed with the groups themselves.
     pub(super) async fn seed_money(
         &self,
@@ -437,10 +451,8 @@ impl Frame {
                     }
                     let mut outer = self.outer_keyed(inner, &["cur"], late);
                     outer.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
-                    for (i, stat) in self.stats.iter().enumerate() {
-                        if stat.kind == StatKind::Money {
-                            add_stat_measures(&mut outer, i, StatKind::Number);
-                        }
+                    for i in self.per_currency() {
+                        add_stat_measures(&mut outer, i, StatKind::Number, self.measures);
                     }
                     outer.order_by(Alias::new("cur"), Order::Asc);
                     outer
@@ -452,13 +464,9 @@ impl Frame {
                 };
                 let currency: String = row.try_get("", "cur")?;
                 let n: i64 = row.try_get("", "n")?;
-                let mut values = Vec::with_capacity(self.stats.len());
-                for (i, stat) in self.stats.iter().enumerate() {
-                    values.push(if stat.kind == StatKind::Money {
-                        read_stat(&row, i, StatKind::Number)?
-                    } else {
-                        StatValues::default()
-                    });
+                let mut values = vec![StatValues::default(); self.stats.len()];
+                for i in self.per_currency() {
+                    values[i] = read_stat(&row, i, StatKind::Number, self.measures)?;
                 }
                 by_key.entry(key).or_default().push((currency, n, values));
             }
@@ -509,71 +517,101 @@ impl Frame {
     }
 }
 
-/// Adds the measures of stat `i` (over inner column `v{i}`) to an outer statement.
-pub(super) fn add_stat_measures(select: &mut SelectStatement, i: usize, kind: StatKind) {
+/// Adds the measures of stat `i` (over inner column `v{i}`) that `measures` asks for to an
+/// outer statement: money (per row) has only its count, numbers and dates their minimum
+/// and maximum too, numbers their sum (in two parts).
+pub(super) fn add_stat_measures(
+    select: &mut SelectStatement,
+    i: usize,
+    kind: StatKind,
+    measures: Measures,
+) {
     let v = Expr::col(Alias::new(format!("v{i}")));
     let bigint = |e: Expr| -> Expr { Func::cast_as(e, Alias::new("BIGINT")).into() };
-    select.expr_as(Func::count(v.clone()), Alias::new(format!("c{i}")));
-    match kind {
-        StatKind::Money => {}
-        StatKind::Number => {
-            let split = || Expr::cust(SPLIT.to_string());
-            select.expr_as(
-                bigint(Func::sum(v.clone().div(split())).into()),
-                Alias::new(format!("sh{i}")),
-            );
-            select.expr_as(
-                bigint(Func::sum(v.clone().modulo(split())).into()),
-                Alias::new(format!("sl{i}")),
-            );
-            select.expr_as(
-                bigint(Func::min(v.clone()).into()),
-                Alias::new(format!("mn{i}")),
-            );
-            select.expr_as(bigint(Func::max(v).into()), Alias::new(format!("mx{i}")));
-        }
-        StatKind::Date => {
-            select.expr_as(Func::min(v.clone()), Alias::new(format!("mn{i}")));
-            select.expr_as(Func::max(v), Alias::new(format!("mx{i}")));
-        }
+    let wants = |m: Measure| measures.wants(i, m);
+    if wants(Measure::Count) {
+        select.expr_as(Func::count(v.clone()), Alias::new(format!("c{i}")));
+    }
+    let number = kind == StatKind::Number;
+    if number && wants(Measure::Sum) {
+        let split = || Expr::cust(SPLIT.to_string());
+        select.expr_as(
+            bigint(Func::sum(v.clone().div(split())).into()),
+            Alias::new(format!("sh{i}")),
+        );
+        select.expr_as(
+            bigint(Func::sum(v.clone().modulo(split())).into()),
+            Alias::new(format!("sl{i}")),
+        );
+    }
+    if kind == StatKind::Money {
+        return;
+    }
+    let extreme = |f: Expr| if number { bigint(f) } else { f };
+    if wants(Measure::Min) {
+        select.expr_as(
+            extreme(Func::min(v.clone()).into()),
+            Alias::new(format!("mn{i}")),
+        );
+    }
+    if wants(Measure::Max) {
+        select.expr_as(extreme(Func::max(v).into()), Alias::new(format!("mx{i}")));
     }
 }
 
-pub(super) fn read_stat(row: &QueryResult, i: usize, kind: StatKind) -> Result<StatValues> {
-    let count: i64 = row.try_get("", &format!("c{i}"))?;
-    let mut values = StatValues {
-        count,
-        ..StatValues::default()
-    };
+/// Reads the measures of stat `i` that [`add_stat_measures`] added with the same
+/// `measures`; the others keep their defaults.
+pub(super) fn read_stat(
+    row: &QueryResult,
+    i: usize,
+    kind: StatKind,
+    measures: Measures,
+) -> Result<StatValues> {
+    let wants = |m: Measure| measures.wants(i, m);
+    let mut values = StatValues::default();
+    if wants(Measure::Count) {
+        values.count = row.try_get("", &format!("c{i}"))?;
+    }
     match kind {
         StatKind::Money => {}
         StatKind::Number => {
-            let high: Option<i64> = row.try_get("", &format!("sh{i}"))?;
-            let low: Option<i64> = row.try_get("", &format!("sl{i}"))?;
-            values.sum = match (high, low) {
-                (Some(h), Some(l)) => Some(i128::from(h) * SPLIT + i128::from(l)),
-                _ => None,
-            };
-            values.min = row
-                .try_get::<Option<i64>>("", &format!("mn{i}"))?
-                .map(Scalar::Int);
-            values.max = row
-                .try_get::<Option<i64>>("", &format!("mx{i}"))?
-                .map(Scalar::Int);
+            if wants(Measure::Sum) {
+                let high: Option<i64> = row.try_get("", &format!("sh{i}"))?;
+                let low: Option<i64> = row.try_get("", &format!("sl{i}"))?;
+                values.sum = match (high, low) {
+                    (Some(h), Some(l)) => Some(i128::from(h) * SPLIT + i128::from(l)),
+                    _ => None,
+                };
+            }
+            if wants(Measure::Min) {
+                values.min = row
+                    .try_get::<Option<i64>>("", &format!("mn{i}"))?
+                    .map(Scalar::Int);
+            }
+            if wants(Measure::Max) {
+                values.max = row
+                    .try_get::<Option<i64>>("", &format!("mx{i}"))?
+                    .map(Scalar::Int);
+            }
         }
         StatKind::Date => {
-            values.min = read_date(row, &format!("mn{i}"))?.map(Scalar::Day);
-            values.max = read_date(row, &format!("mx{i}"))?.map(Scalar::Day);
+            if wants(Measure::Min) {
+                values.min = read_date(row, &format!("mn{i}"))?.map(Scalar::Day);
+            }
+            if wants(Measure::Max) {
+                values.max = read_date(row, &format!("mx{i}"))?.map(Scalar::Day);
+            }
         }
     }
     Ok(values)
 }
 
-/// Adds the summary measures (row count and every stat) to an outer statement.
-pub(super) fn add_summary_measures(select: &mut SelectStatement, stats: &[Stat]) {
+/// Adds the summary measures (the row count, and the measures of the stats that the
+/// frame's selection asks for) to an outer statement.
+pub(super) fn add_summary_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
-    for (i, stat) in stats.iter().enumerate() {
-        add_stat_measures(select, i, stat.kind);
+    for (i, stat) in frame.stats.iter().enumerate() {
+        add_stat_measures(select, i, stat.kind, frame.measures);
     }
 }
 
@@ -581,6 +619,7 @@ pub(super) fn frame<T: Aggregated>(
     scope: &Scope,
     parent: Option<&Parent>,
     keys: Vec<KeySql>,
+    measures: Measures,
 ) -> Frame {
     Frame {
         db: scope.db.clone(),
@@ -589,6 +628,7 @@ pub(super) fn frame<T: Aggregated>(
         parent: parent.map(|p| (p.column, p.siblings.ids())),
         keys,
         stats: T::STATS,
+        measures,
         currency: T::CURRENCY,
         cells: Cache::default(),
         page: OnceLock::new(),

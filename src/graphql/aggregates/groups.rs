@@ -214,7 +214,7 @@ pub async fn group_by<T: Aggregated>(
     });
     match &scope.parent {
         None => {
-            let frame = Arc::new(frame::<T>(scope, None, plan.keys.clone()));
+            let frame = Arc::new(frame::<T>(scope, None, plan.keys.clone(), args.measures));
             let page = load_groups(&frame, &plan).await?;
             let (groups, info) = page.for_parent(None, &plan);
             let known = page.total(None, &plan);
@@ -239,14 +239,22 @@ pub async fn group_by<T: Aggregated>(
         }
         Some(parent) => {
             let key = format!(
-                "groups:{}|{signature:x}|{}|{}",
-                parent.key, plan.limit, plan.offset
+                "groups:{}|{signature:x}|{}|{}|{}",
+                parent.key,
+                plan.limit,
+                plan.offset,
+                args.measures.key()
             );
             let loaded = parent
                 .siblings
                 .cache()
                 .get_or_init(&key, || async {
-                    let frame = Arc::new(frame::<T>(scope, Some(parent), plan.keys.clone()));
+                    let frame = Arc::new(frame::<T>(
+                        scope,
+                        Some(parent),
+                        plan.keys.clone(),
+                        args.measures,
+                    ));
                     let page = load_groups(&frame, &plan).await?;
                     Ok((frame, page))
                 })
@@ -385,7 +393,7 @@ pub(super) fn grouped(
     late: bool,
 ) -> SelectStatement {
     let mut outer = frame.outer_keyed(frame.inner_keyed(ids, &plan.extra, late), &[], late);
-    add_summary_measures(&mut outer, frame.stats);
+    add_summary_measures(&mut outer, frame);
     for h in &plan.having {
         outer.and_having(h.condition.clone());
     }

@@ -242,4 +242,7 @@ pub struct GroupArgs<F: OrderField> {
     /// Whether the client asked for money per currency (`byCurrency`) of the groups: the
     /// page's statement then groups by currency too, with no statement of its own for it.
     pub money: bool,
+    /// The statistics the selection asks for under the groups' `aggregate`: the others are
+    /// not computed.
+    pub measures: super::Measures,
 }

@@ -28,12 +28,14 @@ mod by_currency;
 mod frame;
 mod groups;
 mod inputs;
+mod measures;
 mod stats;
 mod terms;
 
 pub use crate::data::lists::{Parent, Scope};
 pub use groups::{Group, GroupConnection, GroupEdge, group_by, selects_by_currency};
 pub use inputs::{AggregateFunction, GroupArgs, GroupKey, GroupOrder, Having, TimeBucket};
+pub use measures::{Measures, aggregate_measures, group_measures};
 pub use stats::{
     DateStats, GroupKeyValue, MoneyAggregate, MoneyStats, NumberStats, StatOutput, Summary,
 };
@@ -76,6 +78,8 @@ pub enum StatKind {
 /// A column of a type that `aggregate` reports on.
 #[derive(Debug, Clone, Copy)]
 pub struct Stat {
+    /// The field's name as declared (snake case: `made_on` for `madeOn`).
+    pub name: &'static str,
     pub column: &'static str,
     pub kind: StatKind,
     /// The column that says how precisely a date is known, used by time buckets.
@@ -94,11 +98,12 @@ pub trait Aggregated: GqlNode {
     const CURRENCY: Option<&'static str>;
 }
 
-/// Aggregates over the rows of a connection (top-level or nested).
-pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
+/// Aggregates over the rows of a connection (top-level or nested), computing the
+/// statistics in `measures` (and the row count).
+pub async fn aggregate<T: Aggregated>(scope: &Scope, measures: Measures) -> Result<T::Aggregate> {
     let summary = match &scope.parent {
         None => {
-            let frame = Arc::new(frame::<T>(scope, None, Vec::new()));
+            let frame = Arc::new(frame::<T>(scope, None, Vec::new(), measures));
             summaries(&frame)
                 .await?
                 .into_iter()
@@ -106,13 +111,14 @@ pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
                 .unwrap_or_else(|| Summary::empty(&frame, Vec::new()))
         }
         Some(parent) => {
-            // The connection field's key: every sibling aggregates the same field.
-            let key = format!("aggregate:{}", parent.key);
+            // The connection field's key: every sibling aggregates the same field (an
+            // aggregate under another alias may select other statistics).
+            let key = format!("aggregate:{}:{}", parent.key, measures.key());
             let by_parent = parent
                 .siblings
                 .cache()
                 .get_or_init(&key, || async {
-                    let frame = Arc::new(frame::<T>(scope, Some(parent), Vec::new()));
+                    let frame = Arc::new(frame::<T>(scope, Some(parent), Vec::new(), measures));
                     let mut by_parent = HashMap::new();
                     for summary in summaries(&frame).await? {
                         if let Some(KeyValue::Int(p)) = summary.key.first() {
@@ -134,13 +140,13 @@ pub async fn aggregate<T: Aggregated>(scope: &Scope) -> Result<T::Aggregate> {
 
 /// The summaries of every group of `frame` (one row without keys or parents).
 async fn summaries(frame: &Arc<Frame>) -> Result<Vec<Summary>> {
-    if frame.has_currency() {
+    if frame.has_currency() && frame.measures.per_currency(frame.stats) {
         return summaries_by_currency(frame).await;
     }
     let rows = frame
         .run(|ids| {
             let mut outer = frame.outer(frame.inner(ids, &[]), &[]);
-            add_summary_measures(&mut outer, frame.stats);
+            add_summary_measures(&mut outer, frame);
             outer
         })
         .await?;
@@ -232,6 +238,7 @@ macro_rules! aggregates {
             type Aggregate = $name;
             const STATS: &'static [$crate::graphql::aggregates::Stat] = &[
                 $($crate::graphql::aggregates::Stat {
+                    name: stringify!($field),
                     column: $column,
                     kind: <$crate::graphql::aggregates::$out as $crate::graphql::aggregates::StatOutput>::KIND,
                     precision: $crate::__optional!($($precision)?),
