@@ -30,6 +30,7 @@ on_both_engines!(
     malformed_group_by_arguments_are_bad_user_input,
     fewer_statistics_selected_give_the_same_answers,
     statistics_not_selected_are_not_computed,
+    a_later_page_keyed_by_a_nullable_relation_counts_its_group_without_one,
 );
 
 async fn spending_aggregates_are_exact_and_per_currency(app: TestApp) {
@@ -1261,4 +1262,56 @@ async fn statistics_not_selected_are_not_computed(app: TestApp) {
         0,
         "{statements:#?}"
     );
+}
+
+/// Challenges grouped by the challenger's name: "some tech leaders" challenge C1 without a
+/// company, so one group has no key. Its page is the second (the page before it holds two
+/// groups), where the distinct counts are read for the page's groups by foreign key: the
+/// group without one is found too, and counted like the others.
+async fn a_later_page_keyed_by_a_nullable_relation_counts_its_group_without_one(app: TestApp) {
+    let rows = app
+        .data("{ challenges { nodes { kind challengerCompany { name } } } }")
+        .await;
+    let mut expected: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+    for c in rows["challenges"]["nodes"].as_array().expect("challenges") {
+        let name = c["challengerCompany"]["name"].as_str().map(str::to_owned);
+        let kind = c["kind"].as_str().expect("kind").to_owned();
+        expected.entry(name).or_default().insert(kind);
+    }
+    assert!(
+        expected.contains_key(&None) && expected.len() > 2,
+        "{expected:?}"
+    );
+    let page = |after: &str| {
+        format!(
+            r#"{{ challenges {{ groupBy(by: [{{ field: CHALLENGER_COMPANY_NAME }}], first: 2{after}) {{
+                pageInfo {{ endCursor }} edges {{ cursor node {{ keys {{ value }} aggregate {{ count countDistinct(field: KIND) }} }} }} }} }} }}"#
+        )
+    };
+    let mut got = BTreeMap::new();
+    let mut after = String::new();
+    loop {
+        let data = app.data(&page(&after)).await;
+        let groups = &data["challenges"]["groupBy"];
+        let edges = groups["edges"].as_array().expect("edges").clone();
+        for edge in &edges {
+            let node = &edge["node"];
+            let name = node["keys"][0]["value"].as_str().map(str::to_owned);
+            got.insert(
+                name,
+                node["aggregate"]["countDistinct"]
+                    .as_i64()
+                    .expect("distinct"),
+            );
+        }
+        match groups["pageInfo"]["endCursor"].as_str() {
+            Some(cursor) if !edges.is_empty() => after = format!(", after: \"{cursor}\""),
+            _ => break,
+        }
+    }
+    let expected: BTreeMap<Option<String>, i64> = expected
+        .into_iter()
+        .map(|(name, kinds)| (name, kinds.len() as i64))
+        .collect();
+    assert_eq!(got, expected);
 }

@@ -313,15 +313,18 @@ impl Frame {
                 Some(relation) => Expr::col((Alias::new(relation.table), Alias::new(relation.fk))),
                 None => key.expr.clone(),
             };
-            if self.keys.len() == 1 {
-                let ids = by_fk.keys().filter_map(|k| match k.first() {
-                    Some(KeyValue::Int(i)) => Some(*i),
+            // One key and no group of rows without one (a nullable foreign key): an IN list.
+            let ids: Option<Vec<i64>> = by_fk
+                .keys()
+                .map(|k| match k.as_slice() {
+                    [KeyValue::Int(i)] => Some(*i),
                     _ => None,
-                });
-                inner.and_where(expr(0, &self.keys[0]).is_in(ids));
-                return;
-            }
-            inner.cond_where(self.any_of(by_fk.keys(), expr));
+                })
+                .collect();
+            match ids {
+                Some(ids) => inner.and_where(expr(0, &self.keys[0]).is_in(ids)),
+                None => inner.cond_where(self.any_of(by_fk.keys(), expr)),
+            };
             return;
         }
         if page.is_empty()
