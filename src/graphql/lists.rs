@@ -14,7 +14,7 @@ use sea_orm::{Condition, EntityTrait, IdenStatic};
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, aggregate,
-    aggregate_measures, group_by, group_measures, selects_by_currency,
+    aggregate_measures, group_by, group_measures,
 };
 use super::filters::{RowFilter, filter_condition};
 use super::loaders::{Node, Row};
@@ -116,7 +116,6 @@ where
             first,
             after,
             count: ctx.look_ahead().field("totalCount").exists(),
-            money: selects_by_currency(ctx),
             measures: group_measures(ctx, T::STATS),
         };
         Ok(Box::pin(group_by::<T>(&self.0.scope, args)).await?)

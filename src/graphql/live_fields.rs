@@ -14,7 +14,7 @@ use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Scope, aggregate,
-    aggregate_measures, group_by, group_measures, selects_by_currency,
+    aggregate_measures, group_by, group_measures,
 };
 use super::claims::{Claim, ClaimChallenge};
 use super::companies::{Company, Person};
@@ -137,10 +137,9 @@ macro_rules! live_types {
                     let backend = db(ctx)?.get_database_backend();
                     let condition = Arc::new(filter_condition(backend, &filter)?);
                     let count = ctx.look_ahead().field("totalCount").exists();
-                    let money = selects_by_currency(ctx);
                     let measures = group_measures(ctx, <$target as Aggregated>::STATS);
                     let key = format!(
-                        "groupBy:{}:{}:{}:{}:{}:{first:?}:{after:?}:{count}:{money}:{}",
+                        "groupBy:{}:{}:{}:{}:{}:{first:?}:{after:?}:{count}:{}",
                         <$target as GqlNode>::NAME,
                         normalized(&filter),
                         normalized(&by),
@@ -158,7 +157,6 @@ macro_rules! live_types {
                             first,
                             after: after.clone(),
                             count,
-                            money,
                             measures,
                         };
                         Box::pin(async move {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, SelectionField, TypeName};
+use async_graphql::{Object, TypeName};
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, JoinType, Order, Query, SelectStatement, WindowStatement,
@@ -210,7 +210,6 @@ pub async fn group_by<T: Aggregated>(
         offset,
         signature,
         count: args.count,
-        money: args.money,
     });
     match &scope.parent {
         None => {
@@ -285,18 +284,6 @@ pub async fn group_by<T: Aggregated>(
     }
 }
 
-/// Whether the selection of the `groupBy` field being resolved asks for money per currency
-/// (`byCurrency`, under a group's aggregate, through fragments too).
-pub fn selects_by_currency(ctx: &Context<'_>) -> bool {
-    fn selects(field: SelectionField<'_>) -> bool {
-        field.name() == "byCurrency" || field.selection_set().any(selects)
-    }
-    ctx.look_ahead()
-        .selection_fields()
-        .into_iter()
-        .any(|field| field.selection_set().any(selects))
-}
-
 /// A checked `groupBy`: its keys, terms, and the page asked for.
 pub(super) struct GroupPlan {
     keys: Vec<KeySql>,
@@ -308,8 +295,6 @@ pub(super) struct GroupPlan {
     signature: u64,
     /// Count the groups in the page's statement (`totalCount` was asked for).
     pub(super) count: bool,
-    /// Read the money per currency with the page (`byCurrency` was asked for).
-    money: bool,
 }
 
 /// Groups loaded for a page, per parent (one entry, `None`, for a top-level list).
@@ -402,7 +387,9 @@ pub(super) fn grouped(
 
 pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<GroupPage> {
     let late = frame.has_late_keys();
-    if plan.money && frame.has_currency() && !late && combines(plan) {
+    // Money per currency (`byCurrency`) asked for: read with the page.
+    let money = frame.measures.per_currency(frame.stats);
+    if money && frame.has_currency() && !late && combines(plan) {
         return load_parts(frame, plan).await;
     }
     let rows = frame

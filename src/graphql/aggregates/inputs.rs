@@ -239,10 +239,8 @@ pub struct GroupArgs<F: OrderField> {
     /// Whether the client asked for `totalCount`: the page's statement then counts the
     /// groups too (a window over the grouped rows), with no statement of its own.
     pub count: bool,
-    /// Whether the client asked for money per currency (`byCurrency`) of the groups: the
-    /// page's statement then groups by currency too, with no statement of its own for it.
-    pub money: bool,
     /// The statistics the selection asks for under the groups' `aggregate`: the others are
-    /// not computed.
+    /// not computed. Money per currency (`byCurrency`) among them makes the page's
+    /// statement group by currency too, with no statement of its own for it.
     pub measures: super::Measures,
 }

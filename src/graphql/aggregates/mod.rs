@@ -33,7 +33,7 @@ mod stats;
 mod terms;
 
 pub use crate::data::lists::{Parent, Scope};
-pub use groups::{Group, GroupConnection, GroupEdge, group_by, selects_by_currency};
+pub use groups::{Group, GroupConnection, GroupEdge, group_by};
 pub use inputs::{AggregateFunction, GroupArgs, GroupKey, GroupOrder, Having, TimeBucket};
 pub use measures::{Measures, aggregate_measures, group_measures};
 pub use stats::{
