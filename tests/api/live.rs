@@ -66,6 +66,9 @@ type Socket =
 pub(crate) struct Client {
     socket: Socket,
     protocol: Protocol,
+    /// Results of other subscriptions read while waiting for one: concurrent subscriptions
+    /// answer in any order, and none of their results may be lost.
+    waiting: std::collections::VecDeque<Value>,
 }
 
 impl Client {
@@ -93,7 +96,11 @@ impl Client {
                 .and_then(|v| v.to_str().ok()),
             Some(protocol.name())
         );
-        Client { socket, protocol }
+        Client {
+            socket,
+            protocol,
+            waiting: Default::default(),
+        }
     }
 
     pub(crate) async fn send(&mut self, message: Value) {
@@ -122,8 +129,11 @@ impl Client {
 
     /// The next GraphQL message, answering pings; `Err` with the close frame when closed.
     pub(crate) async fn receive(&mut self) -> Result<Value, (u16, String)> {
+        // One deadline for the message, not one per frame: keep-alive pings must not
+        // stretch the wait for a message that never comes.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let message = tokio::time::timeout(PATIENCE, self.socket.next())
+            let message = tokio::time::timeout_at(deadline, self.socket.next())
                 .await
                 .expect("a message in time");
             match message {
@@ -165,14 +175,20 @@ impl Client {
 
     /// The payload of the next result of subscription `id`.
     pub(crate) async fn next(&mut self, id: &str) -> Value {
+        let is_result = |m: &Value| ["next", "data"].contains(&m["type"].as_str().unwrap_or(""));
+        if let Some(at) = self.waiting.iter().position(|m| m["id"] == id) {
+            let message = self.waiting.remove(at).expect("a waiting result");
+            return message["payload"].clone();
+        }
         loop {
             let message = self.receive().await.expect("a result, not a close");
-            if message["id"] == id
-                && ["next", "data"].contains(&message["type"].as_str().unwrap_or(""))
-            {
-                return message["payload"].clone();
-            }
             assert_ne!(message["type"], "error", "{message}");
+            if is_result(&message) {
+                if message["id"] == id {
+                    return message["payload"].clone();
+                }
+                self.waiting.push_back(message);
+            }
         }
     }
 
