@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_graphql::futures_util::stream::{self, BoxStream};
-use async_graphql::futures_util::{self, SinkExt, StreamExt};
+use async_graphql::futures_util::{self, FutureExt, SinkExt, StreamExt};
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Executor, Request, Response, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -261,15 +261,46 @@ async fn serve(
                 None => break,
             },
         };
-        let closing = matches!(outgoing, Message::Close(_));
+        let mut closing = matches!(outgoing, Message::Close(_));
+        let mut ended = false;
         // A socket that accepts nothing for a whole keep-alive interval is gone or too
         // slow: dropping it frees its memory.
-        match tokio::time::timeout(options.keepalive, sink.send(outgoing)).await {
-            Ok(Ok(())) if !closing => {}
+        let sent = tokio::time::timeout(options.keepalive, async {
+            sink.feed(outgoing).await?;
+            // The messages ready now (one event for many subscriptions of this connection)
+            // go out in the same write: one flush, not one system call per message.
+            let mut batched = 1;
+            while !closing && batched < MAX_BATCH {
+                let Some(ready) = messages.next().now_or_never() else {
+                    break;
+                };
+                let message = match ready {
+                    Some(WsMessage::Text(text)) => Message::Text(text.into()),
+                    Some(WsMessage::Close(code, reason)) => {
+                        closing = true;
+                        close(code, &reason)
+                    }
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                };
+                sink.feed(message).await?;
+                batched += 1;
+            }
+            sink.flush().await
+        })
+        .await;
+        match sent {
+            Ok(Ok(())) if !closing && !ended => {}
             _ => break,
         }
     }
 }
+
+/// Messages ready at once that are written together before the connection's other duties
+/// (closing, keep-alive) are looked at again.
+const MAX_BATCH: usize = 64;
 
 fn close(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
