@@ -72,6 +72,17 @@ impl Subject {
         }
     }
 
+    /// A new citation of this subject: the sentence `quote` of source `source_id`.
+    pub(crate) fn citation(self, source_id: i32, quote: &str) -> citation::ActiveModel {
+        let mut active = citation::ActiveModel {
+            source_id: Set(source_id),
+            quote: Set(quote.to_string()),
+            ..Default::default()
+        };
+        self.set_on(&mut active);
+        active
+    }
+
     pub(crate) fn set_on(self, active: &mut citation::ActiveModel) {
         match self {
             Subject::Company(id) => active.company_id = Set(Some(id)),
@@ -251,13 +262,10 @@ impl<'a> Load<'a> {
                 self.report.count("citation", false);
                 continue;
             }
-            let mut active = citation::ActiveModel {
-                source_id: Set(source_id),
-                quote: Set(c.quote.clone()),
-                ..Default::default()
-            };
-            subject.set_on(&mut active);
-            active.insert(self.txn).await?;
+            subject
+                .citation(source_id, &c.quote)
+                .insert(self.txn)
+                .await?;
             self.report.count("citation", true);
         }
         Ok(())
