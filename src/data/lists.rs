@@ -53,6 +53,18 @@ pub struct Scope {
     pub parent: Option<Parent>,
 }
 
+impl Scope {
+    /// The rows of `E` that `condition` selects, in no parent: a root list's.
+    pub fn top<E: EntityTrait>(db: DatabaseConnection, condition: Arc<Condition>) -> Self {
+        Scope {
+            db,
+            table: E::default().table_name(),
+            condition,
+            parent: None,
+        }
+    }
+}
+
 /// The parent of a nested list, and its siblings, counted and aggregated together.
 #[derive(Clone)]
 pub struct Parent {
@@ -181,17 +193,11 @@ where
         .map(|row| read_row(row, &plan))
         .collect::<Result<Vec<_>>>()?;
     let (models, cursors, info) = finish(&plan, rows);
-    let scope = Scope {
-        db: db.clone(),
-        table: E::default().table_name(),
-        condition: Arc::new(condition),
-        parent: None,
-    };
     Ok(Page {
         nodes: nodes_of(models),
         cursors,
         info,
-        scope,
+        scope: Scope::top::<E>(db.clone(), Arc::new(condition)),
     })
 }
 

@@ -1,6 +1,6 @@
 //! Claims, who made them, and who challenges them.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::Object;
 
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
 use entity::{citation, claim, claim_challenge, event};
@@ -12,14 +12,9 @@ use super::entity_filters::*;
 use super::events::Event;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::wrap_one;
 use super::models::AiModel;
-use super::node::{database_id, global_id};
-use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::spending::SpendingFigure;
-use super::{Result, db};
-use crate::store;
 
 gql_node! {
     /// A claim someone made: a cost, a forecast, an opinion or guidance.
@@ -30,14 +25,6 @@ with_connections! {
     /// A claim someone made: a cost, a forecast, an opinion or guidance.
     #[Object]
     impl Claim {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the claim.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Stable external reference, e.g. "C1" in the built-in dataset.
         async fn r#ref(&self) -> Option<&str> {
             self.0.reference.as_deref()
@@ -62,18 +49,18 @@ with_connections! {
         async fn made(&self) -> Option<DateValue> {
             date_value(self.0.made_on, self.0.made_precision)
         }
+    }
+
+    ids {
+        /// Database id of the claim.
+        database_id,
+    }
+
+    provenance {
         /// How each structured value of the claim is known (stated with the source's words,
         /// derived or inferred), in field order; a value with no note is STATED by the
         /// claim's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::ClaimId;
-            provenance_of(ctx, &self.0, column, Some(citation::Column::ClaimId), fields).await
-        }
+        provenance: ClaimId, cited by Some(citation::Column::ClaimId),
     }
 
     to_one {
@@ -108,14 +95,6 @@ with_connections! {
     /// A challenge to a claim: who doubts or probes it, and how.
     #[Object]
     impl ClaimChallenge {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the challenge.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// How the claim is challenged.
         async fn kind(&self) -> ChallengeKind {
             self.0.kind
@@ -124,6 +103,11 @@ with_connections! {
         async fn description(&self) -> &str {
             &self.0.description
         }
+    }
+
+    ids {
+        /// Database id of the challenge.
+        database_id,
     }
 
     to_one {
@@ -148,27 +132,16 @@ pub struct ClaimQuery;
 with_connections! {
     /// Queries on claims.
     #[Object]
-    impl ClaimQuery {
+    impl ClaimQuery {}
+
+    by_id {
         /// The claim with this id, or null.
-        async fn claim(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the claim.")] id: ID,
-        ) -> Result<Option<Claim>> {
-            Ok(wrap_one(
-                store::by_id::<claim::Entity>(db(ctx)?, database_id::<Claim>(&id, "id")?).await?,
-            ))
-        }
+        claim: Claim(claim) "Global id of the claim.",
+    }
+
+    by_text {
         /// The claim with this external reference, or null.
-        async fn claim_by_ref(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The reference, e.g. \"C1\".")] r#ref: String,
-        ) -> Result<Option<Claim>> {
-            Ok(wrap_one(
-                store::by_text::<claim::Entity>(db(ctx)?, claim::Column::Reference, &r#ref).await?,
-            ))
-        }
+        claim_by_ref: Claim(claim, Reference) r#ref "The reference, e.g. \"C1\".",
     }
 
     roots {

@@ -1,6 +1,6 @@
 //! Companies and the people who speak for them.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Object};
 
 use entity::enums::CompanyKind;
 use entity::{
@@ -17,12 +17,10 @@ use super::investments::Investment;
 use super::lists::{gql_node, order_fields};
 use super::loaders::wrap_one;
 use super::models::AiModel;
-use super::node::{database_id, global_id};
 use super::projects::{Project, ProjectBacker};
 use super::sources::Citation;
 use super::spending::SpendingFigure;
 use super::{Result, db};
-use crate::store;
 
 gql_node! {
     /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
@@ -33,14 +31,6 @@ with_connections! {
     /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
     #[Object(serial)]
     impl Company {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the company.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// The company's name, unique, e.g. "Meta Platforms".
         async fn name(&self) -> &str {
             &self.0.name
@@ -70,6 +60,11 @@ with_connections! {
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
             super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::CompanyId).await
         }
+    }
+
+    ids {
+        /// Database id of the company.
+        database_id,
     }
 
     to_one {
@@ -120,14 +115,6 @@ with_connections! {
     /// A person named in a source, such as a company's CEO.
     #[Object]
     impl Person {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the person.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Full name, unique.
         async fn name(&self) -> &str {
             &self.0.name
@@ -145,6 +132,11 @@ with_connections! {
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
             super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::PersonId).await
         }
+    }
+
+    ids {
+        /// Database id of the person.
+        database_id,
     }
 
     to_one {
@@ -172,16 +164,6 @@ with_connections! {
     /// Queries on companies and people.
     #[Object]
     impl CompanyQuery {
-        /// The company with this id, or null.
-        async fn company(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the company.")] id: ID,
-        ) -> Result<Option<Company>> {
-            Ok(wrap_one(
-                store::by_id::<company::Entity>(db(ctx)?, database_id::<Company>(&id, "id")?).await?,
-            ))
-        }
         /// The company a reader means by this name, or null. Matches the exact name first,
         /// then ignoring case the name, the ticker, and the aliases ("meta" finds Meta
         /// Platforms, "amzn" Amazon, "AWS" Amazon Web Services). Surrounding spaces are
@@ -196,26 +178,18 @@ with_connections! {
                 super::aliases::company_forgiving(db(ctx)?, &name).await?,
             ))
         }
-        /// The company with this stock ticker, or null.
-        async fn company_by_ticker(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The ticker, e.g. \"MSFT\".")] ticker: String,
-        ) -> Result<Option<Company>> {
-            Ok(wrap_one(
-                store::by_text::<company::Entity>(db(ctx)?, company::Column::Ticker, &ticker).await?,
-            ))
-        }
+    }
+
+    by_id {
+        /// The company with this id, or null.
+        company: Company(company) "Global id of the company.",
         /// The person with this id, or null.
-        async fn person(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the person.")] id: ID,
-        ) -> Result<Option<Person>> {
-            Ok(wrap_one(
-                store::by_id::<person::Entity>(db(ctx)?, database_id::<Person>(&id, "id")?).await?,
-            ))
-        }
+        person: Person(person) "Global id of the person.",
+    }
+
+    by_text {
+        /// The company with this stock ticker, or null.
+        company_by_ticker: Company(company, Ticker) ticker "The ticker, e.g. \"MSFT\".",
     }
 
     roots {

@@ -33,17 +33,67 @@
 //! investor: Company = required(company, investor_id),
 //! ```
 //!
+//! The fields every row type has in the same words are sections too: `ids` gives the
+//! Relay `id` and `databaseId` (with its own doc line), and `provenance` the type's
+//! `provenance` field, naming its column in `value_provenance` and in `citation`:
+//!
+//! ```text
+//! ids {
+//!     /// Database id of the event.
+//!     database_id,
+//! }
+//! provenance {
+//!     /// How each structured value of the event is known ...
+//!     provenance: EventId, cited by Some(citation::Column::EventId),
+//! }
+//! ```
+//!
+//! A query root's lookups of one row are one line each: by global id under `by_id`, and
+//! by a unique text column under `by_text` (the column and the argument's name):
+//!
+//! ```text
+//! by_id {
+//!     /// The claim with this id, or null.
+//!     claim: Claim(claim) "Global id of the claim.",
+//! }
+//! by_text {
+//!     /// The claim with this external reference, or null.
+//!     claim_by_ref: Claim(claim, Reference) r#ref "The reference, e.g. \"C1\".",
+//! }
+//! ```
+//!
 //! The SDL is the same as when each field was written by
 //! hand. (The macro writes the whole `#[Object]` impl because async-graphql's attribute
 //! sees the impl before any macro inside it would expand. Code inside the macro call is
 //! not reformatted by rustfmt.)
 
-/// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with a
-/// connection field for each relation listed after `connections`.
+/// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with
+/// the fields its sections list: ids, provenance, lookups, to-one relations, connections
+/// and root lists.
 macro_rules! with_connections {
     (
         $(#[$attr:meta])*
         impl $type:ident { $($body:tt)* }
+        $(ids {
+            $(#[doc = $iddoc:expr])*
+            database_id $(,)?
+        })?
+        $(provenance {
+            $(#[doc = $pdoc:expr])*
+            provenance: $pcolumn:ident, cited by $pcited:expr $(,)?
+        })?
+        $(by_id {
+            $(
+                $(#[doc = $bdoc:expr])*
+                $bfield:ident : $btarget:ident ($bentity:ident) $bdesc:literal,
+            )*
+        })?
+        $(by_text {
+            $(
+                $(#[doc = $tdoc:expr])*
+                $tfield:ident : $ttarget:ident ($tentity:ident, $tcolumn:ident) $targ:ident $tdesc:literal,
+            )*
+        })?
         $(to_one {
             $(
                 $(#[doc = $odoc:expr])*
@@ -69,6 +119,61 @@ macro_rules! with_connections {
         $(#[$attr])*
         impl $type {
             $($body)*
+            $(
+                /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
+                pub async fn id(&self) -> async_graphql::ID {
+                    $crate::graphql::node::global_id::<Self>(self.0.id)
+                }
+                $(#[doc = $iddoc])*
+                async fn database_id(&self) -> i32 {
+                    self.0.id
+                }
+            )?
+            $(
+                $(#[doc = $pdoc])*
+                async fn provenance(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
+                    fields: Option<Vec<String>>,
+                ) -> $crate::graphql::Result<Vec<$crate::graphql::provenance::Provenance>> {
+                    $crate::graphql::provenance::provenance_of(
+                        ctx,
+                        &self.0,
+                        entity::value_provenance::Column::$pcolumn,
+                        $pcited,
+                        fields,
+                    )
+                    .await
+                }
+            )?
+            $($(
+                $(#[doc = $bdoc])*
+                async fn $bfield(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = $bdesc)] id: async_graphql::ID,
+                ) -> $crate::graphql::Result<Option<$btarget>> {
+                    let id = $crate::graphql::node::database_id::<$btarget>(&id, "id")?;
+                    let row = $crate::store::by_id::<entity::$bentity::Entity>($crate::graphql::db(ctx)?, id);
+                    Ok($crate::data::loaders::wrap_one(row.await?))
+                }
+            )*)?
+            $($(
+                $(#[doc = $tdoc])*
+                async fn $tfield(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = $tdesc)] $targ: String,
+                ) -> $crate::graphql::Result<Option<$ttarget>> {
+                    let row = $crate::store::by_text::<entity::$tentity::Entity>(
+                        $crate::graphql::db(ctx)?,
+                        entity::$tentity::Column::$tcolumn,
+                        &$targ,
+                    );
+                    Ok($crate::data::loaders::wrap_one(row.await?))
+                }
+            )*)?
             $($(
                 $(#[doc = $odoc])*
                 async fn $ofield(

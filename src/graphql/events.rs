@@ -1,9 +1,9 @@
 //! Events such as market moves.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::Object;
 
+use entity::citation;
 use entity::enums::EventKind;
-use entity::{citation, event};
 
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
@@ -12,12 +12,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::wrap_one;
-use super::node::{database_id, global_id};
-use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
-use super::{Result, db};
-use crate::store;
 
 gql_node! {
     /// Something that happened, such as Nvidia's record one-day drop in market value.
@@ -28,14 +23,6 @@ with_connections! {
     /// Something that happened, such as Nvidia's record one-day drop in market value.
     #[Object]
     impl Event {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the event.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Stable external reference, e.g. "E1" in the built-in dataset.
         async fn r#ref(&self) -> Option<&str> {
             self.0.reference.as_deref()
@@ -52,22 +39,22 @@ with_connections! {
         async fn occurred(&self) -> Option<DateValue> {
             date_value(self.0.occurred_on, self.0.occurred_precision)
         }
-        /// How each structured value of the event is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// event's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::EventId;
-            provenance_of(ctx, &self.0, column, Some(citation::Column::EventId), fields).await
-        }
         /// A longer description.
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+    }
+
+    ids {
+        /// Database id of the event.
+        database_id,
+    }
+
+    provenance {
+        /// How each structured value of the event is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// event's citations.
+        provenance: EventId, cited by Some(citation::Column::EventId),
     }
 
     to_one {
@@ -90,17 +77,11 @@ pub struct EventQuery;
 with_connections! {
     /// Queries on events.
     #[Object]
-    impl EventQuery {
+    impl EventQuery {}
+
+    by_id {
         /// The event with this id, or null.
-        async fn event(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the event.")] id: ID,
-        ) -> Result<Option<Event>> {
-            Ok(wrap_one(
-                store::by_id::<event::Entity>(db(ctx)?, database_id::<Event>(&id, "id")?).await?,
-            ))
-        }
+        event: Event(event) "Global id of the event.",
     }
 
     roots {

@@ -1,8 +1,8 @@
 //! Investments: who put money into whom.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::Object;
 
-use entity::{citation, investment};
+use entity::citation;
 
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
@@ -10,12 +10,7 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::wrap_one;
-use super::node::{database_id, global_id};
-use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
-use super::{Result, db};
-use crate::store;
 
 gql_node! {
     /// Money (or an amount the sources do not give) that one company put into another.
@@ -26,14 +21,6 @@ with_connections! {
     /// Money (or an amount the sources do not give) that one company put into another.
     #[Object(serial)]
     impl Investment {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the investment.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Stable external reference, e.g. "I1" in the built-in dataset.
         async fn r#ref(&self) -> Option<&str> {
             self.0.reference.as_deref()
@@ -46,22 +33,22 @@ with_connections! {
         async fn made(&self) -> Option<DateValue> {
             date_value(self.0.made_on, self.0.made_precision)
         }
-        /// How each structured value of the investment is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// investment's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::InvestmentId;
-            provenance_of(ctx, &self.0, column, Some(citation::Column::InvestmentId), fields).await
-        }
         /// A short description.
         async fn description(&self) -> Option<&str> {
             self.0.description.as_deref()
         }
+    }
+
+    ids {
+        /// Database id of the investment.
+        database_id,
+    }
+
+    provenance {
+        /// How each structured value of the investment is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// investment's citations.
+        provenance: InvestmentId, cited by Some(citation::Column::InvestmentId),
     }
 
     to_one {
@@ -84,29 +71,16 @@ pub struct InvestmentQuery;
 with_connections! {
     /// Queries on investments.
     #[Object]
-    impl InvestmentQuery {
+    impl InvestmentQuery {}
+
+    by_id {
         /// The investment with this id, or null.
-        async fn investment(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the investment.")] id: ID,
-        ) -> Result<Option<Investment>> {
-            Ok(wrap_one(
-                store::by_id::<investment::Entity>(db(ctx)?, database_id::<Investment>(&id, "id")?)
-                    .await?,
-            ))
-        }
+        investment: Investment(investment) "Global id of the investment.",
+    }
+
+    by_text {
         /// The investment with this external reference, or null.
-        async fn investment_by_ref(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The reference, e.g. \"I1\".")] r#ref: String,
-        ) -> Result<Option<Investment>> {
-            Ok(wrap_one(
-                store::by_text::<investment::Entity>(db(ctx)?, investment::Column::Reference, &r#ref)
-                    .await?,
-            ))
-        }
+        investment_by_ref: Investment(investment, Reference) r#ref "The reference, e.g. \"I1\".",
     }
 
     roots {

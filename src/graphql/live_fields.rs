@@ -101,12 +101,7 @@ macro_rules! live_types {
                     let compute: Compute<_> = Arc::new(move |db| {
                         let condition = condition.clone();
                         Box::pin(async move {
-                            let scope = Scope {
-                                db,
-                                table: sea_orm::EntityName::table_name(&entity::$entity::Entity),
-                                condition,
-                                parent: None,
-                            };
+                            let scope = Scope::top::<entity::$entity::Entity>(db, condition);
                             aggregate::<$target>(&scope, measures).await
                         })
                     });
@@ -160,12 +155,7 @@ macro_rules! live_types {
                             measures,
                         };
                         Box::pin(async move {
-                            let scope = Scope {
-                                db,
-                                table: sea_orm::EntityName::table_name(&entity::$entity::Entity),
-                                condition,
-                                parent: None,
-                            };
+                            let scope = Scope::top::<entity::$entity::Entity>(db, condition);
                             group_by::<$target>(&scope, args).await
                         })
                     });

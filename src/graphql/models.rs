@@ -1,10 +1,11 @@
 //! AI models, chips, agents and products.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Object};
 
 use entity::enums::ModelKind;
 use entity::{ai_model, citation, claim, spending_figure};
 
+use super::Result;
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
@@ -12,13 +13,8 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::wrap_one;
-use super::node::{database_id, global_id};
-use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::spending::SpendingFigure;
-use super::{Result, db};
-use crate::store;
 
 gql_node! {
     /// An AI model, chip, agent or product, and the company that develops it.
@@ -29,14 +25,6 @@ with_connections! {
     /// An AI model, chip, agent or product, and the company that develops it.
     #[Object(serial)]
     impl AiModel {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the model.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Name, unique per developer, e.g. "Llama 4".
         async fn name(&self) -> &str {
             &self.0.name
@@ -61,18 +49,18 @@ with_connections! {
         async fn expected(&self) -> Option<DateValue> {
             date_value(self.0.expected_on, self.0.expected_precision)
         }
+    }
+
+    ids {
+        /// Database id of the model.
+        database_id,
+    }
+
+    provenance {
         /// How each structured value of the model is known (stated with the source's words,
         /// derived or inferred), in field order; a value with no note is STATED by the
         /// model's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::AiModelId;
-            provenance_of(ctx, &self.0, column, Some(citation::Column::AiModelId), fields).await
-        }
+        provenance: AiModelId, cited by Some(citation::Column::AiModelId),
     }
 
     to_one {
@@ -97,17 +85,11 @@ pub struct ModelQuery;
 with_connections! {
     /// Queries on AI models and products.
     #[Object]
-    impl ModelQuery {
+    impl ModelQuery {}
+
+    by_id {
         /// The AI model with this id, or null.
-        async fn ai_model(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the model.")] id: ID,
-        ) -> Result<Option<AiModel>> {
-            Ok(wrap_one(
-                store::by_id::<ai_model::Entity>(db(ctx)?, database_id::<AiModel>(&id, "id")?).await?,
-            ))
-        }
+        ai_model: AiModel(ai_model) "Global id of the model.",
     }
 
     roots {

@@ -55,41 +55,55 @@ pub fn database_id<T: GqlNode>(id: &ID, field: &str) -> crate::error::Result<i32
     Ok(number)
 }
 
-/// Any row that has a global id.
-#[derive(Interface)]
-#[graphql(
-    name = "Node",
-    field(
-        name = "id",
-        ty = "ID",
-        desc = "Globally unique, opaque id of the row: pass it to `node(id:)`."
-    )
-)]
-pub enum NodeInterface {
-    /// A company.
-    Company(Company),
-    /// A person.
-    Person(Person),
-    /// An AI model or product.
-    AiModel(AiModel),
-    /// An investment.
-    Investment(Investment),
-    /// A project.
-    Project(Project),
-    /// A company's part in a project.
-    ProjectBacker(ProjectBacker),
-    /// A spending figure.
-    SpendingFigure(SpendingFigure),
-    /// A claim.
-    Claim(Claim),
-    /// A challenge to a claim.
-    ClaimChallenge(ClaimChallenge),
-    /// An event.
-    Event(Event),
-    /// A source.
-    Source(Source),
-    /// A citation.
-    Citation(Citation),
+/// An enum with a variant for every row type a citation can state (all but sources and
+/// citations), then the variants `more`: the members of [`NodeInterface`] and `CitedFact`.
+macro_rules! fact_enum {
+    ($(#[$attr:meta])* pub enum $name:ident { $($more:tt)* }) => {
+        $(#[$attr])*
+        pub enum $name {
+            /// A company.
+            Company(Company),
+            /// A person.
+            Person(Person),
+            /// An AI model or product.
+            AiModel(AiModel),
+            /// An investment.
+            Investment(Investment),
+            /// A project.
+            Project(Project),
+            /// A company's part in a project.
+            ProjectBacker(ProjectBacker),
+            /// A spending figure.
+            SpendingFigure(SpendingFigure),
+            /// A claim.
+            Claim(Claim),
+            /// A challenge to a claim.
+            ClaimChallenge(ClaimChallenge),
+            /// An event.
+            Event(Event),
+            $($more)*
+        }
+    };
+}
+pub(crate) use fact_enum;
+
+fact_enum! {
+    /// Any row that has a global id.
+    #[derive(Interface)]
+    #[graphql(
+        name = "Node",
+        field(
+            name = "id",
+            ty = "ID",
+            desc = "Globally unique, opaque id of the row: pass it to `node(id:)`."
+        )
+    )]
+    pub enum NodeInterface {
+        /// A source.
+        Source(Source),
+        /// A citation.
+        Citation(Citation),
+    }
 }
 
 /// Rows of `E` with these ids, as `NodeInterface`s keyed by id. With `shared`, the rows

@@ -1,6 +1,6 @@
 //! Projects such as Stargate and the companies behind them.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Object};
 
 use entity::enums::BackerRole;
 use entity::{citation, project, project_backer, spending_figure};
@@ -13,9 +13,7 @@ use super::fields::*;
 use super::filters::EnumFilter;
 use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
 use super::loaders::wrap_one;
-use super::node::{database_id, global_id};
 use super::paging::{NullsOrder, OrderDirection};
-use super::provenance::{Provenance, provenance_of};
 use super::sources::Citation;
 use super::spending::{AnnualAverage, SpendingFigure};
 use super::{Result, db};
@@ -30,14 +28,6 @@ with_connections! {
     /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
     #[Object]
     impl Project {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the project.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Name, unique, e.g. "Stargate".
         async fn name(&self) -> &str {
             &self.0.name
@@ -67,18 +57,6 @@ with_connections! {
         /// When the project was announced, at the precision known.
         async fn announced(&self) -> Option<DateValue> {
             date_value(self.0.announced_on, self.0.announced_precision)
-        }
-        /// How each structured value of the project is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// project's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::ProjectId;
-            provenance_of(ctx, &self.0, column, Some(citation::Column::ProjectId), fields).await
         }
         /// True when the sources say there are backers they do not name ("among others").
         async fn has_unnamed_backers(&self) -> bool {
@@ -146,6 +124,18 @@ with_connections! {
         }
     }
 
+    ids {
+        /// Database id of the project.
+        database_id,
+    }
+
+    provenance {
+        /// How each structured value of the project is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// project's citations.
+        provenance: ProjectId, cited by Some(citation::Column::ProjectId),
+    }
+
     to_one {
         /// The company that leads the project.
         lead: Company = one(company, lead_company_id),
@@ -168,18 +158,15 @@ with_connections! {
     /// A company's part in a project.
     #[Object]
     impl ProjectBacker {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of this role.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Whether the company leads or backs the project.
         async fn role(&self) -> BackerRole {
             self.0.role
         }
+    }
+
+    ids {
+        /// Database id of this role.
+        database_id,
     }
 
     to_one {
@@ -203,16 +190,6 @@ with_connections! {
     /// Queries on projects.
     #[Object]
     impl ProjectQuery {
-        /// The project with this id, or null.
-        async fn project(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the project.")] id: ID,
-        ) -> Result<Option<Project>> {
-            Ok(wrap_one(
-                store::by_id::<project::Entity>(db(ctx)?, database_id::<Project>(&id, "id")?).await?,
-            ))
-        }
         /// The project a reader means by this name, or null: the exact name first, then the
         /// name ignoring case, then an alias ignoring case.
         async fn project_by_name(
@@ -231,6 +208,11 @@ with_connections! {
                 .await?,
             ))
         }
+    }
+
+    by_id {
+        /// The project with this id, or null.
+        project: Project(project) "Global id of the project.",
     }
 
     roots {

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Union};
 
-use entity::{citation, source};
+use entity::citation;
 use sea_orm::{ColumnTrait, Condition};
 
 use super::connections::with_connections;
@@ -16,14 +16,13 @@ use super::events::Event;
 use super::filters::filter_condition;
 use super::investments::Investment;
 use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
-use super::loaders::{Node, Row, wrap_one};
+use super::loaders::{Node, Row};
 use super::models::AiModel;
-use super::node::{database_id, global_id};
+use super::node::database_id;
+use super::node::fact_enum;
 use super::projects::{Project, ProjectBacker};
-use super::provenance::{Provenance, provenance_of};
 use super::spending::SpendingFigure;
 use crate::data::loaders;
-use crate::store;
 
 gql_node! {
     /// A document facts come from: an article, a filing, a press release.
@@ -34,14 +33,6 @@ with_connections! {
     /// A document facts come from: an article, a filing, a press release.
     #[Object]
     impl Source {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the source.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Stable short key of the source, e.g. "ai-capex-spending-spree".
         async fn key(&self) -> &str {
             &self.0.key
@@ -58,18 +49,6 @@ with_connections! {
         async fn published(&self) -> Option<DateValue> {
             date_value(self.0.published_on, self.0.published_precision)
         }
-        /// How each structured value of the source is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// source's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::SourceId;
-            provenance_of(ctx, &self.0, column, None, fields).await
-        }
         /// Web address of the document; null when not known.
         async fn address(&self) -> Option<&str> {
             self.0.address.as_deref()
@@ -78,6 +57,18 @@ with_connections! {
         async fn content(&self) -> Option<&str> {
             self.0.content.as_deref()
         }
+    }
+
+    ids {
+        /// Database id of the source.
+        database_id,
+    }
+
+    provenance {
+        /// How each structured value of the source is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// source's citations.
+        provenance: SourceId, cited by None,
     }
 
     connections {
@@ -91,43 +82,16 @@ gql_node! {
     Citation for citation
 }
 
-/// The row a citation supports.
-#[derive(Union)]
-pub enum CitedFact {
-    /// A company.
-    Company(Company),
-    /// A person.
-    Person(Person),
-    /// An AI model or product.
-    AiModel(AiModel),
-    /// An investment.
-    Investment(Investment),
-    /// A project.
-    Project(Project),
-    /// A company's part in a project.
-    ProjectBacker(ProjectBacker),
-    /// A spending figure.
-    SpendingFigure(SpendingFigure),
-    /// A claim.
-    Claim(Claim),
-    /// A challenge to a claim.
-    ClaimChallenge(ClaimChallenge),
-    /// An event.
-    Event(Event),
+fact_enum! {
+    /// The row a citation supports.
+    #[derive(Union)]
+    pub enum CitedFact {}
 }
 
 with_connections! {
     /// The exact sentence of a source that states a fact about one row.
     #[Object]
     impl Citation {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the citation.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// The sentence, verbatim from the source.
         async fn quote(&self) -> &str {
             &self.0.quote
@@ -161,6 +125,11 @@ with_connections! {
         }
     }
 
+    ids {
+        /// Database id of the citation.
+        database_id,
+    }
+
     to_one {
         /// The source the sentence comes from.
         source: Source = required(source, source_id),
@@ -184,39 +153,6 @@ with_connections! {
     /// Queries on sources and citations.
     #[Object]
     impl SourceQuery {
-        /// The source with this id, or null.
-        async fn source(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the source.")] id: ID,
-        ) -> Result<Option<Source>> {
-            let db = db(ctx)?;
-            Ok(wrap_one(
-                store::by_id::<source::Entity>(db, database_id::<Source>(&id, "id")?).await?,
-            ))
-        }
-        /// The source with this key, or null.
-        async fn source_by_key(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The source's key, e.g. \"ai-capex-spending-spree\".")] key: String,
-        ) -> Result<Option<Source>> {
-            let db = db(ctx)?;
-            Ok(wrap_one(
-                store::by_text::<source::Entity>(db, source::Column::Key, &key).await?,
-            ))
-        }
-        /// The citation with this id, or null.
-        async fn citation(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the citation.")] id: ID,
-        ) -> Result<Option<Citation>> {
-            let db = db(ctx)?;
-            Ok(wrap_one(
-                store::by_id::<citation::Entity>(db, database_id::<Citation>(&id, "id")?).await?,
-            ))
-        }
         /// Citations, in id order; only those of one source when `sourceId` is given.
         #[allow(clippy::too_many_arguments)]
         async fn citations(
@@ -259,6 +195,18 @@ with_connections! {
                 .await?,
             ))
         }
+    }
+
+    by_id {
+        /// The source with this id, or null.
+        source: Source(source) "Global id of the source.",
+        /// The citation with this id, or null.
+        citation: Citation(citation) "Global id of the citation.",
+    }
+
+    by_text {
+        /// The source with this key, or null.
+        source_by_key: Source(source, Key) key "The source's key, e.g. \"ai-capex-spending-spree\".",
     }
 
     roots {

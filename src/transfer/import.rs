@@ -400,16 +400,9 @@ fn line_of(
         record: &csv::StringRecord,
         headers: &csv::StringRecord,
     ) -> Result<T, LineError> {
-        record.deserialize(Some(headers)).map_err(|e| {
-            let column = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err
-                    .field()
-                    .and_then(|i| headers.get(i as usize))
-                    .map(str::to_string),
-                _ => None,
-            };
-            LineError::Csv(column, e.to_string())
-        })
+        record
+            .deserialize(Some(headers))
+            .map_err(|e| LineError::Csv(csv_column(headers, &e), e.to_string()))
     }
     let checked = |r: Result<Line>| r.map_err(LineError::Row);
     match kind {
@@ -555,16 +548,20 @@ pub(super) fn refuse_nul(
     }
 }
 
-/// A line that does not fit the file's columns, named by file, line and column.
-fn csv_error(name: &str, line: u64, headers: &csv::StringRecord, e: csv::Error) -> Error {
-    let column = match e.kind() {
+/// The column a line's value did not fit, when the error names one.
+fn csv_column(headers: &csv::StringRecord, e: &csv::Error) -> Option<String> {
+    match e.kind() {
         csv::ErrorKind::Deserialize { err, .. } => err
             .field()
             .and_then(|i| headers.get(i as usize))
             .map(str::to_string),
         _ => None,
-    };
-    match column {
+    }
+}
+
+/// A line that does not fit the file's columns, named by file, line and column.
+fn csv_error(name: &str, line: u64, headers: &csv::StringRecord, e: csv::Error) -> Error {
+    match csv_column(headers, &e) {
         Some(c) => Error::invalid(format!("{name}: line {line}, column {c}"), e.to_string()),
         None => Error::invalid(format!("{name}: line {line}"), e.to_string()),
     }

@@ -3,9 +3,11 @@
 //! with its citations and provenance notes.
 
 use entity::{claim, claim_challenge, event, investment, project, project_backer, spending_figure};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
-use super::{Load, Subject, save};
+use super::{Load, Subject};
 use crate::dataset::records::*;
 use crate::domain::At;
 use crate::domain::rows::*;
@@ -28,14 +30,11 @@ impl Load<'_> {
             description: inv.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = investment::Entity::find()
-            .filter(investment::Column::Reference.eq(&inv.r#ref))
-            .one(self.txn)
+        let row = self
+            .upsert::<investment::ActiveModel>(investment::Column::Reference.eq(&inv.r#ref), |a| {
+                columns.set_on(a)
+            })
             .await?;
-        let row = save::<investment::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.cite(at, Subject::Investment(row.id), &inv.citations, true)
             .await?;
         let (column, notes) = (
@@ -58,14 +57,11 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = project::Entity::find()
-            .filter(project::Column::Name.eq(&p.name))
-            .one(self.txn)
+        let row = self
+            .upsert::<project::ActiveModel>(project::Column::Name.eq(&p.name), |a| {
+                columns.set_on(a)
+            })
             .await?;
-        let row = save::<project::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
         self.save_notes(
@@ -93,20 +89,20 @@ impl Load<'_> {
         let company_id = self
             .company_id(&format!("{at}.company"), &b.company)
             .await?;
-        let existing = project_backer::Entity::find()
-            .filter(project_backer::Column::ProjectId.eq(project_id))
-            .filter(project_backer::Column::CompanyId.eq(company_id))
-            .one(self.txn)
-            .await?;
-        let backer =
-            save::<project_backer::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                BackerColumns {
-                    project_id,
-                    company_id,
-                    role: b.role,
-                }
-                .set_on(a)
-            })
+        let backer = self
+            .upsert::<project_backer::ActiveModel>(
+                Condition::all()
+                    .add(project_backer::Column::ProjectId.eq(project_id))
+                    .add(project_backer::Column::CompanyId.eq(company_id)),
+                |a| {
+                    BackerColumns {
+                        project_id,
+                        company_id,
+                        role: b.role,
+                    }
+                    .set_on(a)
+                },
+            )
             .await?;
         self.cite(at, Subject::Backer(backer.id), &b.citations, true)
             .await
@@ -155,14 +151,12 @@ impl Load<'_> {
             }),
         }
         .check(At::dataset(at))?;
-        let existing = spending_figure::Entity::find()
-            .filter(spending_figure::Column::Reference.eq(&f.r#ref))
-            .one(self.txn)
+        let row = self
+            .upsert::<spending_figure::ActiveModel>(
+                spending_figure::Column::Reference.eq(&f.r#ref),
+                |a| columns.set_on(a),
+            )
             .await?;
-        let row = save::<spending_figure::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)
             .await?;
         let column = entity::value_provenance::Column::SpendingFigureId;
@@ -221,13 +215,11 @@ impl Load<'_> {
             made: c.made.as_ref(),
         }
         .check(At::dataset(at))?;
-        let existing = claim::Entity::find()
-            .filter(claim::Column::Reference.eq(&c.r#ref))
-            .one(self.txn)
+        let row = self
+            .upsert::<claim::ActiveModel>(claim::Column::Reference.eq(&c.r#ref), |a| {
+                columns.set_on(a)
+            })
             .await?;
-        let row =
-            save::<claim::ActiveModel>(self.txn, &mut self.report, existing, |a| columns.set_on(a))
-                .await?;
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
         self.save_notes(
@@ -267,15 +259,13 @@ impl Load<'_> {
         }
         .check(At::dataset(at))?;
         // A challenge is the same challenge when it is to the same claim with the same description.
-        let existing = claim_challenge::Entity::find()
-            .filter(claim_challenge::Column::ClaimId.eq(claim_id))
-            .filter(claim_challenge::Column::Description.eq(ch.description.as_str()))
-            .one(self.txn)
-            .await?;
-        let challenge =
-            save::<claim_challenge::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-                columns.set_on(a)
-            })
+        let challenge = self
+            .upsert::<claim_challenge::ActiveModel>(
+                Condition::all()
+                    .add(claim_challenge::Column::ClaimId.eq(claim_id))
+                    .add(claim_challenge::Column::Description.eq(ch.description.as_str())),
+                |a| columns.set_on(a),
+            )
             .await?;
         self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
             .await
@@ -298,13 +288,11 @@ impl Load<'_> {
             description: e.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = event::Entity::find()
-            .filter(event::Column::Reference.eq(&e.r#ref))
-            .one(self.txn)
+        let row = self
+            .upsert::<event::ActiveModel>(event::Column::Reference.eq(&e.r#ref), |a| {
+                columns.set_on(a)
+            })
             .await?;
-        let row =
-            save::<event::ActiveModel>(self.txn, &mut self.report, existing, |a| columns.set_on(a))
-                .await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await?;
         self.save_notes(

@@ -11,6 +11,7 @@ mod named;
 use std::collections::HashMap;
 
 use entity::{ai_model, citation, claim, company, person, source, spending_figure};
+use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, Set,
@@ -24,20 +25,26 @@ use crate::domain::rows::SourceDraft;
 use crate::domain::values::{cited, quote};
 use crate::error::{Error, Result};
 
-/// Inserts or updates one row: `existing` is the row matched by natural key, if any.
-pub(super) async fn save<A>(
-    txn: &DatabaseTransaction,
-    report: &mut LoadReport,
-    existing: Option<<A::Entity as EntityTrait>::Model>,
-    fill: impl FnOnce(&mut A),
-) -> Result<<A::Entity as EntityTrait>::Model>
-where
-    A: ActiveModelTrait + ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
-{
-    let table = sea_orm::EntityName::table_name(&A::Entity::default());
-    report.count(table, existing.is_none());
-    crate::store::persist(txn, existing, fill).await
+/// The model of active model `A`'s entity.
+type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+
+impl Load<'_> {
+    /// Inserts one row, or updates the one its natural key finds (`natural`), with the
+    /// columns `fill` sets; the report counts it as created or updated.
+    pub(super) async fn upsert<A>(
+        &mut self,
+        natural: impl IntoCondition,
+        fill: impl FnOnce(&mut A),
+    ) -> Result<ModelOf<A>>
+    where
+        A: ActiveModelTrait + ActiveModelBehavior + Send,
+        ModelOf<A>: IntoActiveModel<A>,
+    {
+        let existing = A::Entity::find().filter(natural).one(self.txn).await?;
+        let table = sea_orm::EntityName::table_name(&A::Entity::default());
+        self.report.count(table, existing.is_none());
+        crate::store::persist(self.txn, existing, fill).await
+    }
 }
 
 /// Where a citation points.
@@ -70,6 +77,17 @@ impl Subject {
             Subject::Challenge(id) => (C::ClaimChallengeId, id),
             Subject::Event(id) => (C::EventId, id),
         }
+    }
+
+    /// A new citation of this subject: the sentence `quote` of source `source_id`.
+    pub(crate) fn citation(self, source_id: i32, quote: &str) -> citation::ActiveModel {
+        let mut active = citation::ActiveModel {
+            source_id: Set(source_id),
+            quote: Set(quote.to_string()),
+            ..Default::default()
+        };
+        self.set_on(&mut active);
+        active
     }
 
     pub(crate) fn set_on(self, active: &mut citation::ActiveModel) {
@@ -185,14 +203,9 @@ impl<'a> Load<'a> {
             content: s.content.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = source::Entity::find()
-            .filter(source::Column::Key.eq(&s.key))
-            .one(self.txn)
+        let row = self
+            .upsert::<source::ActiveModel>(source::Column::Key.eq(&s.key), |a| columns.set_on(a))
             .await?;
-        let row = save::<source::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.save_notes(
             at,
             entity::value_provenance::Column::SourceId,
@@ -251,13 +264,10 @@ impl<'a> Load<'a> {
                 self.report.count("citation", false);
                 continue;
             }
-            let mut active = citation::ActiveModel {
-                source_id: Set(source_id),
-                quote: Set(c.quote.clone()),
-                ..Default::default()
-            };
-            subject.set_on(&mut active);
-            active.insert(self.txn).await?;
+            subject
+                .citation(source_id, &c.quote)
+                .insert(self.txn)
+                .await?;
             self.report.count("citation", true);
         }
         Ok(())

@@ -2,9 +2,11 @@
 //! links), people, AI models and aliases.
 
 use entity::{ai_model, alias, company, person, project};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
-use super::{Load, Subject, save};
+use super::{Load, Subject};
 use crate::dataset::records::*;
 use crate::domain::At;
 use crate::domain::lookups::no_parent_cycle;
@@ -22,14 +24,11 @@ impl Load<'_> {
             description: c.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = company::Entity::find()
-            .filter(company::Column::Name.eq(&c.name))
-            .one(self.txn)
+        let row = self
+            .upsert::<company::ActiveModel>(company::Column::Name.eq(&c.name), |a| {
+                columns.set_on(a)
+            })
             .await?;
-        let row = save::<company::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.cite(at, Subject::Company(row.id), &c.citations, false)
             .await
     }
@@ -70,14 +69,9 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = person::Entity::find()
-            .filter(person::Column::Name.eq(&p.name))
-            .one(self.txn)
+        let row = self
+            .upsert::<person::ActiveModel>(person::Column::Name.eq(&p.name), |a| columns.set_on(a))
             .await?;
-        let row = save::<person::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.cite(at, Subject::Person(row.id), &p.citations, false)
             .await
     }
@@ -95,15 +89,14 @@ impl Load<'_> {
             description: m.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let existing = ai_model::Entity::find()
-            .filter(ai_model::Column::Name.eq(&m.name))
-            .filter(ai_model::Column::DeveloperId.eq(developer_id))
-            .one(self.txn)
+        let row = self
+            .upsert::<ai_model::ActiveModel>(
+                Condition::all()
+                    .add(ai_model::Column::Name.eq(&m.name))
+                    .add(ai_model::Column::DeveloperId.eq(developer_id)),
+                |a| columns.set_on(a),
+            )
             .await?;
-        let row = save::<ai_model::ActiveModel>(self.txn, &mut self.report, existing, |a| {
-            columns.set_on(a)
-        })
-        .await?;
         self.cite(at, Subject::Model(row.id), &m.citations, false)
             .await?;
         self.save_notes(
@@ -165,13 +158,13 @@ impl Load<'_> {
         }
         .check(At::dataset(at))?;
         let (column, id) = subject.column_and_id();
-        let existing = alias::Entity::find()
-            .filter(column.eq(id))
-            .filter(alias::Column::Name.eq(columns.name.as_str()))
-            .one(self.txn)
-            .await?;
-        save::<alias::ActiveModel>(self.txn, &mut self.report, existing, |m| columns.set_on(m))
-            .await?;
+        self.upsert::<alias::ActiveModel>(
+            Condition::all()
+                .add(column.eq(id))
+                .add(alias::Column::Name.eq(columns.name.as_str())),
+            |m| columns.set_on(m),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -147,7 +147,7 @@ impl Writable for Claim {
             "a claim with the ref",
         )
         .await?;
-        let row = persist_noted::<claim::ActiveModel>(
+        persist_noted::<claim::ActiveModel>(
             txn,
             at.row(),
             existing,
@@ -158,8 +158,7 @@ impl Writable for Claim {
                 input.provenance.as_deref(),
             ),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }
 
@@ -223,14 +222,13 @@ impl Writable for ClaimChallenge {
             description: &input.description,
         }
         .check(at)?;
-        let row = persist_cited::<claim_challenge::ActiveModel>(
+        persist_cited::<claim_challenge::ActiveModel>(
             txn,
             at.row(),
             existing,
             |a| columns.set_on(a),
             Cited::by(Subject::Challenge, input.citations.as_deref()),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }

@@ -132,7 +132,7 @@ impl Writable for Company {
             )
             .await?;
         }
-        let row = persist_cited::<company::ActiveModel>(
+        persist_cited::<company::ActiveModel>(
             txn,
             at.row(),
             existing,
@@ -143,8 +143,7 @@ impl Writable for Company {
             },
             Cited::by(Subject::Company, input.citations.as_deref()),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }
 
@@ -234,14 +233,13 @@ impl Writable for Person {
             "a person named",
         )
         .await?;
-        let row = persist_cited::<person::ActiveModel>(
+        persist_cited::<person::ActiveModel>(
             txn,
             at.row(),
             existing,
             |a| columns.set_on(a),
             Cited::by(Subject::Person, input.citations.as_deref()),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }

@@ -99,7 +99,7 @@ impl Writable for Event {
             "an event with the ref",
         )
         .await?;
-        let row = persist_noted::<event::ActiveModel>(
+        persist_noted::<event::ActiveModel>(
             txn,
             at.row(),
             existing,
@@ -110,7 +110,6 @@ impl Writable for Event {
                 input.provenance.as_deref(),
             ),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }

@@ -90,7 +90,7 @@ impl Writable for Investment {
             "an investment with the ref",
         )
         .await?;
-        let row = persist_noted::<investment::ActiveModel>(
+        persist_noted::<investment::ActiveModel>(
             txn,
             at.row(),
             existing,
@@ -101,7 +101,6 @@ impl Writable for Investment {
                 input.provenance.as_deref(),
             ),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }

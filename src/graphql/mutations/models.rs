@@ -103,7 +103,7 @@ impl Writable for AiModel {
                 ),
             ));
         }
-        let row = persist_noted::<ai_model::ActiveModel>(
+        persist_noted::<ai_model::ActiveModel>(
             txn,
             at.row(),
             existing,
@@ -114,8 +114,7 @@ impl Writable for AiModel {
                 input.provenance.as_deref(),
             ),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }
 

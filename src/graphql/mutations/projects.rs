@@ -92,7 +92,7 @@ impl Writable for Project {
             "a project named",
         )
         .await?;
-        let row = persist_noted::<project::ActiveModel>(
+        persist_noted::<project::ActiveModel>(
             txn,
             at.row(),
             existing,
@@ -103,8 +103,7 @@ impl Writable for Project {
                 input.provenance.as_deref(),
             ),
         )
-        .await?;
-        Ok(row)
+        .await
     }
 }
 

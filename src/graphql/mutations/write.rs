@@ -13,7 +13,7 @@ use entity::{
 use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, ExprTrait, QueryFilter, Set,
+    EntityTrait, ExprTrait, QueryFilter,
 };
 
 use super::provenance::{ProvenanceInput, note};
@@ -658,13 +658,7 @@ pub(crate) async fn cite(
         if !seen.insert((source_id, c.quote.clone())) {
             continue;
         }
-        let mut active = citation::ActiveModel {
-            source_id: Set(source_id),
-            quote: Set(c.quote.clone()),
-            ..Default::default()
-        };
-        subject.set_on(&mut active);
-        active.insert(txn).await?;
+        subject.citation(source_id, &c.quote).insert(txn).await?;
     }
     Ok(())
 }

@@ -13,11 +13,11 @@ use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
 use super::lists::{gql_node, order_fields};
-use super::loaders::{Node, nodes_of, wrap_one};
+use super::loaders::{Node, nodes_of};
 use super::models::AiModel;
-use super::node::{database_id, global_id};
+use super::node::database_id;
 use super::projects::Project;
-use super::provenance::{Provenance, Share, provenance_of, shares_of};
+use super::provenance::{Share, shares_of};
 use super::sources::{Citation, citations_of};
 use super::{Result, db};
 use crate::analytics;
@@ -245,14 +245,6 @@ with_connections! {
     /// spent, plans, is projected or claims to spend over a period.
     #[Object]
     impl SpendingFigure {
-        /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
-        pub async fn id(&self) -> ID {
-            global_id::<Self>(self.0.id)
-        }
-        /// Database id of the figure.
-        async fn database_id(&self) -> i32 {
-            self.0.id
-        }
         /// Stable external reference, e.g. "F1" in the built-in dataset.
         async fn r#ref(&self) -> Option<&str> {
             self.0.reference.as_deref()
@@ -293,18 +285,6 @@ with_connections! {
         /// When the figure was stated, at the precision known.
         async fn stated(&self) -> Option<DateValue> {
             date_value(self.0.stated_on, self.0.stated_precision)
-        }
-        /// How each structured value of the figure is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// figure's citations.
-        async fn provenance(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only the values of these fields (e.g. [\"stated\"]); every value by default.")]
-            fields: Option<Vec<String>>,
-        ) -> Result<Vec<Provenance>> {
-            let column = entity::value_provenance::Column::SpendingFigureId;
-            provenance_of(ctx, &self.0, column, Some(citation::Column::SpendingFigureId), fields).await
         }
         /// Shares of the amount the source states ("more than half of the investment will be
         /// focused in the U.S."), in id order; empty when it states none.
@@ -394,6 +374,18 @@ with_connections! {
             };
             Ok(compare::compare(db(ctx)?, &self.0, others).await?.items)
         }
+    }
+
+    ids {
+        /// Database id of the figure.
+        database_id,
+    }
+
+    provenance {
+        /// How each structured value of the figure is known (stated with the source's words,
+        /// derived or inferred), in field order; a value with no note is STATED by the
+        /// figure's citations.
+        provenance: SpendingFigureId, cited by Some(citation::Column::SpendingFigureId),
     }
 
     to_one {
@@ -489,35 +481,6 @@ with_connections! {
     /// Queries on spending.
     #[Object]
     impl SpendingQuery {
-        /// The spending figure with this id, or null.
-        async fn spending_figure(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Global id of the figure.")] id: ID,
-        ) -> Result<Option<SpendingFigure>> {
-            Ok(wrap_one(
-                store::by_id::<spending_figure::Entity>(
-                    db(ctx)?,
-                    database_id::<SpendingFigure>(&id, "id")?,
-                )
-                .await?,
-            ))
-        }
-        /// The spending figure with this external reference, or null.
-        async fn spending_figure_by_ref(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The reference, e.g. \"F4\".")] r#ref: String,
-        ) -> Result<Option<SpendingFigure>> {
-            Ok(wrap_one(
-                store::by_text::<spending_figure::Entity>(
-                    db(ctx)?,
-                    spending_figure::Column::Reference,
-                    &r#ref,
-                )
-                .await?,
-            ))
-        }
         /// Spending for one year, each figure and the totals per currency. By default: capital
         /// expenditure that is planned or projected, for calendar and fiscal years labelled with
         /// that year (`mixesFiscalAndCalendarYears` and `notes` say when both are present).
@@ -561,6 +524,16 @@ with_connections! {
             };
             Ok(spending_summary(db(ctx)?, args).await?)
         }
+    }
+
+    by_id {
+        /// The spending figure with this id, or null.
+        spending_figure: SpendingFigure(spending_figure) "Global id of the figure.",
+    }
+
+    by_text {
+        /// The spending figure with this external reference, or null.
+        spending_figure_by_ref: SpendingFigure(spending_figure, Reference) r#ref "The reference, e.g. \"F4\".",
     }
 
     roots {
