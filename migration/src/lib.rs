@@ -12,6 +12,7 @@ mod m20261129_000002_create_alias_and_search;
 mod m20261129_000003_create_value_provenance;
 mod m20261129_000004_add_figure_stated_by;
 mod m20261129_000005_order_nested_pages;
+mod m20261129_000006_index_company_names_bytewise;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_value_provenance::Migration),
             Box::new(m20261129_000004_add_figure_stated_by::Migration),
             Box::new(m20261129_000005_order_nested_pages::Migration),
+            Box::new(m20261129_000006_index_company_names_bytewise::Migration),
         ]
     }
 }

@@ -18,8 +18,8 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, IntoIden, JoinType, Order, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{
-    Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait, IdenStatic,
-    QueryFilter, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
+    IdenStatic, QueryFilter, QueryTrait,
 };
 
 use super::decode::ReadRow;
@@ -115,6 +115,7 @@ pub fn company_name_term<E: EntityTrait>(name: &'static str, fk: E::Column) -> T
         column: "name",
         // `company.name` is unique (migration `create_tables`).
         unique: true,
+        required: !fk.def().is_null(),
     };
     Term {
         name,
