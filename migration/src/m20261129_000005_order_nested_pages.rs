@@ -4,8 +4,8 @@
 //! parent ORDER BY id LIMIT n`, see `data::lists`). With an index on the foreign key alone,
 //! each probe reads all the parent's rows and sorts them (relay query 2: 50 investors'
 //! 1,190 investments, 1,238 buffers); with `id` after the key in the index, it reads the
-//! first `n + 1` in order and stops (`Index Scan`, 533 buffers). See "Nested pages with
-//! LATERAL" in BENCHMARKS.md for the plans.
+//! first `n + 1` in order and stops (`Index Scan`, 533 buffers). See "Issue 13: nested
+//! pages with LATERAL" in BENCHMARKS.md for the plans.
 //!
 //! Each new index replaces the one on the foreign key alone, whose lookups it serves (the
 //! covering columns of `investment` stay `INCLUDE`d, so its aggregates still read the index
