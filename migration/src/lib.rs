@@ -11,6 +11,8 @@ mod m20261129_000001_cover_investment_keys;
 mod m20261129_000002_create_alias_and_search;
 mod m20261129_000003_create_value_provenance;
 mod m20261129_000004_add_figure_stated_by;
+mod m20261129_000005_order_nested_pages;
+mod m20261129_000006_index_company_names_bytewise;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_alias_and_search::Migration),
             Box::new(m20261129_000003_create_value_provenance::Migration),
             Box::new(m20261129_000004_add_figure_stated_by::Migration),
+            Box::new(m20261129_000005_order_nested_pages::Migration),
+            Box::new(m20261129_000006_index_company_names_bytewise::Migration),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! Lists paged in SQL with keyset cursors (see [`super::paging`]): a top-level list, and
 //! nested lists (a company's investments, a project's backers) paged per parent in one
-//! statement for the whole batch of parents, with `ROW_NUMBER() OVER (PARTITION BY fk ...)`,
-//! so no parent's rows are loaded beyond its page. The size of a whole list is counted only
+//! statement for the whole batch of parents, so no parent's rows are loaded beyond its
+//! page: a `LATERAL` top-N per parent on PostgreSQL, `ROW_NUMBER() OVER (PARTITION BY fk
+//! ...)` on SQLite (see [`lateral_pages`]). The size of a whole list is counted only
 //! when asked; a nested list's for all siblings of its parent at once.
 //!
 //! The caller works out what the query selects: whether the rows are wanted at all (asking
@@ -13,9 +14,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, WindowStatement};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, IntoIden, JoinType, Order, Query, SelectStatement, WindowStatement,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, ExprTrait,
     IdenStatic, QueryFilter, QueryTrait,
 };
 
@@ -124,6 +127,7 @@ pub fn company_name_term<E: EntityTrait>(name: &'static str, fk: E::Column) -> T
         column: "name",
         // `company.name` is unique (migration `create_tables`).
         unique: true,
+        required: !fk.def().is_null(),
     };
     Term {
         name,
@@ -135,7 +139,7 @@ pub fn company_name_term<E: EntityTrait>(name: &'static str, fk: E::Column) -> T
 }
 
 /// Selects the sort keys of `plan` as `k0`, `k1`..., and joins the relations they read.
-fn add_sort_columns(select: &mut SelectStatement, plan: &PagePlan, backend: sea_orm::DbBackend) {
+fn add_sort_columns(select: &mut SelectStatement, plan: &PagePlan, backend: DbBackend) {
     join_relations(select, plan.keys.iter().filter_map(|key| key.join));
     for (i, key) in plan.keys.iter().enumerate() {
         select.expr_as(key.selected(backend), Alias::new(format!("k{i}")));
@@ -179,9 +183,7 @@ where
         select.and_where(after(&plan.keys, cursor, backend)?);
     }
     add_sort_columns(&mut select, &plan, backend);
-    for key in &plan.keys {
-        select.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
-    }
+    order_by_keys(&mut select, &plan, backend);
     select.limit(plan.limit as u64 + 1);
     let rows = if wants_rows {
         Box::pin(db.query_all(&select)).await?
@@ -333,7 +335,7 @@ pub async fn count(scope: &Scope) -> Result<i64> {
 async fn load_nested<E>(
     db: &DatabaseConnection,
     column: E::Column,
-    parents: Vec<i32>,
+    mut parents: Vec<i32>,
     condition: Condition,
     plan: &PagePlan,
 ) -> Result<NestedPages<E::Model>>
@@ -342,29 +344,22 @@ where
     E::Model: Row,
 {
     let backend = db.get_database_backend();
+    // Each parent once: the LATERAL statement would page a repeated parent twice.
+    parents.sort_unstable();
+    parents.dedup();
     let mut fetched: Vec<(i32, E::Model, Vec<KeyValue>)> = Vec::new();
     for chunk in parents.chunks(CHUNK) {
-        let mut inner = E::find()
-            .filter(column.is_in(chunk.to_vec()))
-            .filter(condition.clone())
-            .into_query();
+        let mut inner = E::find().filter(condition.clone()).into_query();
         if let Some(cursor) = &plan.cursor {
             inner.and_where(after(&plan.keys, cursor, backend)?);
         }
         add_sort_columns(&mut inner, plan, backend);
-        let mut window = WindowStatement::partition_by((E::default(), column));
-        for key in &plan.keys {
-            window.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
-        }
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("paged"))
-            .and_where(Expr::col(Alias::new("page_row")).lte(plan.limit as i64 + 1))
-            .order_by(Alias::new(column.as_str()), Order::Asc)
-            .order_by(Alias::new("page_row"), Order::Asc)
-            .to_owned();
-        for row in db.query_all(&outer).await? {
+        let fk = (E::default(), column);
+        let pages = match backend {
+            DbBackend::Postgres => lateral_pages(inner, fk, chunk, plan),
+            _ => window_pages(inner, fk, chunk, plan, backend),
+        };
+        for row in db.query_all(&pages).await? {
             let parent: i32 = row.try_get("", column.as_str())?;
             let (model, values) = read_row::<E::Model>(&row, plan)?;
             fetched.push((parent, model, values));
@@ -390,6 +385,75 @@ where
         nodes: nodes_of(models),
         by_parent,
     })
+}
+
+/// Orders `select` by the keys of `plan`, in its walking direction.
+fn order_by_keys(select: &mut SelectStatement, plan: &PagePlan, backend: DbBackend) {
+    for key in &plan.keys {
+        select.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
+    }
+}
+
+/// The pages of `parents` (values of the foreign key `fk`) as one statement over `inner`,
+/// which selects the rows and their sort keys: each parent's first `limit + 1` rows after
+/// the cursor, ordered by parent, then in walking order.
+///
+/// On PostgreSQL, a top-N per parent: `FROM (VALUES ...) AS parents JOIN LATERAL
+/// (... WHERE fk = parents.column1 ORDER BY keys LIMIT n) AS paged ON TRUE`, so each
+/// parent reads only its page through the foreign key's index, rather than all its rows
+/// numbered by a window. The outer `ORDER BY` repeats the keys over their selected copies
+/// (`k0`...), which order the same (text ones carry their `COLLATE "C"`).
+fn lateral_pages<T: IntoIden + Copy, C: IntoIden + Copy>(
+    mut inner: SelectStatement,
+    fk: (T, C),
+    parents: &[i32],
+    plan: &PagePlan,
+) -> SelectStatement {
+    let (parent_table, paged) = (Alias::new("parents"), Alias::new("paged"));
+    inner
+        .and_where(Expr::col(fk).equals((parent_table.clone(), Alias::new("column1"))))
+        .limit(plan.limit as u64 + 1);
+    order_by_keys(&mut inner, plan, DbBackend::Postgres);
+    let mut outer = Query::select();
+    outer
+        .column((paged.clone(), Asterisk))
+        .from_values(parents.iter().copied(), parent_table)
+        .join_lateral(
+            JoinType::InnerJoin,
+            inner,
+            paged.clone(),
+            Expr::cust("TRUE"),
+        )
+        .order_by((paged.clone(), fk.1), Order::Asc);
+    for (i, key) in plan.keys.iter().enumerate() {
+        let k = Expr::col((paged.clone(), Alias::new(format!("k{i}"))));
+        outer.order_by_expr_with_nulls(k, key.order(), key.null_ordering());
+    }
+    outer
+}
+
+/// The pages of `parents` with `ROW_NUMBER() OVER (PARTITION BY fk ORDER BY keys)`, for
+/// SQLite, which has no LATERAL: the same rows in the same order as [`lateral_pages`].
+fn window_pages<T: IntoIden + Copy, C: IntoIden + Copy>(
+    mut inner: SelectStatement,
+    fk: (T, C),
+    parents: &[i32],
+    plan: &PagePlan,
+    backend: DbBackend,
+) -> SelectStatement {
+    inner.and_where(Expr::col(fk).is_in(parents.iter().copied()));
+    let mut window = WindowStatement::partition_by(fk);
+    for key in &plan.keys {
+        window.order_by_expr_with_nulls(key.sql(backend), key.order(), key.null_ordering());
+    }
+    inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
+    Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("paged"))
+        .and_where(Expr::col(Alias::new("page_row")).lte(plan.limit as i64 + 1))
+        .order_by(fk.1, Order::Asc)
+        .order_by(Alias::new("page_row"), Order::Asc)
+        .to_owned()
 }
 
 async fn count_nested(

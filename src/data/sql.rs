@@ -58,8 +58,8 @@ pub fn bytewise(text: Expr, backend: DbBackend) -> Expr {
 /// with [`join_relations`]: `LEFT JOIN company AS "investor_id_company" ON
 /// "investor_id_company"."id" = "investment"."investor_id"`, once per relation, so that the
 /// related name is read once per row by a join rather than by a subquery per row. The join
-/// is on the target's primary key, so it never adds rows; a NULL (or dangling) foreign key
-/// gives a NULL value, as the subquery did.
+/// is on the target's primary key, so it never adds rows; a NULL foreign key gives a NULL
+/// value, as the subquery did (a required key joins `INNER`: see [`Relation::required`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Relation {
     /// The listed table, which holds the foreign key.
@@ -74,6 +74,12 @@ pub struct Relation {
     /// it is grouping by the foreign key, and a group-by may group by the key first and
     /// join the names of its groups only.
     pub unique: bool,
+    /// Whether the foreign key is `NOT NULL`: then every row has its related row (the
+    /// constraint), and the join is an `INNER JOIN`, which gives the same rows as a `LEFT
+    /// JOIN` but lets PostgreSQL start from the target: a page ordered by the investee's
+    /// name walks the companies by name and stops at the page, rather than sorting every
+    /// investment (relay query 3: about 200 ms -> 1.1 ms; see BENCHMARKS.md).
+    pub required: bool,
 }
 
 impl Relation {
@@ -89,8 +95,8 @@ impl Relation {
     }
 }
 
-/// Adds a `LEFT JOIN` to `select` for each distinct relation of `relations`, in the order of
-/// their first use.
+/// Adds a join to `select` for each distinct relation of `relations`, in the order of their
+/// first use: `INNER` where the foreign key is required, `LEFT` otherwise.
 pub fn join_relations(select: &mut SelectStatement, relations: impl IntoIterator<Item = Relation>) {
     let mut joined: Vec<String> = Vec::new();
     for relation in relations {
@@ -98,8 +104,13 @@ pub fn join_relations(select: &mut SelectStatement, relations: impl IntoIterator
         if joined.contains(&alias) {
             continue;
         }
+        let join = if relation.required {
+            JoinType::InnerJoin
+        } else {
+            JoinType::LeftJoin
+        };
         select.join_as(
-            JoinType::LeftJoin,
+            join,
             Alias::new(relation.target),
             Alias::new(alias.clone()),
             Expr::col((Alias::new(alias.clone()), Alias::new("id")))
@@ -136,9 +147,11 @@ mod tests {
             target: "company",
             column: "name",
             unique: true,
+            required: true,
         };
         let investee = Relation {
             fk: "investee_id",
+            required: false,
             ..investor
         };
         let mut select = Query::select();
@@ -151,7 +164,7 @@ mod tests {
             select.to_string(SqliteQueryBuilder),
             concat!(
                 r#"SELECT "investor_id_company"."name", "investee_id_company"."name" FROM "investment" "#,
-                r#"LEFT JOIN "company" AS "investor_id_company" ON "investor_id_company"."id" = "investment"."investor_id" "#,
+                r#"INNER JOIN "company" AS "investor_id_company" ON "investor_id_company"."id" = "investment"."investor_id" "#,
                 r#"LEFT JOIN "company" AS "investee_id_company" ON "investee_id_company"."id" = "investment"."investee_id""#
             )
         );

@@ -1,7 +1,11 @@
 //! Relay connections: keyset paging that neither loses nor repeats rows, whatever the
 //! ordering, nested lists paged in SQL, page-size limits, and global ids.
 
+use std::cmp::Ordering;
+
 use capex_graph::dataset::{self, Dataset};
+use entity::{company, investment};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -13,6 +17,7 @@ on_both_engines!(
     paging_backwards_returns_the_same_rows_in_the_same_order,
     text_orders_the_same_on_both_engines_with_mixed_case_and_non_ascii_names,
     nested_lists_page_per_parent_with_their_own_counts,
+    nested_pages_of_every_parent_follow_one_cursor_forward_and_backward,
     investments_order_by_the_investee_name,
     page_size_limits_and_bad_cursors_are_clear_errors,
     global_ids_fetch_every_kind_of_row,
@@ -223,6 +228,226 @@ async fn nested_lists_page_per_parent_with_their_own_counts(app: TestApp) {
     }
     let expected: Vec<String> = (1..10).rev().map(|i| format!("Synthetic {i:02}")).collect();
     assert_eq!(seen, expected);
+}
+
+/// Investors 0 to 4 with 0, 1, 3, 5 and 8 investments whose amounts repeat and are
+/// sometimes missing: ties and NULLs in the order key, parents with no rows, a full page,
+/// and lists longer than a page.
+fn tied_investments() -> Dataset {
+    let quote = "OpenAI last month announced Stargate";
+    let mut data = chain(0, 5);
+    data.investments.clear();
+    let amounts = [Some("7"), None, Some("5"), Some("7"), Some("5"), None];
+    let mut n = 0;
+    for (investor, made) in [0, 1, 3, 5, 8].into_iter().enumerate() {
+        for _ in 0..made {
+            let amount = amounts[n % amounts.len()]
+                .map(|amount| json!({ "amount": amount, "currency": "USD" }));
+            data.investments.push(
+                serde_json::from_value(json!({
+                    "ref": format!("T{n}"), "investor": format!("Synthetic {investor:02}"),
+                    "investee": format!("Synthetic {:02}", (investor + 1 + n % 4) % 5), "amount": amount,
+                    "citations": [{ "source": "ai-capex-spending-spree", "quote": quote }]
+                }))
+                .expect("investment"),
+            );
+            n += 1;
+        }
+    }
+    data
+}
+
+/// `a` before `b` by amount (`desc`, `nulls_first`), then by id.
+fn by_amount(
+    desc: bool,
+    nulls_first: bool,
+) -> impl Fn(&investment::Model, &investment::Model) -> Ordering {
+    move |a, b| {
+        let amount = match (a.amount_minor, b.amount_minor) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) if nulls_first => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) if nulls_first => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(x), Some(y)) if desc => y.cmp(&x),
+            (Some(x), Some(y)) => x.cmp(&y),
+        };
+        amount.then(a.id.cmp(&b.id))
+    }
+}
+
+/// Rows per page in [`nested_pages_of_every_parent_follow_one_cursor_forward_and_backward`].
+const PAGE: usize = 3;
+
+/// One company's page of a nested list.
+struct NestedPage {
+    parent: i64,
+    ids: Vec<i64>,
+    has_previous: Value,
+    has_next: Value,
+    start: Value,
+    end: Value,
+}
+
+/// Every company's page of `investmentsMade(<args>)`.
+async fn nested_pages(app: &TestApp, args: &str) -> Vec<NestedPage> {
+    let data = app
+        .data(&format!(
+            "{{ companies(first: 100) {{ nodes {{ databaseId investmentsMade({args}) {{
+                pageInfo {{ hasPreviousPage hasNextPage startCursor endCursor }} nodes {{ databaseId }} }} }} }} }}"
+        ))
+        .await;
+    let companies = data["companies"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    companies
+        .iter()
+        .map(|c| {
+            let conn = &c["investmentsMade"];
+            let info = &conn["pageInfo"];
+            NestedPage {
+                parent: c["databaseId"].as_i64().unwrap_or_default(),
+                ids: conn["nodes"]
+                    .as_array()
+                    .map(|n| n.iter().filter_map(|i| i["databaseId"].as_i64()).collect())
+                    .unwrap_or_default(),
+                has_previous: info["hasPreviousPage"].clone(),
+                has_next: info["hasNextPage"].clone(),
+                start: info["startCursor"].clone(),
+                end: info["endCursor"].clone(),
+            }
+        })
+        .collect()
+}
+
+/// The page of `list` (ids in list order) beyond the row `cursor` in the walking
+/// direction: its ids in list order, hasPreviousPage and hasNextPage.
+fn expected_page<'a>(
+    list: &[i64],
+    cursor: Option<&'a investment::Model>,
+    row: impl Fn(i64) -> &'a investment::Model,
+    order: &impl Fn(&investment::Model, &investment::Model) -> Ordering,
+    backward: bool,
+) -> (Vec<i64>, bool, bool) {
+    let side = if backward {
+        Ordering::Less
+    } else {
+        Ordering::Greater
+    };
+    let mut beyond: Vec<i64> = list
+        .iter()
+        .copied()
+        .filter(|&id| cursor.is_none_or(|at| order(row(id), at) == side))
+        .collect();
+    if backward {
+        beyond.reverse();
+    }
+    let more = beyond.len() > PAGE;
+    beyond.truncate(PAGE);
+    if backward {
+        beyond.reverse();
+        (beyond, more, cursor.is_some())
+    } else {
+        (beyond, cursor.is_some(), more)
+    }
+}
+
+async fn nested_pages_of_every_parent_follow_one_cursor_forward_and_backward(app: TestApp) {
+    let app = app.without_cost_limit();
+    dataset::load(&app.db, &tied_investments())
+        .await
+        .expect("load");
+    let all = investment::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("investments");
+    let companies = company::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("companies");
+    let row = |id: i64| all.iter().find(|i| i64::from(i.id) == id).expect("row");
+    for (order_by, desc, nulls_first) in [
+        ("[{ field: AMOUNT, direction: DESC }]", true, false),
+        ("[{ field: AMOUNT, nulls: FIRST }]", false, true),
+    ] {
+        let order = by_amount(desc, nulls_first);
+        // Each parent's whole list, read from the table and sorted here.
+        let list_of = |parent: i64| {
+            let mut rows: Vec<_> = all
+                .iter()
+                .filter(|i| i64::from(i.investor_id) == parent)
+                .collect();
+            rows.sort_by(|a, b| order(a, b));
+            rows.into_iter()
+                .map(|r| i64::from(r.id))
+                .collect::<Vec<_>>()
+        };
+        // Each investor with more than a page of rows leads a walk through its own list, once each
+        // way; at every step, every other parent's page follows the same cursor.
+        for leader in ["Synthetic 03", "Synthetic 04"] {
+            let leader = companies
+                .iter()
+                .find(|c| c.name == leader)
+                .map(|c| i64::from(c.id))
+                .expect("leader");
+            for backward in [false, true] {
+                let mut cursor: Option<(String, i64)> = None;
+                let mut walked: Vec<Vec<i64>> = Vec::new();
+                loop {
+                    let (size, at) = match (backward, &cursor) {
+                        (false, None) => ("first", String::new()),
+                        (true, None) => ("last", String::new()),
+                        (false, Some((c, _))) => ("first", format!(", after: \"{c}\"")),
+                        (true, Some((c, _))) => ("last", format!(", before: \"{c}\"")),
+                    };
+                    let args = format!("{size}: {PAGE}{at}, orderBy: {order_by}");
+                    let pages = nested_pages(&app, &args).await;
+                    assert_eq!(pages.len(), companies.len(), "every company is a parent");
+                    for page in &pages {
+                        let context = format!("{args}: parent {}", page.parent);
+                        let expected = expected_page(
+                            &list_of(page.parent),
+                            cursor.as_ref().map(|(_, id)| row(*id)),
+                            |id| row(id),
+                            &order,
+                            backward,
+                        );
+                        assert_eq!(
+                            (&page.ids, &page.has_previous, &page.has_next),
+                            (&expected.0, &json!(expected.1), &json!(expected.2)),
+                            "{context}"
+                        );
+                    }
+                    let Some(page) = pages.into_iter().find(|p| p.parent == leader) else {
+                        unreachable!("the leader is listed");
+                    };
+                    let (more, edge, edge_id) = if backward {
+                        (page.has_previous, page.start, page.ids.first().copied())
+                    } else {
+                        (page.has_next, page.end, page.ids.last().copied())
+                    };
+                    walked.push(page.ids);
+                    if more != true {
+                        break;
+                    }
+                    let (Some(edge), Some(edge_id)) = (edge.as_str(), edge_id) else {
+                        panic!("a page with more rows beyond it has an edge cursor");
+                    };
+                    cursor = Some((edge.to_string(), edge_id));
+                }
+                if backward {
+                    walked.reverse();
+                }
+                assert_eq!(
+                    walked.concat(),
+                    list_of(leader),
+                    "{order_by} walked by {leader}"
+                );
+                assert!(walked.len() > 1, "the leader's list is longer than a page");
+            }
+        }
+    }
 }
 
 async fn investments_order_by_the_investee_name(app: TestApp) {

@@ -10,8 +10,9 @@
 //! columns to aggregate under plain aliases (`p`, `g0`, `cur`, `v0`, `t0`...); the outer one
 //! groups by the aliases. Key expressions (a related company's name, a quarter label) are
 //! thus written once, and PostgreSQL never has to match a repeated expression in `GROUP BY`.
-//! A related company's name is read through a `LEFT JOIN` of the inner statement, one per
-//! relation used by the keys and terms (see `data::sql::Relation`), not a subquery per row.
+//! A related company's name is read through a join of the inner statement (`INNER` for a
+//! required key, `LEFT` otherwise), one per relation used by the keys and terms (see
+//! `data::sql::Relation`), not a subquery per row.
 //!
 //! Sums are exact: SQLite's integer `SUM` fails on overflow, so every sum is taken in two
 //! parts (the value divided by 10^9, and the remainder) that fit 64 bits for a billion rows,
