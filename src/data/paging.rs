@@ -129,7 +129,7 @@ impl SortKey {
     }
 
     /// The value as an SQL value of the key's type.
-    fn bind(&self, value: &KeyValue) -> Result<sea_orm::Value> {
+    pub(crate) fn bind(&self, value: &KeyValue) -> Result<sea_orm::Value> {
         let bad = || Error::invalid("after", "the cursor does not fit this list's ordering");
         Ok(match (self.kind, value) {
             (KeyKind::Int, KeyValue::Int(v)) => (*v).into(),

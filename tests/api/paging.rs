@@ -2,8 +2,10 @@
 //! ordering, nested lists paged in SQL, page-size limits, and global ids.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use capex_graph::dataset::{self, Dataset};
+use capex_graph::generate::{GenerateOptions, generate};
 use entity::{company, investment};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -19,6 +21,7 @@ on_both_engines!(
     nested_lists_page_per_parent_with_their_own_counts,
     nested_pages_of_every_parent_follow_one_cursor_forward_and_backward,
     investments_order_by_the_investee_name,
+    pages_ordered_by_a_related_name_are_the_sorted_list_whatever_the_filter,
     page_size_limits_and_bad_cursors_are_clear_errors,
     global_ids_fetch_every_kind_of_row,
     statement_count_is_the_same_for_page_sizes_1_and_100,
@@ -474,6 +477,116 @@ async fn investments_order_by_the_investee_name(app: TestApp) {
             "Anthropic"
         ]
     );
+}
+
+/// The investments of a generated graph ordered by their investee's name, paged both ways
+/// under filters that keep most rows and very few. On SQLite a page is first tried as a
+/// bounded walk of the investees by name (`data::lists::WALK`: 64 of the 600 companies);
+/// whether that walk fills the page, falls short (the one investor's investments) or
+/// starts from a cursor, the pages must be the list sorted here.
+async fn pages_ordered_by_a_related_name_are_the_sorted_list_whatever_the_filter(app: TestApp) {
+    let app = app.without_cost_limit();
+    let options = GenerateOptions {
+        companies: 600,
+        investments: 3000,
+        models: 10,
+        claims: 10,
+        seed: 5,
+        progress: false,
+    };
+    generate(&app.db, &options).await.expect("generate");
+    let all = investment::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("investments");
+    let names: HashMap<i32, String> = company::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("companies")
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    // The investor with the fewest investments, two at least: a selective filter.
+    let mut made: HashMap<i32, usize> = HashMap::new();
+    for i in &all {
+        *made.entry(i.investor_id).or_default() += 1;
+    }
+    let few = made
+        .iter()
+        .filter(|(_, n)| **n >= 2)
+        .min_by_key(|(id, n)| (**n, **id))
+        .map(|(id, _)| *id)
+        .expect("an investor with two investments");
+    type Keep = Box<dyn Fn(&investment::Model) -> bool + Send + Sync>;
+    let cases: Vec<(String, Keep)> = vec![
+        (String::new(), Box::new(|_| true)),
+        (
+            r#", filter: { amount: { currency: "USD" } }"#.into(),
+            Box::new(|i| i.currency.as_deref() == Some("USD")),
+        ),
+        (
+            format!(
+                r#", filter: {{ investor: {{ name: {{ eq: "{}" }} }} }}"#,
+                names[&few]
+            ),
+            Box::new(move |i| i.investor_id == few),
+        ),
+    ];
+    for (filter, keep) in &cases {
+        for desc in [false, true] {
+            let mut sorted: Vec<(&str, i32)> = all
+                .iter()
+                .filter(|i| keep(i))
+                .map(|i| (names[&i.investee_id].as_str(), i.id))
+                .collect();
+            sorted.sort_by(|a, b| {
+                let by_name = if desc { b.0.cmp(a.0) } else { a.0.cmp(b.0) };
+                by_name.then(a.1.cmp(&b.1))
+            });
+            let expected: Vec<i64> = sorted.iter().map(|(_, id)| i64::from(*id)).collect();
+            let direction = if desc { "DESC" } else { "ASC" };
+            for backward in [false, true] {
+                let (size, toward, more, edge) = if backward {
+                    ("last", "before", "hasPreviousPage", "startCursor")
+                } else {
+                    ("first", "after", "hasNextPage", "endCursor")
+                };
+                let mut pages: Vec<Vec<i64>> = Vec::new();
+                let mut at = String::new();
+                loop {
+                    let data = app
+                        .data(&format!(
+                            r#"{{ investments({size}: 40{at}, orderBy: [{{ field: INVESTEE_NAME, direction: {direction} }}]{filter}) {{
+                                pageInfo {{ {more} {edge} }} nodes {{ databaseId }} }} }}"#
+                        ))
+                        .await;
+                    let connection = &data["investments"];
+                    let ids = connection["nodes"]
+                        .as_array()
+                        .map(|n| n.iter().filter_map(|n| n["databaseId"].as_i64()).collect())
+                        .unwrap_or_default();
+                    pages.push(ids);
+                    if connection["pageInfo"][more] != true {
+                        break;
+                    }
+                    at = format!(", {toward}: {}", connection["pageInfo"][edge]);
+                    assert!(
+                        pages.len() <= expected.len() / 40 + 1,
+                        "paging does not end: {filter} {direction} {size}"
+                    );
+                }
+                if backward {
+                    pages.reverse();
+                }
+                assert!(!expected.is_empty());
+                assert_eq!(
+                    pages.concat(),
+                    expected,
+                    "{filter} {direction}, pages of {size} 40"
+                );
+            }
+        }
+    }
 }
 
 async fn page_size_limits_and_bad_cursors_are_clear_errors(app: TestApp) {
