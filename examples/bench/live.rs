@@ -336,6 +336,11 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     }
     // All the suite's subscribers are gone, and so are their shared computations.
     assert_eq!(first.live.hub().computations(), 0, "shared tasks left");
+    assert_eq!(
+        first.live.streams().computations(),
+        0,
+        "shared executions left"
+    );
     first.stop().await;
 
     let mut alone_server = Vec::new();
@@ -819,7 +824,11 @@ async fn fan_out(
     }
     // Their connections dropped, the subscriptions end, and so does the shared task.
     until(
-        || at.live.subscriber_count() <= receivers && at.live.hub().computations() == 0,
+        || {
+            at.live.subscriber_count() <= receivers
+                && at.live.hub().computations() == 0
+                && at.live.streams().computations() == 0
+        },
         "the subscriptions end",
     )
     .await;

@@ -299,10 +299,18 @@ impl ChangeSubscription {
         let wanted = Wanted::new(types, ids)?;
         let session = ctx.data_opt::<Session>().cloned();
         let slot = session.as_ref().map(Session::claim).transpose()?;
-        let receiver = live(ctx)?.subscribe();
-        let buffer = live(ctx)?.buffer();
+        let bus = live(ctx)?;
+        // In a shared execution, its subscribers are counted instead of this receiver.
+        let attachment = ctx.data_opt::<live::Attachment>();
+        let held = attachment.map(|_| bus.shared_receiver());
+        let receiver = bus.subscribe();
+        if let Some(attachment) = attachment {
+            attachment.attached();
+        }
+        let buffer = bus.buffer();
         let state = Following {
             receiver,
+            _held: held,
             wanted,
             session,
             buffer,
@@ -319,6 +327,8 @@ impl ChangeSubscription {
 /// A running `changes` subscription.
 struct Following {
     receiver: tokio::sync::broadcast::Receiver<Delivery>,
+    /// Dropped after the receiver (fields drop in order).
+    _held: Option<live::SharedReceiver>,
     wanted: Wanted,
     session: Option<Session>,
     buffer: usize,

@@ -59,6 +59,10 @@ macro_rules! live_types {
         #[derive(Default)]
         pub struct LiveSubscription;
 
+        /// The per-type filtered change subscriptions (`companies`, `aiModels`...): streams
+        /// of events without an initial result, which identical subscribers can share.
+        pub const ROW_SUBSCRIPTIONS: &[&str] = &[$(stringify!($rows)),*];
+
         /// Live data per row type: filtered changes, live aggregates and live groups.
         #[Subscription]
         impl LiveSubscription {
@@ -227,4 +231,23 @@ live_types! {
     challenges, challenges_aggregate, challenges_group_by: ClaimChallenge(claim_challenge, ClaimChallengeFilter, ClaimChallengeOrderField);
     events, events_aggregate, events_group_by: Event(event, EventFilter, EventOrderField);
     sources, sources_aggregate, sources_group_by: Source(source, SourceFilter, SourceOrderField);
+}
+
+/// Whether root field `name` (as the schema spells it) is a per-type filtered change
+/// subscription.
+pub fn is_row_subscription(name: &str) -> bool {
+    ROW_SUBSCRIPTIONS.iter().any(|rows| {
+        rows.split('_')
+            .enumerate()
+            .map(|(i, word)| {
+                let mut chars = word.chars();
+                match (i, chars.next()) {
+                    (0, Some(first)) => first.to_string() + chars.as_str(),
+                    (_, Some(first)) => first.to_uppercase().chain(chars).collect(),
+                    (_, None) => String::new(),
+                }
+            })
+            .collect::<String>()
+            == name
+    })
 }

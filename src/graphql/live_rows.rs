@@ -155,16 +155,20 @@ where
     let live = live(ctx)?.clone();
     let key = key(T::NAME, &filter);
     let hub = live.hub().clone();
+    let attachment = ctx.data_opt::<live::Attachment>();
     let (receiver, departure) = hub.join(
         &key,
         |left| {
             let (sender, _) = broadcast::channel(live.buffer());
+            // Started by a shared execution: its subscribers are counted instead.
+            let held = attachment.map(|_| live.shared_receiver());
             let task = Task::<E> {
                 hub: hub.clone(),
                 key: key.clone(),
                 sender: sender.clone(),
                 left,
                 bus: live.subscribe(),
+                _held: held,
                 db,
                 condition,
                 typename: T::NAME,
@@ -174,6 +178,10 @@ where
         },
         |sender| sender.subscribe(),
     );
+    // The task follows the bus from its start.
+    if let Some(attachment) = attachment {
+        attachment.attached();
+    }
     let state = Subscriber::<T> {
         receiver,
         _departure: departure,
@@ -226,6 +234,8 @@ struct Task<E: EntityTrait> {
     sender: broadcast::Sender<RowEvent<E::Model>>,
     left: Left,
     bus: broadcast::Receiver<Delivery>,
+    /// Dropped after the receiver (fields drop in order).
+    _held: Option<live::SharedReceiver>,
     db: DatabaseConnection,
     condition: Condition,
     typename: &'static str,

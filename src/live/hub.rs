@@ -19,6 +19,11 @@ use tokio::sync::{Notify, broadcast, watch};
 pub trait Shared: Send + Sync + 'static {
     /// How many subscribers are still there.
     fn subscribers(&self) -> usize;
+
+    /// How many of them see the next event (all, unless the computation is still starting).
+    fn counted(&self) -> usize {
+        self.subscribers()
+    }
 }
 
 impl<T: Send + 'static> Shared for broadcast::Sender<T> {
@@ -37,6 +42,7 @@ impl<T: Send + Sync + 'static> Shared for watch::Sender<T> {
 struct Entry {
     state: Arc<dyn Any + Send + Sync>,
     subscribers: Arc<dyn Fn() -> usize + Send + Sync>,
+    counted: Arc<dyn Fn() -> usize + Send + Sync>,
     left: Arc<Notify>,
 }
 
@@ -92,12 +98,13 @@ impl Hub {
         let left = Left::default();
         let state = Arc::new(start(left.clone()));
         let joined = subscribe(&state);
-        let counted = state.clone();
+        let (of, ready) = (state.clone(), state.clone());
         entries.insert(
             key.to_string(),
             Entry {
                 state,
-                subscribers: Arc::new(move || counted.subscribers()),
+                subscribers: Arc::new(move || of.subscribers()),
+                counted: Arc::new(move || ready.counted()),
                 left: left.clone(),
             },
         );
@@ -115,6 +122,12 @@ impl Hub {
         true
     }
 
+    /// Called by the task of `key` when its work is over (its subscribers then see their
+    /// channel close): a subscriber joining afterwards starts a new one.
+    pub fn end(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
     /// Computations running.
     pub fn computations(&self) -> usize {
         self.lock().len()
@@ -123,5 +136,10 @@ impl Hub {
     /// Subscribers of all computations together.
     pub fn subscribers(&self) -> usize {
         self.lock().values().map(|e| (e.subscribers)()).sum()
+    }
+
+    /// Subscribers of all computations together that see the next event ([`Shared::counted`]).
+    pub fn counted(&self) -> usize {
+        self.lock().values().map(|e| (e.counted)()).sum()
     }
 }

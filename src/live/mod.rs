@@ -16,6 +16,7 @@ mod listener;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::broadcast;
 
@@ -207,6 +208,10 @@ pub struct Live {
     buffer: usize,
     coalesce: std::time::Duration,
     hub: hub::Hub,
+    streams: hub::Hub,
+    /// Receivers of the bus held for shared executions (see [`Attachment`]): their
+    /// subscribers are counted instead.
+    shared_receivers: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Live {
@@ -232,6 +237,8 @@ impl Live {
             buffer,
             coalesce: DEFAULT_COALESCE,
             hub: hub::Hub::default(),
+            streams: hub::Hub::default(),
+            shared_receivers: Arc::default(),
         }
     }
 
@@ -250,6 +257,19 @@ impl Live {
     /// The shared computations of the subscriptions on this bus.
     pub fn hub(&self) -> &hub::Hub {
         &self.hub
+    }
+
+    /// The shared executions of identical subscriptions (one per document, operation and
+    /// variables: see `http::socket`), apart from the computations of [`Live::hub`].
+    pub fn streams(&self) -> &hub::Hub {
+        &self.streams
+    }
+
+    /// Counts a receiver of the bus as held for a shared execution until the guard drops:
+    /// take it before subscribing, and drop it after the receiver.
+    pub fn shared_receiver(&self) -> SharedReceiver {
+        self.shared_receivers.fetch_add(1, Ordering::SeqCst);
+        SharedReceiver(self.shared_receivers.clone())
     }
 
     /// The events from now on. Memory is bounded by the bus's buffer, shared by all
@@ -271,10 +291,49 @@ impl Live {
         });
     }
 
-    /// Receivers of the bus in this process: each `changes` subscription, and one task
-    /// per shared computation (see [`Live::hub`] for their subscribers).
-    pub fn subscriber_count(&self) -> usize {
+    /// Receivers of the bus in this process: each unshared `changes` subscription, each
+    /// shared computation and each shared execution of `changes`.
+    pub fn receivers(&self) -> usize {
         self.sender.receiver_count()
+    }
+
+    /// Subscribers that will see the next event delivered in this process: each `changes`
+    /// subscription and shared computation holding a receiver of the bus (see [`Live::hub`]
+    /// for their subscribers), and each subscriber of a shared execution (see
+    /// [`Live::streams`]) once that execution holds its receivers.
+    pub fn subscriber_count(&self) -> usize {
+        // The guard is taken before its receiver and dropped after it: a moment's
+        // difference counts one too few, never a subscriber not yet there.
+        let shared = self.shared_receivers.load(Ordering::SeqCst);
+        self.sender.receiver_count().saturating_sub(shared) + self.streams.counted()
+    }
+}
+
+/// A receiver of the bus held for a shared execution (see [`Live::shared_receiver`]).
+#[derive(Debug)]
+pub struct SharedReceiver(Arc<AtomicUsize>);
+
+impl Drop for SharedReceiver {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// In the request data of a shared execution: each root field of the subscription tells
+/// it once it follows the bus, after which the execution's subscribers count as
+/// subscribers (they will see the next event).
+#[derive(Clone, Debug, Default)]
+pub struct Attachment(Arc<AtomicUsize>);
+
+impl Attachment {
+    /// Called by a root field once it follows the bus.
+    pub fn attached(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many root fields follow the bus.
+    pub fn fields(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
     }
 }
 

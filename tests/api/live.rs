@@ -35,6 +35,7 @@ on_both_engines!(
     five_subscribers_cost_the_statements_of_one,
     a_delete_sends_an_event_for_every_row_it_takes_with_it,
     the_cascades_the_events_follow_are_the_databases,
+    identical_subscriptions_share_one_execution_and_late_joiners_see_later_events,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -832,5 +833,101 @@ async fn an_import_sends_each_type_it_wrote_with_its_count() {
         let next = client.next("1").await;
         assert_eq!(next["data"]["changes"]["kind"], "CREATED", "{next}");
     })
+    .await;
+}
+
+/// Identical subscriptions on two connections share one execution: every subscriber
+/// receives every event in order; one joining late receives only later events; one leaving
+/// does not end the others' stream; and the execution ends with its last subscriber.
+async fn identical_subscriptions_share_one_execution_and_late_joiners_see_later_events(
+    app: TestApp,
+) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut first = Client::connect(addr, Protocol::TransportWs).await;
+    first.init(json!({})).await;
+    let mut second = Client::connect(addr, Protocol::LegacyWs).await;
+    second.init(json!({})).await;
+    for id in ["1", "2", "3"] {
+        first.subscribe(id, COMPANY_CHANGES).await;
+    }
+    for id in ["1", "2"] {
+        second.subscribe(id, COMPANY_CHANGES).await;
+    }
+    subscribers(&app.live, 5).await;
+    assert_eq!(app.live.subscriber_count(), 5);
+    assert_eq!(app.live.streams().computations(), 1, "one shared execution");
+    assert_eq!(app.live.streams().subscribers(), 5);
+    assert_eq!(
+        app.live.receivers(),
+        1,
+        "one receiver of the bus for all five"
+    );
+    let names = ["Shared One", "Shared Two", "Shared Three"];
+    for name in names {
+        create_company(&app, name).await;
+    }
+    let mut received = Vec::new();
+    for id in ["1", "2", "3"] {
+        for _ in names {
+            received.push(first.next(id).await["data"]["changes"]["node"]["name"].clone());
+        }
+    }
+    for id in ["1", "2"] {
+        for _ in names {
+            received.push(second.next(id).await["data"]["changes"]["node"]["name"].clone());
+        }
+    }
+    assert_eq!(received, names.repeat(5), "every event, in order, to each");
+
+    // A late joiner: counted at once, and only the events after it.
+    second.subscribe("3", COMPANY_CHANGES).await;
+    subscribers(&app.live, 6).await;
+    assert_eq!(app.live.streams().computations(), 1);
+    create_company(&app, "Shared Four").await;
+    let late = second.next("3").await;
+    assert_eq!(
+        late["data"]["changes"]["node"]["name"], "Shared Four",
+        "{late}"
+    );
+
+    // One leaves: the others go on.
+    first.send(json!({ "id": "1", "type": "complete" })).await;
+    until(
+        || app.live.subscriber_count() == 5,
+        "the subscriber leaves in time",
+    )
+    .await;
+    create_company(&app, "Shared Five").await;
+    for id in ["2", "3"] {
+        let four = first.next(id).await;
+        assert_eq!(four["data"]["changes"]["node"]["name"], "Shared Four");
+        let five = first.next(id).await;
+        assert_eq!(
+            five["data"]["changes"]["node"]["name"], "Shared Five",
+            "{five}"
+        );
+    }
+    for id in ["1", "2", "3"] {
+        let mut events = Vec::new();
+        while events.last() != Some(&json!("Shared Five")) {
+            events.push(second.next(id).await["data"]["changes"]["node"]["name"].clone());
+        }
+        let expected: &[&str] = if id == "3" {
+            &["Shared Five"]
+        } else {
+            &["Shared Four", "Shared Five"]
+        };
+        assert_eq!(
+            events, expected,
+            "subscription {id} of the second connection"
+        );
+    }
+    assert_eq!(app.live.streams().computations(), 1);
+    drop((first, second));
+    until(
+        || app.live.streams().computations() == 0 && app.live.subscriber_count() == 0,
+        "the shared execution ends with its last subscriber",
+    )
     .await;
 }
