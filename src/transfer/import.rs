@@ -420,24 +420,16 @@ fn line_of(
             "notes files are read by transfer::provenance_csv".into(),
         ))),
         CsvKind::ProjectBackers => {
-            let row: BackerRow = de(record, headers)?;
-            let backer = BackerRec {
-                company: row.company,
-                role: row.role,
-                citations: citation(row.source, row.quote).map_err(LineError::Row)?,
-            };
-            Ok(Line::Backer(row.project, backer))
+            let (project, backer) = de::<BackerRow>(record, headers)?
+                .into_rec()
+                .map_err(LineError::Row)?;
+            Ok(Line::Backer(project, backer))
         }
         CsvKind::ClaimChallenges => {
-            let row: ChallengeRow = de(record, headers)?;
-            let challenge = ChallengeRec {
-                challenger_company: row.challenger_company,
-                challenger_person: row.challenger_person,
-                kind: row.kind,
-                description: row.description,
-                citations: citation(row.source, row.quote).map_err(LineError::Row)?,
-            };
-            Ok(Line::Challenge(row.claim, challenge))
+            let (claim, challenge) = de::<ChallengeRow>(record, headers)?
+                .into_rec()
+                .map_err(LineError::Row)?;
+            Ok(Line::Challenge(claim, challenge))
         }
     }
 }

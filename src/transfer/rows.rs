@@ -40,26 +40,12 @@ fn date(
     }
 }
 
-fn split(d: &Option<DateRec>) -> (Option<NaiveDate>, Option<DatePrecision>) {
-    match d {
-        Some(d) => (Some(d.date), Some(d.precision)),
-        None => (None, None),
-    }
-}
-
 fn money(amount: Option<String>, currency: Option<String>) -> Result<Option<AmountRec>> {
     match (amount, currency) {
         (None, None) => Ok(None),
         (Some(amount), Some(currency)) => Ok(Some(AmountRec { amount, currency })),
         (Some(_), None) => Err(Error::invalid("currency", "an amount needs its currency")),
         (None, Some(_)) => Err(Error::invalid("amount", "a currency without an amount")),
-    }
-}
-
-fn unmoney(m: &Option<AmountRec>) -> (Option<String>, Option<String>) {
-    match m {
-        Some(m) => (Some(m.amount.clone()), Some(m.currency.clone())),
-        None => (None, None),
     }
 }
 
@@ -90,590 +76,364 @@ pub fn per_citation<T>(
         .collect()
 }
 
-/// `sources.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceRow {
-    pub key: String,
-    pub title: String,
-    pub publisher: Option<String>,
-    pub published: Option<NaiveDate>,
-    pub published_precision: Option<DatePrecision>,
-    pub address: Option<String>,
-    pub content: Option<String>,
+/// Declares a row type's CSV line once, as the list of its columns in file order, and
+/// generates from that list the line's struct and its conversions to and from the dataset
+/// record. A column is one of:
+/// - `name: Type`, the record's field as it is (attributes such as `#[serde(default)]` kept);
+/// - `date made made_precision`, a date record split into its date and precision columns;
+/// - `money amount currency`, an amount record split into its amount and currency columns;
+/// - `period` and `expectation`, a spending figure's period and expectation, flattened;
+/// - `cited`, the `source` and `quote` columns of the line's one citation (last);
+/// - `skip name`, a record field that no CSV column holds (left at its default on import).
+///
+/// A row type with its own file is written `Row: Rec in "file" as dataset_field`; one that
+/// belongs to another row's line (backers, challenges) `Row: Rec under parent_column`.
+macro_rules! csv_row {
+    // `self`, `r`, `source` and `quote` are written once here and passed down, so that the
+    // code each column adds names the same bindings as the functions (macro hygiene).
+    (
+        $(#[$doc:meta])*
+        $row:ident: $rec:ident in $file:literal as $part:ident { $($columns:tt)* }
+    ) => {
+        csv_row!(@munch [file $row $rec $file $part [$(#[$doc])*]] [self r source quote]
+            [] [] [] [&[]] $($columns)*);
+    };
+    (
+        $(#[$doc:meta])*
+        $row:ident: $rec:ident under $parent:ident { $($columns:tt)* }
+    ) => {
+        csv_row!(@munch [under $row $rec $parent [$(#[$doc])*]] [self r source quote]
+            [pub $parent: String,] [] [$parent: $parent.to_string(),] [&[]] $($columns)*);
+    };
+
+    // One column at a time: the struct's fields, the record's fields on import, the line's
+    // fields on export, and the citations a record spreads over its lines.
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        $(#[$meta:meta])* $name:ident: $ty:ty, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* $(#[$meta])* pub $name: $ty,]
+            [$($i)* $name: $me.$name,]
+            [$($f)* $name: $r.$name.clone(),]
+            $c $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        date $name:ident $precision:ident, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* pub $name: Option<NaiveDate>, pub $precision: Option<DatePrecision>,]
+            [$($i)* $name: date($me.$name, $me.$precision, stringify!($name))?,]
+            [$($f)* $name: $r.$name.as_ref().map(|d| d.date),
+                $precision: $r.$name.as_ref().map(|d| d.precision),]
+            $c $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        money $name:ident $currency:ident, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* pub $name: Option<String>, pub $currency: Option<String>,]
+            [$($i)* $name: money($me.$name, $me.$currency)?,]
+            [$($f)* $name: $r.$name.as_ref().map(|m| m.amount.clone()),
+                $currency: $r.$name.as_ref().map(|m| m.currency.clone()),]
+            $c $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        period, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)*
+                pub period_kind: PeriodKind,
+                pub period_year: Option<i32>,
+                pub period_quarter: Option<i32>,
+                pub period_start: Option<NaiveDate>,
+                pub period_end: Option<NaiveDate>,
+                pub period_years: Option<i32>,]
+            [$($i)* period: PeriodRec {
+                kind: $me.period_kind,
+                year: $me.period_year,
+                quarter: $me.period_quarter,
+                start: $me.period_start,
+                end: $me.period_end,
+                years: $me.period_years,
+            },]
+            [$($f)*
+                period_kind: $r.period.kind,
+                period_year: $r.period.year,
+                period_quarter: $r.period.quarter,
+                period_start: $r.period.start,
+                period_end: $r.period.end,
+                period_years: $r.period.years,]
+            $c $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        expectation, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* pub expectation_holder: Option<String>, pub expectation_percent_above: Option<String>,]
+            [$($i)* expectation: expectation($me.expectation_holder, $me.expectation_percent_above)?,]
+            [$($f)* expectation_holder: $r.expectation.as_ref().map(|e| e.holder.clone()),
+                expectation_percent_above: $r.expectation.as_ref().map(|e| e.percent_above.clone()),]
+            $c $($rest)*);
+    };
+    // The citation is read first, as a record's other fields may fail after it.
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        cited, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* pub source: Option<String>, pub quote: Option<String>,]
+            [citations: citation($me.source, $me.quote)?, $($i)*]
+            [$($f)* source: $source, quote: $quote,]
+            [&$r.citations] $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        skip $name:ident, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)*]
+            [$($i)* $name: Default::default(),]
+            [$($f)*]
+            $c $($rest)*);
+    };
+
+    // Every column read: the struct and its conversions.
+    (@munch [$kind:ident $row:ident $rec:ident $($x:tt)*] [$me:ident $r:ident $source:ident $quote:ident]
+        [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] [$($c:tt)*]
+    ) => {
+        csv_row!(@emit [$kind $row $rec $($x)*]
+            [#[derive(Debug, Serialize, Deserialize)]
+            #[serde(deny_unknown_fields)]
+            pub struct $row { $($s)* }]
+            [$($c)*]
+            [$me $r $source $quote] [$($i)*] [$($f)*]);
+    };
+    (@emit [file $row:ident $rec:ident $file:literal $part:ident [$($doc:tt)*]] [$($item:tt)*] [$($c:tt)*]
+        [$me:ident $r:ident $source:ident $quote:ident] [$($i:tt)*] [$($f:tt)*]
+    ) => {
+        $($doc)*
+        $($item)*
+
+        impl CsvRow for $row {
+            const FILE: &'static str = $file;
+            fn into_part($me, part: &mut Dataset, _line: usize) -> Result<()> {
+                part.$part.push($rec { $($i)* });
+                Ok(())
+            }
+        }
+
+        impl $row {
+            /// The lines of a record, as `lines` makes them.
+            #[allow(unused_variables, clippy::clone_on_copy)]
+            pub fn from_rec($r: &$rec) -> Vec<$row> {
+                per_citation($($c)*, |$source, $quote| $row { $($f)* })
+            }
+        }
+    };
+    (@emit [under $row:ident $rec:ident $parent:ident [$($doc:tt)*]] [$($item:tt)*] [$($c:tt)*]
+        [$me:ident $r:ident $source:ident $quote:ident] [$($i:tt)*] [$($f:tt)*]
+    ) => {
+        $($doc)*
+        $($item)*
+
+        impl $row {
+            /// The record of this line, with the key of the row it belongs to.
+            pub fn into_rec($me) -> Result<(String, $rec)> {
+                Ok(($me.$parent, $rec { $($i)* }))
+            }
+
+            /// The lines of a record that belongs to the row keyed `parent`.
+            #[allow(clippy::clone_on_copy)]
+            pub fn from_rec($parent: &str, $r: &$rec) -> Vec<$row> {
+                per_citation($($c)*, |$source, $quote| $row { $($f)* })
+            }
+        }
+    };
 }
 
-impl CsvRow for SourceRow {
-    const FILE: &'static str = "sources";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.sources.push(SourceRec {
-            provenance: None,
-            key: self.key,
-            title: self.title,
-            publisher: self.publisher,
-            published: date(self.published, self.published_precision, "published")?,
-            address: self.address,
-            content_file: None,
-            content: self.content,
-        });
-        Ok(())
+fn expectation(
+    holder: Option<String>,
+    percent_above: Option<String>,
+) -> Result<Option<ExpectationRec>> {
+    match (holder, percent_above) {
+        (None, None) => Ok(None),
+        (Some(holder), Some(percent_above)) => Ok(Some(ExpectationRec {
+            holder,
+            percent_above,
+        })),
+        (Some(_), None) => Err(Error::invalid(
+            "expectation_percent_above",
+            "an expectation holder needs the percentage above the expectation",
+        )),
+        (None, Some(_)) => Err(Error::invalid(
+            "expectation_holder",
+            "a percentage above an expectation needs whose expectation it was",
+        )),
     }
 }
 
-impl SourceRow {
-    pub fn from_rec(r: &SourceRec) -> Vec<SourceRow> {
-        let (published, published_precision) = split(&r.published);
-        vec![SourceRow {
-            key: r.key.clone(),
-            title: r.title.clone(),
-            publisher: r.publisher.clone(),
-            published,
-            published_precision,
-            address: r.address.clone(),
-            content: r.content.clone(),
-        }]
+csv_row! {
+    /// `sources.csv`.
+    SourceRow: SourceRec in "sources" as sources {
+        skip provenance,
+        key: String,
+        title: String,
+        publisher: Option<String>,
+        date published published_precision,
+        address: Option<String>,
+        skip content_file,
+        content: Option<String>,
     }
 }
 
-/// `companies.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CompanyRow {
-    pub name: String,
-    pub ticker: Option<String>,
-    pub kind: CompanyKind,
-    pub country: Option<String>,
-    pub headquarters: Option<String>,
-    pub parent: Option<String>,
-    pub founded_by_alumni_of: Option<String>,
-    pub description: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for CompanyRow {
-    const FILE: &'static str = "companies";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.companies.push(CompanyRec {
-            citations: citation(self.source, self.quote)?,
-            name: self.name,
-            ticker: self.ticker,
-            kind: self.kind,
-            country: self.country,
-            headquarters: self.headquarters,
-            parent: self.parent,
-            founded_by_alumni_of: self.founded_by_alumni_of,
-            description: self.description,
-        });
-        Ok(())
+csv_row! {
+    /// `companies.csv`.
+    CompanyRow: CompanyRec in "companies" as companies {
+        name: String,
+        ticker: Option<String>,
+        kind: CompanyKind,
+        country: Option<String>,
+        headquarters: Option<String>,
+        parent: Option<String>,
+        founded_by_alumni_of: Option<String>,
+        description: Option<String>,
+        cited,
     }
 }
 
-impl CompanyRow {
-    pub fn from_rec(r: &CompanyRec) -> Vec<CompanyRow> {
-        per_citation(&r.citations, |source, quote| CompanyRow {
-            name: r.name.clone(),
-            ticker: r.ticker.clone(),
-            kind: r.kind,
-            country: r.country.clone(),
-            headquarters: r.headquarters.clone(),
-            parent: r.parent.clone(),
-            founded_by_alumni_of: r.founded_by_alumni_of.clone(),
-            description: r.description.clone(),
-            source,
-            quote,
-        })
+csv_row! {
+    /// `people.csv`.
+    PersonRow: PersonRec in "people" as people {
+        name: String,
+        title: Option<String>,
+        company: Option<String>,
+        description: Option<String>,
+        cited,
     }
 }
 
-/// `people.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonRow {
-    pub name: String,
-    pub title: Option<String>,
-    pub company: Option<String>,
-    pub description: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for PersonRow {
-    const FILE: &'static str = "people";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.people.push(PersonRec {
-            citations: citation(self.source, self.quote)?,
-            name: self.name,
-            title: self.title,
-            company: self.company,
-            description: self.description,
-        });
-        Ok(())
+csv_row! {
+    /// `models.csv`.
+    ModelRow: ModelRec in "models" as models {
+        skip provenance,
+        name: String,
+        kind: ModelKind,
+        developer: String,
+        date announced announced_precision,
+        date expected expected_precision,
+        description: Option<String>,
+        cited,
     }
 }
 
-impl PersonRow {
-    pub fn from_rec(r: &PersonRec) -> Vec<PersonRow> {
-        per_citation(&r.citations, |source, quote| PersonRow {
-            name: r.name.clone(),
-            title: r.title.clone(),
-            company: r.company.clone(),
-            description: r.description.clone(),
-            source,
-            quote,
-        })
+csv_row! {
+    /// `investments.csv`.
+    InvestmentRow: InvestmentRec in "investments" as investments {
+        skip provenance,
+        r#ref: String,
+        investor: String,
+        investee: String,
+        money amount currency,
+        date made made_precision,
+        description: Option<String>,
+        cited,
     }
 }
 
-/// `models.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelRow {
-    pub name: String,
-    pub kind: ModelKind,
-    pub developer: String,
-    pub announced: Option<NaiveDate>,
-    pub announced_precision: Option<DatePrecision>,
-    pub expected: Option<NaiveDate>,
-    pub expected_precision: Option<DatePrecision>,
-    pub description: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for ModelRow {
-    const FILE: &'static str = "models";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.models.push(ModelRec {
-            provenance: None,
-            citations: citation(self.source, self.quote)?,
-            announced: date(self.announced, self.announced_precision, "announced")?,
-            expected: date(self.expected, self.expected_precision, "expected")?,
-            name: self.name,
-            kind: self.kind,
-            developer: self.developer,
-            description: self.description,
-        });
-        Ok(())
+csv_row! {
+    /// `projects.csv` (backers are in `project_backers.csv`).
+    ProjectRow: ProjectRec in "projects" as projects {
+        skip provenance,
+        skip backers,
+        name: String,
+        lead: Option<String>,
+        money planned_amount currency,
+        horizon_years: Option<i32>,
+        date announced announced_precision,
+        has_unnamed_backers: bool,
+        description: Option<String>,
+        cited,
     }
 }
 
-impl ModelRow {
-    pub fn from_rec(r: &ModelRec) -> Vec<ModelRow> {
-        let (announced, announced_precision) = split(&r.announced);
-        let (expected, expected_precision) = split(&r.expected);
-        per_citation(&r.citations, |source, quote| ModelRow {
-            name: r.name.clone(),
-            kind: r.kind,
-            developer: r.developer.clone(),
-            announced,
-            announced_precision,
-            expected,
-            expected_precision,
-            description: r.description.clone(),
-            source,
-            quote,
-        })
+csv_row! {
+    /// `project_backers.csv`: a backer row belongs to the project named in `project`.
+    BackerRow: BackerRec under project {
+        company: String,
+        role: BackerRole,
+        cited,
     }
 }
 
-/// `investments.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InvestmentRow {
-    pub r#ref: String,
-    pub investor: String,
-    pub investee: String,
-    pub amount: Option<String>,
-    pub currency: Option<String>,
-    pub made: Option<NaiveDate>,
-    pub made_precision: Option<DatePrecision>,
-    pub description: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for InvestmentRow {
-    const FILE: &'static str = "investments";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.investments.push(InvestmentRec {
-            provenance: None,
-            citations: citation(self.source, self.quote)?,
-            amount: money(self.amount, self.currency)?,
-            made: date(self.made, self.made_precision, "made")?,
-            r#ref: self.r#ref,
-            investor: self.investor,
-            investee: self.investee,
-            description: self.description,
-        });
-        Ok(())
+csv_row! {
+    /// `spending_figures.csv`.
+    FigureRow: FigureRec in "spending_figures" as spending_figures {
+        skip provenance,
+        skip shares,
+        r#ref: String,
+        company: Option<String>,
+        project: Option<String>,
+        model: Option<String>,
+        category: SpendingCategory,
+        status: SpendingStatus,
+        bound: AmountBound,
+        low: Option<String>,
+        high: Option<String>,
+        currency: String,
+        period,
+        focus: Option<String>,
+        remarks: Option<String>,
+        date stated stated_precision,
+        /// The person who stated the figure, by name (a later column: files without it load).
+        #[serde(default)]
+        stated_by: Option<String>,
+        derived_from: Option<String>,
+        expectation,
+        cited,
     }
 }
 
-impl InvestmentRow {
-    pub fn from_rec(r: &InvestmentRec) -> Vec<InvestmentRow> {
-        let (amount, currency) = unmoney(&r.amount);
-        let (made, made_precision) = split(&r.made);
-        per_citation(&r.citations, |source, quote| InvestmentRow {
-            r#ref: r.r#ref.clone(),
-            investor: r.investor.clone(),
-            investee: r.investee.clone(),
-            amount: amount.clone(),
-            currency: currency.clone(),
-            made,
-            made_precision,
-            description: r.description.clone(),
-            source,
-            quote,
-        })
+csv_row! {
+    /// `claims.csv` (challenges are in `claim_challenges.csv`).
+    ClaimRow: ClaimRec in "claims" as claims {
+        skip provenance,
+        skip challenges,
+        r#ref: String,
+        statement: String,
+        kind: ClaimKind,
+        status: ClaimStatus,
+        claimant_person: Option<String>,
+        claimant_company: Option<String>,
+        subject_company: Option<String>,
+        subject_model: Option<String>,
+        spending_figure: Option<String>,
+        money amount currency,
+        date made made_precision,
+        cited,
     }
 }
 
-/// `projects.csv` (backers are in `project_backers.csv`).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProjectRow {
-    pub name: String,
-    pub lead: Option<String>,
-    pub planned_amount: Option<String>,
-    pub currency: Option<String>,
-    pub horizon_years: Option<i32>,
-    pub announced: Option<NaiveDate>,
-    pub announced_precision: Option<DatePrecision>,
-    pub has_unnamed_backers: bool,
-    pub description: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for ProjectRow {
-    const FILE: &'static str = "projects";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.projects.push(ProjectRec {
-            provenance: None,
-            citations: citation(self.source, self.quote)?,
-            planned_amount: money(self.planned_amount, self.currency)?,
-            announced: date(self.announced, self.announced_precision, "announced")?,
-            name: self.name,
-            lead: self.lead,
-            horizon_years: self.horizon_years,
-            has_unnamed_backers: self.has_unnamed_backers,
-            description: self.description,
-            backers: Vec::new(),
-        });
-        Ok(())
+csv_row! {
+    /// `claim_challenges.csv`: a challenge belongs to the claim whose ref is in `claim`.
+    ChallengeRow: ChallengeRec under claim {
+        challenger_company: Option<String>,
+        challenger_person: Option<String>,
+        kind: ChallengeKind,
+        description: String,
+        cited,
     }
 }
 
-impl ProjectRow {
-    pub fn from_rec(r: &ProjectRec) -> Vec<ProjectRow> {
-        let (planned_amount, currency) = unmoney(&r.planned_amount);
-        let (announced, announced_precision) = split(&r.announced);
-        per_citation(&r.citations, |source, quote| ProjectRow {
-            name: r.name.clone(),
-            lead: r.lead.clone(),
-            planned_amount: planned_amount.clone(),
-            currency: currency.clone(),
-            horizon_years: r.horizon_years,
-            announced,
-            announced_precision,
-            has_unnamed_backers: r.has_unnamed_backers,
-            description: r.description.clone(),
-            source,
-            quote,
-        })
-    }
-}
-
-/// `project_backers.csv`: a backer row belongs to the project named in `project`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackerRow {
-    pub project: String,
-    pub company: String,
-    pub role: BackerRole,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl BackerRow {
-    pub fn from_rec(project: &str, r: &BackerRec) -> Vec<BackerRow> {
-        per_citation(&r.citations, |source, quote| BackerRow {
-            project: project.to_string(),
-            company: r.company.clone(),
-            role: r.role,
-            source,
-            quote,
-        })
-    }
-}
-
-/// `spending_figures.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FigureRow {
-    pub r#ref: String,
-    pub company: Option<String>,
-    pub project: Option<String>,
-    pub model: Option<String>,
-    pub category: SpendingCategory,
-    pub status: SpendingStatus,
-    pub bound: AmountBound,
-    pub low: Option<String>,
-    pub high: Option<String>,
-    pub currency: String,
-    pub period_kind: PeriodKind,
-    pub period_year: Option<i32>,
-    pub period_quarter: Option<i32>,
-    pub period_start: Option<NaiveDate>,
-    pub period_end: Option<NaiveDate>,
-    pub period_years: Option<i32>,
-    pub focus: Option<String>,
-    pub remarks: Option<String>,
-    pub stated: Option<NaiveDate>,
-    pub stated_precision: Option<DatePrecision>,
-    /// The person who stated the figure, by name (a later column: files without it load).
-    #[serde(default)]
-    pub stated_by: Option<String>,
-    pub derived_from: Option<String>,
-    pub expectation_holder: Option<String>,
-    pub expectation_percent_above: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for FigureRow {
-    const FILE: &'static str = "spending_figures";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.spending_figures.push(FigureRec {
-            provenance: None,
-            shares: None,
-            citations: citation(self.source, self.quote)?,
-            stated: date(self.stated, self.stated_precision, "stated")?,
-            r#ref: self.r#ref,
-            company: self.company,
-            project: self.project,
-            model: self.model,
-            category: self.category,
-            status: self.status,
-            bound: self.bound,
-            low: self.low,
-            high: self.high,
-            currency: self.currency,
-            period: PeriodRec {
-                kind: self.period_kind,
-                year: self.period_year,
-                quarter: self.period_quarter,
-                start: self.period_start,
-                end: self.period_end,
-                years: self.period_years,
-            },
-            focus: self.focus,
-            remarks: self.remarks,
-            stated_by: self.stated_by,
-            derived_from: self.derived_from,
-            expectation: match (self.expectation_holder, self.expectation_percent_above) {
-                (None, None) => None,
-                (Some(holder), Some(percent_above)) => Some(ExpectationRec {
-                    holder,
-                    percent_above,
-                }),
-                (Some(_), None) => {
-                    return Err(Error::invalid(
-                        "expectation_percent_above",
-                        "an expectation holder needs the percentage above the expectation",
-                    ));
-                }
-                (None, Some(_)) => {
-                    return Err(Error::invalid(
-                        "expectation_holder",
-                        "a percentage above an expectation needs whose expectation it was",
-                    ));
-                }
-            },
-        });
-        Ok(())
-    }
-}
-
-impl FigureRow {
-    pub fn from_rec(r: &FigureRec) -> Vec<FigureRow> {
-        let (stated, stated_precision) = split(&r.stated);
-        per_citation(&r.citations, |source, quote| FigureRow {
-            r#ref: r.r#ref.clone(),
-            company: r.company.clone(),
-            project: r.project.clone(),
-            model: r.model.clone(),
-            category: r.category,
-            status: r.status,
-            bound: r.bound,
-            low: r.low.clone(),
-            high: r.high.clone(),
-            currency: r.currency.clone(),
-            period_kind: r.period.kind,
-            period_year: r.period.year,
-            period_quarter: r.period.quarter,
-            period_start: r.period.start,
-            period_end: r.period.end,
-            period_years: r.period.years,
-            focus: r.focus.clone(),
-            remarks: r.remarks.clone(),
-            stated,
-            stated_precision,
-            stated_by: r.stated_by.clone(),
-            derived_from: r.derived_from.clone(),
-            expectation_holder: r.expectation.as_ref().map(|e| e.holder.clone()),
-            expectation_percent_above: r.expectation.as_ref().map(|e| e.percent_above.clone()),
-            source,
-            quote,
-        })
-    }
-}
-
-/// `claims.csv` (challenges are in `claim_challenges.csv`).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimRow {
-    pub r#ref: String,
-    pub statement: String,
-    pub kind: ClaimKind,
-    pub status: ClaimStatus,
-    pub claimant_person: Option<String>,
-    pub claimant_company: Option<String>,
-    pub subject_company: Option<String>,
-    pub subject_model: Option<String>,
-    pub spending_figure: Option<String>,
-    pub amount: Option<String>,
-    pub currency: Option<String>,
-    pub made: Option<NaiveDate>,
-    pub made_precision: Option<DatePrecision>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for ClaimRow {
-    const FILE: &'static str = "claims";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.claims.push(ClaimRec {
-            provenance: None,
-            citations: citation(self.source, self.quote)?,
-            amount: money(self.amount, self.currency)?,
-            made: date(self.made, self.made_precision, "made")?,
-            r#ref: self.r#ref,
-            statement: self.statement,
-            kind: self.kind,
-            status: self.status,
-            claimant_person: self.claimant_person,
-            claimant_company: self.claimant_company,
-            subject_company: self.subject_company,
-            subject_model: self.subject_model,
-            spending_figure: self.spending_figure,
-            challenges: Vec::new(),
-        });
-        Ok(())
-    }
-}
-
-impl ClaimRow {
-    pub fn from_rec(r: &ClaimRec) -> Vec<ClaimRow> {
-        let (amount, currency) = unmoney(&r.amount);
-        let (made, made_precision) = split(&r.made);
-        per_citation(&r.citations, |source, quote| ClaimRow {
-            r#ref: r.r#ref.clone(),
-            statement: r.statement.clone(),
-            kind: r.kind,
-            status: r.status,
-            claimant_person: r.claimant_person.clone(),
-            claimant_company: r.claimant_company.clone(),
-            subject_company: r.subject_company.clone(),
-            subject_model: r.subject_model.clone(),
-            spending_figure: r.spending_figure.clone(),
-            amount: amount.clone(),
-            currency: currency.clone(),
-            made,
-            made_precision,
-            source,
-            quote,
-        })
-    }
-}
-
-/// `claim_challenges.csv`: a challenge belongs to the claim whose ref is in `claim`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChallengeRow {
-    pub claim: String,
-    pub challenger_company: Option<String>,
-    pub challenger_person: Option<String>,
-    pub kind: ChallengeKind,
-    pub description: String,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl ChallengeRow {
-    pub fn from_rec(claim: &str, r: &ChallengeRec) -> Vec<ChallengeRow> {
-        per_citation(&r.citations, |source, quote| ChallengeRow {
-            claim: claim.to_string(),
-            challenger_company: r.challenger_company.clone(),
-            challenger_person: r.challenger_person.clone(),
-            kind: r.kind,
-            description: r.description.clone(),
-            source,
-            quote,
-        })
-    }
-}
-
-/// `events.csv`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventRow {
-    pub r#ref: String,
-    pub name: String,
-    pub kind: EventKind,
-    pub occurred: Option<NaiveDate>,
-    pub occurred_precision: Option<DatePrecision>,
-    pub company: Option<String>,
-    pub trigger_claim: Option<String>,
-    pub description: Option<String>,
-    pub source: Option<String>,
-    pub quote: Option<String>,
-}
-
-impl CsvRow for EventRow {
-    const FILE: &'static str = "events";
-    fn into_part(self, part: &mut Dataset, _line: usize) -> Result<()> {
-        part.events.push(EventRec {
-            provenance: None,
-            citations: citation(self.source, self.quote)?,
-            occurred: date(self.occurred, self.occurred_precision, "occurred")?,
-            r#ref: self.r#ref,
-            name: self.name,
-            kind: self.kind,
-            company: self.company,
-            trigger_claim: self.trigger_claim,
-            description: self.description,
-        });
-        Ok(())
-    }
-}
-
-impl EventRow {
-    pub fn from_rec(r: &EventRec) -> Vec<EventRow> {
-        let (occurred, occurred_precision) = split(&r.occurred);
-        per_citation(&r.citations, |source, quote| EventRow {
-            r#ref: r.r#ref.clone(),
-            name: r.name.clone(),
-            kind: r.kind,
-            occurred,
-            occurred_precision,
-            company: r.company.clone(),
-            trigger_claim: r.trigger_claim.clone(),
-            description: r.description.clone(),
-            source,
-            quote,
-        })
+csv_row! {
+    /// `events.csv`.
+    EventRow: EventRec in "events" as events {
+        skip provenance,
+        r#ref: String,
+        name: String,
+        kind: EventKind,
+        date occurred occurred_precision,
+        company: Option<String>,
+        trigger_claim: Option<String>,
+        description: Option<String>,
+        cited,
     }
 }
 
