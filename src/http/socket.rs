@@ -308,6 +308,13 @@ fn outgoing(message: WsMessage) -> Message {
     }
 }
 
+/// A value of type `T` in a connection's data, if it has one.
+fn connection_value<T: std::any::Any + Send + Sync>(data: &Option<Arc<Data>>) -> Option<&T> {
+    data.as_ref()?
+        .get(&std::any::TypeId::of::<T>())?
+        .downcast_ref::<T>()
+}
+
 fn close(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
         code,
@@ -348,11 +355,8 @@ impl Executor for SocketExecutor {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let privileged = session_data
-            .as_ref()
-            .and_then(|data| data.get(&std::any::TypeId::of::<Caller>()))
-            .and_then(|caller| caller.downcast_ref::<Caller>())
-            .is_some_and(|caller| caller.writer().is_ok());
+        let privileged =
+            connection_value::<Caller>(&session_data).is_some_and(|caller| caller.writer().is_ok());
         match self.admit(request, privileged) {
             Ok(request) => match shared_fields(&request) {
                 Some(fields) => self.share(request, fields, session_data),
@@ -398,11 +402,7 @@ impl SocketExecutor {
         fields: usize,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let session = session_data
-            .as_ref()
-            .and_then(|data| data.get(&std::any::TypeId::of::<Session>()))
-            .and_then(|session| session.downcast_ref::<Session>())
-            .cloned();
+        let session = connection_value::<Session>(&session_data).cloned();
         let slot = match session.as_ref().map(Session::claim).transpose() {
             Ok(slot) => slot,
             Err(refused) => {
