@@ -11,14 +11,9 @@
 //! failing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{Request, ServerResult, Variables};
 use sea_orm::DatabaseConnection;
 
 /// How long a replica that did not answer is left out before it is tried again.
@@ -174,62 +169,20 @@ fn replica_gauge(name: &str, up: bool) {
     metrics::gauge!("db_replica_up", "replica" => name.to_owned()).set(if up { 1.0 } else { 0.0 });
 }
 
-/// The replica an operation reads from, decided once per request (see [`ReadRouting`]).
+/// The replica an operation reads from, decided once per request, before the schema runs
+/// (see [`crate::graphql::served`]).
 #[derive(Default)]
-pub(crate) struct ReadRoute(OnceLock<Option<usize>>);
+pub(crate) struct ReadRoute(Option<usize>);
 
 impl ReadRoute {
+    /// The route of a request: `replica`, or the primary.
+    pub(crate) fn chosen(replica: Option<usize>) -> Self {
+        ReadRoute(replica)
+    }
+
     /// The replica chosen for this request, if any.
     pub(crate) fn replica(&self) -> Option<usize> {
-        self.0.get().copied().flatten()
-    }
-}
-
-/// The schema extension that picks a replica for each request whose document holds a
-/// query (mutations and subscriptions never probe one). The pool itself is chosen by
-/// [`crate::graphql::db`], from the operation actually run.
-pub(crate) struct ReadRouting;
-
-impl ExtensionFactory for ReadRouting {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ReadRouting)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ReadRouting {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let request = match ctx.data::<Pools>() {
-            Ok(pools) if pools.has_replicas() => request.data(ReadRoute::default()),
-            _ => request,
-        };
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let reads = document
-            .operations
-            .iter()
-            .any(|(_, op)| op.node.ty == OperationType::Query);
-        if reads
-            && let Ok(pools) = ctx.data::<Pools>()
-            && let Some(route) = ctx.data_opt::<ReadRoute>()
-        {
-            let _ = route.0.set(pools.pick_replica().await);
-        }
-        Ok(document)
+        self.0
     }
 }
 

@@ -6,7 +6,7 @@ use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::Error;
-use crate::replicas::{Pools, ReadRoute, ReadRouting};
+use crate::replicas::{Pools, ReadRoute};
 
 pub mod aggregates;
 pub mod aliases;
@@ -50,6 +50,7 @@ pub mod provenance;
 pub mod scalars;
 pub mod sdl;
 pub mod search;
+pub mod served;
 pub mod sources;
 pub mod spending;
 
@@ -69,8 +70,7 @@ pub struct Query(
     aliases::LookupQuery,
 );
 
-/// The schema type served over HTTP.
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+pub use served::{AppSchema, GqlSchema};
 
 pub use mutations::Mutation;
 
@@ -132,25 +132,29 @@ pub fn build_schema_with(
         max_cost: options.max_complexity as u64,
         max_input_depth: options.max_input_depth,
     };
-    // The guard refuses abusive documents before parsing and validation; async-graphql's
-    // own depth limit stays as a second line. Its complexity limit is not used: it counts
-    // a field once whatever the page size, and not through fragments.
-    let builder = Schema::build(
-        Query::default(),
-        Mutation::default(),
-        Subscription::default(),
-    )
-    .data(pools)
-    .data(live)
-    .data(options.search)
-    .extension(guard::Guard(limits))
-    .extension(ReadRouting)
-    .limit_depth(options.max_depth);
-    if options.trace_fields {
-        builder.extension(Tracing).finish()
-    } else {
+    // The guard refuses abusive documents before parsing and validation, in front of the
+    // schema (see [`served`]); async-graphql's own depth limit stays as a second line. Its
+    // complexity limit is not used: it counts a field once whatever the page size, and not
+    // through fragments.
+    let build = |describe: bool| {
+        let mut builder = Schema::build(
+            Query::default(),
+            Mutation::default(),
+            Subscription::default(),
+        )
+        .data(pools.clone())
+        .data(live.clone())
+        .data(options.search)
+        .limit_depth(options.max_depth);
+        if describe {
+            builder = builder.extension(guard::Describe);
+        }
+        if options.trace_fields {
+            builder = builder.extension(Tracing);
+        }
         builder.finish()
-    }
+    };
+    AppSchema::new(build(false), build(true), limits, pools.clone())
 }
 
 /// The schema's description: in the SDL and in introspection (`__schema { description }`).

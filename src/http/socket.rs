@@ -425,7 +425,7 @@ impl SocketExecutor {
                 let attachment = Attachment::default();
                 let responses = self
                     .schema
-                    .execute_stream(request.to_request().data(attachment.clone()));
+                    .execute_stream(request.to_request().data(attachment.clone()), None);
                 let (start, gate) = tokio::sync::oneshot::channel();
                 started = Some(start);
                 let relay = relay(hub.clone(), key.clone(), sender.clone(), left, responses);

@@ -22,7 +22,7 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextResolve, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
 use async_graphql::parser::types::{ExecutableDocument, VariableDefinition};
 use async_graphql::parser::{Pos, Positioned, parse_query};
@@ -84,34 +84,19 @@ impl Default for Limits {
 #[derive(Clone, Default)]
 pub struct OperationSeen(pub Arc<std::sync::OnceLock<String>>);
 
-/// The guard as an async-graphql extension, run before parsing.
-pub struct Guard(pub Limits);
+/// The one per-field hook of the served schema, on its copy for documents that ask for
+/// `__schema` (see [`crate::graphql::served`]): answers `__schema { description }` with the
+/// schema's own description, which async-graphql 7 fixes to a generic text.
+pub struct Describe;
 
-impl ExtensionFactory for Guard {
+impl ExtensionFactory for Describe {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GuardExtension(self.0))
+        Arc::new(Describe)
     }
 }
 
-struct GuardExtension(Limits);
-
 #[async_graphql::async_trait::async_trait]
-impl Extension for GuardExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let document = check(&request, &self.0)?;
-        // The document is parsed once: async-graphql uses this one instead of parsing again.
-        request.set_parsed_query(document);
-        next.run(ctx, request).await
-    }
-
-    /// Answers `__schema { description }` with the schema's own description, which
-    /// async-graphql 7 fixes to a generic text. Every field passes here anyway (an
-    /// extension's resolve hook is one call per field, overridden or not).
+impl Extension for Describe {
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
