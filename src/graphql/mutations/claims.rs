@@ -1,14 +1,11 @@
 //! Writing claims and the challenges to them.
 
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
-use entity::value_provenance;
 use entity::{claim, claim_challenge};
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::ProvenanceInput;
 use super::write::{
-    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, persist_cited, persist_noted,
-    unique_ref,
+    Cites, DateInput, MoneyInput, Writable, persist_cited, persist_noted, unique_ref,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -62,6 +59,10 @@ crud!(
     delete_claim "Deletes a claim with its citations and its challenges (and theirs). Refused while events name it as their trigger."
 );
 
+impl Cites for Claim {
+    const SUBJECT: fn(i32) -> Subject = Subject::Claim;
+}
+
 impl Writable for Claim {
     type Entity = claim::Entity;
     type Input = ClaimInput;
@@ -101,18 +102,7 @@ impl Writable for Claim {
             "a claim with the ref",
         )
         .await?;
-        persist_noted::<claim::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Claim, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::ClaimId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }
 
@@ -144,6 +134,10 @@ crud!(
     delete_claim_challenge "Deletes a challenge with its citations."
 );
 
+impl Cites for ClaimChallenge {
+    const SUBJECT: fn(i32) -> Subject = Subject::Challenge;
+}
+
 impl Writable for ClaimChallenge {
     type Entity = claim_challenge::Entity;
     type Input = ClaimChallengeInput;
@@ -165,13 +159,6 @@ impl Writable for ClaimChallenge {
             description: &input.description,
         }
         .check(at)?;
-        persist_cited::<claim_challenge::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Challenge, input.citations.as_deref()),
-        )
-        .await
+        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

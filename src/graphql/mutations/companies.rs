@@ -4,7 +4,7 @@ use entity::enums::CompanyKind;
 use entity::{company, person};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::write::{CitationInput, Cited, Upsertable, Writable, persist_cited, unique};
+use super::write::{Cites, Upsertable, Writable, persist_cited, unique};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::lookups::no_parent_cycle;
@@ -46,6 +46,10 @@ crud!(
     delete_company "Deletes a company with its citations. Refused while anything else points at it (people, models, investments, projects, backers, figures, claims, challenges, events, subsidiaries, alumni startups): the error names them.",
     upsert_company "Updates the company with this name (or, failing that, this ticker), or creates it."
 );
+
+impl Cites for Company {
+    const SUBJECT: fn(i32) -> Subject = Subject::Company;
+}
 
 impl Writable for Company {
     type Entity = company::Entity;
@@ -119,16 +123,16 @@ impl Writable for Company {
             )
             .await?;
         }
-        persist_cited::<company::ActiveModel>(
+        persist_cited::<Self>(
             txn,
-            at.row(),
+            at,
             existing,
             |a| {
                 columns.set_on(a);
                 a.parent_id = Set(parent);
                 a.founded_by_alumni_of_id = Set(alumni);
             },
-            Cited::by(Subject::Company, input.citations.as_deref()),
+            &input,
         )
         .await
     }
@@ -183,6 +187,10 @@ crud!(
     delete_person "Deletes a person with their citations. Refused while claims or challenges name them."
 );
 
+impl Cites for Person {
+    const SUBJECT: fn(i32) -> Subject = Subject::Person;
+}
+
 impl Writable for Person {
     type Entity = person::Entity;
     type Input = PersonInput;
@@ -220,13 +228,6 @@ impl Writable for Person {
             "a person named",
         )
         .await?;
-        persist_cited::<person::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Person, input.citations.as_deref()),
-        )
-        .await
+        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

@@ -2,11 +2,9 @@
 
 use entity::enums::EventKind;
 use entity::event;
-use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::ProvenanceInput;
-use super::write::{CitationInput, Cited, DateInput, Noted, Writable, persist_noted, unique_ref};
+use super::write::{Cites, DateInput, Writable, persist_noted, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::EventDraft;
@@ -50,6 +48,10 @@ crud!(
     delete_event "Deletes an event with its citations."
 );
 
+impl Cites for Event {
+    const SUBJECT: fn(i32) -> Subject = Subject::Event;
+}
+
 impl Writable for Event {
     type Entity = event::Entity;
     type Input = EventInput;
@@ -83,17 +85,6 @@ impl Writable for Event {
             "an event with the ref",
         )
         .await?;
-        persist_noted::<event::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Event, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::EventId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

@@ -1,13 +1,9 @@
 //! Writing investments.
 
 use entity::investment;
-use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::ProvenanceInput;
-use super::write::{
-    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, persist_noted, unique_ref,
-};
+use super::write::{Cites, DateInput, MoneyInput, Writable, persist_noted, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::InvestmentDraft;
@@ -48,6 +44,10 @@ crud!(
     delete_investment "Deletes an investment with its citations."
 );
 
+impl Cites for Investment {
+    const SUBJECT: fn(i32) -> Subject = Subject::Investment;
+}
+
 impl Writable for Investment {
     type Entity = investment::Entity;
     type Input = InvestmentInput;
@@ -81,17 +81,6 @@ impl Writable for Investment {
             "an investment with the ref",
         )
         .await?;
-        persist_noted::<investment::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Investment, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::InvestmentId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

@@ -142,9 +142,9 @@ macro_rules! input {
         { $($fields:tt)* }
     ) => {
         input!(@munch [[$(#[$doc])*] $input $refs] [self txn at]
-            [] [] [] [$($(($from, $to),)*)?] $($fields)*);
+            [] [] [] [$($(($from, $to),)*)?] [] $($fields)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*]
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
         $(#[$m:meta])* $name:ident: ID => $target:ty as $spelled:literal, $($rest:tt)*
     ) => {
         input!(@munch $head [$me $txn $at]
@@ -152,10 +152,10 @@ macro_rules! input {
             [$($r)* pub $name: i32,]
             [$($i)* $name: $crate::graphql::mutations::write::reference::<$target>(
                 $txn, &$me.$name, &$at.field($spelled)).await?,]
-            [$($n)* ($spelled, concat!($spelled, "Id")),]
+            [$($n)* ($spelled, concat!($spelled, "Id")),] [$($o)*]
             $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*]
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
         $(#[$m:meta])* $name:ident: Option<ID> => $target:ty as $spelled:literal, $($rest:tt)*
     ) => {
         input!(@munch $head [$me $txn $at]
@@ -163,26 +163,50 @@ macro_rules! input {
             [$($r)* pub $name: Option<i32>,]
             [$($i)* $name: $crate::graphql::mutations::write::opt_reference::<$target>(
                 $txn, $me.$name.as_ref(), &$at.field($spelled)).await?,]
-            [$($n)* ($spelled, concat!($spelled, "Id")),]
+            [$($n)* ($spelled, concat!($spelled, "Id")),] [$($o)*]
             $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*]
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
         $(#[$m:meta])* $name:ident: Option<DateInput>, $($rest:tt)*
     ) => {
         input!(@munch $head [$me $txn $at]
             [$($s)* $(#[$m])* pub $name: Option<$crate::graphql::mutations::write::DateInput>,]
             [$($r)*] [$($i)*]
-            [$($n)* (stringify!($name), concat!(stringify!($name), ".date")),]
+            [$($n)* (stringify!($name), concat!(stringify!($name), ".date")),] [$($o)*]
             $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*]
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* citations: Option<Vec<CitationInput>>, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])*
+                pub citations: Option<Vec<$crate::graphql::mutations::write::CitationInput>>,]
+            [$($r)*] [$($i)*] [$($n)*]
+            [$($o)* fn citations(&$me) -> Option<&[$crate::graphql::mutations::write::CitationInput]> {
+                $me.citations.as_deref()
+            }]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* provenance: Option<Vec<ProvenanceInput>>, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])*
+                pub provenance: Option<Vec<$crate::graphql::mutations::provenance::ProvenanceInput>>,]
+            [$($r)*] [$($i)*] [$($n)*]
+            [$($o)* fn notes(&$me) -> Option<&[$crate::graphql::mutations::provenance::ProvenanceInput]> {
+                $me.provenance.as_deref()
+            }]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
         $(#[$m:meta])* $name:ident: $ty:ty, $($rest:tt)*
     ) => {
         input!(@munch $head [$me $txn $at] [$($s)* $(#[$m])* pub $name: $ty,] [$($r)*] [$($i)*]
-            [$($n)*] $($rest)*);
+            [$($n)*] [$($o)*] $($rest)*);
     };
     (@munch [[$($doc:tt)*] $input:ident $refs:ident] [$me:ident $txn:ident $at:ident]
-        [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*]
+        [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
     ) => {
         $($doc)*
         #[derive(async_graphql::InputObject)]
@@ -205,6 +229,10 @@ macro_rules! input {
             ) -> $crate::error::Result<$refs> {
                 Ok($refs { $($i)* })
             }
+        }
+
+        impl $crate::graphql::mutations::write::Sourced for $input {
+            $($o)*
         }
     };
 }

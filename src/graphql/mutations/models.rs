@@ -2,11 +2,9 @@
 
 use entity::ai_model;
 use entity::enums::ModelKind;
-use entity::value_provenance;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::provenance::ProvenanceInput;
-use super::write::{CitationInput, Cited, DateInput, Noted, Upsertable, Writable, persist_noted};
+use super::write::{Cites, DateInput, Upsertable, Writable, persist_noted};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::ModelDraft;
@@ -48,6 +46,10 @@ crud!(
     delete_ai_model "Deletes an AI model with its citations. Refused while spending figures or claims name it.",
     upsert_ai_model "Updates the model with this name and developer, or creates it."
 );
+
+impl Cites for AiModel {
+    const SUBJECT: fn(i32) -> Subject = Subject::Model;
+}
 
 impl Writable for AiModel {
     type Entity = ai_model::Entity;
@@ -93,18 +95,7 @@ impl Writable for AiModel {
                 ),
             ));
         }
-        persist_noted::<ai_model::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Model, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::AiModelId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }
 

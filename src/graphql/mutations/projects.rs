@@ -1,15 +1,10 @@
 //! Writing projects and their backers.
 
 use entity::enums::BackerRole;
-use entity::value_provenance;
 use entity::{project, project_backer};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::provenance::ProvenanceInput;
-use super::write::{
-    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, persist_cited, persist_noted,
-    unique,
-};
+use super::write::{Cites, DateInput, MoneyInput, Writable, persist_cited, persist_noted, unique};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::{BackerColumns, ProjectDraft};
@@ -53,6 +48,10 @@ crud!(
     delete_project "Deletes a project with its citations and its backers (and theirs). Refused while spending figures belong to it."
 );
 
+impl Cites for Project {
+    const SUBJECT: fn(i32) -> Subject = Subject::Project;
+}
+
 impl Writable for Project {
     type Entity = project::Entity;
     type Input = ProjectInput;
@@ -89,18 +88,7 @@ impl Writable for Project {
             "a project named",
         )
         .await?;
-        persist_noted::<project::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Project, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::ProjectId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }
 
@@ -127,6 +115,10 @@ crud!(
     update_project_backer "Replaces every field of a backer.",
     delete_project_backer "Removes a backer from its project, with its citations."
 );
+
+impl Cites for ProjectBacker {
+    const SUBJECT: fn(i32) -> Subject = Subject::Backer;
+}
 
 impl Writable for ProjectBacker {
     type Entity = project_backer::Entity;
@@ -166,13 +158,6 @@ impl Writable for ProjectBacker {
             company_id: company,
             role: input.role,
         };
-        persist_cited::<project_backer::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Backer, input.citations.as_deref()),
-        )
-        .await
+        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

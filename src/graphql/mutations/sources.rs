@@ -5,7 +5,7 @@ use entity::value_provenance;
 use entity::{citation, source};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::note;
 use super::write::{
     DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
 };

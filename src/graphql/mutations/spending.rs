@@ -3,11 +3,10 @@
 use async_graphql::InputObject;
 use entity::enums::{AmountBound, PeriodKind, SpendingCategory, SpendingStatus};
 use entity::spending_figure;
-use entity::value_provenance;
 use sea_orm::{DatabaseTransaction, Set};
 
-use super::provenance::{ProvenanceInput, ShareInput, share};
-use super::write::{CitationInput, Cited, DateInput, Noted, Writable, persist_noted, unique_ref};
+use super::provenance::{ShareInput, share};
+use super::write::{Cites, DateInput, Writable, persist_noted, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
 use crate::domain::{At, PeriodRec};
@@ -131,6 +130,10 @@ impl PeriodInput {
     }
 }
 
+impl Cites for SpendingFigure {
+    const SUBJECT: fn(i32) -> Subject = Subject::Figure;
+}
+
 impl Writable for SpendingFigure {
     type Entity = spending_figure::Entity;
     type Input = SpendingFigureInput;
@@ -185,19 +188,15 @@ impl Writable for SpendingFigure {
             "a spending figure with the ref",
         )
         .await?;
-        let row = persist_noted::<spending_figure::ActiveModel>(
+        let row = persist_noted::<Self>(
             txn,
-            at.row(),
+            at,
             existing,
             |a| {
                 columns.set_on(a);
                 a.derived_from_id = Set(refs.derived_from_id);
             },
-            Cited::by(Subject::Figure, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::SpendingFigureId,
-                input.provenance.as_deref(),
-            ),
+            &input,
         )
         .await?;
         share(txn, at.row(), row.id, input.shares.as_deref()).await?;
