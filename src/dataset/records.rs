@@ -7,6 +7,45 @@ use serde::{Deserialize, Serialize};
 pub use crate::domain::provenance::{Notes, ProvenanceRec, ShareRec, ValueRefRec};
 pub use crate::domain::{AmountRec, DateRec, PeriodRec};
 
+/// Declares a record of the format, one field a line, with the derives and serde
+/// attributes every record has: camelCase names, unknown fields refused, a missing
+/// `Option` field read as null. `notes,` stands for the row's `provenance` notes.
+///
+/// ```ignore
+/// record! {
+///     PersonRec {
+///         name: String,
+///         title: Option<String>,
+///         #[serde(default)]
+///         citations: Vec<CitationRec>,
+///     }
+/// }
+/// ```
+macro_rules! record {
+    ($(#[$doc:meta])* $name:ident { $($fields:tt)* }) => {
+        record!(@munch [$(#[$doc])* $name] [] $($fields)*);
+    };
+    (@munch $head:tt [$($f:tt)*] notes, $($rest:tt)*) => {
+        record!(@munch $head [$($f)*
+            /// How each structured value is known, by field ("stated", "period.start"); a
+            /// value not here is stated by the record's citations. Absent: the row keeps the
+            /// notes it has (older documents, CSV lines); present, even empty: they replace
+            /// the row's.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub provenance: Option<Notes>,
+        ] $($rest)*);
+    };
+    (@munch $head:tt [$($f:tt)*] $(#[$m:meta])* $field:ident: $ty:ty, $($rest:tt)*) => {
+        record!(@munch $head [$($f)* $(#[$m])* pub $field: $ty,] $($rest)*);
+    };
+    (@munch [$(#[$doc:meta])* $name:ident] [$($f:tt)*]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name { $($f)* }
+    };
+}
+
 /// A sentence of a source, by the source's key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -15,277 +54,195 @@ pub struct CitationRec {
     pub quote: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SourceRec {
-    pub key: String,
-    pub title: String,
-    #[serde(default)]
-    pub publisher: Option<String>,
-    #[serde(default)]
-    pub published: Option<DateRec>,
-    #[serde(default)]
-    pub address: Option<String>,
-    /// A text file beside the dataset holding the source's text.
-    #[serde(default)]
-    pub content_file: Option<String>,
-    /// The source's text inline.
-    #[serde(default)]
-    pub content: Option<String>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
+record! {
+    SourceRec {
+        key: String,
+        title: String,
+        publisher: Option<String>,
+        published: Option<DateRec>,
+        address: Option<String>,
+        /// A text file beside the dataset holding the source's text.
+        content_file: Option<String>,
+        /// The source's text inline.
+        content: Option<String>,
+        notes,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CompanyRec {
-    pub name: String,
-    #[serde(default)]
-    pub ticker: Option<String>,
-    pub kind: CompanyKind,
-    #[serde(default)]
-    pub country: Option<String>,
-    #[serde(default)]
-    pub headquarters: Option<String>,
-    #[serde(default)]
-    pub parent: Option<String>,
-    #[serde(default)]
-    pub founded_by_alumni_of: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub citations: Vec<CitationRec>,
+record! {
+    CompanyRec {
+        name: String,
+        ticker: Option<String>,
+        kind: CompanyKind,
+        country: Option<String>,
+        headquarters: Option<String>,
+        parent: Option<String>,
+        founded_by_alumni_of: Option<String>,
+        description: Option<String>,
+        #[serde(default)]
+        citations: Vec<CitationRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PersonRec {
-    pub name: String,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub citations: Vec<CitationRec>,
+record! {
+    PersonRec {
+        name: String,
+        title: Option<String>,
+        company: Option<String>,
+        description: Option<String>,
+        #[serde(default)]
+        citations: Vec<CitationRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ModelRec {
-    pub name: String,
-    pub kind: ModelKind,
-    pub developer: String,
-    #[serde(default)]
-    pub announced: Option<DateRec>,
-    #[serde(default)]
-    pub expected: Option<DateRec>,
-    #[serde(default)]
-    pub description: Option<String>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
-    #[serde(default)]
-    pub citations: Vec<CitationRec>,
+record! {
+    ModelRec {
+        name: String,
+        kind: ModelKind,
+        developer: String,
+        announced: Option<DateRec>,
+        expected: Option<DateRec>,
+        description: Option<String>,
+        notes,
+        #[serde(default)]
+        citations: Vec<CitationRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InvestmentRec {
-    pub r#ref: String,
-    pub investor: String,
-    pub investee: String,
-    #[serde(default)]
-    pub amount: Option<AmountRec>,
-    #[serde(default)]
-    pub made: Option<DateRec>,
-    #[serde(default)]
-    pub description: Option<String>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
-    pub citations: Vec<CitationRec>,
+record! {
+    InvestmentRec {
+        r#ref: String,
+        investor: String,
+        investee: String,
+        amount: Option<AmountRec>,
+        made: Option<DateRec>,
+        description: Option<String>,
+        notes,
+        citations: Vec<CitationRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProjectRec {
-    pub name: String,
-    #[serde(default)]
-    pub lead: Option<String>,
-    #[serde(default)]
-    pub planned_amount: Option<AmountRec>,
-    #[serde(default)]
-    pub horizon_years: Option<i32>,
-    #[serde(default)]
-    pub announced: Option<DateRec>,
-    #[serde(default)]
-    pub has_unnamed_backers: bool,
-    #[serde(default)]
-    pub description: Option<String>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
-    pub citations: Vec<CitationRec>,
-    #[serde(default)]
-    pub backers: Vec<BackerRec>,
+record! {
+    ProjectRec {
+        name: String,
+        lead: Option<String>,
+        planned_amount: Option<AmountRec>,
+        horizon_years: Option<i32>,
+        announced: Option<DateRec>,
+        #[serde(default)]
+        has_unnamed_backers: bool,
+        description: Option<String>,
+        notes,
+        citations: Vec<CitationRec>,
+        #[serde(default)]
+        backers: Vec<BackerRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BackerRec {
-    pub company: String,
-    pub role: BackerRole,
-    pub citations: Vec<CitationRec>,
+record! {
+    BackerRec {
+        company: String,
+        role: BackerRole,
+        citations: Vec<CitationRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FigureRec {
-    pub r#ref: String,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub project: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-    pub category: SpendingCategory,
-    pub status: SpendingStatus,
-    pub bound: AmountBound,
-    #[serde(default)]
-    pub low: Option<String>,
-    #[serde(default)]
-    pub high: Option<String>,
-    pub currency: String,
-    pub period: PeriodRec,
-    #[serde(default)]
-    pub focus: Option<String>,
-    #[serde(default)]
-    pub remarks: Option<String>,
-    #[serde(default)]
-    pub stated: Option<DateRec>,
-    /// The person who stated the figure, by name, when the source names one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stated_by: Option<String>,
-    #[serde(default)]
-    pub derived_from: Option<String>,
-    /// What the figure was expected to be, as the source compares them.
-    #[serde(default)]
-    pub expectation: Option<ExpectationRec>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
-    /// Shares of the figure's amount the source states ("more than half ... in the U.S.");
-    /// absent: the figure keeps its shares; present: they replace them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shares: Option<Vec<ShareRec>>,
-    pub citations: Vec<CitationRec>,
+record! {
+    FigureRec {
+        r#ref: String,
+        company: Option<String>,
+        project: Option<String>,
+        model: Option<String>,
+        category: SpendingCategory,
+        status: SpendingStatus,
+        bound: AmountBound,
+        low: Option<String>,
+        high: Option<String>,
+        currency: String,
+        period: PeriodRec,
+        focus: Option<String>,
+        remarks: Option<String>,
+        stated: Option<DateRec>,
+        /// The person who stated the figure, by name, when the source names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stated_by: Option<String>,
+        derived_from: Option<String>,
+        /// What the figure was expected to be, as the source compares them.
+        expectation: Option<ExpectationRec>,
+        notes,
+        /// Shares of the figure's amount the source states ("more than half ... in the U.S.");
+        /// absent: the figure keeps its shares; present: they replace them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shares: Option<Vec<ShareRec>>,
+        citations: Vec<CitationRec>,
+    }
 }
 
-/// "29% greater than Wall Street had expected": who expected, and the percentage.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExpectationRec {
-    pub holder: String,
-    /// How far the figure lies above the expectation, in percent ("29", "-3.5"); at most two decimals.
-    pub percent_above: String,
+record! {
+    /// "29% greater than Wall Street had expected": who expected, and the percentage.
+    ExpectationRec {
+        holder: String,
+        /// How far the figure lies above the expectation, in percent ("29", "-3.5"); at most two decimals.
+        percent_above: String,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClaimRec {
-    pub r#ref: String,
-    pub statement: String,
-    pub kind: ClaimKind,
-    pub status: ClaimStatus,
-    #[serde(default)]
-    pub claimant_person: Option<String>,
-    #[serde(default)]
-    pub claimant_company: Option<String>,
-    #[serde(default)]
-    pub subject_company: Option<String>,
-    #[serde(default)]
-    pub subject_model: Option<String>,
-    #[serde(default)]
-    pub spending_figure: Option<String>,
-    #[serde(default)]
-    pub amount: Option<AmountRec>,
-    #[serde(default)]
-    pub made: Option<DateRec>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
-    pub citations: Vec<CitationRec>,
-    #[serde(default)]
-    pub challenges: Vec<ChallengeRec>,
+record! {
+    ClaimRec {
+        r#ref: String,
+        statement: String,
+        kind: ClaimKind,
+        status: ClaimStatus,
+        claimant_person: Option<String>,
+        claimant_company: Option<String>,
+        subject_company: Option<String>,
+        subject_model: Option<String>,
+        spending_figure: Option<String>,
+        amount: Option<AmountRec>,
+        made: Option<DateRec>,
+        notes,
+        citations: Vec<CitationRec>,
+        #[serde(default)]
+        challenges: Vec<ChallengeRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ChallengeRec {
-    #[serde(default)]
-    pub challenger_company: Option<String>,
-    #[serde(default)]
-    pub challenger_person: Option<String>,
-    pub kind: ChallengeKind,
-    pub description: String,
-    pub citations: Vec<CitationRec>,
+record! {
+    ChallengeRec {
+        challenger_company: Option<String>,
+        challenger_person: Option<String>,
+        kind: ChallengeKind,
+        description: String,
+        citations: Vec<CitationRec>,
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EventRec {
-    pub r#ref: String,
-    pub name: String,
-    pub kind: EventKind,
-    #[serde(default)]
-    pub occurred: Option<DateRec>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub trigger_claim: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    /// How each structured value is known, by field ("stated", "period.start"); a value
-    /// not here is stated by the record's citations. Absent: the row keeps the notes it
-    /// has (older documents, CSV lines); present, even empty: they replace the row's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Notes>,
-    pub citations: Vec<CitationRec>,
+record! {
+    EventRec {
+        r#ref: String,
+        name: String,
+        kind: EventKind,
+        occurred: Option<DateRec>,
+        company: Option<String>,
+        trigger_claim: Option<String>,
+        description: Option<String>,
+        notes,
+        citations: Vec<CitationRec>,
+    }
 }
 
-/// Another name of a company, person, model or project: the row it names (exactly one of
-/// `company`, `person`, `model`, `project`, by name), the name, its kind, and the source
-/// and sentence that use it, when there are. The same record is a line of `aliases.csv`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AliasRec {
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub person: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-    #[serde(default)]
-    pub project: Option<String>,
-    pub name: String,
-    pub kind: AliasKind,
-    #[serde(default)]
-    pub source: Option<String>,
-    #[serde(default)]
-    pub quote: Option<String>,
+record! {
+    /// Another name of a company, person, model or project: the row it names (exactly one of
+    /// `company`, `person`, `model`, `project`, by name), the name, its kind, and the source
+    /// and sentence that use it, when there are. The same record is a line of `aliases.csv`.
+    AliasRec {
+        company: Option<String>,
+        person: Option<String>,
+        model: Option<String>,
+        project: Option<String>,
+        name: String,
+        kind: AliasKind,
+        source: Option<String>,
+        quote: Option<String>,
+    }
 }

@@ -494,6 +494,8 @@ pub fn check_share(at: &str, quotes: &[&str], s: &ShareRec) -> Result<ShareColum
 pub trait Values {
     /// The row's GraphQL type name.
     const TYPENAME: &'static str;
+    /// The column of `value_provenance` that names a row of this type.
+    const COLUMN: entity::value_provenance::Column;
     fn present(&self) -> Vec<&'static str>;
 }
 
@@ -503,6 +505,7 @@ fn keep(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
 
 impl Values for source::Model {
     const TYPENAME: &'static str = "Source";
+    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::SourceId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[("published", self.published_on.is_some())])
     }
@@ -510,6 +513,7 @@ impl Values for source::Model {
 
 impl Values for ai_model::Model {
     const TYPENAME: &'static str = "AiModel";
+    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::AiModelId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[
             ("announced", self.announced_on.is_some()),
@@ -520,6 +524,7 @@ impl Values for ai_model::Model {
 
 impl Values for investment::Model {
     const TYPENAME: &'static str = "Investment";
+    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::InvestmentId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[
             ("amount", self.amount_minor.is_some()),
@@ -530,6 +535,7 @@ impl Values for investment::Model {
 
 impl Values for project::Model {
     const TYPENAME: &'static str = "Project";
+    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::ProjectId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[
             ("plannedAmount", self.planned_amount_minor.is_some()),
@@ -541,6 +547,8 @@ impl Values for project::Model {
 
 impl Values for spending_figure::Model {
     const TYPENAME: &'static str = "SpendingFigure";
+    const COLUMN: entity::value_provenance::Column =
+        entity::value_provenance::Column::SpendingFigureId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[
             ("amount", true),
@@ -555,6 +563,7 @@ impl Values for spending_figure::Model {
 
 impl Values for claim::Model {
     const TYPENAME: &'static str = "Claim";
+    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::ClaimId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[
             ("amount", self.amount_minor.is_some()),
@@ -565,6 +574,7 @@ impl Values for claim::Model {
 
 impl Values for event::Model {
     const TYPENAME: &'static str = "Event";
+    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::EventId;
     fn present(&self) -> Vec<&'static str> {
         keep(&[("occurred", self.occurred_on.is_some())])
     }

@@ -1,15 +1,11 @@
 //! Writing claims and the challenges to them.
 
-use async_graphql::{ID, InputObject};
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
-use entity::value_provenance;
 use entity::{claim, claim_challenge};
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::ProvenanceInput;
 use super::write::{
-    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, opt_reference, persist_cited,
-    persist_noted, reference, unique_ref,
+    Cites, DateInput, MoneyInput, Writable, persist_cited, persist_noted, unique_ref,
 };
 use crate::dataset::Subject;
 use crate::domain::At;
@@ -20,53 +16,37 @@ use crate::graphql::companies::{Company, Person};
 use crate::graphql::models::AiModel;
 use crate::graphql::spending::SpendingFigure;
 
-/// How a claim input spells the fields the dataset format names differently.
-const CLAIM_NAMES: &[(&str, &str)] = &[
-    ("claimantPerson", "claimantPersonId"),
-    ("claimantCompany", "claimantCompanyId"),
-    ("subjectCompany", "subjectCompanyId"),
-    ("subjectModel", "subjectModelId"),
-    ("spendingFigure", "spendingFigureId"),
-    ("made", "made.date"),
-];
-
-/// How a challenge input spells the fields the dataset format names differently.
-const CHALLENGE_NAMES: &[(&str, &str)] = &[
-    ("claim", "claimId"),
-    ("challengerCompany", "challengerCompanyId"),
-    ("challengerPerson", "challengerPersonId"),
-];
-
-/// A claim to create or replace.
-#[derive(InputObject)]
-pub struct ClaimInput {
-    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "C1".
-    pub r#ref: String,
-    /// What is claimed, at most 5,000 characters.
-    pub statement: String,
-    /// What kind of claim.
-    pub kind: ClaimKind,
-    /// Whether it stands, is disputed, verified or refuted.
-    pub status: ClaimStatus,
-    /// The person who makes it (global id); a claim needs a person or a company.
-    pub claimant_person_id: Option<ID>,
-    /// The company that makes it (global id); a claim needs a person or a company.
-    pub claimant_company_id: Option<ID>,
-    /// The company it is about (global id).
-    pub subject_company_id: Option<ID>,
-    /// The model it is about (global id).
-    pub subject_model_id: Option<ID>,
-    /// The spending figure it states (global id).
-    pub spending_figure_id: Option<ID>,
-    /// The amount it names.
-    pub amount: Option<MoneyInput>,
-    /// When it was made.
-    pub made: Option<DateInput>,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
+input! {
+    /// A claim to create or replace.
+    ClaimInput resolving ClaimRefs {
+        /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "C1".
+        r#ref: String,
+        /// What is claimed, at most 5,000 characters.
+        statement: String,
+        /// What kind of claim.
+        kind: ClaimKind,
+        /// Whether it stands, is disputed, verified or refuted.
+        status: ClaimStatus,
+        /// The person who makes it (global id); a claim needs a person or a company.
+        claimant_person_id: Option<ID> => Person as "claimantPerson",
+        /// The company that makes it (global id); a claim needs a person or a company.
+        claimant_company_id: Option<ID> => Company as "claimantCompany",
+        /// The company it is about (global id).
+        subject_company_id: Option<ID> => Company as "subjectCompany",
+        /// The model it is about (global id).
+        subject_model_id: Option<ID> => AiModel as "subjectModel",
+        /// The spending figure it states (global id).
+        spending_figure_id: Option<ID> => SpendingFigure as "spendingFigure",
+        /// The amount it names.
+        amount: Option<MoneyInput>,
+        /// When it was made.
+        made: Option<DateInput>,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+    }
 }
 
 crud!(
@@ -78,6 +58,10 @@ crud!(
     update_claim "Replaces every field of a claim.",
     delete_claim "Deletes a claim with its citations and its challenges (and theirs). Refused while events name it as their trigger."
 );
+
+impl Cites for Claim {
+    const SUBJECT: fn(i32) -> Subject = Subject::Claim;
+}
 
 impl Writable for Claim {
     type Entity = claim::Entity;
@@ -92,37 +76,8 @@ impl Writable for Claim {
         at: &str,
     ) -> Result<claim::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, CLAIM_NAMES);
-        let person = opt_reference::<Person>(
-            txn,
-            input.claimant_person_id.as_ref(),
-            &at.field("claimantPerson"),
-        )
-        .await?;
-        let company = opt_reference::<Company>(
-            txn,
-            input.claimant_company_id.as_ref(),
-            &at.field("claimantCompany"),
-        )
-        .await?;
-        let subject_company = opt_reference::<Company>(
-            txn,
-            input.subject_company_id.as_ref(),
-            &at.field("subjectCompany"),
-        )
-        .await?;
-        let subject_model = opt_reference::<AiModel>(
-            txn,
-            input.subject_model_id.as_ref(),
-            &at.field("subjectModel"),
-        )
-        .await?;
-        let figure = opt_reference::<SpendingFigure>(
-            txn,
-            input.spending_figure_id.as_ref(),
-            &at.field("spendingFigure"),
-        )
-        .await?;
+        let at = At::spelled(at, ClaimInput::NAMES);
+        let refs = input.refs(txn, at).await?;
         let amount = input.amount.as_ref().map(MoneyInput::rec);
         let made = input.made.as_ref().map(DateInput::rec);
         let columns = ClaimDraft {
@@ -130,11 +85,11 @@ impl Writable for Claim {
             statement: &input.statement,
             kind: input.kind,
             status: input.status,
-            claimant_person_id: person,
-            claimant_company_id: company,
-            subject_company_id: subject_company,
-            subject_model_id: subject_model,
-            spending_figure_id: figure,
+            claimant_person_id: refs.claimant_person_id,
+            claimant_company_id: refs.claimant_company_id,
+            subject_company_id: refs.subject_company_id,
+            subject_model_id: refs.subject_model_id,
+            spending_figure_id: refs.spending_figure_id,
             amount: amount.as_ref(),
             made: made.as_ref(),
         }
@@ -147,36 +102,26 @@ impl Writable for Claim {
             "a claim with the ref",
         )
         .await?;
-        persist_noted::<claim::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Claim, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::ClaimId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }
 
-/// A challenge to a claim, to create or replace.
-#[derive(InputObject)]
-pub struct ClaimChallengeInput {
-    /// The claim challenged (global id).
-    pub claim_id: ID,
-    /// The company that challenges it (global id); both challengers may be null ("some tech leaders").
-    pub challenger_company_id: Option<ID>,
-    /// The person who challenges it (global id).
-    pub challenger_person_id: Option<ID>,
-    /// How it is challenged.
-    pub kind: ChallengeKind,
-    /// What the challenge says, at most 5,000 characters.
-    pub description: String,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
+input! {
+    /// A challenge to a claim, to create or replace.
+    ClaimChallengeInput resolving ClaimChallengeRefs {
+        /// The claim challenged (global id).
+        claim_id: ID => Claim as "claim",
+        /// The company that challenges it (global id); both challengers may be null ("some tech leaders").
+        challenger_company_id: Option<ID> => Company as "challengerCompany",
+        /// The person who challenges it (global id).
+        challenger_person_id: Option<ID> => Person as "challengerPerson",
+        /// How it is challenged.
+        kind: ChallengeKind,
+        /// What the challenge says, at most 5,000 characters.
+        description: String,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+    }
 }
 
 crud!(
@@ -189,6 +134,10 @@ crud!(
     delete_claim_challenge "Deletes a challenge with its citations."
 );
 
+impl Cites for ClaimChallenge {
+    const SUBJECT: fn(i32) -> Subject = Subject::Challenge;
+}
+
 impl Writable for ClaimChallenge {
     type Entity = claim_challenge::Entity;
     type Input = ClaimChallengeInput;
@@ -200,35 +149,16 @@ impl Writable for ClaimChallenge {
         input: ClaimChallengeInput,
         at: &str,
     ) -> Result<claim_challenge::Model> {
-        let at = At::spelled(at, CHALLENGE_NAMES);
-        let claim = reference::<Claim>(txn, &input.claim_id, &at.field("claim")).await?;
-        let company = opt_reference::<Company>(
-            txn,
-            input.challenger_company_id.as_ref(),
-            &at.field("challengerCompany"),
-        )
-        .await?;
-        let person = opt_reference::<Person>(
-            txn,
-            input.challenger_person_id.as_ref(),
-            &at.field("challengerPerson"),
-        )
-        .await?;
+        let at = At::spelled(at, ClaimChallengeInput::NAMES);
+        let refs = input.refs(txn, at).await?;
         let columns = ChallengeDraft {
-            claim_id: claim,
-            challenger_company_id: company,
-            challenger_person_id: person,
+            claim_id: refs.claim_id,
+            challenger_company_id: refs.challenger_company_id,
+            challenger_person_id: refs.challenger_person_id,
             kind: input.kind,
             description: &input.description,
         }
         .check(at)?;
-        persist_cited::<claim_challenge::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Challenge, input.citations.as_deref()),
-        )
-        .await
+        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

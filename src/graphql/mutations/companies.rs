@@ -1,13 +1,10 @@
 //! Writing companies and people.
 
-use async_graphql::{ID, InputObject};
 use entity::enums::CompanyKind;
 use entity::{company, person};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::write::{
-    CitationInput, Cited, Upsertable, Writable, opt_reference, persist_cited, unique,
-};
+use super::write::{Cites, Upsertable, Writable, persist_cited, unique};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::lookups::no_parent_cycle;
@@ -15,27 +12,28 @@ use crate::domain::rows::{CompanyDraft, PersonDraft, company_links};
 use crate::error::Result;
 use crate::graphql::companies::{Company, Person};
 
-/// A company to create, replace or upsert.
-#[derive(InputObject)]
-pub struct CompanyInput {
-    /// Unique name, at most 200 characters, e.g. "Meta Platforms".
-    pub name: String,
-    /// Unique stock ticker, at most 16 characters; null when not listed.
-    pub ticker: Option<String>,
-    /// What kind of company it is.
-    pub kind: CompanyKind,
-    /// ISO 3166 country code of two capital letters.
-    pub country: Option<String>,
-    /// City of the headquarters, at most 200 characters.
-    pub headquarters: Option<String>,
-    /// The company this one is part of (global id).
-    pub parent_id: Option<ID>,
-    /// The company whose former staff founded this one (global id).
-    pub founded_by_alumni_of_id: Option<ID>,
-    /// A short description, at most 5,000 characters.
-    pub description: Option<String>,
-    /// Sentences of sources about the company (optional: a company is not a fact).
-    pub citations: Option<Vec<CitationInput>>,
+input! {
+    /// A company to create, replace or upsert.
+    CompanyInput resolving CompanyRefs {
+        /// Unique name, at most 200 characters, e.g. "Meta Platforms".
+        name: String,
+        /// Unique stock ticker, at most 16 characters; null when not listed.
+        ticker: Option<String>,
+        /// What kind of company it is.
+        kind: CompanyKind,
+        /// ISO 3166 country code of two capital letters.
+        country: Option<String>,
+        /// City of the headquarters, at most 200 characters.
+        headquarters: Option<String>,
+        /// The company this one is part of (global id).
+        parent_id: Option<ID> => Company as "parent",
+        /// The company whose former staff founded this one (global id).
+        founded_by_alumni_of_id: Option<ID> => Company as "foundedByAlumniOf",
+        /// A short description, at most 5,000 characters.
+        description: Option<String>,
+        /// Sentences of sources about the company (optional: a company is not a fact).
+        citations: Option<Vec<CitationInput>>,
+    }
 }
 
 crud!(
@@ -49,14 +47,9 @@ crud!(
     upsert_company "Updates the company with this name (or, failing that, this ticker), or creates it."
 );
 
-/// How a company input spells the fields the dataset format names differently.
-const COMPANY_NAMES: &[(&str, &str)] = &[
-    ("parent", "parentId"),
-    ("foundedByAlumniOf", "foundedByAlumniOfId"),
-];
-
-/// How a person input spells the fields the dataset format names differently.
-const PERSON_NAMES: &[(&str, &str)] = &[("company", "companyId")];
+impl Cites for Company {
+    const SUBJECT: fn(i32) -> Subject = Subject::Company;
+}
 
 impl Writable for Company {
     type Entity = company::Entity;
@@ -92,13 +85,11 @@ impl Writable for Company {
         at: &str,
     ) -> Result<company::Model> {
         let id = existing.as_ref().map(|c| c.id);
-        let at = At::spelled(at, COMPANY_NAMES);
-        let parent_at = at.field("parent");
-        let parent = opt_reference::<Company>(txn, input.parent_id.as_ref(), &parent_at).await?;
-        let alumni_at = at.field("foundedByAlumniOf");
-        let alumni =
-            opt_reference::<Company>(txn, input.founded_by_alumni_of_id.as_ref(), &alumni_at)
-                .await?;
+        let at = At::spelled(at, CompanyInput::NAMES);
+        let CompanyRefs {
+            parent_id: parent,
+            founded_by_alumni_of_id: alumni,
+        } = input.refs(txn, at).await?;
         let columns = CompanyDraft {
             name: &input.name,
             ticker: input.ticker.as_deref(),
@@ -132,16 +123,16 @@ impl Writable for Company {
             )
             .await?;
         }
-        persist_cited::<company::ActiveModel>(
+        persist_cited::<Self>(
             txn,
-            at.row(),
+            at,
             existing,
             |a| {
                 columns.set_on(a);
                 a.parent_id = Set(parent);
                 a.founded_by_alumni_of_id = Set(alumni);
             },
-            Cited::by(Subject::Company, input.citations.as_deref()),
+            &input,
         )
         .await
     }
@@ -170,19 +161,20 @@ impl Upsertable for Company {
     }
 }
 
-/// A person to create or replace.
-#[derive(InputObject)]
-pub struct PersonInput {
-    /// Unique name, at most 200 characters.
-    pub name: String,
-    /// Job title, at most 200 characters, e.g. "CEO".
-    pub title: Option<String>,
-    /// The company the person works for (global id).
-    pub company_id: Option<ID>,
-    /// A short description, at most 5,000 characters.
-    pub description: Option<String>,
-    /// Sentences of sources about the person (optional).
-    pub citations: Option<Vec<CitationInput>>,
+input! {
+    /// A person to create or replace.
+    PersonInput resolving PersonRefs {
+        /// Unique name, at most 200 characters.
+        name: String,
+        /// Job title, at most 200 characters, e.g. "CEO".
+        title: Option<String>,
+        /// The company the person works for (global id).
+        company_id: Option<ID> => Company as "company",
+        /// A short description, at most 5,000 characters.
+        description: Option<String>,
+        /// Sentences of sources about the person (optional).
+        citations: Option<Vec<CitationInput>>,
+    }
 }
 
 crud!(
@@ -194,6 +186,10 @@ crud!(
     update_person "Replaces every field of a person.",
     delete_person "Deletes a person with their citations. Refused while claims or challenges name them."
 );
+
+impl Cites for Person {
+    const SUBJECT: fn(i32) -> Subject = Subject::Person;
+}
 
 impl Writable for Person {
     type Entity = person::Entity;
@@ -214,9 +210,8 @@ impl Writable for Person {
         at: &str,
     ) -> Result<person::Model> {
         let id = existing.as_ref().map(|p| p.id);
-        let at = At::spelled(at, PERSON_NAMES);
-        let company =
-            opt_reference::<Company>(txn, input.company_id.as_ref(), &at.field("company")).await?;
+        let at = At::spelled(at, PersonInput::NAMES);
+        let company = input.refs(txn, at).await?.company_id;
         let columns = PersonDraft {
             name: &input.name,
             title: input.title.as_deref(),
@@ -233,13 +228,6 @@ impl Writable for Person {
             "a person named",
         )
         .await?;
-        persist_cited::<person::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Person, input.citations.as_deref()),
-        )
-        .await
+        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

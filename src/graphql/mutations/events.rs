@@ -1,15 +1,10 @@
 //! Writing events.
 
-use async_graphql::{ID, InputObject};
 use entity::enums::EventKind;
 use entity::event;
-use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::ProvenanceInput;
-use super::write::{
-    CitationInput, Cited, DateInput, Noted, Writable, opt_reference, persist_noted, unique_ref,
-};
+use super::write::{Cites, DateInput, Writable, persist_noted, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::EventDraft;
@@ -18,35 +13,29 @@ use crate::graphql::claims::Claim;
 use crate::graphql::companies::Company;
 use crate::graphql::events::Event;
 
-/// How an event input spells the fields the dataset format names differently.
-const NAMES: &[(&str, &str)] = &[
-    ("company", "companyId"),
-    ("triggerClaim", "triggerClaimId"),
-    ("occurred", "occurred.date"),
-];
-
-/// An event to create or replace.
-#[derive(InputObject)]
-pub struct EventInput {
-    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "E1".
-    pub r#ref: String,
-    /// Name, at most 300 characters.
-    pub name: String,
-    /// What kind of event.
-    pub kind: EventKind,
-    /// When it happened.
-    pub occurred: Option<DateInput>,
-    /// The company it concerns (global id).
-    pub company_id: Option<ID>,
-    /// The claim that set it off (global id).
-    pub trigger_claim_id: Option<ID>,
-    /// A short description, at most 5,000 characters.
-    pub description: Option<String>,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
+input! {
+    /// An event to create or replace.
+    EventInput resolving EventRefs {
+        /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "E1".
+        r#ref: String,
+        /// Name, at most 300 characters.
+        name: String,
+        /// What kind of event.
+        kind: EventKind,
+        /// When it happened.
+        occurred: Option<DateInput>,
+        /// The company it concerns (global id).
+        company_id: Option<ID> => Company as "company",
+        /// The claim that set it off (global id).
+        trigger_claim_id: Option<ID> => Claim as "triggerClaim",
+        /// A short description, at most 5,000 characters.
+        description: Option<String>,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+    }
 }
 
 crud!(
@@ -58,6 +47,10 @@ crud!(
     update_event "Replaces every field of an event.",
     delete_event "Deletes an event with its citations."
 );
+
+impl Cites for Event {
+    const SUBJECT: fn(i32) -> Subject = Subject::Event;
+}
 
 impl Writable for Event {
     type Entity = event::Entity;
@@ -71,23 +64,16 @@ impl Writable for Event {
         at: &str,
     ) -> Result<event::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, NAMES);
-        let company =
-            opt_reference::<Company>(txn, input.company_id.as_ref(), &at.field("company")).await?;
-        let trigger = opt_reference::<Claim>(
-            txn,
-            input.trigger_claim_id.as_ref(),
-            &at.field("triggerClaim"),
-        )
-        .await?;
+        let at = At::spelled(at, EventInput::NAMES);
+        let refs = input.refs(txn, at).await?;
         let occurred = input.occurred.as_ref().map(DateInput::rec);
         let columns = EventDraft {
             reference: &input.r#ref,
             name: &input.name,
             kind: input.kind,
             occurred: occurred.as_ref(),
-            company_id: company,
-            trigger_claim_id: trigger,
+            company_id: refs.company_id,
+            trigger_claim_id: refs.trigger_claim_id,
             description: input.description.as_deref(),
         }
         .check(at)?;
@@ -99,17 +85,6 @@ impl Writable for Event {
             "an event with the ref",
         )
         .await?;
-        persist_noted::<event::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Event, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::EventId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

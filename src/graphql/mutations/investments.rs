@@ -1,15 +1,9 @@
 //! Writing investments.
 
-use async_graphql::{ID, InputObject};
 use entity::investment;
-use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
-use super::provenance::ProvenanceInput;
-use super::write::{
-    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, persist_noted, reference,
-    unique_ref,
-};
+use super::write::{Cites, DateInput, MoneyInput, Writable, persist_noted, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::InvestmentDraft;
@@ -17,34 +11,28 @@ use crate::error::Result;
 use crate::graphql::companies::Company;
 use crate::graphql::investments::Investment;
 
-/// An investment to create or replace.
-#[derive(InputObject)]
-pub struct InvestmentInput {
-    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "I1".
-    pub r#ref: String,
-    /// The company that invests (global id).
-    pub investor_id: ID,
-    /// The company invested in (global id); not the investor.
-    pub investee_id: ID,
-    /// How much; null when the sources do not say.
-    pub amount: Option<MoneyInput>,
-    /// When it was made.
-    pub made: Option<DateInput>,
-    /// A short description, at most 5,000 characters.
-    pub description: Option<String>,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
+input! {
+    /// An investment to create or replace.
+    InvestmentInput resolving InvestmentRefs {
+        /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "I1".
+        r#ref: String,
+        /// The company that invests (global id).
+        investor_id: ID => Company as "investor",
+        /// The company invested in (global id); not the investor.
+        investee_id: ID => Company as "investee",
+        /// How much; null when the sources do not say.
+        amount: Option<MoneyInput>,
+        /// When it was made.
+        made: Option<DateInput>,
+        /// A short description, at most 5,000 characters.
+        description: Option<String>,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+    }
 }
-
-/// How an investment input spells the fields the dataset format names differently.
-const NAMES: &[(&str, &str)] = &[
-    ("investor", "investorId"),
-    ("investee", "investeeId"),
-    ("made", "made.date"),
-];
 
 crud!(
     InvestmentMutation,
@@ -55,6 +43,10 @@ crud!(
     update_investment "Replaces every field of an investment.",
     delete_investment "Deletes an investment with its citations."
 );
+
+impl Cites for Investment {
+    const SUBJECT: fn(i32) -> Subject = Subject::Investment;
+}
 
 impl Writable for Investment {
     type Entity = investment::Entity;
@@ -68,15 +60,14 @@ impl Writable for Investment {
         at: &str,
     ) -> Result<investment::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, NAMES);
-        let investor = reference::<Company>(txn, &input.investor_id, &at.field("investor")).await?;
-        let investee = reference::<Company>(txn, &input.investee_id, &at.field("investee")).await?;
+        let at = At::spelled(at, InvestmentInput::NAMES);
+        let refs = input.refs(txn, at).await?;
         let amount = input.amount.as_ref().map(MoneyInput::rec);
         let made = input.made.as_ref().map(DateInput::rec);
         let columns = InvestmentDraft {
             reference: &input.r#ref,
-            investor_id: investor,
-            investee_id: investee,
+            investor_id: refs.investor_id,
+            investee_id: refs.investee_id,
             amount: amount.as_ref(),
             made: made.as_ref(),
             description: input.description.as_deref(),
@@ -90,17 +81,6 @@ impl Writable for Investment {
             "an investment with the ref",
         )
         .await?;
-        persist_noted::<investment::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Investment, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::InvestmentId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

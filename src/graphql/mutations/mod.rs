@@ -109,6 +109,134 @@ macro_rules! crud {
     };
 }
 
+/// Declares a mutation's input once, one field a line with its description, and generates
+/// the `InputObject`, the struct of the database ids its references resolve to, and
+/// `NAMES`, how it spells the fields the dataset format names differently (a reference
+/// `companyId` is the dataset's `company`, a date `made` is `made.date`). A field is:
+/// - `name: Type`, as it is (attributes such as `#[graphql(default)]` kept);
+/// - `name: ID => Target as "field"` or `name: Option<ID> => Target as "field"`, the global
+///   id of a `Target` row, which the dataset format calls `field`;
+/// - `name: Option<DateInput>`, a date, which errors name `name.date`.
+///
+/// ```ignore
+/// input! {
+///     /// A person to create or replace.
+///     PersonInput resolving PersonRefs {
+///         /// Unique name, at most 200 characters.
+///         name: String,
+///         /// The company the person works for (global id).
+///         company_id: Option<ID> => Company as "company",
+///     }
+/// }
+/// // in `save`: let refs = input.refs(txn, at).await?; ... refs.company_id ...
+/// ```
+/// Names the dataset spells otherwise still (a figure's `amount.low`) go in an optional
+/// `spelled { "low" => "amount.low" }` before the fields.
+macro_rules! input {
+    // `self`, `txn` and `at` are written once here and passed down, so that the code each
+    // field adds names the same bindings as the generated function (macro hygiene).
+    (
+        $(#[$doc:meta])*
+        $input:ident resolving $refs:ident
+        $(spelled { $($from:literal => $to:literal),* $(,)? })?
+        { $($fields:tt)* }
+    ) => {
+        input!(@munch [[$(#[$doc])*] $input $refs] [self txn at]
+            [] [] [] [$($(($from, $to),)*)?] [] $($fields)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* $name:ident: ID => $target:ty as $spelled:literal, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])* pub $name: async_graphql::ID,]
+            [$($r)* pub $name: i32,]
+            [$($i)* $name: $crate::graphql::mutations::write::reference::<$target>(
+                $txn, &$me.$name, &$at.field($spelled)).await?,]
+            [$($n)* ($spelled, concat!($spelled, "Id")),] [$($o)*]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* $name:ident: Option<ID> => $target:ty as $spelled:literal, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])* pub $name: Option<async_graphql::ID>,]
+            [$($r)* pub $name: Option<i32>,]
+            [$($i)* $name: $crate::graphql::mutations::write::opt_reference::<$target>(
+                $txn, $me.$name.as_ref(), &$at.field($spelled)).await?,]
+            [$($n)* ($spelled, concat!($spelled, "Id")),] [$($o)*]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* $name:ident: Option<DateInput>, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])* pub $name: Option<$crate::graphql::mutations::write::DateInput>,]
+            [$($r)*] [$($i)*]
+            [$($n)* (stringify!($name), concat!(stringify!($name), ".date")),] [$($o)*]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* citations: Option<Vec<CitationInput>>, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])*
+                pub citations: Option<Vec<$crate::graphql::mutations::write::CitationInput>>,]
+            [$($r)*] [$($i)*] [$($n)*]
+            [$($o)* fn citations(&$me) -> Option<&[$crate::graphql::mutations::write::CitationInput]> {
+                $me.citations.as_deref()
+            }]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* provenance: Option<Vec<ProvenanceInput>>, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at]
+            [$($s)* $(#[$m])*
+                pub provenance: Option<Vec<$crate::graphql::mutations::provenance::ProvenanceInput>>,]
+            [$($r)*] [$($i)*] [$($n)*]
+            [$($o)* fn notes(&$me) -> Option<&[$crate::graphql::mutations::provenance::ProvenanceInput]> {
+                $me.provenance.as_deref()
+            }]
+            $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+        $(#[$m:meta])* $name:ident: $ty:ty, $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at] [$($s)* $(#[$m])* pub $name: $ty,] [$($r)*] [$($i)*]
+            [$($n)*] [$($o)*] $($rest)*);
+    };
+    (@munch [[$($doc:tt)*] $input:ident $refs:ident] [$me:ident $txn:ident $at:ident]
+        [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+    ) => {
+        $($doc)*
+        #[derive(async_graphql::InputObject)]
+        pub struct $input { $($s)* }
+
+        #[doc = concat!("The database ids of the rows a `", stringify!($input), "` names.")]
+        pub struct $refs { $($r)* }
+
+        impl $input {
+            /// How the input spells the fields the dataset format names differently.
+            pub const NAMES: &'static [(&'static str, &'static str)] = &[$($n)*];
+
+            /// The input's references resolved to database ids; an error names the field
+            /// of a reference to nothing.
+            #[allow(unused_variables)]
+            pub async fn refs(
+                &$me,
+                $txn: &sea_orm::DatabaseTransaction,
+                $at: $crate::domain::At<'_>,
+            ) -> $crate::error::Result<$refs> {
+                Ok($refs { $($i)* })
+            }
+        }
+
+        impl $crate::graphql::mutations::write::Sourced for $input {
+            $($o)*
+        }
+    };
+}
+
 pub mod aliases;
 pub mod claims;
 pub mod companies;

@@ -1,15 +1,10 @@
 //! Writing AI models, chips, agents and products.
 
-use async_graphql::{ID, InputObject};
 use entity::ai_model;
 use entity::enums::ModelKind;
-use entity::value_provenance;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::provenance::ProvenanceInput;
-use super::write::{
-    CitationInput, Cited, DateInput, Noted, Upsertable, Writable, persist_noted, reference,
-};
+use super::write::{Cites, DateInput, Upsertable, Writable, persist_noted};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::ModelDraft;
@@ -18,33 +13,27 @@ use crate::graphql::companies::Company;
 use crate::graphql::models::AiModel;
 use crate::graphql::node::database_id;
 
-/// How a model input spells the fields the dataset format names differently.
-const NAMES: &[(&str, &str)] = &[
-    ("developer", "developerId"),
-    ("announced", "announced.date"),
-    ("expected", "expected.date"),
-];
-
-/// An AI model, chip, agent or product to create, replace or upsert.
-#[derive(InputObject)]
-pub struct AiModelInput {
-    /// Name, at most 200 characters, unique per developer, e.g. "R1".
-    pub name: String,
-    /// What it is.
-    pub kind: ModelKind,
-    /// The company that develops it (global id).
-    pub developer_id: ID,
-    /// When it was announced.
-    pub announced: Option<DateInput>,
-    /// When it is expected.
-    pub expected: Option<DateInput>,
-    /// A short description, at most 5,000 characters.
-    pub description: Option<String>,
-    /// Sentences of sources about it (optional).
-    pub citations: Option<Vec<CitationInput>>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
+input! {
+    /// An AI model, chip, agent or product to create, replace or upsert.
+    AiModelInput resolving AiModelRefs {
+        /// Name, at most 200 characters, unique per developer, e.g. "R1".
+        name: String,
+        /// What it is.
+        kind: ModelKind,
+        /// The company that develops it (global id).
+        developer_id: ID => Company as "developer",
+        /// When it was announced.
+        announced: Option<DateInput>,
+        /// When it is expected.
+        expected: Option<DateInput>,
+        /// A short description, at most 5,000 characters.
+        description: Option<String>,
+        /// Sentences of sources about it (optional).
+        citations: Option<Vec<CitationInput>>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+    }
 }
 
 crud!(
@@ -57,6 +46,10 @@ crud!(
     delete_ai_model "Deletes an AI model with its citations. Refused while spending figures or claims name it.",
     upsert_ai_model "Updates the model with this name and developer, or creates it."
 );
+
+impl Cites for AiModel {
+    const SUBJECT: fn(i32) -> Subject = Subject::Model;
+}
 
 impl Writable for AiModel {
     type Entity = ai_model::Entity;
@@ -73,9 +66,8 @@ impl Writable for AiModel {
         at: &str,
     ) -> Result<ai_model::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, NAMES);
-        let developer =
-            reference::<Company>(txn, &input.developer_id, &at.field("developer")).await?;
+        let at = At::spelled(at, AiModelInput::NAMES);
+        let developer = input.refs(txn, at).await?.developer_id;
         let announced = input.announced.as_ref().map(DateInput::rec);
         let expected = input.expected.as_ref().map(DateInput::rec);
         let columns = ModelDraft {
@@ -103,18 +95,7 @@ impl Writable for AiModel {
                 ),
             ));
         }
-        persist_noted::<ai_model::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Model, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::AiModelId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }
 

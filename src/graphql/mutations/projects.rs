@@ -1,16 +1,10 @@
 //! Writing projects and their backers.
 
-use async_graphql::{ID, InputObject};
 use entity::enums::BackerRole;
-use entity::value_provenance;
 use entity::{project, project_backer};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::provenance::ProvenanceInput;
-use super::write::{
-    CitationInput, Cited, DateInput, MoneyInput, Noted, Writable, opt_reference, persist_cited,
-    persist_noted, reference, unique,
-};
+use super::write::{Cites, DateInput, MoneyInput, Writable, persist_cited, persist_noted, unique};
 use crate::dataset::Subject;
 use crate::domain::At;
 use crate::domain::rows::{BackerColumns, ProjectDraft};
@@ -18,32 +12,30 @@ use crate::error::{Error, Result};
 use crate::graphql::companies::Company;
 use crate::graphql::projects::{Project, ProjectBacker};
 
-/// How a project input spells the fields the dataset format names differently.
-const NAMES: &[(&str, &str)] = &[("lead", "leadId"), ("announced", "announced.date")];
-
-/// A project to create or replace.
-#[derive(InputObject)]
-pub struct ProjectInput {
-    /// Unique name, at most 200 characters, e.g. "Stargate".
-    pub name: String,
-    /// The company that leads it (global id).
-    pub lead_id: Option<ID>,
-    /// The money planned for it.
-    pub planned_amount: Option<MoneyInput>,
-    /// Over how many years the money is spent; positive.
-    pub horizon_years: Option<i32>,
-    /// When it was announced.
-    pub announced: Option<DateInput>,
-    /// Whether the sources say there are backers they do not name ("among others").
-    #[graphql(default)]
-    pub has_unnamed_backers: bool,
-    /// A short description, at most 5,000 characters.
-    pub description: Option<String>,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
+input! {
+    /// A project to create or replace.
+    ProjectInput resolving ProjectRefs {
+        /// Unique name, at most 200 characters, e.g. "Stargate".
+        name: String,
+        /// The company that leads it (global id).
+        lead_id: Option<ID> => Company as "lead",
+        /// The money planned for it.
+        planned_amount: Option<MoneyInput>,
+        /// Over how many years the money is spent; positive.
+        horizon_years: Option<i32>,
+        /// When it was announced.
+        announced: Option<DateInput>,
+        /// Whether the sources say there are backers they do not name ("among others").
+        #[graphql(default)]
+        has_unnamed_backers: bool,
+        /// A short description, at most 5,000 characters.
+        description: Option<String>,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+    }
 }
 
 crud!(
@@ -55,6 +47,10 @@ crud!(
     update_project "Replaces every field of a project.",
     delete_project "Deletes a project with its citations and its backers (and theirs). Refused while spending figures belong to it."
 );
+
+impl Cites for Project {
+    const SUBJECT: fn(i32) -> Subject = Subject::Project;
+}
 
 impl Writable for Project {
     type Entity = project::Entity;
@@ -69,8 +65,8 @@ impl Writable for Project {
         at: &str,
     ) -> Result<project::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, NAMES);
-        let lead = opt_reference::<Company>(txn, input.lead_id.as_ref(), &at.field("lead")).await?;
+        let at = At::spelled(at, ProjectInput::NAMES);
+        let lead = input.refs(txn, at).await?.lead_id;
         let planned = input.planned_amount.as_ref().map(MoneyInput::rec);
         let announced = input.announced.as_ref().map(DateInput::rec);
         let columns = ProjectDraft {
@@ -92,32 +88,22 @@ impl Writable for Project {
             "a project named",
         )
         .await?;
-        persist_noted::<project::ActiveModel>(
-            txn,
-            at.row(),
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Project, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::ProjectId,
-                input.provenance.as_deref(),
-            ),
-        )
-        .await
+        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }
 
-/// A company's part in a project, to create or replace.
-#[derive(InputObject)]
-pub struct ProjectBackerInput {
-    /// The project (global id).
-    pub project_id: ID,
-    /// The backing company (global id); a company backs a project once.
-    pub company_id: ID,
-    /// Whether it leads or backs.
-    pub role: BackerRole,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
+input! {
+    /// A company's part in a project, to create or replace.
+    ProjectBackerInput resolving ProjectBackerRefs {
+        /// The project (global id).
+        project_id: ID => Project as "project",
+        /// The backing company (global id); a company backs a project once.
+        company_id: ID => Company as "company",
+        /// Whether it leads or backs.
+        role: BackerRole,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+    }
 }
 
 crud!(
@@ -129,6 +115,10 @@ crud!(
     update_project_backer "Replaces every field of a backer.",
     delete_project_backer "Removes a backer from its project, with its citations."
 );
+
+impl Cites for ProjectBacker {
+    const SUBJECT: fn(i32) -> Subject = Subject::Backer;
+}
 
 impl Writable for ProjectBacker {
     type Entity = project_backer::Entity;
@@ -142,10 +132,11 @@ impl Writable for ProjectBacker {
         at: &str,
     ) -> Result<project_backer::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let project =
-            reference::<Project>(txn, &input.project_id, &format!("{at}.projectId")).await?;
-        let company_at = format!("{at}.companyId");
-        let company = reference::<Company>(txn, &input.company_id, &company_at).await?;
+        let at = At::spelled(at, ProjectBackerInput::NAMES);
+        let ProjectBackerRefs {
+            project_id: project,
+            company_id: company,
+        } = input.refs(txn, at).await?;
         let clash = project_backer::Entity::find()
             .filter(project_backer::Column::ProjectId.eq(project))
             .filter(project_backer::Column::CompanyId.eq(company))
@@ -155,7 +146,7 @@ impl Writable for ProjectBacker {
             && Some(other.id) != id
         {
             return Err(Error::invalid(
-                company_at,
+                at.field("company"),
                 format!(
                     "the company backs this project already (database id {})",
                     other.id
@@ -167,13 +158,6 @@ impl Writable for ProjectBacker {
             company_id: company,
             role: input.role,
         };
-        persist_cited::<project_backer::ActiveModel>(
-            txn,
-            at,
-            existing,
-            |a| columns.set_on(a),
-            Cited::by(Subject::Backer, input.citations.as_deref()),
-        )
-        .await
+        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
     }
 }

@@ -5,7 +5,7 @@ use entity::value_provenance;
 use entity::{citation, source};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::note;
 use super::write::{
     DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
 };
@@ -16,27 +16,25 @@ use crate::domain::rows::SourceDraft;
 use crate::error::{Error, Result};
 use crate::graphql::sources::{Citation, Source};
 
-/// How a source input spells the fields the dataset format names differently.
-const NAMES: &[(&str, &str)] = &[("published", "published.date")];
-
-/// A source to create, replace or upsert.
-#[derive(InputObject)]
-pub struct SourceInput {
-    /// Unique short key, at most 100 characters, e.g. "cnbc-2025-02-capex".
-    pub key: String,
-    /// Title, at most 500 characters.
-    pub title: String,
-    /// Publisher, at most 200 characters.
-    pub publisher: Option<String>,
-    /// When it was published.
-    pub published: Option<DateInput>,
-    /// Unique address (URL), at most 2,000 characters.
-    pub address: Option<String>,
-    /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
-    pub content: Option<String>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
+input! {
+    /// A source to create, replace or upsert.
+    SourceInput resolving SourceRefs {
+        /// Unique short key, at most 100 characters, e.g. "cnbc-2025-02-capex".
+        key: String,
+        /// Title, at most 500 characters.
+        title: String,
+        /// Publisher, at most 200 characters.
+        publisher: Option<String>,
+        /// When it was published.
+        published: Option<DateInput>,
+        /// Unique address (URL), at most 2,000 characters.
+        address: Option<String>,
+        /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
+        content: Option<String>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+    }
 }
 
 crud!(
@@ -63,7 +61,7 @@ impl Writable for Source {
         at: &str,
     ) -> Result<source::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, NAMES);
+        let at = At::spelled(at, SourceInput::NAMES);
         let published = input.published.as_ref().map(DateInput::rec);
         let columns = SourceDraft {
             key: &input.key,

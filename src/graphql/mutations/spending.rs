@@ -1,15 +1,12 @@
 //! Writing spending figures.
 
-use async_graphql::{ID, InputObject};
+use async_graphql::InputObject;
 use entity::enums::{AmountBound, PeriodKind, SpendingCategory, SpendingStatus};
 use entity::spending_figure;
-use entity::value_provenance;
 use sea_orm::{DatabaseTransaction, Set};
 
-use super::provenance::{ProvenanceInput, ShareInput, share};
-use super::write::{
-    CitationInput, Cited, DateInput, Noted, Writable, opt_reference, persist_noted, unique_ref,
-};
+use super::provenance::{ShareInput, share};
+use super::write::{Cites, DateInput, Writable, persist_noted, unique_ref};
 use crate::dataset::Subject;
 use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
 use crate::domain::{At, PeriodRec};
@@ -50,60 +47,53 @@ pub struct PeriodInput {
     pub years: Option<i32>,
 }
 
-/// How a spending figure input spells the fields the dataset format names differently.
-const NAMES: &[(&str, &str)] = &[
-    ("company", "companyId"),
-    ("project", "projectId"),
-    ("model", "modelId"),
-    ("derivedFrom", "derivedFromId"),
-    ("statedBy", "statedById"),
-    ("low", "amount.low"),
-    ("high", "amount.high"),
-    ("currency", "amount.currency"),
-    ("bound", "amount.bound"),
-    ("stated", "stated.date"),
-];
-
-/// A spending figure to create or replace.
-#[derive(InputObject)]
-pub struct SpendingFigureInput {
-    /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "F1".
-    pub r#ref: String,
-    /// The company that spends (global id); a figure needs a company, a project or both.
-    pub company_id: Option<ID>,
-    /// The project it is spent on (global id).
-    pub project_id: Option<ID>,
-    /// The model it is spent on (global id).
-    pub model_id: Option<ID>,
-    /// What kind of spending.
-    pub category: SpendingCategory,
-    /// Reported, planned, projected or claimed.
-    pub status: SpendingStatus,
-    /// How much.
-    pub amount: MoneyRangeInput,
-    /// Over which period.
-    pub period: PeriodInput,
-    /// What the money goes to, at most 200 characters.
-    pub focus: Option<String>,
-    /// Remarks, at most 5,000 characters.
-    pub remarks: Option<String>,
-    /// When the figure was stated.
-    pub stated: Option<DateInput>,
-    /// The person who stated it (global id), when the source names one.
-    pub stated_by_id: Option<ID>,
-    /// The figure this one is derived from (global id).
-    pub derived_from_id: Option<ID>,
-    /// What the figure was expected to be, as the source compares them ("29% greater than
-    /// Wall Street had expected").
-    pub expectation: Option<ExpectationInput>,
-    /// The sentences of sources that state it: at least one.
-    pub citations: Option<Vec<CitationInput>>,
-    /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-    /// the row's notes; left out, the notes are kept if they still hold.
-    pub provenance: Option<Vec<ProvenanceInput>>,
-    /// Shares of the amount the source states ("more than half ... in the U.S."): given,
-    /// the list replaces the figure's shares; left out, they are kept if they still hold.
-    pub shares: Option<Vec<ShareInput>>,
+input! {
+    /// A spending figure to create or replace.
+    SpendingFigureInput resolving SpendingFigureRefs
+    spelled {
+        "low" => "amount.low",
+        "high" => "amount.high",
+        "currency" => "amount.currency",
+        "bound" => "amount.bound",
+    } {
+        /// Unique reference (the natural key that imports match), at most 100 characters, e.g. "F1".
+        r#ref: String,
+        /// The company that spends (global id); a figure needs a company, a project or both.
+        company_id: Option<ID> => Company as "company",
+        /// The project it is spent on (global id).
+        project_id: Option<ID> => Project as "project",
+        /// The model it is spent on (global id).
+        model_id: Option<ID> => AiModel as "model",
+        /// What kind of spending.
+        category: SpendingCategory,
+        /// Reported, planned, projected or claimed.
+        status: SpendingStatus,
+        /// How much.
+        amount: MoneyRangeInput,
+        /// Over which period.
+        period: PeriodInput,
+        /// What the money goes to, at most 200 characters.
+        focus: Option<String>,
+        /// Remarks, at most 5,000 characters.
+        remarks: Option<String>,
+        /// When the figure was stated.
+        stated: Option<DateInput>,
+        /// The person who stated it (global id), when the source names one.
+        stated_by_id: Option<ID> => Person as "statedBy",
+        /// The figure this one is derived from (global id).
+        derived_from_id: Option<ID> => SpendingFigure as "derivedFrom",
+        /// What the figure was expected to be, as the source compares them ("29% greater than
+        /// Wall Street had expected").
+        expectation: Option<ExpectationInput>,
+        /// The sentences of sources that state it: at least one.
+        citations: Option<Vec<CitationInput>>,
+        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+        /// the row's notes; left out, the notes are kept if they still hold.
+        provenance: Option<Vec<ProvenanceInput>>,
+        /// Shares of the amount the source states ("more than half ... in the U.S."): given,
+        /// the list replaces the figure's shares; left out, they are kept if they still hold.
+        shares: Option<Vec<ShareInput>>,
+    }
 }
 
 /// Who expected a figure, and by how much the figure lies above the expectation.
@@ -140,6 +130,10 @@ impl PeriodInput {
     }
 }
 
+impl Cites for SpendingFigure {
+    const SUBJECT: fn(i32) -> Subject = Subject::Figure;
+}
+
 impl Writable for SpendingFigure {
     type Entity = spending_figure::Entity;
     type Input = SpendingFigureInput;
@@ -159,29 +153,15 @@ impl Writable for SpendingFigure {
         at: &str,
     ) -> Result<spending_figure::Model> {
         let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, NAMES);
-        let company =
-            opt_reference::<Company>(txn, input.company_id.as_ref(), &at.field("company")).await?;
-        let project =
-            opt_reference::<Project>(txn, input.project_id.as_ref(), &at.field("project")).await?;
-        let model =
-            opt_reference::<AiModel>(txn, input.model_id.as_ref(), &at.field("model")).await?;
-        let stated_by =
-            opt_reference::<Person>(txn, input.stated_by_id.as_ref(), &at.field("statedBy"))
-                .await?;
-        let derived = opt_reference::<SpendingFigure>(
-            txn,
-            input.derived_from_id.as_ref(),
-            &at.field("derivedFrom"),
-        )
-        .await?;
+        let at = At::spelled(at, SpendingFigureInput::NAMES);
+        let refs = input.refs(txn, at).await?;
         let period = input.period.rec();
         let stated = input.stated.as_ref().map(DateInput::rec);
         let columns = FigureDraft {
             reference: &input.r#ref,
-            company_id: company,
-            project_id: project,
-            ai_model_id: model,
+            company_id: refs.company_id,
+            project_id: refs.project_id,
+            ai_model_id: refs.model_id,
             category: input.category,
             status: input.status,
             bound: input.amount.bound,
@@ -192,14 +172,14 @@ impl Writable for SpendingFigure {
             focus: input.focus.as_deref(),
             remarks: input.remarks.as_deref(),
             stated: stated.as_ref(),
-            stated_by_person_id: stated_by,
+            stated_by_person_id: refs.stated_by_id,
             expectation: input.expectation.as_ref().map(|e| ExpectationDraft {
                 holder: &e.holder,
                 percent_above: &e.percent_above.0,
             }),
         }
         .check(at)?;
-        figure_link(at, id, derived)?;
+        figure_link(at, id, refs.derived_from_id)?;
         unique_ref::<spending_figure::Entity>(
             txn,
             columns.reference.as_deref(),
@@ -208,19 +188,15 @@ impl Writable for SpendingFigure {
             "a spending figure with the ref",
         )
         .await?;
-        let row = persist_noted::<spending_figure::ActiveModel>(
+        let row = persist_noted::<Self>(
             txn,
-            at.row(),
+            at,
             existing,
             |a| {
                 columns.set_on(a);
-                a.derived_from_id = Set(derived);
+                a.derived_from_id = Set(refs.derived_from_id);
             },
-            Cited::by(Subject::Figure, input.citations.as_deref()),
-            Noted::by(
-                value_provenance::Column::SpendingFigureId,
-                input.provenance.as_deref(),
-            ),
+            &input,
         )
         .await?;
         share(txn, at.row(), row.id, input.shares.as_deref()).await?;

@@ -18,6 +18,7 @@ use sea_orm::{
 
 use super::provenance::{ProvenanceInput, note};
 use crate::dataset::Subject;
+use crate::domain::provenance::Values;
 use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
 use crate::graphql::common::{Date, Decimal};
@@ -557,72 +558,65 @@ pub(crate) async fn quote_of(
     Ok(source.id)
 }
 
-/// The citations a `save` writes with its row: the subject they cite (made from the row's
-/// id once it has one) and the list given, if any (see [`cite`]).
-pub(crate) struct Cited<'a> {
-    subject: fn(i32) -> Subject,
-    citations: Option<&'a [CitationInput]>,
-}
-
-impl<'a> Cited<'a> {
-    pub(crate) fn by(subject: fn(i32) -> Subject, citations: Option<&'a [CitationInput]>) -> Self {
-        Cited { subject, citations }
+/// What an input gives of its sources; `input!` implements it from the input's
+/// `citations` and `provenance` fields.
+pub trait Sourced {
+    /// The citations given: `None` keeps a row's citations on update (see [`cite`]).
+    fn citations(&self) -> Option<&[CitationInput]> {
+        None
+    }
+    /// The provenance notes given: `None` keeps a row's notes if they still hold (see
+    /// [`note`]).
+    fn notes(&self) -> Option<&[ProvenanceInput]> {
+        None
     }
 }
 
-/// The provenance notes a `save` writes with its row: the column of `value_provenance`
-/// that names the row's type, and the notes given, if any (see [`note`]).
-pub(crate) struct Noted<'a> {
-    column: entity::value_provenance::Column,
-    notes: Option<&'a [ProvenanceInput]>,
+/// A type whose rows sources cite.
+pub(crate) trait Cites: Writable<Input: Sourced> {
+    /// The subject a citation of a row names.
+    const SUBJECT: fn(i32) -> Subject;
 }
 
-impl<'a> Noted<'a> {
-    pub(crate) fn by(
-        column: entity::value_provenance::Column,
-        notes: Option<&'a [ProvenanceInput]>,
-    ) -> Self {
-        Noted { column, notes }
-    }
-}
+/// The active model of a writable type.
+type Active<T> = <<T as Writable>::Entity as EntityTrait>::ActiveModel;
 
-/// Inserts a new row or updates `existing` with the columns `fill` sets, then writes its
-/// citations: what every `save` of a cited type does after its checks.
-pub(crate) async fn persist_cited<A>(
+/// Inserts a new row or updates `existing` with the columns `fill` sets, then writes the
+/// citations `input` gives: what every `save` of a cited type does after its checks.
+pub(crate) async fn persist_cited<T: Cites>(
     txn: &DatabaseTransaction,
-    at: &str,
-    existing: Option<<A::Entity as EntityTrait>::Model>,
-    fill: impl FnOnce(&mut A),
-    cited: Cited<'_>,
-) -> Result<<A::Entity as EntityTrait>::Model>
+    at: At<'_>,
+    existing: Option<T::Model>,
+    fill: impl FnOnce(&mut Active<T>),
+    input: &T::Input,
+) -> Result<T::Model>
 where
-    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A> + Row,
+    Active<T>: Send,
+    T::Model: sea_orm::IntoActiveModel<Active<T>>,
 {
     let creating = existing.is_none();
-    let row = persist::<A>(txn, existing, fill).await?;
-    let subject = (cited.subject)(row.row_id());
-    cite(txn, at, subject, cited.citations, creating).await?;
+    let row = persist::<Active<T>>(txn, existing, fill).await?;
+    let subject = (T::SUBJECT)(row.row_id());
+    cite(txn, at.row(), subject, input.citations(), creating).await?;
     Ok(row)
 }
 
 /// [`persist_cited`], then the row's provenance notes, checked against the values it now
 /// holds: what every `save` of a type with notes does after its checks.
-pub(crate) async fn persist_noted<A>(
+pub(crate) async fn persist_noted<T: Cites>(
     txn: &DatabaseTransaction,
-    at: &str,
-    existing: Option<<A::Entity as EntityTrait>::Model>,
-    fill: impl FnOnce(&mut A),
-    cited: Cited<'_>,
-    noted: Noted<'_>,
-) -> Result<<A::Entity as EntityTrait>::Model>
+    at: At<'_>,
+    existing: Option<T::Model>,
+    fill: impl FnOnce(&mut Active<T>),
+    input: &T::Input,
+) -> Result<T::Model>
 where
-    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
-    <A::Entity as EntityTrait>::Model:
-        sea_orm::IntoActiveModel<A> + Row + crate::domain::provenance::Values,
+    Active<T>: Send,
+    T::Model: sea_orm::IntoActiveModel<Active<T>> + Values,
 {
-    let row = persist_cited::<A>(txn, at, existing, fill, cited).await?;
-    note(txn, at, noted.column, row.row_id(), &row, noted.notes).await?;
+    let row = persist_cited::<T>(txn, at, existing, fill, input).await?;
+    let column = <T::Model as Values>::COLUMN;
+    note(txn, at.row(), column, row.row_id(), &row, input.notes()).await?;
     Ok(row)
 }
 

@@ -27,6 +27,32 @@ pub(super) fn reference(r: Option<String>, what: &str, id: i32) -> Result<String
     })
 }
 
+pub(super) fn source_rec(_: &Names, s: source::Model, _: Vec<CitationRec>) -> Result<Record> {
+    Ok(Record::Source(SourceRec {
+        provenance: None,
+        key: s.key,
+        title: s.title,
+        publisher: s.publisher,
+        published: date(s.published_on, s.published_precision),
+        address: s.address,
+        content_file: None,
+        content: s.content,
+    }))
+}
+
+pub(super) fn alias_rec(names: &Names, a: alias::Model, _: Vec<CitationRec>) -> Result<Record> {
+    Ok(Record::Alias(AliasRec {
+        company: names.company(a.company_id)?,
+        person: Names::get(&names.people, a.person_id, "person")?,
+        model: Names::get(&names.models, a.ai_model_id, "model")?,
+        project: Names::get(&names.projects, a.project_id, "project")?,
+        name: a.name,
+        kind: a.kind,
+        source: Names::get(&names.sources, a.source_id, "source")?,
+        quote: a.quote,
+    }))
+}
+
 pub(super) fn company_rec(
     names: &Names,
     c: company::Model,

@@ -58,13 +58,15 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
     };
     let names = Names::load(db).await?;
     let mut records = 0;
-    records += export_sources(db, sink.as_mut()).await?;
+    records +=
+        export_table::<source::Entity>(db, &names, sink.as_mut(), "sources", None, source_rec)
+            .await?;
     records += export_table::<company::Entity>(
         db,
         &names,
         sink.as_mut(),
         "companies",
-        citation::Column::CompanyId,
+        Some(citation::Column::CompanyId),
         company_rec,
     )
     .await?;
@@ -73,7 +75,7 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         &names,
         sink.as_mut(),
         "people",
-        citation::Column::PersonId,
+        Some(citation::Column::PersonId),
         person_rec,
     )
     .await?;
@@ -82,7 +84,7 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         &names,
         sink.as_mut(),
         "models",
-        citation::Column::AiModelId,
+        Some(citation::Column::AiModelId),
         model_rec,
     )
     .await?;
@@ -91,7 +93,7 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         &names,
         sink.as_mut(),
         "investments",
-        citation::Column::InvestmentId,
+        Some(citation::Column::InvestmentId),
         investment_rec,
     )
     .await?;
@@ -101,7 +103,7 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         &names,
         sink.as_mut(),
         "spendingFigures",
-        citation::Column::SpendingFigureId,
+        Some(citation::Column::SpendingFigureId),
         figure_rec,
     )
     .await?;
@@ -111,11 +113,12 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         &names,
         sink.as_mut(),
         "events",
-        citation::Column::EventId,
+        Some(citation::Column::EventId),
         event_rec,
     )
     .await?;
-    records += export_aliases(db, &names, sink.as_mut()).await?;
+    records += export_table::<alias::Entity>(db, &names, sink.as_mut(), "aliases", None, alias_rec)
+        .await?;
     sink.finish().map_err(io)?;
     Ok(ExportReport { records })
 }
@@ -178,30 +181,59 @@ async fn page<E: EntityTrait>(db: &DatabaseConnection, after: i32) -> Result<Vec
         .await?)
 }
 
+/// A table read page by page in id order: `while let Some(rows) = pages.next(db).await?`.
+struct Pages<E> {
+    after: i32,
+    table: std::marker::PhantomData<E>,
+}
+
+impl<E> Pages<E>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    fn new() -> Self {
+        Pages {
+            after: 0,
+            table: std::marker::PhantomData,
+        }
+    }
+
+    /// The next page, or `None` after the last row.
+    async fn next(&mut self, db: &DatabaseConnection) -> Result<Option<Vec<E::Model>>> {
+        let rows = page::<E>(db, self.after).await?;
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = last.row_id();
+        Ok(Some(rows))
+    }
+}
+
 async fn for_pages<E>(db: &DatabaseConnection, mut f: impl FnMut(&[E::Model])) -> Result<()>
 where
     E: EntityTrait,
     E::Model: Row,
 {
-    let mut after = 0;
-    loop {
-        let rows = page::<E>(db, after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.row_id();
+    let mut pages = Pages::<E>::new();
+    while let Some(rows) = pages.next(db).await? {
         f(&rows);
     }
+    Ok(())
 }
 
-/// The citations of rows `ids` through subject column `column`, by row id, in id order.
+/// The citations of rows `ids` through subject column `column`, by row id, in id order
+/// (none for a table that sources do not cite, `column` `None`).
 async fn citations(
     db: &DatabaseConnection,
     names: &Names,
-    column: citation::Column,
+    column: Option<citation::Column>,
     ids: Vec<i32>,
 ) -> Result<HashMap<i32, Vec<CitationRec>>> {
     use sea_orm::ColumnTrait;
+    let Some(column) = column else {
+        return Ok(HashMap::new());
+    };
     let rows = citation::Entity::find()
         .filter(column.is_in(ids))
         .order_by_asc(citation::Column::Id)
@@ -239,7 +271,7 @@ async fn export_table<E>(
     names: &Names,
     sink: &mut (dyn Sink + Send),
     section: &str,
-    column: citation::Column,
+    column: Option<citation::Column>,
     convert: Convert<E::Model>,
 ) -> Result<u64>
 where
@@ -248,14 +280,9 @@ where
 {
     sink.section(section)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut after = 0;
     let mut count = 0;
-    loop {
-        let rows = page::<E>(db, after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(count);
-        };
-        after = last.row_id();
+    let mut pages = Pages::<E>::new();
+    while let Some(rows) = pages.next(db).await? {
         let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
         let mut cited = citations(db, names, column, ids.clone()).await?;
         let mut notes = notes::notes_of(db, section, &ids).await?;
@@ -272,37 +299,9 @@ where
             count += 1;
         }
     }
+    Ok(count)
 }
 
-async fn export_sources(db: &DatabaseConnection, sink: &mut (dyn Sink + Send)) -> Result<u64> {
-    sink.section("sources")
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut after = 0;
-    let mut count = 0;
-    loop {
-        let rows = page::<source::Entity>(db, after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(count);
-        };
-        after = last.id;
-        let ids: Vec<i32> = rows.iter().map(|s| s.id).collect();
-        let mut notes = notes::notes_of(db, "sources", &ids).await?;
-        for s in rows {
-            let provenance = notes.remove(&s.id);
-            sink.write(&Record::Source(SourceRec {
-                provenance,
-                key: s.key,
-                title: s.title,
-                publisher: s.publisher,
-                published: date(s.published_on, s.published_precision),
-                address: s.address,
-                content_file: None,
-                content: s.content,
-            }))?;
-            count += 1;
-        }
-    }
-}
 async fn export_projects(
     db: &DatabaseConnection,
     names: &Names,
@@ -311,16 +310,12 @@ async fn export_projects(
     use sea_orm::ColumnTrait;
     sink.section("projects")
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut after = 0;
     let mut count = 0;
-    loop {
-        let rows = page::<project::Entity>(db, after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(count);
-        };
-        after = last.id;
+    let mut pages = Pages::<project::Entity>::new();
+    while let Some(rows) = pages.next(db).await? {
         let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
-        let mut cited = citations(db, names, citation::Column::ProjectId, ids.clone()).await?;
+        let mut cited =
+            citations(db, names, Some(citation::Column::ProjectId), ids.clone()).await?;
         let mut notes = notes::notes_of(db, "projects", &ids).await?;
         let backers = project_backer::Entity::find()
             .filter(project_backer::Column::ProjectId.is_in(ids))
@@ -330,7 +325,7 @@ async fn export_projects(
         let mut backer_cited = citations(
             db,
             names,
-            citation::Column::ProjectBackerId,
+            Some(citation::Column::ProjectBackerId),
             backers.iter().map(|b| b.id).collect(),
         )
         .await?;
@@ -358,6 +353,7 @@ async fn export_projects(
             count += 1;
         }
     }
+    Ok(count)
 }
 
 async fn export_claims(
@@ -368,16 +364,11 @@ async fn export_claims(
     use sea_orm::ColumnTrait;
     sink.section("claims")
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut after = 0;
     let mut count = 0;
-    loop {
-        let rows = page::<claim::Entity>(db, after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(count);
-        };
-        after = last.id;
+    let mut pages = Pages::<claim::Entity>::new();
+    while let Some(rows) = pages.next(db).await? {
         let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
-        let mut cited = citations(db, names, citation::Column::ClaimId, ids.clone()).await?;
+        let mut cited = citations(db, names, Some(citation::Column::ClaimId), ids.clone()).await?;
         let mut notes = notes::notes_of(db, "claims", &ids).await?;
         let challenges = claim_challenge::Entity::find()
             .filter(claim_challenge::Column::ClaimId.is_in(ids))
@@ -387,7 +378,7 @@ async fn export_claims(
         let mut challenge_cited = citations(
             db,
             names,
-            citation::Column::ClaimChallengeId,
+            Some(citation::Column::ClaimChallengeId),
             challenges.iter().map(|c| c.id).collect(),
         )
         .await?;
@@ -425,35 +416,5 @@ async fn export_claims(
             count += 1;
         }
     }
-}
-
-async fn export_aliases(
-    db: &DatabaseConnection,
-    names: &Names,
-    sink: &mut (dyn Sink + Send),
-) -> Result<u64> {
-    sink.section("aliases")
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut after = 0;
-    let mut count = 0;
-    loop {
-        let rows = page::<entity::alias::Entity>(db, after).await?;
-        let Some(last) = rows.last() else {
-            return Ok(count);
-        };
-        after = last.id;
-        for a in rows {
-            sink.write(&Record::Alias(AliasRec {
-                company: names.company(a.company_id)?,
-                person: Names::get(&names.people, a.person_id, "person")?,
-                model: Names::get(&names.models, a.ai_model_id, "model")?,
-                project: Names::get(&names.projects, a.project_id, "project")?,
-                name: a.name,
-                kind: a.kind,
-                source: Names::get(&names.sources, a.source_id, "source")?,
-                quote: a.quote,
-            }))?;
-            count += 1;
-        }
-    }
+    Ok(count)
 }
