@@ -116,7 +116,10 @@ macro_rules! crud {
 /// - `name: Type`, as it is (attributes such as `#[graphql(default)]` kept);
 /// - `name: ID => Target as "field"` or `name: Option<ID> => Target as "field"`, the global
 ///   id of a `Target` row, which the dataset format calls `field`;
-/// - `name: Option<DateInput>`, a date, which errors name `name.date`.
+/// - `name: Option<DateInput>`, a date, which errors name `name.date`;
+/// - `citations: Option<Vec<CitationInput>>` and `provenance: Option<Vec<ProvenanceInput>>`,
+///   spelled exactly so: they implement [`write::Sourced`]. Spelled otherwise, they are a
+///   compile error, never a field silently left out.
 ///
 /// ```ignore
 /// input! {
@@ -198,6 +201,18 @@ macro_rules! input {
                 $me.provenance.as_deref()
             }]
             $($rest)*);
+    };
+    // `citations` or `provenance` spelled otherwise would fall to the plain arm below and
+    // be silently left out of `Sourced`: refused instead.
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
+        $(#[$m:meta])* citations: $ty:ty, $($rest:tt)*
+    ) => {
+        compile_error!("input!: write the field as `citations: Option<Vec<CitationInput>>`");
+    };
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
+        $(#[$m:meta])* provenance: $ty:ty, $($rest:tt)*
+    ) => {
+        compile_error!("input!: write the field as `provenance: Option<Vec<ProvenanceInput>>`");
     };
     (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
         $(#[$m:meta])* $name:ident: $ty:ty, $($rest:tt)*
