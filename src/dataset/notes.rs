@@ -31,11 +31,11 @@ pub(crate) struct Owner {
 }
 
 impl Owner {
-    /// Row `row` with id `id`, whose notes are in `column`.
-    pub(crate) fn of<M: Values>(column: value_provenance::Column, id: i32, row: &M) -> Owner {
+    /// Row `row` with id `id` (its notes are in its type's column, [`Values::COLUMN`]).
+    pub(crate) fn of<M: Values>(id: i32, row: &M) -> Owner {
         Owner {
             typename: M::TYPENAME,
-            column,
+            column: M::COLUMN,
             id,
             present: row.present(),
         }
@@ -52,24 +52,24 @@ pub(crate) async fn find_owner(
     key: &str,
 ) -> Result<Owner> {
     macro_rules! by_key {
-        ($entity:ident, $key:ident, $notes:ident) => {
+        ($entity:ident, $key:ident) => {
             $entity::Entity::find()
                 .filter($entity::Column::$key.eq(key))
                 .all(txn)
                 .await?
                 .iter()
-                .map(|r| Owner::of(value_provenance::Column::$notes, r.id, r))
+                .map(|r| Owner::of(r.id, r))
                 .collect::<Vec<_>>()
         };
     }
     let (named_by, mut found) = match typename {
-        "Source" => ("key", by_key!(source, Key, SourceId)),
-        "AiModel" => ("name", by_key!(ai_model, Name, AiModelId)),
-        "Investment" => ("ref", by_key!(investment, Reference, InvestmentId)),
-        "Project" => ("name", by_key!(project, Name, ProjectId)),
-        "SpendingFigure" => ("ref", by_key!(spending_figure, Reference, SpendingFigureId)),
-        "Claim" => ("ref", by_key!(claim, Reference, ClaimId)),
-        "Event" => ("ref", by_key!(event, Reference, EventId)),
+        "Source" => ("key", by_key!(source, Key)),
+        "AiModel" => ("name", by_key!(ai_model, Name)),
+        "Investment" => ("ref", by_key!(investment, Reference)),
+        "Project" => ("name", by_key!(project, Name)),
+        "SpendingFigure" => ("ref", by_key!(spending_figure, Reference)),
+        "Claim" => ("ref", by_key!(claim, Reference)),
+        "Event" => ("ref", by_key!(event, Reference)),
         _ => {
             let types: Vec<&str> = VALUE_FIELDS.iter().map(|(t, _)| *t).collect();
             return Err(Error::invalid(
@@ -332,7 +332,6 @@ impl Load<'_> {
     pub(super) async fn save_notes<M: Values>(
         &mut self,
         at: &str,
-        column: value_provenance::Column,
         id: i32,
         row: &M,
         _citations: &[CitationRec],
@@ -348,7 +347,7 @@ impl Load<'_> {
                 })
                 .collect()
         });
-        let owner = Owner::of(column, id, row);
+        let owner = Owner::of(id, row);
         let refs = write_notes(self.txn, &format!("{at}.provenance"), &owner, given).await?;
         self.refs.extend(refs);
         Ok(())

@@ -37,11 +37,7 @@ impl Load<'_> {
             .await?;
         self.cite(at, Subject::Investment(row.id), &inv.citations, true)
             .await?;
-        let (column, notes) = (
-            entity::value_provenance::Column::InvestmentId,
-            &inv.provenance,
-        );
-        self.save_notes(at, column, row.id, &row, &inv.citations, notes)
+        self.save_notes(at, row.id, &row, &inv.citations, &inv.provenance)
             .await
     }
 
@@ -64,15 +60,8 @@ impl Load<'_> {
             .await?;
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
-        self.save_notes(
-            at,
-            entity::value_provenance::Column::ProjectId,
-            row.id,
-            &row,
-            &p.citations,
-            &p.provenance,
-        )
-        .await?;
+        self.save_notes(at, row.id, &row, &p.citations, &p.provenance)
+            .await?;
         for (i, b) in p.backers.iter().enumerate() {
             self.backer(&format!("{at}.backers[{i}]"), row.id, b)
                 .await?;
@@ -159,8 +148,7 @@ impl Load<'_> {
             .await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)
             .await?;
-        let column = entity::value_provenance::Column::SpendingFigureId;
-        self.save_notes(at, column, row.id, &row, &f.citations, &f.provenance)
+        self.save_notes(at, row.id, &row, &f.citations, &f.provenance)
             .await?;
         self.save_shares(at, row.id, &f.citations, &f.shares).await
     }
@@ -222,15 +210,8 @@ impl Load<'_> {
             .await?;
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
-        self.save_notes(
-            at,
-            entity::value_provenance::Column::ClaimId,
-            row.id,
-            &row,
-            &c.citations,
-            &c.provenance,
-        )
-        .await?;
+        self.save_notes(at, row.id, &row, &c.citations, &c.provenance)
+            .await?;
         for (i, ch) in c.challenges.iter().enumerate() {
             self.challenge(&format!("{at}.challenges[{i}]"), row.id, ch)
                 .await?;
@@ -295,14 +276,7 @@ impl Load<'_> {
             .await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await?;
-        self.save_notes(
-            at,
-            entity::value_provenance::Column::EventId,
-            row.id,
-            &row,
-            &e.citations,
-            &e.provenance,
-        )
-        .await
+        self.save_notes(at, row.id, &row, &e.citations, &e.provenance)
+            .await
     }
 }

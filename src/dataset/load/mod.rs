@@ -206,15 +206,8 @@ impl<'a> Load<'a> {
         let row = self
             .upsert::<source::ActiveModel>(source::Column::Key.eq(&s.key), |a| columns.set_on(a))
             .await?;
-        self.save_notes(
-            at,
-            entity::value_provenance::Column::SourceId,
-            row.id,
-            &row,
-            &[],
-            &s.provenance,
-        )
-        .await?;
+        self.save_notes(at, row.id, &row, &[], &s.provenance)
+            .await?;
         self.sources.insert(row.key.clone(), (row.id, row.content));
         Ok(())
     }

@@ -99,15 +99,8 @@ impl Load<'_> {
             .await?;
         self.cite(at, Subject::Model(row.id), &m.citations, false)
             .await?;
-        self.save_notes(
-            at,
-            entity::value_provenance::Column::AiModelId,
-            row.id,
-            &row,
-            &m.citations,
-            &m.provenance,
-        )
-        .await
+        self.save_notes(at, row.id, &row, &m.citations, &m.provenance)
+            .await
     }
 
     /// An alias, upserted by its subject and name.

@@ -4,7 +4,6 @@
 
 use async_graphql::InputObject;
 use entity::enums::{Basis, Qualifier};
-use entity::value_provenance;
 use sea_orm::DatabaseTransaction;
 
 use crate::dataset::notes::{GivenNote, GivenShare, Owner, write_notes, write_shares};
@@ -105,7 +104,6 @@ impl BasisInput {
 pub(crate) async fn note<M: Values>(
     txn: &DatabaseTransaction,
     row_at: &str,
-    column: value_provenance::Column,
     id: i32,
     row: &M,
     given: Option<&[ProvenanceInput]>,
@@ -121,7 +119,7 @@ pub(crate) async fn note<M: Values>(
             })
             .collect()
     });
-    let owner = Owner::of(column, id, row);
+    let owner = Owner::of(id, row);
     // The row is written: a note may be derived from another value of the same row.
     write_notes(txn, &at, &owner, given).await?.check(txn).await
 }

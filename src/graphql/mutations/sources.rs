@@ -1,7 +1,6 @@
 //! Writing sources and citations.
 
 use async_graphql::{ID, InputObject};
-use entity::value_provenance;
 use entity::{citation, source};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
@@ -108,15 +107,7 @@ impl Writable for Source {
             }
         }
         let row = persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        note(
-            txn,
-            at.row(),
-            value_provenance::Column::SourceId,
-            row.id,
-            &row,
-            input.provenance.as_deref(),
-        )
-        .await?;
+        note(txn, at.row(), row.id, &row, input.provenance.as_deref()).await?;
         Ok(row)
     }
 }

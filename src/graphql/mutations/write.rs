@@ -615,8 +615,7 @@ where
     T::Model: sea_orm::IntoActiveModel<Active<T>> + Values,
 {
     let row = persist_cited::<T>(txn, at, existing, fill, input).await?;
-    let column = <T::Model as Values>::COLUMN;
-    note(txn, at.row(), column, row.row_id(), &row, input.notes()).await?;
+    note(txn, at.row(), row.row_id(), &row, input.notes()).await?;
     Ok(row)
 }
 
