@@ -147,7 +147,7 @@ pub fn build_schema_with(
         .data(options.search)
         .limit_depth(options.max_depth);
         if describe {
-            builder = builder.extension(guard::Describe);
+            builder = builder.extension(served::Describe);
         }
         if options.trace_fields {
             builder = builder.extension(Tracing);

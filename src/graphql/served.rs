@@ -14,9 +14,12 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Data, Executor, Request, Response, Schema, ServerError};
+use async_graphql::{Data, Executor, Request, Response, Schema, ServerError, ServerResult, Value};
 
 use super::{Mutation, Query, Subscription, guard};
 use crate::replicas::{Pools, ReadRoute};
@@ -151,6 +154,32 @@ fn asks_for_schema(document: &ExecutableDocument) -> bool {
         }
     }
     false
+}
+
+/// The one per-field hook, on the copy of the schema for documents that ask for `__schema`:
+/// answers `__schema { description }` with the
+/// schema's own description, which async-graphql 7 fixes to a generic text.
+pub(super) struct Describe;
+
+impl ExtensionFactory for Describe {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Describe)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Describe {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if info.parent_type == "__Schema" && info.name == "description" {
+            return Ok(Some(Value::String(super::SCHEMA_DESCRIPTION.to_string())));
+        }
+        next.run(ctx, info).await
+    }
 }
 
 #[cfg(test)]

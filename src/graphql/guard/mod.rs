@@ -21,9 +21,6 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
-};
 use async_graphql::parser::types::{ExecutableDocument, VariableDefinition};
 use async_graphql::parser::{Pos, Positioned, parse_query};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Value, Variables};
@@ -83,32 +80,6 @@ impl Default for Limits {
 /// the request's data (the HTTP layer, for its metrics).
 #[derive(Clone, Default)]
 pub struct OperationSeen(pub Arc<std::sync::OnceLock<String>>);
-
-/// The one per-field hook of the served schema, on its copy for documents that ask for
-/// `__schema` (see [`crate::graphql::served`]): answers `__schema { description }` with the
-/// schema's own description, which async-graphql 7 fixes to a generic text.
-pub struct Describe;
-
-impl ExtensionFactory for Describe {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Describe)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Describe {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.parent_type == "__Schema" && info.name == "description" {
-            return Ok(Some(Value::String(super::SCHEMA_DESCRIPTION.to_string())));
-        }
-        next.run(ctx, info).await
-    }
-}
 
 /// Runs every check on a request and returns its parsed document.
 pub fn check(request: &Request, limits: &Limits) -> ServerResult<ExecutableDocument> {
