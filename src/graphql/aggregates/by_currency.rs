@@ -60,7 +60,13 @@ pub(super) fn measured(kind: StatKind) -> StatKind {
 pub(super) fn add_part_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
     for (i, stat) in frame.stats.iter().enumerate() {
-        add_stat_measures(select, i, measured(stat.kind), frame.measures);
+        add_stat_measures(
+            select,
+            i,
+            measured(stat.kind),
+            frame.measures,
+            frame.backend(),
+        );
     }
 }
 
@@ -84,7 +90,9 @@ impl Merged {
             .stats
             .iter()
             .enumerate()
-            .map(|(i, stat)| read_stat(row, i, measured(stat.kind), frame.measures))
+            .map(|(i, stat)| {
+                read_stat(row, i, measured(stat.kind), frame.measures, frame.backend())
+            })
             .collect::<Result<Vec<_>>>()?;
         let group = self.groups.entry(key.clone()).or_insert_with(|| {
             self.order.push(key.clone());

@@ -316,35 +316,45 @@ impl Frame {
 
 /// Adds the measures of stat `i` (over inner column `v{i}`) that `measures` asks for to an
 /// outer statement: money (per row) has only its count, numbers and dates their minimum
-/// and maximum too, numbers their sum (in two parts).
+/// and maximum too, numbers their exact sum: PostgreSQL's `SUM` of integers is an exact
+/// `numeric`, read as text (`s{i}`); SQLite's is taken in two parts (`sh{i}`, `sl{i}`; see
+/// the parent module's comment).
 pub(super) fn add_stat_measures(
     select: &mut SelectStatement,
     i: usize,
     kind: StatKind,
     measures: Measures,
+    backend: DbBackend,
 ) {
     let v = Expr::col(Alias::new(format!("v{i}")));
-    let bigint = |e: Expr| -> Expr { Func::cast_as(e, Alias::new("BIGINT")).into() };
+    let cast = |e: Expr, to: &str| -> Expr { Func::cast_as(e, Alias::new(to)).into() };
     let wants = |m: Measure| measures.wants(i, m);
     if wants(Measure::Count) {
         select.expr_as(Func::count(v.clone()), Alias::new(format!("c{i}")));
     }
     let number = kind == StatKind::Number;
     if number && wants(Measure::Sum) {
-        let split = || Expr::cust(SPLIT.to_string());
-        select.expr_as(
-            bigint(Func::sum(v.clone().div(split())).into()),
-            Alias::new(format!("sh{i}")),
-        );
-        select.expr_as(
-            bigint(Func::sum(v.clone().modulo(split())).into()),
-            Alias::new(format!("sl{i}")),
-        );
+        if backend == DbBackend::Postgres {
+            select.expr_as(
+                cast(Func::sum(v.clone()).into(), "TEXT"),
+                Alias::new(format!("s{i}")),
+            );
+        } else {
+            let split = || Expr::cust(SPLIT.to_string());
+            select.expr_as(
+                cast(Func::sum(v.clone().div(split())).into(), "BIGINT"),
+                Alias::new(format!("sh{i}")),
+            );
+            select.expr_as(
+                cast(Func::sum(v.clone().modulo(split())).into(), "BIGINT"),
+                Alias::new(format!("sl{i}")),
+            );
+        }
     }
     if kind == StatKind::Money {
         return;
     }
-    let extreme = |f: Expr| if number { bigint(f) } else { f };
+    let extreme = |f: Expr| if number { cast(f, "BIGINT") } else { f };
     if wants(Measure::Min) {
         select.expr_as(
             extreme(Func::min(v.clone()).into()),
@@ -363,6 +373,7 @@ pub(super) fn read_stat(
     i: usize,
     kind: StatKind,
     measures: Measures,
+    backend: DbBackend,
 ) -> Result<StatValues> {
     let wants = |m: Measure| measures.wants(i, m);
     let mut values = StatValues::default();
@@ -373,12 +384,7 @@ pub(super) fn read_stat(
         StatKind::Money => {}
         StatKind::Number => {
             if wants(Measure::Sum) {
-                let high: Option<i64> = row.try_get("", &format!("sh{i}"))?;
-                let low: Option<i64> = row.try_get("", &format!("sl{i}"))?;
-                values.sum = match (high, low) {
-                    (Some(h), Some(l)) => Some(i128::from(h) * SPLIT + i128::from(l)),
-                    _ => None,
-                };
+                values.sum = read_sum(row, i, backend)?;
             }
             if wants(Measure::Min) {
                 values.min = row
@@ -403,12 +409,31 @@ pub(super) fn read_stat(
     Ok(values)
 }
 
+/// Reads the exact sum of stat `i` as [`add_stat_measures`] took it on `backend`.
+fn read_sum(row: &QueryResult, i: usize, backend: DbBackend) -> Result<Option<i128>> {
+    if backend == DbBackend::Postgres {
+        let text: Option<String> = row.try_get("", &format!("s{i}"))?;
+        return text
+            .map(|t| {
+                t.parse::<i128>()
+                    .map_err(|_| Error::Internal(format!("a sum read as {t:?}")))
+            })
+            .transpose();
+    }
+    let high: Option<i64> = row.try_get("", &format!("sh{i}"))?;
+    let low: Option<i64> = row.try_get("", &format!("sl{i}"))?;
+    Ok(match (high, low) {
+        (Some(h), Some(l)) => Some(i128::from(h) * SPLIT + i128::from(l)),
+        _ => None,
+    })
+}
+
 /// Adds the summary measures (the row count, and the measures of the stats that the
 /// frame's selection asks for) to an outer statement.
 pub(super) fn add_summary_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
     for (i, stat) in frame.stats.iter().enumerate() {
-        add_stat_measures(select, i, stat.kind, frame.measures);
+        add_stat_measures(select, i, stat.kind, frame.measures, frame.backend());
     }
 }
 
