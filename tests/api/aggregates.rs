@@ -31,6 +31,7 @@ on_both_engines!(
     fewer_statistics_selected_give_the_same_answers,
     statistics_not_selected_are_not_computed,
     a_later_page_keyed_by_a_nullable_relation_counts_its_group_without_one,
+    groups_by_a_related_name_ordered_by_sums_page_as_one_page_does,
 );
 
 async fn spending_aggregates_are_exact_and_per_currency(app: TestApp) {
@@ -1314,4 +1315,60 @@ async fn a_later_page_keyed_by_a_nullable_relation_counts_its_group_without_one(
         .map(|(name, kinds)| (name, kinds.len() as i64))
         .collect();
     assert_eq!(got, expected);
+}
+
+/// Groups keyed by a related name and ordered by aggregates (their page statement ranks
+/// the groups by those aggregates before joining names, on PostgreSQL): walked in pages of
+/// 3, they are the groups of one page of 100, in the same order, ties and all.
+async fn groups_by_a_related_name_ordered_by_sums_page_as_one_page_does(app: TestApp) {
+    let options = GenerateOptions {
+        companies: 40,
+        investments: 400,
+        models: 20,
+        claims: 20,
+        seed: 11,
+        progress: false,
+    };
+    generate(&app.db, &options).await.expect("generate");
+    let query = |first: usize| {
+        format!(
+            r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}],
+                orderBy: [{{ function: SUM, field: AMOUNT, currency: "USD", direction: DESC }}, {{ function: COUNT, direction: ASC }}],
+                first: {first}{{after}}) {{ totalCount pageInfo {{ hasNextPage endCursor }}
+                nodes {{ keys {{ value }} aggregate {{ count amount {{ byCurrency {{ currency sum {{ minorUnits }} }} }} }} }} }} }} }}"#
+        )
+    };
+    let first = app.data(&query(100).replace("{after}", "")).await;
+    let total = first["investments"]["groupBy"]["totalCount"]
+        .as_u64()
+        .expect("totalCount") as usize;
+    assert!(total > 9, "enough groups for several pages: {total}");
+    let (whole, _) = walk_groups(&app, &query(100), total).await;
+    let (walked, statements) = walk_groups(&app, &query(3), total).await;
+    assert_eq!(whole.len(), total);
+    assert!(statements.len() > 3, "{statements:?}");
+    assert_eq!(walked, whole);
+    let sums: Vec<i128> = whole
+        .iter()
+        .map(|g| {
+            g["aggregate"]["amount"]["byCurrency"]
+                .as_array()
+                .expect("byCurrency")
+                .iter()
+                .find(|m| m["currency"] == "USD")
+                .map(|m| {
+                    m["sum"]["minorUnits"]
+                        .as_str()
+                        .expect("sum")
+                        .parse()
+                        .expect("int")
+                })
+                .unwrap_or(i128::MIN)
+        })
+        .collect();
+    assert!(sums.windows(2).all(|w| w[0] >= w[1]), "{sums:?}");
+    assert!(
+        sums.windows(2).filter(|w| w[0] > w[1]).count() > 5,
+        "distinct sums: {sums:?}"
+    );
 }
