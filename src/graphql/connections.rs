@@ -33,19 +33,30 @@
 //! investor: Company = required(company, investor_id),
 //! ```
 //!
-//! The fields every row type has in the same words are sections too: `ids` gives the
-//! Relay `id` and `databaseId` (with its own doc line), and `provenance` the type's
-//! `provenance` field, naming its column in `value_provenance` and in `citation`:
+//! A type's plain fields, those that read the row (or load a little for it) without
+//! arguments, are one line each under `fields`, with their doc, name, GraphQL type and value.
+//! The section names the row (`row`, a `&Node<Model>`) and the request's context (`ctx`) for
+//! the values; its fields come first in the type, before the impl's hand-written resolvers:
 //!
 //! ```text
-//! ids {
-//!     /// Database id of the event.
-//!     database_id,
+//! fields |row, ctx| {
+//!     /// The company's name, unique, e.g. "Meta Platforms".
+//!     name: &str = &row.name,
+//!     /// Stock ticker, unique, e.g. "AMZN"; null for companies that are not listed.
+//!     ticker: Option<&str> = row.ticker.as_deref(),
+//!     /// Other names of the company in the sources ...
+//!     aliases: Result<Vec<Alias>> = aliases_of(ctx, row, alias::Column::CompanyId).await,
 //! }
-//! provenance {
-//!     /// How each structured value of the event is known ...
-//!     provenance: EventId, cited by Some(citation::Column::EventId),
-//! }
+//! ```
+//!
+//! The fields every row type has in the same words are one line each too: `ids` gives the
+//! Relay `id` and `databaseId` ("Database id of the event."), and `provenance` the type's
+//! `provenance` field, with the noun of its description and its column in
+//! `value_provenance` and in `citation`:
+//!
+//! ```text
+//! ids of "the event";
+//! provenance of "event": EventId, cited by Some(citation::Column::EventId);
 //! ```
 //!
 //! A query root's lookups of one row are one line each: by global id under `by_id`, and
@@ -68,20 +79,20 @@
 //! not reformatted by rustfmt.)
 
 /// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with
-/// the fields its sections list: ids, provenance, lookups, to-one relations, connections
-/// and root lists.
+/// the fields its sections list: plain fields, ids, provenance, lookups, to-one relations,
+/// connections and root lists.
 macro_rules! with_connections {
     (
         $(#[$attr:meta])*
         impl $type:ident { $($body:tt)* }
-        $(ids {
-            $(#[doc = $iddoc:expr])*
-            database_id $(,)?
+        $(fields |$row:ident, $ctx:ident| {
+            $(
+                $(#[doc = $fdoc:expr])*
+                $fname:ident : $fty:ty = $fvalue:expr,
+            )*
         })?
-        $(provenance {
-            $(#[doc = $pdoc:expr])*
-            provenance: $pcolumn:ident, cited by $pcited:expr $(,)?
-        })?
+        $(ids of $idnoun:literal;)?
+        $(provenance of $pnoun:literal: $pcolumn:ident, cited by $pcited:expr;)?
         $(by_id {
             $(
                 $(#[doc = $bdoc:expr])*
@@ -118,19 +129,31 @@ macro_rules! with_connections {
     ) => {
         $(#[$attr])*
         impl $type {
+            $($(
+                $(#[doc = $fdoc])*
+                #[allow(unused_variables)]
+                async fn $fname(&self, $ctx: &async_graphql::Context<'_>) -> $fty {
+                    let $row = &self.0;
+                    $fvalue
+                }
+            )*)?
             $($body)*
             $(
                 /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
                 pub async fn id(&self) -> async_graphql::ID {
                     $crate::graphql::node::global_id::<Self>(self.0.id)
                 }
-                $(#[doc = $iddoc])*
+                #[doc = concat!("Database id of ", $idnoun, ".")]
                 async fn database_id(&self) -> i32 {
                     self.0.id
                 }
             )?
             $(
-                $(#[doc = $pdoc])*
+                #[doc = concat!(
+                    "How each structured value of the ", $pnoun, " is known (stated with the source's words,\n",
+                    "derived or inferred), in field order; a value with no note is STATED by the\n",
+                    $pnoun, "'s citations."
+                )]
                 async fn provenance(
                     &self,
                     ctx: &async_graphql::Context<'_>,

@@ -56,6 +56,21 @@ pub struct SpendingPeriod {
     pub label: String,
 }
 
+impl SpendingPeriod {
+    /// The period of figure `f`.
+    fn of(f: &spending_figure::Model) -> Self {
+        SpendingPeriod {
+            kind: f.period_kind,
+            year: f.period_year,
+            quarter: f.period_quarter,
+            start: f.period_start.map(Date),
+            end: f.period_end.map(Date),
+            years: f.period_years,
+            label: analytics::period_label(f),
+        }
+    }
+}
+
 /// What a figure was expected to be: derived from the percentage by which the source says
 /// the figure exceeds the expectation, never stated as an amount by the source.
 pub struct Expectation(Node<spending_figure::Model>);
@@ -245,64 +260,6 @@ with_connections! {
     /// spent, plans, is projected or claims to spend over a period.
     #[Object]
     impl SpendingFigure {
-        /// Stable external reference, e.g. "F1" in the built-in dataset.
-        async fn r#ref(&self) -> Option<&str> {
-            self.0.reference.as_deref()
-        }
-        /// What the figure measures.
-        async fn category(&self) -> SpendingCategory {
-            self.0.category
-        }
-        /// Reported, planned, projected or claimed.
-        async fn status(&self) -> SpendingStatus {
-            self.0.status
-        }
-        /// The amount: a point, a range or a bound, always with its currency.
-        async fn amount(&self) -> MoneyRange {
-            MoneyRange::of_figure(&self.0)
-        }
-        /// The period the figure covers.
-        async fn period(&self) -> SpendingPeriod {
-            let f = &self.0;
-            SpendingPeriod {
-                kind: f.period_kind,
-                year: f.period_year,
-                quarter: f.period_quarter,
-                start: f.period_start.map(Date),
-                end: f.period_end.map(Date),
-                years: f.period_years,
-                label: analytics::period_label(f),
-            }
-        }
-        /// What the money goes to, e.g. "AI data centers".
-        async fn focus(&self) -> Option<&str> {
-            self.0.focus.as_deref()
-        }
-        /// Qualifications stated with the figure, e.g. "More than half of the investment will be focused in the U.S."
-        async fn remarks(&self) -> Option<&str> {
-            self.0.remarks.as_deref()
-        }
-        /// When the figure was stated, at the precision known.
-        async fn stated(&self) -> Option<DateValue> {
-            date_value(self.0.stated_on, self.0.stated_precision)
-        }
-        /// Shares of the amount the source states ("more than half of the investment will be
-        /// focused in the U.S."), in id order; empty when it states none.
-        async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<Share>> {
-            shares_of(ctx, &self.0).await
-        }
-        /// What the figure was expected to be, when the source compares the two (Alphabet's
-        /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
-        async fn expectation(&self) -> Option<Expectation> {
-            self.0
-                .above_expectation_bp
-                .map(|_| Expectation(self.0.clone()))
-        }
-        /// For a figure over several years, the amount per year if spread evenly (Stargate's
-        /// $500 billion over four years: $125 billion a year); null for other periods.
-        async fn annual_average(&self) -> Option<AnnualAverage> {
-            AnnualAverage::of_figure(&self.0)
-        }
         /// This figure set against others of the same currency, both ways: `fraction` (this
         /// amount as a fraction of the other's) and `times` (how many times this amount fits
         /// into the other's). The others are the figures labelled with `year` (by default
@@ -376,17 +333,36 @@ with_connections! {
         }
     }
 
-    ids {
-        /// Database id of the figure.
-        database_id,
+    fields |row, ctx| {
+        /// Stable external reference, e.g. "F1" in the built-in dataset.
+        r#ref: Option<&str> = row.reference.as_deref(),
+        /// What the figure measures.
+        category: SpendingCategory = row.category,
+        /// Reported, planned, projected or claimed.
+        status: SpendingStatus = row.status,
+        /// The amount: a point, a range or a bound, always with its currency.
+        amount: MoneyRange = MoneyRange::of_figure(row),
+        /// The period the figure covers.
+        period: SpendingPeriod = SpendingPeriod::of(row),
+        /// What the money goes to, e.g. "AI data centers".
+        focus: Option<&str> = row.focus.as_deref(),
+        /// Qualifications stated with the figure, e.g. "More than half of the investment will be focused in the U.S."
+        remarks: Option<&str> = row.remarks.as_deref(),
+        /// When the figure was stated, at the precision known.
+        stated: Option<DateValue> = date_value(row.stated_on, row.stated_precision),
+        /// Shares of the amount the source states ("more than half of the investment will be
+        /// focused in the U.S."), in id order; empty when it states none.
+        shares: Result<Vec<Share>> = shares_of(ctx, row).await,
+        /// What the figure was expected to be, when the source compares the two (Alphabet's
+        /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
+        expectation: Option<Expectation> = row.above_expectation_bp.map(|_| Expectation(row.clone())),
+        /// For a figure over several years, the amount per year if spread evenly (Stargate's
+        /// $500 billion over four years: $125 billion a year); null for other periods.
+        annual_average: Option<AnnualAverage> = AnnualAverage::of_figure(row),
     }
 
-    provenance {
-        /// How each structured value of the figure is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// figure's citations.
-        provenance: SpendingFigureId, cited by Some(citation::Column::SpendingFigureId),
-    }
+    ids of "the figure";
+    provenance of "figure": SpendingFigureId, cited by Some(citation::Column::SpendingFigureId);
 
     to_one {
         /// The company whose spending this is.
