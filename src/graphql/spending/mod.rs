@@ -1,7 +1,7 @@
 //! Spending figures (capital expenditure reported, planned, projected or claimed), their
 //! totals and comparisons.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
 
 use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 use entity::{citation, claim, company, project, spending_figure};
@@ -449,58 +449,109 @@ pub async fn spending_summary(
     })
 }
 
-/// Queries on spending.
-#[derive(Default)]
-pub struct SpendingQuery;
+/// `spendingSummary` in an impl of its own, for the query (`query`, an `#[Object]` that
+/// answers once) and for the live subscription (`live`, a `#[Subscription]` that answers
+/// again after changes). Its six arguments, with their descriptions and defaults, are
+/// written once here and reach the body as one `SummaryArgs`; the two differ only in their
+/// docs, the description of `calendarView` and their bodies.
+macro_rules! spending_summary_field {
+    (query $($rest:tt)*) => {
+        $crate::graphql::spending::spending_summary_field!(@impl Object
+            [$crate::graphql::Result<$crate::graphql::spending::SpendingSummary>] $($rest)*);
+    };
+    (live $($rest:tt)*) => {
+        $crate::graphql::spending::spending_summary_field!(@impl Subscription
+            [$crate::graphql::Result<
+                impl async_graphql::futures_util::Stream<
+                    Item = $crate::graphql::Result<std::sync::Arc<$crate::graphql::spending::SpendingSummary>>,
+                > + use<>,
+            >] $($rest)*);
+    };
+    (
+        @impl $attr:ident [$($answer:tt)*]
+        $(#[doc = $tdoc:expr])*
+        impl $type:ident {
+            $(#[doc = $doc:expr])*
+            |$ctx:ident, $args:ident| $body:block
+        }
+        calendar_view: $calendar_view:literal
+    ) => {
+        $(#[doc = $tdoc])*
+        #[derive(Default)]
+        pub struct $type;
 
-with_connections! {
-    /// Queries on spending.
-    #[Object]
-    impl SpendingQuery {
+        $(#[doc = $tdoc])*
+        #[async_graphql::$attr]
+        impl $type {
+            $(#[doc = $doc])*
+            #[allow(clippy::too_many_arguments)]
+            async fn spending_summary(
+                &self,
+                $ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
+                #[graphql(
+                    desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
+                )]
+                tickers: Option<Vec<String>>,
+                #[graphql(
+                    desc = "Only figures of these categories.",
+                    default_with = "vec![entity::enums::SpendingCategory::CapitalExpenditure]"
+                )]
+                categories: Vec<entity::enums::SpendingCategory>,
+                #[graphql(
+                    desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
+                    default_with = "vec![entity::enums::SpendingStatus::Planned, entity::enums::SpendingStatus::Projected]"
+                )]
+                statuses: Vec<entity::enums::SpendingStatus>,
+                #[graphql(
+                    desc = "Which kinds of period count as the year.",
+                    default_with = "vec![entity::enums::PeriodKind::CalendarYear, entity::enums::PeriodKind::FiscalYear]"
+                )]
+                period_kinds: Vec<entity::enums::PeriodKind>,
+                #[graphql(desc = $calendar_view, default = false)]
+                calendar_view: bool,
+            ) -> $($answer)* {
+                let $args = $crate::graphql::spending::SummaryArgs {
+                    year,
+                    tickers,
+                    categories,
+                    statuses,
+                    period_kinds,
+                    calendar_view,
+                };
+                $body
+            }
+        }
+    };
+}
+pub(crate) use spending_summary_field;
+
+spending_summary_field! {
+    query
+    /// Queries on spending: the summary of a year.
+    impl SummaryQuery {
         /// Spending for one year, each figure and the totals per currency. By default: capital
         /// expenditure that is planned or projected, for calendar and fiscal years labelled with
         /// that year (`mixesFiscalAndCalendarYears` and `notes` say when both are present).
-        #[allow(clippy::too_many_arguments)]
-        async fn spending_summary(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
-            #[graphql(
-                desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
-            )]
-            tickers: Option<Vec<String>>,
-            #[graphql(
-                desc = "Only figures of these categories.",
-                default_with = "vec![SpendingCategory::CapitalExpenditure]"
-            )]
-            categories: Vec<SpendingCategory>,
-            #[graphql(
-                desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
-                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-            )]
-            statuses: Vec<SpendingStatus>,
-            #[graphql(
-                desc = "Which kinds of period count as the year.",
-                default_with = "vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear]"
-            )]
-            period_kinds: Vec<PeriodKind>,
-            #[graphql(
-                desc = "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap.",
-                default = false
-            )]
-            calendar_view: bool,
-        ) -> Result<SpendingSummary> {
-            let args = SummaryArgs {
-                year,
-                tickers,
-                categories,
-                statuses,
-                period_kinds,
-                calendar_view,
-            };
+        |ctx, args| {
             Ok(spending_summary(db(ctx)?, args).await?)
         }
     }
+    calendar_view: "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap."
+}
+
+/// Queries on spending: the summary first, then the figures.
+#[derive(MergedObject, Default)]
+pub struct SpendingQuery(SummaryQuery, FigureQuery);
+
+/// Queries on spending figures.
+#[derive(Default)]
+pub struct FigureQuery;
+
+with_connections! {
+    /// Queries on spending figures.
+    #[Object]
+    impl FigureQuery {}
 
     by_id {
         /// The spending figure with this id, or null.
