@@ -120,7 +120,7 @@ with_connections! {
         claim_by_ref: Claim(claim, Reference) r#ref "The reference, e.g. \"C1\".",
     }
 
-    roots {
+    connections {
         /// Claims in id order, optionally only those with a status and of a kind.
         claims: Claim(claim, ClaimFilter, ClaimOrderField) where {
             status: ClaimStatus = claim::Column::Status => "Only claims with this status, e.g. DISPUTED.",

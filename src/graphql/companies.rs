@@ -169,7 +169,7 @@ with_connections! {
         company_by_ticker: Company(company, Ticker) ticker "The ticker, e.g. \"MSFT\".",
     }
 
-    roots {
+    connections {
         /// All companies in id order, or only those of one kind.
         companies: Company(company, CompanyFilter, CompanyOrderField) where {
             kind: CompanyKind = company::Column::Kind => "Only companies of this kind.",

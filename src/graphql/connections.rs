@@ -13,8 +13,8 @@
 //!
 //! naming the field, the target type, its entity module, filter and order-field types, and
 //! the foreign key of the target's table that points to this row. A query root's plain
-//! lists (all rows of a type, with the same arguments) are listed under `roots` the same
-//! way, without the foreign key, and with the arguments of their own that compare a column
+//! lists (all rows of a type, with the same arguments) are lines of its `connections` too,
+//! without the foreign key, and with the arguments of their own that compare a column
 //! with a value after `where`:
 //!
 //! ```text
@@ -80,7 +80,7 @@
 
 /// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with
 /// the fields its sections list: plain fields, ids, provenance, lookups, to-one relations,
-/// connections and root lists.
+/// connections (nested or root lists).
 macro_rules! with_connections {
     (
         $(#[$attr:meta])*
@@ -114,13 +114,8 @@ macro_rules! with_connections {
         $(connections {
             $(
                 $(#[doc = $doc:expr])*
-                $field:ident : $target:ident ($entity:ident, $filter:ident, $order:ident) by $column:path,
-            )*
-        })?
-        $(roots {
-            $(
-                $(#[doc = $rdoc:expr])*
-                $rfield:ident : $rtarget:ident ($rentity:ident, $rfilter:ident, $rorder:ident)
+                $field:ident : $target:ident ($entity:ident, $filter:ident, $order:ident)
+                $(by $column:path)?
                 $(where {
                     $($arg:ident : $argty:ty = $argcol:path => $argdesc:literal),* $(,)?
                 })?,
@@ -218,41 +213,6 @@ macro_rules! with_connections {
                 async fn $field(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    #[graphql(
-                        desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-                    )]
-                    first: Option<i32>,
-                    #[graphql(desc = "Returns the rows after this cursor (use with `first`).")]
-                    after: Option<String>,
-                    #[graphql(desc = "Returns the last N rows (at most 100).")]
-                    last: Option<i32>,
-                    #[graphql(desc = "Returns the rows before this cursor (use with `last`).")]
-                    before: Option<String>,
-                    #[graphql(
-                        desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-                        default
-                    )]
-                    order_by: Vec<$crate::graphql::lists::OrderBy<$order>>,
-                    #[graphql(desc = "Only rows matching this filter.")]
-                    filter: Option<Box<$filter>>,
-                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$target>> {
-                    Ok($crate::graphql::lists::nested::<_, entity::$entity::Entity, _, _, _>(
-                        ctx,
-                        &self.0,
-                        $column,
-                        $crate::graphql::lists::page_args(first, after, last, before),
-                        order_by,
-                        filter,
-                    )
-                    .await?)
-                }
-            )*)?
-            $($(
-                $(#[doc = $rdoc])*
-                #[allow(clippy::too_many_arguments)]
-                async fn $rfield(
-                    &self,
-                    ctx: &async_graphql::Context<'_>,
                     $($(
                         #[graphql(desc = $argdesc)]
                         $arg: Option<$argty>,
@@ -271,31 +231,49 @@ macro_rules! with_connections {
                         desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
                         default
                     )]
-                    order_by: Vec<$crate::graphql::lists::OrderBy<$rorder>>,
+                    order_by: Vec<$crate::graphql::lists::OrderBy<$order>>,
                     #[graphql(desc = "Only rows matching this filter.")]
-                    filter: Option<Box<$rfilter>>,
-                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$rtarget>> {
-                    let backend = $crate::graphql::db(ctx)?.get_database_backend();
-                    #[allow(unused_mut)]
-                    let mut condition = sea_orm::Condition::all()
-                        .add($crate::graphql::filters::filter_condition(backend, &filter)?);
-                    $($(
-                        if let Some(value) = $arg {
-                            condition = condition.add(sea_orm::ColumnTrait::eq(&$argcol, value));
-                        }
-                    )*)?
-                    let keys = $crate::graphql::lists::sort_keys::<entity::$rentity::Entity, _>(&order_by);
+                    filter: Option<Box<$filter>>,
+                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$target>> {
                     let page = $crate::graphql::lists::page_args(first, after, last, before);
-                    Ok($crate::graphql::lists::Connection(
-                        $crate::graphql::lists::top::<entity::$rentity::Entity>(ctx, condition, keys, &page)
-                            .await?,
-                    ))
+                    $crate::graphql::connections::connection_page!(
+                        ctx, self, $entity, page, order_by, filter,
+                        $(by $column)? $(where { $($arg = $argcol),* })?
+                    )
                 }
             )*)?
         }
     };
 }
 pub(crate) use with_connections;
+
+/// The page of a connection field of [`with_connections!`]: a nested list (`by` the foreign
+/// key of the target's table that points to this row), or a root list of all rows (with
+/// `where` the arguments that compare a column with a value).
+macro_rules! connection_page {
+    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, by $column:path) => {
+        Ok($crate::graphql::lists::nested::<_, entity::$entity::Entity, _, _, _>(
+            $ctx, &$self.0, $column, $page, $order_by, $filter,
+        )
+        .await?)
+    };
+    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, $(where { $($arg:ident = $argcol:path),* })?) => {{
+        let backend = $crate::graphql::db($ctx)?.get_database_backend();
+        #[allow(unused_mut)]
+        let mut condition = sea_orm::Condition::all()
+            .add($crate::graphql::filters::filter_condition(backend, &$filter)?);
+        $($(
+            if let Some(value) = $arg {
+                condition = condition.add(sea_orm::ColumnTrait::eq(&$argcol, value));
+            }
+        )*)?
+        let keys = $crate::graphql::lists::sort_keys::<entity::$entity::Entity, _>(&$order_by);
+        Ok($crate::graphql::lists::Connection(
+            $crate::graphql::lists::top::<entity::$entity::Entity>($ctx, condition, keys, &$page).await?,
+        ))
+    }};
+}
+pub(crate) use connection_page;
 
 /// The GraphQL type of a to-one field by the loader that reads it (the name the field's
 /// line gives): `one` follows a nullable foreign key and is null when the key is;

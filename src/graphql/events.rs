@@ -67,7 +67,7 @@ with_connections! {
         event: Event(event) "Global id of the event.",
     }
 
-    roots {
+    connections {
         /// All events, in id order.
         events: Event(event, EventFilter, EventOrderField),
     }

@@ -68,7 +68,7 @@ with_connections! {
         investment_by_ref: Investment(investment, Reference) r#ref "The reference, e.g. \"I1\".",
     }
 
-    roots {
+    connections {
         /// All investments, in id order.
         investments: Investment(investment, InvestmentFilter, InvestmentOrderField),
     }

@@ -74,7 +74,7 @@ with_connections! {
         ai_model: AiModel(ai_model) "Global id of the model.",
     }
 
-    roots {
+    connections {
         /// All AI models in id order, or only those of one kind.
         ai_models: AiModel(ai_model, AiModelFilter, AiModelOrderField) where {
             kind: ModelKind = ai_model::Column::Kind => "Only models of this kind.",

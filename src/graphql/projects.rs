@@ -191,7 +191,7 @@ with_connections! {
         project: Project(project) "Global id of the project.",
     }
 
-    roots {
+    connections {
         /// All projects, in id order.
         projects: Project(project, ProjectFilter, ProjectOrderField),
     }

@@ -188,7 +188,7 @@ with_connections! {
         source_by_key: Source(source, Key) key "The source's key, e.g. \"ai-capex-spending-spree\".",
     }
 
-    roots {
+    connections {
         /// All sources, in id order.
         sources: Source(source, SourceFilter, SourceOrderField),
     }

@@ -563,7 +563,7 @@ with_connections! {
         spending_figure_by_ref: SpendingFigure(spending_figure, Reference) r#ref "The reference, e.g. \"F4\".",
     }
 
-    roots {
+    connections {
         /// Spending figures in id order, optionally only those with a status, of a category, or for a year.
         spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) where {
             status: SpendingStatus = spending_figure::Column::Status => "Only figures with this status.",
