@@ -31,19 +31,15 @@ impl From<Node<alias::Model>> for Alias {
 with_connections! {
     /// Another name of a company, person, model or project, with the sentence that uses it.
     #[Object]
-    impl Alias {
+    impl Alias {}
+
+    fields |row, ctx| {
         /// The other name.
-        async fn name(&self) -> &str {
-            &self.0.name
-        }
+        name: &str = &row.name,
         /// What kind of name it is (a short name, an abbreviation, a former name...).
-        async fn kind(&self) -> AliasKind {
-            self.0.kind
-        }
+        kind: AliasKind = row.kind,
         /// The sentence of the source that uses the name, verbatim; null when none is recorded.
-        async fn quote(&self) -> Option<&str> {
-            self.0.quote.as_deref()
-        }
+        quote: Option<&str> = row.quote.as_deref(),
     }
 
     to_one {

@@ -24,44 +24,25 @@ gql_node! {
 with_connections! {
     /// A claim someone made: a cost, a forecast, an opinion or guidance.
     #[Object]
-    impl Claim {
+    impl Claim {}
+
+    fields |row, ctx| {
         /// Stable external reference, e.g. "C1" in the built-in dataset.
-        async fn r#ref(&self) -> Option<&str> {
-            self.0.reference.as_deref()
-        }
+        r#ref: Option<&str> = row.reference.as_deref(),
         /// What is claimed, in one sentence.
-        async fn statement(&self) -> &str {
-            &self.0.statement
-        }
+        statement: &str = &row.statement,
         /// The kind of claim.
-        async fn kind(&self) -> ClaimKind {
-            self.0.kind
-        }
+        kind: ClaimKind = row.kind,
         /// Where the claim stands: asserted, disputed, verified or refuted.
-        async fn status(&self) -> ClaimStatus {
-            self.0.status
-        }
+        status: ClaimStatus = row.status,
         /// The amount stated in the claim, if any.
-        async fn amount(&self) -> Option<Money> {
-            Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
-        }
+        amount: Option<Money> = Money::from_parts(row.amount_minor, row.currency.as_deref()),
         /// When the claim was made, at the precision known.
-        async fn made(&self) -> Option<DateValue> {
-            date_value(self.0.made_on, self.0.made_precision)
-        }
+        made: Option<DateValue> = date_value(row.made_on, row.made_precision),
     }
 
-    ids {
-        /// Database id of the claim.
-        database_id,
-    }
-
-    provenance {
-        /// How each structured value of the claim is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// claim's citations.
-        provenance: ClaimId, cited by Some(citation::Column::ClaimId),
-    }
+    ids of "the claim";
+    provenance of "claim": ClaimId, cited by Some(citation::Column::ClaimId);
 
     to_one {
         /// The person who made the claim, if known.
@@ -94,21 +75,16 @@ gql_node! {
 with_connections! {
     /// A challenge to a claim: who doubts or probes it, and how.
     #[Object]
-    impl ClaimChallenge {
+    impl ClaimChallenge {}
+
+    fields |row, ctx| {
         /// How the claim is challenged.
-        async fn kind(&self) -> ChallengeKind {
-            self.0.kind
-        }
+        kind: ChallengeKind = row.kind,
         /// What the challenger does or says.
-        async fn description(&self) -> &str {
-            &self.0.description
-        }
+        description: &str = &row.description,
     }
 
-    ids {
-        /// Database id of the challenge.
-        database_id,
-    }
+    ids of "the challenge";
 
     to_one {
         /// The claim challenged.
@@ -144,7 +120,7 @@ with_connections! {
         claim_by_ref: Claim(claim, Reference) r#ref "The reference, e.g. \"C1\".",
     }
 
-    roots {
+    connections {
         /// Claims in id order, optionally only those with a status and of a kind.
         claims: Claim(claim, ClaimFilter, ClaimOrderField) where {
             status: ClaimStatus = claim::Column::Status => "Only claims with this status, e.g. DISPUTED.",

@@ -4,10 +4,11 @@ use async_graphql::{Context, Object};
 
 use entity::enums::CompanyKind;
 use entity::{
-    ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
+    ai_model, alias, citation, claim, claim_challenge, company, event, investment, person, project,
     project_backer, spending_figure,
 };
 
+use super::aliases::{Alias, aliases_of};
 use super::claims::{Claim, ClaimChallenge};
 use super::connections::with_connections;
 use super::entity_filters::*;
@@ -30,42 +31,27 @@ gql_node! {
 with_connections! {
     /// A company: a big-tech firm, a startup, an investor, a chipmaker, or a division of another company.
     #[Object(serial)]
-    impl Company {
+    impl Company {}
+
+    fields |row, ctx| {
         /// The company's name, unique, e.g. "Meta Platforms".
-        async fn name(&self) -> &str {
-            &self.0.name
-        }
+        name: &str = &row.name,
         /// Stock ticker, unique, e.g. "AMZN"; null for companies that are not listed.
-        async fn ticker(&self) -> Option<&str> {
-            self.0.ticker.as_deref()
-        }
+        ticker: Option<&str> = row.ticker.as_deref(),
         /// What kind of company it is.
-        async fn kind(&self) -> CompanyKind {
-            self.0.kind
-        }
+        kind: CompanyKind = row.kind,
         /// ISO 3166 two-letter country code; null when the sources do not say.
-        async fn country(&self) -> Option<&str> {
-            self.0.country.as_deref()
-        }
+        country: Option<&str> = row.country.as_deref(),
         /// City of the headquarters; null when the sources do not say.
-        async fn headquarters(&self) -> Option<&str> {
-            self.0.headquarters.as_deref()
-        }
+        headquarters: Option<&str> = row.headquarters.as_deref(),
         /// A short description.
-        async fn description(&self) -> Option<&str> {
-            self.0.description.as_deref()
-        }
+        description: Option<&str> = row.description.as_deref(),
         /// Other names of the company in the sources ("Meta" for Meta Platforms), each with
         /// the sentence that uses it.
-        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::CompanyId).await
-        }
+        aliases: Result<Vec<Alias>> = aliases_of(ctx, row, alias::Column::CompanyId).await,
     }
 
-    ids {
-        /// Database id of the company.
-        database_id,
-    }
+    ids of "the company";
 
     to_one {
         /// The company this one is part of (Amazon for AWS, Alphabet for Google).
@@ -114,30 +100,21 @@ gql_node! {
 with_connections! {
     /// A person named in a source, such as a company's CEO.
     #[Object]
-    impl Person {
+    impl Person {}
+
+    fields |row, ctx| {
         /// Full name, unique.
-        async fn name(&self) -> &str {
-            &self.0.name
-        }
+        name: &str = &row.name,
         /// Job title, e.g. "CEO".
-        async fn title(&self) -> Option<&str> {
-            self.0.title.as_deref()
-        }
+        title: Option<&str> = row.title.as_deref(),
         /// A short description.
-        async fn description(&self) -> Option<&str> {
-            self.0.description.as_deref()
-        }
+        description: Option<&str> = row.description.as_deref(),
         /// Other names of the person in the sources ("Jassy" for Andy Jassy), each with the
         /// sentence that uses it.
-        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::PersonId).await
-        }
+        aliases: Result<Vec<Alias>> = aliases_of(ctx, row, alias::Column::PersonId).await,
     }
 
-    ids {
-        /// Database id of the person.
-        database_id,
-    }
+    ids of "the person";
 
     to_one {
         /// The company the person works for.
@@ -192,7 +169,7 @@ with_connections! {
         company_by_ticker: Company(company, Ticker) ticker "The ticker, e.g. \"MSFT\".",
     }
 
-    roots {
+    connections {
         /// All companies in id order, or only those of one kind.
         companies: Company(company, CompanyFilter, CompanyOrderField) where {
             kind: CompanyKind = company::Column::Kind => "Only companies of this kind.",

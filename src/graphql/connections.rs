@@ -13,8 +13,8 @@
 //!
 //! naming the field, the target type, its entity module, filter and order-field types, and
 //! the foreign key of the target's table that points to this row. A query root's plain
-//! lists (all rows of a type, with the same arguments) are listed under `roots` the same
-//! way, without the foreign key, and with the arguments of their own that compare a column
+//! lists (all rows of a type, with the same arguments) are lines of its `connections` too,
+//! without the foreign key, and with the arguments of their own that compare a column
 //! with a value after `where`:
 //!
 //! ```text
@@ -33,19 +33,30 @@
 //! investor: Company = required(company, investor_id),
 //! ```
 //!
-//! The fields every row type has in the same words are sections too: `ids` gives the
-//! Relay `id` and `databaseId` (with its own doc line), and `provenance` the type's
-//! `provenance` field, naming its column in `value_provenance` and in `citation`:
+//! A type's plain fields, those that read the row (or load a little for it) without
+//! arguments, are one line each under `fields`, with their doc, name, GraphQL type and value.
+//! The section names the row (`row`, a `&Node<Model>`) and the request's context (`ctx`) for
+//! the values; its fields come first in the type, before the impl's hand-written resolvers:
 //!
 //! ```text
-//! ids {
-//!     /// Database id of the event.
-//!     database_id,
+//! fields |row, ctx| {
+//!     /// The company's name, unique, e.g. "Meta Platforms".
+//!     name: &str = &row.name,
+//!     /// Stock ticker, unique, e.g. "AMZN"; null for companies that are not listed.
+//!     ticker: Option<&str> = row.ticker.as_deref(),
+//!     /// Other names of the company in the sources ...
+//!     aliases: Result<Vec<Alias>> = aliases_of(ctx, row, alias::Column::CompanyId).await,
 //! }
-//! provenance {
-//!     /// How each structured value of the event is known ...
-//!     provenance: EventId, cited by Some(citation::Column::EventId),
-//! }
+//! ```
+//!
+//! The fields every row type has in the same words are one line each too: `ids` gives the
+//! Relay `id` and `databaseId` ("Database id of the event."), and `provenance` the type's
+//! `provenance` field, with the noun of its description and its column in
+//! `value_provenance` and in `citation`:
+//!
+//! ```text
+//! ids of "the event";
+//! provenance of "event": EventId, cited by Some(citation::Column::EventId);
 //! ```
 //!
 //! A query root's lookups of one row are one line each: by global id under `by_id`, and
@@ -68,20 +79,20 @@
 //! not reformatted by rustfmt.)
 
 /// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with
-/// the fields its sections list: ids, provenance, lookups, to-one relations, connections
-/// and root lists.
+/// the fields its sections list: plain fields, ids, provenance, lookups, to-one relations,
+/// connections (nested or root lists).
 macro_rules! with_connections {
     (
         $(#[$attr:meta])*
         impl $type:ident { $($body:tt)* }
-        $(ids {
-            $(#[doc = $iddoc:expr])*
-            database_id $(,)?
+        $(fields |$row:ident, $ctx:ident| {
+            $(
+                $(#[doc = $fdoc:expr])*
+                $fname:ident : $fty:ty = $fvalue:expr,
+            )*
         })?
-        $(provenance {
-            $(#[doc = $pdoc:expr])*
-            provenance: $pcolumn:ident, cited by $pcited:expr $(,)?
-        })?
+        $(ids of $idnoun:literal;)?
+        $(provenance of $pnoun:literal: $pcolumn:ident, cited by $pcited:expr;)?
         $(by_id {
             $(
                 $(#[doc = $bdoc:expr])*
@@ -103,13 +114,8 @@ macro_rules! with_connections {
         $(connections {
             $(
                 $(#[doc = $doc:expr])*
-                $field:ident : $target:ident ($entity:ident, $filter:ident, $order:ident) by $column:path,
-            )*
-        })?
-        $(roots {
-            $(
-                $(#[doc = $rdoc:expr])*
-                $rfield:ident : $rtarget:ident ($rentity:ident, $rfilter:ident, $rorder:ident)
+                $field:ident : $target:ident ($entity:ident, $filter:ident, $order:ident)
+                $(by $column:path)?
                 $(where {
                     $($arg:ident : $argty:ty = $argcol:path => $argdesc:literal),* $(,)?
                 })?,
@@ -118,19 +124,31 @@ macro_rules! with_connections {
     ) => {
         $(#[$attr])*
         impl $type {
+            $($(
+                $(#[doc = $fdoc])*
+                #[allow(unused_variables)]
+                async fn $fname(&self, $ctx: &async_graphql::Context<'_>) -> $fty {
+                    let $row = &self.0;
+                    $fvalue
+                }
+            )*)?
             $($body)*
             $(
                 /// Globally unique, opaque id (Relay): the same on every engine; pass it to `node(id:)`.
                 pub async fn id(&self) -> async_graphql::ID {
                     $crate::graphql::node::global_id::<Self>(self.0.id)
                 }
-                $(#[doc = $iddoc])*
+                #[doc = concat!("Database id of ", $idnoun, ".")]
                 async fn database_id(&self) -> i32 {
                     self.0.id
                 }
             )?
             $(
-                $(#[doc = $pdoc])*
+                #[doc = concat!(
+                    "How each structured value of the ", $pnoun, " is known (stated with the source's words,\n",
+                    "derived or inferred), in field order; a value with no note is STATED by the\n",
+                    $pnoun, "'s citations."
+                )]
                 async fn provenance(
                     &self,
                     ctx: &async_graphql::Context<'_>,
@@ -195,41 +213,6 @@ macro_rules! with_connections {
                 async fn $field(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    #[graphql(
-                        desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-                    )]
-                    first: Option<i32>,
-                    #[graphql(desc = "Returns the rows after this cursor (use with `first`).")]
-                    after: Option<String>,
-                    #[graphql(desc = "Returns the last N rows (at most 100).")]
-                    last: Option<i32>,
-                    #[graphql(desc = "Returns the rows before this cursor (use with `last`).")]
-                    before: Option<String>,
-                    #[graphql(
-                        desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-                        default
-                    )]
-                    order_by: Vec<$crate::graphql::lists::OrderBy<$order>>,
-                    #[graphql(desc = "Only rows matching this filter.")]
-                    filter: Option<Box<$filter>>,
-                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$target>> {
-                    Ok($crate::graphql::lists::nested::<_, entity::$entity::Entity, _, _, _>(
-                        ctx,
-                        &self.0,
-                        $column,
-                        $crate::graphql::lists::page_args(first, after, last, before),
-                        order_by,
-                        filter,
-                    )
-                    .await?)
-                }
-            )*)?
-            $($(
-                $(#[doc = $rdoc])*
-                #[allow(clippy::too_many_arguments)]
-                async fn $rfield(
-                    &self,
-                    ctx: &async_graphql::Context<'_>,
                     $($(
                         #[graphql(desc = $argdesc)]
                         $arg: Option<$argty>,
@@ -248,31 +231,49 @@ macro_rules! with_connections {
                         desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
                         default
                     )]
-                    order_by: Vec<$crate::graphql::lists::OrderBy<$rorder>>,
+                    order_by: Vec<$crate::graphql::lists::OrderBy<$order>>,
                     #[graphql(desc = "Only rows matching this filter.")]
-                    filter: Option<Box<$rfilter>>,
-                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$rtarget>> {
-                    let backend = $crate::graphql::db(ctx)?.get_database_backend();
-                    #[allow(unused_mut)]
-                    let mut condition = sea_orm::Condition::all()
-                        .add($crate::graphql::filters::filter_condition(backend, &filter)?);
-                    $($(
-                        if let Some(value) = $arg {
-                            condition = condition.add(sea_orm::ColumnTrait::eq(&$argcol, value));
-                        }
-                    )*)?
-                    let keys = $crate::graphql::lists::sort_keys::<entity::$rentity::Entity, _>(&order_by);
+                    filter: Option<Box<$filter>>,
+                ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$target>> {
                     let page = $crate::graphql::lists::page_args(first, after, last, before);
-                    Ok($crate::graphql::lists::Connection(
-                        $crate::graphql::lists::top::<entity::$rentity::Entity>(ctx, condition, keys, &page)
-                            .await?,
-                    ))
+                    $crate::graphql::connections::connection_page!(
+                        ctx, self, $entity, page, order_by, filter,
+                        $(by $column)? $(where { $($arg = $argcol),* })?
+                    )
                 }
             )*)?
         }
     };
 }
 pub(crate) use with_connections;
+
+/// The page of a connection field of [`with_connections!`]: a nested list (`by` the foreign
+/// key of the target's table that points to this row), or a root list of all rows (with
+/// `where` the arguments that compare a column with a value).
+macro_rules! connection_page {
+    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, by $column:path) => {
+        Ok($crate::graphql::lists::nested::<_, entity::$entity::Entity, _, _, _>(
+            $ctx, &$self.0, $column, $page, $order_by, $filter,
+        )
+        .await?)
+    };
+    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, $(where { $($arg:ident = $argcol:path),* })?) => {{
+        let backend = $crate::graphql::db($ctx)?.get_database_backend();
+        #[allow(unused_mut)]
+        let mut condition = sea_orm::Condition::all()
+            .add($crate::graphql::filters::filter_condition(backend, &$filter)?);
+        $($(
+            if let Some(value) = $arg {
+                condition = condition.add(sea_orm::ColumnTrait::eq(&$argcol, value));
+            }
+        )*)?
+        let keys = $crate::graphql::lists::sort_keys::<entity::$entity::Entity, _>(&$order_by);
+        Ok($crate::graphql::lists::Connection(
+            $crate::graphql::lists::top::<entity::$entity::Entity>($ctx, condition, keys, &$page).await?,
+        ))
+    }};
+}
+pub(crate) use connection_page;
 
 /// The GraphQL type of a to-one field by the loader that reads it (the name the field's
 /// line gives): `one` follows a nullable foreign key and is null when the key is;

@@ -22,40 +22,23 @@ gql_node! {
 with_connections! {
     /// Something that happened, such as Nvidia's record one-day drop in market value.
     #[Object]
-    impl Event {
+    impl Event {}
+
+    fields |row, ctx| {
         /// Stable external reference, e.g. "E1" in the built-in dataset.
-        async fn r#ref(&self) -> Option<&str> {
-            self.0.reference.as_deref()
-        }
+        r#ref: Option<&str> = row.reference.as_deref(),
         /// What happened, in a few words.
-        async fn name(&self) -> &str {
-            &self.0.name
-        }
+        name: &str = &row.name,
         /// The kind of event.
-        async fn kind(&self) -> EventKind {
-            self.0.kind
-        }
+        kind: EventKind = row.kind,
         /// When it happened, at the precision known.
-        async fn occurred(&self) -> Option<DateValue> {
-            date_value(self.0.occurred_on, self.0.occurred_precision)
-        }
+        occurred: Option<DateValue> = date_value(row.occurred_on, row.occurred_precision),
         /// A longer description.
-        async fn description(&self) -> Option<&str> {
-            self.0.description.as_deref()
-        }
+        description: Option<&str> = row.description.as_deref(),
     }
 
-    ids {
-        /// Database id of the event.
-        database_id,
-    }
-
-    provenance {
-        /// How each structured value of the event is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// event's citations.
-        provenance: EventId, cited by Some(citation::Column::EventId),
-    }
+    ids of "the event";
+    provenance of "event": EventId, cited by Some(citation::Column::EventId);
 
     to_one {
         /// The company the event concerns.
@@ -84,7 +67,7 @@ with_connections! {
         event: Event(event) "Global id of the event.",
     }
 
-    roots {
+    connections {
         /// All events, in id order.
         events: Event(event, EventFilter, EventOrderField),
     }

@@ -20,36 +20,21 @@ gql_node! {
 with_connections! {
     /// Money (or an amount the sources do not give) that one company put into another.
     #[Object(serial)]
-    impl Investment {
+    impl Investment {}
+
+    fields |row, ctx| {
         /// Stable external reference, e.g. "I1" in the built-in dataset.
-        async fn r#ref(&self) -> Option<&str> {
-            self.0.reference.as_deref()
-        }
+        r#ref: Option<&str> = row.reference.as_deref(),
         /// How much was invested; null when the sources do not give an amount ("invested heavily").
-        async fn amount(&self) -> Option<Money> {
-            Money::from_parts(self.0.amount_minor, self.0.currency.as_deref())
-        }
+        amount: Option<Money> = Money::from_parts(row.amount_minor, row.currency.as_deref()),
         /// When the investment was made, at the precision known.
-        async fn made(&self) -> Option<DateValue> {
-            date_value(self.0.made_on, self.0.made_precision)
-        }
+        made: Option<DateValue> = date_value(row.made_on, row.made_precision),
         /// A short description.
-        async fn description(&self) -> Option<&str> {
-            self.0.description.as_deref()
-        }
+        description: Option<&str> = row.description.as_deref(),
     }
 
-    ids {
-        /// Database id of the investment.
-        database_id,
-    }
-
-    provenance {
-        /// How each structured value of the investment is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// investment's citations.
-        provenance: InvestmentId, cited by Some(citation::Column::InvestmentId),
-    }
+    ids of "the investment";
+    provenance of "investment": InvestmentId, cited by Some(citation::Column::InvestmentId);
 
     to_one {
         /// The company that invested.
@@ -83,7 +68,7 @@ with_connections! {
         investment_by_ref: Investment(investment, Reference) r#ref "The reference, e.g. \"I1\".",
     }
 
-    roots {
+    connections {
         /// All investments, in id order.
         investments: Investment(investment, InvestmentFilter, InvestmentOrderField),
     }

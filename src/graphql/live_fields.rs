@@ -9,8 +9,7 @@
 use std::sync::Arc;
 
 use async_graphql::futures_util::Stream;
-use async_graphql::{Context, InputType, Subscription};
-use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
+use async_graphql::{Context, InputType, MergedSubscription, Subscription};
 
 use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, Scope, aggregate,
@@ -29,7 +28,7 @@ use super::live_rows::RowChange;
 use super::models::AiModel;
 use super::projects::Project;
 use super::sources::Source;
-use super::spending::{SpendingFigure, SpendingSummary, SummaryArgs, spending_summary};
+use super::spending::{SpendingFigure, spending_summary, spending_summary_field};
 use super::{Result, db};
 
 /// The normalized value of an argument, for the key of a shared computation.
@@ -57,7 +56,7 @@ macro_rules! live_types {
     ) => {
         /// Live data per row type: filtered changes, live aggregates and live groups.
         #[derive(Default)]
-        pub struct LiveSubscription;
+        pub struct TypeSubscription;
 
         /// The per-type filtered change subscriptions (`companies`, `aiModels`...): streams
         /// of events without an initial result, which identical subscribers can share.
@@ -65,7 +64,7 @@ macro_rules! live_types {
 
         /// Live data per row type: filtered changes, live aggregates and live groups.
         #[Subscription]
-        impl LiveSubscription {
+        impl TypeSubscription {
             $(
                 /// Committed changes to rows of this type that match `filter` after the write
                 /// (CREATED, UPDATED), rows updated that do not match it now (LEFT), rows
@@ -166,56 +165,6 @@ macro_rules! live_types {
                     super::live_analytics::subscribe(ctx, key, watched, compute).await
                 }
             )*
-
-            /// `spendingSummary` with the same arguments as the query: sent at once, then again
-            /// after each burst of committed changes to spending figures or companies
-            /// (coalesced, computed once for all subscribers with the same arguments).
-            #[allow(clippy::too_many_arguments)]
-            async fn spending_summary(
-                &self,
-                ctx: &Context<'_>,
-                #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
-                #[graphql(
-                    desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
-                )]
-                tickers: Option<Vec<String>>,
-                #[graphql(
-                    desc = "Only figures of these categories.",
-                    default_with = "vec![SpendingCategory::CapitalExpenditure]"
-                )]
-                categories: Vec<SpendingCategory>,
-                #[graphql(
-                    desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
-                    default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-                )]
-                statuses: Vec<SpendingStatus>,
-                #[graphql(
-                    desc = "Which kinds of period count as the year.",
-                    default_with = "vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear]"
-                )]
-                period_kinds: Vec<PeriodKind>,
-                #[graphql(
-                    desc = "A calendar-year view: take the figures whose periods overlap calendar `year` instead of those labelled with it.",
-                    default = false
-                )]
-                calendar_view: bool,
-            ) -> Result<impl Stream<Item = Result<Arc<SpendingSummary>>> + use<>> {
-                let args = SummaryArgs {
-                    year,
-                    tickers,
-                    categories,
-                    statuses,
-                    period_kinds,
-                    calendar_view,
-                };
-                let key = format!("spendingSummary:{args:?}");
-                let watched = Watched::Types(vec!["SpendingFigure", "Company"]);
-                let compute: Compute<_> = Arc::new(move |db| {
-                    let args = args.clone();
-                    Box::pin(async move { spending_summary(&db, args).await })
-                });
-                super::live_analytics::subscribe(ctx, key, watched, compute).await
-            }
         }
     };
 }
@@ -232,6 +181,31 @@ live_types! {
     events, events_aggregate, events_group_by: Event(event, EventFilter, EventOrderField);
     sources, sources_aggregate, sources_group_by: Source(source, SourceFilter, SourceOrderField);
 }
+
+spending_summary_field! {
+    live
+    /// The live `spendingSummary`.
+    impl SummarySubscription {
+        /// `spendingSummary` with the same arguments as the query: sent at once, then again
+        /// after each burst of committed changes to spending figures or companies
+        /// (coalesced, computed once for all subscribers with the same arguments).
+        |ctx, args| {
+            let key = format!("spendingSummary:{args:?}");
+            let watched = Watched::Types(vec!["SpendingFigure", "Company"]);
+            let compute: Compute<_> = Arc::new(move |db| {
+                let args = args.clone();
+                Box::pin(async move { spending_summary(&db, args).await })
+            });
+            super::live_analytics::subscribe(ctx, key, watched, compute).await
+        }
+    }
+    calendar_view: "A calendar-year view: take the figures whose periods overlap calendar `year` instead of those labelled with it."
+}
+
+/// Live data per row type (filtered changes, live aggregates and live groups), then the
+/// live `spendingSummary`.
+#[derive(MergedSubscription, Default)]
+pub struct LiveSubscription(TypeSubscription, SummarySubscription);
 
 /// Whether root field `name` (as the schema spells it) is a per-type filtered change
 /// subscription.

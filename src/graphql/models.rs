@@ -1,11 +1,12 @@
 //! AI models, chips, agents and products.
 
-use async_graphql::{Context, Object};
+use async_graphql::Object;
 
 use entity::enums::ModelKind;
-use entity::{ai_model, citation, claim, spending_figure};
+use entity::{ai_model, alias, citation, claim, spending_figure};
 
 use super::Result;
+use super::aliases::{Alias, aliases_of};
 use super::claims::Claim;
 use super::common::{DateValue, date_value};
 use super::companies::Company;
@@ -24,44 +25,25 @@ gql_node! {
 with_connections! {
     /// An AI model, chip, agent or product, and the company that develops it.
     #[Object(serial)]
-    impl AiModel {
+    impl AiModel {}
+
+    fields |row, ctx| {
         /// Name, unique per developer, e.g. "Llama 4".
-        async fn name(&self) -> &str {
-            &self.0.name
-        }
+        name: &str = &row.name,
         /// What it is: a model, a chip, an agent or another product.
-        async fn kind(&self) -> ModelKind {
-            self.0.kind
-        }
+        kind: ModelKind = row.kind,
         /// A short description.
-        async fn description(&self) -> Option<&str> {
-            self.0.description.as_deref()
-        }
+        description: Option<&str> = row.description.as_deref(),
         /// Other names of the model in the sources, each with the sentence that uses it.
-        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::AiModelId).await
-        }
+        aliases: Result<Vec<Alias>> = aliases_of(ctx, row, alias::Column::AiModelId).await,
         /// When it was announced or unveiled, at the precision known.
-        async fn announced(&self) -> Option<DateValue> {
-            date_value(self.0.announced_on, self.0.announced_precision)
-        }
+        announced: Option<DateValue> = date_value(row.announced_on, row.announced_precision),
         /// When it is expected to be released or available, at the precision known.
-        async fn expected(&self) -> Option<DateValue> {
-            date_value(self.0.expected_on, self.0.expected_precision)
-        }
+        expected: Option<DateValue> = date_value(row.expected_on, row.expected_precision),
     }
 
-    ids {
-        /// Database id of the model.
-        database_id,
-    }
-
-    provenance {
-        /// How each structured value of the model is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// model's citations.
-        provenance: AiModelId, cited by Some(citation::Column::AiModelId),
-    }
+    ids of "the model";
+    provenance of "model": AiModelId, cited by Some(citation::Column::AiModelId);
 
     to_one {
         /// The company that develops it.
@@ -92,7 +74,7 @@ with_connections! {
         ai_model: AiModel(ai_model) "Global id of the model.",
     }
 
-    roots {
+    connections {
         /// All AI models in id order, or only those of one kind.
         ai_models: AiModel(ai_model, AiModelFilter, AiModelOrderField) where {
             kind: ModelKind = ai_model::Column::Kind => "Only models of this kind.",

@@ -3,8 +3,9 @@
 use async_graphql::{Context, Object};
 
 use entity::enums::BackerRole;
-use entity::{citation, project, project_backer, spending_figure};
+use entity::{alias, citation, project, project_backer, spending_figure};
 
+use super::aliases::{Alias, aliases_of};
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
 use super::connections::with_connections;
@@ -28,40 +29,6 @@ with_connections! {
     /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
     #[Object]
     impl Project {
-        /// Name, unique, e.g. "Stargate".
-        async fn name(&self) -> &str {
-            &self.0.name
-        }
-        /// A short description.
-        async fn description(&self) -> Option<&str> {
-            self.0.description.as_deref()
-        }
-        /// Other names of the project in the sources, each with the sentence that uses it.
-        async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<super::aliases::Alias>> {
-            super::aliases::aliases_of(ctx, &self.0, entity::alias::Column::ProjectId).await
-        }
-        /// The planned total amount; null when not stated.
-        async fn planned_amount(&self) -> Option<Money> {
-            Money::from_parts(self.0.planned_amount_minor, self.0.currency.as_deref())
-        }
-        /// Over how many years the amount is to be spent; null when not stated.
-        async fn horizon_years(&self) -> Option<i32> {
-            self.0.horizon_years
-        }
-        /// The planned amount per year if spread evenly over the horizon (Stargate's $500
-        /// billion over four years: $125 billion a year); derived, with the project's
-        /// citations. Null unless the amount and the horizon are both stated.
-        async fn annual_average(&self) -> Option<AnnualAverage> {
-            AnnualAverage::of_project(&self.0)
-        }
-        /// When the project was announced, at the precision known.
-        async fn announced(&self) -> Option<DateValue> {
-            date_value(self.0.announced_on, self.0.announced_precision)
-        }
-        /// True when the sources say there are backers they do not name ("among others").
-        async fn has_unnamed_backers(&self) -> bool {
-            self.0.has_unnamed_backers
-        }
         /// The named companies behind the project, with their role; the lead first unless
         /// ordered otherwise. `role: BACKER` leaves the lead out.
         #[allow(clippy::too_many_arguments)]
@@ -124,17 +91,29 @@ with_connections! {
         }
     }
 
-    ids {
-        /// Database id of the project.
-        database_id,
+    fields |row, ctx| {
+        /// Name, unique, e.g. "Stargate".
+        name: &str = &row.name,
+        /// A short description.
+        description: Option<&str> = row.description.as_deref(),
+        /// Other names of the project in the sources, each with the sentence that uses it.
+        aliases: Result<Vec<Alias>> = aliases_of(ctx, row, alias::Column::ProjectId).await,
+        /// The planned total amount; null when not stated.
+        planned_amount: Option<Money> = Money::from_parts(row.planned_amount_minor, row.currency.as_deref()),
+        /// Over how many years the amount is to be spent; null when not stated.
+        horizon_years: Option<i32> = row.horizon_years,
+        /// The planned amount per year if spread evenly over the horizon (Stargate's $500
+        /// billion over four years: $125 billion a year); derived, with the project's
+        /// citations. Null unless the amount and the horizon are both stated.
+        annual_average: Option<AnnualAverage> = AnnualAverage::of_project(row),
+        /// When the project was announced, at the precision known.
+        announced: Option<DateValue> = date_value(row.announced_on, row.announced_precision),
+        /// True when the sources say there are backers they do not name ("among others").
+        has_unnamed_backers: bool = row.has_unnamed_backers,
     }
 
-    provenance {
-        /// How each structured value of the project is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// project's citations.
-        provenance: ProjectId, cited by Some(citation::Column::ProjectId),
-    }
+    ids of "the project";
+    provenance of "project": ProjectId, cited by Some(citation::Column::ProjectId);
 
     to_one {
         /// The company that leads the project.
@@ -157,17 +136,14 @@ gql_node! {
 with_connections! {
     /// A company's part in a project.
     #[Object]
-    impl ProjectBacker {
+    impl ProjectBacker {}
+
+    fields |row, ctx| {
         /// Whether the company leads or backs the project.
-        async fn role(&self) -> BackerRole {
-            self.0.role
-        }
+        role: BackerRole = row.role,
     }
 
-    ids {
-        /// Database id of this role.
-        database_id,
-    }
+    ids of "this role";
 
     to_one {
         /// The project.
@@ -215,7 +191,7 @@ with_connections! {
         project: Project(project) "Global id of the project.",
     }
 
-    roots {
+    connections {
         /// All projects, in id order.
         projects: Project(project, ProjectFilter, ProjectOrderField),
     }

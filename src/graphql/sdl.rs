@@ -116,14 +116,7 @@ fn split(sdl: &str) -> (Vec<Definition>, String) {
             let one_line = line.len() > 3 && line.ends_with("\"\"\"");
             if !one_line {
                 i += 1;
-                while i < lines.len() {
-                    pending.push_str(lines[i]);
-                    pending.push('\n');
-                    if lines[i] == "\"\"\"" {
-                        break;
-                    }
-                    i += 1;
-                }
+                push_through(&mut pending, &lines, &mut i, "\"\"\"");
             }
             i += 1;
             continue;
@@ -162,14 +155,7 @@ fn split(sdl: &str) -> (Vec<Definition>, String) {
         text.push('\n');
         if line.ends_with('{') {
             i += 1;
-            while i < lines.len() {
-                text.push_str(lines[i]);
-                text.push('\n');
-                if lines[i] == "}" {
-                    break;
-                }
-                i += 1;
-            }
+            push_through(&mut text, &lines, &mut i, "}");
         }
         definitions.push(Definition {
             kind: kind.to_owned(),
@@ -180,6 +166,19 @@ fn split(sdl: &str) -> (Vec<Definition>, String) {
         i += 1;
     }
     (definitions, pending)
+}
+
+/// Appends `lines[*i]` and the lines after it to `out`, each with its newline, up to and
+/// including the first line equal to `last`; leaves `*i` on that line.
+fn push_through(out: &mut String, lines: &[&str], i: &mut usize, last: &str) {
+    while *i < lines.len() {
+        out.push_str(lines[*i]);
+        out.push('\n');
+        if lines[*i] == last {
+            break;
+        }
+        *i += 1;
+    }
 }
 
 fn is_definition(word: &str) -> bool {

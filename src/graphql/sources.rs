@@ -32,44 +32,25 @@ gql_node! {
 with_connections! {
     /// A document facts come from: an article, a filing, a press release.
     #[Object]
-    impl Source {
+    impl Source {}
+
+    fields |row, ctx| {
         /// Stable short key of the source, e.g. "ai-capex-spending-spree".
-        async fn key(&self) -> &str {
-            &self.0.key
-        }
+        key: &str = &row.key,
         /// Title of the document.
-        async fn title(&self) -> &str {
-            &self.0.title
-        }
+        title: &str = &row.title,
         /// Who published it; null when the source does not say.
-        async fn publisher(&self) -> Option<&str> {
-            self.0.publisher.as_deref()
-        }
+        publisher: Option<&str> = row.publisher.as_deref(),
         /// When it was published, at the precision known.
-        async fn published(&self) -> Option<DateValue> {
-            date_value(self.0.published_on, self.0.published_precision)
-        }
+        published: Option<DateValue> = date_value(row.published_on, row.published_precision),
         /// Web address of the document; null when not known.
-        async fn address(&self) -> Option<&str> {
-            self.0.address.as_deref()
-        }
+        address: Option<&str> = row.address.as_deref(),
         /// Full text of the document, when it is kept in the database.
-        async fn content(&self) -> Option<&str> {
-            self.0.content.as_deref()
-        }
+        content: Option<&str> = row.content.as_deref(),
     }
 
-    ids {
-        /// Database id of the source.
-        database_id,
-    }
-
-    provenance {
-        /// How each structured value of the source is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// source's citations.
-        provenance: SourceId, cited by None,
-    }
+    ids of "the source";
+    provenance of "source": SourceId, cited by None;
 
     connections {
         /// Every citation of this source, in id order.
@@ -92,10 +73,6 @@ with_connections! {
     /// The exact sentence of a source that states a fact about one row.
     #[Object]
     impl Citation {
-        /// The sentence, verbatim from the source.
-        async fn quote(&self) -> &str {
-            &self.0.quote
-        }
         /// The fact this sentence supports.
         async fn subject(&self, ctx: &Context<'_>) -> Result<Option<CitedFact>> {
             let db = db(ctx)?;
@@ -125,10 +102,12 @@ with_connections! {
         }
     }
 
-    ids {
-        /// Database id of the citation.
-        database_id,
+    fields |row, ctx| {
+        /// The sentence, verbatim from the source.
+        quote: &str = &row.quote,
     }
+
+    ids of "the citation";
 
     to_one {
         /// The source the sentence comes from.
@@ -209,7 +188,7 @@ with_connections! {
         source_by_key: Source(source, Key) key "The source's key, e.g. \"ai-capex-spending-spree\".",
     }
 
-    roots {
+    connections {
         /// All sources, in id order.
         sources: Source(source, SourceFilter, SourceOrderField),
     }

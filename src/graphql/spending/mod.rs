@@ -1,7 +1,7 @@
 //! Spending figures (capital expenditure reported, planned, projected or claimed), their
 //! totals and comparisons.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
 
 use entity::enums::{PeriodKind, SpendingCategory, SpendingStatus};
 use entity::{citation, claim, company, project, spending_figure};
@@ -54,6 +54,21 @@ pub struct SpendingPeriod {
     pub years: Option<i32>,
     /// The period in words: "Q4 2024", "2025", "FY2025 (2024-07-01 to 2025-06-30)", "4 years".
     pub label: String,
+}
+
+impl SpendingPeriod {
+    /// The period of figure `f`.
+    fn of(f: &spending_figure::Model) -> Self {
+        SpendingPeriod {
+            kind: f.period_kind,
+            year: f.period_year,
+            quarter: f.period_quarter,
+            start: f.period_start.map(Date),
+            end: f.period_end.map(Date),
+            years: f.period_years,
+            label: analytics::period_label(f),
+        }
+    }
 }
 
 /// What a figure was expected to be: derived from the percentage by which the source says
@@ -245,64 +260,6 @@ with_connections! {
     /// spent, plans, is projected or claims to spend over a period.
     #[Object]
     impl SpendingFigure {
-        /// Stable external reference, e.g. "F1" in the built-in dataset.
-        async fn r#ref(&self) -> Option<&str> {
-            self.0.reference.as_deref()
-        }
-        /// What the figure measures.
-        async fn category(&self) -> SpendingCategory {
-            self.0.category
-        }
-        /// Reported, planned, projected or claimed.
-        async fn status(&self) -> SpendingStatus {
-            self.0.status
-        }
-        /// The amount: a point, a range or a bound, always with its currency.
-        async fn amount(&self) -> MoneyRange {
-            MoneyRange::of_figure(&self.0)
-        }
-        /// The period the figure covers.
-        async fn period(&self) -> SpendingPeriod {
-            let f = &self.0;
-            SpendingPeriod {
-                kind: f.period_kind,
-                year: f.period_year,
-                quarter: f.period_quarter,
-                start: f.period_start.map(Date),
-                end: f.period_end.map(Date),
-                years: f.period_years,
-                label: analytics::period_label(f),
-            }
-        }
-        /// What the money goes to, e.g. "AI data centers".
-        async fn focus(&self) -> Option<&str> {
-            self.0.focus.as_deref()
-        }
-        /// Qualifications stated with the figure, e.g. "More than half of the investment will be focused in the U.S."
-        async fn remarks(&self) -> Option<&str> {
-            self.0.remarks.as_deref()
-        }
-        /// When the figure was stated, at the precision known.
-        async fn stated(&self) -> Option<DateValue> {
-            date_value(self.0.stated_on, self.0.stated_precision)
-        }
-        /// Shares of the amount the source states ("more than half of the investment will be
-        /// focused in the U.S."), in id order; empty when it states none.
-        async fn shares(&self, ctx: &Context<'_>) -> Result<Vec<Share>> {
-            shares_of(ctx, &self.0).await
-        }
-        /// What the figure was expected to be, when the source compares the two (Alphabet's
-        /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
-        async fn expectation(&self) -> Option<Expectation> {
-            self.0
-                .above_expectation_bp
-                .map(|_| Expectation(self.0.clone()))
-        }
-        /// For a figure over several years, the amount per year if spread evenly (Stargate's
-        /// $500 billion over four years: $125 billion a year); null for other periods.
-        async fn annual_average(&self) -> Option<AnnualAverage> {
-            AnnualAverage::of_figure(&self.0)
-        }
         /// This figure set against others of the same currency, both ways: `fraction` (this
         /// amount as a fraction of the other's) and `times` (how many times this amount fits
         /// into the other's). The others are the figures labelled with `year` (by default
@@ -376,17 +333,36 @@ with_connections! {
         }
     }
 
-    ids {
-        /// Database id of the figure.
-        database_id,
+    fields |row, ctx| {
+        /// Stable external reference, e.g. "F1" in the built-in dataset.
+        r#ref: Option<&str> = row.reference.as_deref(),
+        /// What the figure measures.
+        category: SpendingCategory = row.category,
+        /// Reported, planned, projected or claimed.
+        status: SpendingStatus = row.status,
+        /// The amount: a point, a range or a bound, always with its currency.
+        amount: MoneyRange = MoneyRange::of_figure(row),
+        /// The period the figure covers.
+        period: SpendingPeriod = SpendingPeriod::of(row),
+        /// What the money goes to, e.g. "AI data centers".
+        focus: Option<&str> = row.focus.as_deref(),
+        /// Qualifications stated with the figure, e.g. "More than half of the investment will be focused in the U.S."
+        remarks: Option<&str> = row.remarks.as_deref(),
+        /// When the figure was stated, at the precision known.
+        stated: Option<DateValue> = date_value(row.stated_on, row.stated_precision),
+        /// Shares of the amount the source states ("more than half of the investment will be
+        /// focused in the U.S."), in id order; empty when it states none.
+        shares: Result<Vec<Share>> = shares_of(ctx, row).await,
+        /// What the figure was expected to be, when the source compares the two (Alphabet's
+        /// $75 billion is "29% greater than Wall Street had expected"); null otherwise.
+        expectation: Option<Expectation> = row.above_expectation_bp.map(|_| Expectation(row.clone())),
+        /// For a figure over several years, the amount per year if spread evenly (Stargate's
+        /// $500 billion over four years: $125 billion a year); null for other periods.
+        annual_average: Option<AnnualAverage> = AnnualAverage::of_figure(row),
     }
 
-    provenance {
-        /// How each structured value of the figure is known (stated with the source's words,
-        /// derived or inferred), in field order; a value with no note is STATED by the
-        /// figure's citations.
-        provenance: SpendingFigureId, cited by Some(citation::Column::SpendingFigureId),
-    }
+    ids of "the figure";
+    provenance of "figure": SpendingFigureId, cited by Some(citation::Column::SpendingFigureId);
 
     to_one {
         /// The company whose spending this is.
@@ -473,58 +449,109 @@ pub async fn spending_summary(
     })
 }
 
-/// Queries on spending.
-#[derive(Default)]
-pub struct SpendingQuery;
+/// `spendingSummary` in an impl of its own, for the query (`query`, an `#[Object]` that
+/// answers once) and for the live subscription (`live`, a `#[Subscription]` that answers
+/// again after changes). Its six arguments, with their descriptions and defaults, are
+/// written once here and reach the body as one `SummaryArgs`; the two differ only in their
+/// docs, the description of `calendarView` and their bodies.
+macro_rules! spending_summary_field {
+    (query $($rest:tt)*) => {
+        $crate::graphql::spending::spending_summary_field!(@impl Object
+            [$crate::graphql::Result<$crate::graphql::spending::SpendingSummary>] $($rest)*);
+    };
+    (live $($rest:tt)*) => {
+        $crate::graphql::spending::spending_summary_field!(@impl Subscription
+            [$crate::graphql::Result<
+                impl async_graphql::futures_util::Stream<
+                    Item = $crate::graphql::Result<std::sync::Arc<$crate::graphql::spending::SpendingSummary>>,
+                > + use<>,
+            >] $($rest)*);
+    };
+    (
+        @impl $attr:ident [$($answer:tt)*]
+        $(#[doc = $tdoc:expr])*
+        impl $type:ident {
+            $(#[doc = $doc:expr])*
+            |$ctx:ident, $args:ident| $body:block
+        }
+        calendar_view: $calendar_view:literal
+    ) => {
+        $(#[doc = $tdoc])*
+        #[derive(Default)]
+        pub struct $type;
 
-with_connections! {
-    /// Queries on spending.
-    #[Object]
-    impl SpendingQuery {
+        $(#[doc = $tdoc])*
+        #[async_graphql::$attr]
+        impl $type {
+            $(#[doc = $doc])*
+            #[allow(clippy::too_many_arguments)]
+            async fn spending_summary(
+                &self,
+                $ctx: &async_graphql::Context<'_>,
+                #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
+                #[graphql(
+                    desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
+                )]
+                tickers: Option<Vec<String>>,
+                #[graphql(
+                    desc = "Only figures of these categories.",
+                    default_with = "vec![entity::enums::SpendingCategory::CapitalExpenditure]"
+                )]
+                categories: Vec<entity::enums::SpendingCategory>,
+                #[graphql(
+                    desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
+                    default_with = "vec![entity::enums::SpendingStatus::Planned, entity::enums::SpendingStatus::Projected]"
+                )]
+                statuses: Vec<entity::enums::SpendingStatus>,
+                #[graphql(
+                    desc = "Which kinds of period count as the year.",
+                    default_with = "vec![entity::enums::PeriodKind::CalendarYear, entity::enums::PeriodKind::FiscalYear]"
+                )]
+                period_kinds: Vec<entity::enums::PeriodKind>,
+                #[graphql(desc = $calendar_view, default = false)]
+                calendar_view: bool,
+            ) -> $($answer)* {
+                let $args = $crate::graphql::spending::SummaryArgs {
+                    year,
+                    tickers,
+                    categories,
+                    statuses,
+                    period_kinds,
+                    calendar_view,
+                };
+                $body
+            }
+        }
+    };
+}
+pub(crate) use spending_summary_field;
+
+spending_summary_field! {
+    query
+    /// Queries on spending: the summary of a year.
+    impl SummaryQuery {
         /// Spending for one year, each figure and the totals per currency. By default: capital
         /// expenditure that is planned or projected, for calendar and fiscal years labelled with
         /// that year (`mixesFiscalAndCalendarYears` and `notes` say when both are present).
-        #[allow(clippy::too_many_arguments)]
-        async fn spending_summary(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The calendar year, or the year a fiscal year ends in.")] year: i32,
-            #[graphql(
-                desc = "Only these companies, by stock ticker, e.g. [\"AMZN\", \"MSFT\", \"META\", \"GOOGL\"]. All companies when omitted."
-            )]
-            tickers: Option<Vec<String>>,
-            #[graphql(
-                desc = "Only figures of these categories.",
-                default_with = "vec![SpendingCategory::CapitalExpenditure]"
-            )]
-            categories: Vec<SpendingCategory>,
-            #[graphql(
-                desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
-                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-            )]
-            statuses: Vec<SpendingStatus>,
-            #[graphql(
-                desc = "Which kinds of period count as the year.",
-                default_with = "vec![PeriodKind::CalendarYear, PeriodKind::FiscalYear]"
-            )]
-            period_kinds: Vec<PeriodKind>,
-            #[graphql(
-                desc = "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap.",
-                default = false
-            )]
-            calendar_view: bool,
-        ) -> Result<SpendingSummary> {
-            let args = SummaryArgs {
-                year,
-                tickers,
-                categories,
-                statuses,
-                period_kinds,
-                calendar_view,
-            };
+        |ctx, args| {
             Ok(spending_summary(db(ctx)?, args).await?)
         }
     }
+    calendar_view: "A calendar-year view: take the figures whose periods overlap calendar `year` (a fiscal year ending in June, say) instead of those labelled with it; `calendarOverlaps` states each overlap."
+}
+
+/// Queries on spending: the summary first, then the figures.
+#[derive(MergedObject, Default)]
+pub struct SpendingQuery(SummaryQuery, FigureQuery);
+
+/// Queries on spending figures.
+#[derive(Default)]
+pub struct FigureQuery;
+
+with_connections! {
+    /// Queries on spending figures.
+    #[Object]
+    impl FigureQuery {}
 
     by_id {
         /// The spending figure with this id, or null.
@@ -536,7 +563,7 @@ with_connections! {
         spending_figure_by_ref: SpendingFigure(spending_figure, Reference) r#ref "The reference, e.g. \"F4\".",
     }
 
-    roots {
+    connections {
         /// Spending figures in id order, optionally only those with a status, of a category, or for a year.
         spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) where {
             status: SpendingStatus = spending_figure::Column::Status => "Only figures with this status.",
