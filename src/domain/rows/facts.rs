@@ -4,7 +4,7 @@
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::Date;
+use super::{Date, description};
 use crate::domain::At;
 use crate::domain::values::{
     self, AmountRec, DateRec, PeriodRec, amount, check_bound, check_period, date, limits, opt_text,
@@ -56,11 +56,7 @@ impl InvestmentDraft<'_> {
             currency,
             made_on,
             made_precision,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -109,11 +105,7 @@ impl ProjectDraft<'_> {
             announced_on,
             announced_precision,
             has_unnamed_backers: self.has_unnamed_backers,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -405,11 +397,7 @@ impl EventDraft<'_> {
             occurred_precision,
             company_id: self.company_id,
             trigger_claim_id: self.trigger_claim_id,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }

@@ -31,6 +31,15 @@ macro_rules! columns {
 
 type Date = chrono::NaiveDate;
 
+/// A row's description: optional, at most [`limits::DESCRIPTION`] characters.
+fn description(at: &At, value: Option<&str>) -> Result<Option<String>> {
+    opt_text(&at.field("description"), value, limits::DESCRIPTION)
+}
+
+use crate::domain::At;
+use crate::domain::values::{limits, opt_text};
+use crate::error::Result;
+
 pub mod facts;
 pub mod named;
 

@@ -4,7 +4,7 @@
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::Date;
+use super::{Date, description};
 use crate::domain::At;
 use crate::domain::values::{self, DateRec, country, date, limits, opt_text, text};
 use crate::error::{Error, Result};
@@ -39,11 +39,7 @@ impl CompanyDraft<'_> {
             kind: self.kind,
             country: country(&at.field("country"), self.country)?,
             headquarters: opt_text(&at.field("headquarters"), self.headquarters, limits::SHORT)?,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -95,11 +91,7 @@ impl PersonDraft<'_> {
             name: text(&at.field("name"), self.name, limits::NAME)?,
             title: opt_text(&at.field("title"), self.title, limits::SHORT)?,
             company_id: self.company_id,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -140,11 +132,7 @@ impl ModelDraft<'_> {
             announced_precision,
             expected_on,
             expected_precision,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
