@@ -117,6 +117,16 @@ pub(super) struct Load<'a> {
     pub(super) refs: DerivedRefs,
 }
 
+/// `load.method(rows, "section")`: calls `load.method(at, row)` for every record of `rows`,
+/// in order, each at its path in the dataset (`companies[3]`); the first error stops it.
+macro_rules! each {
+    ($load:ident.$method:ident($rows:expr, $section:literal)) => {
+        for (i, row) in $rows.iter().enumerate() {
+            $load.$method(&format!(concat!($section, "[{}]"), i), row).await?;
+        }
+    };
+}
+
 impl<'a> Load<'a> {
     pub(super) fn new(txn: &'a DatabaseTransaction) -> Self {
         Load {
@@ -138,58 +148,33 @@ impl<'a> Load<'a> {
     /// may point at rows later in `d`.
     pub(super) async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
         refuse_nul(d)?;
-        for (i, s) in d.sources.iter().enumerate() {
-            self.source(&format!("sources[{i}]"), s).await?;
-        }
-        for (i, c) in d.companies.iter().enumerate() {
-            self.company(&format!("companies[{i}]"), c).await?;
-        }
+        each!(self.source(d.sources, "sources"));
+        each!(self.company(d.companies, "companies"));
         // Links between companies once all of them exist.
         if links {
             self.link_companies(d).await?;
         }
-        for (i, p) in d.people.iter().enumerate() {
-            self.person(&format!("people[{i}]"), p).await?;
-        }
-        for (i, m) in d.models.iter().enumerate() {
-            self.model(&format!("models[{i}]"), m).await?;
-        }
-        for (i, inv) in d.investments.iter().enumerate() {
-            self.investment(&format!("investments[{i}]"), inv).await?;
-        }
-        for (i, p) in d.projects.iter().enumerate() {
-            self.project(&format!("projects[{i}]"), p).await?;
-        }
-        for (i, f) in d.spending_figures.iter().enumerate() {
-            self.figure(&format!("spendingFigures[{i}]"), f).await?;
-        }
+        each!(self.person(d.people, "people"));
+        each!(self.model(d.models, "models"));
+        each!(self.investment(d.investments, "investments"));
+        each!(self.project(d.projects, "projects"));
+        each!(self.figure(d.spending_figures, "spendingFigures"));
         if links {
             self.link_figures(d).await?;
         }
-        for (i, c) in d.claims.iter().enumerate() {
-            self.claim(&format!("claims[{i}]"), c).await?;
-        }
-        for (i, e) in d.events.iter().enumerate() {
-            self.event(&format!("events[{i}]"), e).await?;
-        }
-        for (i, a) in d.aliases.iter().enumerate() {
-            self.alias(&format!("aliases[{i}]"), a).await?;
-        }
+        each!(self.claim(d.claims, "claims"));
+        each!(self.event(d.events, "events"));
+        each!(self.alias(d.aliases, "aliases"));
         Ok(())
     }
 
     pub(super) async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
-        for (i, c) in d.companies.iter().enumerate() {
-            self.company_links(&format!("companies[{i}]"), c).await?;
-        }
+        each!(self.company_links(d.companies, "companies"));
         Ok(())
     }
 
     pub(super) async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
-        for (i, f) in d.spending_figures.iter().enumerate() {
-            self.figure_link(&format!("spendingFigures[{i}]"), f)
-                .await?;
-        }
+        each!(self.figure_link(d.spending_figures, "spendingFigures"));
         Ok(())
     }
 
