@@ -15,6 +15,7 @@ pub(crate) mod notes;
 mod records;
 
 pub(crate) use load::Subject;
+pub(crate) use records::dataset_rows;
 pub use records::{
     AliasRec, AmountRec, BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, DateRec,
     EventRec, ExpectationRec, FigureRec, InvestmentRec, ModelRec, PeriodRec, PersonRec, ProjectRec,
