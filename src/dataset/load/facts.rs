@@ -2,9 +2,9 @@
 //! second pass, the figure each derives from), claims and their challenges, events; each
 //! with its citations and provenance notes.
 
-use entity::{claim, claim_challenge, event, investment, project, project_backer, spending_figure};
+use entity::{project, spending_figure};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 
 use super::{Load, Subject};
@@ -30,11 +30,7 @@ impl Load<'_> {
             description: inv.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<investment::ActiveModel>(investment::Column::Reference.eq(&inv.r#ref), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Investment(row.id), &inv.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &inv.citations, &inv.provenance)
@@ -53,11 +49,7 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<project::ActiveModel>(project::Column::Name.eq(&p.name), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &p.citations, &p.provenance)
@@ -79,19 +71,11 @@ impl Load<'_> {
             .company_id(&format!("{at}.company"), &b.company)
             .await?;
         let backer = self
-            .upsert::<project_backer::ActiveModel>(
-                Condition::all()
-                    .add(project_backer::Column::ProjectId.eq(project_id))
-                    .add(project_backer::Column::CompanyId.eq(company_id)),
-                |a| {
-                    BackerColumns {
-                        project_id,
-                        company_id,
-                        role: b.role,
-                    }
-                    .set_on(a)
-                },
-            )
+            .upsert(BackerColumns {
+                project_id,
+                company_id,
+                role: b.role,
+            })
             .await?;
         self.cite(at, Subject::Backer(backer.id), &b.citations, true)
             .await
@@ -140,12 +124,7 @@ impl Load<'_> {
             }),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<spending_figure::ActiveModel>(
-                spending_figure::Column::Reference.eq(&f.r#ref),
-                |a| columns.set_on(a),
-            )
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &f.citations, &f.provenance)
@@ -203,11 +182,7 @@ impl Load<'_> {
             made: c.made.as_ref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<claim::ActiveModel>(claim::Column::Reference.eq(&c.r#ref), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &c.citations, &c.provenance)
@@ -239,15 +214,7 @@ impl Load<'_> {
             description: &ch.description,
         }
         .check(At::dataset(at))?;
-        // A challenge is the same challenge when it is to the same claim with the same description.
-        let challenge = self
-            .upsert::<claim_challenge::ActiveModel>(
-                Condition::all()
-                    .add(claim_challenge::Column::ClaimId.eq(claim_id))
-                    .add(claim_challenge::Column::Description.eq(ch.description.as_str())),
-                |a| columns.set_on(a),
-            )
-            .await?;
+        let challenge = self.upsert(columns).await?;
         self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
             .await
     }
@@ -269,11 +236,7 @@ impl Load<'_> {
             description: e.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<event::ActiveModel>(event::Column::Reference.eq(&e.r#ref), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &e.citations, &e.provenance)

@@ -11,9 +11,8 @@ mod named;
 use std::collections::HashMap;
 
 use entity::{ai_model, citation, claim, company, person, source, spending_figure};
-use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, Set,
 };
 
@@ -21,7 +20,7 @@ use super::notes::DerivedRefs;
 use super::records::{CitationRec, SourceRec};
 use super::{Dataset, LoadReport, refuse_nul};
 use crate::domain::At;
-use crate::domain::rows::SourceDraft;
+use crate::domain::rows::{Keyed, SourceDraft};
 use crate::domain::values::{cited, quote};
 use crate::error::{Error, Result};
 
@@ -29,21 +28,20 @@ use crate::error::{Error, Result};
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 impl Load<'_> {
-    /// Inserts one row, or updates the one its natural key finds (`natural`), with the
-    /// columns `fill` sets; the report counts it as created or updated.
-    pub(super) async fn upsert<A>(
-        &mut self,
-        natural: impl IntoCondition,
-        fill: impl FnOnce(&mut A),
-    ) -> Result<ModelOf<A>>
+    /// Inserts the row of `columns`, or updates the one their natural key finds; the report
+    /// counts it as created or updated.
+    pub(super) async fn upsert<C: Keyed>(&mut self, columns: C) -> Result<ModelOf<C::ActiveModel>>
     where
-        A: ActiveModelTrait + ActiveModelBehavior + Send,
-        ModelOf<A>: IntoActiveModel<A>,
+        ModelOf<C::ActiveModel>: IntoActiveModel<C::ActiveModel>,
     {
-        let existing = A::Entity::find().filter(natural).one(self.txn).await?;
-        let table = sea_orm::EntityName::table_name(&A::Entity::default());
+        type EntityOf<C> = <<C as Keyed>::ActiveModel as ActiveModelTrait>::Entity;
+        let existing = EntityOf::<C>::find()
+            .filter(columns.natural())
+            .one(self.txn)
+            .await?;
+        let table = sea_orm::EntityName::table_name(&EntityOf::<C>::default());
         self.report.count(table, existing.is_none());
-        crate::store::persist(self.txn, existing, fill).await
+        crate::store::persist(self.txn, existing, |a| columns.fill(a)).await
     }
 }
 
@@ -188,9 +186,7 @@ impl<'a> Load<'a> {
             content: s.content.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<source::ActiveModel>(source::Column::Key.eq(&s.key), |a| columns.set_on(a))
-            .await?;
+        let row = self.upsert(columns).await?;
         self.save_notes(at, row.id, &row, &[], &s.provenance)
             .await?;
         self.sources.insert(row.key.clone(), (row.id, row.content));

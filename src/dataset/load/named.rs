@@ -1,9 +1,9 @@
 //! Loading the rows others point at by name: companies (and, in a second pass, their
 //! links), people, AI models and aliases.
 
-use entity::{ai_model, alias, company, person, project};
+use entity::{company, project};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 
 use super::{Load, Subject};
@@ -24,11 +24,7 @@ impl Load<'_> {
             description: c.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<company::ActiveModel>(company::Column::Name.eq(&c.name), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Company(row.id), &c.citations, false)
             .await
     }
@@ -69,9 +65,7 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<person::ActiveModel>(person::Column::Name.eq(&p.name), |a| columns.set_on(a))
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Person(row.id), &p.citations, false)
             .await
     }
@@ -89,14 +83,7 @@ impl Load<'_> {
             description: m.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<ai_model::ActiveModel>(
-                Condition::all()
-                    .add(ai_model::Column::Name.eq(&m.name))
-                    .add(ai_model::Column::DeveloperId.eq(developer_id)),
-                |a| columns.set_on(a),
-            )
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Model(row.id), &m.citations, false)
             .await?;
         self.save_notes(at, row.id, &row, &m.citations, &m.provenance)
@@ -150,14 +137,7 @@ impl Load<'_> {
             quote: a.quote.as_deref(),
         }
         .check(At::dataset(at))?;
-        let (column, id) = subject.column_and_id();
-        self.upsert::<alias::ActiveModel>(
-            Condition::all()
-                .add(column.eq(id))
-                .add(alias::Column::Name.eq(columns.name.as_str())),
-            |m| columns.set_on(m),
-        )
-        .await?;
+        self.upsert(columns).await?;
         Ok(())
     }
 }

@@ -25,7 +25,7 @@ pub struct InvestmentDraft<'a> {
 
 columns!(
     /// An investment's columns.
-    InvestmentColumns => investment {
+    InvestmentColumns => investment by Reference(reference) {
         reference: Option<String>,
         investor_id: i32,
         investee_id: i32,
@@ -74,7 +74,7 @@ pub struct ProjectDraft<'a> {
 
 columns!(
     /// A project's columns.
-    ProjectColumns => project {
+    ProjectColumns => project by Name(name) {
         name: String,
         lead_company_id: Option<i32>,
         planned_amount_minor: Option<i64>,
@@ -112,7 +112,7 @@ impl ProjectDraft<'_> {
 
 columns!(
     /// A project's backer: its references are all it has, and the paths resolve them.
-    BackerColumns => project_backer {
+    BackerColumns => project_backer by ProjectId(project_id), CompanyId(company_id) {
         project_id: i32,
         company_id: i32,
         role: BackerRole,
@@ -147,7 +147,7 @@ pub struct FigureDraft<'a> {
 
 columns!(
     /// A spending figure's own columns.
-    FigureColumns => spending_figure {
+    FigureColumns => spending_figure by Reference(reference) {
         reference: Option<String>,
         company_id: Option<i32>,
         project_id: Option<i32>,
@@ -276,7 +276,7 @@ pub struct ClaimDraft<'a> {
 
 columns!(
     /// A claim's columns.
-    ClaimColumns => claim {
+    ClaimColumns => claim by Reference(reference) {
         reference: Option<String>,
         statement: String,
         kind: ClaimKind,
@@ -333,8 +333,9 @@ pub struct ChallengeDraft<'a> {
 }
 
 columns!(
-    /// A challenge's columns.
-    ChallengeColumns => claim_challenge {
+    /// A challenge's columns: a challenge is the same challenge when it is to the same claim
+    /// with the same description.
+    ChallengeColumns => claim_challenge by ClaimId(claim_id), Description(description) {
         claim_id: i32,
         challenger_company_id: Option<i32>,
         challenger_person_id: Option<i32>,
@@ -372,7 +373,7 @@ pub struct EventDraft<'a> {
 
 columns!(
     /// An event's columns.
-    EventColumns => event {
+    EventColumns => event by Reference(reference) {
         reference: Option<String>,
         name: String,
         kind: EventKind,
