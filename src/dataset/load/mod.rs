@@ -10,10 +10,10 @@ mod named;
 
 use std::collections::HashMap;
 
-use entity::{ai_model, citation, claim, company, person, source, spending_figure};
+use entity::{ai_model, citation, claim, company, person, project, source, spending_figure};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    Set,
 };
 
 use super::notes::DerivedRefs;
@@ -120,7 +120,9 @@ pub(super) struct Load<'a> {
 macro_rules! each {
     ($load:ident.$method:ident($rows:expr, $section:literal)) => {
         for (i, row) in $rows.iter().enumerate() {
-            $load.$method(&format!(concat!($section, "[{}]"), i), row).await?;
+            $load
+                .$method(&format!(concat!($section, "[{}]"), i), row)
+                .await?;
         }
     };
 }
@@ -193,7 +195,12 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn source_of(&mut self, at: &str, key: &str) -> Result<(i32, Option<String>)> {
+    async fn source_of(
+        &mut self,
+        at: &str,
+        field: &str,
+        key: &str,
+    ) -> Result<(i32, Option<String>)> {
         if let Some(found) = self.sources.get(key) {
             return Ok(found.clone());
         }
@@ -201,7 +208,9 @@ impl<'a> Load<'a> {
             .filter(source::Column::Key.eq(key))
             .one(self.txn)
             .await?
-            .ok_or_else(|| Error::invalid(at, format!("unknown source {key:?}")))?;
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown source {key:?}"))
+            })?;
         self.sources
             .insert(row.key.clone(), (row.id, row.content.clone()));
         Ok((row.id, row.content))
@@ -219,9 +228,7 @@ impl<'a> Load<'a> {
         let (column, id) = subject.column_and_id();
         for (i, c) in citations.iter().enumerate() {
             let field = format!("{at}.citations[{i}]");
-            let (source_id, content) = self
-                .source_of(&format!("{field}.source"), &c.source)
-                .await?;
+            let (source_id, content) = self.source_of(&field, "source", &c.source).await?;
             quote(
                 &format!("{field}.quote"),
                 &c.quote,
@@ -247,7 +254,7 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn company_id(&mut self, at: &str, name: &str) -> Result<i32> {
+    async fn company_id(&mut self, at: &str, field: &str, name: &str) -> Result<i32> {
         if let Some(id) = self.companies.get(name) {
             return Ok(*id);
         }
@@ -256,29 +263,50 @@ impl<'a> Load<'a> {
             .one(self.txn)
             .await?
             .map(|c| c.id)
-            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))?;
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown company {name:?}"))
+            })?;
         self.companies.insert(name.to_string(), id);
         Ok(id)
     }
 
-    async fn opt_company_id(&mut self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    async fn opt_company_id(
+        &mut self,
+        at: &str,
+        field: &str,
+        name: &Option<String>,
+    ) -> Result<Option<i32>> {
         match name {
-            Some(name) => Ok(Some(self.company_id(at, name).await?)),
+            Some(name) => Ok(Some(self.company_id(at, field, name).await?)),
             None => Ok(None),
         }
     }
 
-    async fn person_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    /// The project named `name`; errors name `{at}.{field}`.
+    pub(super) async fn project_id(&self, at: &str, field: &str, name: &str) -> Result<i32> {
+        project::Entity::find()
+            .filter(project::Column::Name.eq(name))
+            .one(self.txn)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown project {name:?}"))
+            })
+    }
+
+    async fn person_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
         let Some(name) = name else { return Ok(None) };
         person::Entity::find()
             .filter(person::Column::Name.eq(name))
             .one(self.txn)
             .await?
             .map(|p| Some(p.id))
-            .ok_or_else(|| Error::invalid(at, format!("unknown person {name:?}")))
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown person {name:?}"))
+            })
     }
 
-    async fn model_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    async fn model_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
         let Some(name) = name else { return Ok(None) };
         let found = ai_model::Entity::find()
             .filter(ai_model::Column::Name.eq(name))
@@ -286,31 +314,44 @@ impl<'a> Load<'a> {
             .await?;
         match found.as_slice() {
             [one] => Ok(Some(one.id)),
-            [] => Err(Error::invalid(at, format!("unknown model {name:?}"))),
+            [] => Err(Error::invalid(
+                format!("{at}.{field}"),
+                format!("unknown model {name:?}"),
+            )),
             _ => Err(Error::invalid(
-                at,
+                format!("{at}.{field}"),
                 format!("model name {name:?} is ambiguous: several developers use it"),
             )),
         }
     }
 
-    async fn figure_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+    async fn figure_id(&self, at: &str, field: &str, r: &Option<String>) -> Result<Option<i32>> {
         let Some(r) = r else { return Ok(None) };
         spending_figure::Entity::find()
             .filter(spending_figure::Column::Reference.eq(r))
             .one(self.txn)
             .await?
             .map(|f| Some(f.id))
-            .ok_or_else(|| Error::invalid(at, format!("unknown spending figure {r:?}")))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("{at}.{field}"),
+                    format!("unknown spending figure {r:?}"),
+                )
+            })
     }
 
-    pub(super) async fn claim_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+    pub(super) async fn claim_id(
+        &self,
+        at: &str,
+        field: &str,
+        r: &Option<String>,
+    ) -> Result<Option<i32>> {
         let Some(r) = r else { return Ok(None) };
         claim::Entity::find()
             .filter(claim::Column::Reference.eq(r))
             .one(self.txn)
             .await?
             .map(|c| Some(c.id))
-            .ok_or_else(|| Error::invalid(at, format!("unknown claim {r:?}")))
+            .ok_or_else(|| Error::invalid(format!("{at}.{field}"), format!("unknown claim {r:?}")))
     }
 }

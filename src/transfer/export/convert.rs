@@ -99,7 +99,10 @@ impl Exported for ai_model::Entity {
     fn record(names: &Names, m: ai_model::Model, citations: Vec<CitationRec>) -> Result<Record> {
         Ok(Record::Model(ModelRec {
             provenance: None,
-            developer: names.companies.of(Some(m.developer_id))?.unwrap_or_default(),
+            developer: names
+                .companies
+                .of(Some(m.developer_id))?
+                .unwrap_or_default(),
             announced: date(m.announced_on, m.announced_precision),
             expected: date(m.expected_on, m.expected_precision),
             name: m.name,
@@ -130,7 +133,11 @@ impl Exported for investment::Entity {
 impl Exported for spending_figure::Entity {
     const SECTION: &'static str = "spendingFigures";
     const CITED: Option<citation::Column> = Some(citation::Column::SpendingFigureId);
-    fn record(names: &Names, f: spending_figure::Model, citations: Vec<CitationRec>) -> Result<Record> {
+    fn record(
+        names: &Names,
+        f: spending_figure::Model,
+        citations: Vec<CitationRec>,
+    ) -> Result<Record> {
         let format = |v: Option<i64>| v.map(|m| money::format_amount(m, &f.currency));
         Ok(Record::Figure(FigureRec {
             provenance: None,

@@ -239,8 +239,11 @@ trait Nested: EntityTrait<Model: Row> {
     /// The column of `citation` that points at a row.
     const CITED: citation::Column;
     /// The row's parent id and its record.
-    fn record(names: &Names, row: Self::Model, citations: Vec<CitationRec>)
-    -> Result<(i32, Self::Rec)>;
+    fn record(
+        names: &Names,
+        row: Self::Model,
+        citations: Vec<CitationRec>,
+    ) -> Result<(i32, Self::Rec)>;
 }
 
 /// The rows of table `N` under the parents `ids`, as records by parent id, in id order.
