@@ -15,6 +15,7 @@ pub(crate) mod notes;
 mod records;
 
 pub(crate) use load::Subject;
+pub(crate) use records::dataset_rows;
 pub use records::{
     AliasRec, AmountRec, BackerRec, ChallengeRec, CitationRec, ClaimRec, CompanyRec, DateRec,
     EventRec, ExpectationRec, FigureRec, InvestmentRec, ModelRec, PeriodRec, PersonRec, ProjectRec,
@@ -24,8 +25,7 @@ pub use records::{Notes, ProvenanceRec, ShareRec, ValueRefRec};
 
 use std::path::Path;
 
-use entity::project;
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 
 use self::load::Load;
@@ -338,17 +338,7 @@ impl<'a> Loader<'a> {
 
     /// Loads a backer of the project named `project`, loaded before; errors name `at`.
     pub async fn add_backer(&mut self, at: &str, project: &str, b: &BackerRec) -> Result<()> {
-        let project_id = project::Entity::find()
-            .filter(project::Column::Name.eq(project))
-            .one(self.0.txn)
-            .await?
-            .ok_or_else(|| {
-                Error::invalid(
-                    format!("{at}.project"),
-                    format!("unknown project {project:?}"),
-                )
-            })?
-            .id;
+        let project_id = self.0.project_id(at, "project", project).await?;
         self.0.backer(at, project_id, b).await
     }
 
@@ -356,7 +346,7 @@ impl<'a> Loader<'a> {
     pub async fn add_challenge(&mut self, at: &str, claim: &str, ch: &ChallengeRec) -> Result<()> {
         let claim_id = self
             .0
-            .claim_id(&format!("{at}.claim"), &Some(claim.to_string()))
+            .claim_id(at, "claim", &Some(claim.to_string()))
             .await?
             .ok_or_else(|| Error::Internal("a claim without id".into()))?;
         self.0.challenge(at, claim_id, ch).await

@@ -18,7 +18,7 @@ use entity::{
 use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 
-use super::values::{limits, text};
+use super::values::{decimal, limits, text};
 use crate::error::{Error, Result};
 
 /// The row types whose structured values carry provenance, by GraphQL type name, with the
@@ -425,18 +425,9 @@ pub fn fraction_to_bp(at: &str, value: &str) -> Result<i32> {
             ),
         )
     };
-    let (whole, decimals) = value.split_once('.').unwrap_or((value, ""));
-    if whole.is_empty()
-        || decimals.len() > 4
-        || (value.contains('.') && decimals.is_empty())
-        || !whole
-            .bytes()
-            .chain(decimals.bytes())
-            .all(|b| b.is_ascii_digit())
-        || whole.len() > 1
-    {
-        return Err(bad());
-    }
+    let (whole, decimals) = decimal(value, 4)
+        .filter(|(whole, _)| whole.len() == 1)
+        .ok_or_else(bad)?;
     let bp: i32 = format!("{whole}{decimals:0<4}")
         .parse()
         .map_err(|_| bad())?;
@@ -499,84 +490,57 @@ pub trait Values {
     fn present(&self) -> Vec<&'static str>;
 }
 
-fn keep(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
-    fields.iter().filter(|(_, p)| *p).map(|(f, _)| *f).collect()
+/// Declares [`Values`] for row types, one entry per type: its model, GraphQL type name and
+/// `value_provenance` column, then each value field with whether row `r` holds it.
+macro_rules! values {
+    ($($module:ident: $typename:literal, $column:ident, |$r:ident| { $($field:literal: $held:expr,)* })*) => {$(
+        impl Values for $module::Model {
+            const TYPENAME: &'static str = $typename;
+            const COLUMN: entity::value_provenance::Column =
+                entity::value_provenance::Column::$column;
+            fn present(&self) -> Vec<&'static str> {
+                let $r = self;
+                [$(($field, $held)),*]
+                    .into_iter()
+                    .filter(|(_, held)| *held)
+                    .map(|(field, _)| field)
+                    .collect()
+            }
+        }
+    )*};
 }
 
-impl Values for source::Model {
-    const TYPENAME: &'static str = "Source";
-    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::SourceId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[("published", self.published_on.is_some())])
+values! {
+    source: "Source", SourceId, |r| {
+        "published": r.published_on.is_some(),
     }
-}
-
-impl Values for ai_model::Model {
-    const TYPENAME: &'static str = "AiModel";
-    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::AiModelId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[
-            ("announced", self.announced_on.is_some()),
-            ("expected", self.expected_on.is_some()),
-        ])
+    ai_model: "AiModel", AiModelId, |r| {
+        "announced": r.announced_on.is_some(),
+        "expected": r.expected_on.is_some(),
     }
-}
-
-impl Values for investment::Model {
-    const TYPENAME: &'static str = "Investment";
-    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::InvestmentId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[
-            ("amount", self.amount_minor.is_some()),
-            ("made", self.made_on.is_some()),
-        ])
+    investment: "Investment", InvestmentId, |r| {
+        "amount": r.amount_minor.is_some(),
+        "made": r.made_on.is_some(),
     }
-}
-
-impl Values for project::Model {
-    const TYPENAME: &'static str = "Project";
-    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::ProjectId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[
-            ("plannedAmount", self.planned_amount_minor.is_some()),
-            ("horizonYears", self.horizon_years.is_some()),
-            ("announced", self.announced_on.is_some()),
-        ])
+    project: "Project", ProjectId, |r| {
+        "plannedAmount": r.planned_amount_minor.is_some(),
+        "horizonYears": r.horizon_years.is_some(),
+        "announced": r.announced_on.is_some(),
     }
-}
-
-impl Values for spending_figure::Model {
-    const TYPENAME: &'static str = "SpendingFigure";
-    const COLUMN: entity::value_provenance::Column =
-        entity::value_provenance::Column::SpendingFigureId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[
-            ("amount", true),
-            ("period", self.period_kind != PeriodKind::Unspecified),
-            ("period.start", self.period_start.is_some()),
-            ("period.end", self.period_end.is_some()),
-            ("stated", self.stated_on.is_some()),
-            ("expectation", self.above_expectation_bp.is_some()),
-        ])
+    spending_figure: "SpendingFigure", SpendingFigureId, |r| {
+        "amount": true,
+        "period": r.period_kind != PeriodKind::Unspecified,
+        "period.start": r.period_start.is_some(),
+        "period.end": r.period_end.is_some(),
+        "stated": r.stated_on.is_some(),
+        "expectation": r.above_expectation_bp.is_some(),
     }
-}
-
-impl Values for claim::Model {
-    const TYPENAME: &'static str = "Claim";
-    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::ClaimId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[
-            ("amount", self.amount_minor.is_some()),
-            ("made", self.made_on.is_some()),
-        ])
+    claim: "Claim", ClaimId, |r| {
+        "amount": r.amount_minor.is_some(),
+        "made": r.made_on.is_some(),
     }
-}
-
-impl Values for event::Model {
-    const TYPENAME: &'static str = "Event";
-    const COLUMN: entity::value_provenance::Column = entity::value_provenance::Column::EventId;
-    fn present(&self) -> Vec<&'static str> {
-        keep(&[("occurred", self.occurred_on.is_some())])
+    event: "Event", EventId, |r| {
+        "occurred": r.occurred_on.is_some(),
     }
 }
 

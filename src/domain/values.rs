@@ -69,6 +69,19 @@ pub struct PeriodRec {
     pub years: Option<i32>,
 }
 
+/// The whole and decimal digits of an unsigned decimal number ("29", "3.5") with at most
+/// `max_decimals` decimals; `None` for anything else ("", ".5", "5.", "1e3").
+pub fn decimal(text: &str, max_decimals: usize) -> Option<(&str, &str)> {
+    let (whole, decimals) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let valid = !whole.is_empty()
+        && decimals.len() <= max_decimals
+        && !(text.contains('.') && decimals.is_empty())
+        && digits(whole)
+        && digits(decimals);
+    valid.then_some((whole, decimals))
+}
+
 /// A percentage with at most two decimals ("29", "-3.5") in basis points, above -100%.
 pub fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
     let bad = || {
@@ -83,17 +96,7 @@ pub fn percent_to_bp(field: &str, text: &str) -> Result<i32> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || (digits.contains('.') && fraction.is_empty())
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
+    let (whole, fraction) = decimal(digits, 2).ok_or_else(bad)?;
     let whole: i32 = whole.parse().map_err(|_| bad())?;
     let fraction: i32 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
     let bp = whole

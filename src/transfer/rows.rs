@@ -76,49 +76,33 @@ pub fn per_citation<T>(
         .collect()
 }
 
-/// Declares a row type's CSV line once, as the list of its columns in file order, and
-/// generates from that list the line's struct and its conversions to and from the dataset
-/// record. A column is one of:
-/// - `name: Type`, the record's field as it is (attributes such as `#[serde(default)]` kept);
-/// - `date made made_precision`, a date record split into its date and precision columns;
-/// - `money amount currency`, an amount record split into its amount and currency columns;
-/// - `period` and `expectation`, a spending figure's period and expectation, flattened;
-/// - `cited`, the `source` and `quote` columns of the line's one citation (last);
-/// - `skip name`, a record field that no CSV column holds (left at its default on import).
-///
-/// A row type with its own file is written `Row: Rec in "file" as dataset_field`; one that
-/// belongs to another row's line (backers, challenges) `Row: Rec under parent_column`.
+/// Makes a record of [`dataset_rows!`] a CSV line: the line's struct, its columns in the
+/// record's field order (the `as` of a field says which), and its conversions to and from
+/// the record.
 macro_rules! csv_row {
     // `self`, `r`, `source` and `quote` are written once here and passed down, so that the
     // code each column adds names the same bindings as the functions (macro hygiene).
-    (
-        $(#[$doc:meta])*
-        $row:ident: $rec:ident in $file:literal as $part:ident { $($columns:tt)* }
-    ) => {
-        csv_row!(@munch [file $row $rec $file $part [$(#[$doc])*]] [self r source quote]
-            [] [] [] [&[]] $($columns)*);
+    ($rec:ident: $row:ident in $file:literal as $part:ident { $($fields:tt)* } $($more:tt)*) => {
+        csv_row!(@munch [file $row $rec $file $part] [self r source quote]
+            [] [] [] [&[]] $($fields)*);
+        csv_row!($($more)*);
     };
-    (
-        $(#[$doc:meta])*
-        $row:ident: $rec:ident under $parent:ident { $($columns:tt)* }
-    ) => {
-        csv_row!(@munch [under $row $rec $parent [$(#[$doc])*]] [self r source quote]
-            [pub $parent: String,] [] [$parent: $parent.to_string(),] [&[]] $($columns)*);
+    ($rec:ident: $row:ident under $parent:ident { $($fields:tt)* } $($more:tt)*) => {
+        csv_row!(@munch [under $row $rec $parent] [self r source quote]
+            [pub $parent: String,] [] [$parent: $parent.to_string(),] [&[]] $($fields)*);
+        csv_row!($($more)*);
     };
+    () => {};
 
-    // One column at a time: the struct's fields, the record's fields on import, the line's
-    // fields on export, and the citations a record spreads over its lines.
-    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        $(#[$meta:meta])* $name:ident: $ty:ty, $($rest:tt)*
-    ) => {
-        csv_row!(@munch $head [$me $r $source $quote]
-            [$($s)* $(#[$meta])* pub $name: $ty,]
-            [$($i)* $name: $me.$name,]
-            [$($f)* $name: $r.$name.clone(),]
-            $c $($rest)*);
+    // One field at a time: the struct's fields, the record's fields on import, the line's
+    // fields on export, and the citations a record spreads over its lines. The record's
+    // attributes are not the line's.
+    // The provenance notes are in `provenance.csv`.
+    (@munch $head:tt $names:tt $s:tt $i:tt $f:tt $c:tt notes, $($rest:tt)*) => {
+        csv_row!(@munch $head $names $s $i $f $c provenance: Option<Notes> as skip, $($rest)*);
     };
     (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        date $name:ident $precision:ident, $($rest:tt)*
+        $(#[$meta:meta])* $name:ident: $ty:ty as date $precision:ident, $($rest:tt)*
     ) => {
         csv_row!(@munch $head [$me $r $source $quote]
             [$($s)* pub $name: Option<NaiveDate>, pub $precision: Option<DatePrecision>,]
@@ -128,7 +112,7 @@ macro_rules! csv_row {
             $c $($rest)*);
     };
     (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        money $name:ident $currency:ident, $($rest:tt)*
+        $(#[$meta:meta])* $name:ident: $ty:ty as money $currency:ident, $($rest:tt)*
     ) => {
         csv_row!(@munch $head [$me $r $source $quote]
             [$($s)* pub $name: Option<String>, pub $currency: Option<String>,]
@@ -138,7 +122,7 @@ macro_rules! csv_row {
             $c $($rest)*);
     };
     (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        period, $($rest:tt)*
+        $(#[$meta:meta])* period: $ty:ty as period, $($rest:tt)*
     ) => {
         csv_row!(@munch $head [$me $r $source $quote]
             [$($s)*
@@ -166,7 +150,7 @@ macro_rules! csv_row {
             $c $($rest)*);
     };
     (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        expectation, $($rest:tt)*
+        $(#[$meta:meta])* expectation: $ty:ty as expectation, $($rest:tt)*
     ) => {
         csv_row!(@munch $head [$me $r $source $quote]
             [$($s)* pub expectation_holder: Option<String>, pub expectation_percent_above: Option<String>,]
@@ -177,7 +161,7 @@ macro_rules! csv_row {
     };
     // The citation is read first, as a record's other fields may fail after it.
     (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        cited, $($rest:tt)*
+        $(#[$meta:meta])* citations, $($rest:tt)*
     ) => {
         csv_row!(@munch $head [$me $r $source $quote]
             [$($s)* pub source: Option<String>, pub quote: Option<String>,]
@@ -186,7 +170,7 @@ macro_rules! csv_row {
             [&$r.citations] $($rest)*);
     };
     (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
-        skip $name:ident, $($rest:tt)*
+        $(#[$meta:meta])* $name:ident: $ty:ty as skip, $($rest:tt)*
     ) => {
         csv_row!(@munch $head [$me $r $source $quote]
             [$($s)*]
@@ -194,8 +178,27 @@ macro_rules! csv_row {
             [$($f)*]
             $c $($rest)*);
     };
+    // A column added later: a file without it loads, as if every line left it empty.
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        $(#[$meta:meta])* $name:ident: $ty:ty as later, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* #[serde(default)] pub $name: $ty,]
+            [$($i)* $name: $me.$name,]
+            [$($f)* $name: $r.$name.clone(),]
+            $c $($rest)*);
+    };
+    (@munch $head:tt [$me:ident $r:ident $source:ident $quote:ident] [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] $c:tt
+        $(#[$meta:meta])* $name:ident: $ty:ty, $($rest:tt)*
+    ) => {
+        csv_row!(@munch $head [$me $r $source $quote]
+            [$($s)* pub $name: $ty,]
+            [$($i)* $name: $me.$name,]
+            [$($f)* $name: $r.$name.clone(),]
+            $c $($rest)*);
+    };
 
-    // Every column read: the struct and its conversions.
+    // Every field read: the struct and its conversions.
     (@munch [$kind:ident $row:ident $rec:ident $($x:tt)*] [$me:ident $r:ident $source:ident $quote:ident]
         [$($s:tt)*] [$($i:tt)*] [$($f:tt)*] [$($c:tt)*]
     ) => {
@@ -206,10 +209,10 @@ macro_rules! csv_row {
             [$($c)*]
             [$me $r $source $quote] [$($i)*] [$($f)*]);
     };
-    (@emit [file $row:ident $rec:ident $file:literal $part:ident [$($doc:tt)*]] [$($item:tt)*] [$($c:tt)*]
+    (@emit [file $row:ident $rec:ident $file:literal $part:ident] [$($item:tt)*] [$($c:tt)*]
         [$me:ident $r:ident $source:ident $quote:ident] [$($i:tt)*] [$($f:tt)*]
     ) => {
-        $($doc)*
+        #[doc = concat!("A line of `", $file, ".csv`: a [`", stringify!($rec), "`] and one of its citations.")]
         $($item)*
 
         impl CsvRow for $row {
@@ -228,10 +231,10 @@ macro_rules! csv_row {
             }
         }
     };
-    (@emit [under $row:ident $rec:ident $parent:ident [$($doc:tt)*]] [$($item:tt)*] [$($c:tt)*]
+    (@emit [under $row:ident $rec:ident $parent:ident] [$($item:tt)*] [$($c:tt)*]
         [$me:ident $r:ident $source:ident $quote:ident] [$($i:tt)*] [$($f:tt)*]
     ) => {
-        $($doc)*
+        #[doc = concat!("A line of a [`", stringify!($rec), "`] and one of its citations, under the row named in `", stringify!($parent), "`.")]
         $($item)*
 
         impl $row {
@@ -270,172 +273,7 @@ fn expectation(
     }
 }
 
-csv_row! {
-    /// `sources.csv`.
-    SourceRow: SourceRec in "sources" as sources {
-        skip provenance,
-        key: String,
-        title: String,
-        publisher: Option<String>,
-        date published published_precision,
-        address: Option<String>,
-        skip content_file,
-        content: Option<String>,
-    }
-}
-
-csv_row! {
-    /// `companies.csv`.
-    CompanyRow: CompanyRec in "companies" as companies {
-        name: String,
-        ticker: Option<String>,
-        kind: CompanyKind,
-        country: Option<String>,
-        headquarters: Option<String>,
-        parent: Option<String>,
-        founded_by_alumni_of: Option<String>,
-        description: Option<String>,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `people.csv`.
-    PersonRow: PersonRec in "people" as people {
-        name: String,
-        title: Option<String>,
-        company: Option<String>,
-        description: Option<String>,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `models.csv`.
-    ModelRow: ModelRec in "models" as models {
-        skip provenance,
-        name: String,
-        kind: ModelKind,
-        developer: String,
-        date announced announced_precision,
-        date expected expected_precision,
-        description: Option<String>,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `investments.csv`.
-    InvestmentRow: InvestmentRec in "investments" as investments {
-        skip provenance,
-        r#ref: String,
-        investor: String,
-        investee: String,
-        money amount currency,
-        date made made_precision,
-        description: Option<String>,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `projects.csv` (backers are in `project_backers.csv`).
-    ProjectRow: ProjectRec in "projects" as projects {
-        skip provenance,
-        skip backers,
-        name: String,
-        lead: Option<String>,
-        money planned_amount currency,
-        horizon_years: Option<i32>,
-        date announced announced_precision,
-        has_unnamed_backers: bool,
-        description: Option<String>,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `project_backers.csv`: a backer row belongs to the project named in `project`.
-    BackerRow: BackerRec under project {
-        company: String,
-        role: BackerRole,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `spending_figures.csv`.
-    FigureRow: FigureRec in "spending_figures" as spending_figures {
-        skip provenance,
-        skip shares,
-        r#ref: String,
-        company: Option<String>,
-        project: Option<String>,
-        model: Option<String>,
-        category: SpendingCategory,
-        status: SpendingStatus,
-        bound: AmountBound,
-        low: Option<String>,
-        high: Option<String>,
-        currency: String,
-        period,
-        focus: Option<String>,
-        remarks: Option<String>,
-        date stated stated_precision,
-        /// The person who stated the figure, by name (a later column: files without it load).
-        #[serde(default)]
-        stated_by: Option<String>,
-        derived_from: Option<String>,
-        expectation,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `claims.csv` (challenges are in `claim_challenges.csv`).
-    ClaimRow: ClaimRec in "claims" as claims {
-        skip provenance,
-        skip challenges,
-        r#ref: String,
-        statement: String,
-        kind: ClaimKind,
-        status: ClaimStatus,
-        claimant_person: Option<String>,
-        claimant_company: Option<String>,
-        subject_company: Option<String>,
-        subject_model: Option<String>,
-        spending_figure: Option<String>,
-        money amount currency,
-        date made made_precision,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `claim_challenges.csv`: a challenge belongs to the claim whose ref is in `claim`.
-    ChallengeRow: ChallengeRec under claim {
-        challenger_company: Option<String>,
-        challenger_person: Option<String>,
-        kind: ChallengeKind,
-        description: String,
-        cited,
-    }
-}
-
-csv_row! {
-    /// `events.csv`.
-    EventRow: EventRec in "events" as events {
-        skip provenance,
-        r#ref: String,
-        name: String,
-        kind: EventKind,
-        date occurred occurred_precision,
-        company: Option<String>,
-        trigger_claim: Option<String>,
-        description: Option<String>,
-        cited,
-    }
-}
+crate::dataset::dataset_rows!(csv_row);
 
 /// `aliases.csv`: the dataset's alias record as it is.
 impl CsvRow for AliasRec {

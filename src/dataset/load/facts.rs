@@ -2,10 +2,8 @@
 //! second pass, the figure each derives from), claims and their challenges, events; each
 //! with its citations and provenance notes.
 
-use entity::{claim, claim_challenge, event, investment, project, project_backer, spending_figure};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use entity::spending_figure;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::{Load, Subject};
 use crate::dataset::records::*;
@@ -15,12 +13,8 @@ use crate::error::{Error, Result};
 
 impl Load<'_> {
     pub(super) async fn investment(&mut self, at: &str, inv: &InvestmentRec) -> Result<()> {
-        let investor_id = self
-            .company_id(&format!("{at}.investor"), &inv.investor)
-            .await?;
-        let investee_id = self
-            .company_id(&format!("{at}.investee"), &inv.investee)
-            .await?;
+        let investor_id = self.company_id(at, "investor", &inv.investor).await?;
+        let investee_id = self.company_id(at, "investee", &inv.investee).await?;
         let columns = InvestmentDraft {
             reference: &inv.r#ref,
             investor_id,
@@ -30,11 +24,7 @@ impl Load<'_> {
             description: inv.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<investment::ActiveModel>(investment::Column::Reference.eq(&inv.r#ref), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Investment(row.id), &inv.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &inv.citations, &inv.provenance)
@@ -42,7 +32,7 @@ impl Load<'_> {
     }
 
     pub(super) async fn project(&mut self, at: &str, p: &ProjectRec) -> Result<()> {
-        let lead_id = self.opt_company_id(&format!("{at}.lead"), &p.lead).await?;
+        let lead_id = self.opt_company_id(at, "lead", &p.lead).await?;
         let columns = ProjectDraft {
             name: &p.name,
             lead_company_id: lead_id,
@@ -53,11 +43,7 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<project::ActiveModel>(project::Column::Name.eq(&p.name), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Project(row.id), &p.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &p.citations, &p.provenance)
@@ -75,49 +61,26 @@ impl Load<'_> {
         project_id: i32,
         b: &BackerRec,
     ) -> Result<()> {
-        let company_id = self
-            .company_id(&format!("{at}.company"), &b.company)
-            .await?;
+        let company_id = self.company_id(at, "company", &b.company).await?;
         let backer = self
-            .upsert::<project_backer::ActiveModel>(
-                Condition::all()
-                    .add(project_backer::Column::ProjectId.eq(project_id))
-                    .add(project_backer::Column::CompanyId.eq(company_id)),
-                |a| {
-                    BackerColumns {
-                        project_id,
-                        company_id,
-                        role: b.role,
-                    }
-                    .set_on(a)
-                },
-            )
+            .upsert(BackerColumns {
+                project_id,
+                company_id,
+                role: b.role,
+            })
             .await?;
         self.cite(at, Subject::Backer(backer.id), &b.citations, true)
             .await
     }
 
     pub(super) async fn figure(&mut self, at: &str, f: &FigureRec) -> Result<()> {
-        let company_id = self
-            .opt_company_id(&format!("{at}.company"), &f.company)
-            .await?;
+        let company_id = self.opt_company_id(at, "company", &f.company).await?;
         let project_id = match &f.project {
+            Some(name) => Some(self.project_id(at, "project", name).await?),
             None => None,
-            Some(name) => Some(
-                project::Entity::find()
-                    .filter(project::Column::Name.eq(name))
-                    .one(self.txn)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::invalid(format!("{at}.project"), format!("unknown project {name:?}"))
-                    })?
-                    .id,
-            ),
         };
-        let model_id = self.model_id(&format!("{at}.model"), &f.model).await?;
-        let stated_by = self
-            .person_id(&format!("{at}.statedBy"), &f.stated_by)
-            .await?;
+        let model_id = self.model_id(at, "model", &f.model).await?;
+        let stated_by = self.person_id(at, "statedBy", &f.stated_by).await?;
         let columns = FigureDraft {
             reference: &f.r#ref,
             company_id,
@@ -140,12 +103,7 @@ impl Load<'_> {
             }),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<spending_figure::ActiveModel>(
-                spending_figure::Column::Reference.eq(&f.r#ref),
-                |a| columns.set_on(a),
-            )
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Figure(row.id), &f.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &f.citations, &f.provenance)
@@ -154,9 +112,7 @@ impl Load<'_> {
     }
 
     pub(super) async fn figure_link(&mut self, at: &str, f: &FigureRec) -> Result<()> {
-        let derived_from = self
-            .figure_id(&format!("{at}.derivedFrom"), &f.derived_from)
-            .await?;
+        let derived_from = self.figure_id(at, "derivedFrom", &f.derived_from).await?;
         let row = spending_figure::Entity::find()
             .filter(spending_figure::Column::Reference.eq(&f.r#ref))
             .one(self.txn)
@@ -175,19 +131,17 @@ impl Load<'_> {
 
     pub(super) async fn claim(&mut self, at: &str, c: &ClaimRec) -> Result<()> {
         let person_id = self
-            .person_id(&format!("{at}.claimantPerson"), &c.claimant_person)
+            .person_id(at, "claimantPerson", &c.claimant_person)
             .await?;
         let company_id = self
-            .opt_company_id(&format!("{at}.claimantCompany"), &c.claimant_company)
+            .opt_company_id(at, "claimantCompany", &c.claimant_company)
             .await?;
         let subject_company = self
-            .opt_company_id(&format!("{at}.subjectCompany"), &c.subject_company)
+            .opt_company_id(at, "subjectCompany", &c.subject_company)
             .await?;
-        let subject_model = self
-            .model_id(&format!("{at}.subjectModel"), &c.subject_model)
-            .await?;
+        let subject_model = self.model_id(at, "subjectModel", &c.subject_model).await?;
         let figure = self
-            .figure_id(&format!("{at}.spendingFigure"), &c.spending_figure)
+            .figure_id(at, "spendingFigure", &c.spending_figure)
             .await?;
         let columns = ClaimDraft {
             reference: &c.r#ref,
@@ -203,11 +157,7 @@ impl Load<'_> {
             made: c.made.as_ref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<claim::ActiveModel>(claim::Column::Reference.eq(&c.r#ref), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Claim(row.id), &c.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &c.citations, &c.provenance)
@@ -226,10 +176,10 @@ impl Load<'_> {
         ch: &ChallengeRec,
     ) -> Result<()> {
         let challenger_company = self
-            .opt_company_id(&format!("{at}.challengerCompany"), &ch.challenger_company)
+            .opt_company_id(at, "challengerCompany", &ch.challenger_company)
             .await?;
         let challenger_person = self
-            .person_id(&format!("{at}.challengerPerson"), &ch.challenger_person)
+            .person_id(at, "challengerPerson", &ch.challenger_person)
             .await?;
         let columns = ChallengeDraft {
             claim_id,
@@ -239,26 +189,14 @@ impl Load<'_> {
             description: &ch.description,
         }
         .check(At::dataset(at))?;
-        // A challenge is the same challenge when it is to the same claim with the same description.
-        let challenge = self
-            .upsert::<claim_challenge::ActiveModel>(
-                Condition::all()
-                    .add(claim_challenge::Column::ClaimId.eq(claim_id))
-                    .add(claim_challenge::Column::Description.eq(ch.description.as_str())),
-                |a| columns.set_on(a),
-            )
-            .await?;
+        let challenge = self.upsert(columns).await?;
         self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
             .await
     }
 
     pub(super) async fn event(&mut self, at: &str, e: &EventRec) -> Result<()> {
-        let company_id = self
-            .opt_company_id(&format!("{at}.company"), &e.company)
-            .await?;
-        let trigger = self
-            .claim_id(&format!("{at}.triggerClaim"), &e.trigger_claim)
-            .await?;
+        let company_id = self.opt_company_id(at, "company", &e.company).await?;
+        let trigger = self.claim_id(at, "triggerClaim", &e.trigger_claim).await?;
         let columns = EventDraft {
             reference: &e.r#ref,
             name: &e.name,
@@ -269,11 +207,7 @@ impl Load<'_> {
             description: e.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<event::ActiveModel>(event::Column::Reference.eq(&e.r#ref), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Event(row.id), &e.citations, true)
             .await?;
         self.save_notes(at, row.id, &row, &e.citations, &e.provenance)

@@ -10,18 +10,17 @@ mod named;
 
 use std::collections::HashMap;
 
-use entity::{ai_model, citation, claim, company, person, source, spending_figure};
-use sea_orm::sea_query::IntoCondition;
+use entity::{ai_model, citation, claim, company, person, project, source, spending_figure};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    Set,
 };
 
 use super::notes::DerivedRefs;
 use super::records::{CitationRec, SourceRec};
 use super::{Dataset, LoadReport, refuse_nul};
 use crate::domain::At;
-use crate::domain::rows::SourceDraft;
+use crate::domain::rows::{Keyed, SourceDraft};
 use crate::domain::values::{cited, quote};
 use crate::error::{Error, Result};
 
@@ -29,21 +28,20 @@ use crate::error::{Error, Result};
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 impl Load<'_> {
-    /// Inserts one row, or updates the one its natural key finds (`natural`), with the
-    /// columns `fill` sets; the report counts it as created or updated.
-    pub(super) async fn upsert<A>(
-        &mut self,
-        natural: impl IntoCondition,
-        fill: impl FnOnce(&mut A),
-    ) -> Result<ModelOf<A>>
+    /// Inserts the row of `columns`, or updates the one their natural key finds; the report
+    /// counts it as created or updated.
+    pub(super) async fn upsert<C: Keyed>(&mut self, columns: C) -> Result<ModelOf<C::ActiveModel>>
     where
-        A: ActiveModelTrait + ActiveModelBehavior + Send,
-        ModelOf<A>: IntoActiveModel<A>,
+        ModelOf<C::ActiveModel>: IntoActiveModel<C::ActiveModel>,
     {
-        let existing = A::Entity::find().filter(natural).one(self.txn).await?;
-        let table = sea_orm::EntityName::table_name(&A::Entity::default());
+        type EntityOf<C> = <<C as Keyed>::ActiveModel as ActiveModelTrait>::Entity;
+        let existing = EntityOf::<C>::find()
+            .filter(columns.natural())
+            .one(self.txn)
+            .await?;
+        let table = sea_orm::EntityName::table_name(&EntityOf::<C>::default());
         self.report.count(table, existing.is_none());
-        crate::store::persist(self.txn, existing, fill).await
+        crate::store::persist(self.txn, existing, |a| columns.fill(a)).await
     }
 }
 
@@ -117,6 +115,18 @@ pub(super) struct Load<'a> {
     pub(super) refs: DerivedRefs,
 }
 
+/// `load.method(rows, "section")`: calls `load.method(at, row)` for every record of `rows`,
+/// in order, each at its path in the dataset (`companies[3]`); the first error stops it.
+macro_rules! each {
+    ($load:ident.$method:ident($rows:expr, $section:literal)) => {
+        for (i, row) in $rows.iter().enumerate() {
+            $load
+                .$method(&format!(concat!($section, "[{}]"), i), row)
+                .await?;
+        }
+    };
+}
+
 impl<'a> Load<'a> {
     pub(super) fn new(txn: &'a DatabaseTransaction) -> Self {
         Load {
@@ -138,58 +148,33 @@ impl<'a> Load<'a> {
     /// may point at rows later in `d`.
     pub(super) async fn run_part(&mut self, d: &Dataset, links: bool) -> Result<()> {
         refuse_nul(d)?;
-        for (i, s) in d.sources.iter().enumerate() {
-            self.source(&format!("sources[{i}]"), s).await?;
-        }
-        for (i, c) in d.companies.iter().enumerate() {
-            self.company(&format!("companies[{i}]"), c).await?;
-        }
+        each!(self.source(d.sources, "sources"));
+        each!(self.company(d.companies, "companies"));
         // Links between companies once all of them exist.
         if links {
             self.link_companies(d).await?;
         }
-        for (i, p) in d.people.iter().enumerate() {
-            self.person(&format!("people[{i}]"), p).await?;
-        }
-        for (i, m) in d.models.iter().enumerate() {
-            self.model(&format!("models[{i}]"), m).await?;
-        }
-        for (i, inv) in d.investments.iter().enumerate() {
-            self.investment(&format!("investments[{i}]"), inv).await?;
-        }
-        for (i, p) in d.projects.iter().enumerate() {
-            self.project(&format!("projects[{i}]"), p).await?;
-        }
-        for (i, f) in d.spending_figures.iter().enumerate() {
-            self.figure(&format!("spendingFigures[{i}]"), f).await?;
-        }
+        each!(self.person(d.people, "people"));
+        each!(self.model(d.models, "models"));
+        each!(self.investment(d.investments, "investments"));
+        each!(self.project(d.projects, "projects"));
+        each!(self.figure(d.spending_figures, "spendingFigures"));
         if links {
             self.link_figures(d).await?;
         }
-        for (i, c) in d.claims.iter().enumerate() {
-            self.claim(&format!("claims[{i}]"), c).await?;
-        }
-        for (i, e) in d.events.iter().enumerate() {
-            self.event(&format!("events[{i}]"), e).await?;
-        }
-        for (i, a) in d.aliases.iter().enumerate() {
-            self.alias(&format!("aliases[{i}]"), a).await?;
-        }
+        each!(self.claim(d.claims, "claims"));
+        each!(self.event(d.events, "events"));
+        each!(self.alias(d.aliases, "aliases"));
         Ok(())
     }
 
     pub(super) async fn link_companies(&mut self, d: &Dataset) -> Result<()> {
-        for (i, c) in d.companies.iter().enumerate() {
-            self.company_links(&format!("companies[{i}]"), c).await?;
-        }
+        each!(self.company_links(d.companies, "companies"));
         Ok(())
     }
 
     pub(super) async fn link_figures(&mut self, d: &Dataset) -> Result<()> {
-        for (i, f) in d.spending_figures.iter().enumerate() {
-            self.figure_link(&format!("spendingFigures[{i}]"), f)
-                .await?;
-        }
+        each!(self.figure_link(d.spending_figures, "spendingFigures"));
         Ok(())
     }
 
@@ -203,16 +188,19 @@ impl<'a> Load<'a> {
             content: s.content.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<source::ActiveModel>(source::Column::Key.eq(&s.key), |a| columns.set_on(a))
-            .await?;
+        let row = self.upsert(columns).await?;
         self.save_notes(at, row.id, &row, &[], &s.provenance)
             .await?;
         self.sources.insert(row.key.clone(), (row.id, row.content));
         Ok(())
     }
 
-    async fn source_of(&mut self, at: &str, key: &str) -> Result<(i32, Option<String>)> {
+    async fn source_of(
+        &mut self,
+        at: &str,
+        field: &str,
+        key: &str,
+    ) -> Result<(i32, Option<String>)> {
         if let Some(found) = self.sources.get(key) {
             return Ok(found.clone());
         }
@@ -220,7 +208,9 @@ impl<'a> Load<'a> {
             .filter(source::Column::Key.eq(key))
             .one(self.txn)
             .await?
-            .ok_or_else(|| Error::invalid(at, format!("unknown source {key:?}")))?;
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown source {key:?}"))
+            })?;
         self.sources
             .insert(row.key.clone(), (row.id, row.content.clone()));
         Ok((row.id, row.content))
@@ -238,9 +228,7 @@ impl<'a> Load<'a> {
         let (column, id) = subject.column_and_id();
         for (i, c) in citations.iter().enumerate() {
             let field = format!("{at}.citations[{i}]");
-            let (source_id, content) = self
-                .source_of(&format!("{field}.source"), &c.source)
-                .await?;
+            let (source_id, content) = self.source_of(&field, "source", &c.source).await?;
             quote(
                 &format!("{field}.quote"),
                 &c.quote,
@@ -266,7 +254,7 @@ impl<'a> Load<'a> {
         Ok(())
     }
 
-    async fn company_id(&mut self, at: &str, name: &str) -> Result<i32> {
+    async fn company_id(&mut self, at: &str, field: &str, name: &str) -> Result<i32> {
         if let Some(id) = self.companies.get(name) {
             return Ok(*id);
         }
@@ -275,29 +263,50 @@ impl<'a> Load<'a> {
             .one(self.txn)
             .await?
             .map(|c| c.id)
-            .ok_or_else(|| Error::invalid(at, format!("unknown company {name:?}")))?;
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown company {name:?}"))
+            })?;
         self.companies.insert(name.to_string(), id);
         Ok(id)
     }
 
-    async fn opt_company_id(&mut self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    async fn opt_company_id(
+        &mut self,
+        at: &str,
+        field: &str,
+        name: &Option<String>,
+    ) -> Result<Option<i32>> {
         match name {
-            Some(name) => Ok(Some(self.company_id(at, name).await?)),
+            Some(name) => Ok(Some(self.company_id(at, field, name).await?)),
             None => Ok(None),
         }
     }
 
-    async fn person_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    /// The project named `name`; errors name `{at}.{field}`.
+    pub(super) async fn project_id(&self, at: &str, field: &str, name: &str) -> Result<i32> {
+        project::Entity::find()
+            .filter(project::Column::Name.eq(name))
+            .one(self.txn)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown project {name:?}"))
+            })
+    }
+
+    async fn person_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
         let Some(name) = name else { return Ok(None) };
         person::Entity::find()
             .filter(person::Column::Name.eq(name))
             .one(self.txn)
             .await?
             .map(|p| Some(p.id))
-            .ok_or_else(|| Error::invalid(at, format!("unknown person {name:?}")))
+            .ok_or_else(|| {
+                Error::invalid(format!("{at}.{field}"), format!("unknown person {name:?}"))
+            })
     }
 
-    async fn model_id(&self, at: &str, name: &Option<String>) -> Result<Option<i32>> {
+    async fn model_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
         let Some(name) = name else { return Ok(None) };
         let found = ai_model::Entity::find()
             .filter(ai_model::Column::Name.eq(name))
@@ -305,31 +314,44 @@ impl<'a> Load<'a> {
             .await?;
         match found.as_slice() {
             [one] => Ok(Some(one.id)),
-            [] => Err(Error::invalid(at, format!("unknown model {name:?}"))),
+            [] => Err(Error::invalid(
+                format!("{at}.{field}"),
+                format!("unknown model {name:?}"),
+            )),
             _ => Err(Error::invalid(
-                at,
+                format!("{at}.{field}"),
                 format!("model name {name:?} is ambiguous: several developers use it"),
             )),
         }
     }
 
-    async fn figure_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+    async fn figure_id(&self, at: &str, field: &str, r: &Option<String>) -> Result<Option<i32>> {
         let Some(r) = r else { return Ok(None) };
         spending_figure::Entity::find()
             .filter(spending_figure::Column::Reference.eq(r))
             .one(self.txn)
             .await?
             .map(|f| Some(f.id))
-            .ok_or_else(|| Error::invalid(at, format!("unknown spending figure {r:?}")))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("{at}.{field}"),
+                    format!("unknown spending figure {r:?}"),
+                )
+            })
     }
 
-    pub(super) async fn claim_id(&self, at: &str, r: &Option<String>) -> Result<Option<i32>> {
+    pub(super) async fn claim_id(
+        &self,
+        at: &str,
+        field: &str,
+        r: &Option<String>,
+    ) -> Result<Option<i32>> {
         let Some(r) = r else { return Ok(None) };
         claim::Entity::find()
             .filter(claim::Column::Reference.eq(r))
             .one(self.txn)
             .await?
             .map(|c| Some(c.id))
-            .ok_or_else(|| Error::invalid(at, format!("unknown claim {r:?}")))
+            .ok_or_else(|| Error::invalid(format!("{at}.{field}"), format!("unknown claim {r:?}")))
     }
 }

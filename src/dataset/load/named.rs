@@ -1,10 +1,8 @@
 //! Loading the rows others point at by name: companies (and, in a second pass, their
 //! links), people, AI models and aliases.
 
-use entity::{ai_model, alias, company, person, project};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use entity::company;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use super::{Load, Subject};
 use crate::dataset::records::*;
@@ -24,21 +22,15 @@ impl Load<'_> {
             description: c.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<company::ActiveModel>(company::Column::Name.eq(&c.name), |a| {
-                columns.set_on(a)
-            })
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Company(row.id), &c.citations, false)
             .await
     }
 
     pub(super) async fn company_links(&mut self, at: &str, c: &CompanyRec) -> Result<()> {
-        let parent = self
-            .opt_company_id(&format!("{at}.parent"), &c.parent)
-            .await?;
+        let parent = self.opt_company_id(at, "parent", &c.parent).await?;
         let alumni_of = self
-            .opt_company_id(&format!("{at}.foundedByAlumniOf"), &c.founded_by_alumni_of)
+            .opt_company_id(at, "foundedByAlumniOf", &c.founded_by_alumni_of)
             .await?;
         let row = company::Entity::find()
             .filter(company::Column::Name.eq(&c.name))
@@ -59,9 +51,7 @@ impl Load<'_> {
     }
 
     pub(super) async fn person(&mut self, at: &str, p: &PersonRec) -> Result<()> {
-        let company_id = self
-            .opt_company_id(&format!("{at}.company"), &p.company)
-            .await?;
+        let company_id = self.opt_company_id(at, "company", &p.company).await?;
         let columns = PersonDraft {
             name: &p.name,
             title: p.title.as_deref(),
@@ -69,17 +59,13 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<person::ActiveModel>(person::Column::Name.eq(&p.name), |a| columns.set_on(a))
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Person(row.id), &p.citations, false)
             .await
     }
 
     pub(super) async fn model(&mut self, at: &str, m: &ModelRec) -> Result<()> {
-        let developer_id = self
-            .company_id(&format!("{at}.developer"), &m.developer)
-            .await?;
+        let developer_id = self.company_id(at, "developer", &m.developer).await?;
         let columns = ModelDraft {
             name: &m.name,
             kind: m.kind,
@@ -89,14 +75,7 @@ impl Load<'_> {
             description: m.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self
-            .upsert::<ai_model::ActiveModel>(
-                Condition::all()
-                    .add(ai_model::Column::Name.eq(&m.name))
-                    .add(ai_model::Column::DeveloperId.eq(developer_id)),
-                |a| columns.set_on(a),
-            )
-            .await?;
+        let row = self.upsert(columns).await?;
         self.cite(at, Subject::Model(row.id), &m.citations, false)
             .await?;
         self.save_notes(at, row.id, &row, &m.citations, &m.provenance)
@@ -116,26 +95,19 @@ impl Load<'_> {
             ));
         }
         let subject = if let Some(name) = &a.company {
-            AliasSubject::Company(self.company_id(&format!("{at}.company"), name).await?)
+            AliasSubject::Company(self.company_id(at, "company", name).await?)
         } else if a.person.is_some() {
-            let id = self.person_id(&format!("{at}.person"), &a.person).await?;
+            let id = self.person_id(at, "person", &a.person).await?;
             AliasSubject::Person(id.ok_or_else(|| Error::Internal("person".into()))?)
         } else if a.model.is_some() {
-            let id = self.model_id(&format!("{at}.model"), &a.model).await?;
+            let id = self.model_id(at, "model", &a.model).await?;
             AliasSubject::Model(id.ok_or_else(|| Error::Internal("model".into()))?)
         } else {
             let name = a.project.as_deref().unwrap_or_default();
-            let row = project::Entity::find()
-                .filter(project::Column::Name.eq(name))
-                .one(self.txn)
-                .await?
-                .ok_or_else(|| {
-                    Error::invalid(format!("{at}.project"), format!("unknown project {name:?}"))
-                })?;
-            AliasSubject::Project(row.id)
+            AliasSubject::Project(self.project_id(at, "project", name).await?)
         };
         let source = match &a.source {
-            Some(key) => Some((key, self.source_of(&format!("{at}.source"), key).await?)),
+            Some(key) => Some((key, self.source_of(at, "source", key).await?)),
             None => None,
         };
         let columns = AliasDraft {
@@ -150,14 +122,7 @@ impl Load<'_> {
             quote: a.quote.as_deref(),
         }
         .check(At::dataset(at))?;
-        let (column, id) = subject.column_and_id();
-        self.upsert::<alias::ActiveModel>(
-            Condition::all()
-                .add(column.eq(id))
-                .add(alias::Column::Name.eq(columns.name.as_str())),
-            |m| columns.set_on(m),
-        )
-        .await?;
+        self.upsert(columns).await?;
         Ok(())
     }
 }

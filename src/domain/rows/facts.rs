@@ -4,7 +4,7 @@
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::Date;
+use super::{Date, description};
 use crate::domain::At;
 use crate::domain::values::{
     self, AmountRec, DateRec, PeriodRec, amount, check_bound, check_period, date, limits, opt_text,
@@ -25,7 +25,7 @@ pub struct InvestmentDraft<'a> {
 
 columns!(
     /// An investment's columns.
-    InvestmentColumns => investment {
+    InvestmentColumns => investment by Reference(reference) {
         reference: Option<String>,
         investor_id: i32,
         investee_id: i32,
@@ -56,11 +56,7 @@ impl InvestmentDraft<'_> {
             currency,
             made_on,
             made_precision,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -78,7 +74,7 @@ pub struct ProjectDraft<'a> {
 
 columns!(
     /// A project's columns.
-    ProjectColumns => project {
+    ProjectColumns => project by Name(name) {
         name: String,
         lead_company_id: Option<i32>,
         planned_amount_minor: Option<i64>,
@@ -109,18 +105,14 @@ impl ProjectDraft<'_> {
             announced_on,
             announced_precision,
             has_unnamed_backers: self.has_unnamed_backers,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
 
 columns!(
     /// A project's backer: its references are all it has, and the paths resolve them.
-    BackerColumns => project_backer {
+    BackerColumns => project_backer by ProjectId(project_id), CompanyId(company_id) {
         project_id: i32,
         company_id: i32,
         role: BackerRole,
@@ -155,7 +147,7 @@ pub struct FigureDraft<'a> {
 
 columns!(
     /// A spending figure's own columns.
-    FigureColumns => spending_figure {
+    FigureColumns => spending_figure by Reference(reference) {
         reference: Option<String>,
         company_id: Option<i32>,
         project_id: Option<i32>,
@@ -284,7 +276,7 @@ pub struct ClaimDraft<'a> {
 
 columns!(
     /// A claim's columns.
-    ClaimColumns => claim {
+    ClaimColumns => claim by Reference(reference) {
         reference: Option<String>,
         statement: String,
         kind: ClaimKind,
@@ -341,8 +333,9 @@ pub struct ChallengeDraft<'a> {
 }
 
 columns!(
-    /// A challenge's columns.
-    ChallengeColumns => claim_challenge {
+    /// A challenge's columns: a challenge is the same challenge when it is to the same claim
+    /// with the same description.
+    ChallengeColumns => claim_challenge by ClaimId(claim_id), Description(description) {
         claim_id: i32,
         challenger_company_id: Option<i32>,
         challenger_person_id: Option<i32>,
@@ -380,7 +373,7 @@ pub struct EventDraft<'a> {
 
 columns!(
     /// An event's columns.
-    EventColumns => event {
+    EventColumns => event by Reference(reference) {
         reference: Option<String>,
         name: String,
         kind: EventKind,
@@ -405,11 +398,7 @@ impl EventDraft<'_> {
             occurred_precision,
             company_id: self.company_id,
             trigger_claim_id: self.trigger_claim_id,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }

@@ -11,9 +11,14 @@
 //! others point at by name or key) and [`facts`] (investments, projects, spending figures,
 //! claims, events: what the sources report).
 
-/// The columns a checked row sets, as a struct with `set_on`.
+/// The columns a checked row sets, as a struct with `set_on`; with `by Column(field), ...`,
+/// also the natural key that finds the row they update ([`Keyed`]).
 macro_rules! columns {
-    ($(#[$doc:meta])* $name:ident => $entity:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+    (
+        $(#[$doc:meta])* $name:ident => $entity:ident $(by $($key:ident($key_field:ident)),+)? {
+            $($field:ident: $ty:ty),* $(,)?
+        }
+    ) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name {
@@ -26,10 +31,41 @@ macro_rules! columns {
                 $(active.$field = Set(self.$field);)*
             }
         }
+
+        $(impl super::Keyed for $name {
+            type ActiveModel = entity::$entity::ActiveModel;
+            fn natural(&self) -> sea_orm::Condition {
+                use sea_orm::ColumnTrait;
+                sea_orm::Condition::all()
+                    $(.add(entity::$entity::Column::$key.eq(self.$key_field.clone())))+
+            }
+            fn fill(self, active: &mut Self::ActiveModel) {
+                self.set_on(active);
+            }
+        })?
     };
 }
 
+/// Checked columns that know the row they update: the one their natural key finds (a
+/// company by name, a fact by ref), if any.
+pub trait Keyed {
+    type ActiveModel: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send;
+    /// The condition on the natural key.
+    fn natural(&self) -> sea_orm::Condition;
+    /// Sets every column on `active` (`set_on`).
+    fn fill(self, active: &mut Self::ActiveModel);
+}
+
 type Date = chrono::NaiveDate;
+
+/// A row's description: optional, at most [`limits::DESCRIPTION`] characters.
+fn description(at: &At, value: Option<&str>) -> Result<Option<String>> {
+    opt_text(&at.field("description"), value, limits::DESCRIPTION)
+}
+
+use crate::domain::At;
+use crate::domain::values::{limits, opt_text};
+use crate::error::Result;
 
 pub mod facts;
 pub mod named;

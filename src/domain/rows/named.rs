@@ -4,7 +4,7 @@
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::Date;
+use super::{Date, description};
 use crate::domain::At;
 use crate::domain::values::{self, DateRec, country, date, limits, opt_text, text};
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub struct CompanyDraft<'a> {
 
 columns!(
     /// A company's own columns.
-    CompanyColumns => company {
+    CompanyColumns => company by Name(name) {
         name: String,
         ticker: Option<String>,
         kind: CompanyKind,
@@ -39,11 +39,7 @@ impl CompanyDraft<'_> {
             kind: self.kind,
             country: country(&at.field("country"), self.country)?,
             headquarters: opt_text(&at.field("headquarters"), self.headquarters, limits::SHORT)?,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -81,7 +77,7 @@ pub struct PersonDraft<'a> {
 
 columns!(
     /// A person's columns.
-    PersonColumns => person {
+    PersonColumns => person by Name(name) {
         name: String,
         title: Option<String>,
         company_id: Option<i32>,
@@ -95,11 +91,7 @@ impl PersonDraft<'_> {
             name: text(&at.field("name"), self.name, limits::NAME)?,
             title: opt_text(&at.field("title"), self.title, limits::SHORT)?,
             company_id: self.company_id,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -116,7 +108,7 @@ pub struct ModelDraft<'a> {
 
 columns!(
     /// A model's columns.
-    ModelColumns => ai_model {
+    ModelColumns => ai_model by Name(name), DeveloperId(developer_id) {
         name: String,
         kind: ModelKind,
         developer_id: i32,
@@ -140,11 +132,7 @@ impl ModelDraft<'_> {
             announced_precision,
             expected_on,
             expected_precision,
-            description: opt_text(
-                &at.field("description"),
-                self.description,
-                limits::DESCRIPTION,
-            )?,
+            description: description(&at, self.description)?,
         })
     }
 }
@@ -161,7 +149,7 @@ pub struct SourceDraft<'a> {
 
 columns!(
     /// A source's columns.
-    SourceColumns => source {
+    SourceColumns => source by Key(key) {
         key: String,
         title: String,
         publisher: Option<String>,
@@ -274,6 +262,30 @@ impl AliasDraft<'_> {
             source_id: self.source.map(|s| s.id),
             quote,
         })
+    }
+}
+
+impl super::Keyed for AliasColumns {
+    type ActiveModel = entity::alias::ActiveModel;
+    /// An alias is found by the row it names and its name.
+    fn natural(&self) -> sea_orm::Condition {
+        use entity::alias::Column as C;
+        use sea_orm::ColumnTrait;
+        let named = [
+            (C::CompanyId, self.company_id),
+            (C::PersonId, self.person_id),
+            (C::AiModelId, self.ai_model_id),
+            (C::ProjectId, self.project_id),
+        ];
+        let subject = named
+            .into_iter()
+            .filter_map(|(column, id)| Some(column.eq(id?)));
+        subject
+            .fold(sea_orm::Condition::all(), |key, column| key.add(column))
+            .add(C::Name.eq(self.name.as_str()))
+    }
+    fn fill(self, active: &mut Self::ActiveModel) {
+        self.set_on(active);
     }
 }
 

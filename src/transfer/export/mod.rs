@@ -9,7 +9,6 @@ mod convert;
 mod names;
 mod sink;
 
-use self::convert::*;
 use self::names::Names;
 use self::sink::{CsvSink, JsonSink, Sink};
 
@@ -57,68 +56,19 @@ pub async fn export(db: &DatabaseConnection, target: &Path) -> Result<ExportRepo
         Box::new(CsvSink::new(target)?)
     };
     let names = Names::load(db).await?;
+    // The sections in the order import reads them.
+    let sink = sink.as_mut();
     let mut records = 0;
-    records +=
-        export_table::<source::Entity>(db, &names, sink.as_mut(), "sources", None, source_rec)
-            .await?;
-    records += export_table::<company::Entity>(
-        db,
-        &names,
-        sink.as_mut(),
-        "companies",
-        Some(citation::Column::CompanyId),
-        company_rec,
-    )
-    .await?;
-    records += export_table::<person::Entity>(
-        db,
-        &names,
-        sink.as_mut(),
-        "people",
-        Some(citation::Column::PersonId),
-        person_rec,
-    )
-    .await?;
-    records += export_table::<ai_model::Entity>(
-        db,
-        &names,
-        sink.as_mut(),
-        "models",
-        Some(citation::Column::AiModelId),
-        model_rec,
-    )
-    .await?;
-    records += export_table::<investment::Entity>(
-        db,
-        &names,
-        sink.as_mut(),
-        "investments",
-        Some(citation::Column::InvestmentId),
-        investment_rec,
-    )
-    .await?;
-    records += export_projects(db, &names, sink.as_mut()).await?;
-    records += export_table::<spending_figure::Entity>(
-        db,
-        &names,
-        sink.as_mut(),
-        "spendingFigures",
-        Some(citation::Column::SpendingFigureId),
-        figure_rec,
-    )
-    .await?;
-    records += export_claims(db, &names, sink.as_mut()).await?;
-    records += export_table::<event::Entity>(
-        db,
-        &names,
-        sink.as_mut(),
-        "events",
-        Some(citation::Column::EventId),
-        event_rec,
-    )
-    .await?;
-    records += export_table::<alias::Entity>(db, &names, sink.as_mut(), "aliases", None, alias_rec)
-        .await?;
+    records += export_table::<source::Entity>(db, &names, sink).await?;
+    records += export_table::<company::Entity>(db, &names, sink).await?;
+    records += export_table::<person::Entity>(db, &names, sink).await?;
+    records += export_table::<ai_model::Entity>(db, &names, sink).await?;
+    records += export_table::<investment::Entity>(db, &names, sink).await?;
+    records += export_table::<project::Entity>(db, &names, sink).await?;
+    records += export_table::<spending_figure::Entity>(db, &names, sink).await?;
+    records += export_table::<claim::Entity>(db, &names, sink).await?;
+    records += export_table::<event::Entity>(db, &names, sink).await?;
+    records += export_table::<alias::Entity>(db, &names, sink).await?;
     sink.finish().map_err(io)?;
     Ok(ExportReport { records })
 }
@@ -138,19 +88,26 @@ enum Record {
 }
 
 impl Record {
-    /// Sets the provenance notes (and a figure's shares) read beside the row.
-    fn annotate(&mut self, notes: Option<Notes>, shares: Option<Vec<ShareRec>>) {
-        let notes = notes.filter(|n| !n.is_empty());
+    /// Sets what was read beside row `id`: its provenance notes, and a figure's shares, a
+    /// project's backers or a claim's challenges.
+    fn annotate(&mut self, beside: &mut Beside, id: i32) {
+        let notes = beside.notes.remove(&id).filter(|n| !n.is_empty());
         match self {
             Record::Source(r) => r.provenance = notes,
             Record::Model(r) => r.provenance = notes,
             Record::Investment(r) => r.provenance = notes,
-            Record::Project(r) => r.provenance = notes,
+            Record::Project(r) => {
+                r.provenance = notes;
+                r.backers = beside.backers.remove(&id).unwrap_or_default();
+            }
             Record::Figure(r) => {
                 r.provenance = notes;
-                r.shares = shares.filter(|s| !s.is_empty());
+                r.shares = beside.shares.remove(&id).filter(|s| !s.is_empty());
             }
-            Record::Claim(r) => r.provenance = notes,
+            Record::Claim(r) => {
+                r.provenance = notes;
+                r.challenges = beside.challenges.remove(&id).unwrap_or_default();
+            }
             Record::Event(r) => r.provenance = notes,
             Record::Company(_) | Record::Person(_) | Record::Alias(_) => {}
         }
@@ -255,7 +212,7 @@ async fn citations(
             _ => None,
         };
         let Some(subject) = subject else { continue };
-        let source = Names::get(&names.sources, Some(c.source_id), "source")?.unwrap_or_default();
+        let source = names.sources.of(Some(c.source_id))?.unwrap_or_default();
         by_subject.entry(subject).or_default().push(CitationRec {
             source,
             quote: c.quote,
@@ -264,155 +221,107 @@ async fn citations(
     Ok(by_subject)
 }
 
-type Convert<M> = fn(&Names, M, Vec<CitationRec>) -> Result<Record>;
+/// A table the export writes as a section of records: the section's name, the column of
+/// `citation` that points at its rows (`None` for a table that sources do not cite), and a
+/// row as its record, without what [`Record::annotate`] sets.
+trait Exported: EntityTrait<Model: Row> {
+    const SECTION: &'static str;
+    const CITED: Option<citation::Column>;
+    fn record(names: &Names, row: Self::Model, citations: Vec<CitationRec>) -> Result<Record>;
+}
 
-async fn export_table<E>(
+/// A table whose rows the export nests in their parent's record: a project's backers, a
+/// claim's challenges.
+trait Nested: EntityTrait<Model: Row> {
+    type Rec;
+    /// The column that points at the parent row.
+    const PARENT: Self::Column;
+    /// The column of `citation` that points at a row.
+    const CITED: citation::Column;
+    /// The row's parent id and its record.
+    fn record(
+        names: &Names,
+        row: Self::Model,
+        citations: Vec<CitationRec>,
+    ) -> Result<(i32, Self::Rec)>;
+}
+
+/// The rows of table `N` under the parents `ids`, as records by parent id, in id order.
+async fn nested<N: Nested>(
+    db: &DatabaseConnection,
+    names: &Names,
+    ids: &[i32],
+) -> Result<HashMap<i32, Vec<N::Rec>>> {
+    use sea_orm::ColumnTrait;
+    let rows = N::find()
+        .filter(N::PARENT.is_in(ids.to_vec()))
+        .order_by_asc(Expr::col(Alias::new("id")))
+        .all(db)
+        .await?;
+    let ids = rows.iter().map(Row::row_id).collect();
+    let mut cited = citations(db, names, Some(N::CITED), ids).await?;
+    let mut by_parent: HashMap<i32, Vec<N::Rec>> = HashMap::new();
+    for row in rows {
+        let citations = cited.remove(&row.row_id()).unwrap_or_default();
+        let (parent, record) = N::record(names, row, citations)?;
+        by_parent.entry(parent).or_default().push(record);
+    }
+    Ok(by_parent)
+}
+
+/// What a page of rows has beside it in other tables, by row id.
+#[derive(Default)]
+struct Beside {
+    notes: HashMap<i32, Notes>,
+    shares: HashMap<i32, Vec<ShareRec>>,
+    backers: HashMap<i32, Vec<BackerRec>>,
+    challenges: HashMap<i32, Vec<ChallengeRec>>,
+}
+
+impl Beside {
+    /// The provenance notes of the rows `ids` of `section`, and the figures' shares, the
+    /// projects' backers or the claims' challenges when `section` has them.
+    async fn read(
+        db: &DatabaseConnection,
+        names: &Names,
+        section: &str,
+        ids: &[i32],
+    ) -> Result<Beside> {
+        let mut beside = Beside {
+            notes: notes::notes_of(db, section, ids).await?,
+            ..Beside::default()
+        };
+        match section {
+            "projects" => beside.backers = nested::<project_backer::Entity>(db, names, ids).await?,
+            "spendingFigures" => beside.shares = notes::shares_of(db, ids).await?,
+            "claims" => {
+                beside.challenges = nested::<claim_challenge::Entity>(db, names, ids).await?;
+            }
+            _ => {}
+        }
+        Ok(beside)
+    }
+}
+
+/// Writes table `E` as its section, page by page; returns the records written.
+async fn export_table<E: Exported>(
     db: &DatabaseConnection,
     names: &Names,
     sink: &mut (dyn Sink + Send),
-    section: &str,
-    column: Option<citation::Column>,
-    convert: Convert<E::Model>,
-) -> Result<u64>
-where
-    E: EntityTrait,
-    E::Model: Row,
-{
-    sink.section(section)
+) -> Result<u64> {
+    sink.section(E::SECTION)
         .map_err(|e| Error::Internal(e.to_string()))?;
     let mut count = 0;
     let mut pages = Pages::<E>::new();
     while let Some(rows) = pages.next(db).await? {
         let ids: Vec<i32> = rows.iter().map(Row::row_id).collect();
-        let mut cited = citations(db, names, column, ids.clone()).await?;
-        let mut notes = notes::notes_of(db, section, &ids).await?;
-        let mut shares = if section == "spendingFigures" {
-            notes::shares_of(db, &ids).await?
-        } else {
-            HashMap::new()
-        };
+        let mut cited = citations(db, names, E::CITED, ids.clone()).await?;
+        let mut beside = Beside::read(db, names, E::SECTION, &ids).await?;
         for row in rows {
             let id = row.row_id();
-            let mut record = convert(names, row, cited.remove(&id).unwrap_or_default())?;
-            record.annotate(notes.remove(&id), shares.remove(&id));
+            let mut record = E::record(names, row, cited.remove(&id).unwrap_or_default())?;
+            record.annotate(&mut beside, id);
             sink.write(&record)?;
-            count += 1;
-        }
-    }
-    Ok(count)
-}
-
-async fn export_projects(
-    db: &DatabaseConnection,
-    names: &Names,
-    sink: &mut (dyn Sink + Send),
-) -> Result<u64> {
-    use sea_orm::ColumnTrait;
-    sink.section("projects")
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut count = 0;
-    let mut pages = Pages::<project::Entity>::new();
-    while let Some(rows) = pages.next(db).await? {
-        let ids: Vec<i32> = rows.iter().map(|p| p.id).collect();
-        let mut cited =
-            citations(db, names, Some(citation::Column::ProjectId), ids.clone()).await?;
-        let mut notes = notes::notes_of(db, "projects", &ids).await?;
-        let backers = project_backer::Entity::find()
-            .filter(project_backer::Column::ProjectId.is_in(ids))
-            .order_by_asc(project_backer::Column::Id)
-            .all(db)
-            .await?;
-        let mut backer_cited = citations(
-            db,
-            names,
-            Some(citation::Column::ProjectBackerId),
-            backers.iter().map(|b| b.id).collect(),
-        )
-        .await?;
-        let mut by_project: HashMap<i32, Vec<BackerRec>> = HashMap::new();
-        for b in backers {
-            by_project.entry(b.project_id).or_default().push(BackerRec {
-                company: names.company(Some(b.company_id))?.unwrap_or_default(),
-                role: b.role,
-                citations: backer_cited.remove(&b.id).unwrap_or_default(),
-            });
-        }
-        for p in rows {
-            sink.write(&Record::Project(ProjectRec {
-                provenance: notes.remove(&p.id),
-                lead: names.company(p.lead_company_id)?,
-                planned_amount: amount(p.planned_amount_minor, &p.currency),
-                announced: date(p.announced_on, p.announced_precision),
-                horizon_years: p.horizon_years,
-                has_unnamed_backers: p.has_unnamed_backers,
-                description: p.description,
-                citations: cited.remove(&p.id).unwrap_or_default(),
-                backers: by_project.remove(&p.id).unwrap_or_default(),
-                name: p.name,
-            }))?;
-            count += 1;
-        }
-    }
-    Ok(count)
-}
-
-async fn export_claims(
-    db: &DatabaseConnection,
-    names: &Names,
-    sink: &mut (dyn Sink + Send),
-) -> Result<u64> {
-    use sea_orm::ColumnTrait;
-    sink.section("claims")
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let mut count = 0;
-    let mut pages = Pages::<claim::Entity>::new();
-    while let Some(rows) = pages.next(db).await? {
-        let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
-        let mut cited = citations(db, names, Some(citation::Column::ClaimId), ids.clone()).await?;
-        let mut notes = notes::notes_of(db, "claims", &ids).await?;
-        let challenges = claim_challenge::Entity::find()
-            .filter(claim_challenge::Column::ClaimId.is_in(ids))
-            .order_by_asc(claim_challenge::Column::Id)
-            .all(db)
-            .await?;
-        let mut challenge_cited = citations(
-            db,
-            names,
-            Some(citation::Column::ClaimChallengeId),
-            challenges.iter().map(|c| c.id).collect(),
-        )
-        .await?;
-        let mut by_claim: HashMap<i32, Vec<ChallengeRec>> = HashMap::new();
-        for ch in challenges {
-            by_claim.entry(ch.claim_id).or_default().push(ChallengeRec {
-                challenger_company: names.company(ch.challenger_company_id)?,
-                challenger_person: Names::get(&names.people, ch.challenger_person_id, "person")?,
-                kind: ch.kind,
-                description: ch.description,
-                citations: challenge_cited.remove(&ch.id).unwrap_or_default(),
-            });
-        }
-        for c in rows {
-            sink.write(&Record::Claim(ClaimRec {
-                provenance: notes.remove(&c.id),
-                r#ref: reference(c.reference, "claim", c.id)?,
-                statement: c.statement,
-                kind: c.kind,
-                status: c.status,
-                claimant_person: Names::get(&names.people, c.claimant_person_id, "person")?,
-                claimant_company: names.company(c.claimant_company_id)?,
-                subject_company: names.company(c.subject_company_id)?,
-                subject_model: Names::get(&names.models, c.subject_model_id, "model")?,
-                spending_figure: Names::get(
-                    &names.figures,
-                    c.spending_figure_id,
-                    "spending figure",
-                )?,
-                amount: amount(c.amount_minor, &c.currency),
-                made: date(c.made_on, c.made_precision),
-                citations: cited.remove(&c.id).unwrap_or_default(),
-                challenges: by_claim.remove(&c.id).unwrap_or_default(),
-            }))?;
             count += 1;
         }
     }
