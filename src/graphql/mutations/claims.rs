@@ -37,11 +37,8 @@ input! {
         amount: Option<MoneyInput>,
         /// When it was made.
         made: Option<DateInput>,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        citations of a fact,
+        provenance notes,
     }
 }
 
@@ -92,8 +89,7 @@ input! {
         kind: ChallengeKind,
         /// What the challenge says, at most 5,000 characters.
         description: String,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
+        citations of a fact,
     }
 }
 

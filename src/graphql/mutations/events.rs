@@ -28,11 +28,8 @@ input! {
         trigger_claim_id: Option<ID> => Claim as "triggerClaim",
         /// A short description, at most 5,000 characters.
         description: Option<String>,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        citations of a fact,
+        provenance notes,
     }
 }
 

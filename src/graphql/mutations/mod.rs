@@ -99,7 +99,9 @@ macro_rules! crud {
 /// - `name: Option<DateInput>`, a date, which errors name `name.date`;
 /// - `citations: Option<Vec<CitationInput>>` and `provenance: Option<Vec<ProvenanceInput>>`,
 ///   spelled exactly so: they are the sources [`write::MutationInput`] gives. Spelled
-///   otherwise, they are a compile error, never a field silently left out.
+///   otherwise, they are a compile error, never a field silently left out;
+/// - `citations of a fact,` and `provenance notes,`: those two fields with the description
+///   every fact's input gives them.
 ///
 /// ```ignore
 /// input! {
@@ -180,6 +182,20 @@ macro_rules! input {
             [$($o)* fn notes(&$me) -> Option<&[$crate::graphql::mutations::provenance::ProvenanceInput]> {
                 $me.provenance.as_deref()
             }]
+            $($rest)*);
+    };
+    // The citations of a fact and the provenance notes, in the words every input uses.
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt citations of a fact, $($rest:tt)*) => {
+        input!(@munch $head $names $s $r $i $n $o
+            /// The sentences of sources that state it: at least one.
+            citations: Option<Vec<CitationInput>>,
+            $($rest)*);
+    };
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt provenance notes, $($rest:tt)*) => {
+        input!(@munch $head $names $s $r $i $n $o
+            /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+            /// the row's notes; left out, the notes are kept if they still hold.
+            provenance: Option<Vec<ProvenanceInput>>,
             $($rest)*);
     };
     // `citations` or `provenance` spelled otherwise would fall to the plain arm below and

@@ -29,9 +29,7 @@ input! {
         description: Option<String>,
         /// Sentences of sources about it (optional).
         citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        provenance notes,
     }
 }
 

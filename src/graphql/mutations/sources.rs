@@ -2,7 +2,9 @@
 
 use async_graphql::ID;
 use entity::{citation, source};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, Iterable, QueryFilter, Set,
+};
 
 use super::provenance::note;
 use super::write::{
@@ -29,9 +31,7 @@ input! {
         address: Option<String>,
         /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
         content: Option<String>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        provenance notes,
     }
 }
 
@@ -210,18 +210,15 @@ impl Save for Citation {
         }
         let quote = input.quote.clone();
         w.persist(|a| {
+            use citation::Column as C;
             a.source_id = Set(source_id);
             a.quote = Set(quote);
-            a.company_id = Set(None);
-            a.person_id = Set(None);
-            a.ai_model_id = Set(None);
-            a.investment_id = Set(None);
-            a.project_id = Set(None);
-            a.project_backer_id = Set(None);
-            a.spending_figure_id = Set(None);
-            a.claim_id = Set(None);
-            a.claim_challenge_id = Set(None);
-            a.event_id = Set(None);
+            // A citation names one subject: the columns of the others are cleared.
+            for column in citation::Column::iter() {
+                if !matches!(column, C::Id | C::SourceId | C::Quote) {
+                    a.set(column, sea_orm::Value::Int(None));
+                }
+            }
             subject.set_on(a);
         })
         .await

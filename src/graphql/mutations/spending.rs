@@ -85,11 +85,8 @@ input! {
         /// What the figure was expected to be, as the source compares them ("29% greater than
         /// Wall Street had expected").
         expectation: Option<ExpectationInput>,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        citations of a fact,
+        provenance notes,
         /// Shares of the amount the source states ("more than half ... in the U.S."): given,
         /// the list replaces the figure's shares; left out, they are kept if they still hold.
         shares: Option<Vec<ShareInput>>,

@@ -250,7 +250,7 @@ fn one<T: GqlNode>(row: T::Model) -> Result<T> {
 }
 
 /// A write transaction whose changes reach `live`'s subscribers once it commits.
-async fn begin(db: &DatabaseConnection, live: &Live) -> Result<crate::db::WriteTxn> {
+pub(crate) async fn begin(db: &DatabaseConnection, live: &Live) -> Result<crate::db::WriteTxn> {
     let mut txn = crate::db::begin_write(db).await?;
     txn.deliver_to(live);
     Ok(txn)
