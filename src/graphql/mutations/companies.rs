@@ -79,16 +79,10 @@ impl Save for Company {
         if let Some(id) = id {
             no_parent_cycle(w.txn, at, id, parent).await?;
         }
-        w.unique(
-            company::Column::Name,
-            &columns.name,
-            "name",
-            "a company named",
-        )
-        .await?;
+        w.unique(company::Column::Name, &columns.name, "a company named")
+            .await?;
         if let Some(t) = &columns.ticker {
-            w.unique(company::Column::Ticker, t, "ticker", "the ticker")
-                .await?;
+            w.unique(company::Column::Ticker, t, "the ticker").await?;
         }
         w.persist_cited(|a| {
             columns.set_on(a);
@@ -159,13 +153,8 @@ impl Save for Person {
             description: w.input.description.as_deref(),
         }
         .check(w.at)?;
-        w.unique(
-            person::Column::Name,
-            &columns.name,
-            "name",
-            "a person named",
-        )
-        .await?;
+        w.unique(person::Column::Name, &columns.name, "a person named")
+            .await?;
         w.persist_cited(|a| columns.set_on(a)).await
     }
 }

@@ -160,28 +160,24 @@ macro_rules! input {
             [$($n)* (stringify!($name), concat!(stringify!($name), ".date")),] [$($o)*]
             $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+    // The sources of a row: the field, and the method of `MutationInput` that gives it.
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
         $(#[$m:meta])* citations: Option<Vec<CitationInput>>, $($rest:tt)*
     ) => {
-        input!(@munch $head [$me $txn $at]
-            [$($s)* $(#[$m])*
-                pub citations: Option<Vec<$crate::graphql::mutations::write::CitationInput>>,]
-            [$($r)*] [$($i)*] [$($n)*]
-            [$($o)* fn citations(&$me) -> Option<&[$crate::graphql::mutations::write::CitationInput]> {
-                $me.citations.as_deref()
-            }]
-            $($rest)*);
+        input!(@sources [citations citations $crate::graphql::mutations::write::CitationInput]
+            $head $names $s $r $i $n $o [$(#[$m])*] $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
         $(#[$m:meta])* provenance: Option<Vec<ProvenanceInput>>, $($rest:tt)*
     ) => {
-        input!(@munch $head [$me $txn $at]
-            [$($s)* $(#[$m])*
-                pub provenance: Option<Vec<$crate::graphql::mutations::provenance::ProvenanceInput>>,]
-            [$($r)*] [$($i)*] [$($n)*]
-            [$($o)* fn notes(&$me) -> Option<&[$crate::graphql::mutations::provenance::ProvenanceInput]> {
-                $me.provenance.as_deref()
-            }]
+        input!(@sources [provenance notes $crate::graphql::mutations::provenance::ProvenanceInput]
+            $head $names $s $r $i $n $o [$(#[$m])*] $($rest)*);
+    };
+    (@sources [$field:ident $method:ident $item:ty] $head:tt [$me:ident $txn:ident $at:ident]
+        [$($s:tt)*] $r:tt $i:tt $n:tt [$($o:tt)*] [$($doc:tt)*] $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at] [$($s)* $($doc)* pub $field: Option<Vec<$item>>,] $r $i $n
+            [$($o)* fn $method(&$me) -> Option<&[$item]> { $me.$field.as_deref() }]
             $($rest)*);
     };
     // The citations of a fact and the provenance notes, in the words every input uses.
@@ -199,7 +195,7 @@ macro_rules! input {
             $($rest)*);
     };
     // `citations` or `provenance` spelled otherwise would fall to the plain arm below and
-    // be silently left out of `Sourced`: refused instead.
+    // be silently left out of `MutationInput`: refused instead.
     (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
         $(#[$m:meta])* citations: $ty:ty, $($rest:tt)*
     ) => {

@@ -58,13 +58,8 @@ impl Save for Project {
             description: input.description.as_deref(),
         }
         .check(w.at)?;
-        w.unique(
-            project::Column::Name,
-            &columns.name,
-            "name",
-            "a project named",
-        )
-        .await?;
+        w.unique(project::Column::Name, &columns.name, "a project named")
+            .await?;
         w.persist_noted(|a| columns.set_on(a)).await
     }
 }

@@ -58,21 +58,11 @@ impl Save for Source {
             content: input.content.as_deref(),
         }
         .check(at)?;
-        w.unique(
-            source::Column::Key,
-            &columns.key,
-            "key",
-            "a source with the key",
-        )
-        .await?;
-        if let Some(a) = &columns.address {
-            w.unique(
-                source::Column::Address,
-                a,
-                "address",
-                "a source at the address",
-            )
+        w.unique(source::Column::Key, &columns.key, "a source with the key")
             .await?;
+        if let Some(a) = &columns.address {
+            w.unique(source::Column::Address, a, "a source at the address")
+                .await?;
         }
         if let (Some(id), Some(text)) = (w.id(), &columns.content) {
             let quotes = citation::Entity::find()

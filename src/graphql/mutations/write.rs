@@ -582,25 +582,23 @@ where
         self.existing.as_ref().map(Row::row_id)
     }
 
-    /// Refuses `value` in `column` (the input's `field`) when another row holds it
-    /// already; the error calls it `what` ("a company named").
-    pub(crate) async fn unique(
-        &self,
-        column: impl IntoColumnRef + Send,
-        value: &str,
-        field: &str,
-        what: &str,
-    ) -> Result<()> {
-        let at = self.at.field(field);
+    /// Refuses `value` in `column` (the input's field of that name) when another row holds
+    /// it already; the error calls it `what` ("a company named").
+    pub(crate) async fn unique<C>(&self, column: C, value: &str, what: &str) -> Result<()>
+    where
+        C: sea_orm::IdenStatic + IntoColumnRef + Send,
+    {
+        let at = self.at.field(&camel_case(column.as_str()));
         unique::<T::Entity>(self.txn, column, value, self.id(), &at, what).await
     }
 
     /// Refuses a fact's `ref` when another row holds it already.
     pub(crate) async fn unique_ref(&self, reference: Option<&str>, what: &str) -> Result<()> {
-        match reference {
-            Some(r) => self.unique(Alias::new("ref"), r, "ref", what).await,
-            None => Ok(()),
-        }
+        let Some(r) = reference else {
+            return Ok(());
+        };
+        let (at, id) = (self.at.field("ref"), self.id());
+        unique::<T::Entity>(self.txn, Alias::new("ref"), r, id, &at, what).await
     }
 
     /// Inserts a new row, or updates the one replaced, with the columns `fill` sets.
