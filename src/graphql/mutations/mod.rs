@@ -250,6 +250,7 @@ pub mod investments;
 pub mod models;
 pub mod projects;
 pub mod provenance;
+pub mod saving;
 pub mod sources;
 pub mod spending;
 pub mod write;

@@ -2,12 +2,12 @@
 
 use entity::ai_model;
 use entity::enums::ModelKind;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::write::{DateInput, Save, Saving, Upsertable};
 use crate::dataset::Subject;
 use crate::domain::rows::ModelDraft;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graphql::companies::Company;
 use crate::graphql::models::AiModel;
 use crate::graphql::node::database_id;
@@ -61,22 +61,16 @@ impl Save for AiModel {
             description: input.description.as_deref(),
         }
         .check(w.at)?;
-        let clash = ai_model::Entity::find()
-            .filter(ai_model::Column::Name.eq(columns.name.as_str()))
-            .filter(ai_model::Column::DeveloperId.eq(developer))
-            .one(w.txn)
-            .await?;
-        if let Some(other) = clash
-            && Some(other.id) != w.id()
-        {
-            return Err(Error::invalid(
-                w.at.field("name"),
-                format!(
-                    "the developer has a model named {:?} already (database id {})",
-                    columns.name, other.id
-                ),
-            ));
-        }
+        let key = Condition::all()
+            .add(ai_model::Column::Name.eq(columns.name.as_str()))
+            .add(ai_model::Column::DeveloperId.eq(developer));
+        w.unique_key(key, "name", |id| {
+            format!(
+                "the developer has a model named {:?} already (database id {id})",
+                columns.name
+            )
+        })
+        .await?;
         w.persist_noted(|a| columns.set_on(a)).await
     }
 }

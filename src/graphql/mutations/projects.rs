@@ -2,12 +2,12 @@
 
 use entity::enums::BackerRole;
 use entity::{project, project_backer};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition};
 
 use super::write::{DateInput, MoneyInput, Save, Saving};
 use crate::dataset::Subject;
 use crate::domain::rows::{BackerColumns, ProjectDraft};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graphql::companies::Company;
 use crate::graphql::projects::{Project, ProjectBacker};
 
@@ -91,22 +91,13 @@ impl Save for ProjectBacker {
             project_id: project,
             company_id: company,
         } = w.refs;
-        let clash = project_backer::Entity::find()
-            .filter(project_backer::Column::ProjectId.eq(project))
-            .filter(project_backer::Column::CompanyId.eq(company))
-            .one(w.txn)
-            .await?;
-        if let Some(other) = clash
-            && Some(other.id) != w.id()
-        {
-            return Err(Error::invalid(
-                w.at.field("company"),
-                format!(
-                    "the company backs this project already (database id {})",
-                    other.id
-                ),
-            ));
-        }
+        let key = Condition::all()
+            .add(project_backer::Column::ProjectId.eq(project))
+            .add(project_backer::Column::CompanyId.eq(company));
+        w.unique_key(key, "company", |id| {
+            format!("the company backs this project already (database id {id})")
+        })
+        .await?;
         let columns = BackerColumns {
             project_id: project,
             company_id: company,

@@ -3,7 +3,8 @@
 use async_graphql::ID;
 use entity::{citation, source};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, Iterable, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, Set,
 };
 
 use super::provenance::note;
@@ -171,23 +172,14 @@ impl Save for Citation {
         let subject = subject_of(txn, &input.subject_id, &subject_at).await?;
         let source_id = quote_of(txn, at, &input.source_id, &input.quote).await?;
         let (column, subject_id) = subject.column_and_id();
-        let same = citation::Entity::find()
-            .filter(column.eq(subject_id))
-            .filter(citation::Column::SourceId.eq(source_id))
-            .filter(citation::Column::Quote.eq(input.quote.as_str()))
-            .one(txn)
-            .await?;
-        if let Some(other) = same
-            && Some(other.id) != w.id()
-        {
-            return Err(Error::invalid(
-                format!("{at}.quote"),
-                format!(
-                    "the row cites this sentence already (citation {})",
-                    other.id
-                ),
-            ));
-        }
+        let key = Condition::all()
+            .add(column.eq(subject_id))
+            .add(citation::Column::SourceId.eq(source_id))
+            .add(citation::Column::Quote.eq(input.quote.as_str()));
+        w.unique_key(key, "quote", |id| {
+            format!("the row cites this sentence already (citation {id})")
+        })
+        .await?;
         if let Some(old) = &w.existing
             && subject_of_row(old) != Some(subject)
         {

@@ -6,16 +6,14 @@ use std::future::Future;
 
 use async_graphql::{ID, InputObject, SimpleObject};
 use entity::enums::DatePrecision;
-use entity::{citation, source};
+use entity::source;
 use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, ExprTrait, QueryFilter,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
 };
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::ProvenanceInput;
 use crate::dataset::Subject;
-use crate::domain::provenance::Values;
 use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
 use crate::graphql::claims::{Claim, ClaimChallenge};
@@ -30,6 +28,8 @@ use crate::graphql::node::{database_id, global_id, parse_global_id};
 use crate::graphql::projects::{Project, ProjectBacker};
 use crate::graphql::spending::SpendingFigure;
 use crate::live::{Change, ChangeKind, Live};
+
+pub(crate) use super::saving::Saving;
 
 pub use crate::domain::limits;
 pub(crate) use crate::store::persist;
@@ -145,22 +145,6 @@ pub trait MutationInput: Send + Sync {
     }
 }
 
-/// The database ids of the rows the input of `T` names.
-type Refs<T> = <<T as Writable>::Input as MutationInput>::Refs;
-
-/// A row to save, as [`Save::save`] gets it: the input with the rows it names resolved,
-/// where the input is (for errors), and the row it replaces.
-pub(crate) struct Saving<'a, T: Writable> {
-    pub txn: &'a DatabaseTransaction,
-    /// Where the input is, `input` or `inputs[2]`, with its spelling of the fields.
-    pub at: At<'a>,
-    /// The row the input replaces; `None` when creating.
-    pub existing: Option<T::Model>,
-    pub input: T::Input,
-    /// The database ids of the rows the input names.
-    pub refs: Refs<T>,
-}
-
 /// Resolves the rows `input` names, then saves it over `existing` or as a new row;
 /// errors name fields under `at`.
 async fn save_at<T: Save>(
@@ -227,7 +211,7 @@ fn key_field(table: &str, columns: &[String]) -> String {
 }
 
 /// `developer_id` as the GraphQL field name `developerId`.
-fn camel_case(column: &str) -> String {
+pub(super) fn camel_case(column: &str) -> String {
     let mut out = String::with_capacity(column.len());
     let mut upper = false;
     for ch in column.chars() {
@@ -567,128 +551,4 @@ pub(crate) async fn quote_of(
 pub(crate) trait Cites: Writable {
     /// The subject a citation of a row names.
     const SUBJECT: fn(i32) -> Subject;
-}
-
-/// The active model of a writable type.
-type Active<T> = <<T as Writable>::Entity as EntityTrait>::ActiveModel;
-
-impl<T: Writable> Saving<'_, T>
-where
-    Active<T>: Send,
-    T::Model: sea_orm::IntoActiveModel<Active<T>>,
-{
-    /// The database id of the row the input replaces.
-    pub(crate) fn id(&self) -> Option<i32> {
-        self.existing.as_ref().map(Row::row_id)
-    }
-
-    /// Refuses `value` in `column` (the input's field of that name) when another row holds
-    /// it already; the error calls it `what` ("a company named").
-    pub(crate) async fn unique<C>(&self, column: C, value: &str, what: &str) -> Result<()>
-    where
-        C: sea_orm::IdenStatic + IntoColumnRef + Send,
-    {
-        let at = self.at.field(&camel_case(column.as_str()));
-        unique::<T::Entity>(self.txn, column, value, self.id(), &at, what).await
-    }
-
-    /// Refuses a fact's `ref` when another row holds it already.
-    pub(crate) async fn unique_ref(&self, reference: Option<&str>, what: &str) -> Result<()> {
-        let Some(r) = reference else {
-            return Ok(());
-        };
-        let (at, id) = (self.at.field("ref"), self.id());
-        unique::<T::Entity>(self.txn, Alias::new("ref"), r, id, &at, what).await
-    }
-
-    /// Inserts a new row, or updates the one replaced, with the columns `fill` sets.
-    pub(crate) async fn persist(
-        self,
-        fill: impl FnOnce(&mut Active<T>) + Send,
-    ) -> Result<T::Model> {
-        persist::<Active<T>>(self.txn, self.existing, fill).await
-    }
-}
-
-impl<T: Cites> Saving<'_, T>
-where
-    Active<T>: Send,
-    T::Model: sea_orm::IntoActiveModel<Active<T>>,
-{
-    /// Writes the row and its citations; the row replaced is no longer in `self` after.
-    async fn write_cited(&mut self, fill: impl FnOnce(&mut Active<T>) + Send) -> Result<T::Model> {
-        let creating = self.existing.is_none();
-        let row = persist::<Active<T>>(self.txn, self.existing.take(), fill).await?;
-        let subject = (T::SUBJECT)(row.row_id());
-        let citations = self.input.citations();
-        cite(self.txn, self.at.row(), subject, citations, creating).await?;
-        Ok(row)
-    }
-
-    /// [`Saving::persist`], then the citations the input gives: what every `save` of a
-    /// cited type does after its checks.
-    pub(crate) async fn persist_cited(
-        mut self,
-        fill: impl FnOnce(&mut Active<T>) + Send,
-    ) -> Result<T::Model> {
-        self.write_cited(fill).await
-    }
-
-    /// [`Saving::persist_cited`], then the row's provenance notes, checked against the
-    /// values it now holds: what every `save` of a type with notes does after its checks.
-    pub(crate) async fn persist_noted(
-        mut self,
-        fill: impl FnOnce(&mut Active<T>) + Send,
-    ) -> Result<T::Model>
-    where
-        T::Model: Values,
-    {
-        let row = self.write_cited(fill).await?;
-        note(
-            self.txn,
-            self.at.row(),
-            row.row_id(),
-            &row,
-            self.input.notes(),
-        )
-        .await?;
-        Ok(row)
-    }
-}
-
-/// Writes the citations of a row. On creation a fact needs at least one; on update,
-/// `None` keeps the row's citations and a list replaces them (a fact's list must not be
-/// empty). The same sentence of the same source given twice is cited once.
-pub(crate) async fn cite(
-    txn: &DatabaseTransaction,
-    at: &str,
-    subject: Subject,
-    citations: Option<&[CitationInput]>,
-    creating: bool,
-) -> Result<()> {
-    // On update, no list keeps the row's citations: nothing to check.
-    if creating || citations.is_some() {
-        let given = citations.map_or(0, <[CitationInput]>::len);
-        values::cited(&format!("{at}.citations"), is_fact(subject), given)?;
-    }
-    let Some(list) = citations else {
-        return Ok(());
-    };
-    let (column, id) = subject.column_and_id();
-    if !creating {
-        citation::Entity::delete_many()
-            .filter(column.eq(id))
-            .exec(txn)
-            .await?;
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (i, c) in list.iter().enumerate() {
-        let source_id =
-            quote_of(txn, &format!("{at}.citations[{i}]"), &c.source_id, &c.quote).await?;
-        if !seen.insert((source_id, c.quote.clone())) {
-            continue;
-        }
-        subject.citation(source_id, &c.quote).insert(txn).await?;
-    }
-    Ok(())
 }
