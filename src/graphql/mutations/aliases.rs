@@ -1,16 +1,21 @@
 //! Writing aliases: `addAlias` (an upsert by subject and name) and `removeAlias`.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use entity::alias;
 use entity::enums::AliasKind;
-use entity::{alias, source};
 use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter};
 
 use super::authorize;
+use super::write::{Writable, begin, existing};
 use crate::domain::At;
 use crate::domain::rows::{AliasDraft, AliasSource, AliasSubject};
 use crate::error::{Error, Result};
 use crate::graphql::aliases::Alias;
-use crate::graphql::node::{database_id, parse_global_id};
+use crate::graphql::companies::{Company, Person};
+use crate::graphql::loaders::Row;
+use crate::graphql::models::AiModel;
+use crate::graphql::node::parse_global_id;
+use crate::graphql::projects::Project;
 use crate::graphql::sources::Source;
 use crate::graphql::{db, live};
 use crate::live::{Change, ChangeKind};
@@ -31,70 +36,43 @@ pub struct AliasInput {
     pub quote: Option<String>,
 }
 
+/// The subject the global id `id` of a row of `T` names, checked to exist, with the type's
+/// name.
+async fn named<T: Writable>(
+    txn: &sea_orm::DatabaseTransaction,
+    id: &ID,
+    at: &str,
+    subject: fn(i32) -> AliasSubject,
+) -> Result<(AliasSubject, &'static str)> {
+    let row = existing::<T>(txn, id, at).await?;
+    Ok((subject(row.row_id()), T::NAME))
+}
+
 /// The subject a global id names, checked to exist, with its GraphQL type name.
 async fn subject_of(
     txn: &sea_orm::DatabaseTransaction,
     id: &ID,
     at: &str,
 ) -> Result<(AliasSubject, &'static str)> {
-    use entity::{ai_model, company, person, project};
-    let (kind, n) = parse_global_id(id, at)?;
-    let (subject, name, exists) = match kind.as_str() {
-        "Company" => (
-            AliasSubject::Company(n),
-            "Company",
-            company::Entity::find_by_id(n).one(txn).await?.is_some(),
-        ),
-        "Person" => (
-            AliasSubject::Person(n),
-            "Person",
-            person::Entity::find_by_id(n).one(txn).await?.is_some(),
-        ),
-        "AiModel" => (
-            AliasSubject::Model(n),
-            "AiModel",
-            ai_model::Entity::find_by_id(n).one(txn).await?.is_some(),
-        ),
-        "Project" => (
-            AliasSubject::Project(n),
-            "Project",
-            project::Entity::find_by_id(n).one(txn).await?.is_some(),
-        ),
-        other => {
-            return Err(Error::invalid(
-                at,
-                format!("a {other} has no aliases: give a Company, Person, AiModel or Project"),
-            ));
-        }
-    };
-    if !exists {
-        return Err(Error::invalid(
+    let (kind, _) = parse_global_id(id, at)?;
+    match kind.as_str() {
+        "Company" => named::<Company>(txn, id, at, AliasSubject::Company).await,
+        "Person" => named::<Person>(txn, id, at, AliasSubject::Person).await,
+        "AiModel" => named::<AiModel>(txn, id, at, AliasSubject::Model).await,
+        "Project" => named::<Project>(txn, id, at, AliasSubject::Project).await,
+        other => Err(Error::invalid(
             at,
-            format!("no {kind} has the id {:?}", id.as_str()),
-        ));
+            format!("a {other} has no aliases: give a Company, Person, AiModel or Project"),
+        )),
     }
-    Ok((subject, name))
 }
 
 async fn add(ctx: &Context<'_>, input: AliasInput) -> Result<Alias> {
-    let mut txn = crate::db::begin_write(db(ctx)?).await?;
-    txn.deliver_to(live(ctx)?);
+    let mut txn = begin(db(ctx)?, live(ctx)?).await?;
     let at = At::spelled("input", &[("source", "sourceId")]);
     let (subject, typename) = subject_of(&txn, &input.subject_id, "input.subjectId").await?;
     let source = match &input.source_id {
-        Some(id) => {
-            let n = database_id::<Source>(id, "input.sourceId")?;
-            let row = source::Entity::find_by_id(n)
-                .one(&*txn)
-                .await?
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "input.sourceId",
-                        format!("no Source has the id {:?}", id.as_str()),
-                    )
-                })?;
-            Some(row)
-        }
+        Some(id) => Some(existing::<Source>(&txn, id, "input.sourceId").await?),
         None => None,
     };
     let columns = AliasDraft {
@@ -124,8 +102,7 @@ async fn add(ctx: &Context<'_>, input: AliasInput) -> Result<Alias> {
 }
 
 async fn remove(ctx: &Context<'_>, subject_id: ID, name: String) -> Result<bool> {
-    let mut txn = crate::db::begin_write(db(ctx)?).await?;
-    txn.deliver_to(live(ctx)?);
+    let mut txn = begin(db(ctx)?, live(ctx)?).await?;
     let (subject, typename) = subject_of(&txn, &subject_id, "subjectId").await?;
     let (column, id) = subject.column_and_id();
     let found = alias::Entity::find()

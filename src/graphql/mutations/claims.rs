@@ -2,13 +2,9 @@
 
 use entity::enums::{ChallengeKind, ClaimKind, ClaimStatus};
 use entity::{claim, claim_challenge};
-use sea_orm::DatabaseTransaction;
 
-use super::write::{
-    Cites, DateInput, MoneyInput, Writable, persist_cited, persist_noted, unique_ref,
-};
+use super::write::{DateInput, MoneyInput, Save, Saving};
 use crate::dataset::Subject;
-use crate::domain::At;
 use crate::domain::rows::{ChallengeDraft, ClaimDraft};
 use crate::error::Result;
 use crate::graphql::claims::{Claim, ClaimChallenge};
@@ -41,43 +37,23 @@ input! {
         amount: Option<MoneyInput>,
         /// When it was made.
         made: Option<DateInput>,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        citations of a fact,
+        provenance notes,
     }
 }
 
 crud!(
-    ClaimMutation,
-    Claim,
-    ClaimInput,
+    ClaimMutation: Claim from ClaimInput, cited as Subject::Claim,
+    blocked by [("event", "trigger_claim_id", "events it triggered")];
     create_claim "Creates a claim with at least one citation. Refused for an empty or too long statement, no claimant, unknown ids, an existing ref, a bad amount or currency, or a date contradicting its precision.",
     create_claims "Creates several claims in one transaction: all of them or none.",
     update_claim "Replaces every field of a claim.",
     delete_claim "Deletes a claim with its citations and its challenges (and theirs). Refused while events name it as their trigger."
 );
 
-impl Cites for Claim {
-    const SUBJECT: fn(i32) -> Subject = Subject::Claim;
-}
-
-impl Writable for Claim {
-    type Entity = claim::Entity;
-    type Input = ClaimInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] =
-        &[("event", "trigger_claim_id", "events it triggered")];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<claim::Model>,
-        input: ClaimInput,
-        at: &str,
-    ) -> Result<claim::Model> {
-        let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, ClaimInput::NAMES);
-        let refs = input.refs(txn, at).await?;
+impl Save for Claim {
+    async fn save(w: Saving<'_, Self>) -> Result<claim::Model> {
+        let (input, refs) = (&w.input, w.refs);
         let amount = input.amount.as_ref().map(MoneyInput::rec);
         let made = input.made.as_ref().map(DateInput::rec);
         let columns = ClaimDraft {
@@ -93,16 +69,10 @@ impl Writable for Claim {
             amount: amount.as_ref(),
             made: made.as_ref(),
         }
-        .check(at)?;
-        unique_ref::<claim::Entity>(
-            txn,
-            columns.reference.as_deref(),
-            id,
-            at,
-            "a claim with the ref",
-        )
-        .await?;
-        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
+        .check(w.at)?;
+        w.unique_ref(columns.reference.as_deref(), "a claim with the ref")
+            .await?;
+        w.persist_noted(|a| columns.set_on(a)).await
     }
 }
 
@@ -119,46 +89,28 @@ input! {
         kind: ChallengeKind,
         /// What the challenge says, at most 5,000 characters.
         description: String,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
+        citations of a fact,
     }
 }
 
 crud!(
-    ClaimChallengeMutation,
-    ClaimChallenge,
-    ClaimChallengeInput,
+    ClaimChallengeMutation: ClaimChallenge from ClaimChallengeInput, cited as Subject::Challenge;
     create_claim_challenge "Adds a challenge to a claim, with at least one citation. Refused for an unknown claim or challenger, or an empty or too long description.",
     create_claim_challenges "Adds several challenges in one transaction: all of them or none.",
     update_claim_challenge "Replaces every field of a challenge.",
     delete_claim_challenge "Deletes a challenge with its citations."
 );
 
-impl Cites for ClaimChallenge {
-    const SUBJECT: fn(i32) -> Subject = Subject::Challenge;
-}
-
-impl Writable for ClaimChallenge {
-    type Entity = claim_challenge::Entity;
-    type Input = ClaimChallengeInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<claim_challenge::Model>,
-        input: ClaimChallengeInput,
-        at: &str,
-    ) -> Result<claim_challenge::Model> {
-        let at = At::spelled(at, ClaimChallengeInput::NAMES);
-        let refs = input.refs(txn, at).await?;
+impl Save for ClaimChallenge {
+    async fn save(w: Saving<'_, Self>) -> Result<claim_challenge::Model> {
         let columns = ChallengeDraft {
-            claim_id: refs.claim_id,
-            challenger_company_id: refs.challenger_company_id,
-            challenger_person_id: refs.challenger_person_id,
-            kind: input.kind,
-            description: &input.description,
+            claim_id: w.refs.claim_id,
+            challenger_company_id: w.refs.challenger_company_id,
+            challenger_person_id: w.refs.challenger_person_id,
+            kind: w.input.kind,
+            description: &w.input.description,
         }
-        .check(at)?;
-        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
+        .check(w.at)?;
+        w.persist_cited(|a| columns.set_on(a)).await
     }
 }

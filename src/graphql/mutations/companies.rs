@@ -4,9 +4,8 @@ use entity::enums::CompanyKind;
 use entity::{company, person};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::write::{Cites, Upsertable, Writable, persist_cited, unique};
+use super::write::{Save, Saving, Upsertable};
 use crate::dataset::Subject;
-use crate::domain::At;
 use crate::domain::lookups::no_parent_cycle;
 use crate::domain::rows::{CompanyDraft, PersonDraft, company_links};
 use crate::error::Result;
@@ -37,30 +36,10 @@ input! {
 }
 
 crud!(
-    CompanyMutation,
-    Company,
-    CompanyInput,
-    create_company "Creates a company. Refused (BAD_USER_INPUT, `extensions.field` naming the input) for an empty or too long name, a name or ticker that exists already, a bad country code, an unknown parent, or a parent cycle.",
-    create_companies "Creates several companies in one transaction: all of them or none.",
-    update_company "Replaces every field of a company.",
-    delete_company "Deletes a company with its citations. Refused while anything else points at it (people, models, investments, projects, backers, figures, claims, challenges, events, subsidiaries, alumni startups): the error names them.",
-    upsert_company "Updates the company with this name (or, failing that, this ticker), or creates it."
-);
-
-impl Cites for Company {
-    const SUBJECT: fn(i32) -> Subject = Subject::Company;
-}
-
-impl Writable for Company {
-    type Entity = company::Entity;
-    type Input = CompanyInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
+    CompanyMutation: Company from CompanyInput, cited as Subject::Company,
+    blocked by [
         ("company", "parent_id", "subsidiary companies"),
-        (
-            "company",
-            "founded_by_alumni_of_id",
-            "companies founded by its alumni",
-        ),
+        ("company", "founded_by_alumni_of_id", "companies founded by its alumni"),
         ("person", "company_id", "people"),
         ("ai_model", "developer_id", "AI models"),
         ("investment", "investor_id", "investments made"),
@@ -70,26 +49,23 @@ impl Writable for Company {
         ("spending_figure", "company_id", "spending figures"),
         ("claim", "claimant_company_id", "claims made"),
         ("claim", "subject_company_id", "claims about it"),
-        (
-            "claim_challenge",
-            "challenger_company_id",
-            "claim challenges",
-        ),
+        ("claim_challenge", "challenger_company_id", "claim challenges"),
         ("event", "company_id", "events"),
     ];
+    create_company "Creates a company. Refused (BAD_USER_INPUT, `extensions.field` naming the input) for an empty or too long name, a name or ticker that exists already, a bad country code, an unknown parent, or a parent cycle.",
+    create_companies "Creates several companies in one transaction: all of them or none.",
+    update_company "Replaces every field of a company.",
+    delete_company "Deletes a company with its citations. Refused while anything else points at it (people, models, investments, projects, backers, figures, claims, challenges, events, subsidiaries, alumni startups): the error names them.",
+    upsert_company "Updates the company with this name (or, failing that, this ticker), or creates it."
+);
 
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<company::Model>,
-        input: CompanyInput,
-        at: &str,
-    ) -> Result<company::Model> {
-        let id = existing.as_ref().map(|c| c.id);
-        let at = At::spelled(at, CompanyInput::NAMES);
+impl Save for Company {
+    async fn save(w: Saving<'_, Self>) -> Result<company::Model> {
+        let (input, at, id) = (&w.input, w.at, w.id());
         let CompanyRefs {
             parent_id: parent,
             founded_by_alumni_of_id: alumni,
-        } = input.refs(txn, at).await?;
+        } = w.refs;
         let columns = CompanyDraft {
             name: &input.name,
             ticker: input.ticker.as_deref(),
@@ -101,39 +77,18 @@ impl Writable for Company {
         .check(at)?;
         company_links(at, id, parent, alumni)?;
         if let Some(id) = id {
-            no_parent_cycle(txn, at, id, parent).await?;
+            no_parent_cycle(w.txn, at, id, parent).await?;
         }
-        unique::<company::Entity>(
-            txn,
-            company::Column::Name,
-            &columns.name,
-            id,
-            &at.field("name"),
-            "a company named",
-        )
-        .await?;
-        if let Some(t) = &columns.ticker {
-            unique::<company::Entity>(
-                txn,
-                company::Column::Ticker,
-                t,
-                id,
-                &at.field("ticker"),
-                "the ticker",
-            )
+        w.unique(company::Column::Name, &columns.name, "a company named")
             .await?;
+        if let Some(t) = &columns.ticker {
+            w.unique(company::Column::Ticker, t, "the ticker").await?;
         }
-        persist_cited::<Self>(
-            txn,
-            at,
-            existing,
-            |a| {
-                columns.set_on(a);
-                a.parent_id = Set(parent);
-                a.founded_by_alumni_of_id = Set(alumni);
-            },
-            &input,
-        )
+        w.persist_cited(|a| {
+            columns.set_on(a);
+            a.parent_id = Set(parent);
+            a.founded_by_alumni_of_id = Set(alumni);
+        })
         .await
     }
 }
@@ -178,56 +133,28 @@ input! {
 }
 
 crud!(
-    PersonMutation,
-    Person,
-    PersonInput,
+    PersonMutation: Person from PersonInput, cited as Subject::Person,
+    blocked by [
+        ("claim", "claimant_person_id", "claims made"),
+        ("claim_challenge", "challenger_person_id", "claim challenges"),
+    ];
     create_person "Creates a person. Refused for an empty, too long or existing name, or an unknown company.",
     create_people "Creates several people in one transaction: all of them or none.",
     update_person "Replaces every field of a person.",
     delete_person "Deletes a person with their citations. Refused while claims or challenges name them."
 );
 
-impl Cites for Person {
-    const SUBJECT: fn(i32) -> Subject = Subject::Person;
-}
-
-impl Writable for Person {
-    type Entity = person::Entity;
-    type Input = PersonInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
-        ("claim", "claimant_person_id", "claims made"),
-        (
-            "claim_challenge",
-            "challenger_person_id",
-            "claim challenges",
-        ),
-    ];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<person::Model>,
-        input: PersonInput,
-        at: &str,
-    ) -> Result<person::Model> {
-        let id = existing.as_ref().map(|p| p.id);
-        let at = At::spelled(at, PersonInput::NAMES);
-        let company = input.refs(txn, at).await?.company_id;
+impl Save for Person {
+    async fn save(w: Saving<'_, Self>) -> Result<person::Model> {
         let columns = PersonDraft {
-            name: &input.name,
-            title: input.title.as_deref(),
-            company_id: company,
-            description: input.description.as_deref(),
+            name: &w.input.name,
+            title: w.input.title.as_deref(),
+            company_id: w.refs.company_id,
+            description: w.input.description.as_deref(),
         }
-        .check(at)?;
-        unique::<person::Entity>(
-            txn,
-            person::Column::Name,
-            &columns.name,
-            id,
-            &at.field("name"),
-            "a person named",
-        )
-        .await?;
-        persist_cited::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
+        .check(w.at)?;
+        w.unique(person::Column::Name, &columns.name, "a person named")
+            .await?;
+        w.persist_cited(|a| columns.set_on(a)).await
     }
 }

@@ -2,11 +2,9 @@
 
 use entity::enums::EventKind;
 use entity::event;
-use sea_orm::DatabaseTransaction;
 
-use super::write::{Cites, DateInput, Writable, persist_noted, unique_ref};
+use super::write::{DateInput, Save, Saving};
 use crate::dataset::Subject;
-use crate::domain::At;
 use crate::domain::rows::EventDraft;
 use crate::error::Result;
 use crate::graphql::claims::Claim;
@@ -30,61 +28,35 @@ input! {
         trigger_claim_id: Option<ID> => Claim as "triggerClaim",
         /// A short description, at most 5,000 characters.
         description: Option<String>,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        citations of a fact,
+        provenance notes,
     }
 }
 
 crud!(
-    EventMutation,
-    Event,
-    EventInput,
+    EventMutation: Event from EventInput, cited as Subject::Event;
     create_event "Creates an event with at least one citation. Refused for an empty or too long name, an existing ref, unknown company or claim, or a date contradicting its precision.",
     create_events "Creates several events in one transaction: all of them or none.",
     update_event "Replaces every field of an event.",
     delete_event "Deletes an event with its citations."
 );
 
-impl Cites for Event {
-    const SUBJECT: fn(i32) -> Subject = Subject::Event;
-}
-
-impl Writable for Event {
-    type Entity = event::Entity;
-    type Input = EventInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<event::Model>,
-        input: EventInput,
-        at: &str,
-    ) -> Result<event::Model> {
-        let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, EventInput::NAMES);
-        let refs = input.refs(txn, at).await?;
+impl Save for Event {
+    async fn save(w: Saving<'_, Self>) -> Result<event::Model> {
+        let input = &w.input;
         let occurred = input.occurred.as_ref().map(DateInput::rec);
         let columns = EventDraft {
             reference: &input.r#ref,
             name: &input.name,
             kind: input.kind,
             occurred: occurred.as_ref(),
-            company_id: refs.company_id,
-            trigger_claim_id: refs.trigger_claim_id,
+            company_id: w.refs.company_id,
+            trigger_claim_id: w.refs.trigger_claim_id,
             description: input.description.as_deref(),
         }
-        .check(at)?;
-        unique_ref::<event::Entity>(
-            txn,
-            columns.reference.as_deref(),
-            id,
-            at,
-            "an event with the ref",
-        )
-        .await?;
-        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
+        .check(w.at)?;
+        w.unique_ref(columns.reference.as_deref(), "an event with the ref")
+            .await?;
+        w.persist_noted(|a| columns.set_on(a)).await
     }
 }

@@ -6,120 +6,102 @@ use async_graphql::{Context, MergedObject};
 
 use crate::auth::Caller;
 
-/// Create, create-many, update and delete (and optionally upsert) for one row type: each
-/// authorizes first, then runs [`write`]'s generic operation in one transaction.
+/// Declares a row type writable once: its input, the subject a citation of it names (for a
+/// cited type), the rows that block its deletion, and its mutations with their
+/// descriptions: create, create-many, update and delete, and optionally upsert. Each
+/// mutation authorizes first, then runs [`write`]'s generic operation in one transaction;
+/// the checks and the write are the type's [`write::Save`].
+///
+/// ```ignore
+/// crud!(
+///     PersonMutation: Person from PersonInput, cited as Subject::Person,
+///     blocked by [("claim", "claimant_person_id", "claims made")];
+///     create_person "Creates a person.",
+///     create_people "Creates several people in one transaction: all of them or none.",
+///     update_person "Replaces every field of a person.",
+///     delete_person "Deletes a person with their citations."
+/// );
+/// ```
 macro_rules! crud {
     (
-        $root:ident, $node:ty, $input:ty,
+        $root:ident: $node:ident from $input:ident
+        $(, cited as $subject:path)?
+        $(, blocked by [$($blocker:tt)*])?;
         $create:ident $create_doc:tt,
         $many:ident $many_doc:tt,
         $update:ident $update_doc:tt,
         $delete:ident $delete_doc:tt
         $(, $upsert:ident $upsert_doc:tt)?
     ) => {
+        impl $crate::graphql::mutations::write::Writable for $node {
+            type Entity =
+                <<$node as $crate::graphql::lists::GqlNode>::Model as sea_orm::ModelTrait>::Entity;
+            type Input = $input;
+            const BLOCKERS: $crate::graphql::mutations::write::Blockers = &[$($($blocker)*)?];
+        }
+
+        $(impl $crate::graphql::mutations::write::Cites for $node {
+            const SUBJECT: fn(i32) -> $crate::dataset::Subject = $subject;
+        })?
+
+        // One line a mutation: its name, description, arguments (each with its
+        // description), result, and the operation of `write` it runs.
+        crud!(@root $root $node [
+            $create $create_doc
+                (input: $input = "The new row; other rows are named by their global `id`.")
+                -> $node = create(input);
+            $many $many_doc
+                (inputs: Vec<$input> = "The new rows, at most 1,000; errors name them as `inputs[i]`.")
+                -> Vec<$node> = create_many(inputs);
+            $update $update_doc
+                (id: async_graphql::ID = "Global id of the row to replace.",
+                 input: $input = "Every field of the row; `citations` omitted keeps them, given replaces them.")
+                -> $node = update(&id, input);
+            $delete $delete_doc
+                (id: async_graphql::ID = "Global id of the row to delete.")
+                -> $crate::graphql::mutations::write::Deletion = delete(&id);
+            $($upsert $upsert_doc
+                (input: $input = "The row; matched by its natural key, updated when found, created otherwise.")
+                -> $node = upsert(input);)?
+        ]);
+    };
+    (@root $root:ident $node:ident [$(
+        $name:ident $doc:tt ($($arg:ident: $ty:ty = $desc:literal),*) -> $out:ty = $op:ident($($pass:expr),*);
+    )*]) => {
         /// Writes of one row type.
         #[derive(Default)]
         pub struct $root;
 
         #[async_graphql::Object]
-        impl $root {
-            #[doc = $create_doc]
-            async fn $create(
+        impl $root {$(
+            #[doc = $doc]
+            async fn $name(
                 &self,
                 ctx: &async_graphql::Context<'_>,
-                #[graphql(desc = "The new row; other rows are named by their global `id`.")]
-                input: $input,
-            ) -> $crate::graphql::Result<$node> {
-                $crate::graphql::mutations::authorize(ctx, stringify!($create))?;
-                Ok($crate::graphql::mutations::write::create::<$node>(
-                    $crate::graphql::db(ctx)?,
-                    $crate::graphql::live(ctx)?,
-                    input,
-                )
-                .await?)
+                $(#[graphql(desc = $desc)] $arg: $ty,)*
+            ) -> $crate::graphql::Result<$out> {
+                $crate::graphql::mutations::authorize(ctx, stringify!($name))?;
+                let (db, live) = ($crate::graphql::db(ctx)?, $crate::graphql::live(ctx)?);
+                Ok($crate::graphql::mutations::write::$op::<$node>(db, live, $($pass),*).await?)
             }
-
-            #[doc = $many_doc]
-            async fn $many(
-                &self,
-                ctx: &async_graphql::Context<'_>,
-                #[graphql(desc = "The new rows, at most 1,000; errors name them as `inputs[i]`.")]
-                inputs: Vec<$input>,
-            ) -> $crate::graphql::Result<Vec<$node>> {
-                $crate::graphql::mutations::authorize(ctx, stringify!($many))?;
-                Ok($crate::graphql::mutations::write::create_many::<$node>(
-                    $crate::graphql::db(ctx)?,
-                    $crate::graphql::live(ctx)?,
-                    inputs,
-                )
-                .await?)
-            }
-
-            #[doc = $update_doc]
-            async fn $update(
-                &self,
-                ctx: &async_graphql::Context<'_>,
-                #[graphql(desc = "Global id of the row to replace.")] id: async_graphql::ID,
-                #[graphql(desc = "Every field of the row; `citations` omitted keeps them, given replaces them.")]
-                input: $input,
-            ) -> $crate::graphql::Result<$node> {
-                $crate::graphql::mutations::authorize(ctx, stringify!($update))?;
-                Ok($crate::graphql::mutations::write::update::<$node>(
-                    $crate::graphql::db(ctx)?,
-                    $crate::graphql::live(ctx)?,
-                    &id,
-                    input,
-                )
-                .await?)
-            }
-
-            #[doc = $delete_doc]
-            async fn $delete(
-                &self,
-                ctx: &async_graphql::Context<'_>,
-                #[graphql(desc = "Global id of the row to delete.")] id: async_graphql::ID,
-            ) -> $crate::graphql::Result<$crate::graphql::mutations::write::Deletion> {
-                $crate::graphql::mutations::authorize(ctx, stringify!($delete))?;
-                Ok($crate::graphql::mutations::write::delete::<$node>(
-                    $crate::graphql::db(ctx)?,
-                    $crate::graphql::live(ctx)?,
-                    &id,
-                )
-                .await?)
-            }
-
-            $(
-            #[doc = $upsert_doc]
-            async fn $upsert(
-                &self,
-                ctx: &async_graphql::Context<'_>,
-                #[graphql(desc = "The row; matched by its natural key, updated when found, created otherwise.")]
-                input: $input,
-            ) -> $crate::graphql::Result<$node> {
-                $crate::graphql::mutations::authorize(ctx, stringify!($upsert))?;
-                Ok($crate::graphql::mutations::write::upsert::<$node>(
-                    $crate::graphql::db(ctx)?,
-                    $crate::graphql::live(ctx)?,
-                    input,
-                )
-                .await?)
-            }
-            )?
-        }
+        )*}
     };
 }
 
 /// Declares a mutation's input once, one field a line with its description, and generates
-/// the `InputObject`, the struct of the database ids its references resolve to, and
-/// `NAMES`, how it spells the fields the dataset format names differently (a reference
-/// `companyId` is the dataset's `company`, a date `made` is `made.date`). A field is:
+/// the `InputObject`, the struct of the database ids its references resolve to, and its
+/// [`write::MutationInput`]: the references resolved, the sources given, and `NAMES`, how
+/// it spells the fields the dataset format names differently (a reference `companyId` is
+/// the dataset's `company`, a date `made` is `made.date`). A field is:
 /// - `name: Type`, as it is (attributes such as `#[graphql(default)]` kept);
 /// - `name: ID => Target as "field"` or `name: Option<ID> => Target as "field"`, the global
 ///   id of a `Target` row, which the dataset format calls `field`;
 /// - `name: Option<DateInput>`, a date, which errors name `name.date`;
 /// - `citations: Option<Vec<CitationInput>>` and `provenance: Option<Vec<ProvenanceInput>>`,
-///   spelled exactly so: they implement [`write::Sourced`]. Spelled otherwise, they are a
-///   compile error, never a field silently left out.
+///   spelled exactly so: they are the sources [`write::MutationInput`] gives. Spelled
+///   otherwise, they are a compile error, never a field silently left out;
+/// - `citations of a fact,` and `provenance notes,`: those two fields with the description
+///   every fact's input gives them.
 ///
 /// ```ignore
 /// input! {
@@ -131,7 +113,7 @@ macro_rules! crud {
 ///         company_id: Option<ID> => Company as "company",
 ///     }
 /// }
-/// // in `save`: let refs = input.refs(txn, at).await?; ... refs.company_id ...
+/// // in `save`: ... w.refs.company_id ...
 /// ```
 /// Names the dataset spells otherwise still (a figure's `amount.low`) go in an optional
 /// `spelled { "low" => "amount.low" }` before the fields.
@@ -178,32 +160,42 @@ macro_rules! input {
             [$($n)* (stringify!($name), concat!(stringify!($name), ".date")),] [$($o)*]
             $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+    // The sources of a row: the field, and the method of `MutationInput` that gives it.
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
         $(#[$m:meta])* citations: Option<Vec<CitationInput>>, $($rest:tt)*
     ) => {
-        input!(@munch $head [$me $txn $at]
-            [$($s)* $(#[$m])*
-                pub citations: Option<Vec<$crate::graphql::mutations::write::CitationInput>>,]
-            [$($r)*] [$($i)*] [$($n)*]
-            [$($o)* fn citations(&$me) -> Option<&[$crate::graphql::mutations::write::CitationInput]> {
-                $me.citations.as_deref()
-            }]
-            $($rest)*);
+        input!(@sources [citations citations $crate::graphql::mutations::write::CitationInput]
+            $head $names $s $r $i $n $o [$(#[$m])*] $($rest)*);
     };
-    (@munch $head:tt [$me:ident $txn:ident $at:ident] [$($s:tt)*] [$($r:tt)*] [$($i:tt)*] [$($n:tt)*] [$($o:tt)*]
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
         $(#[$m:meta])* provenance: Option<Vec<ProvenanceInput>>, $($rest:tt)*
     ) => {
-        input!(@munch $head [$me $txn $at]
-            [$($s)* $(#[$m])*
-                pub provenance: Option<Vec<$crate::graphql::mutations::provenance::ProvenanceInput>>,]
-            [$($r)*] [$($i)*] [$($n)*]
-            [$($o)* fn notes(&$me) -> Option<&[$crate::graphql::mutations::provenance::ProvenanceInput]> {
-                $me.provenance.as_deref()
-            }]
+        input!(@sources [provenance notes $crate::graphql::mutations::provenance::ProvenanceInput]
+            $head $names $s $r $i $n $o [$(#[$m])*] $($rest)*);
+    };
+    (@sources [$field:ident $method:ident $item:ty] $head:tt [$me:ident $txn:ident $at:ident]
+        [$($s:tt)*] $r:tt $i:tt $n:tt [$($o:tt)*] [$($doc:tt)*] $($rest:tt)*
+    ) => {
+        input!(@munch $head [$me $txn $at] [$($s)* $($doc)* pub $field: Option<Vec<$item>>,] $r $i $n
+            [$($o)* fn $method(&$me) -> Option<&[$item]> { $me.$field.as_deref() }]
+            $($rest)*);
+    };
+    // The citations of a fact and the provenance notes, in the words every input uses.
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt citations of a fact, $($rest:tt)*) => {
+        input!(@munch $head $names $s $r $i $n $o
+            /// The sentences of sources that state it: at least one.
+            citations: Option<Vec<CitationInput>>,
+            $($rest)*);
+    };
+    (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt provenance notes, $($rest:tt)*) => {
+        input!(@munch $head $names $s $r $i $n $o
+            /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
+            /// the row's notes; left out, the notes are kept if they still hold.
+            provenance: Option<Vec<ProvenanceInput>>,
             $($rest)*);
     };
     // `citations` or `provenance` spelled otherwise would fall to the plain arm below and
-    // be silently left out of `Sourced`: refused instead.
+    // be silently left out of `MutationInput`: refused instead.
     (@munch $head:tt $names:tt $s:tt $r:tt $i:tt $n:tt $o:tt
         $(#[$m:meta])* citations: $ty:ty, $($rest:tt)*
     ) => {
@@ -228,25 +220,22 @@ macro_rules! input {
         pub struct $input { $($s)* }
 
         #[doc = concat!("The database ids of the rows a `", stringify!($input), "` names.")]
+        #[derive(Clone, Copy)]
         pub struct $refs { $($r)* }
 
-        impl $input {
-            /// How the input spells the fields the dataset format names differently.
-            pub const NAMES: &'static [(&'static str, &'static str)] = &[$($n)*];
+        impl $crate::graphql::mutations::write::MutationInput for $input {
+            type Refs = $refs;
+            const NAMES: &'static [(&'static str, &'static str)] = &[$($n)*];
 
-            /// The input's references resolved to database ids; an error names the field
-            /// of a reference to nothing.
             #[allow(unused_variables)]
-            pub async fn refs(
+            async fn refs(
                 &$me,
                 $txn: &sea_orm::DatabaseTransaction,
                 $at: $crate::domain::At<'_>,
             ) -> $crate::error::Result<$refs> {
                 Ok($refs { $($i)* })
             }
-        }
 
-        impl $crate::graphql::mutations::write::Sourced for $input {
             $($o)*
         }
     };
@@ -261,6 +250,7 @@ pub mod investments;
 pub mod models;
 pub mod projects;
 pub mod provenance;
+pub mod saving;
 pub mod sources;
 pub mod spending;
 pub mod write;

@@ -2,13 +2,12 @@
 
 use entity::ai_model;
 use entity::enums::ModelKind;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use super::write::{Cites, DateInput, Upsertable, Writable, persist_noted};
+use super::write::{DateInput, Save, Saving, Upsertable};
 use crate::dataset::Subject;
-use crate::domain::At;
 use crate::domain::rows::ModelDraft;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::graphql::companies::Company;
 use crate::graphql::models::AiModel;
 use crate::graphql::node::database_id;
@@ -30,16 +29,16 @@ input! {
         description: Option<String>,
         /// Sentences of sources about it (optional).
         citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        provenance notes,
     }
 }
 
 crud!(
-    AiModelMutation,
-    AiModel,
-    AiModelInput,
+    AiModelMutation: AiModel from AiModelInput, cited as Subject::Model,
+    blocked by [
+        ("spending_figure", "ai_model_id", "spending figures"),
+        ("claim", "subject_model_id", "claims about it"),
+    ];
     create_ai_model "Creates an AI model. Refused for an empty or too long name, a name its developer already uses, an unknown developer, or a date that contradicts its precision.",
     create_ai_models "Creates several AI models in one transaction: all of them or none.",
     update_ai_model "Replaces every field of an AI model.",
@@ -47,27 +46,10 @@ crud!(
     upsert_ai_model "Updates the model with this name and developer, or creates it."
 );
 
-impl Cites for AiModel {
-    const SUBJECT: fn(i32) -> Subject = Subject::Model;
-}
-
-impl Writable for AiModel {
-    type Entity = ai_model::Entity;
-    type Input = AiModelInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
-        ("spending_figure", "ai_model_id", "spending figures"),
-        ("claim", "subject_model_id", "claims about it"),
-    ];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<ai_model::Model>,
-        input: AiModelInput,
-        at: &str,
-    ) -> Result<ai_model::Model> {
-        let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, AiModelInput::NAMES);
-        let developer = input.refs(txn, at).await?.developer_id;
+impl Save for AiModel {
+    async fn save(w: Saving<'_, Self>) -> Result<ai_model::Model> {
+        let input = &w.input;
+        let developer = w.refs.developer_id;
         let announced = input.announced.as_ref().map(DateInput::rec);
         let expected = input.expected.as_ref().map(DateInput::rec);
         let columns = ModelDraft {
@@ -78,24 +60,18 @@ impl Writable for AiModel {
             expected: expected.as_ref(),
             description: input.description.as_deref(),
         }
-        .check(at)?;
-        let clash = ai_model::Entity::find()
-            .filter(ai_model::Column::Name.eq(columns.name.as_str()))
-            .filter(ai_model::Column::DeveloperId.eq(developer))
-            .one(txn)
-            .await?;
-        if let Some(other) = clash
-            && Some(other.id) != id
-        {
-            return Err(Error::invalid(
-                at.field("name"),
-                format!(
-                    "the developer has a model named {:?} already (database id {})",
-                    columns.name, other.id
-                ),
-            ));
-        }
-        persist_noted::<Self>(txn, at, existing, |a| columns.set_on(a), &input).await
+        .check(w.at)?;
+        let key = Condition::all()
+            .add(ai_model::Column::Name.eq(columns.name.as_str()))
+            .add(ai_model::Column::DeveloperId.eq(developer));
+        w.unique_key(key, "name", |id| {
+            format!(
+                "the developer has a model named {:?} already (database id {id})",
+                columns.name
+            )
+        })
+        .await?;
+        w.persist_noted(|a| columns.set_on(a)).await
     }
 }
 

@@ -100,6 +100,12 @@ impl BasisInput {
     }
 }
 
+/// The items of a list given at `at`, each made into `R` with its own path (`at[i]`).
+fn each<T, R>(at: &str, given: Option<&[T]>, item: impl Fn(String, &T) -> R) -> Option<Vec<R>> {
+    let list = given?.iter().enumerate();
+    Some(list.map(|(i, x)| item(format!("{at}[{i}]"), x)).collect())
+}
+
 /// Writes the notes given with a mutation of `row` (at `row_at`, e.g. "input").
 pub(crate) async fn note<M: Values>(
     txn: &DatabaseTransaction,
@@ -109,15 +115,10 @@ pub(crate) async fn note<M: Values>(
     given: Option<&[ProvenanceInput]>,
 ) -> Result<()> {
     let at = format!("{row_at}.provenance");
-    let given = given.map(|list| {
-        list.iter()
-            .enumerate()
-            .map(|(i, p)| GivenNote {
-                at: format!("{at}[{i}]"),
-                field: p.field.clone(),
-                note: p.basis.rec(),
-            })
-            .collect()
+    let given = each(&at, given, |at, p| GivenNote {
+        at,
+        field: p.field.clone(),
+        note: p.basis.rec(),
     });
     let owner = Owner::of(id, row);
     // The row is written: a note may be derived from another value of the same row.
@@ -132,21 +133,16 @@ pub(crate) async fn share(
     given: Option<&[ShareInput]>,
 ) -> Result<()> {
     let at = format!("{row_at}.shares");
-    let given = given.map(|list| {
-        list.iter()
-            .enumerate()
-            .map(|(i, s)| GivenShare {
-                at: format!("{at}[{i}]"),
-                share: ShareRec {
-                    part: s.part.clone(),
-                    fraction_low: s.fraction_low.as_ref().map(|d| d.0.clone()),
-                    low_exclusive: s.low_exclusive,
-                    fraction_high: s.fraction_high.as_ref().map(|d| d.0.clone()),
-                    high_exclusive: s.high_exclusive,
-                    provenance: s.provenance.rec(),
-                },
-            })
-            .collect()
+    let given = each(&at, given, |at, s| GivenShare {
+        at,
+        share: ShareRec {
+            part: s.part.clone(),
+            fraction_low: s.fraction_low.as_ref().map(|d| d.0.clone()),
+            low_exclusive: s.low_exclusive,
+            fraction_high: s.fraction_high.as_ref().map(|d| d.0.clone()),
+            high_exclusive: s.high_exclusive,
+            provenance: s.provenance.rec(),
+        },
     });
     write_shares(txn, &at, id, given).await?.check(txn).await
 }

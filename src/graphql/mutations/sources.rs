@@ -1,16 +1,18 @@
 //! Writing sources and citations.
 
-use async_graphql::{ID, InputObject};
+use async_graphql::ID;
 use entity::{citation, source};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, Set,
+};
 
 use super::provenance::note;
 use super::write::{
-    DateInput, Upsertable, Writable, count_where, is_fact, persist, quote_of, subject_of, unique,
+    DateInput, Save, Saving, Upsertable, count_where, is_fact, quote_of, subject_of,
 };
 use crate::dataset::Subject;
 use crate::dataset::notes::words_stay_cited;
-use crate::domain::At;
 use crate::domain::rows::SourceDraft;
 use crate::error::{Error, Result};
 use crate::graphql::sources::{Citation, Source};
@@ -30,16 +32,13 @@ input! {
         address: Option<String>,
         /// The source's text, at most 200,000 characters; every quote citing the source must appear in it verbatim.
         content: Option<String>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        provenance notes,
     }
 }
 
 crud!(
-    SourceMutation,
-    Source,
-    SourceInput,
+    SourceMutation: Source from SourceInput,
+    blocked by [("citation", "source_id", "citations")];
     create_source "Creates a source. Refused for an empty or too long key or title, a key or address that exists already, or a date contradicting its precision.",
     create_sources "Creates several sources in one transaction: all of them or none.",
     update_source "Replaces every field of a source. Refused when the new text no longer contains a quote that cites it.",
@@ -47,20 +46,9 @@ crud!(
     upsert_source "Updates the source with this address (or, without an address, this key), or creates it."
 );
 
-impl Writable for Source {
-    type Entity = source::Entity;
-    type Input = SourceInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] =
-        &[("citation", "source_id", "citations")];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<source::Model>,
-        input: SourceInput,
-        at: &str,
-    ) -> Result<source::Model> {
-        let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, SourceInput::NAMES);
+impl Save for Source {
+    async fn save(mut w: Saving<'_, Self>) -> Result<source::Model> {
+        let (input, txn, at) = (&w.input, w.txn, w.at);
         let published = input.published.as_ref().map(DateInput::rec);
         let columns = SourceDraft {
             key: &input.key,
@@ -71,27 +59,13 @@ impl Writable for Source {
             content: input.content.as_deref(),
         }
         .check(at)?;
-        unique::<source::Entity>(
-            txn,
-            source::Column::Key,
-            &columns.key,
-            id,
-            &at.field("key"),
-            "a source with the key",
-        )
-        .await?;
-        if let Some(a) = &columns.address {
-            unique::<source::Entity>(
-                txn,
-                source::Column::Address,
-                a,
-                id,
-                &at.field("address"),
-                "a source at the address",
-            )
+        w.unique(source::Column::Key, &columns.key, "a source with the key")
             .await?;
+        if let Some(a) = &columns.address {
+            w.unique(source::Column::Address, a, "a source at the address")
+                .await?;
         }
-        if let (Some(id), Some(text)) = (id, &columns.content) {
+        if let (Some(id), Some(text)) = (w.id(), &columns.content) {
             let quotes = citation::Entity::find()
                 .filter(citation::Column::SourceId.eq(id))
                 .all(txn)
@@ -106,8 +80,9 @@ impl Writable for Source {
                 ));
             }
         }
-        let row = persist::<source::ActiveModel>(txn, existing, |a| columns.set_on(a)).await?;
-        note(txn, at.row(), row.id, &row, input.provenance.as_deref()).await?;
+        let notes = w.input.provenance.take();
+        let row = w.persist(|a| columns.set_on(a)).await?;
+        note(txn, at.row(), row.id, &row, notes.as_deref()).await?;
         Ok(row)
     }
 }
@@ -134,21 +109,20 @@ impl Upsertable for Source {
     }
 }
 
-/// A citation of a source about one row, to create or replace.
-#[derive(InputObject)]
-pub struct SubjectCitationInput {
-    /// The row the sentence is about (global id of a company, person, model or fact).
-    pub subject_id: ID,
-    /// The source (global id).
-    pub source_id: ID,
-    /// The sentence, verbatim as it appears in the source's text, at most 2,000 characters.
-    pub quote: String,
+input! {
+    /// A citation of a source about one row, to create or replace.
+    SubjectCitationInput resolving SubjectCitationRefs {
+        /// The row the sentence is about (global id of a company, person, model or fact).
+        subject_id: ID,
+        /// The source (global id).
+        source_id: ID,
+        /// The sentence, verbatim as it appears in the source's text, at most 2,000 characters.
+        quote: String,
+    }
 }
 
 crud!(
-    CitationMutation,
-    Citation,
-    SubjectCitationInput,
+    CitationMutation: Citation from SubjectCitationInput;
     create_citation "Cites a sentence of a source about a row. Refused for an unknown row or source, an empty or too long quote, a quote not in the source's text, or a sentence the row cites already.",
     create_citations "Creates several citations in one transaction: all of them or none.",
     update_citation "Replaces every field of a citation. Refused when it would leave a fact without a citation.",
@@ -191,62 +165,42 @@ async fn not_last_of_fact(txn: &DatabaseTransaction, c: &citation::Model, at: &s
     Ok(())
 }
 
-impl Writable for Citation {
-    type Entity = citation::Entity;
-    type Input = SubjectCitationInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<citation::Model>,
-        input: SubjectCitationInput,
-        at: &str,
-    ) -> Result<citation::Model> {
-        let subject_at = format!("{at}.subjectId");
+impl Save for Citation {
+    async fn save(w: Saving<'_, Self>) -> Result<citation::Model> {
+        let (input, txn, at) = (&w.input, w.txn, w.at.row());
+        let subject_at = w.at.field("subjectId");
         let subject = subject_of(txn, &input.subject_id, &subject_at).await?;
         let source_id = quote_of(txn, at, &input.source_id, &input.quote).await?;
         let (column, subject_id) = subject.column_and_id();
-        let same = citation::Entity::find()
-            .filter(column.eq(subject_id))
-            .filter(citation::Column::SourceId.eq(source_id))
-            .filter(citation::Column::Quote.eq(input.quote.as_str()))
-            .one(txn)
-            .await?;
-        let id = existing.as_ref().map(|c| c.id);
-        if let Some(other) = same
-            && Some(other.id) != id
-        {
-            return Err(Error::invalid(
-                format!("{at}.quote"),
-                format!(
-                    "the row cites this sentence already (citation {})",
-                    other.id
-                ),
-            ));
-        }
-        if let Some(old) = &existing
+        let key = Condition::all()
+            .add(column.eq(subject_id))
+            .add(citation::Column::SourceId.eq(source_id))
+            .add(citation::Column::Quote.eq(input.quote.as_str()));
+        w.unique_key(key, "quote", |id| {
+            format!("the row cites this sentence already (citation {id})")
+        })
+        .await?;
+        if let Some(old) = &w.existing
             && subject_of_row(old) != Some(subject)
         {
             not_last_of_fact(txn, old, &subject_at).await?;
         }
-        if let Some(old) = &existing {
+        if let Some(old) = &w.existing {
             let same_row = subject_of_row(old) == Some(subject);
             let kept = same_row.then_some(input.quote.as_str());
             words_stay_cited(txn, at, old, kept).await?;
         }
-        persist::<citation::ActiveModel>(txn, existing, |a| {
+        let quote = input.quote.clone();
+        w.persist(|a| {
+            use citation::Column as C;
             a.source_id = Set(source_id);
-            a.quote = Set(input.quote.clone());
-            a.company_id = Set(None);
-            a.person_id = Set(None);
-            a.ai_model_id = Set(None);
-            a.investment_id = Set(None);
-            a.project_id = Set(None);
-            a.project_backer_id = Set(None);
-            a.spending_figure_id = Set(None);
-            a.claim_id = Set(None);
-            a.claim_challenge_id = Set(None);
-            a.event_id = Set(None);
+            a.quote = Set(quote);
+            // A citation names one subject: the columns of the others are cleared.
+            for column in citation::Column::iter() {
+                if !matches!(column, C::Id | C::SourceId | C::Quote) {
+                    a.set(column, sea_orm::Value::Int(None));
+                }
+            }
             subject.set_on(a);
         })
         .await

@@ -3,13 +3,13 @@
 use async_graphql::InputObject;
 use entity::enums::{AmountBound, PeriodKind, SpendingCategory, SpendingStatus};
 use entity::spending_figure;
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::Set;
 
 use super::provenance::{ShareInput, share};
-use super::write::{Cites, DateInput, Writable, persist_noted, unique_ref};
+use super::write::{DateInput, Save, Saving};
 use crate::dataset::Subject;
+use crate::domain::PeriodRec;
 use crate::domain::rows::{ExpectationDraft, FigureDraft, figure_link};
-use crate::domain::{At, PeriodRec};
 use crate::error::Result;
 use crate::graphql::common::{Date, Decimal};
 use crate::graphql::companies::{Company, Person};
@@ -85,11 +85,8 @@ input! {
         /// What the figure was expected to be, as the source compares them ("29% greater than
         /// Wall Street had expected").
         expectation: Option<ExpectationInput>,
-        /// The sentences of sources that state it: at least one.
-        citations: Option<Vec<CitationInput>>,
-        /// How the row's values are known (see `ProvenanceInput`): given, the list replaces
-        /// the row's notes; left out, the notes are kept if they still hold.
-        provenance: Option<Vec<ProvenanceInput>>,
+        citations of a fact,
+        provenance notes,
         /// Shares of the amount the source states ("more than half ... in the U.S."): given,
         /// the list replaces the figure's shares; left out, they are kept if they still hold.
         shares: Option<Vec<ShareInput>>,
@@ -107,9 +104,11 @@ pub struct ExpectationInput {
 }
 
 crud!(
-    SpendingFigureMutation,
-    SpendingFigure,
-    SpendingFigureInput,
+    SpendingFigureMutation: SpendingFigure from SpendingFigureInput, cited as Subject::Figure,
+    blocked by [
+        ("spending_figure", "derived_from_id", "figures derived from it"),
+        ("claim", "spending_figure_id", "claims stating it"),
+    ];
     create_spending_figure "Creates a spending figure with at least one citation. Refused for a negative or malformed amount, low above high, a bound without the ends it needs, an unknown currency, a period ending before it starts or missing what its kind needs, unknown ids, an existing ref, or a date contradicting its precision.",
     create_spending_figures "Creates several spending figures in one transaction: all of them or none.",
     update_spending_figure "Replaces every field of a spending figure.",
@@ -130,31 +129,9 @@ impl PeriodInput {
     }
 }
 
-impl Cites for SpendingFigure {
-    const SUBJECT: fn(i32) -> Subject = Subject::Figure;
-}
-
-impl Writable for SpendingFigure {
-    type Entity = spending_figure::Entity;
-    type Input = SpendingFigureInput;
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)] = &[
-        (
-            "spending_figure",
-            "derived_from_id",
-            "figures derived from it",
-        ),
-        ("claim", "spending_figure_id", "claims stating it"),
-    ];
-
-    async fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<spending_figure::Model>,
-        input: SpendingFigureInput,
-        at: &str,
-    ) -> Result<spending_figure::Model> {
-        let id = existing.as_ref().map(|m| m.id);
-        let at = At::spelled(at, SpendingFigureInput::NAMES);
-        let refs = input.refs(txn, at).await?;
+impl Save for SpendingFigure {
+    async fn save(mut w: Saving<'_, Self>) -> Result<spending_figure::Model> {
+        let (input, refs, at) = (&w.input, w.refs, w.at);
         let period = input.period.rec();
         let stated = input.stated.as_ref().map(DateInput::rec);
         let columns = FigureDraft {
@@ -179,27 +156,20 @@ impl Writable for SpendingFigure {
             }),
         }
         .check(at)?;
-        figure_link(at, id, refs.derived_from_id)?;
-        unique_ref::<spending_figure::Entity>(
-            txn,
+        figure_link(at, w.id(), refs.derived_from_id)?;
+        w.unique_ref(
             columns.reference.as_deref(),
-            id,
-            at,
             "a spending figure with the ref",
         )
         .await?;
-        let row = persist_noted::<Self>(
-            txn,
-            at,
-            existing,
-            |a| {
+        let (txn, shares) = (w.txn, w.input.shares.take());
+        let row = w
+            .persist_noted(|a| {
                 columns.set_on(a);
                 a.derived_from_id = Set(refs.derived_from_id);
-            },
-            &input,
-        )
-        .await?;
-        share(txn, at.row(), row.id, input.shares.as_deref()).await?;
+            })
+            .await?;
+        share(txn, at.row(), row.id, shares.as_deref()).await?;
         Ok(row)
     }
 }

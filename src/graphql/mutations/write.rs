@@ -6,26 +6,30 @@ use std::future::Future;
 
 use async_graphql::{ID, InputObject, SimpleObject};
 use entity::enums::DatePrecision;
-use entity::{
-    ai_model, citation, claim, claim_challenge, company, event, investment, person, project,
-    project_backer, source, spending_figure,
-};
+use entity::source;
 use sea_orm::sea_query::{Alias, Expr, IntoColumnRef, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, ExprTrait, QueryFilter,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
 };
 
-use super::provenance::{ProvenanceInput, note};
+use super::provenance::ProvenanceInput;
 use crate::dataset::Subject;
-use crate::domain::provenance::Values;
 use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
+use crate::graphql::claims::{Claim, ClaimChallenge};
 use crate::graphql::common::{Date, Decimal};
+use crate::graphql::companies::{Company, Person};
+use crate::graphql::events::Event;
+use crate::graphql::investments::Investment;
 use crate::graphql::lists::GqlNode;
 use crate::graphql::loaders::{Row, wrap};
+use crate::graphql::models::AiModel;
 use crate::graphql::node::{database_id, global_id, parse_global_id};
+use crate::graphql::projects::{Project, ProjectBacker};
+use crate::graphql::spending::SpendingFigure;
 use crate::live::{Change, ChangeKind, Live};
+
+pub(crate) use super::saving::Saving;
 
 pub use crate::domain::limits;
 pub(crate) use crate::store::persist;
@@ -87,24 +91,25 @@ pub struct Deletion {
     pub database_id: i32,
 }
 
-/// A GraphQL type whose rows mutations write.
+/// Rows of other tables (table, column, what they are) that keep a row from being deleted
+/// while they point at it.
+pub(crate) type Blockers = &'static [(&'static str, &'static str, &'static str)];
+
+/// A GraphQL type whose rows mutations write: what `crud!` declares of it.
 pub(crate) trait Writable: GqlNode<Model: Row> + Send + Sync + 'static {
     /// The table.
     type Entity: EntityTrait<Model = Self::Model>;
     /// What a client sends to create or replace a row.
-    type Input: Send + Sync;
-    /// Rows of other tables (table, column, what they are) that keep a row from being
-    /// deleted while they point at it.
-    const BLOCKERS: &'static [(&'static str, &'static str, &'static str)];
+    type Input: MutationInput;
+    /// What keeps a row from being deleted.
+    const BLOCKERS: Blockers;
+}
 
-    /// Validates `input` (errors name fields under `at`) and writes it: over `existing`, or
-    /// as a new row.
-    fn save(
-        txn: &DatabaseTransaction,
-        existing: Option<Self::Model>,
-        input: Self::Input,
-        at: &str,
-    ) -> impl Future<Output = Result<Self::Model>> + Send;
+/// How the rows of a [`Writable`] type are checked and written: each type's own code.
+pub(crate) trait Save: Writable {
+    /// Validates the input (errors name fields under `w.at`) and writes it: over
+    /// `w.existing`, or as a new row.
+    fn save(w: Saving<'_, Self>) -> impl Future<Output = Result<Self::Model>> + Send;
 
     /// A check before deleting `row`, beyond the blockers.
     fn before_delete(
@@ -115,8 +120,54 @@ pub(crate) trait Writable: GqlNode<Model: Row> + Send + Sync + 'static {
     }
 }
 
+/// What `input!` declares of a mutation's input: how it spells the fields the dataset
+/// format names differently, the rows it names, and its sources.
+pub trait MutationInput: Send + Sync {
+    /// The database ids of the rows the input names.
+    type Refs: Send + Sync;
+    /// How the input spells the fields the dataset format names differently.
+    const NAMES: &'static [(&'static str, &'static str)];
+    /// The input's references resolved to database ids; an error names the field of a
+    /// reference to nothing.
+    fn refs(
+        &self,
+        txn: &DatabaseTransaction,
+        at: At<'_>,
+    ) -> impl Future<Output = Result<Self::Refs>> + Send;
+    /// The citations given: `None` keeps a row's citations on update (see [`cite`]).
+    fn citations(&self) -> Option<&[CitationInput]> {
+        None
+    }
+    /// The provenance notes given: `None` keeps a row's notes if they still hold (see
+    /// [`note`]).
+    fn notes(&self) -> Option<&[ProvenanceInput]> {
+        None
+    }
+}
+
+/// Resolves the rows `input` names, then saves it over `existing` or as a new row;
+/// errors name fields under `at`.
+async fn save_at<T: Save>(
+    txn: &DatabaseTransaction,
+    existing: Option<T::Model>,
+    input: T::Input,
+    at: &str,
+) -> Result<T::Model> {
+    let at = At::spelled(at, <T::Input as MutationInput>::NAMES);
+    let refs = input.refs(txn, at).await?;
+    T::save(Saving {
+        txn,
+        at,
+        existing,
+        input,
+        refs,
+    })
+    .await
+    .map_err(|e| unique_violation(e, at.row()))
+}
+
 /// A type whose rows have a natural key that an upsert matches.
-pub(crate) trait Upsertable: Writable {
+pub(crate) trait Upsertable: Save {
     /// The row `input` names by its natural key, if any.
     fn find_natural(
         txn: &DatabaseTransaction,
@@ -160,7 +211,7 @@ fn key_field(table: &str, columns: &[String]) -> String {
 }
 
 /// `developer_id` as the GraphQL field name `developerId`.
-fn camel_case(column: &str) -> String {
+pub(super) fn camel_case(column: &str) -> String {
     let mut out = String::with_capacity(column.len());
     let mut upper = false;
     for ch in column.chars() {
@@ -183,7 +234,7 @@ fn one<T: GqlNode>(row: T::Model) -> Result<T> {
 }
 
 /// A write transaction whose changes reach `live`'s subscribers once it commits.
-async fn begin(db: &DatabaseConnection, live: &Live) -> Result<crate::db::WriteTxn> {
+pub(crate) async fn begin(db: &DatabaseConnection, live: &Live) -> Result<crate::db::WriteTxn> {
     let mut txn = crate::db::begin_write(db).await?;
     txn.deliver_to(live);
     Ok(txn)
@@ -192,12 +243,10 @@ async fn begin(db: &DatabaseConnection, live: &Live) -> Result<crate::db::WriteT
 /// Creates one row.
 pub(crate) async fn create<T>(db: &DatabaseConnection, live: &Live, input: T::Input) -> Result<T>
 where
-    T: Writable,
+    T: Save,
 {
     let mut txn = begin(db, live).await?;
-    let row = T::save(&txn, None, input, "input")
-        .await
-        .map_err(|e| unique_violation(e, "input"))?;
+    let row = save_at::<T>(&txn, None, input, "input").await?;
     txn.record(Change::row(ChangeKind::Created, T::NAME, row.row_id()));
     txn.commit().await?;
     one(row)
@@ -210,7 +259,7 @@ pub(crate) async fn create_many<T>(
     inputs: Vec<T::Input>,
 ) -> Result<Vec<T>>
 where
-    T: Writable,
+    T: Save,
 {
     if inputs.len() > limits::BATCH {
         return Err(Error::invalid(
@@ -225,11 +274,7 @@ where
     let mut txn = begin(db, live).await?;
     let mut rows = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
-        let at = format!("inputs[{i}]");
-        let row = T::save(&txn, None, input, &at)
-            .await
-            .map_err(|e| unique_violation(e, &at))?;
-        rows.push(row);
+        rows.push(save_at::<T>(&txn, None, input, &format!("inputs[{i}]")).await?);
     }
     // A batch is one summary, not one event per row.
     txn.record(Change::bulk(T::NAME, Some(rows.len() as u64)));
@@ -256,13 +301,11 @@ pub(crate) async fn update<T>(
     input: T::Input,
 ) -> Result<T>
 where
-    T: Writable,
+    T: Save,
 {
     let mut txn = begin(db, live).await?;
     let row = existing::<T>(&txn, id, "id").await?;
-    let row = T::save(&txn, Some(row), input, "input")
-        .await
-        .map_err(|e| unique_violation(e, "input"))?;
+    let row = save_at::<T>(&txn, Some(row), input, "input").await?;
     txn.record(Change::row(ChangeKind::Updated, T::NAME, row.row_id()));
     txn.commit().await?;
     one(row)
@@ -279,9 +322,7 @@ where
         Some(_) => ChangeKind::Updated,
         None => ChangeKind::Created,
     };
-    let row = T::save(&txn, found, input, "input")
-        .await
-        .map_err(|e| unique_violation(e, "input"))?;
+    let row = save_at::<T>(&txn, found, input, "input").await?;
     txn.record(Change::row(kind, T::NAME, row.row_id()));
     txn.commit().await?;
     one(row)
@@ -291,7 +332,7 @@ where
 /// citations, a claim's challenges, a project's backers), unless other rows point at it.
 pub(crate) async fn delete<T>(db: &DatabaseConnection, live: &Live, id: &ID) -> Result<Deletion>
 where
-    T: Writable,
+    T: Save,
 {
     let mut txn = begin(db, live).await?;
     let row = existing::<T>(&txn, id, "id").await?;
@@ -447,24 +488,6 @@ where
     }
 }
 
-/// Refuses a fact's `ref` when another row than `except` holds it already.
-pub(crate) async fn unique_ref<E>(
-    txn: &DatabaseTransaction,
-    reference: Option<&str>,
-    except: Option<i32>,
-    at: At<'_>,
-    what: &str,
-) -> Result<()>
-where
-    E: EntityTrait,
-    E::Model: Row,
-{
-    match reference {
-        Some(r) => unique::<E>(txn, Alias::new("ref"), r, except, &at.field("ref"), what).await,
-        None => Ok(()),
-    }
-}
-
 /// Whether a citation's subject is a fact, which must keep at least one citation.
 pub(crate) fn is_fact(subject: Subject) -> bool {
     !matches!(
@@ -473,64 +496,30 @@ pub(crate) fn is_fact(subject: Subject) -> bool {
     )
 }
 
+/// The subject a citation of the row of `T` with global id `id` names, checked to exist.
+async fn cited<T: Cites>(txn: &DatabaseTransaction, id: &ID, at: &str) -> Result<Subject> {
+    Ok((T::SUBJECT)(existing::<T>(txn, id, at).await?.row_id()))
+}
+
 /// The subject a global id names, checked to exist.
 pub(crate) async fn subject_of(txn: &DatabaseTransaction, id: &ID, at: &str) -> Result<Subject> {
-    let (kind, n) = parse_global_id(id, at)?;
-    let (subject, exists) = match kind.as_str() {
-        "Company" => (
-            Subject::Company(n),
-            find::<company::Entity>(txn, n).await?.is_some(),
-        ),
-        "Person" => (
-            Subject::Person(n),
-            find::<person::Entity>(txn, n).await?.is_some(),
-        ),
-        "AiModel" => (
-            Subject::Model(n),
-            find::<ai_model::Entity>(txn, n).await?.is_some(),
-        ),
-        "Investment" => (
-            Subject::Investment(n),
-            find::<investment::Entity>(txn, n).await?.is_some(),
-        ),
-        "Project" => (
-            Subject::Project(n),
-            find::<project::Entity>(txn, n).await?.is_some(),
-        ),
-        "ProjectBacker" => (
-            Subject::Backer(n),
-            find::<project_backer::Entity>(txn, n).await?.is_some(),
-        ),
-        "SpendingFigure" => (
-            Subject::Figure(n),
-            find::<spending_figure::Entity>(txn, n).await?.is_some(),
-        ),
-        "Claim" => (
-            Subject::Claim(n),
-            find::<claim::Entity>(txn, n).await?.is_some(),
-        ),
-        "ClaimChallenge" => (
-            Subject::Challenge(n),
-            find::<claim_challenge::Entity>(txn, n).await?.is_some(),
-        ),
-        "Event" => (
-            Subject::Event(n),
-            find::<event::Entity>(txn, n).await?.is_some(),
-        ),
-        other => {
-            return Err(Error::invalid(
-                at,
-                format!("a {other} cannot be cited: only companies, people, models and facts"),
-            ));
-        }
-    };
-    if !exists {
-        return Err(Error::invalid(
+    let (kind, _) = parse_global_id(id, at)?;
+    match kind.as_str() {
+        "Company" => cited::<Company>(txn, id, at).await,
+        "Person" => cited::<Person>(txn, id, at).await,
+        "AiModel" => cited::<AiModel>(txn, id, at).await,
+        "Investment" => cited::<Investment>(txn, id, at).await,
+        "Project" => cited::<Project>(txn, id, at).await,
+        "ProjectBacker" => cited::<ProjectBacker>(txn, id, at).await,
+        "SpendingFigure" => cited::<SpendingFigure>(txn, id, at).await,
+        "Claim" => cited::<Claim>(txn, id, at).await,
+        "ClaimChallenge" => cited::<ClaimChallenge>(txn, id, at).await,
+        "Event" => cited::<Event>(txn, id, at).await,
+        other => Err(Error::invalid(
             at,
-            format!("no {kind} has the id {:?}", id.as_str()),
-        ));
+            format!("a {other} cannot be cited: only companies, people, models and facts"),
+        )),
     }
-    Ok(subject)
 }
 
 /// A quote checked against its source: not blank, within the limit, and verbatim in the
@@ -558,100 +547,8 @@ pub(crate) async fn quote_of(
     Ok(source.id)
 }
 
-/// What an input gives of its sources; `input!` implements it from the input's
-/// `citations` and `provenance` fields.
-pub trait Sourced {
-    /// The citations given: `None` keeps a row's citations on update (see [`cite`]).
-    fn citations(&self) -> Option<&[CitationInput]> {
-        None
-    }
-    /// The provenance notes given: `None` keeps a row's notes if they still hold (see
-    /// [`note`]).
-    fn notes(&self) -> Option<&[ProvenanceInput]> {
-        None
-    }
-}
-
 /// A type whose rows sources cite.
-pub(crate) trait Cites: Writable<Input: Sourced> {
+pub(crate) trait Cites: Writable {
     /// The subject a citation of a row names.
     const SUBJECT: fn(i32) -> Subject;
-}
-
-/// The active model of a writable type.
-type Active<T> = <<T as Writable>::Entity as EntityTrait>::ActiveModel;
-
-/// Inserts a new row or updates `existing` with the columns `fill` sets, then writes the
-/// citations `input` gives: what every `save` of a cited type does after its checks.
-pub(crate) async fn persist_cited<T: Cites>(
-    txn: &DatabaseTransaction,
-    at: At<'_>,
-    existing: Option<T::Model>,
-    fill: impl FnOnce(&mut Active<T>),
-    input: &T::Input,
-) -> Result<T::Model>
-where
-    Active<T>: Send,
-    T::Model: sea_orm::IntoActiveModel<Active<T>>,
-{
-    let creating = existing.is_none();
-    let row = persist::<Active<T>>(txn, existing, fill).await?;
-    let subject = (T::SUBJECT)(row.row_id());
-    cite(txn, at.row(), subject, input.citations(), creating).await?;
-    Ok(row)
-}
-
-/// [`persist_cited`], then the row's provenance notes, checked against the values it now
-/// holds: what every `save` of a type with notes does after its checks.
-pub(crate) async fn persist_noted<T: Cites>(
-    txn: &DatabaseTransaction,
-    at: At<'_>,
-    existing: Option<T::Model>,
-    fill: impl FnOnce(&mut Active<T>),
-    input: &T::Input,
-) -> Result<T::Model>
-where
-    Active<T>: Send,
-    T::Model: sea_orm::IntoActiveModel<Active<T>> + Values,
-{
-    let row = persist_cited::<T>(txn, at, existing, fill, input).await?;
-    note(txn, at.row(), row.row_id(), &row, input.notes()).await?;
-    Ok(row)
-}
-
-/// Writes the citations of a row. On creation a fact needs at least one; on update,
-/// `None` keeps the row's citations and a list replaces them (a fact's list must not be
-/// empty). The same sentence of the same source given twice is cited once.
-pub(crate) async fn cite(
-    txn: &DatabaseTransaction,
-    at: &str,
-    subject: Subject,
-    citations: Option<&[CitationInput]>,
-    creating: bool,
-) -> Result<()> {
-    // On update, no list keeps the row's citations: nothing to check.
-    if creating || citations.is_some() {
-        let given = citations.map_or(0, <[CitationInput]>::len);
-        values::cited(&format!("{at}.citations"), is_fact(subject), given)?;
-    }
-    let Some(list) = citations else {
-        return Ok(());
-    };
-    let (column, id) = subject.column_and_id();
-    if !creating {
-        citation::Entity::delete_many()
-            .filter(column.eq(id))
-            .exec(txn)
-            .await?;
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (i, c) in list.iter().enumerate() {
-        let source_id =
-            quote_of(txn, &format!("{at}.citations[{i}]"), &c.source_id, &c.quote).await?;
-        if !seen.insert((source_id, c.quote.clone())) {
-            continue;
-        }
-        subject.citation(source_id, &c.quote).insert(txn).await?;
-    }
-    Ok(())
 }
