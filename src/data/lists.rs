@@ -55,6 +55,8 @@ pub struct Scope {
     /// Shared by the siblings of a nested list.
     pub condition: Arc<Condition>,
     pub parent: Option<Parent>,
+    /// The one currency of every row, when the filter fixes it (`RowFilter::currency`).
+    pub currency: Option<String>,
 }
 
 impl Scope {
@@ -65,6 +67,7 @@ impl Scope {
             table: E::default().table_name(),
             condition,
             parent: None,
+            currency: None,
         }
     }
 }
@@ -365,6 +368,8 @@ struct NestedPages<M> {
 /// (see [`nested`]).
 pub struct NestedQuery {
     pub condition: Condition,
+    /// The currency the filter fixes (see [`Scope::currency`]).
+    pub currency: Option<String>,
     pub plan: PagePlan,
     /// False when only the count or aggregates of the lists are selected: no page query.
     pub wants_rows: bool,
@@ -375,6 +380,7 @@ pub struct NestedQuery {
 /// sibling; the others only look up their page.
 struct NestedField<M> {
     condition: Arc<Condition>,
+    currency: Option<String>,
     plan: PagePlan,
     pages: Option<NestedPages<M>>,
 }
@@ -401,6 +407,7 @@ where
         .cached(&key, || async {
             let NestedQuery {
                 condition,
+                currency,
                 plan,
                 wants_rows,
             } = query()?;
@@ -412,6 +419,7 @@ where
             };
             Ok(NestedField {
                 condition: Arc::new(condition),
+                currency,
                 plan,
                 pages,
             })
@@ -451,6 +459,7 @@ where
                 id: parent,
                 siblings: node.siblings(),
             }),
+            currency: field.currency.clone(),
         },
     })
 }

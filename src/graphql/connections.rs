@@ -268,9 +268,10 @@ macro_rules! connection_page {
             }
         )*)?
         let keys = $crate::graphql::lists::sort_keys::<entity::$entity::Entity, _>(&$order_by);
-        Ok($crate::graphql::lists::Connection(
-            $crate::graphql::lists::top::<entity::$entity::Entity>($ctx, condition, keys, &$page).await?,
-        ))
+        let mut page =
+            $crate::graphql::lists::top::<entity::$entity::Entity>($ctx, condition, keys, &$page).await?;
+        page.scope.currency = $crate::graphql::filters::filter_currency(&$filter);
+        Ok($crate::graphql::lists::Connection(page))
     }};
 }
 pub(crate) use connection_page;

@@ -41,6 +41,16 @@ macro_rules! field_condition {
     };
 }
 
+/// The currency a field's filter fixes: an amount's `currency`; no other kind fixes one.
+macro_rules! field_currency {
+    ($f:expr, money $($rest:tt)*) => {
+        $f.as_ref().and_then(|m| m.currency.as_deref())
+    };
+    ($f:expr, $($rest:tt)*) => {
+        None::<&str>
+    };
+}
+
 macro_rules! entity_filter {
     (
         $(#[$meta:meta])* $name:ident, $list:ident, $entity:ident {
@@ -62,6 +72,15 @@ macro_rules! entity_filter {
         impl $crate::data::filters::RowFilter for $name {
             fn condition(&self, b: &mut Builder) -> Result<Condition> {
                 self.build(b)
+            }
+
+            fn currency(&self) -> Option<&str> {
+                $(
+                    if let Some(code) = field_currency!(self.$field, $kind $($args)*) {
+                        return Some(code);
+                    }
+                )*
+                self.and.iter().flatten().find_map(|f| f.currency())
             }
         }
 

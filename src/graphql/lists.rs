@@ -16,7 +16,7 @@ use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, aggregate,
     aggregate_measures, group_by, group_measures,
 };
-use super::filters::{RowFilter, filter_condition};
+use super::filters::{RowFilter, filter_condition, filter_currency};
 use super::loaders::{Node, Row};
 use super::paging::{NullsOrder, OrderDirection};
 use super::{Result as GqlResult, db};
@@ -277,6 +277,7 @@ where
         let query = || {
             Ok(NestedQuery {
                 condition: filter_condition(db.get_database_backend(), &filter)?,
+                currency: filter_currency(&filter),
                 plan: page.plan(sort_keys::<E, F>(&order_by))?,
                 // A client asking only for `totalCount`, `aggregate` or `groupBy` costs no
                 // page query.

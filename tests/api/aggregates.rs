@@ -32,6 +32,7 @@ on_both_engines!(
     statistics_not_selected_are_not_computed,
     a_later_page_keyed_by_a_nullable_relation_counts_its_group_without_one,
     groups_by_a_related_name_ordered_by_sums_page_as_one_page_does,
+    a_filter_fixing_the_currency_reads_money_per_currency_with_the_page,
 );
 
 async fn spending_aggregates_are_exact_and_per_currency(app: TestApp) {
@@ -1370,5 +1371,90 @@ async fn groups_by_a_related_name_ordered_by_sums_page_as_one_page_does(app: Tes
     assert!(
         sums.windows(2).filter(|w| w[0] > w[1]).count() > 5,
         "distinct sums: {sums:?}"
+    );
+}
+
+/// A filter that fixes the currency (`amount: { currency }` at its top level or in `and`)
+/// lets a page of groups read its money per currency with the groups, in one statement of
+/// plain groups. The same rows selected through `or` (which fixes nothing) cost a second
+/// statement for groups by a related name, and a statement over the groups' parts by
+/// currency for a date bucket. The answers are the same, nested too.
+async fn a_filter_fixing_the_currency_reads_money_per_currency_with_the_page(app: TestApp) {
+    let options = GenerateOptions {
+        companies: 40,
+        investments: 400,
+        models: 20,
+        claims: 20,
+        seed: 11,
+        progress: false,
+    };
+    generate(&app.db, &options).await.expect("generate");
+    let money = "count amount { count byCurrency { currency count missing sum { minorUnits } min { minorUnits } max { minorUnits } avg { minorUnits } } }";
+    let shapes = [
+        (
+            2,
+            format!(
+                r#"investments(filter: FILTER) {{ groupBy(by: [{{ field: INVESTOR_NAME }}], orderBy: [{{ function: SUM, field: AMOUNT, currency: "USD", direction: DESC }}], first: 5) {{ totalCount nodes {{ keys {{ value }} aggregate {{ {money} }} }} }} }}"#
+            ),
+        ),
+        (
+            1,
+            format!(
+                r#"investments(filter: FILTER) {{ groupBy(by: [{{ field: MADE_ON, bucket: YEAR }}], orderBy: [{{ function: COUNT, direction: DESC }}], first: 3) {{ nodes {{ keys {{ value }} aggregate {{ {money} }} }} }} }}"#
+            ),
+        ),
+    ];
+    for (unfixed_expected, shape) in &shapes {
+        let fixed = format!(
+            "{{ {} }}",
+            shape.replace("FILTER", r#"{ and: [{ amount: { currency: "USD" } }] }"#)
+        );
+        let unfixed = format!(
+            "{{ {} }}",
+            shape.replace("FILTER", r#"{ or: [{ amount: { currency: "USD" } }] }"#)
+        );
+        app.take_statement_count();
+        let fixed_data = app.data(&fixed).await;
+        let fixed_statements = app.take_statement_count();
+        let unfixed_data = app.data(&unfixed).await;
+        let unfixed_statements = app.take_statement_count();
+        assert_eq!(fixed_data, unfixed_data, "{shape}");
+        assert_eq!(fixed_statements, 1, "{shape}");
+        assert_eq!(unfixed_statements, *unfixed_expected, "{shape}");
+        if *unfixed_expected == 1 {
+            // The parts' statement groups by the currency too; the fixed one does not.
+            app.take_statements();
+            app.data(&fixed).await;
+            let statements = app.take_statements();
+            assert_eq!(statements.len(), 1);
+            assert!(!statements[0].contains(", \"cur\""), "{statements:?}");
+            app.data(&unfixed).await;
+            let statements = app.take_statements();
+            assert!(statements[0].contains(", \"cur\""), "{statements:?}");
+        }
+        let groups = fixed_data["investments"]["groupBy"]["nodes"]
+            .as_array()
+            .expect("groups");
+        assert!(!groups.is_empty());
+        for group in groups {
+            let per_currency = group["aggregate"]["amount"]["byCurrency"]
+                .as_array()
+                .expect("byCurrency");
+            assert_eq!(per_currency.len(), 1, "{group}");
+            assert_eq!(per_currency[0]["currency"], "USD");
+            assert!(per_currency[0]["sum"]["minorUnits"].is_string(), "{group}");
+        }
+    }
+    // Nested under companies: the same answers with the currency fixed or not.
+    let nested = |filter: &str| {
+        format!(
+            r#"{{ companies(first: 6, orderBy: [{{ field: NAME }}]) {{ nodes {{ name investmentsMade(filter: {filter}) {{ groupBy(by: [{{ field: MADE_ON, bucket: YEAR }}], first: 2) {{ nodes {{ keys {{ value }} aggregate {{ {money} }} }} }} }} }} }} }}"#
+        )
+    };
+    assert_eq!(
+        app.data(&nested(r#"{ amount: { currency: "USD" } }"#))
+            .await,
+        app.data(&nested(r#"{ or: [{ amount: { currency: "USD" } }] }"#))
+            .await
     );
 }

@@ -155,6 +155,7 @@ async fn a_nested_page_of_two_per_parent_loads_in_one_statement(app: TestApp) {
                 asked += 1;
                 Ok(NestedQuery {
                     condition: Condition::all(),
+                    currency: None,
                     plan: first(2),
                     wants_rows: true,
                 })

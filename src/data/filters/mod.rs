@@ -44,6 +44,13 @@ pub const MAX_FILTER_TEXT: usize = 5_000;
 pub trait RowFilter {
     /// The SQL condition of the filter on its table.
     fn condition(&self, b: &mut Builder) -> Result<Condition>;
+
+    /// The one currency of every row the filter selects, when the filter fixes it: an
+    /// amount's `currency` at the filter's top level or inside its `and` (the condition
+    /// then holds `currency = code`). Aggregates read money per currency from it.
+    fn currency(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Filter arguments arrive boxed: a resolver's future holds its arguments, and async-graphql
@@ -53,6 +60,18 @@ impl<F: RowFilter> RowFilter for Box<F> {
     fn condition(&self, b: &mut Builder) -> Result<Condition> {
         F::condition(self, b)
     }
+
+    fn currency(&self) -> Option<&str> {
+        F::currency(self)
+    }
+}
+
+/// The currency an optional filter argument fixes (see [`RowFilter::currency`]).
+pub fn filter_currency<F: RowFilter>(filter: &Option<F>) -> Option<String> {
+    filter
+        .as_ref()
+        .and_then(|f| f.currency())
+        .map(str::to_string)
 }
 
 /// The condition of an optional filter argument (everything when absent).

@@ -91,6 +91,9 @@ pub(super) struct Frame {
     /// and read back as defaults.
     pub(super) measures: Measures,
     currency: Option<&'static str>,
+    /// The one currency of every row, when the list's filter fixes it: the money per
+    /// currency of a page of groups is then read with the page (see [`Frame::page_kind`]).
+    fixed_currency: Option<String>,
     cells: Cache,
     /// The key values of the groups a page showed (without the parent), once the page is
     /// loaded: the lazy statistics (money per currency, distinct counts) are computed for
@@ -308,6 +311,26 @@ impl Frame {
         self.cells.get_or_init(key, init).await
     }
 
+    /// The currency the list's filter fixes, when the selection asks for money per
+    /// currency (`byCurrency`).
+    pub(super) fn fixed_currency(&self) -> Option<&str> {
+        self.per_currency()
+            .next()
+            .and(self.fixed_currency.as_deref())
+    }
+
+    /// How stat `i` is measured in a statement of groups: money whose currency the filter
+    /// fixes is measured as a number (its sum, minimum and maximum are then the group's
+    /// money in that one currency); the rest as its kind.
+    pub(super) fn page_kind(&self, i: usize) -> StatKind {
+        let kind = self.stats[i].kind;
+        if kind == StatKind::Money && self.fixed_currency().is_some() {
+            StatKind::Number
+        } else {
+            kind
+        }
+    }
+
     /// Whether the frame's type has money columns (and so a currency column).
     pub(super) fn has_currency(&self) -> bool {
         self.currency.is_some()
@@ -432,8 +455,14 @@ fn read_sum(row: &QueryResult, i: usize, backend: DbBackend) -> Result<Option<i1
 /// frame's selection asks for) to an outer statement.
 pub(super) fn add_summary_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
-    for (i, stat) in frame.stats.iter().enumerate() {
-        add_stat_measures(select, i, stat.kind, frame.measures, frame.backend());
+    for i in 0..frame.stats.len() {
+        add_stat_measures(
+            select,
+            i,
+            frame.page_kind(i),
+            frame.measures,
+            frame.backend(),
+        );
     }
 }
 
@@ -452,6 +481,7 @@ pub(super) fn frame<T: Aggregated>(
         stats: T::STATS,
         measures,
         currency: T::CURRENCY,
+        fixed_currency: T::CURRENCY.and(scope.currency.clone()),
         cells: Cache::default(),
         page: OnceLock::new(),
         late_page: OnceLock::new(),

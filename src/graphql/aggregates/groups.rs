@@ -10,14 +10,19 @@ use async_graphql::{Object, TypeName};
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, JoinType, Order, Query, SelectStatement, WindowStatement,
 };
-use sea_orm::{DbBackend, ExprTrait};
+use sea_orm::{DbBackend, ExprTrait, QueryResult};
 
 use super::by_currency::{Merged, combines, page_of_parts};
-use super::frame::{Extra, Frame, KeySql, add_summary_measures, frame, key_sql};
+use super::frame::{
+    Extra, Frame, KeySql, MoneyByCurrency, StatValues, add_summary_measures, frame, key_sql,
+    read_stat,
+};
 use super::inputs::GroupArgs;
 use super::stats::{GroupKeyValue, Summary};
 use super::terms::{HavingSql, OrderSql, having_sql, order_sql};
-use super::{Aggregated, DEFAULT_GROUPS, MAX_GROUP_KEYS, MAX_GROUP_TERMS, MAX_GROUPS, Scope};
+use super::{
+    Aggregated, DEFAULT_GROUPS, MAX_GROUP_KEYS, MAX_GROUP_TERMS, MAX_GROUPS, Scope, StatKind,
+};
 use crate::data::lists::Counter;
 use crate::data::paging::{EndCursor, KeyValue, PageInfo, base64url_decode, base64url_encode};
 use crate::data::sql::bytewise;
@@ -389,7 +394,10 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
     let late = frame.has_late_keys();
     // Money per currency (`byCurrency`) asked for: read with the page.
     let money = frame.measures.per_currency(frame.stats);
-    if money && frame.has_currency() && !late && combines(plan) {
+    // With the currency fixed by the filter, each group is its one part: the page itself
+    // holds its money (measured as numbers, see `Frame::page_kind`).
+    let fixed = frame.fixed_currency().map(str::to_string);
+    if money && frame.has_currency() && !late && combines(plan) && fixed.is_none() {
         return load_parts(frame, plan).await;
     }
     let rows = frame
@@ -443,6 +451,11 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
         }
         frame.set_late_page(keys.into_iter());
     }
+    if let Some(code) = fixed {
+        frame
+            .seed_money(money_in_page(frame, &rows, &code)?)
+            .await?;
+    }
     let mut by_parent: HashMap<Option<i32>, Vec<Summary>> = HashMap::new();
     let mut totals = HashMap::new();
     for row in &rows {
@@ -454,6 +467,28 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
         by_parent.entry(parent).or_default().push(summary);
     }
     Ok(page_loaded(frame, plan, by_parent, totals))
+}
+
+/// The money of each group of a page whose rows are all in `currency` (the filter fixes
+/// it): the group's row count, and its money stats measured as numbers in the page.
+fn money_in_page(
+    frame: &Frame,
+    rows: &[QueryResult],
+    currency: &str,
+) -> Result<HashMap<Vec<KeyValue>, MoneyByCurrency>> {
+    let mut money = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let mut values = vec![StatValues::default(); frame.stats.len()];
+        for i in frame.per_currency() {
+            values[i] = read_stat(row, i, StatKind::Number, frame.measures, frame.backend())?;
+        }
+        let n: i64 = row.try_get("", "n")?;
+        money.insert(
+            frame.read_key(row)?,
+            vec![(currency.to_string(), n, values)],
+        );
+    }
+    Ok(money)
 }
 
 /// The page of groups, read with their money per currency from one statement over their

@@ -5,5 +5,5 @@
 
 mod inputs;
 
-pub use crate::data::filters::{RowFilter, filter_condition};
+pub use crate::data::filters::{RowFilter, filter_condition, filter_currency};
 pub use inputs::{BooleanFilter, DateFilter, EnumFilter, IntFilter, MoneyFilter, StringFilter};
