@@ -560,7 +560,9 @@ async fn scalar(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
         .expect("plain SQL")
 }
 
-async fn generated_investments_group_as_plain_sql_groups_them(app: TestApp) {
+/// The generated graph at the small size these tests compare with plain SQL: 40
+/// companies, 400 investments.
+async fn generate_small(app: &TestApp) {
     let options = GenerateOptions {
         companies: 40,
         investments: 400,
@@ -570,6 +572,10 @@ async fn generated_investments_group_as_plain_sql_groups_them(app: TestApp) {
         progress: false,
     };
     generate(&app.db, &options).await.expect("generate");
+}
+
+async fn generated_investments_group_as_plain_sql_groups_them(app: TestApp) {
+    generate_small(&app).await;
 
     // By investor name and currency: count and exact sum, against a plain GROUP BY.
     let rows = scalar(
@@ -795,15 +801,7 @@ async fn walk_groups(app: &TestApp, query: &str, total: usize) -> (Vec<Value>, V
 /// page, paged by groups, with `having` and `orderBy` over money sums; the answers are those
 /// of plain SQL on the generated graph.
 async fn money_of_a_page_of_groups_comes_in_the_page_statement(app: TestApp) {
-    let options = GenerateOptions {
-        companies: 40,
-        investments: 400,
-        models: 20,
-        claims: 20,
-        seed: 11,
-        progress: false,
-    };
-    generate(&app.db, &options).await.expect("generate");
+    generate_small(&app).await;
     let sums = "COUNT(*) AS n, COUNT(amount_minor) AS c, CAST(SUM(amount_minor) AS BIGINT) AS s, \
                 MIN(amount_minor) AS mn, MAX(amount_minor) AS mx";
     let money = |parts: &BTreeMap<String, Part>| -> Value {
@@ -1322,15 +1320,7 @@ async fn a_later_page_keyed_by_a_nullable_relation_counts_its_group_without_one(
 /// the groups by those aggregates before joining names, on PostgreSQL): walked in pages of
 /// 3, they are the groups of one page of 100, in the same order, ties and all.
 async fn groups_by_a_related_name_ordered_by_sums_page_as_one_page_does(app: TestApp) {
-    let options = GenerateOptions {
-        companies: 40,
-        investments: 400,
-        models: 20,
-        claims: 20,
-        seed: 11,
-        progress: false,
-    };
-    generate(&app.db, &options).await.expect("generate");
+    generate_small(&app).await;
     let query = |first: usize| {
         format!(
             r#"{{ investments {{ groupBy(by: [{{ field: INVESTOR_NAME }}],
@@ -1380,15 +1370,7 @@ async fn groups_by_a_related_name_ordered_by_sums_page_as_one_page_does(app: Tes
 /// statement for groups by a related name, and a statement over the groups' parts by
 /// currency for a date bucket. The answers are the same, nested too.
 async fn a_filter_fixing_the_currency_reads_money_per_currency_with_the_page(app: TestApp) {
-    let options = GenerateOptions {
-        companies: 40,
-        investments: 400,
-        models: 20,
-        claims: 20,
-        seed: 11,
-        progress: false,
-    };
-    generate(&app.db, &options).await.expect("generate");
+    generate_small(&app).await;
     let money = "count amount { count byCurrency { currency count missing sum { minorUnits } min { minorUnits } max { minorUnits } avg { minorUnits } } }";
     let shapes = [
         (

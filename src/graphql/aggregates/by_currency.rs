@@ -60,13 +60,7 @@ pub(super) fn measured(kind: StatKind) -> StatKind {
 pub(super) fn add_part_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
     for (i, stat) in frame.stats.iter().enumerate() {
-        add_stat_measures(
-            select,
-            i,
-            measured(stat.kind),
-            frame.measures,
-            frame.backend(),
-        );
+        add_stat_measures(select, i, measured(stat.kind), frame);
     }
 }
 
@@ -90,9 +84,7 @@ impl Merged {
             .stats
             .iter()
             .enumerate()
-            .map(|(i, stat)| {
-                read_stat(row, i, measured(stat.kind), frame.measures, frame.backend())
-            })
+            .map(|(i, stat)| read_stat(row, i, measured(stat.kind), frame))
             .collect::<Result<Vec<_>>>()?;
         let group = self.groups.entry(key.clone()).or_insert_with(|| {
             self.order.push(key.clone());

@@ -337,8 +337,8 @@ impl Frame {
     }
 }
 
-/// Adds the measures of stat `i` (over inner column `v{i}`) that `measures` asks for to an
-/// outer statement: money (per row) has only its count, numbers and dates their minimum
+/// Adds the measures of stat `i` (over inner column `v{i}`) that the frame's selection asks
+/// for to an outer statement: money (per row) has only its count, numbers and dates their minimum
 /// and maximum too, numbers their exact sum: PostgreSQL's `SUM` of integers is an exact
 /// `numeric`, read as text (`s{i}`); SQLite's is taken in two parts (`sh{i}`, `sl{i}`; see
 /// the parent module's comment).
@@ -346,18 +346,17 @@ pub(super) fn add_stat_measures(
     select: &mut SelectStatement,
     i: usize,
     kind: StatKind,
-    measures: Measures,
-    backend: DbBackend,
+    frame: &Frame,
 ) {
     let v = Expr::col(Alias::new(format!("v{i}")));
     let cast = |e: Expr, to: &str| -> Expr { Func::cast_as(e, Alias::new(to)).into() };
-    let wants = |m: Measure| measures.wants(i, m);
+    let wants = |m: Measure| frame.measures.wants(i, m);
     if wants(Measure::Count) {
         select.expr_as(Func::count(v.clone()), Alias::new(format!("c{i}")));
     }
     let number = kind == StatKind::Number;
     if number && wants(Measure::Sum) {
-        if backend == DbBackend::Postgres {
+        if frame.backend() == DbBackend::Postgres {
             select.expr_as(
                 cast(Func::sum(v.clone()).into(), "TEXT"),
                 Alias::new(format!("s{i}")),
@@ -395,10 +394,9 @@ pub(super) fn read_stat(
     row: &QueryResult,
     i: usize,
     kind: StatKind,
-    measures: Measures,
-    backend: DbBackend,
+    frame: &Frame,
 ) -> Result<StatValues> {
-    let wants = |m: Measure| measures.wants(i, m);
+    let wants = |m: Measure| frame.measures.wants(i, m);
     let mut values = StatValues::default();
     if wants(Measure::Count) {
         values.count = row.try_get("", &format!("c{i}"))?;
@@ -407,7 +405,7 @@ pub(super) fn read_stat(
         StatKind::Money => {}
         StatKind::Number => {
             if wants(Measure::Sum) {
-                values.sum = read_sum(row, i, backend)?;
+                values.sum = read_sum(row, i, frame.backend())?;
             }
             if wants(Measure::Min) {
                 values.min = row
@@ -456,13 +454,7 @@ fn read_sum(row: &QueryResult, i: usize, backend: DbBackend) -> Result<Option<i1
 pub(super) fn add_summary_measures(select: &mut SelectStatement, frame: &Frame) {
     select.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
     for i in 0..frame.stats.len() {
-        add_stat_measures(
-            select,
-            i,
-            frame.page_kind(i),
-            frame.measures,
-            frame.backend(),
-        );
+        add_stat_measures(select, i, frame.page_kind(i), frame);
     }
 }
 

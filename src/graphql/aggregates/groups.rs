@@ -396,7 +396,7 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
     let money = frame.measures.per_currency(frame.stats);
     // With the currency fixed by the filter, each group is its one part: the page itself
     // holds its money (measured as numbers, see `Frame::page_kind`).
-    let fixed = frame.fixed_currency().map(str::to_string);
+    let fixed = frame.fixed_currency();
     if money && frame.has_currency() && !late && combines(plan) && fixed.is_none() {
         return load_parts(frame, plan).await;
     }
@@ -452,9 +452,7 @@ pub(super) async fn load_groups(frame: &Arc<Frame>, plan: &GroupPlan) -> Result<
         frame.set_late_page(keys.into_iter());
     }
     if let Some(code) = fixed {
-        frame
-            .seed_money(money_in_page(frame, &rows, &code)?)
-            .await?;
+        frame.seed_money(money_in_page(frame, &rows, code)?).await?;
     }
     let mut by_parent: HashMap<Option<i32>, Vec<Summary>> = HashMap::new();
     let mut totals = HashMap::new();
@@ -480,7 +478,7 @@ fn money_in_page(
     for row in rows {
         let mut values = vec![StatValues::default(); frame.stats.len()];
         for i in frame.per_currency() {
-            values[i] = read_stat(row, i, StatKind::Number, frame.measures, frame.backend())?;
+            values[i] = read_stat(row, i, StatKind::Number, frame)?;
         }
         let n: i64 = row.try_get("", "n")?;
         money.insert(
@@ -593,12 +591,11 @@ fn late_page(frame: &Frame, plan: &GroupPlan, mut grouped: SelectStatement) -> S
 /// PostgreSQL only, where it stops the window at the last rank kept (the bench's A2, by
 /// investor name: 59 -> 69 req/s); SQLite sorts every group for the window first, which
 /// cost more than the names it saves (A2: 139 -> 116 req/s).
-fn ranked(frame: &Frame, plan: &GroupPlan, grouped: SelectStatement) -> SelectStatement {
+fn ranked(frame: &Frame, plan: &GroupPlan, mut grouped: SelectStatement) -> SelectStatement {
     let leading: Vec<_> = plan.order.iter().take_while(|t| t.key.is_none()).collect();
     if leading.is_empty() || frame.backend() != DbBackend::Postgres {
         return grouped;
     }
-    let mut grouped = grouped;
     let mut window = WindowStatement::new();
     for term in leading {
         window.order_by_expr_with_nulls(term.expr.clone(), term.order.clone(), term.nulls);

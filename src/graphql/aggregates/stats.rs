@@ -29,13 +29,7 @@ impl Summary {
     pub(super) fn read(row: &QueryResult, frame: &Arc<Frame>) -> Result<Summary> {
         let mut stats = Vec::with_capacity(frame.stats.len());
         for (i, stat) in frame.stats.iter().enumerate() {
-            stats.push(read_stat(
-                row,
-                i,
-                stat.kind,
-                frame.measures,
-                frame.backend(),
-            )?);
+            stats.push(read_stat(row, i, stat.kind, frame)?);
         }
         Ok(Summary {
             count: row.try_get("", "n")?,

@@ -168,13 +168,7 @@ impl Frame {
                     let mut outer = self.outer_keyed(inner, &["cur"], late);
                     outer.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
                     for i in self.per_currency() {
-                        add_stat_measures(
-                            &mut outer,
-                            i,
-                            StatKind::Number,
-                            self.measures,
-                            self.backend(),
-                        );
+                        add_stat_measures(&mut outer, i, StatKind::Number, self);
                     }
                     outer.order_by(Alias::new("cur"), Order::Asc);
                     outer
@@ -188,8 +182,7 @@ impl Frame {
                 let n: i64 = row.try_get("", "n")?;
                 let mut values = vec![StatValues::default(); self.stats.len()];
                 for i in self.per_currency() {
-                    values[i] =
-                        read_stat(&row, i, StatKind::Number, self.measures, self.backend())?;
+                    values[i] = read_stat(&row, i, StatKind::Number, self)?;
                 }
                 by_key.entry(key).or_default().push((currency, n, values));
             }
