@@ -91,21 +91,24 @@ impl Watch {
     /// What an event says: for a row change, the number of the write that created the
     /// company it shows (checked to be a CREATED event with its node); for the aggregate,
     /// the count of companies.
-    fn marker(self, data: &Value) -> Result<i64, String> {
+    fn marker(self, data: &Data) -> Result<i64, String> {
         let marker = match self {
             Watch::Changes => {
-                let change = &data["changes"];
-                if change["kind"] != "CREATED" || !change["id"].is_string() {
-                    return Err(format!("a CREATED event with its id: {data}"));
+                let Some(change) = data.changes.as_ref() else {
+                    return Err("a `changes` event".into());
+                };
+                if change.kind != "CREATED" || change.id.is_none() {
+                    return Err(format!("a CREATED event with its id: {}", change.kind));
                 }
-                change["node"]["name"]
-                    .as_str()
-                    .and_then(|name| name.strip_prefix(NAME))
+                change
+                    .node
+                    .as_ref()
+                    .and_then(|node| node.name.strip_prefix(NAME))
                     .and_then(|n| n.parse().ok())
             }
-            Watch::Aggregate => data["companiesAggregate"]["count"].as_i64(),
+            Watch::Aggregate => data.aggregate.as_ref().map(|aggregate| aggregate.count),
         };
-        marker.ok_or_else(|| format!("not what {} sends: {data}", self.label()))
+        marker.ok_or_else(|| format!("not what {} sends", self.label()))
     }
 }
 
@@ -967,28 +970,86 @@ async fn follow(
             continue;
         };
         let at = Instant::now();
-        let value: Value = serde_json::from_str(&text).expect("JSON message");
-        match value["type"].as_str() {
-            Some("next") => {
-                let sub = value["id"].as_str().and_then(|id| id.parse().ok());
-                let event = match (sub, value["payload"].get("errors")) {
-                    (Some(sub), None) => watch
-                        .marker(&value["payload"]["data"])
-                        .map(|marker| (sub, marker, at)),
-                    _ => Err(format!("an event without errors: {value}")),
+        // Read as a typed client reads it: only what it uses, borrowed from the text.
+        let message: Incoming = serde_json::from_str(&text).expect("JSON message");
+        match message.kind {
+            "next" => {
+                let sub = message.id.and_then(|id| id.parse().ok());
+                let payload = message
+                    .payload
+                    .map(|payload| serde_json::from_str::<Payload>(payload.get()));
+                let event = match (sub, payload) {
+                    (
+                        Some(sub),
+                        Some(Ok(Payload {
+                            data: Some(data),
+                            errors: None,
+                        })),
+                    ) => watch.marker(&data).map(|marker| (sub, marker, at)),
+                    _ => Err(format!("an event without errors: {text}")),
                 };
                 if results.send(event).is_err() {
                     return;
                 }
             }
-            Some("ping") => {
+            "ping" => {
                 let _ = socket.send(outgoing(json!({ "type": "pong" }))).await;
             }
-            Some("error" | "complete") => {
-                let _ = results.send(Err(format!("a subscription ended: {value}")));
+            "error" | "complete" => {
+                let _ = results.send(Err(format!("a subscription ended: {text}")));
                 return;
             }
             _ => {}
         }
     }
+}
+
+/// A server message, as far as the subscribers read it.
+#[derive(serde::Deserialize)]
+struct Incoming<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(default)]
+    id: Option<&'a str>,
+    #[serde(default, borrow)]
+    payload: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The payload of a `next` message.
+#[derive(serde::Deserialize)]
+struct Payload<'a> {
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
+    #[serde(default, borrow)]
+    errors: Option<&'a serde_json::value::RawValue>,
+}
+
+/// What the two scenarios' events hold.
+#[derive(serde::Deserialize)]
+struct Data<'a> {
+    #[serde(default, borrow)]
+    changes: Option<ChangeData<'a>>,
+    #[serde(default, rename = "companiesAggregate")]
+    aggregate: Option<AggregateData>,
+}
+
+#[derive(serde::Deserialize)]
+struct ChangeData<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    node: Option<NodeData<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct NodeData<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+}
+
+#[derive(serde::Deserialize)]
+struct AggregateData {
+    count: i64,
 }

@@ -62,6 +62,10 @@ macro_rules! live_types {
         /// of events without an initial result, which identical subscribers can share.
         pub const ROW_SUBSCRIPTIONS: &[&str] = &[$(stringify!($rows)),*];
 
+        /// The per-type live results (`companiesAggregate`, `companiesGroupBy`...): a result
+        /// at once, then a new one after changes.
+        const LIVE_RESULTS: &[&str] = &[$(stringify!($agg), stringify!($group),)* "spending_summary"];
+
         /// Live data per row type: filtered changes, live aggregates and live groups.
         #[Subscription]
         impl TypeSubscription {
@@ -210,18 +214,26 @@ pub struct LiveSubscription(TypeSubscription, SummarySubscription);
 /// Whether root field `name` (as the schema spells it) is a per-type filtered change
 /// subscription.
 pub fn is_row_subscription(name: &str) -> bool {
-    ROW_SUBSCRIPTIONS.iter().any(|rows| {
-        rows.split('_')
-            .enumerate()
-            .map(|(i, word)| {
-                let mut chars = word.chars();
-                match (i, chars.next()) {
-                    (0, Some(first)) => first.to_string() + chars.as_str(),
-                    (_, Some(first)) => first.to_uppercase().chain(chars).collect(),
-                    (_, None) => String::new(),
-                }
-            })
-            .collect::<String>()
-            == name
-    })
+    ROW_SUBSCRIPTIONS.iter().any(|rows| is_spelled(rows, name))
+}
+
+/// Whether root field `name` (as the schema spells it) is a live result: a live
+/// `aggregate`, `groupBy` or `spendingSummary`.
+pub fn is_live_result(name: &str) -> bool {
+    LIVE_RESULTS.iter().any(|field| is_spelled(field, name))
+}
+
+/// Whether `name` is how the schema spells `field` (`ai_models` as `aiModels`).
+fn is_spelled(field: &str, name: &str) -> bool {
+    let mut words = field.split('_');
+    let first = words.next().unwrap_or_default().chars();
+    let rest = words.flat_map(|word| {
+        let mut chars = word.chars();
+        let initial = chars.next();
+        initial
+            .into_iter()
+            .flat_map(char::to_uppercase)
+            .chain(chars)
+    });
+    first.chain(rest).eq(name.chars())
 }

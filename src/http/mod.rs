@@ -5,6 +5,7 @@ mod answer;
 mod cors;
 mod edge;
 mod request;
+mod shared;
 mod socket;
 
 pub use cors::Cors;

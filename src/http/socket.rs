@@ -15,17 +15,16 @@ use async_graphql::{Data, Executor, Request, Response, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
-use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::AppState;
+use super::shared::{Connection, Frames};
 use crate::auth::{Caller, WriteAccess};
 use crate::graphql::AppSchema;
 use crate::graphql::GqlError;
 use crate::graphql::guard::{OperationType, operation_type};
-use crate::graphql::live::{SLOW_CONSUMER, Session, Slot, slow_consumer};
-use crate::live::hub::{Departure, Hub, Left, Shared};
-use crate::live::{Attachment, Live};
+use crate::graphql::live::Session;
+use crate::live::Live;
 use crate::persisted::{self, PersistedQueries};
 
 /// Close code when the instance has as many WebSocket connections as it may.
@@ -214,30 +213,43 @@ async fn serve(
     let options = state.http.live.clone();
     let (_open, mut stopping) = state.drain.enter();
     let (mut sink, incoming) = socket.split();
-    let input = incoming
-        .take_while(|message| std::future::ready(message.is_ok()))
-        .filter_map(|message| {
-            std::future::ready(match message {
-                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
-                _ => None,
-            })
-        });
     let session = Session::new(options.max_subscriptions);
-    let initialized = Arc::new(AtomicBool::new(false));
-    let mut data = Data::default();
-    data.insert(session.clone());
     let executor = SocketExecutor {
         live: state.schema.data::<Live>().cloned().unwrap_or_default(),
         schema: state.schema.clone(),
         persisted: state.persisted.clone(),
     };
+    // Shared subscriptions are served by `shared`, the others by async-graphql.
+    let (shared, mut frames) = Connection::new(executor.clone(), protocol, session.clone());
+    let input = incoming
+        .take_while(|message| std::future::ready(message.is_ok()))
+        .filter_map({
+            let shared = shared.clone();
+            move |message| {
+                std::future::ready(match message {
+                    Ok(message @ (Message::Text(_) | Message::Binary(_))) => {
+                        shared.intercept(message.into_data())
+                    }
+                    _ => None,
+                })
+            }
+        });
+    let initialized = Arc::new(AtomicBool::new(false));
+    let mut data = Data::default();
+    data.insert(session.clone());
     let access = state.access.clone();
     let on_init = {
         let initialized = initialized.clone();
+        let session = session.clone();
         move |payload: serde_json::Value| async move {
             initialized.store(true, Ordering::SeqCst);
+            let caller = caller(&access, &payload);
+            let mut own = Data::default();
+            own.insert(session.clone());
+            own.insert(caller.clone());
+            shared.initialized(caller.writer().is_ok(), own);
             let mut data = Data::default();
-            data.insert(caller(&access, &payload));
+            data.insert(caller);
             Ok(data)
         }
     };
@@ -254,27 +266,39 @@ async fn serve(
         WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
     };
     loop {
-        let next = tokio::select! {
+        let next: Frames = tokio::select! {
             biased;
-            _ = stopping.wait_for(|stop| *stop) => close(CLOSE_GOING_AWAY, "the server is stopping: reconnect"),
-            () = session.lagged() => close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read"),
-            () = &mut init_deadline, if !initialized.load(Ordering::SeqCst) => close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout"),
-            _ = keepalive.tick(), if initialized.load(Ordering::SeqCst) => Message::Text(ping.into()),
+            _ = stopping.wait_for(|stop| *stop) => vec![close(CLOSE_GOING_AWAY, "the server is stopping: reconnect")],
+            () = session.lagged() => vec![close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read")],
+            () = &mut init_deadline, if !initialized.load(Ordering::SeqCst) => vec![close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")],
+            _ = keepalive.tick(), if initialized.load(Ordering::SeqCst) => vec![Message::Text(ping.into())],
+            Some(batch) = frames.recv() => batch,
             message = messages.next() => match message {
-                Some(message) => outgoing(message),
+                Some(message) => vec![outgoing(message)],
                 None => break,
             },
         };
-        let mut closing = matches!(next, Message::Close(_));
+        let mut closing = false;
         let mut ended = false;
         // A socket that accepts nothing for a whole keep-alive interval is gone or too
         // slow: dropping it frees its memory.
         let sent = tokio::time::timeout(options.keepalive, async {
-            sink.feed(next).await?;
+            let mut batched = 0;
+            for message in next {
+                closing |= matches!(message, Message::Close(_));
+                sink.feed(message).await?;
+                batched += 1;
+            }
             // The messages ready now (one event for many subscriptions of this connection)
             // go out in the same write: one flush, not one system call per message.
-            let mut batched = 1;
             while !closing && batched < MAX_BATCH {
+                if let Ok(batch) = frames.try_recv() {
+                    batched += batch.len();
+                    for message in batch {
+                        sink.feed(message).await?;
+                    }
+                    continue;
+                }
                 let Some(ready) = messages.next().now_or_never() else {
                     break;
                 };
@@ -338,10 +362,10 @@ fn caller(access: &WriteAccess, payload: &serde_json::Value) -> Caller {
 /// HTTP, under its timeout, size and batch limits), and only trusted documents when the
 /// server runs those alone.
 #[derive(Clone)]
-struct SocketExecutor {
-    schema: AppSchema,
+pub(super) struct SocketExecutor {
+    pub(super) schema: AppSchema,
     persisted: PersistedQueries,
-    live: Live,
+    pub(super) live: Live,
 }
 
 impl Executor for SocketExecutor {
@@ -358,17 +382,18 @@ impl Executor for SocketExecutor {
         let privileged =
             connection_value::<Caller>(&session_data).is_some_and(|caller| caller.writer().is_ok());
         match self.admit(request, privileged) {
-            Ok(request) => match shared_fields(&request) {
-                Some(fields) => self.share(request, fields, session_data),
-                None => Executor::execute_stream(&self.schema, request, session_data),
-            },
+            Ok(request) => Executor::execute_stream(&self.schema, request, session_data),
             Err(error) => stream::once(async move { Response::from_errors(vec![error]) }).boxed(),
         }
     }
 }
 
 impl SocketExecutor {
-    fn admit(&self, mut request: Request, privileged: bool) -> Result<Request, ServerError> {
+    pub(super) fn admit(
+        &self,
+        mut request: Request,
+        privileged: bool,
+    ) -> Result<Request, ServerError> {
         if self.persisted.trusted_only() || request.extensions.contains_key("persistedQuery") {
             let extensions = serde_json::to_value(&request.extensions)
                 .ok()
@@ -391,280 +416,8 @@ impl SocketExecutor {
     }
 }
 
-impl SocketExecutor {
-    /// Joins the one execution of `request` that its identical subscriptions share, or
-    /// starts it. Each subscriber keeps its own place in its connection's count and its own
-    /// buffer; the execution sees no connection's data (no resolver of a shared field reads
-    /// any: `Session` is claimed here, `Caller` is read by mutations only).
-    fn share(
-        &self,
-        request: Request,
-        fields: usize,
-        session_data: Option<Arc<Data>>,
-    ) -> BoxStream<'static, Response> {
-        let session = connection_value::<Session>(&session_data).cloned();
-        let slot = match session.as_ref().map(Session::claim).transpose() {
-            Ok(slot) => slot,
-            Err(refused) => {
-                let refused = server_error(refused.into());
-                return stream::once(async move { Response::from_errors(vec![refused]) }).boxed();
-            }
-        };
-        let request = Shareable {
-            query: request.query,
-            operation_name: request.operation_name,
-            variables: request.variables,
-        };
-        let key = request.key();
-        let hub = self.live.streams().clone();
-        let mut started = None;
-        let (receiver, departure) = hub.join(
-            &key,
-            |left| {
-                let (sender, _) = broadcast::channel(self.live.buffer());
-                let attachment = Attachment::default();
-                let responses = self
-                    .schema
-                    .execute_stream(request.to_request().data(attachment.clone()), None);
-                let (start, gate) = tokio::sync::oneshot::channel();
-                started = Some(start);
-                let relay = relay(hub.clone(), key.clone(), sender.clone(), left, responses);
-                tokio::spawn(async move {
-                    // Its first subscriber receives from its first response on.
-                    let _ = gate.await;
-                    relay.await;
-                });
-                Execution {
-                    sender,
-                    attachment,
-                    fields,
-                }
-            },
-            |execution| execution.sender.subscribe(),
-        );
-        if let Some(start) = started {
-            let _ = start.send(());
-        }
-        let follower = Follower {
-            receiver,
-            _departure: departure,
-            session,
-            buffer: self.live.buffer(),
-            slot,
-            received: false,
-            done: false,
-            alone: Some((self.schema.clone(), request, session_data)),
-            rest: None,
-        };
-        stream::unfold(follower, |mut follower| async move {
-            let response = follower.next().await?;
-            Some((response, follower))
-        })
-        .boxed()
-    }
-}
-
-/// How many root fields `request` has when identical subscribers can share its execution:
-/// every root field is `changes` or a per-type filtered change subscription (event streams
-/// without an initial result, which a late joiner would miss), without directives.
-fn shared_fields(request: &Request) -> Option<usize> {
-    use async_graphql::parser::types::{DocumentOperations, Selection};
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    if operation.node.ty != async_graphql::parser::types::OperationType::Subscription {
-        return None;
-    }
-    let items = &operation.node.selection_set.node.items;
-    let shareable = items.iter().all(|item| match &item.node {
-        Selection::Field(field) => {
-            let name = field.node.name.node.as_str();
-            field.node.directives.is_empty()
-                && (name == "changes" || crate::graphql::live_fields::is_row_subscription(name))
-        }
-        _ => false,
-    });
-    (shareable && !items.is_empty()).then_some(items.len())
-}
-
-/// What identifies a shared execution: the document, the operation and the variables.
-struct Shareable {
-    query: String,
-    operation_name: Option<String>,
-    variables: async_graphql::Variables,
-}
-
-impl Shareable {
-    /// The key of its execution; the variables with their objects' keys sorted, so that
-    /// the same values in another order share too.
-    fn key(&self) -> String {
-        let variables = sorted(self.variables.clone().into_value());
-        let variables = serde_json::to_string(&variables).unwrap_or_default();
-        format!(
-            "{}\n{variables}\n{}",
-            self.operation_name.as_deref().unwrap_or_default(),
-            self.query
-        )
-    }
-
-    fn to_request(&self) -> Request {
-        let request = Request::new(self.query.clone()).variables(self.variables.clone());
-        match &self.operation_name {
-            Some(name) => request.operation_name(name.clone()),
-            None => request,
-        }
-    }
-}
-
-fn sorted(value: async_graphql::Value) -> async_graphql::Value {
-    use async_graphql::Value;
-    match value {
-        Value::Object(object) => {
-            let mut object: async_graphql::indexmap::IndexMap<_, _> = object
-                .into_iter()
-                .map(|(name, value)| (name, sorted(value)))
-                .collect();
-            object.sort_keys();
-            Value::Object(object)
-        }
-        Value::List(list) => Value::List(list.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-/// The state that the subscribers of one shared execution join.
-struct Execution {
-    sender: broadcast::Sender<Arc<Response>>,
-    attachment: Attachment,
-    fields: usize,
-}
-
-impl Shared for Execution {
-    fn subscribers(&self) -> usize {
-        self.sender.receiver_count()
-    }
-
-    /// None before every root field follows the bus: until then a write would not reach them.
-    fn counted(&self) -> usize {
-        if self.attachment.fields() >= self.fields {
-            self.subscribers()
-        } else {
-            0
-        }
-    }
-}
-
-/// The task of a shared execution: sends each response to every subscriber, and ends with
-/// the execution or when no subscriber is left.
-async fn relay(
-    hub: Hub,
-    key: String,
-    sender: broadcast::Sender<Arc<Response>>,
-    left: Left,
-    mut responses: BoxStream<'static, Response>,
-) {
-    loop {
-        tokio::select! {
-            response = responses.next() => {
-                let Some(response) = response else {
-                    hub.end(&key);
-                    return;
-                };
-                // No receiver left is fine: the check below ends the task.
-                let _ = sender.send(Arc::new(response));
-                if sender.receiver_count() == 0 && hub.end_if_idle(&key, &sender) {
-                    return;
-                }
-            }
-            _ = left.notified() => {
-                if hub.end_if_idle(&key, &sender) {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// One subscriber of a shared execution. The receiver drops before the departure.
-struct Follower {
-    receiver: broadcast::Receiver<Arc<Response>>,
-    _departure: Departure,
-    session: Option<Session>,
-    buffer: usize,
-    slot: Option<Slot>,
-    received: bool,
-    done: bool,
-    /// To run alone when the execution ended before sending this subscriber anything (it
-    /// joined as the execution's last response, an error, left).
-    alone: Option<(AppSchema, Shareable, Option<Arc<Data>>)>,
-    rest: Option<BoxStream<'static, Response>>,
-}
-
-impl Follower {
-    async fn next(&mut self) -> Option<Response> {
-        if let Some(rest) = &mut self.rest {
-            return rest.next().await;
-        }
-        if self.done {
-            return None;
-        }
-        match self.receiver.recv().await {
-            Ok(response) => {
-                self.received = true;
-                if has_code(&response, SLOW_CONSUMER) {
-                    // The execution itself fell behind the bus: so did its subscribers.
-                    self.done = true;
-                    if let Some(session) = &self.session {
-                        session.fell_behind();
-                    }
-                }
-                Some(copy(&response))
-            }
-            Err(RecvError::Lagged(missed)) => {
-                self.done = true;
-                let error = slow_consumer(self.session.as_ref(), missed, self.buffer);
-                Some(Response::from_errors(vec![server_error(error)]))
-            }
-            Err(RecvError::Closed) => {
-                self.done = true;
-                let (schema, request, session_data) =
-                    self.alone.take().filter(|_| !self.received)?;
-                // Its own execution claims its own place.
-                self.slot = None;
-                let rest = self.rest.insert(Executor::execute_stream(
-                    &schema,
-                    request.to_request(),
-                    session_data,
-                ));
-                rest.next().await
-            }
-        }
-    }
-}
-
-/// A subscriber's copy of a shared response.
-fn copy(shared: &Response) -> Response {
-    let mut response = Response::new(shared.data.clone());
-    response.errors = shared.errors.clone();
-    response.extensions = shared.extensions.clone();
-    response
-}
-
-fn has_code(response: &Response, code: &str) -> bool {
-    response.errors.iter().any(|error| {
-        error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .is_some_and(|value| *value == async_graphql::Value::from(code))
-    })
-}
-
 /// A resolver's error, sent from outside any field.
-fn server_error(error: GqlError) -> ServerError {
+pub(super) fn server_error(error: GqlError) -> ServerError {
     let error = async_graphql::Error::from(error);
     let mut server = ServerError::new(error.message, None);
     server.extensions = error.extensions;

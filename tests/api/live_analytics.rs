@@ -20,6 +20,7 @@ on_both_engines!(
     an_unchanged_live_aggregate_is_not_sent_again,
     a_change_to_a_distinct_count_alone_is_sent,
     live_subscribers_selecting_different_statistics_each_get_theirs,
+    identical_live_aggregates_share_one_execution_and_late_joiners_get_the_current_result,
 );
 
 const STARTUPS: &str =
@@ -310,4 +311,66 @@ async fn live_subscribers_selecting_different_statistics_each_get_theirs(app: Te
     }
     // Four computations: the two selections of each subscription are not shared.
     assert_eq!(app.live.hub().computations(), 4);
+}
+
+/// Identical live aggregates on two connections (both protocols) share one execution (one
+/// resolution and one serialization per result, `Live::streams`), not only one
+/// computation; a subscriber joining later receives the current result at once, without
+/// a write; one leaving does not end the others'; the execution ends with the last one.
+async fn identical_live_aggregates_share_one_execution_and_late_joiners_get_the_current_result(
+    app: TestApp,
+) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let before = startups_now(&app).await;
+    let mut first = Client::connect(addr, Protocol::TransportWs).await;
+    first.init(json!({})).await;
+    let mut second = Client::connect(addr, Protocol::LegacyWs).await;
+    second.init(json!({})).await;
+    for id in ["1", "2"] {
+        first.subscribe(id, STARTUPS).await;
+        assert_eq!(count(&first.next(id).await), before, "first, {id}");
+    }
+    second.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&second.next("1").await), before);
+    shared_subscribers(&app, 3).await;
+    assert_eq!(app.live.streams().computations(), 1, "one shared execution");
+    assert_eq!(app.live.streams().subscribers(), 3);
+    assert_eq!(app.live.hub().computations(), 1);
+    assert_eq!(
+        app.live.hub().subscribers(),
+        1,
+        "the execution computes for all"
+    );
+
+    create_company(&app, "Shared Result Labs").await;
+    for id in ["1", "2"] {
+        assert_eq!(count(&first.next(id).await), before + 1, "first, {id}");
+    }
+    assert_eq!(count(&second.next("1").await), before + 1);
+
+    // A late joiner on the second connection: the current result at once.
+    second.subscribe("2", STARTUPS).await;
+    assert_eq!(
+        count(&second.next("2").await),
+        before + 1,
+        "the current result"
+    );
+    shared_subscribers(&app, 4).await;
+    assert_eq!(app.live.streams().computations(), 1);
+
+    // One leaves: the others go on, and each gets the next result once.
+    first.send(json!({ "id": "1", "type": "complete" })).await;
+    create_company(&app, "Shared Result Two").await;
+    assert_eq!(count(&first.next("2").await), before + 2);
+    for id in ["1", "2"] {
+        assert_eq!(count(&second.next(id).await), before + 2, "second, {id}");
+    }
+    drop((first, second));
+    no_computations(&app).await;
+    crate::live::until(
+        || app.live.streams().computations() == 0,
+        "the shared execution ends with its last subscriber",
+    )
+    .await;
 }

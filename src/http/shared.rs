@@ -1,0 +1,712 @@
+//! Identical subscriptions share one execution, and a connection serves its shared
+//! subscriptions itself.
+//!
+//! A subscription whose root fields are all event streams (`changes`, or a per-type filtered
+//! change subscription), or whose one root field is a live result (a live `aggregate`,
+//! `groupBy` or `spendingSummary`), is shared by every subscriber with the same document,
+//! operation and variables ([`Shareable::key`]): one execution in the process ([`Execution`]), whose
+//! relay task resolves each response once and **serializes it once** ([`Sent`]). Each
+//! connection follows an execution with one receiver (a [`Group`]) however many of its
+//! subscriptions share it, and frames each response for each of them by splicing its
+//! subscription id around the shared JSON. So the cost of one event for 1,000 subscribers is
+//! one resolution, one serialization and 1,000 copies of a string, not 1,000 of each.
+//!
+//! These subscriptions never reach async-graphql's protocol handler: [`Connection::intercept`]
+//! takes their `subscribe` (or legacy `start`) and `complete` (or `stop`) messages from the
+//! socket's input before it, and the frames go out through the connection's channel. What is
+//! not shared, not admitted, or sent before `connection_init`, goes on to async-graphql as it
+//! came.
+//!
+//! A subscriber keeps its own place in its connection's count ([`Slot`]) and counts as one
+//! subscriber of the execution; it receives the responses sent after it joined, and for a
+//! live result first the last one sent (the current result), at once. A group that
+//! falls further behind than the buffer is closed as a slow consumer, and with it the
+//! connection. When an execution ends before a subscriber received anything (it joined as
+//! the execution sent its last response, an error, say), that subscriber runs alone.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use async_graphql::futures_util::StreamExt;
+use async_graphql::futures_util::stream::BoxStream;
+use async_graphql::http::WebSocketProtocols;
+use async_graphql::{Data, Executor, Request, Response};
+use axum::extract::ws::Message;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::{broadcast, broadcast::error::RecvError, mpsc};
+use tokio::task::AbortHandle;
+
+use super::socket::{SocketExecutor, server_error};
+use crate::graphql::live::{SLOW_CONSUMER, Session, Slot, slow_consumer};
+use crate::live::hub::{Departure, Hub, Left};
+use crate::live::{Attachment, Live};
+
+/// Frames for the socket: every frame of one response to the subscriptions of a connection.
+pub(super) type Frames = Vec<Message>;
+
+/// Batches of frames that may wait for a connection's socket before its groups wait too
+/// (and then fall behind the execution, up to its buffer).
+const WAITING_BATCHES: usize = 64;
+
+/// A response of a shared execution, serialized once.
+pub(super) struct Sent {
+    /// Its number in the execution, from 1.
+    seq: u64,
+    /// The response's JSON: the `payload` of every subscriber's message.
+    json: Box<str>,
+    /// The execution itself fell behind the bus: its subscribers are closed.
+    slow: bool,
+}
+
+/// The state that the subscribers of one shared execution join.
+pub(super) struct Execution {
+    /// Tells one execution from another that replaced it under the same key.
+    id: u64,
+    sender: broadcast::Sender<Arc<Sent>>,
+    attachment: Attachment,
+    sharing: Sharing,
+    members: Arc<AtomicUsize>,
+    /// The last response sent.
+    latest: Latest,
+}
+
+/// The last response of an execution.
+type Latest = Arc<Mutex<Option<Arc<Sent>>>>;
+
+impl crate::live::hub::Shared for Execution {
+    fn subscribers(&self) -> usize {
+        self.members.load(Ordering::SeqCst)
+    }
+
+    /// None before every root field follows the bus (a live result's, before its first
+    /// result): until then a write would not reach them.
+    fn counted(&self) -> usize {
+        let following = match self.sharing {
+            Sharing::Events(fields) => self.attachment.fields() >= fields,
+            Sharing::Result => lock(&self.latest).is_some(),
+        };
+        if following { self.subscribers() } else { 0 }
+    }
+}
+
+/// The subscribers of an execution, as its relay checks whether any is left.
+struct Members(Arc<AtomicUsize>);
+
+impl crate::live::hub::Shared for Members {
+    fn subscribers(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A subscriber's membership of an execution: counted until dropped, then its relay checks
+/// whether anyone is left.
+struct Membership {
+    members: Arc<AtomicUsize>,
+    _departure: Departure,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        // Before the departure (a field dropped after this body) tells the relay to look.
+        self.members.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+static EXECUTIONS: AtomicU64 = AtomicU64::new(1);
+
+/// How identical subscriptions share one execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Sharing {
+    /// Every root field (this many) is `changes` or a per-type filtered change subscription:
+    /// streams of events without an initial result; a subscriber joining late receives the
+    /// events after it joined.
+    Events(usize),
+    /// The one root field is a live result (an `aggregate`, a `groupBy`, `spendingSummary`):
+    /// a subscriber joining late receives the last result sent first.
+    Result,
+}
+
+/// Whether, and how, identical subscribers of `request` can share its execution (root
+/// fields without directives only).
+pub(super) fn sharing(request: &Request) -> Option<Sharing> {
+    use crate::graphql::live_fields::{is_live_result, is_row_subscription};
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let operation = match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), _) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    if operation.node.ty != async_graphql::parser::types::OperationType::Subscription {
+        return None;
+    }
+    let items = &operation.node.selection_set.node.items;
+    let names: Option<Vec<&str>> = items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) if field.node.directives.is_empty() => {
+                Some(field.node.name.node.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    match names?.as_slice() {
+        [] => None,
+        [name] if is_live_result(name) => Some(Sharing::Result),
+        names => names
+            .iter()
+            .all(|name| *name == "changes" || is_row_subscription(name))
+            .then_some(Sharing::Events(names.len())),
+    }
+}
+
+/// What identifies a shared execution: the document, the operation and the variables.
+struct Shareable {
+    query: String,
+    operation_name: Option<String>,
+    variables: async_graphql::Variables,
+}
+
+impl Shareable {
+    /// The key of its execution; the variables with their objects' keys sorted, so that
+    /// the same values in another order share too.
+    fn key(&self) -> String {
+        let variables = sorted(self.variables.clone().into_value());
+        let variables = serde_json::to_string(&variables).unwrap_or_default();
+        format!(
+            "{}\n{variables}\n{}",
+            self.operation_name.as_deref().unwrap_or_default(),
+            self.query
+        )
+    }
+
+    fn to_request(&self) -> Request {
+        let request = Request::new(self.query.clone()).variables(self.variables.clone());
+        match &self.operation_name {
+            Some(name) => request.operation_name(name.clone()),
+            None => request,
+        }
+    }
+}
+
+fn sorted(value: async_graphql::Value) -> async_graphql::Value {
+    use async_graphql::Value;
+    match value {
+        Value::Object(object) => {
+            let mut object: async_graphql::indexmap::IndexMap<_, _> = object
+                .into_iter()
+                .map(|(name, value)| (name, sorted(value)))
+                .collect();
+            object.sort_keys();
+            Value::Object(object)
+        }
+        Value::List(list) => Value::List(list.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// The task of a shared execution: serializes each response once and sends it to every
+/// group; ends with the execution or when no subscriber is left.
+async fn relay(
+    hub: Hub,
+    key: String,
+    (sender, latest): (broadcast::Sender<Arc<Sent>>, Latest),
+    (members, left): (Members, Left),
+    mut responses: BoxStream<'static, Response>,
+) {
+    let mut seq = 0;
+    loop {
+        tokio::select! {
+            response = responses.next() => {
+                let Some(response) = response else {
+                    hub.end(&key);
+                    return;
+                };
+                seq += 1;
+                let sent = Arc::new(Sent {
+                    seq,
+                    json: serde_json::to_string(&response).unwrap_or_default().into(),
+                    slow: has_code(&response, SLOW_CONSUMER),
+                });
+                // The latest before it leaves: a subscriber joining now receives it from
+                // one or the other, never from both.
+                *lock(&latest) = Some(sent.clone());
+                // No receiver left is fine: the check below ends the task.
+                let _ = sender.send(sent);
+                if members.subscribers() == 0 && hub.end_if_idle(&key, &members) {
+                    return;
+                }
+            }
+            _ = left.notified() => {
+                if hub.end_if_idle(&key, &members) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn has_code(response: &Response, code: &str) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|value| *value == async_graphql::Value::from(code))
+    })
+}
+
+use crate::live::hub::Shared as _;
+
+/// A client message as far as this module reads it (async-graphql reads the rest).
+#[derive(Deserialize)]
+struct Incoming<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, borrow)]
+    payload: Option<&'a RawValue>,
+}
+
+/// What a connection knows once `connection_init` is accepted.
+struct Ready {
+    privileged: bool,
+    /// The connection's data for a subscriber that runs alone.
+    data: Arc<Data>,
+}
+
+/// How a connection follows one of its shared subscriptions.
+enum Following {
+    /// In the group of this execution.
+    Group(u64),
+    /// Alone, after its execution ended before it received anything.
+    Alone(AbortHandle),
+}
+
+/// One subscription of a group.
+struct Member {
+    id: String,
+    /// `{"type":"next","id":"…","payload":` (`data` in the legacy protocol).
+    prefix: String,
+    /// The number of the last response sent before it joined.
+    after: u64,
+    received: bool,
+    _slot: Slot,
+    _membership: Membership,
+}
+
+/// A connection's subscriptions that share one execution, and its one receiver.
+struct Group {
+    members: Mutex<Vec<Member>>,
+    request: Shareable,
+    sharing: Sharing,
+    /// The execution's last response, for a live result's group that fell behind.
+    latest: Latest,
+    task: OnceLock<AbortHandle>,
+}
+
+/// The shared subscriptions of one WebSocket connection.
+pub(super) struct Connection {
+    executor: SocketExecutor,
+    protocol: WebSocketProtocols,
+    session: Session,
+    out: mpsc::Sender<Frames>,
+    ready: OnceLock<Ready>,
+    groups: Mutex<HashMap<u64, Arc<Group>>>,
+    following: Mutex<HashMap<String, Following>>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        for group in lock(&self.groups).values() {
+            if let Some(task) = group.task.get() {
+                task.abort();
+            }
+        }
+        for following in lock(&self.following).values() {
+            if let Following::Alone(task) = following {
+                task.abort();
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every change under these locks is one insert or remove: a panic cannot leave them
+    // inconsistent.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Connection {
+    /// The shared subscriptions of a new connection, and the frames they send.
+    pub(super) fn new(
+        executor: SocketExecutor,
+        protocol: WebSocketProtocols,
+        session: Session,
+    ) -> (Arc<Connection>, mpsc::Receiver<Frames>) {
+        let (out, frames) = mpsc::channel(WAITING_BATCHES);
+        let connection = Connection {
+            executor,
+            protocol,
+            session,
+            out,
+            ready: OnceLock::new(),
+            groups: Mutex::default(),
+            following: Mutex::default(),
+        };
+        (Arc::new(connection), frames)
+    }
+
+    /// Called when `connection_init` is accepted.
+    pub(super) fn initialized(&self, privileged: bool, data: Data) {
+        let _ = self.ready.set(Ready {
+            privileged,
+            data: Arc::new(data),
+        });
+    }
+
+    /// Takes a client message that starts or stops a shared subscription; gives back every
+    /// other one, for async-graphql.
+    pub(super) fn intercept<B: AsRef<[u8]>>(self: &Arc<Self>, message: B) -> Option<B> {
+        let taken = match serde_json::from_slice::<Incoming>(message.as_ref()) {
+            Ok(Incoming {
+                kind: "subscribe" | "start",
+                id: Some(id),
+                payload: Some(payload),
+            }) => {
+                // The same id again replaces the subscription, as async-graphql does.
+                self.complete(&id);
+                match self.shareable(payload) {
+                    Some((request, sharing)) => {
+                        self.subscribe(id, request, sharing);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Ok(Incoming {
+                kind: "complete" | "stop",
+                id: Some(id),
+                ..
+            }) if self.complete(&id) => {
+                self.send(vec![self.completed(&id)]);
+                true
+            }
+            _ => false,
+        };
+        (!taken).then_some(message)
+    }
+
+    /// The request of a `subscribe` message and how it is shared, when it is admitted and
+    /// can be shared (after `connection_init` only).
+    fn shareable(&self, payload: &RawValue) -> Option<(Request, Sharing)> {
+        let ready = self.ready.get()?;
+        let request = serde_json::from_str::<Request>(payload.get()).ok()?;
+        let admitted = self.executor.admit(request, ready.privileged).ok()?;
+        let sharing = sharing(&admitted)?;
+        Some((admitted, sharing))
+    }
+
+    /// Joins (or starts) the execution of `request` for subscription `id`.
+    fn subscribe(self: &Arc<Self>, id: String, request: Request, sharing: Sharing) {
+        let slot = match self.session.claim() {
+            Ok(slot) => slot,
+            Err(refused) => {
+                let response = Response::from_errors(vec![server_error(refused.into())]);
+                let frame = self.frame(&self.prefix(&id), &json(&response));
+                self.send(vec![frame, self.completed(&id)]);
+                return;
+            }
+        };
+        let request = Shareable {
+            query: request.query,
+            operation_name: request.operation_name,
+            variables: request.variables,
+        };
+        let key = request.key();
+        let live = &self.executor.live;
+        let hub = live.streams().clone();
+        let mut groups = lock(&self.groups);
+        let mut started = None;
+        let ((execution, (latest, current), membership, receiver), departure) = hub.join(
+            &key,
+            |left| self.start(&request, sharing, (&hub, &key, left), &mut started),
+            |execution: &Execution| {
+                execution.members.fetch_add(1, Ordering::SeqCst);
+                let receiver =
+                    (!groups.contains_key(&execution.id)).then(|| execution.sender.subscribe());
+                let current = lock(&execution.latest).clone();
+                (
+                    execution.id,
+                    (execution.latest.clone(), current),
+                    execution.members.clone(),
+                    receiver,
+                )
+            },
+        );
+        if let Some(start) = started {
+            let _ = start.send(());
+        }
+        let prefix = self.prefix(&id);
+        // A live result's current value at once; the events before it joined, never.
+        let replayed = match (sharing, &current) {
+            (Sharing::Result, Some(current)) => {
+                self.send(vec![self.frame(&prefix, &current.json)]);
+                true
+            }
+            _ => false,
+        };
+        let member = Member {
+            prefix,
+            id: id.clone(),
+            after: current.map_or(0, |current| current.seq),
+            received: replayed,
+            _slot: slot,
+            _membership: Membership {
+                members: membership,
+                _departure: departure,
+            },
+        };
+        let group = groups.entry(execution).or_insert_with(|| {
+            Arc::new(Group {
+                members: Mutex::default(),
+                request,
+                sharing,
+                latest,
+                task: OnceLock::new(),
+            })
+        });
+        lock(&group.members).push(member);
+        if let Some(receiver) = receiver {
+            let task = tokio::spawn(follow(
+                Arc::downgrade(self),
+                execution,
+                group.clone(),
+                receiver,
+            ));
+            let _ = group.task.set(task.abort_handle());
+        }
+        drop(groups);
+        lock(&self.following).insert(id, Following::Group(execution));
+    }
+
+    /// A new execution of `request`: its relay starts once `started` is sent.
+    fn start(
+        &self,
+        request: &Shareable,
+        sharing: Sharing,
+        (hub, key, left): (&Hub, &str, Left),
+        started: &mut Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Execution {
+        let live: &Live = &self.executor.live;
+        let (sender, _) = broadcast::channel(live.buffer());
+        let attachment = Attachment::default();
+        let responses = self
+            .executor
+            .schema
+            .execute_stream(request.to_request().data(attachment.clone()), None);
+        let (start, gate) = tokio::sync::oneshot::channel();
+        *started = Some(start);
+        let members = Arc::new(AtomicUsize::new(0));
+        let latest = Latest::default();
+        let relay = relay(
+            hub.clone(),
+            key.to_string(),
+            (sender.clone(), latest.clone()),
+            (Members(members.clone()), left),
+            responses,
+        );
+        tokio::spawn(async move {
+            // Its first subscriber receives from its first response on.
+            let _ = gate.await;
+            relay.await;
+        });
+        Execution {
+            id: EXECUTIONS.fetch_add(1, Ordering::Relaxed),
+            sender,
+            attachment,
+            sharing,
+            members,
+            latest,
+        }
+    }
+
+    /// Ends subscription `id` if it is one of the shared ones; true when it was.
+    fn complete(&self, id: &str) -> bool {
+        let Some(following) = lock(&self.following).remove(id) else {
+            return false;
+        };
+        match following {
+            Following::Alone(task) => task.abort(),
+            Following::Group(execution) => {
+                let mut groups = lock(&self.groups);
+                if let Some(group) = groups.get(&execution) {
+                    let mut members = lock(&group.members);
+                    members.retain(|member| member.id != id);
+                    if members.is_empty() {
+                        drop(members);
+                        if let Some(task) = group.task.get() {
+                            task.abort();
+                        }
+                        groups.remove(&execution);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Queues frames for the socket without waiting (answers to the client's own messages,
+    /// and last words). A full queue means the client sends faster than it reads: it is
+    /// closed as a slow consumer rather than losing a frame or growing the queue.
+    fn send(&self, frames: Frames) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(frames) {
+            self.session.fell_behind();
+        }
+    }
+
+    fn prefix(&self, id: &str) -> String {
+        let kind = match self.protocol {
+            WebSocketProtocols::GraphQLWS => "next",
+            WebSocketProtocols::SubscriptionsTransportWS => "data",
+        };
+        let id = serde_json::to_string(id).unwrap_or_default();
+        format!(r#"{{"type":"{kind}","id":{id},"payload":"#)
+    }
+
+    fn frame(&self, prefix: &str, json: &str) -> Message {
+        let mut text = String::with_capacity(prefix.len() + json.len() + 1);
+        text.push_str(prefix);
+        text.push_str(json);
+        text.push('}');
+        Message::Text(text.into())
+    }
+
+    fn completed(&self, id: &str) -> Message {
+        let id = serde_json::to_string(id).unwrap_or_default();
+        Message::Text(format!(r#"{{"type":"complete","id":{id}}}"#).into())
+    }
+
+    /// Runs subscription `id` alone (its execution ended before sending it anything), in
+    /// its own place in the connection's count.
+    fn alone(self: &Arc<Self>, id: String, request: Request) {
+        let Some(ready) = self.ready.get() else {
+            return;
+        };
+        let responses =
+            Executor::execute_stream(&self.executor.schema, request, Some(ready.data.clone()));
+        let connection = Arc::downgrade(self);
+        let mut following = lock(&self.following);
+        let task = tokio::spawn(run_alone(connection, id.clone(), responses));
+        following.insert(id, Following::Alone(task.abort_handle()));
+    }
+}
+
+fn json(response: &Response) -> String {
+    serde_json::to_string(response).unwrap_or_default()
+}
+
+/// The frames of one subscription running alone, then its `complete`.
+async fn run_alone(
+    connection: Weak<Connection>,
+    id: String,
+    mut responses: BoxStream<'static, Response>,
+) {
+    while let Some(response) = responses.next().await {
+        let Some(connection) = connection.upgrade() else {
+            return;
+        };
+        let frame = connection.frame(&connection.prefix(&id), &json(&response));
+        let out = connection.out.clone();
+        drop(connection);
+        if out.send(vec![frame]).await.is_err() {
+            return;
+        }
+    }
+    if let Some(connection) = connection.upgrade() {
+        lock(&connection.following).remove(&id);
+        connection.send(vec![connection.completed(&id)]);
+    }
+}
+
+/// The task of a group: frames each response of its execution for each of its members.
+async fn follow(
+    connection: Weak<Connection>,
+    execution: u64,
+    group: Arc<Group>,
+    mut receiver: broadcast::Receiver<Arc<Sent>>,
+) {
+    loop {
+        let received = receiver.recv().await;
+        let Some(connection) = connection.upgrade() else {
+            return;
+        };
+        let received = match (received, group.sharing) {
+            // A live result's group that fell behind skips to the latest result: it is
+            // never cut off for it.
+            (Err(RecvError::Lagged(_)), Sharing::Result) => match lock(&group.latest).clone() {
+                Some(latest) => Ok(latest),
+                None => continue,
+            },
+            (received, _) => received,
+        };
+        match received {
+            Ok(sent) => {
+                let frames: Frames = lock(&group.members)
+                    .iter_mut()
+                    .filter(|member| sent.seq > member.after)
+                    .map(|member| {
+                        member.received = true;
+                        member.after = sent.seq;
+                        connection.frame(&member.prefix, &sent.json)
+                    })
+                    .collect();
+                if sent.slow {
+                    // The execution itself fell behind the bus: so did its subscribers.
+                    connection.session.fell_behind();
+                }
+                let out = connection.out.clone();
+                drop(connection);
+                if (!frames.is_empty() && out.send(frames).await.is_err()) || sent.slow {
+                    return;
+                }
+            }
+            Err(RecvError::Lagged(missed)) => {
+                let buffer = connection.executor.live.buffer();
+                let error = slow_consumer(Some(&connection.session), missed, buffer);
+                let json = json(&Response::from_errors(vec![server_error(error)]));
+                let frames = lock(&group.members)
+                    .iter()
+                    .map(|member| connection.frame(&member.prefix, &json))
+                    .collect();
+                connection.send(frames);
+                return;
+            }
+            Err(RecvError::Closed) => {
+                // The execution ended: its subscribers complete, or run alone when it sent
+                // them nothing.
+                lock(&connection.groups).remove(&execution);
+                let members = std::mem::take(&mut *lock(&group.members));
+                let mut done = Vec::new();
+                for member in members {
+                    let (id, received) = (member.id.clone(), member.received);
+                    // Its place in the count is free before it runs alone.
+                    drop(member);
+                    if received {
+                        lock(&connection.following).remove(&id);
+                        done.push(connection.completed(&id));
+                    } else {
+                        connection.alone(id, group.request.to_request());
+                    }
+                }
+                connection.send(done);
+                return;
+            }
+        }
+    }
+}
