@@ -89,7 +89,6 @@ where
     /// The rows the list's filter selects (all pages together) grouped by one or more keys,
     /// with aggregates per group; computed in the database with GROUP BY. Groups are ordered
     /// by `orderBy`, then by their keys (nulls last), and paged with `first` and `after`.
-    #[allow(clippy::too_many_arguments)]
     async fn group_by(
         &self,
         ctx: &Context<'_>,
