@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Object};
 use entity::enums::AliasKind;
-use entity::{ai_model, alias, company, event, person};
+use entity::{ai_model, alias, company};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::companies::Person;
@@ -61,92 +61,74 @@ pub async fn aliases_of<P: Row>(
 #[derive(Default)]
 pub struct LookupQuery;
 
-#[Object]
-impl LookupQuery {
-    /// The person with this name, or null. Matches the exact name first, then the name
-    /// ignoring case, then an alias ignoring case ("smith" finds Brad Smith).
-    async fn person_by_name(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The person's name or an alias, e.g. \"Andy Jassy\" or \"Jassy\".")]
-        name: String,
-    ) -> Result<Option<Person>> {
-        Ok(wrap_one(
-            store::by_name_forgiving::<person::Entity>(
-                db(ctx)?,
-                person::Column::Name,
+with_connections! {
+    #[Object]
+    impl LookupQuery {
+        /// The AI model or product with this name, or null. Matches the exact name first, then
+        /// the name ignoring case, then an alias ignoring case. Models of different developers
+        /// may share a name: give `developer` then, or the lookup is refused (BAD_USER_INPUT).
+        async fn ai_model_by_name(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "The model's name or an alias, e.g. \"Llama 4\".")] name: String,
+            #[graphql(
+                desc = "The developer's name, ticker or alias (as `companyByName` matches it), when several developers use the name."
+            )]
+            developer: Option<String>,
+        ) -> Result<Option<AiModel>> {
+            let db = db(ctx)?;
+            let developer_id = match developer {
+                Some(developer) => match company_forgiving(db, &developer).await? {
+                    Some(c) => Some(c.id),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
+            let found = store::by_name_forgiving::<ai_model::Entity>(
+                db,
+                ai_model::Column::Name,
                 &[],
-                alias::Column::PersonId,
+                alias::Column::AiModelId,
                 &name,
             )
-            .await?,
-        ))
+            .await?;
+            let Some(found) = found else {
+                return Ok(None);
+            };
+            let namesakes = ai_model::Entity::find()
+                .filter(ai_model::Column::Name.eq(found.name.as_str()))
+                .order_by_asc(ai_model::Column::Id)
+                .all(db)
+                .await
+                .map_err(Error::from)?;
+            let chosen = match developer_id {
+                Some(dev) => namesakes.into_iter().find(|m| m.developer_id == dev),
+                None if namesakes.len() > 1 => {
+                    return Err(Error::invalid(
+                        "developer",
+                        format!(
+                            "{} models are named {:?}: give `developer`",
+                            namesakes.len(),
+                            found.name
+                        ),
+                    )
+                    .into());
+                }
+                None => Some(found),
+            };
+            Ok(wrap_one(chosen))
+        }
     }
 
-    /// The AI model or product with this name, or null. Matches the exact name first, then
-    /// the name ignoring case, then an alias ignoring case. Models of different developers
-    /// may share a name: give `developer` then, or the lookup is refused (BAD_USER_INPUT).
-    async fn ai_model_by_name(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The model's name or an alias, e.g. \"Llama 4\".")] name: String,
-        #[graphql(
-            desc = "The developer's name, ticker or alias (as `companyByName` matches it), when several developers use the name."
-        )]
-        developer: Option<String>,
-    ) -> Result<Option<AiModel>> {
-        let db = db(ctx)?;
-        let developer_id = match developer {
-            Some(developer) => match company_forgiving(db, &developer).await? {
-                Some(c) => Some(c.id),
-                None => return Ok(None),
-            },
-            None => None,
-        };
-        let found = store::by_name_forgiving::<ai_model::Entity>(
-            db,
-            ai_model::Column::Name,
-            &[],
-            alias::Column::AiModelId,
-            &name,
-        )
-        .await?;
-        let Some(found) = found else {
-            return Ok(None);
-        };
-        let namesakes = ai_model::Entity::find()
-            .filter(ai_model::Column::Name.eq(found.name.as_str()))
-            .order_by_asc(ai_model::Column::Id)
-            .all(db)
-            .await
-            .map_err(Error::from)?;
-        let chosen = match developer_id {
-            Some(dev) => namesakes.into_iter().find(|m| m.developer_id == dev),
-            None if namesakes.len() > 1 => {
-                return Err(Error::invalid(
-                    "developer",
-                    format!(
-                        "{} models are named {:?}: give `developer`",
-                        namesakes.len(),
-                        found.name
-                    ),
-                )
-                .into());
-            }
-            None => Some(found),
-        };
-        Ok(wrap_one(chosen))
+    by_name {
+        /// The person with this name, or null. Matches the exact name first, then the name
+        /// ignoring case, then an alias ignoring case ("smith" finds Brad Smith).
+        person_by_name: Person(person, alias PersonId) "The person's name or an alias, e.g. \"Andy Jassy\" or \"Jassy\".",
     }
 
-    /// The event with this external reference (its natural key), or null.
-    async fn event_by_ref(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The reference, e.g. \"E1\".")] r#ref: String,
-    ) -> Result<Option<Event>> {
-        Ok(wrap_one(
-            store::by_text::<event::Entity>(db(ctx)?, event::Column::Reference, &r#ref).await?,
-        ))
+    by_text {
+        /// The event with this external reference (its natural key), or null.
+        event_by_ref: Event(event, Reference) r#ref "The reference, e.g. \"E1\".",
     }
 }
 

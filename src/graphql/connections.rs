@@ -59,10 +59,16 @@
 //! provenance of "event": EventId, cited by Some(citation::Column::EventId);
 //! ```
 //!
-//! A query root's lookups of one row are one line each: by global id under `by_id`, and
-//! by a unique text column under `by_text` (the column and the argument's name):
+//! A query root's lookups of one row are one line each: by global id under `by_id`, by a
+//! unique text column under `by_text` (the column and the argument's name), and by the name
+//! a reader means under `by_name` (the exact name, then the name or an alias ignoring case;
+//! the alias column names the row's aliases), which comes before the impl's own resolvers:
 //!
 //! ```text
+//! by_name {
+//!     /// The project a reader means by this name, or null.
+//!     project_by_name: Project(project, alias ProjectId) "The project's name, e.g. \"Stargate\".",
+//! }
 //! by_id {
 //!     /// The claim with this id, or null.
 //!     claim: Claim(claim) "Global id of the claim.",
@@ -79,8 +85,8 @@
 //! not reformatted by rustfmt.)
 
 /// An `#[Object]` impl (its attributes, header and hand-written fields as they are) with
-/// the fields its sections list: plain fields, ids, provenance, lookups, to-one relations,
-/// connections (nested or root lists).
+/// the fields its sections list: plain fields, lookups by name, ids, provenance, lookups,
+/// to-one relations, connections (nested or root lists).
 macro_rules! with_connections {
     (
         $(#[$attr:meta])*
@@ -89,6 +95,12 @@ macro_rules! with_connections {
             $(
                 $(#[doc = $fdoc:expr])*
                 $fname:ident : $fty:ty = $fvalue:expr,
+            )*
+        })?
+        $(by_name {
+            $(
+                $(#[doc = $ndoc:expr])*
+                $nfield:ident : $ntarget:ident ($nentity:ident, alias $nalias:ident) $ndesc:literal,
             )*
         })?
         $(ids of $idnoun:literal;)?
@@ -130,6 +142,20 @@ macro_rules! with_connections {
                 async fn $fname(&self, $ctx: &async_graphql::Context<'_>) -> $fty {
                     let $row = &self.0;
                     $fvalue
+                }
+            )*)?
+            $($(
+                $(#[doc = $ndoc])*
+                async fn $nfield(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = $ndesc)] name: String,
+                ) -> $crate::graphql::Result<Option<$ntarget>> {
+                    use entity::$nentity::{Column, Entity};
+                    let db = $crate::graphql::db(ctx)?;
+                    let alias = entity::alias::Column::$nalias;
+                    let row = $crate::store::by_name_forgiving::<Entity>(db, Column::Name, &[], alias, &name);
+                    Ok($crate::data::loaders::wrap_one(row.await?))
                 }
             )*)?
             $($body)*

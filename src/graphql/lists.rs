@@ -16,9 +16,17 @@ use super::aggregates::{
     Aggregated, GroupArgs, GroupConnection, GroupKey, GroupOrder, Having, aggregate,
     aggregate_measures, group_by, group_measures,
 };
+use super::claims::{ClaimChallengeOrderField, ClaimOrderField};
+use super::companies::{CompanyOrderField, PersonOrderField};
+use super::events::EventOrderField;
 use super::filters::{RowFilter, filter_condition, filter_currency};
+use super::investments::InvestmentOrderField;
 use super::loaders::{Node, Row};
+use super::models::AiModelOrderField;
 use super::paging::{NullsOrder, OrderDirection};
+use super::projects::{ProjectBackerOrderField, ProjectOrderField};
+use super::sources::{CitationOrderField, SourceOrderField};
+use super::spending::SpendingFigureOrderField;
 use super::{Result as GqlResult, db};
 use crate::data::lists::{self, NestedQuery, Page, Term, count};
 use crate::data::paging::{Cursor, PageArgs, PageInfo, SortKey};
@@ -89,7 +97,6 @@ where
     /// The rows the list's filter selects (all pages together) grouped by one or more keys,
     /// with aggregates per group; computed in the database with GROUP BY. Groups are ordered
     /// by `orderBy`, then by their keys (nulls last), and paged with `first` and `after`.
-    #[allow(clippy::too_many_arguments)]
     async fn group_by(
         &self,
         ctx: &Context<'_>,
@@ -156,30 +163,18 @@ pub trait OrderField: InputType + Copy + Send + Sync {
 
 /// One term of an ordering.
 #[derive(InputObject)]
-#[graphql(concrete(name = "CompanyOrder", params(super::companies::CompanyOrderField)))]
-#[graphql(concrete(name = "PersonOrder", params(super::companies::PersonOrderField)))]
-#[graphql(concrete(name = "AiModelOrder", params(super::models::AiModelOrderField)))]
-#[graphql(concrete(
-    name = "InvestmentOrder",
-    params(super::investments::InvestmentOrderField)
-))]
-#[graphql(concrete(name = "ProjectOrder", params(super::projects::ProjectOrderField)))]
-#[graphql(concrete(
-    name = "ProjectBackerOrder",
-    params(super::projects::ProjectBackerOrderField)
-))]
-#[graphql(concrete(
-    name = "SpendingFigureOrder",
-    params(super::spending::SpendingFigureOrderField)
-))]
-#[graphql(concrete(name = "ClaimOrder", params(super::claims::ClaimOrderField)))]
-#[graphql(concrete(
-    name = "ClaimChallengeOrder",
-    params(super::claims::ClaimChallengeOrderField)
-))]
-#[graphql(concrete(name = "EventOrder", params(super::events::EventOrderField)))]
-#[graphql(concrete(name = "SourceOrder", params(super::sources::SourceOrderField)))]
-#[graphql(concrete(name = "CitationOrder", params(super::sources::CitationOrderField)))]
+#[graphql(concrete(name = "CompanyOrder", params(CompanyOrderField)))]
+#[graphql(concrete(name = "PersonOrder", params(PersonOrderField)))]
+#[graphql(concrete(name = "AiModelOrder", params(AiModelOrderField)))]
+#[graphql(concrete(name = "InvestmentOrder", params(InvestmentOrderField)))]
+#[graphql(concrete(name = "ProjectOrder", params(ProjectOrderField)))]
+#[graphql(concrete(name = "ProjectBackerOrder", params(ProjectBackerOrderField)))]
+#[graphql(concrete(name = "SpendingFigureOrder", params(SpendingFigureOrderField)))]
+#[graphql(concrete(name = "ClaimOrder", params(ClaimOrderField)))]
+#[graphql(concrete(name = "ClaimChallengeOrder", params(ClaimChallengeOrderField)))]
+#[graphql(concrete(name = "EventOrder", params(EventOrderField)))]
+#[graphql(concrete(name = "SourceOrder", params(SourceOrderField)))]
+#[graphql(concrete(name = "CitationOrder", params(CitationOrderField)))]
 pub struct OrderBy<F: OrderField> {
     /// The field to order by.
     pub field: F,

@@ -3,8 +3,9 @@
 use async_graphql::{Context, Object};
 
 use entity::enums::BackerRole;
-use entity::{alias, citation, project, project_backer, spending_figure};
+use entity::{alias, citation, project_backer, spending_figure};
 
+use super::Result;
 use super::aliases::{Alias, aliases_of};
 use super::common::{DateValue, Money, date_value};
 use super::companies::Company;
@@ -13,12 +14,9 @@ use super::entity_filters::*;
 use super::fields::*;
 use super::filters::EnumFilter;
 use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
-use super::loaders::wrap_one;
 use super::paging::{NullsOrder, OrderDirection};
 use super::sources::Citation;
 use super::spending::{AnnualAverage, SpendingFigure};
-use super::{Result, db};
-use crate::store;
 
 gql_node! {
     /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
@@ -165,25 +163,12 @@ pub struct ProjectQuery;
 with_connections! {
     /// Queries on projects.
     #[Object]
-    impl ProjectQuery {
+    impl ProjectQuery {}
+
+    by_name {
         /// The project a reader means by this name, or null: the exact name first, then the
         /// name ignoring case, then an alias ignoring case.
-        async fn project_by_name(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "The project's name, e.g. \"Stargate\".")] name: String,
-        ) -> Result<Option<Project>> {
-            Ok(wrap_one(
-                store::by_name_forgiving::<project::Entity>(
-                    db(ctx)?,
-                    project::Column::Name,
-                    &[],
-                    entity::alias::Column::ProjectId,
-                    &name,
-                )
-                .await?,
-            ))
-        }
+        project_by_name: Project(project, alias ProjectId) "The project's name, e.g. \"Stargate\".",
     }
 
     by_id {

@@ -278,49 +278,51 @@ async fn nothing_in_year(
 /// Notes on comparisons of unlike figures: other categories, statuses or periods.
 fn unlike(this: &spending_figure::Model, items: &[SpendingComparison]) -> Vec<String> {
     let mut notes = Vec::new();
-    let differ = |same: &dyn Fn(&spending_figure::Model) -> bool| -> Vec<String> {
-        items
+    // A note on the others that `same` tells apart from this figure, when there are any;
+    // `say` writes it from their references.
+    let mut note = |same: &dyn Fn(&spending_figure::Model) -> bool,
+                    say: &dyn Fn(String) -> String| {
+        let others: Vec<String> = items
             .iter()
             .filter(|c| !same(&c.other.0))
             .map(|c| reference(&c.other.0))
-            .collect()
+            .collect();
+        if !others.is_empty() {
+            notes.push(say(others.join(", ")));
+        }
     };
-    let categories = differ(&|o| o.category == this.category);
-    if !categories.is_empty() {
-        notes.push(format!(
-            "{} measures {}, unlike {}: the ratios compare amounts, not like with like.",
+    note(&|o| o.category == this.category, &|others| {
+        format!(
+            "{} measures {}, unlike {others}: the ratios compare amounts, not like with like.",
             reference(this),
             this.category.to_value(),
-            categories.join(", "),
-        ));
-    }
-    let statuses = differ(&|o| o.status == this.status);
-    if !statuses.is_empty() {
-        notes.push(format!(
-            "{} is {}, unlike {}: a ratio between a {} figure and others of another status.",
+        )
+    });
+    note(&|o| o.status == this.status, &|others| {
+        format!(
+            "{} is {}, unlike {others}: a ratio between a {} figure and others of another status.",
             reference(this),
             this.status.to_value(),
-            statuses.join(", "),
             this.status.to_value().to_lowercase(),
-        ));
-    }
-    let periods =
-        differ(&|o| o.period_kind == this.period_kind && o.period_years == this.period_years);
-    if !periods.is_empty() {
-        let this_period = if this.period_kind == PeriodKind::Unspecified {
-            format!("{}'s period is unspecified", reference(this))
-        } else {
+        )
+    });
+    note(
+        &|o| o.period_kind == this.period_kind && o.period_years == this.period_years,
+        &|others| {
+            let this_period = if this.period_kind == PeriodKind::Unspecified {
+                format!("{}'s period is unspecified", reference(this))
+            } else {
+                format!(
+                    "{} covers {}",
+                    reference(this),
+                    analytics::period_label(this)
+                )
+            };
             format!(
-                "{} covers {}",
-                reference(this),
-                analytics::period_label(this)
+                "{this_period}, unlike the periods of {others}: the amounts may be over different spans of time."
             )
-        };
-        notes.push(format!(
-            "{this_period}, unlike the periods of {}: the amounts may be over different spans of time.",
-            periods.join(", "),
-        ));
-    }
+        },
+    );
     notes
 }
 

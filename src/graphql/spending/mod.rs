@@ -275,15 +275,9 @@ with_connections! {
             year: Option<i32>,
             #[graphql(desc = "Compare with these figures (global ids, at most 100), whatever their period, category or status.")]
             figures: Option<Vec<ID>>,
-            #[graphql(
-                desc = "With `year`: only figures of these categories.",
-                default_with = "vec![SpendingCategory::CapitalExpenditure]"
-            )]
+            #[graphql(desc = "With `year`: only figures of these categories.", default_with = "capex()")]
             categories: Vec<SpendingCategory>,
-            #[graphql(
-                desc = "With `year`: only figures with these statuses.",
-                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-            )]
+            #[graphql(desc = "With `year`: only figures with these statuses.", default_with = "planned()")]
             statuses: Vec<SpendingStatus>,
         ) -> Result<SpendingComparisons> {
             let figures = figures.unwrap_or_default();
@@ -314,15 +308,9 @@ with_connections! {
             &self,
             ctx: &Context<'_>,
             #[graphql(desc = "The calendar or fiscal year of the figures to compare with.")] year: i32,
-            #[graphql(
-                desc = "Only figures of these categories.",
-                default_with = "vec![SpendingCategory::CapitalExpenditure]"
-            )]
+            #[graphql(desc = "Only figures of these categories.", default_with = "capex()")]
             categories: Vec<SpendingCategory>,
-            #[graphql(
-                desc = "Only figures with these statuses.",
-                default_with = "vec![SpendingStatus::Planned, SpendingStatus::Projected]"
-            )]
+            #[graphql(desc = "Only figures with these statuses.", default_with = "planned()")]
             statuses: Vec<SpendingStatus>,
         ) -> Result<Vec<SpendingComparison>> {
             let others = compare::Others {
@@ -385,6 +373,16 @@ with_connections! {
         /// The source sentences that state this figure.
         citations: Citation(citation, CitationFilter, CitationOrderField) by citation::Column::SpendingFigureId,
     }
+}
+
+/// The categories a year's figures are of unless the query names others: capital expenditure.
+pub fn capex() -> Vec<SpendingCategory> {
+    vec![SpendingCategory::CapitalExpenditure]
+}
+
+/// The statuses a year's figures have unless the query names others: planned or projected.
+pub fn planned() -> Vec<SpendingStatus> {
+    vec![SpendingStatus::Planned, SpendingStatus::Projected]
 }
 
 /// The figures labelled with `year` of these categories and statuses, calendar or fiscal.
@@ -495,12 +493,12 @@ macro_rules! spending_summary_field {
                 tickers: Option<Vec<String>>,
                 #[graphql(
                     desc = "Only figures of these categories.",
-                    default_with = "vec![entity::enums::SpendingCategory::CapitalExpenditure]"
+                    default_with = "crate::graphql::spending::capex()"
                 )]
                 categories: Vec<entity::enums::SpendingCategory>,
                 #[graphql(
                     desc = "Only figures with these statuses; reported, planned, projected and claimed figures are never mixed unless listed here.",
-                    default_with = "vec![entity::enums::SpendingStatus::Planned, entity::enums::SpendingStatus::Projected]"
+                    default_with = "crate::graphql::spending::planned()"
                 )]
                 statuses: Vec<entity::enums::SpendingStatus>,
                 #[graphql(
