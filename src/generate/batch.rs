@@ -1,5 +1,7 @@
 //! Multi-row inserts within the engines' bind limits, and the ids they will take.
 
+use std::time::Instant;
+
 use chrono::{Datelike, NaiveDate};
 use entity::enums::*;
 use indicatif::ProgressBar;
@@ -28,6 +30,7 @@ pub(super) struct Batch<'a, E: EntityTrait> {
     capacity: usize,
     written: usize,
     bar: ProgressBar,
+    started: Instant,
 }
 
 impl<'a, E> Batch<'a, E>
@@ -49,6 +52,7 @@ where
             capacity,
             written: 0,
             bar,
+            started: Instant::now(),
         }
     }
 
@@ -72,6 +76,11 @@ where
         self.written += n;
         self.bar.inc(n as u64);
         Ok(())
+    }
+
+    /// When the batch was made.
+    pub(super) fn started(&self) -> Instant {
+        self.started
     }
 
     pub(super) async fn finish(mut self) -> Result<usize> {

@@ -2,14 +2,15 @@
 //! with their citations, written in batches inside one transaction.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Datelike;
 use entity::enums::*;
 use entity::{ai_model, citation, claim, claim_challenge, company, investment, person, source};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter,
 };
 
 use super::batch::{Batch, Ids, statement};
@@ -122,6 +123,38 @@ impl<'a> Generator<'a> {
         Rng::stream(self.options.seed, stream)
     }
 
+    /// A batch of the `len` rows of table `E`, with its progress bar; [`finish`](Self::finish)
+    /// writes the rest and records how many rows it wrote.
+    fn batch<E>(&self, len: usize) -> Batch<'a, E>
+    where
+        E: EntityTrait,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        Batch::new(self.txn, self.bar(E::default().table_name(), len))
+    }
+
+    async fn finish<E>(&mut self, batch: Batch<'a, E>) -> Result<()>
+    where
+        E: EntityTrait,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        let table = E::default().table_name();
+        let started = batch.started();
+        let rows = batch.finish().await?;
+        if !self.options.progress {
+            tracing::info!(
+                table,
+                rows,
+                seconds = started.elapsed().as_secs_f64(),
+                "generated"
+            );
+        }
+        self.tables.push((table, rows));
+        Ok(())
+    }
+
     fn bar(&self, table: &'static str, len: usize) -> ProgressBar {
         if !self.options.progress {
             return ProgressBar::hidden();
@@ -144,21 +177,8 @@ impl<'a> Generator<'a> {
         bar
     }
 
-    fn done(&mut self, table: &'static str, rows: usize, started: Instant) {
-        if !self.options.progress {
-            tracing::info!(
-                table,
-                rows,
-                seconds = started.elapsed().as_secs_f64(),
-                "generated"
-            );
-        }
-        self.tables.push((table, rows));
-    }
-
     async fn source(&mut self) -> Result<()> {
-        let started = Instant::now();
-        let mut batch = Batch::<source::Entity>::new(self.txn, self.bar("source", 1));
+        let mut batch = self.batch::<source::Entity>(1);
         batch
             .push(source::Model {
                 id: self.source_id,
@@ -172,16 +192,13 @@ impl<'a> Generator<'a> {
                 content: None,
             })
             .await?;
-        let n = batch.finish().await?;
-        self.done("source", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn companies(&mut self) -> Result<()> {
-        let started = Instant::now();
         let n = self.options.companies;
         let mut rng = self.seed(1);
-        let mut batch = Batch::<company::Entity>::new(self.txn, self.bar("company", n));
+        let mut batch = self.batch::<company::Entity>(n);
         // Earlier companies that can own a subsidiary, and big techs whose alumni found startups.
         let mut owners: Vec<usize> = Vec::new();
         let mut big_techs: Vec<usize> = Vec::new();
@@ -247,17 +264,14 @@ impl<'a> Generator<'a> {
                 development,
             });
         }
-        let n = batch.finish().await?;
-        self.done("company", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn people(&mut self) -> Result<()> {
-        let started = Instant::now();
         let n = self.people;
         let mut rng = self.seed(2);
         let employers = Weighted::new(self.facts.iter().map(|f| f.prominence));
-        let mut batch = Batch::<person::Entity>::new(self.txn, self.bar("person", n));
+        let mut batch = self.batch::<person::Entity>(n);
         for i in 0..n {
             let company = rng.percent(85).then(|| employers.pick(&mut rng));
             let title = rng.choose(TITLES);
@@ -272,17 +286,14 @@ impl<'a> Generator<'a> {
                 .await?;
             self.person_company.push(company);
         }
-        let n = batch.finish().await?;
-        self.done("person", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn models(&mut self) -> Result<()> {
-        let started = Instant::now();
         let n = self.options.models;
         let mut rng = self.seed(3);
         let developers = Weighted::new(self.facts.iter().map(|f| f.development));
-        let mut batch = Batch::<ai_model::Entity>::new(self.txn, self.bar("ai_model", n));
+        let mut batch = self.batch::<ai_model::Entity>(n);
         for i in 0..n {
             let developer = developers.pick(&mut rng);
             let kind = if self.facts[developer].kind == CompanyKind::Chipmaker {
@@ -295,44 +306,41 @@ impl<'a> Generator<'a> {
                     (ModelKind::Chip, 5),
                 ])
             };
-            let announced = if rng.percent(75) {
-                Some(random_date(&mut rng, 2018, 2025)?)
-            } else {
-                None
-            };
-            let expected = if rng.percent(30) {
-                let from = announced.map_or(2025, |(d, _)| d.year() + 1);
-                Some(random_date(&mut rng, from, from + 2)?)
-            } else {
-                None
-            };
+            let announced = rng
+                .percent(75)
+                .then(|| random_date(&mut rng, 2018, 2025))
+                .transpose()?;
+            let from = announced.map_or(2025, |(d, _)| d.year() + 1);
+            let expected = rng
+                .percent(30)
+                .then(|| random_date(&mut rng, from, from + 2))
+                .transpose()?;
+            let (announced_on, announced_precision) = announced.unzip();
+            let (expected_on, expected_precision) = expected.unzip();
             batch
                 .push(ai_model::Model {
                     id: self.models.of(i),
                     name: model_name(kind, i),
                     kind,
                     developer_id: self.companies.of(developer),
-                    announced_on: announced.map(|(d, _)| d),
-                    announced_precision: announced.map(|(_, p)| p),
-                    expected_on: expected.map(|(d, _)| d),
-                    expected_precision: expected.map(|(_, p)| p),
+                    announced_on,
+                    announced_precision,
+                    expected_on,
+                    expected_precision,
                     description: None,
                 })
                 .await?;
             self.model_facts.push((developer, kind));
         }
-        let n = batch.finish().await?;
-        self.done("ai_model", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn investments(&mut self) -> Result<()> {
-        let started = Instant::now();
         let n = self.options.investments;
         let mut rng = self.seed(4);
         let investors = Weighted::new(self.facts.iter().map(|f| f.activity));
         let investees = Weighted::new(self.facts.iter().map(|f| f.prominence));
-        let mut batch = Batch::<investment::Entity>::new(self.txn, self.bar("investment", n));
+        let mut batch = self.batch::<investment::Entity>(n);
         for i in 0..n {
             let investor = investors.pick(&mut rng);
             let investee = investees.pick_other(&mut rng, investor);
@@ -343,11 +351,11 @@ impl<'a> Generator<'a> {
                 let currency = rng.choose(CURRENCIES);
                 (Some(random_amount(&mut rng, 5, 9)), Some(currency))
             };
-            let made = if rng.percent(92) {
-                Some(random_date(&mut rng, 2015, 2025)?)
-            } else {
-                None
-            };
+            let (made_on, made_precision) = rng
+                .percent(92)
+                .then(|| random_date(&mut rng, 2015, 2025))
+                .transpose()?
+                .unzip();
             batch
                 .push(investment::Model {
                     id: self.investments.of(i),
@@ -356,23 +364,20 @@ impl<'a> Generator<'a> {
                     investee_id: self.companies.of(investee),
                     amount_minor: amount,
                     currency: currency.map(str::to_string),
-                    made_on: made.map(|(d, _)| d),
-                    made_precision: made.map(|(_, p)| p),
+                    made_on,
+                    made_precision,
                     description: None,
                 })
                 .await?;
         }
-        let n = batch.finish().await?;
-        self.done("investment", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn claims(&mut self) -> Result<()> {
-        let started = Instant::now();
         let n = self.options.claims;
         let mut rng = self.seed(5);
         let voices = Weighted::new(self.facts.iter().map(|f| f.prominence + f.activity));
-        let mut batch = Batch::<claim::Entity>::new(self.txn, self.bar("claim", n));
+        let mut batch = self.batch::<claim::Entity>(n);
         for i in 0..n {
             // Sometimes a person speaks, for their company when they have one.
             let person = (self.people > 0 && rng.percent(30)).then(|| rng.index(self.people));
@@ -405,11 +410,11 @@ impl<'a> Generator<'a> {
             } else {
                 None
             };
-            let made = if rng.percent(85) {
-                Some(random_date(&mut rng, 2019, 2025)?)
-            } else {
-                None
-            };
+            let (made_on, made_precision) = rng
+                .percent(85)
+                .then(|| random_date(&mut rng, 2019, 2025))
+                .transpose()?
+                .unzip();
             let challenges = match status {
                 ClaimStatus::Disputed | ClaimStatus::Refuted => 1 + rng.below(3) as u8,
                 ClaimStatus::Verified => rng.below(2) as u8,
@@ -424,13 +429,7 @@ impl<'a> Generator<'a> {
                 (None, Some(c)) => Some(company_name(c)),
                 (None, None) => None,
             };
-            let statement = statement(
-                kind,
-                &speaker,
-                subject.as_deref(),
-                amount,
-                made.map(|(d, _)| d),
-            );
+            let statement = statement(kind, &speaker, subject.as_deref(), amount, made_on);
             batch
                 .push(claim::Model {
                     id: self.claims.of(i),
@@ -445,19 +444,16 @@ impl<'a> Generator<'a> {
                     spending_figure_id: None,
                     amount_minor: amount.map(|(a, _)| a),
                     currency: amount.map(|(_, c)| c.to_string()),
-                    made_on: made.map(|(d, _)| d),
-                    made_precision: made.map(|(_, p)| p),
+                    made_on,
+                    made_precision,
                 })
                 .await?;
             self.claim_challenges.push((claimant, challenges));
         }
-        let n = batch.finish().await?;
-        self.done("claim", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn challenges(&mut self) -> Result<()> {
-        let started = Instant::now();
         let total: usize = self
             .claim_challenges
             .iter()
@@ -465,8 +461,7 @@ impl<'a> Generator<'a> {
             .sum();
         let mut rng = self.seed(6);
         let critics = Weighted::new(self.facts.iter().map(|f| f.prominence + f.activity));
-        let mut batch =
-            Batch::<claim_challenge::Entity>::new(self.txn, self.bar("claim_challenge", total));
+        let mut batch = self.batch::<claim_challenge::Entity>(total);
         let mut next = 0;
         for (c, &(claimant, count)) in self.claim_challenges.iter().enumerate() {
             for _ in 0..count {
@@ -498,16 +493,13 @@ impl<'a> Generator<'a> {
                 next += 1;
             }
         }
-        let n = batch.finish().await?;
-        self.done("claim_challenge", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     async fn citations(&mut self) -> Result<()> {
-        let started = Instant::now();
         let challenges = self.count("claim_challenge");
         let total = self.options.investments + self.options.claims + challenges;
-        let mut batch = Batch::<citation::Entity>::new(self.txn, self.bar("citation", total));
+        let mut batch = self.batch::<citation::Entity>(total);
         let blank = citation::Model {
             id: 0,
             source_id: self.source_id,
@@ -523,47 +515,29 @@ impl<'a> Generator<'a> {
             claim_challenge_id: None,
             event_id: None,
         };
-        let mut next = 0;
-        for i in 0..self.options.investments {
-            batch
-                .push(citation::Model {
-                    id: self.citations.of(next),
-                    quote: format!("Synthetic fact {}.", investment_ref(i)),
-                    investment_id: Some(self.investments.of(i)),
-                    ..blank.clone()
-                })
-                .await?;
-            next += 1;
+        let investments = (0..self.options.investments).map(|i| citation::Model {
+            quote: format!("Synthetic fact {}.", investment_ref(i)),
+            investment_id: Some(self.investments.of(i)),
+            ..blank.clone()
+        });
+        let claims = (0..self.options.claims).map(|c| citation::Model {
+            quote: format!("Synthetic fact {}.", claim_ref(c)),
+            claim_id: Some(self.claims.of(c)),
+            ..blank.clone()
+        });
+        let challenges = (self.claim_challenges.iter().enumerate())
+            .flat_map(|(c, &(_, count))| (1..=count).map(move |k| (c, k)))
+            .enumerate()
+            .map(|(challenge, (c, k))| citation::Model {
+                quote: format!("Synthetic fact {}, challenge {k}.", claim_ref(c)),
+                claim_challenge_id: Some(self.challenges.of(challenge)),
+                ..blank.clone()
+            });
+        for (next, row) in investments.chain(claims).chain(challenges).enumerate() {
+            let id = self.citations.of(next);
+            batch.push(citation::Model { id, ..row }).await?;
         }
-        for c in 0..self.options.claims {
-            batch
-                .push(citation::Model {
-                    id: self.citations.of(next),
-                    quote: format!("Synthetic fact {}.", claim_ref(c)),
-                    claim_id: Some(self.claims.of(c)),
-                    ..blank.clone()
-                })
-                .await?;
-            next += 1;
-        }
-        let mut challenge = 0;
-        for (c, &(_, count)) in self.claim_challenges.iter().enumerate() {
-            for k in 1..=count {
-                batch
-                    .push(citation::Model {
-                        id: self.citations.of(next),
-                        quote: format!("Synthetic fact {}, challenge {k}.", claim_ref(c)),
-                        claim_challenge_id: Some(self.challenges.of(challenge)),
-                        ..blank.clone()
-                    })
-                    .await?;
-                next += 1;
-                challenge += 1;
-            }
-        }
-        let n = batch.finish().await?;
-        self.done("citation", n, started);
-        Ok(())
+        self.finish(batch).await
     }
 
     fn count(&self, table: &str) -> usize {

@@ -24,11 +24,15 @@ impl Load<'_> {
             description: inv.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Investment(row.id), &inv.citations, true)
-            .await?;
-        self.save_notes(at, row.id, &row, &inv.citations, &inv.provenance)
-            .await
+        self.upsert_cited(
+            at,
+            columns,
+            Subject::Investment,
+            &inv.citations,
+            &inv.provenance,
+        )
+        .await?;
+        Ok(())
     }
 
     pub(super) async fn project(&mut self, at: &str, p: &ProjectRec) -> Result<()> {
@@ -43,14 +47,11 @@ impl Load<'_> {
             description: p.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Project(row.id), &p.citations, true)
-            .await?;
-        self.save_notes(at, row.id, &row, &p.citations, &p.provenance)
+        let id = self
+            .upsert_cited(at, columns, Subject::Project, &p.citations, &p.provenance)
             .await?;
         for (i, b) in p.backers.iter().enumerate() {
-            self.backer(&format!("{at}.backers[{i}]"), row.id, b)
-                .await?;
+            self.backer(&format!("{at}.backers[{i}]"), id, b).await?;
         }
         Ok(())
     }
@@ -69,7 +70,7 @@ impl Load<'_> {
                 role: b.role,
             })
             .await?;
-        self.cite(at, Subject::Backer(backer.id), &b.citations, true)
+        self.cite(at, Subject::Backer(backer.id), &b.citations)
             .await
     }
 
@@ -103,12 +104,10 @@ impl Load<'_> {
             }),
         }
         .check(At::dataset(at))?;
-        let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Figure(row.id), &f.citations, true)
+        let id = self
+            .upsert_cited(at, columns, Subject::Figure, &f.citations, &f.provenance)
             .await?;
-        self.save_notes(at, row.id, &row, &f.citations, &f.provenance)
-            .await?;
-        self.save_shares(at, row.id, &f.citations, &f.shares).await
+        self.save_shares(at, id, &f.citations, &f.shares).await
     }
 
     pub(super) async fn figure_link(&mut self, at: &str, f: &FigureRec) -> Result<()> {
@@ -157,13 +156,11 @@ impl Load<'_> {
             made: c.made.as_ref(),
         }
         .check(At::dataset(at))?;
-        let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Claim(row.id), &c.citations, true)
-            .await?;
-        self.save_notes(at, row.id, &row, &c.citations, &c.provenance)
+        let id = self
+            .upsert_cited(at, columns, Subject::Claim, &c.citations, &c.provenance)
             .await?;
         for (i, ch) in c.challenges.iter().enumerate() {
-            self.challenge(&format!("{at}.challenges[{i}]"), row.id, ch)
+            self.challenge(&format!("{at}.challenges[{i}]"), id, ch)
                 .await?;
         }
         Ok(())
@@ -190,7 +187,7 @@ impl Load<'_> {
         }
         .check(At::dataset(at))?;
         let challenge = self.upsert(columns).await?;
-        self.cite(at, Subject::Challenge(challenge.id), &ch.citations, true)
+        self.cite(at, Subject::Challenge(challenge.id), &ch.citations)
             .await
     }
 
@@ -207,10 +204,8 @@ impl Load<'_> {
             description: e.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Event(row.id), &e.citations, true)
+        self.upsert_cited(at, columns, Subject::Event, &e.citations, &e.provenance)
             .await?;
-        self.save_notes(at, row.id, &row, &e.citations, &e.provenance)
-            .await
+        Ok(())
     }
 }

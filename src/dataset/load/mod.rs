@@ -17,9 +17,11 @@ use sea_orm::{
 };
 
 use super::notes::DerivedRefs;
-use super::records::{CitationRec, SourceRec};
+use super::records::{CitationRec, Notes, SourceRec};
 use super::{Dataset, LoadReport, refuse_nul};
+use crate::data::loaders::Row;
 use crate::domain::At;
+use crate::domain::provenance::Values;
 use crate::domain::rows::{Keyed, SourceDraft};
 use crate::domain::values::{cited, quote};
 use crate::error::{Error, Result};
@@ -43,6 +45,26 @@ impl Load<'_> {
         self.report.count(table, existing.is_none());
         crate::store::persist(self.txn, existing, |a| columns.fill(a)).await
     }
+
+    /// Upserts the row of `columns` ([`upsert`](Self::upsert)), then attaches its
+    /// citations ([`cite`](Self::cite)) and saves its provenance notes; returns its id.
+    pub(super) async fn upsert_cited<C: Keyed>(
+        &mut self,
+        at: &str,
+        columns: C,
+        subject: fn(i32) -> Subject,
+        citations: &[CitationRec],
+        notes: &Option<Notes>,
+    ) -> Result<i32>
+    where
+        ModelOf<C::ActiveModel>: IntoActiveModel<C::ActiveModel> + Row + Values,
+    {
+        let row = self.upsert(columns).await?;
+        let id = row.row_id();
+        self.cite(at, subject(id), citations).await?;
+        self.save_notes(at, id, &row, citations, notes).await?;
+        Ok(id)
+    }
 }
 
 /// Where a citation points.
@@ -61,6 +83,15 @@ pub(crate) enum Subject {
 }
 
 impl Subject {
+    /// A fact needs a citation; the rows others point at by name (companies, people,
+    /// models) do not.
+    fn is_fact(self) -> bool {
+        !matches!(
+            self,
+            Subject::Company(_) | Subject::Person(_) | Subject::Model(_)
+        )
+    }
+
     pub(crate) fn column_and_id(self) -> (citation::Column, i32) {
         use citation::Column as C;
         match self {
@@ -216,15 +247,13 @@ impl<'a> Load<'a> {
         Ok((row.id, row.content))
     }
 
-    /// Attaches citations to a row; a fact must have at least one when `needed`.
-    async fn cite(
-        &mut self,
-        at: &str,
-        subject: Subject,
-        citations: &[CitationRec],
-        needed: bool,
-    ) -> Result<()> {
-        cited(&format!("{at}.citations"), needed, citations.len())?;
+    /// Attaches citations to a row; a fact must have at least one.
+    async fn cite(&mut self, at: &str, subject: Subject, citations: &[CitationRec]) -> Result<()> {
+        cited(
+            &format!("{at}.citations"),
+            subject.is_fact(),
+            citations.len(),
+        )?;
         let (column, id) = subject.column_and_id();
         for (i, c) in citations.iter().enumerate() {
             let field = format!("{at}.citations[{i}]");
@@ -294,16 +323,30 @@ impl<'a> Load<'a> {
             })
     }
 
-    async fn person_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
-        let Some(name) = name else { return Ok(None) };
-        person::Entity::find()
-            .filter(person::Column::Name.eq(name))
+    /// The id of the row of `E` whose `column` is `value`, when `value` is given; errors
+    /// name `{at}.{field}` and call it an unknown `what`.
+    async fn id_by<E: EntityTrait<Model: Row>>(
+        &self,
+        at: &str,
+        field: &str,
+        what: &str,
+        column: E::Column,
+        value: &Option<String>,
+    ) -> Result<Option<i32>> {
+        let Some(value) = value else { return Ok(None) };
+        E::find()
+            .filter(column.eq(value))
             .one(self.txn)
             .await?
-            .map(|p| Some(p.id))
+            .map(|row| Some(row.row_id()))
             .ok_or_else(|| {
-                Error::invalid(format!("{at}.{field}"), format!("unknown person {name:?}"))
+                Error::invalid(format!("{at}.{field}"), format!("unknown {what} {value:?}"))
             })
+    }
+
+    async fn person_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
+        self.id_by::<person::Entity>(at, field, "person", person::Column::Name, name)
+            .await
     }
 
     async fn model_id(&self, at: &str, field: &str, name: &Option<String>) -> Result<Option<i32>> {
@@ -326,18 +369,9 @@ impl<'a> Load<'a> {
     }
 
     async fn figure_id(&self, at: &str, field: &str, r: &Option<String>) -> Result<Option<i32>> {
-        let Some(r) = r else { return Ok(None) };
-        spending_figure::Entity::find()
-            .filter(spending_figure::Column::Reference.eq(r))
-            .one(self.txn)
-            .await?
-            .map(|f| Some(f.id))
-            .ok_or_else(|| {
-                Error::invalid(
-                    format!("{at}.{field}"),
-                    format!("unknown spending figure {r:?}"),
-                )
-            })
+        use spending_figure::{Column, Entity};
+        self.id_by::<Entity>(at, field, "spending figure", Column::Reference, r)
+            .await
     }
 
     pub(super) async fn claim_id(
@@ -346,12 +380,7 @@ impl<'a> Load<'a> {
         field: &str,
         r: &Option<String>,
     ) -> Result<Option<i32>> {
-        let Some(r) = r else { return Ok(None) };
-        claim::Entity::find()
-            .filter(claim::Column::Reference.eq(r))
-            .one(self.txn)
-            .await?
-            .map(|c| Some(c.id))
-            .ok_or_else(|| Error::invalid(format!("{at}.{field}"), format!("unknown claim {r:?}")))
+        self.id_by::<claim::Entity>(at, field, "claim", claim::Column::Reference, r)
+            .await
     }
 }

@@ -23,8 +23,7 @@ impl Load<'_> {
         }
         .check(At::dataset(at))?;
         let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Company(row.id), &c.citations, false)
-            .await
+        self.cite(at, Subject::Company(row.id), &c.citations).await
     }
 
     pub(super) async fn company_links(&mut self, at: &str, c: &CompanyRec) -> Result<()> {
@@ -60,8 +59,7 @@ impl Load<'_> {
         }
         .check(At::dataset(at))?;
         let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Person(row.id), &p.citations, false)
-            .await
+        self.cite(at, Subject::Person(row.id), &p.citations).await
     }
 
     pub(super) async fn model(&mut self, at: &str, m: &ModelRec) -> Result<()> {
@@ -75,11 +73,9 @@ impl Load<'_> {
             description: m.description.as_deref(),
         }
         .check(At::dataset(at))?;
-        let row = self.upsert(columns).await?;
-        self.cite(at, Subject::Model(row.id), &m.citations, false)
+        self.upsert_cited(at, columns, Subject::Model, &m.citations, &m.provenance)
             .await?;
-        self.save_notes(at, row.id, &row, &m.citations, &m.provenance)
-            .await
+        Ok(())
     }
 
     /// An alias, upserted by its subject and name.

@@ -239,26 +239,19 @@ impl AliasDraft<'_> {
                 Some(q)
             }
         };
-        let id = |want: fn(AliasSubject) -> Option<i32>| want(self.subject);
+        let (company_id, person_id, ai_model_id, project_id) = match self.subject {
+            AliasSubject::Company(id) => (Some(id), None, None, None),
+            AliasSubject::Person(id) => (None, Some(id), None, None),
+            AliasSubject::Model(id) => (None, None, Some(id), None),
+            AliasSubject::Project(id) => (None, None, None, Some(id)),
+        };
         Ok(AliasColumns {
             name,
             kind: self.kind,
-            company_id: id(|s| match s {
-                AliasSubject::Company(i) => Some(i),
-                _ => None,
-            }),
-            person_id: id(|s| match s {
-                AliasSubject::Person(i) => Some(i),
-                _ => None,
-            }),
-            ai_model_id: id(|s| match s {
-                AliasSubject::Model(i) => Some(i),
-                _ => None,
-            }),
-            project_id: id(|s| match s {
-                AliasSubject::Project(i) => Some(i),
-                _ => None,
-            }),
+            company_id,
+            person_id,
+            ai_model_id,
+            project_id,
             source_id: self.source.map(|s| s.id),
             quote,
         })
