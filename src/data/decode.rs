@@ -145,23 +145,13 @@ mod tests {
 
     use super::*;
 
-    fn camel(field: &str) -> String {
-        field
-            .split('_')
-            .map(|part| {
-                let mut chars = part.chars();
-                chars
-                    .next()
-                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                    .unwrap_or_default()
-            })
-            .collect()
-    }
-
     #[test]
     fn every_field_list_follows_its_entitys_columns() {
         for (model, fields, columns) in layouts() {
-            let fields: Vec<String> = fields.iter().map(|f| camel(f)).collect();
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| crate::data::names::camel_chars(f, true).collect())
+                .collect();
             assert_eq!(fields, columns, "{model}");
         }
     }
@@ -189,18 +179,23 @@ mod tests {
         let data = crate::dataset::Dataset::builtin().expect("dataset");
         crate::dataset::load(&db, &data).await.expect("load");
         let mut n = 0;
-        n += same_rows::<entity::ai_model::Entity>(&db).await;
-        n += same_rows::<entity::citation::Entity>(&db).await;
-        n += same_rows::<entity::claim::Entity>(&db).await;
-        n += same_rows::<entity::claim_challenge::Entity>(&db).await;
-        n += same_rows::<entity::company::Entity>(&db).await;
-        n += same_rows::<entity::event::Entity>(&db).await;
-        n += same_rows::<entity::investment::Entity>(&db).await;
-        n += same_rows::<entity::person::Entity>(&db).await;
-        n += same_rows::<entity::project::Entity>(&db).await;
-        n += same_rows::<entity::project_backer::Entity>(&db).await;
-        n += same_rows::<entity::source::Entity>(&db).await;
-        n += same_rows::<entity::spending_figure::Entity>(&db).await;
+        macro_rules! compare {
+            ($($table:ident),*) => { $(n += same_rows::<entity::$table::Entity>(&db).await;)* };
+        }
+        compare!(
+            ai_model,
+            citation,
+            claim,
+            claim_challenge,
+            company,
+            event,
+            investment,
+            person,
+            project,
+            project_backer,
+            source,
+            spending_figure
+        );
         assert!(n > 90, "{n} rows compared");
     }
 }

@@ -12,6 +12,7 @@
 //! - `sql`: SQL fragments written the same way for SQLite and PostgreSQL, and joins of
 //!   related rows.
 //! - `decode`: rows read by position (much cheaper than by column name).
+//! - `names`: snake-case names in camel case, as GraphQL and SeaORM spell them.
 //! - `filters`: the SQL builder that turns a filter into one `WHERE`.
 //! - `loaders`: batch loading of relations. Every row is a [`loaders::Node`] of the batch
 //!   it was loaded with; a relation asked of one node is loaded for its whole batch in one
@@ -26,6 +27,7 @@ pub mod decode;
 pub mod filters;
 pub mod lists;
 pub mod loaders;
+pub mod names;
 pub mod paging;
 pub mod sql;
 

@@ -169,6 +169,9 @@ pub(crate) fn pair<T: Clone>(values: &[T], field: &str) -> Result<(T, T)> {
 /// An SQL comparison of an expression with a value.
 type Comparison<V> = fn(Expr, V) -> Expr;
 
+/// An SQL comparison of an expression with a list of values.
+type ListComparison = Comparison<Vec<sea_orm::Value>>;
+
 /// The operators of an ordered filter, borrowed from its input.
 pub(crate) struct Ops<'a, V> {
     pub(crate) eq: &'a Option<V>,
@@ -205,27 +208,18 @@ pub(crate) fn compare<V: Into<sea_orm::Value> + Clone>(
             c = c.add(op(column.clone(), v.clone()));
         }
     }
-    if let Some(list) = ops.in_list {
-        b.count(list.len().max(1))?;
-        c = c.add(
-            column.clone().is_in(
-                list.iter()
-                    .cloned()
-                    .map(Into::into)
-                    .collect::<Vec<sea_orm::Value>>(),
-            ),
-        );
-    }
-    if let Some(list) = ops.not_in {
-        b.count(list.len().max(1))?;
-        c = c.add(
-            column.clone().is_not_in(
-                list.iter()
-                    .cloned()
-                    .map(Into::into)
-                    .collect::<Vec<sea_orm::Value>>(),
-            ),
-        );
+    let lists: [(&Option<Vec<V>>, ListComparison); 2] = [
+        (ops.in_list, |e, l| e.is_in(l)),
+        (ops.not_in, |e, l| e.is_not_in(l)),
+    ];
+    for (list, op) in lists {
+        if let Some(list) = list {
+            b.count(list.len().max(1))?;
+            c = c.add(op(
+                column.clone(),
+                list.iter().cloned().map(Into::into).collect(),
+            ));
+        }
     }
     if let Some(values) = ops.between {
         b.count(2)?;
@@ -233,14 +227,19 @@ pub(crate) fn compare<V: Into<sea_orm::Value> + Clone>(
         c = c.add(column.clone().between(low, high));
     }
     if let Some(null) = ops.is_null {
-        b.count(1)?;
-        c = c.add(if null {
-            column.clone().is_null()
-        } else {
-            column.clone().is_not_null()
-        });
+        c = c.add(null_check(b, column, null)?);
     }
     Ok(c)
+}
+
+/// `column IS NULL` when `null`, else `column IS NOT NULL`: one term.
+pub(crate) fn null_check(b: &mut Builder, column: &Expr, null: bool) -> Result<Expr> {
+    b.count(1)?;
+    Ok(if null {
+        column.clone().is_null()
+    } else {
+        column.clone().is_not_null()
+    })
 }
 
 /// A column of `E`, qualified with its table (subqueries may list the same table again).

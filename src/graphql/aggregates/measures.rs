@@ -8,6 +8,7 @@
 use async_graphql::{Context, SelectionField};
 
 use super::{Stat, StatKind};
+use crate::data::names::camel_chars;
 
 /// One measure of a stat column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,21 +69,10 @@ impl Measures {
     }
 }
 
-/// The GraphQL name of a field declared in snake case (`made_on` is `madeOn`).
+/// Whether `camel` is the GraphQL name of a field declared in snake case (`made_on` is
+/// `madeOn`).
 fn camel_eq(snake: &str, camel: &str) -> bool {
-    let mut upper = false;
-    let mut converted = String::with_capacity(snake.len());
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            converted.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            converted.push(c);
-        }
-    }
-    converted == camel
+    camel_chars(snake, false).eq(camel.chars())
 }
 
 /// Adds the measures asked for by the fields of an aggregate object (`InvestmentAggregate`).

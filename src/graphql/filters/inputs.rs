@@ -2,102 +2,146 @@
 //! the conditions they make.
 
 use async_graphql::{InputObject, InputType};
-use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{Condition, ExprTrait};
 
 use crate::data::filters::{
     Builder, MAX_FILTER_TEXT, MAX_FOLDED_LETTERS, Ops, compare, fold_sql, fold_text, like_literal,
-    pair, pairs_for,
+    null_check, pair, pairs_for,
 };
 use crate::data::sql::{bytewise, custom};
 use crate::error::{Error, Result};
 use crate::graphql::common::{Date, Decimal};
 use crate::money;
 
-/// Conditions on a text field.
-#[derive(InputObject, Default, Clone)]
-pub struct StringFilter {
-    /// Equal to this text, exactly (case-sensitive).
-    pub eq: Option<String>,
-    /// Not equal to this text (case-sensitive); rows where the field is null do not match.
-    pub ne: Option<String>,
-    /// After this text in byte (code point) order.
-    pub gt: Option<String>,
-    /// This text or after it.
-    pub gte: Option<String>,
-    /// Before this text in byte (code point) order.
-    pub lt: Option<String>,
-    /// This text or before it.
-    pub lte: Option<String>,
-    /// One of these texts, exactly.
-    #[graphql(name = "in")]
-    pub in_list: Option<Vec<String>>,
-    /// None of these texts.
-    pub not_in: Option<Vec<String>>,
-    /// True: the field is null; false: it is not.
-    pub is_null: Option<bool>,
-    /// Contains this text, ignoring case.
-    pub contains: Option<String>,
-    /// Starts with this text, ignoring case.
-    pub starts_with: Option<String>,
-    /// Ends with this text, ignoring case.
-    pub ends_with: Option<String>,
-    /// Between the two texts given, both included.
-    pub between: Option<Vec<String>>,
+/// Declares the filter input of an ordered scalar (`$name`, over values of `$ty`), one
+/// line per operator with its description, in the order the SDL shows them; `isNull` is
+/// described here, the same for every type, and a text's `patterns` come before
+/// `between`. With it, `ops`: the operators as [`compare`] takes them.
+macro_rules! ordered_filter {
+    (
+        $(#[$meta:meta])*
+        $name:ident($ty:ty) {
+            eq: $eq:literal,
+            ne: $ne:literal,
+            gt: $gt:literal,
+            gte: $gte:literal,
+            lt: $lt:literal,
+            lte: $lte:literal,
+            in_list: $in_list:literal,
+            not_in: $not_in:literal,
+            $(patterns {
+                $($pattern:ident: $pattern_doc:literal,)*
+            })?
+            between: $between:literal,
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(InputObject, Default, Clone)]
+        pub struct $name {
+            #[doc = $eq]
+            pub eq: Option<$ty>,
+            #[doc = $ne]
+            pub ne: Option<$ty>,
+            #[doc = $gt]
+            pub gt: Option<$ty>,
+            #[doc = $gte]
+            pub gte: Option<$ty>,
+            #[doc = $lt]
+            pub lt: Option<$ty>,
+            #[doc = $lte]
+            pub lte: Option<$ty>,
+            #[doc = $in_list]
+            #[graphql(name = "in")]
+            pub in_list: Option<Vec<$ty>>,
+            #[doc = $not_in]
+            pub not_in: Option<Vec<$ty>>,
+            /// True: the field is null; false: it is not.
+            pub is_null: Option<bool>,
+            $($(
+                #[doc = $pattern_doc]
+                pub $pattern: Option<$ty>,
+            )*)?
+            #[doc = $between]
+            pub between: Option<Vec<$ty>>,
+        }
+
+        impl $name {
+            /// The comparison operators given, as [`compare`] takes them.
+            fn ops(&self) -> Ops<'_, $ty> {
+                Ops {
+                    eq: &self.eq,
+                    ne: &self.ne,
+                    gt: &self.gt,
+                    gte: &self.gte,
+                    lt: &self.lt,
+                    lte: &self.lte,
+                    in_list: &self.in_list,
+                    not_in: &self.not_in,
+                    between: &self.between,
+                    is_null: self.is_null,
+                }
+            }
+        }
+    };
 }
 
-/// Conditions on an integer field.
-#[derive(InputObject, Default, Clone)]
-pub struct IntFilter {
-    /// Equal to.
-    pub eq: Option<i32>,
-    /// Not equal to; rows where the field is null do not match.
-    pub ne: Option<i32>,
-    /// Greater than.
-    pub gt: Option<i32>,
-    /// Greater than or equal to.
-    pub gte: Option<i32>,
-    /// Less than.
-    pub lt: Option<i32>,
-    /// Less than or equal to.
-    pub lte: Option<i32>,
-    /// One of these values.
-    #[graphql(name = "in")]
-    pub in_list: Option<Vec<i32>>,
-    /// None of these values.
-    pub not_in: Option<Vec<i32>>,
-    /// True: the field is null; false: it is not.
-    pub is_null: Option<bool>,
-    /// Between the two values given, both included.
-    pub between: Option<Vec<i32>>,
+ordered_filter! {
+    /// Conditions on a text field.
+    StringFilter(String) {
+        eq: "Equal to this text, exactly (case-sensitive).",
+        ne: "Not equal to this text (case-sensitive); rows where the field is null do not match.",
+        gt: "After this text in byte (code point) order.",
+        gte: "This text or after it.",
+        lt: "Before this text in byte (code point) order.",
+        lte: "This text or before it.",
+        in_list: "One of these texts, exactly.",
+        not_in: "None of these texts.",
+        patterns {
+            contains: "Contains this text, ignoring case.",
+            starts_with: "Starts with this text, ignoring case.",
+            ends_with: "Ends with this text, ignoring case.",
+        }
+        between: "Between the two texts given, both included.",
+    }
 }
 
-/// Conditions on a date field (the stored date: the first day of its span when only a
-/// month, quarter or year is known).
-#[derive(InputObject, Default, Clone)]
-pub struct DateFilter {
-    /// On this date.
-    pub eq: Option<Date>,
-    /// Not on this date; rows where the field is null do not match.
-    pub ne: Option<Date>,
-    /// After this date.
-    pub gt: Option<Date>,
-    /// On or after this date.
-    pub gte: Option<Date>,
-    /// Before this date.
-    pub lt: Option<Date>,
-    /// On or before this date.
-    pub lte: Option<Date>,
-    /// On one of these dates.
-    #[graphql(name = "in")]
-    pub in_list: Option<Vec<Date>>,
-    /// On none of these dates.
-    pub not_in: Option<Vec<Date>>,
-    /// True: the field is null; false: it is not.
-    pub is_null: Option<bool>,
-    /// Between the two dates given, both included.
-    pub between: Option<Vec<Date>>,
+ordered_filter! {
+    /// Conditions on an integer field.
+    IntFilter(i32) {
+        eq: "Equal to.",
+        ne: "Not equal to; rows where the field is null do not match.",
+        gt: "Greater than.",
+        gte: "Greater than or equal to.",
+        lt: "Less than.",
+        lte: "Less than or equal to.",
+        in_list: "One of these values.",
+        not_in: "None of these values.",
+        between: "Between the two values given, both included.",
+    }
+}
+
+ordered_filter! {
+    /// Conditions on a date field (the stored date: the first day of its span when only a
+    /// month, quarter or year is known).
+    DateFilter(Date) {
+        eq: "On this date.",
+        ne: "Not on this date; rows where the field is null do not match.",
+        gt: "After this date.",
+        gte: "On or after this date.",
+        lt: "Before this date.",
+        lte: "On or before this date.",
+        in_list: "On one of these dates.",
+        not_in: "On none of these dates.",
+        between: "Between the two dates given, both included.",
+    }
+}
+
+/// A date compares as the calendar date it holds.
+impl From<Date> for sea_orm::Value {
+    fn from(date: Date) -> Self {
+        date.0.into()
+    }
 }
 
 /// Conditions on an amount of money. Amounts compare exactly, in one currency: `currency`
@@ -202,23 +246,7 @@ impl StringFilter {
         self.check_lengths(field)?;
         // Order comparisons by bytes on both engines, like the ordering of lists.
         let ordered = bytewise(column.clone(), b.backend);
-        let mut c = compare(
-            b,
-            &ordered,
-            Ops {
-                eq: &self.eq,
-                ne: &self.ne,
-                gt: &self.gt,
-                gte: &self.gte,
-                lt: &self.lt,
-                lte: &self.lte,
-                in_list: &self.in_list,
-                not_in: &self.not_in,
-                between: &self.between,
-                is_null: self.is_null,
-            },
-            field,
-        )?;
+        let mut c = compare(b, &ordered, self.ops(), field)?;
         let patterns = [
             (&self.contains, "%{}%"),
             (&self.starts_with, "{}%"),
@@ -254,52 +282,13 @@ impl StringFilter {
 
 impl IntFilter {
     pub fn condition(&self, b: &mut Builder, column: Expr, field: &str) -> Result<Condition> {
-        compare(
-            b,
-            &column,
-            Ops {
-                eq: &self.eq,
-                ne: &self.ne,
-                gt: &self.gt,
-                gte: &self.gte,
-                lt: &self.lt,
-                lte: &self.lte,
-                in_list: &self.in_list,
-                not_in: &self.not_in,
-                between: &self.between,
-                is_null: self.is_null,
-            },
-            field,
-        )
+        compare(b, &column, self.ops(), field)
     }
 }
 
 impl DateFilter {
     pub fn condition(&self, b: &mut Builder, column: Expr, field: &str) -> Result<Condition> {
-        let d = |v: &Option<Date>| v.map(|d| d.0);
-        let list = |v: &Option<Vec<Date>>| {
-            v.as_ref()
-                .map(|l| l.iter().map(|d| d.0).collect::<Vec<NaiveDate>>())
-        };
-        let (in_list, not_in, between) =
-            (list(&self.in_list), list(&self.not_in), list(&self.between));
-        compare(
-            b,
-            &column,
-            Ops {
-                eq: &d(&self.eq),
-                ne: &d(&self.ne),
-                gt: &d(&self.gt),
-                gte: &d(&self.gte),
-                lt: &d(&self.lt),
-                lte: &d(&self.lte),
-                in_list: &in_list,
-                not_in: &not_in,
-                between: &between,
-                is_null: self.is_null,
-            },
-            field,
-        )
+        compare(b, &column, self.ops(), field)
     }
 }
 
@@ -324,12 +313,7 @@ impl MoneyFilter {
     ) -> Result<Condition> {
         let mut c = Condition::all();
         if let Some(null) = self.is_null {
-            b.count(1)?;
-            c = c.add(if null {
-                amount.clone().is_null()
-            } else {
-                amount.clone().is_not_null()
-            });
+            c = c.add(null_check(b, &amount, null)?);
         }
         let Some(code) = &self.currency else {
             if self.compares() {
@@ -394,34 +378,23 @@ impl BooleanFilter {
     }
 }
 
-impl<T: InputType + sea_orm::ActiveEnum + Clone> EnumFilter<T> {
-    pub fn condition(&self, b: &mut Builder, column: Expr, _field: &str) -> Result<Condition> {
-        let value = |v: &T| -> sea_orm::Value { v.clone().into_value().into() };
-        let mut c = Condition::all();
-        if let Some(v) = &self.eq {
-            b.count(1)?;
-            c = c.add(column.clone().eq(value(v)));
-        }
-        if let Some(v) = &self.ne {
-            b.count(1)?;
-            c = c.add(column.clone().ne(value(v)));
-        }
-        if let Some(list) = &self.in_list {
-            b.count(list.len().max(1))?;
-            c = c.add(
-                column
-                    .clone()
-                    .is_in(list.iter().map(value).collect::<Vec<_>>()),
-            );
-        }
-        if let Some(list) = &self.not_in {
-            b.count(list.len().max(1))?;
-            c = c.add(
-                column
-                    .clone()
-                    .is_not_in(list.iter().map(value).collect::<Vec<_>>()),
-            );
-        }
-        Ok(c)
+impl<T> EnumFilter<T>
+where
+    T: InputType + sea_orm::ActiveEnum + Clone + Into<sea_orm::Value>,
+{
+    pub fn condition(&self, b: &mut Builder, column: Expr, field: &str) -> Result<Condition> {
+        let ops = Ops {
+            eq: &self.eq,
+            ne: &self.ne,
+            gt: &None,
+            gte: &None,
+            lt: &None,
+            lte: &None,
+            in_list: &self.in_list,
+            not_in: &self.not_in,
+            between: &None,
+            is_null: None,
+        };
+        compare(b, &column, ops, field)
     }
 }

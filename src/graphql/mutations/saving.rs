@@ -10,8 +10,9 @@ use sea_orm::{
 
 use super::provenance::note;
 use super::write::{
-    CitationInput, Cites, MutationInput, Writable, camel_case, is_fact, persist, quote_of, unique,
+    CitationInput, Cites, MutationInput, Writable, is_fact, persist, quote_of, unique,
 };
+use crate::data::names::camel_case;
 use crate::dataset::Subject;
 use crate::domain::provenance::Values;
 use crate::domain::{At, values};

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use super::provenance::ProvenanceInput;
+use crate::data::names::camel_case;
 use crate::dataset::Subject;
 use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
@@ -208,23 +209,6 @@ fn key_field(table: &str, columns: &[String]) -> String {
         (_, []) => "id",
     };
     camel_case(column)
-}
-
-/// `developer_id` as the GraphQL field name `developerId`.
-pub(super) fn camel_case(column: &str) -> String {
-    let mut out = String::with_capacity(column.len());
-    let mut upper = false;
-    for ch in column.chars() {
-        if ch == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(ch.to_uppercase());
-            upper = false;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 fn one<T: GqlNode>(row: T::Model) -> Result<T> {
