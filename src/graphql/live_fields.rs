@@ -225,15 +225,5 @@ pub fn is_live_result(name: &str) -> bool {
 
 /// Whether `name` is how the schema spells `field` (`ai_models` as `aiModels`).
 fn is_spelled(field: &str, name: &str) -> bool {
-    let mut words = field.split('_');
-    let first = words.next().unwrap_or_default().chars();
-    let rest = words.flat_map(|word| {
-        let mut chars = word.chars();
-        let initial = chars.next();
-        initial
-            .into_iter()
-            .flat_map(char::to_uppercase)
-            .chain(chars)
-    });
-    first.chain(rest).eq(name.chars())
+    crate::data::names::camel_chars(field, false).eq(name.chars())
 }
