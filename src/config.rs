@@ -208,6 +208,11 @@ pub struct Settings {
     /// with code 4408 after that.
     #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = crate::http::DEFAULT_INIT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub ws_init_timeout_secs: u64,
+    /// Nice value (0 to 19) of the threads that serve WebSocket connections and push
+    /// events: above 0 they leave the CPU to requests first, so fan-out does not slow
+    /// writes; 0 serves WebSockets on the request threads.
+    #[arg(long, env = "LIVE_FANOUT_NICE", default_value_t = crate::http::DEFAULT_FANOUT_NICE, value_parser = clap::value_parser!(u8).range(0..=19), global = true)]
+    pub live_fanout_nice: u8,
     /// Changes a subscriber may fall behind before its connection is closed (code 4008,
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
@@ -261,6 +266,7 @@ impl Default for Settings {
             ws_keepalive_secs: crate::http::DEFAULT_KEEPALIVE_SECS,
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
+            live_fanout_nice: crate::http::DEFAULT_FANOUT_NICE,
             live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,
             search_max_words: crate::search::DEFAULT_MAX_WORDS,

@@ -194,6 +194,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
                 max_subscriptions: settings.ws_max_subscriptions,
                 keepalive: Duration::from_secs(settings.ws_keepalive_secs),
                 init_timeout: Duration::from_secs(settings.ws_init_timeout_secs),
+                fanout_nice: settings.live_fanout_nice,
             },
         },
         persisted,

@@ -144,6 +144,7 @@ impl Instance {
                 live: LiveOptions {
                     max_connections: connections + 10,
                     max_subscriptions: PER_CONNECTION,
+                    fanout_nice: FANOUT_NICE.load(Ordering::SeqCst),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -296,6 +297,8 @@ struct Burst {
 
 /// Runs the suite on the database at `url` (migrated and generated); returns its tables.
 pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
+    CLIENTS_NICE.store(args.clients_nice, Ordering::SeqCst);
+    FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
     let coalesce = coalesce(args);
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
     let first = Instance::start(engine, url, coalesce, connections).await;
@@ -486,6 +489,7 @@ fn coalesce(args: &Args) -> u64 {
 /// The child process of [`server_memory`] (`--live-server URL`): one instance on the
 /// database at `url`; prints its address, then serves until its standard input closes.
 pub async fn serve_alone(url: &str, args: &Args) {
+    FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
     let engine = if url.starts_with("postgres") {
         "postgres"
     } else {
@@ -520,6 +524,8 @@ async fn server_memory(
             &args.subscribers.to_string(),
             "--coalesce-ms",
             &coalesce(args).to_string(),
+            "--fanout-nice",
+            &args.fanout_nice.to_string(),
         ])
         // mimalloc gives freed pages back to the system at once, so that the server's
         // resident memory is what it holds (by default, it keeps them a moment, and gives
@@ -877,6 +883,36 @@ async fn churn() {
     }
 }
 
+/// The nice value of the server's fan-out threads (`--fanout-nice`, `LIVE_FANOUT_NICE`'s
+/// default unless given).
+static FANOUT_NICE: std::sync::atomic::AtomicU8 =
+    std::sync::atomic::AtomicU8::new(capex_graph::http::DEFAULT_FANOUT_NICE);
+
+/// The nice value of the clients' threads (`--clients-nice`), set before their runtime is made.
+static CLIENTS_NICE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(19);
+
+/// The runtime of the subscribers' readers: its own threads, at `--clients-nice` (the
+/// clients stand for other machines: at 19 they take the CPU the server leaves).
+fn clients() -> &'static tokio::runtime::Handle {
+    static CLIENTS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    CLIENTS
+        .get_or_init(|| {
+            let nice = CLIENTS_NICE.load(Ordering::SeqCst);
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("bench-clients")
+                .on_thread_start(move || {
+                    if nice > 0 {
+                        capex_graph::http::lower_thread_priority(nice);
+                    }
+                })
+                .enable_all()
+                .build()
+                .expect("the clients' runtime")
+        })
+        .handle()
+}
+
 /// Runs `subscribers` subscriptions of `watch`, [`PER_CONNECTION`] on each of `sockets`.
 fn follow_all(
     watch: Watch,
@@ -888,12 +924,7 @@ fn follow_all(
     let mut from = 0;
     for socket in sockets {
         let to = (from + PER_CONNECTION).min(subscribers);
-        readers.push(tokio::spawn(follow(
-            socket,
-            watch,
-            from..to,
-            results.clone(),
-        )));
+        readers.push(clients().spawn(follow(socket, watch, from..to, results.clone())));
         from = to;
     }
     let subscribers = Subscribers {

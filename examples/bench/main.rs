@@ -81,6 +81,13 @@ struct Args {
     burst: usize,
     /// Live suite: the coalescing window of live results, in ms (else `LIVE_COALESCE_MS`).
     coalesce: Option<u64>,
+    /// Nice value of the live suite's WebSocket clients' threads (`--clients-nice`, 19 by
+    /// default: the clients stand for other machines, and take only the CPU the server
+    /// leaves; 0 runs them at the server's priority).
+    clients_nice: u8,
+    /// Nice value of the server's fan-out threads (`--fanout-nice`; `LIVE_FANOUT_NICE`'s
+    /// default, 10, unless given; 0 serves WebSockets on the request threads).
+    fanout_nice: u8,
     /// Live suite: run as the server alone, on this database (the child process that the
     /// suite starts to measure a server's memory without its clients).
     live_server: Option<String>,
@@ -112,6 +119,8 @@ fn parse_args() -> Args {
         writes: 20,
         burst: 200,
         coalesce: None,
+        clients_nice: 19,
+        fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
         live_server: None,
     };
     let mut tiny = false;
@@ -148,6 +157,8 @@ fn parse_args() -> Args {
             "--writes" => writes = Some(number()),
             "--burst" => burst = Some(number()),
             "--coalesce-ms" => args.coalesce = Some(number() as u64),
+            "--clients-nice" => args.clients_nice = number().min(19) as u8,
+            "--fanout-nice" => args.fanout_nice = number().min(19) as u8,
             "--live-server" => args.live_server = Some(value.clone()),
             "--tiny" => {
                 args.options = GenerateOptions {

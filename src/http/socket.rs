@@ -49,6 +49,9 @@ pub struct LiveOptions {
     pub keepalive: Duration,
     /// How long a new connection may take to send `connection_init`.
     pub init_timeout: Duration,
+    /// Nice value of the threads that serve WebSocket connections (see `http::fanout`);
+    /// 0 serves them on the request threads.
+    pub fanout_nice: u8,
 }
 
 /// Defaults of [`LiveOptions`].
@@ -64,6 +67,7 @@ impl Default for LiveOptions {
             max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
             keepalive: Duration::from_secs(DEFAULT_KEEPALIVE_SECS),
             init_timeout: Duration::from_secs(DEFAULT_INIT_TIMEOUT_SECS),
+            fanout_nice: super::fanout::DEFAULT_FANOUT_NICE,
         }
     }
 }
@@ -175,11 +179,14 @@ pub(super) fn accept(
         // A message is bounded like a request body (axum's default is 64 MiB).
         .max_message_size(super::MAX_BODY_BYTES)
         .max_frame_size(super::MAX_BODY_BYTES)
-        .on_upgrade(move |socket| async move {
-            match permit {
-                Some(permit) => serve(socket, protocol, state, permit).await,
-                None => refuse(socket, state.http.live.max_connections).await,
-            }
+        .on_upgrade(move |socket| {
+            let nice = state.http.live.fanout_nice;
+            super::fanout::serve_with(nice, async move {
+                match permit {
+                    Some(permit) => serve(socket, protocol, state, permit).await,
+                    None => refuse(socket, state.http.live.max_connections).await,
+                }
+            })
         })
         .into_response()
 }
