@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_graphql::futures_util::stream::{self, BoxStream};
@@ -241,15 +241,13 @@ async fn serve(
                 })
             }
         });
-    let initialized = Arc::new(AtomicBool::new(false));
     let mut data = Data::default();
     data.insert(session.clone());
     let access = state.access.clone();
     let on_init = {
-        let initialized = initialized.clone();
+        let shared = shared.clone();
         let session = session.clone();
         move |payload: serde_json::Value| async move {
-            initialized.store(true, Ordering::SeqCst);
             let caller = caller(&access, &payload);
             let mut own = Data::default();
             own.insert(session.clone());
@@ -277,8 +275,8 @@ async fn serve(
             biased;
             _ = stopping.wait_for(|stop| *stop) => vec![close(CLOSE_GOING_AWAY, "the server is stopping: reconnect")],
             () = session.lagged() => vec![close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read")],
-            () = &mut init_deadline, if !initialized.load(Ordering::SeqCst) => vec![close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")],
-            _ = keepalive.tick(), if initialized.load(Ordering::SeqCst) => vec![Message::Text(ping.into())],
+            () = &mut init_deadline, if !shared.is_initialized() => vec![close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")],
+            _ = keepalive.tick(), if shared.is_initialized() => vec![Message::Text(ping.into())],
             Some(batch) = frames.recv() => batch,
             message = messages.next() => match message {
                 Some(message) => vec![outgoing(message)],

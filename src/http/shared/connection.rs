@@ -134,6 +134,11 @@ impl Connection {
         });
     }
 
+    /// Whether `connection_init` was accepted.
+    pub(in crate::http) fn is_initialized(&self) -> bool {
+        self.ready.get().is_some()
+    }
+
     /// Takes a client message that starts or stops a shared subscription; gives back every
     /// other one, for async-graphql.
     pub(in crate::http) fn intercept<B: AsRef<[u8]>>(self: &Arc<Self>, message: B) -> Option<B> {
