@@ -22,6 +22,12 @@
 //! ratio, when the last subscriber had the last write, and for the aggregate the results
 //! sent again unchanged: a recomputation after a change that the previous one had seen).
 //!
+//! CPU: the time each of this process's threads ran (`/proc/self/task/*/schedstat`), per
+//! write, split into the server's threads (its own runtime, `bench-server`; the fan-out
+//! runtime's; SQLite's workers) and the rest (writer, subscribers, bench). With `--pin` the
+//! server's threads run on CPU 0 and everything else of this process on CPU 1, as if the
+//! clients were other machines; a database server's processes (PostgreSQL's) are not moved.
+//!
 //! Memory is anonymous resident memory (`RssAnon`: the heap and stacks, not the pages of
 //! the binary, whose code pages come and go with what runs), with the connections open and
 //! no subscription, then with every subscription started and idle after one event: the
@@ -124,7 +130,17 @@ struct Instance {
 }
 
 impl Instance {
+    /// Starts an instance on the [`servers`] runtime: its pool, `LISTEN` task and router
+    /// run there, and so do the threads they start.
     async fn start(engine: &str, url: &str, coalesce: u64, connections: usize) -> Instance {
+        let (engine, url) = (engine.to_string(), url.to_string());
+        servers()
+            .spawn(async move { Self::start_here(&engine, &url, coalesce, connections).await })
+            .await
+            .expect("the instance starts")
+    }
+
+    async fn start_here(engine: &str, url: &str, coalesce: u64, connections: usize) -> Instance {
         let mut db = capex_graph::db::connect(url, false).await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
@@ -293,12 +309,19 @@ struct Burst {
     statements: usize,
     /// Results sent again unchanged during the burst (to all subscribers together).
     repeats: usize,
+    /// CPU time per write of the server's threads ([`cpu_times`]) and of the rest of this
+    /// process (writer, subscribers, bench), in ms, from the first write until the last
+    /// subscriber had the last one (until the last answer with no subscriber).
+    cpu: (f64, f64),
 }
 
 /// Runs the suite on the database at `url` (migrated and generated); returns its tables.
 pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     CLIENTS_NICE.store(args.clients_nice, Ordering::SeqCst);
     FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
+    if args.pin {
+        pin_process();
+    }
     let coalesce = coalesce(args);
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
     let first = Instance::start(engine, url, coalesce, connections).await;
@@ -333,6 +356,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     }
     let alone_again = burst(&first, &first, &mut writer, args.burst, own, None).await;
     let baseline = (alone.rate + alone_again.rate) / 2.0;
+    let baseline_cpu = (alone.cpu.0 + alone_again.cpu.0) / 2.0;
 
     let mut across = Vec::new();
     if engine == "postgres" {
@@ -371,7 +395,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          to the last subscriber's event; over {} writes p99 is {}. Writes/s: {} writes one after \
          the other, each sent when the previous one is answered, after a burst that warms up; \
          with no subscriber {:.0} writes/s before the scenarios, and {:.0} after them (the \
-         ratios use their mean, the \"writes/s, none\" column).",
+         ratios use their mean, the \"writes/s, none\" column). CPU: of the server's threads \
+         (the database server's processes not included) and of the rest of this process, \
+         per write, from the first write until the last subscriber had the last one. {}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -382,16 +408,22 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         },
         args.burst,
         alone.rate,
-        alone_again.rate
+        alone_again.rate,
+        if args.pin {
+            "Pinned (`--pin`): the server's threads on CPU 0, the writer, subscribers and \
+             bench on CPU 1."
+        } else {
+            "Not pinned: server and clients share the CPUs."
+        }
     );
     for (watch, run) in &runs {
         let burst = run.burst.as_ref().expect("a burst");
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | burst delivered to all after s | statements in the burst beyond its writes' | results resent unchanged in the burst |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {} | {} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | server CPU ms per write, none | with subscribers | clients' CPU ms per write | burst delivered to all after s | statements in the burst beyond its writes' | results resent unchanged in the burst |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -413,6 +445,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             baseline,
             burst.rate,
             burst.rate / baseline,
+            baseline_cpu,
+            burst.cpu.0,
+            burst.cpu.1,
             burst.delivered,
             burst.statements,
             burst.repeats,
@@ -672,6 +707,7 @@ async fn burst(
     subscribers: Option<(Watch, &mut Subscribers)>,
 ) -> Burst {
     at.statements.store(0, Ordering::SeqCst);
+    let cpu_before = cpu_times();
     let started = Instant::now();
     let mut last = 0;
     for _ in 0..writes {
@@ -698,7 +734,14 @@ async fn burst(
             .await;
         repeats = subscribers.repeats.replace(0).unwrap_or(0);
     }
+    let cpu_after = cpu_times();
+    let per_write =
+        |before: u64, after: u64| after.saturating_sub(before) as f64 / 1e6 / writes.max(1) as f64;
     Burst {
+        cpu: (
+            per_write(cpu_before.0, cpu_after.0),
+            per_write(cpu_before.1, cpu_after.1),
+        ),
         writes,
         rate,
         delivered: delivered.saturating_duration_since(started).as_secs_f64(),
@@ -916,6 +959,90 @@ fn clients() -> &'static tokio::runtime::Handle {
                 .expect("the clients' runtime")
         })
         .handle()
+}
+
+/// Whether `--pin` put the server's threads on CPU 0 and the rest on CPU 1.
+static PIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The runtime of the suite's server instances: its own threads (`bench-server`), on CPU 0
+/// with `--pin`. The threads an instance starts from them (the fan-out runtime's, SQLite's
+/// workers) inherit their CPU.
+fn servers() -> &'static tokio::runtime::Handle {
+    static SERVERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    SERVERS
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(std::thread::available_parallelism().map_or(2, usize::from))
+                .thread_name("bench-server")
+                .on_thread_start(|| {
+                    if PIN.load(Ordering::SeqCst) {
+                        taskset(&["-p", "-c", "0", &thread_id()]);
+                    }
+                })
+                .enable_all()
+                .build()
+                .expect("the servers' runtime")
+        })
+        .handle()
+}
+
+/// `--pin`: every thread of this process so far on CPU 1 (the bench, its writer, and the
+/// subscribers' runtime made from them later); the [`servers`] runtime's threads move to
+/// CPU 0 as they start. Panics on a machine with one CPU or without `taskset`.
+fn pin_process() {
+    assert!(
+        std::thread::available_parallelism().map_or(1, usize::from) >= 2,
+        "--pin needs two CPUs"
+    );
+    PIN.store(true, Ordering::SeqCst);
+    taskset(&["-a", "-p", "-c", "1", &std::process::id().to_string()]);
+}
+
+fn taskset(args: &[&str]) {
+    let status = std::process::Command::new("taskset")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("taskset (util-linux)");
+    assert!(status.success(), "taskset {args:?}: {status}");
+}
+
+/// The calling thread's id (Linux).
+fn thread_id() -> String {
+    std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|path| Some(path.file_name()?.to_str()?.to_string()))
+        .expect("/proc/thread-self")
+}
+
+/// CPU time (ns) used so far by this process's living threads: the server's (the
+/// [`servers`] runtime's, the fan-out runtime's, SQLite's workers: `bench-server`,
+/// `capex-fanout`, `sqlx-sqlite-*`) and the rest's. From `/proc/self/task/*/schedstat`;
+/// a database server's processes (PostgreSQL's) are not in it.
+fn cpu_times() -> (u64, u64) {
+    let (mut server, mut rest) = (0, 0);
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return (0, 0);
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let Some(ns) = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if ["bench-server", "capex-fanout", "sqlx-sqlite"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            server += ns;
+        } else {
+            rest += ns;
+        }
+    }
+    (server, rest)
 }
 
 /// Runs `subscribers` subscriptions of `watch`, [`PER_CONNECTION`] on each of `sockets`.

@@ -88,6 +88,9 @@ struct Args {
     /// Nice value of the server's fan-out threads (`--fanout-nice`; `LIVE_FANOUT_NICE`'s
     /// default, 10, unless given; 0 serves WebSockets on the request threads).
     fanout_nice: u8,
+    /// Live suite: the server's threads on CPU 0 and everything else (writer, subscribers,
+    /// the bench) on CPU 1 (`--pin`), as if the clients ran on another machine.
+    pin: bool,
     /// Live suite: run as the server alone, on this database (the child process that the
     /// suite starts to measure a server's memory without its clients).
     live_server: Option<String>,
@@ -121,6 +124,7 @@ fn parse_args() -> Args {
         coalesce: None,
         clients_nice: 19,
         fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
+        pin: false,
         live_server: None,
     };
     let mut tiny = false;
@@ -160,6 +164,11 @@ fn parse_args() -> Args {
             "--clients-nice" => args.clients_nice = number().min(19) as u8,
             "--fanout-nice" => args.fanout_nice = number().min(19) as u8,
             "--live-server" => args.live_server = Some(value.clone()),
+            "--pin" => {
+                args.pin = true;
+                i += 1;
+                continue;
+            }
             "--tiny" => {
                 args.options = GenerateOptions {
                     companies: 200,
