@@ -163,7 +163,7 @@ impl Connection {
                 id: Some(id),
                 ..
             }) if self.complete(&id) => {
-                self.send(vec![self.completed(&id)]);
+                self.send(vec![completed(&id)]);
                 true
             }
             _ => false,
@@ -187,8 +187,8 @@ impl Connection {
             Ok(slot) => slot,
             Err(refused) => {
                 let response = Response::from_errors(vec![server_error(refused.into())]);
-                let frame = self.frame(&self.prefix(&id), &json(&response));
-                self.send(vec![frame, self.completed(&id)]);
+                let frame = frame(&self.prefix(&id), &json(&response));
+                self.send(vec![frame, completed(&id)]);
                 return;
             }
         };
@@ -225,7 +225,7 @@ impl Connection {
         // A live result's current value at once; the events before it joined, never.
         let replayed = match (sharing, &current) {
             (Sharing::Result, Some(current)) => {
-                self.send(vec![self.frame(&prefix, &current.json)]);
+                self.send(vec![frame(&prefix, &current.json)]);
                 true
             }
             _ => false,
@@ -339,6 +339,8 @@ impl Connection {
         }
     }
 
+    /// The start of a response's message to subscription `id` in this connection's
+    /// protocol, up to its payload (see [`frame`]).
     fn prefix(&self, id: &str) -> String {
         let kind = match self.protocol {
             WebSocketProtocols::GraphQLWS => "next",
@@ -346,19 +348,6 @@ impl Connection {
         };
         let id = serde_json::to_string(id).unwrap_or_default();
         format!(r#"{{"type":"{kind}","id":{id},"payload":"#)
-    }
-
-    fn frame(&self, prefix: &str, json: &str) -> Message {
-        let mut text = String::with_capacity(prefix.len() + json.len() + 1);
-        text.push_str(prefix);
-        text.push_str(json);
-        text.push('}');
-        Message::Text(text.into())
-    }
-
-    fn completed(&self, id: &str) -> Message {
-        let id = serde_json::to_string(id).unwrap_or_default();
-        Message::Text(format!(r#"{{"type":"complete","id":{id}}}"#).into())
     }
 
     /// Runs subscription `id` alone (its execution ended before sending it anything), in
@@ -386,20 +375,29 @@ async fn run_alone(
     id: String,
     mut responses: BoxStream<'static, Response>,
 ) {
+    let Some(prefix) = connection
+        .upgrade()
+        .map(|connection| connection.prefix(&id))
+    else {
+        return;
+    };
     while let Some(response) = responses.next().await {
         let Some(connection) = connection.upgrade() else {
             return;
         };
-        let frame = connection.frame(&connection.prefix(&id), &json(&response));
         let out = connection.out.clone();
         drop(connection);
-        if out.send(vec![frame]).await.is_err() {
+        if out
+            .send(vec![frame(&prefix, &json(&response))])
+            .await
+            .is_err()
+        {
             return;
         }
     }
     if let Some(connection) = connection.upgrade() {
         lock(&connection.following).remove(&id);
-        connection.send(vec![connection.completed(&id)]);
+        connection.send(vec![completed(&id)]);
     }
 }
 
@@ -432,7 +430,7 @@ async fn follow(
                     .map(|member| {
                         member.received = true;
                         member.after = sent.seq;
-                        connection.frame(&member.prefix, &sent.json)
+                        frame(&member.prefix, &sent.json)
                     })
                     .collect();
                 if sent.slow {
@@ -451,7 +449,7 @@ async fn follow(
                 let json = json(&Response::from_errors(vec![server_error(error)]));
                 let frames = lock(&group.members)
                     .iter()
-                    .map(|member| connection.frame(&member.prefix, &json))
+                    .map(|member| frame(&member.prefix, &json))
                     .collect();
                 connection.send(frames);
                 return;
@@ -468,7 +466,7 @@ async fn follow(
                     drop(member);
                     if received {
                         lock(&connection.following).remove(&id);
-                        done.push(connection.completed(&id));
+                        done.push(completed(&id));
                     } else {
                         connection.alone(id, group.request.to_request());
                     }
@@ -478,4 +476,20 @@ async fn follow(
             }
         }
     }
+}
+
+/// The message of one response: its subscription's [`Connection::prefix`], the response's
+/// JSON, and the closing brace.
+fn frame(prefix: &str, json: &str) -> Message {
+    let mut text = String::with_capacity(prefix.len() + json.len() + 1);
+    text.push_str(prefix);
+    text.push_str(json);
+    text.push('}');
+    Message::Text(text.into())
+}
+
+/// The message that ends subscription `id` (the same in both protocols).
+fn completed(id: &str) -> Message {
+    let id = serde_json::to_string(id).unwrap_or_default();
+    Message::Text(format!(r#"{{"type":"complete","id":{id}}}"#).into())
 }
