@@ -14,13 +14,28 @@
 //! naming the field, the target type, its entity module, filter and order-field types, and
 //! the foreign key of the target's table that points to this row. A query root's plain
 //! lists (all rows of a type, with the same arguments) are lines of its `connections` too,
-//! without the foreign key, and with the arguments of their own that compare a column
-//! with a value after `where`:
+//! without the foreign key. Either kind can take arguments of its own, after `where`, that
+//! each compare a column with their value (optional arguments: absent, they select all);
+//! `as` converts the value first, e.g. a global id to the database id:
 //!
 //! ```text
 //! claims: Claim(claim, ClaimFilter, ClaimOrderField) where {
 //!     status: ClaimStatus = claim::Column::Status => "Only claims with this status.",
 //! },
+//! citations: Citation(citation, CitationFilter, CitationOrderField) where {
+//!     source_id: ID = citation::Column::SourceId as database_id::<Source>(&source_id, "sourceId")?
+//!         => "Only citations of this source (its global id).",
+//! },
+//! ```
+//!
+//! A list whose rows come in an order of their own when `orderBy` is empty names it last,
+//! with the whole description of `orderBy` (an attribute takes one literal, so it is not
+//! composed from the usual one):
+//!
+//! ```text
+//! backers: ProjectBacker(project_backer, ProjectBackerFilter, ProjectBackerOrderField)
+//!     by project_backer::Column::ProjectId where { role: BackerRole = ... => "..." }
+//!     [default order Role Desc => "Order terms, ...; the id breaks any remaining tie. By default the lead comes first."],
 //! ```
 //!
 //! A to-one relation (the row a foreign key of this row points to) is one line under
@@ -88,7 +103,44 @@
 /// the fields its sections list: plain fields, lookups by name, ids, provenance, lookups,
 /// to-one relations, connections (nested or root lists).
 macro_rules! with_connections {
-    (
+    // The sections up to `connections`, one token tree at a time; then its entries.
+    (@sections [$($before:tt)*] connections { $($entries:tt)* }) => {
+        $crate::graphql::connections::with_connections!(@entries [$($before)*] [] $($entries)*);
+    };
+    (@sections [$($before:tt)*] $next:tt $($rest:tt)*) => {
+        $crate::graphql::connections::with_connections!(@sections [$($before)* $next] $($rest)*);
+    };
+    (@sections [$($before:tt)*]) => {
+        $crate::graphql::connections::with_connections!(@emit $($before)*);
+    };
+    // Each connection with the description of its `orderBy` and its default order, if any
+    // (an attribute takes a literal only: the usual description is chosen here).
+    (@entries [$($before:tt)*] [$($done:tt)*]) => {
+        $crate::graphql::connections::with_connections!(@emit $($before)* connections { $($done)* });
+    };
+    (@entries [$($before:tt)*] [$($done:tt)*]
+        $(#[doc = $doc:expr])*
+        $field:ident : $target:ident $types:tt $(by $column:path)? $(where $args:tt)?
+        [default order $ofield:ident $odir:ident => $odesc:literal],
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::connections::with_connections!(@entries [$($before)*] [$($done)*
+            $(#[doc = $doc])*
+            $field: $target $types $(by $column)? $(where $args)? [$odesc $ofield $odir],
+        ] $($rest)*);
+    };
+    (@entries [$($before:tt)*] [$($done:tt)*]
+        $(#[doc = $doc:expr])*
+        $field:ident : $target:ident $types:tt $(by $column:path)? $(where $args:tt)?,
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::connections::with_connections!(@entries [$($before)*] [$($done)*
+            $(#[doc = $doc])*
+            $field: $target $types $(by $column)? $(where $args)?
+            ["Order terms, applied in the order given; the id breaks any remaining tie."],
+        ] $($rest)*);
+    };
+    (@emit
         $(#[$attr:meta])*
         impl $type:ident { $($body:tt)* }
         $(fields |$row:ident, $ctx:ident| {
@@ -129,8 +181,9 @@ macro_rules! with_connections {
                 $field:ident : $target:ident ($entity:ident, $filter:ident, $order:ident)
                 $(by $column:path)?
                 $(where {
-                    $($arg:ident : $argty:ty = $argcol:path => $argdesc:literal),* $(,)?
-                })?,
+                    $($arg:ident : $argty:ty = $argcol:path $(as $argvalue:expr)? => $argdesc:literal),* $(,)?
+                })?
+                [$orderdesc:literal $($dfield:ident $ddir:ident)?],
             )*
         })?
     ) => {
@@ -253,49 +306,68 @@ macro_rules! with_connections {
                     last: Option<i32>,
                     #[graphql(desc = "Returns the rows before this cursor (use with `last`).")]
                     before: Option<String>,
-                    #[graphql(
-                        desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-                        default
-                    )]
+                    #[graphql(desc = $orderdesc, default)]
                     order_by: Vec<$crate::graphql::lists::OrderBy<$order>>,
                     #[graphql(desc = "Only rows matching this filter.")]
                     filter: Option<Box<$filter>>,
                 ) -> $crate::graphql::Result<$crate::graphql::lists::Connection<$target>> {
                     let page = $crate::graphql::lists::page_args(first, after, last, before);
+                    $(
+                        let order_by = if order_by.is_empty() {
+                            vec![$crate::graphql::lists::OrderBy {
+                                field: $order::$dfield,
+                                direction: $crate::graphql::paging::OrderDirection::$ddir,
+                                nulls: $crate::graphql::paging::NullsOrder::Last,
+                            }]
+                        } else {
+                            order_by
+                        };
+                    )?
+                    #[allow(unused_mut)]
+                    let mut arguments = sea_orm::Condition::all();
+                    $($(
+                        if let Some($arg) = $arg {
+                            $(let $arg = $argvalue;)?
+                            arguments = arguments.add(sea_orm::ColumnTrait::eq(&$argcol, $arg));
+                        }
+                    )*)?
                     $crate::graphql::connections::connection_page!(
-                        ctx, self, $entity, page, order_by, filter,
-                        $(by $column)? $(where { $($arg = $argcol),* })?
+                        ctx, self, $entity, page, order_by, filter, arguments $(, by $column)?
                     )
                 }
             )*)?
         }
     };
+    ($($input:tt)*) => {
+        $crate::graphql::connections::with_connections!(@sections [] $($input)*);
+    };
 }
 pub(crate) use with_connections;
 
 /// The page of a connection field of [`with_connections!`]: a nested list (`by` the foreign
-/// key of the target's table that points to this row), or a root list of all rows (with
-/// `where` the arguments that compare a column with a value).
+/// key of the target's table that points to this row), or a root list of all rows; either
+/// way only the rows that match `arguments` too (the condition of the field's own arguments).
 macro_rules! connection_page {
-    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, by $column:path) => {
-        Ok($crate::graphql::lists::nested::<_, entity::$entity::Entity, _, _, _>(
-            $ctx, &$self.0, $column, $page, $order_by, $filter,
+    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, $arguments:ident, by $column:path) => {
+        Ok(
+            $crate::graphql::lists::nested::<_, entity::$entity::Entity, _, _, _>(
+                $ctx, &$self.0, $column, $page, $order_by, $filter, $arguments,
+            )
+            .await?,
         )
-        .await?)
     };
-    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, $(where { $($arg:ident = $argcol:path),* })?) => {{
+    ($ctx:ident, $self:ident, $entity:ident, $page:ident, $order_by:ident, $filter:ident, $arguments:ident) => {{
         let backend = $crate::graphql::db($ctx)?.get_database_backend();
-        #[allow(unused_mut)]
-        let mut condition = sea_orm::Condition::all()
-            .add($crate::graphql::filters::filter_condition(backend, &$filter)?);
-        $($(
-            if let Some(value) = $arg {
-                condition = condition.add(sea_orm::ColumnTrait::eq(&$argcol, value));
-            }
-        )*)?
+        let condition = $crate::graphql::lists::and_arguments(
+            sea_orm::Condition::all().add($crate::graphql::filters::filter_condition(
+                backend, &$filter,
+            )?),
+            $arguments,
+        );
         let keys = $crate::graphql::lists::sort_keys::<entity::$entity::Entity, _>(&$order_by);
         let mut page =
-            $crate::graphql::lists::top::<entity::$entity::Entity>($ctx, condition, keys, &$page).await?;
+            $crate::graphql::lists::top::<entity::$entity::Entity>($ctx, condition, keys, &$page)
+                .await?;
         page.scope.currency = $crate::graphql::filters::filter_currency(&$filter);
         Ok($crate::graphql::lists::Connection(page))
     }};

@@ -236,9 +236,19 @@ where
     lists::top::<E>(db(ctx)?, condition, keys, args, wants_rows(ctx)).await
 }
 
+/// `condition`, and `arguments` (the condition of a connection field's own arguments, such
+/// as `role`) too when it has any: the statement stays as it was for a field without any.
+pub fn and_arguments(condition: Condition, arguments: Condition) -> Condition {
+    if arguments.is_empty() {
+        condition
+    } else {
+        condition.add(arguments)
+    }
+}
+
 /// A nested list: the rows of `E` whose foreign key `column` points to `node`, filtered by
-/// `filter`, ordered by `order_by`, one page of them; loaded for all of `node`'s siblings in
-/// one statement.
+/// `filter` and by `arguments` (the condition of the field's own arguments), ordered by
+/// `order_by`, one page of them; loaded for all of `node`'s siblings in one statement.
 pub async fn nested<P, E, T, F, R>(
     ctx: &Context<'_>,
     node: &Node<P>,
@@ -246,6 +256,7 @@ pub async fn nested<P, E, T, F, R>(
     page: PageArgs,
     order_by: Vec<OrderBy<F>>,
     filter: Option<Box<R>>,
+    arguments: Condition,
 ) -> Result<Connection<T>>
 where
     P: Row,
@@ -271,7 +282,10 @@ where
         // Worked out by the first sibling only.
         let query = || {
             Ok(NestedQuery {
-                condition: filter_condition(db.get_database_backend(), &filter)?,
+                condition: and_arguments(
+                    filter_condition(db.get_database_backend(), &filter)?,
+                    arguments,
+                ),
                 currency: filter_currency(&filter),
                 plan: page.plan(sort_keys::<E, F>(&order_by))?,
                 // A client asking only for `totalCount`, `aggregate` or `groupBy` costs no

@@ -1,6 +1,6 @@
 //! Projects such as Stargate and the companies behind them.
 
-use async_graphql::{Context, Object};
+use async_graphql::Object;
 
 use entity::enums::BackerRole;
 use entity::{alias, citation, project_backer, spending_figure};
@@ -12,9 +12,7 @@ use super::companies::Company;
 use super::connections::with_connections;
 use super::entity_filters::*;
 use super::fields::*;
-use super::filters::EnumFilter;
-use super::lists::{Connection, OrderBy, gql_node, nested, order_fields, page_args};
-use super::paging::{NullsOrder, OrderDirection};
+use super::lists::{gql_node, order_fields};
 use super::sources::Citation;
 use super::spending::{AnnualAverage, SpendingFigure};
 
@@ -26,68 +24,7 @@ gql_node! {
 with_connections! {
     /// A project such as Stargate: who leads it, who backs it, how much is planned over how long.
     #[Object]
-    impl Project {
-        /// The named companies behind the project, with their role; the lead first unless
-        /// ordered otherwise. `role: BACKER` leaves the lead out.
-        #[allow(clippy::too_many_arguments)]
-        async fn backers(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only companies in this role: LEAD or BACKER. Both when omitted.")]
-            role: Option<BackerRole>,
-            #[graphql(
-                desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-            )]
-            first: Option<i32>,
-            #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-                String,
-            >,
-            #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-            #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-                String,
-            >,
-            #[graphql(
-                desc = "Order terms, applied in the order given; the id breaks any remaining tie. By default the lead comes first.",
-                default
-            )]
-            order_by: Vec<OrderBy<ProjectBackerOrderField>>,
-            #[graphql(desc = "Only rows matching this filter.")] filter: Option<
-                Box<ProjectBackerFilter>,
-            >,
-        ) -> Result<Connection<ProjectBacker>> {
-            let order_by = if order_by.is_empty() {
-                vec![OrderBy {
-                    field: ProjectBackerOrderField::Role,
-                    direction: OrderDirection::Desc,
-                    nulls: NullsOrder::Last,
-                }]
-            } else {
-                order_by
-            };
-            let filter = match role {
-                None => filter,
-                Some(role) => Some(Box::new(ProjectBackerFilter {
-                    role: Some(EnumFilter {
-                        eq: Some(role),
-                        ne: None,
-                        in_list: None,
-                        not_in: None,
-                    }),
-                    and: filter.map(|f| vec![*f]),
-                    ..ProjectBackerFilter::default()
-                })),
-            };
-            Ok(nested::<_, project_backer::Entity, _, _, _>(
-                ctx,
-                &self.0,
-                project_backer::Column::ProjectId,
-                page_args(first, after, last, before),
-                order_by,
-                filter,
-            )
-            .await?)
-        }
-    }
+    impl Project {}
 
     fields |row, ctx| {
         /// Name, unique, e.g. "Stargate".
@@ -119,6 +56,11 @@ with_connections! {
     }
 
     connections {
+        /// The named companies behind the project, with their role; the lead first unless
+        /// ordered otherwise. `role: BACKER` leaves the lead out.
+        backers: ProjectBacker(project_backer, ProjectBackerFilter, ProjectBackerOrderField) by project_backer::Column::ProjectId where {
+            role: BackerRole = project_backer::Column::Role => "Only companies in this role: LEAD or BACKER. Both when omitted.",
+        } [default order Role Desc => "Order terms, applied in the order given; the id breaks any remaining tie. By default the lead comes first."],
         /// Spending figures of the project.
         spending_figures: SpendingFigure(spending_figure, SpendingFigureFilter, SpendingFigureOrderField) by spending_figure::Column::ProjectId,
         /// The source sentences that state facts about this project.

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, Object, Union};
 
 use entity::citation;
-use sea_orm::{ColumnTrait, Condition};
 
 use super::connections::with_connections;
 use super::{Result, db};
@@ -13,9 +12,8 @@ use super::common::{DateValue, date_value};
 use super::companies::{Company, Person};
 use super::entity_filters::*;
 use super::events::Event;
-use super::filters::filter_condition;
 use super::investments::Investment;
-use super::lists::{Connection, OrderBy, gql_node, order_fields, page_args, sort_keys, top};
+use super::lists::{gql_node, order_fields};
 use super::loaders::{Node, Row};
 use super::models::AiModel;
 use super::node::database_id;
@@ -131,50 +129,7 @@ pub struct SourceQuery;
 with_connections! {
     /// Queries on sources and citations.
     #[Object]
-    impl SourceQuery {
-        /// Citations, in id order; only those of one source when `sourceId` is given.
-        #[allow(clippy::too_many_arguments)]
-        async fn citations(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(desc = "Only citations of this source (its global id).")] source_id: Option<ID>,
-            #[graphql(
-                desc = "Returns the first N rows (at most 100; 20 when neither `first` nor `last` is given)."
-            )]
-            first: Option<i32>,
-            #[graphql(desc = "Returns the rows after this cursor (use with `first`).")] after: Option<
-                String,
-            >,
-            #[graphql(desc = "Returns the last N rows (at most 100).")] last: Option<i32>,
-            #[graphql(desc = "Returns the rows before this cursor (use with `last`).")] before: Option<
-                String,
-            >,
-            #[graphql(
-                desc = "Order terms, applied in the order given; the id breaks any remaining tie.",
-                default
-            )]
-            order_by: Vec<OrderBy<CitationOrderField>>,
-            #[graphql(desc = "Only rows matching this filter.")] filter: Option<Box<CitationFilter>>,
-        ) -> Result<Connection<Citation>> {
-            let db = db(ctx)?;
-            let mut condition = Condition::all();
-            if let Some(id) = source_id {
-                let id = database_id::<Source>(&id, "sourceId")?;
-                condition = condition.add(citation::Column::SourceId.eq(id));
-            }
-            let keys = sort_keys::<citation::Entity, _>(&order_by);
-            let args = page_args(first, after, last, before);
-            Ok(Connection(
-                top::<citation::Entity>(
-                    ctx,
-                    condition.add(filter_condition(db.get_database_backend(), &filter)?),
-                    keys,
-                    &args,
-                )
-                .await?,
-            ))
-        }
-    }
+    impl SourceQuery {}
 
     by_id {
         /// The source with this id, or null.
@@ -191,6 +146,11 @@ with_connections! {
     connections {
         /// All sources, in id order.
         sources: Source(source, SourceFilter, SourceOrderField),
+        /// Citations, in id order; only those of one source when `sourceId` is given.
+        citations: Citation(citation, CitationFilter, CitationOrderField) where {
+            source_id: ID = citation::Column::SourceId as database_id::<Source>(&source_id, "sourceId")?
+                => "Only citations of this source (its global id).",
+        },
     }
 }
 

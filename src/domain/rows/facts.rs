@@ -4,7 +4,7 @@
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::{Date, description};
+use super::{Date, description, not_itself};
 use crate::domain::At;
 use crate::domain::values::{
     self, AmountRec, DateRec, PeriodRec, amount, check_bound, check_period, date, limits, opt_text,
@@ -250,13 +250,13 @@ impl FigureDraft<'_> {
 
 /// The figure a spending figure derives from: never itself.
 pub fn figure_link(at: At, figure: Option<i32>, derived_from: Option<i32>) -> Result<()> {
-    if figure.is_some() && derived_from == figure {
-        return Err(Error::invalid(
-            at.field("derivedFrom"),
-            "a figure cannot derive from itself",
-        ));
-    }
-    Ok(())
+    not_itself(
+        &at,
+        "derivedFrom",
+        figure,
+        derived_from,
+        "a figure cannot derive from itself",
+    )
 }
 
 /// A claim.

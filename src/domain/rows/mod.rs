@@ -63,9 +63,24 @@ fn description(at: &At, value: Option<&str>) -> Result<Option<String>> {
     opt_text(&at.field("description"), value, limits::DESCRIPTION)
 }
 
+/// A link of a row to another of its table (`field`, e.g. a company's parent), refused with
+/// `message` when it points at the row itself (`row`: its id; none yet for a new row).
+fn not_itself(
+    at: &At,
+    field: &str,
+    row: Option<i32>,
+    link: Option<i32>,
+    message: &str,
+) -> Result<()> {
+    if row.is_some() && link == row {
+        return Err(Error::invalid(at.field(field), message));
+    }
+    Ok(())
+}
+
 use crate::domain::At;
 use crate::domain::values::{limits, opt_text};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub mod facts;
 pub mod named;

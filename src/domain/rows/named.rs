@@ -4,7 +4,7 @@
 use entity::enums::*;
 use sea_orm::Set;
 
-use super::{Date, description};
+use super::{Date, description, not_itself};
 use crate::domain::At;
 use crate::domain::values::{self, DateRec, country, date, limits, opt_text, text};
 use crate::error::{Error, Result};
@@ -52,19 +52,20 @@ pub fn company_links(
     parent: Option<i32>,
     alumni_of: Option<i32>,
 ) -> Result<()> {
-    if company.is_some() && parent == company {
-        return Err(Error::invalid(
-            at.field("parent"),
-            "a company cannot be its own parent",
-        ));
-    }
-    if company.is_some() && alumni_of == company {
-        return Err(Error::invalid(
-            at.field("foundedByAlumniOf"),
-            "a company cannot be founded by its own alumni",
-        ));
-    }
-    Ok(())
+    not_itself(
+        &at,
+        "parent",
+        company,
+        parent,
+        "a company cannot be its own parent",
+    )?;
+    not_itself(
+        &at,
+        "foundedByAlumniOf",
+        company,
+        alumni_of,
+        "a company cannot be founded by its own alumni",
+    )
 }
 
 /// A person.
