@@ -213,12 +213,6 @@ pub struct Settings {
     /// writes; 0 serves WebSockets on the request threads.
     #[arg(long, env = "LIVE_FANOUT_NICE", default_value_t = crate::http::DEFAULT_FANOUT_NICE, value_parser = clap::value_parser!(u8).range(0..=19), global = true)]
     pub live_fanout_nice: u8,
-    /// Whether those threads also get the idle scheduling policy (`SCHED_IDLE`, Linux): a
-    /// request that needs the CPU takes it from them at once, so writes keep their speed
-    /// however many subscribers follow; under a load that leaves no CPU, subscribers fall
-    /// behind and, past their buffer, are closed as slow consumers. Needs a nice value above 0.
-    #[arg(long, env = "LIVE_FANOUT_IDLE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
-    pub live_fanout_idle: bool,
     /// Changes a subscriber may fall behind before its connection is closed (code 4008,
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
@@ -273,7 +267,6 @@ impl Default for Settings {
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
             live_fanout_nice: crate::http::DEFAULT_FANOUT_NICE,
-            live_fanout_idle: false,
             live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,
             search_max_words: crate::search::DEFAULT_MAX_WORDS,

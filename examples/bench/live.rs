@@ -161,7 +161,6 @@ impl Instance {
                     max_connections: connections + 10,
                     max_subscriptions: PER_CONNECTION,
                     fanout_nice: FANOUT_NICE.load(Ordering::SeqCst),
-                    fanout_idle: FANOUT_IDLE.load(Ordering::SeqCst),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -323,7 +322,6 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     if args.pin {
         pin_process();
     }
-    FANOUT_IDLE.store(args.fanout_idle, Ordering::SeqCst);
     let coalesce = coalesce(args);
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
     let first = Instance::start(engine, url, coalesce, connections).await;
@@ -532,7 +530,6 @@ fn coalesce(args: &Args) -> u64 {
 /// database at `url`; prints its address, then serves until its standard input closes.
 pub async fn serve_alone(url: &str, args: &Args) {
     FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
-    FANOUT_IDLE.store(args.fanout_idle, Ordering::SeqCst);
     let engine = if url.starts_with("postgres") {
         "postgres"
     } else {
@@ -570,7 +567,6 @@ async fn server_memory(
             "--fanout-nice",
             &args.fanout_nice.to_string(),
         ])
-        .args(args.fanout_idle.then_some("--fanout-idle"))
         // mimalloc gives freed pages back to the system at once, so that the server's
         // resident memory is what it holds (by default, it keeps them a moment, and gives
         // them back only when the thread that freed them allocates again).
@@ -964,10 +960,6 @@ fn clients() -> &'static tokio::runtime::Handle {
         })
         .handle()
 }
-
-/// Whether the server's fan-out threads get the idle scheduling policy (`--fanout-idle`,
-/// the server's `LIVE_FANOUT_IDLE`).
-static FANOUT_IDLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether `--pin` put the server's threads on CPU 0 and the rest on CPU 1.
 static PIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

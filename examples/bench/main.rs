@@ -91,9 +91,6 @@ struct Args {
     /// Live suite: the server's threads on CPU 0 and everything else (writer, subscribers,
     /// the bench) on CPU 1 (`--pin`), as if the clients ran on another machine.
     pin: bool,
-    /// Live suite: the server's fan-out threads also get the idle scheduling policy
-    /// (`--fanout-idle`, the server's `LIVE_FANOUT_IDLE`).
-    fanout_idle: bool,
     /// Live suite: run as the server alone, on this database (the child process that the
     /// suite starts to measure a server's memory without its clients).
     live_server: Option<String>,
@@ -128,7 +125,6 @@ fn parse_args() -> Args {
         clients_nice: 19,
         fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
         pin: false,
-        fanout_idle: false,
         live_server: None,
     };
     let mut tiny = false;
@@ -170,11 +166,6 @@ fn parse_args() -> Args {
             "--live-server" => args.live_server = Some(value.clone()),
             "--pin" => {
                 args.pin = true;
-                i += 1;
-                continue;
-            }
-            "--fanout-idle" => {
-                args.fanout_idle = true;
                 i += 1;
                 continue;
             }

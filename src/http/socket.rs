@@ -52,8 +52,6 @@ pub struct LiveOptions {
     /// Nice value of the threads that serve WebSocket connections (see `http::fanout`);
     /// 0 serves them on the request threads.
     pub fanout_nice: u8,
-    /// Whether those threads also get the idle scheduling policy (see `http::fanout`).
-    pub fanout_idle: bool,
 }
 
 /// Defaults of [`LiveOptions`].
@@ -70,7 +68,6 @@ impl Default for LiveOptions {
             keepalive: Duration::from_secs(DEFAULT_KEEPALIVE_SECS),
             init_timeout: Duration::from_secs(DEFAULT_INIT_TIMEOUT_SECS),
             fanout_nice: super::fanout::DEFAULT_FANOUT_NICE,
-            fanout_idle: false,
         }
     }
 }
@@ -183,8 +180,8 @@ pub(super) fn accept(
         .max_message_size(super::MAX_BODY_BYTES)
         .max_frame_size(super::MAX_BODY_BYTES)
         .on_upgrade(move |socket| {
-            let (nice, idle) = (state.http.live.fanout_nice, state.http.live.fanout_idle);
-            super::fanout::serve_with(nice, idle, async move {
+            let nice = state.http.live.fanout_nice;
+            super::fanout::serve_with(nice, async move {
                 match permit {
                     Some(permit) => serve(socket, protocol, state, permit).await,
                     None => refuse(socket, state.http.live.max_connections).await,
