@@ -309,10 +309,11 @@ struct Burst {
     statements: usize,
     /// Results sent again unchanged during the burst (to all subscribers together).
     repeats: usize,
-    /// CPU time per write of the server's threads ([`cpu_times`]) and of the rest of this
-    /// process (writer, subscribers, bench), in ms, from the first write until the last
-    /// subscriber had the last one (until the last answer with no subscriber).
-    cpu: (f64, f64),
+    /// CPU time per write of the server's threads ([`cpu_times`]), of the rest of this
+    /// process (writer, subscribers, bench) and of PostgreSQL's processes, in ms, from the
+    /// first write until the last subscriber had the last one (until the last answer with
+    /// no subscriber).
+    cpu: [f64; 3],
 }
 
 /// Runs the suite on the database at `url` (migrated and generated); returns its tables.
@@ -356,7 +357,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     }
     let alone_again = burst(&first, &first, &mut writer, args.burst, own, None).await;
     let baseline = (alone.rate + alone_again.rate) / 2.0;
-    let baseline_cpu = (alone.cpu.0 + alone_again.cpu.0) / 2.0;
+    let baseline_cpu = |i: usize| (alone.cpu[i] + alone_again.cpu[i]) / 2.0;
 
     let mut across = Vec::new();
     if engine == "postgres" {
@@ -395,9 +396,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          to the last subscriber's event; over {} writes p99 is {}. Writes/s: {} writes one after \
          the other, each sent when the previous one is answered, after a burst that warms up; \
          with no subscriber {:.0} writes/s before the scenarios, and {:.0} after them (the \
-         ratios use their mean, the \"writes/s, none\" column). CPU: of the server's threads \
-         (the database server's processes not included) and of the rest of this process, \
-         per write, from the first write until the last subscriber had the last one. {}",
+         ratios use their mean, the \"writes/s, none\" column). CPU: of the server's threads, \
+         of the rest of this process, and of this machine's PostgreSQL processes, per write, \
+         from the first write until the last subscriber had the last one. {}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -421,9 +422,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | server CPU ms per write, none | with subscribers | clients' CPU ms per write | burst delivered to all after s | statements in the burst beyond its writes' | results resent unchanged in the burst |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s | statements in the burst beyond its writes' | results resent unchanged in the burst |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -445,9 +446,11 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             baseline,
             burst.rate,
             burst.rate / baseline,
-            baseline_cpu,
-            burst.cpu.0,
-            burst.cpu.1,
+            baseline_cpu(0),
+            burst.cpu[0],
+            burst.cpu[1],
+            baseline_cpu(2),
+            burst.cpu[2],
             burst.delivered,
             burst.statements,
             burst.repeats,
@@ -736,12 +739,9 @@ async fn burst(
     }
     let cpu_after = cpu_times();
     let per_write =
-        |before: u64, after: u64| after.saturating_sub(before) as f64 / 1e6 / writes.max(1) as f64;
+        |i: usize| cpu_after[i].saturating_sub(cpu_before[i]) as f64 / 1e6 / writes.max(1) as f64;
     Burst {
-        cpu: (
-            per_write(cpu_before.0, cpu_after.0),
-            per_write(cpu_before.1, cpu_after.1),
-        ),
+        cpu: [per_write(0), per_write(1), per_write(2)],
         writes,
         rate,
         delivered: delivered.saturating_duration_since(started).as_secs_f64(),
@@ -1015,34 +1015,47 @@ fn thread_id() -> String {
         .expect("/proc/thread-self")
 }
 
-/// CPU time (ns) used so far by this process's living threads: the server's (the
+/// CPU time (ns) used so far: by this process's living threads, the server's (the
 /// [`servers`] runtime's, the fan-out runtime's, SQLite's workers: `bench-server`,
-/// `capex-fanout`, `sqlx-sqlite-*`) and the rest's. From `/proc/self/task/*/schedstat`;
-/// a database server's processes (PostgreSQL's) are not in it.
-fn cpu_times() -> (u64, u64) {
-    let (mut server, mut rest) = (0, 0);
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return (0, 0);
+/// `capex-fanout`, `sqlx-sqlite-*`) and the rest's; and by this machine's living
+/// `postgres` processes (the database server, when it runs here). From `schedstat` in
+/// `/proc/self/task/*` and `/proc/*`.
+fn cpu_times() -> [u64; 3] {
+    let ran = |path: &std::path::Path| -> Option<(String, u64)> {
+        let name = std::fs::read_to_string(path.join("comm")).ok()?;
+        let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
+        Some((name, stat.split_whitespace().next()?.parse().ok()?))
     };
-    for task in tasks.flatten() {
-        let path = task.path();
-        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        let Some(ns) = std::fs::read_to_string(path.join("schedstat"))
-            .ok()
-            .and_then(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
-        else {
+    let mut times = [0; 3];
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let Some((name, ns)) = ran(&task.path()) else {
             continue;
         };
-        if ["bench-server", "capex-fanout", "sqlx-sqlite"]
+        let server = ["bench-server", "capex-fanout", "sqlx-sqlite"]
             .iter()
-            .any(|prefix| name.starts_with(prefix))
+            .any(|prefix| name.starts_with(prefix));
+        times[if server { 0 } else { 1 }] += ns;
+    }
+    for process in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if !process
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
         {
-            server += ns;
-        } else {
-            rest += ns;
+            continue;
+        }
+        if let Some((name, ns)) = ran(&process.path())
+            && name.trim_end() == "postgres"
+        {
+            times[2] += ns;
         }
     }
-    (server, rest)
+    times
 }
 
 /// Runs `subscribers` subscriptions of `watch`, [`PER_CONNECTION`] on each of `sockets`.
