@@ -24,9 +24,10 @@
 //!
 //! CPU: the time each of this process's threads ran (`/proc/self/task/*/schedstat`), per
 //! write, split into the server's threads (its own runtime, `bench-server`; the fan-out
-//! runtime's; SQLite's workers) and the rest (writer, subscribers, bench). With `--pin` the
-//! server's threads run on CPU 0 and everything else of this process on CPU 1, as if the
-//! clients were other machines; a database server's processes (PostgreSQL's) are not moved.
+//! runtime's; SQLite's workers) and the rest (writer, subscribers, bench); and the time of
+//! this machine's PostgreSQL processes (`/proc/*/schedstat`). With `--pin` the server's
+//! threads run on CPU 0 and everything else of this process on CPU 1, as if the clients
+//! were other machines; a database server's processes (PostgreSQL's) are not moved.
 //!
 //! Memory is anonymous resident memory (`RssAnon`: the heap and stacks, not the pages of
 //! the binary, whose code pages come and go with what runs), with the connections open and
@@ -976,7 +977,8 @@ fn servers() -> &'static tokio::runtime::Handle {
                 .thread_name("bench-server")
                 .on_thread_start(|| {
                     if PIN.load(Ordering::SeqCst) {
-                        taskset(&["-p", "-c", "0", &thread_id()]);
+                        let tid = capex_graph::http::thread_id().expect("/proc/thread-self");
+                        taskset(&["-p", "-c", "0", &tid.to_string()]);
                     }
                 })
                 .enable_all()
@@ -1005,14 +1007,6 @@ fn taskset(args: &[&str]) {
         .status()
         .expect("taskset (util-linux)");
     assert!(status.success(), "taskset {args:?}: {status}");
-}
-
-/// The calling thread's id (Linux).
-fn thread_id() -> String {
-    std::fs::read_link("/proc/thread-self")
-        .ok()
-        .and_then(|path| Some(path.file_name()?.to_str()?.to_string()))
-        .expect("/proc/thread-self")
 }
 
 /// CPU time (ns) used so far: by this process's living threads, the server's (the

@@ -57,10 +57,7 @@ fn runtime(nice: u8) -> Option<&'static Runtime> {
 /// Gives the calling thread nice value `nice` (Linux: the nice value is per thread), with
 /// `renice` on its thread id; logs and goes on where that is not possible.
 pub fn lower_thread_priority(nice: u8) {
-    let tid = std::fs::read_link("/proc/thread-self")
-        .ok()
-        .and_then(|path| path.file_name()?.to_str()?.parse::<u32>().ok());
-    let Some(tid) = tid else {
+    let Some(tid) = thread_id() else {
         tracing::warn!("fan-out threads keep their priority: no /proc/thread-self");
         return;
     };
@@ -77,4 +74,11 @@ pub fn lower_thread_priority(nice: u8) {
             "fan-out thread keeps its priority: renice failed"
         );
     }
+}
+
+/// The calling thread's id (Linux: the name of `/proc/thread-self`), or `None` elsewhere.
+pub fn thread_id() -> Option<u32> {
+    std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|path| path.file_name()?.to_str()?.parse().ok())
 }
