@@ -238,8 +238,12 @@ impl WriteTxn {
     /// Commits (with the notifications of its changes, on PostgreSQL), delivers its changes
     /// (SQLite), then passes the turn to the next writer.
     pub async fn commit(self) -> Result<()> {
-        let WriteTxn { txn, outbox, _turn } = self;
-        crate::live::notify_in(&txn, outbox.changes()).await?;
+        let WriteTxn {
+            txn,
+            mut outbox,
+            _turn,
+        } = self;
+        outbox.notify_in(&txn).await?;
         let backend = txn.get_database_backend();
         txn.commit().await?;
         outbox.committed(backend);
@@ -249,6 +253,12 @@ impl WriteTxn {
     /// Records a change this transaction makes, sent when it commits.
     pub fn record(&mut self, change: crate::live::Change) {
         self.outbox.record(change);
+    }
+
+    /// Records a change with the row as this transaction wrote it (see
+    /// [`crate::live::rows`]): this instance's subscribers get it without reading it.
+    pub fn record_row<M: Send + Sync + 'static>(&mut self, change: crate::live::Change, row: M) {
+        self.outbox.record_row(change, crate::live::rows(vec![row]));
     }
 
     /// Delivers the changes to this process's subscribers on `live` (see [`crate::live`]).

@@ -155,8 +155,9 @@ impl ChangeEvent {
         self.change.and_then(|c| c.count)
     }
 
-    /// The row as it is now: null on DELETED (and for BULK and RESYNC, or when the row is
-    /// gone by the time it is read).
+    /// The row after the change: as the write left it when this server made the write,
+    /// otherwise as read when the event arrives. Null on DELETED, for BULK and RESYNC, and
+    /// when the row is gone by the time it is read.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<NodeInterface>> {
         let Some(change) = self.change else {
             return Ok(None);

@@ -2,9 +2,7 @@
 //! and database id, the same on SQLite and PostgreSQL, and `node(id:)` / `nodes(ids:)` fetch
 //! any row by it.
 
-use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use async_graphql::{Context, ID, Interface, Object};
 use entity::*;
@@ -133,10 +131,7 @@ where
         None => read().await?,
         Some(cell) => {
             let any = cell
-                .get_or_try_init(|| async {
-                    let rows: Arc<dyn Any + Send + Sync> = Arc::new(read().await?);
-                    Ok::<_, Error>(rows)
-                })
+                .get_or_try_init(|| async { Ok::<_, Error>(crate::live::rows(read().await?)) })
                 .await?;
             any.downcast_ref::<Vec<E::Model>>()
                 .cloned()

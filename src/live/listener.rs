@@ -18,11 +18,13 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// The listening task; dropping this stops it.
 #[derive(Debug)]
-pub struct Listening(tokio::task::AbortHandle);
+pub struct Listening(tokio::task::AbortHandle, Live);
 
 impl Drop for Listening {
     fn drop(&mut self) {
         self.0.abort();
+        // No one takes the rows of this instance's writes any more.
+        self.1.carried.set_listening(false);
     }
 }
 
@@ -36,8 +38,9 @@ pub async fn listen(url: &str, live: &Live) -> Result<Listening> {
         .await
         .map_err(|e| Error::Unavailable(format!("LISTEN {CHANNEL}: {e}")))?;
     let live = live.clone();
-    let task = tokio::spawn(run(options, listener, live));
-    Ok(Listening(task.abort_handle()))
+    live.carried.set_listening(true);
+    let task = tokio::spawn(run(options, listener, live.clone()));
+    Ok(Listening(task.abort_handle(), live))
 }
 
 async fn connect(
@@ -59,7 +62,10 @@ async fn run(options: PgConnectOptions, mut listener: PgListener, live: Live) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => match Change::decode(notification.payload()) {
-                    Some(change) => live.deliver(Event::Change(change)),
+                    Some((change, token)) => {
+                        let row = token.and_then(|token| live.carried.take(token));
+                        live.deliver_with(Event::Change(change), row);
+                    }
                     None => tracing::warn!(
                         payload = notification.payload(),
                         "ignored a notification that is not a change"
@@ -75,6 +81,7 @@ async fn run(options: PgConnectOptions, mut listener: PgListener, live: Live) {
                 }
             }
         }
+        live.carried.set_listening(false);
         let mut backoff = FIRST_BACKOFF;
         listener = loop {
             tokio::time::sleep(backoff).await;
@@ -86,6 +93,7 @@ async fn run(options: PgConnectOptions, mut listener: PgListener, live: Live) {
                 }
             }
         };
+        live.carried.set_listening(true);
         tracing::info!("the LISTEN connection is back: subscribers are told to resync");
         live.deliver(Event::Resync);
     }

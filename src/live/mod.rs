@@ -11,8 +11,11 @@
 //!
 //! Nothing here knows GraphQL: the subscription types live in `graphql::live`.
 
+mod carried;
 pub mod hub;
 mod listener;
+
+pub use carried::{MAX_CARRIED, RowSnapshot, Token};
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use std::sync::Arc;
@@ -28,8 +31,8 @@ pub const CHANNEL: &str = "capex_graph_changes";
 /// Events a subscriber may fall behind by before it is cut off, unless configured otherwise.
 pub const DEFAULT_BUFFER: usize = 256;
 
-/// How long a live result waits for more changes before it is computed again, unless
-/// configured otherwise (`LIVE_COALESCE_MS`).
+/// The shortest time between two computations of a live result, unless configured
+/// otherwise (`LIVE_COALESCE_MS`).
 pub const DEFAULT_COALESCE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// What happened to a row, or to many rows.
@@ -151,29 +154,41 @@ impl Change {
         }
     }
 
-    /// The NOTIFY payload: `C Company 12`, `B Investment 340` or `B Investment -`.
-    pub fn encode(&self) -> String {
+    /// The NOTIFY payload: `C Company 12`, `B Investment 340` or `B Investment -`, then
+    /// the token of the row the write left for its own instance, if any
+    /// (`U Company 12 3f2ac1.17`).
+    pub fn encode(&self, token: Option<Token>) -> String {
         let number = match (self.id, self.count) {
             (Some(id), _) => id.to_string(),
             (None, Some(count)) => count.to_string(),
             (None, None) => "-".into(),
         };
-        format!("{} {} {number}", self.kind.letter(), self.typename)
+        let mut payload = format!("{} {} {number}", self.kind.letter(), self.typename);
+        if let Some(token) = token {
+            payload.push(' ');
+            payload.push_str(&token.encode());
+        }
+        payload
     }
 
-    /// A payload written by [`Change::encode`]; `None` for anything else.
-    pub fn decode(payload: &str) -> Option<Self> {
+    /// A payload written by [`Change::encode`], with its token; `None` for anything else.
+    pub fn decode(payload: &str) -> Option<(Self, Option<Token>)> {
         let mut parts = payload.split(' ');
         let kind = ChangeKind::from_letter(parts.next()?)?;
         let typename = typename(parts.next()?)?;
         let number = parts.next()?;
+        let token = match parts.next() {
+            None => None,
+            Some(token) => Some(Token::decode(token)?),
+        };
         if parts.next().is_some() {
             return None;
         }
-        Some(match kind {
+        let change = match kind {
             ChangeKind::Bulk => Change::bulk(typename, number.parse().ok()),
             _ => Change::row(kind, typename, number.parse().ok()?),
-        })
+        };
+        Some((change, token))
     }
 }
 
@@ -190,8 +205,15 @@ pub enum Event {
 /// The row of an event, read once for all its subscribers: the first that asks for it
 /// reads it, the others wait for that read and share its result (the decoded row of the
 /// event's type, or `None` when the row is gone). 1,000 subscribers selecting `node` cost
-/// one statement per change, not 1,000.
-pub type SharedRow = Arc<tokio::sync::OnceCell<Arc<dyn std::any::Any + Send + Sync>>>;
+/// one statement per change, not 1,000; none when the event carries the row its write
+/// wrote (this instance's own writes: see [`rows`]).
+pub type SharedRow = Arc<tokio::sync::OnceCell<RowSnapshot>>;
+
+/// Rows of one entity in the form a [`SharedRow`] holds them (`Arc<Vec<Model>>`): what a
+/// write carries with its change, and what `node` reads when it carries nothing.
+pub fn rows<M: Send + Sync + 'static>(rows: Vec<M>) -> RowSnapshot {
+    Arc::new(rows)
+}
 
 /// An event as the bus carries it, with the row its subscribers share.
 #[derive(Clone)]
@@ -212,6 +234,8 @@ pub struct Live {
     /// Receivers of the bus held for shared executions (see [`Attachment`]): their
     /// subscribers are counted instead.
     shared_receivers: Arc<AtomicUsize>,
+    /// Rows of this instance's writes on their way through PostgreSQL's `NOTIFY`.
+    carried: carried::Carried,
 }
 
 impl std::fmt::Debug for Live {
@@ -239,17 +263,19 @@ impl Live {
             hub: hub::Hub::default(),
             streams: hub::Hub::default(),
             shared_receivers: Arc::default(),
+            carried: carried::Carried::default(),
         }
     }
 
-    /// The same bus whose live results wait `window` for more changes before they are
-    /// computed again: a burst of writes within it costs one computation.
+    /// The same bus whose live results are computed at most once per `window`: a change
+    /// after a quiet window is computed at once, and the changes of a burst wait for the
+    /// window's end to be computed together.
     pub fn with_coalesce(mut self, window: std::time::Duration) -> Self {
         self.coalesce = window;
         self
     }
 
-    /// How long a live result waits for more changes.
+    /// The shortest time between two computations of a live result.
     pub fn coalesce(&self) -> std::time::Duration {
         self.coalesce
     }
@@ -285,10 +311,21 @@ impl Live {
 
     /// Delivers `event` to this process's subscribers (none listening is fine).
     pub fn deliver(&self, event: Event) {
+        self.deliver_with(event, None);
+    }
+
+    /// Delivers `event` with the row its write wrote, when known: its subscribers' `node`
+    /// is that row, not read again.
+    pub fn deliver_with(&self, event: Event, row: Option<RowSnapshot>) {
         let _ = self.sender.send(Delivery {
             event,
-            row: SharedRow::default(),
+            row: Arc::new(tokio::sync::OnceCell::new_with(row)),
         });
+    }
+
+    /// Rows of this instance's writes waiting for their `NOTIFY` (see [`Token`]).
+    pub fn carried_rows(&self) -> usize {
+        self.carried.waiting()
     }
 
     /// Receivers of the bus in this process: each unshared `changes` subscription, each
@@ -337,34 +374,26 @@ impl Attachment {
     }
 }
 
-/// Sends `changes` with `pg_notify` inside `txn` (PostgreSQL; nothing on other engines):
-/// they leave when, and only if, the transaction commits.
-pub async fn notify_in(txn: &DatabaseTransaction, changes: &[Change]) -> Result<()> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    for change in changes {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [CHANNEL.into(), change.encode().into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
-/// Where a write transaction's changes go after it commits.
-#[derive(Debug, Clone, Default)]
+/// Where a write transaction's changes go after it commits, with the rows its writes
+/// left (see [`Outbox::record_row`]).
+#[derive(Debug, Default)]
 pub struct Outbox {
-    changes: Vec<Change>,
+    changes: Vec<(Change, Option<RowSnapshot>)>,
     local: Option<Live>,
+    /// The tokens of the rows left for this instance's listener (PostgreSQL).
+    left: Vec<Token>,
 }
 
 impl Outbox {
     /// Records a change of the transaction.
     pub fn record(&mut self, change: Change) {
-        self.changes.push(change);
+        self.changes.push((change, None));
+    }
+
+    /// Records a change with the row the write left (see [`rows`]): this instance's
+    /// subscribers get it without reading it again.
+    pub fn record_row(&mut self, change: Change, row: RowSnapshot) {
+        self.changes.push((change, Some(row)));
     }
 
     /// Delivers the changes to `live` after the commit (SQLite); on PostgreSQL they reach
@@ -373,19 +402,60 @@ impl Outbox {
         self.local = Some(live.clone());
     }
 
-    /// The recorded changes.
-    pub fn changes(&self) -> &[Change] {
-        &self.changes
+    /// How many changes are recorded.
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    /// Whether no change is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Sends the changes with `pg_notify` inside `txn` (PostgreSQL; nothing on other
+    /// engines): they leave when, and only if, the transaction commits. The rows of
+    /// `deliver_to`'s bus are left for its listener, named in the payloads.
+    pub async fn notify_in(&mut self, txn: &DatabaseTransaction) -> Result<()> {
+        if txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        for (change, row) in &mut self.changes {
+            let token = match (&self.local, row.take()) {
+                (Some(live), Some(row)) => live.carried.leave(row),
+                _ => None,
+            };
+            self.left.extend(token);
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), change.encode(token).into()],
+            ))
+            .await?;
+        }
+        Ok(())
     }
 
     /// After the commit of a transaction on `backend`.
-    pub fn committed(self, backend: DbBackend) {
+    pub fn committed(mut self, backend: DbBackend) {
+        // On PostgreSQL the listener takes the rows left.
+        self.left.clear();
         if backend == DbBackend::Postgres {
             return;
         }
-        if let Some(live) = self.local {
-            for change in self.changes {
-                live.deliver(Event::Change(change));
+        if let Some(live) = self.local.take() {
+            for (change, row) in std::mem::take(&mut self.changes) {
+                live.deliver_with(Event::Change(change), row);
+            }
+        }
+    }
+}
+
+impl Drop for Outbox {
+    /// A transaction that did not commit: the rows it left will not be asked for.
+    fn drop(&mut self) {
+        if let Some(live) = &self.local {
+            for token in self.left.drain(..) {
+                live.carried.take(token);
             }
         }
     }
@@ -406,7 +476,15 @@ mod tests {
             Change::bulk("Investment", Some(340)),
             Change::bulk("Source", None),
         ] {
-            assert_eq!(Change::decode(&change.encode()), Some(change));
+            assert_eq!(Change::decode(&change.encode(None)), Some((change, None)));
+            let token = Token {
+                origin: 0xabc,
+                number: 9,
+            };
+            assert_eq!(
+                Change::decode(&change.encode(Some(token))),
+                Some((change, Some(token)))
+            );
         }
     }
 
@@ -420,6 +498,7 @@ mod tests {
             "C Nope 1",
             "C Company x",
             "C Company 1 2",
+            "C Company 1 a.2 3",
         ] {
             assert_eq!(Change::decode(payload), None, "{payload:?}");
         }

@@ -32,7 +32,8 @@ on_both_engines!(
     subscriptions_pass_the_request_guard_and_the_trusted_documents,
     a_websocket_message_over_the_body_limit_closes_the_connection,
     a_stopping_server_closes_its_subscribers_with_1001,
-    five_subscribers_cost_the_statements_of_one,
+    subscribers_of_this_instances_writes_cost_no_statement,
+    five_subscribers_of_another_instances_write_read_its_row_once,
     a_delete_sends_an_event_for_every_row_it_takes_with_it,
     the_cascades_the_events_follow_are_the_databases,
     identical_subscriptions_share_one_execution_and_late_joiners_see_later_events,
@@ -652,13 +653,14 @@ async fn a_stopping_server_closes_its_subscribers_with_1001(app: TestApp) {
     assert_eq!(late.closed().await.0, app_http::CLOSE_GOING_AWAY);
 }
 
-/// The row of a change is read once for all its subscribers: five subscribers selecting
-/// `node` cost the statements one does (the write's own, and one read of the row).
-async fn five_subscribers_cost_the_statements_of_one(app: TestApp) {
+/// A write carries its row to its own instance's subscribers: one or five subscribers
+/// selecting `node` cost no statement beyond the write's own (on PostgreSQL, through the
+/// NOTIFY that comes back), and nothing waits for a NOTIFY afterwards.
+async fn subscribers_of_this_instances_writes_cost_no_statement(app: TestApp) {
     let _listening = listening(&app).await;
     let addr = serve(app.router.clone()).await;
     let mut statements = Vec::new();
-    for (round, n) in [1usize, 5].into_iter().enumerate() {
+    for (round, n) in [0usize, 1, 5].into_iter().enumerate() {
         let mut clients = Vec::new();
         for _ in 0..n {
             let mut client = Client::connect(addr, Protocol::TransportWs).await;
@@ -667,6 +669,7 @@ async fn five_subscribers_cost_the_statements_of_one(app: TestApp) {
             clients.push(client);
         }
         subscribers(&app.live, n).await;
+        let mut bus = app.live.subscribe();
         app.take_statement_count();
         let name = format!("Shared Labs {round}");
         create_company(&app, &name).await;
@@ -674,11 +677,55 @@ async fn five_subscribers_cost_the_statements_of_one(app: TestApp) {
             let payload = client.next("1").await;
             assert_eq!(payload["data"]["changes"]["node"]["name"], name.as_str());
         }
+        // With no subscriber, wait for the event itself.
+        tokio::time::timeout(PATIENCE, bus.recv())
+            .await
+            .expect("the event in time")
+            .expect("the event");
+        drop(bus);
         statements.push(app.take_statement_count());
         drop(clients);
         no_subscribers(&app.live).await;
     }
     assert_eq!(statements[0], statements[1], "{statements:?}");
+    assert_eq!(statements[0], statements[2], "{statements:?}");
+    assert_eq!(app.live.carried_rows(), 0, "every row left was taken");
+}
+
+/// When the event does not carry its row (another instance's write), the row is read once
+/// for all its subscribers: five subscribers cost the statements of one.
+async fn five_subscribers_of_another_instances_write_read_its_row_once(app: TestApp) {
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let mut statements = Vec::new();
+    let name = "Far Labs";
+    let global = create_company(&app, name).await;
+    let (_, id) = capex_graph::graphql::node::parse_global_id(&global, "id").expect("an id");
+    for n in [1usize, 5] {
+        let mut clients = Vec::new();
+        for _ in 0..n {
+            let mut client = Client::connect(addr, Protocol::TransportWs).await;
+            client.init(json!({})).await;
+            client.subscribe("1", COMPANY_CHANGES).await;
+            clients.push(client);
+        }
+        subscribers(&app.live, n).await;
+        // As another instance's write arrives: the event names the row only.
+        app.take_statement_count();
+        app.live.deliver(Event::Change(Change::row(
+            ChangeKind::Updated,
+            "Company",
+            id,
+        )));
+        for client in &mut clients {
+            let payload = client.next("1").await;
+            assert_eq!(payload["data"]["changes"]["node"]["name"], name);
+        }
+        statements.push(app.take_statement_count());
+        drop(clients);
+        no_subscribers(&app.live).await;
+    }
+    assert_eq!(statements, [1, 1], "one read of the row each time");
 }
 
 /// Deleting a claim takes its challenges and the citations of both: each gets its DELETED.

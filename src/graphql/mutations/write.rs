@@ -97,7 +97,7 @@ pub struct Deletion {
 pub(crate) type Blockers = &'static [(&'static str, &'static str, &'static str)];
 
 /// A GraphQL type whose rows mutations write: what `crud!` declares of it.
-pub(crate) trait Writable: GqlNode<Model: Row> + Send + Sync + 'static {
+pub(crate) trait Writable: GqlNode<Model: Row + Clone> + Send + Sync + 'static {
     /// The table.
     type Entity: EntityTrait<Model = Self::Model>;
     /// What a client sends to create or replace a row.
@@ -231,7 +231,10 @@ where
 {
     let mut txn = begin(db, live).await?;
     let row = save_at::<T>(&txn, None, input, "input").await?;
-    txn.record(Change::row(ChangeKind::Created, T::NAME, row.row_id()));
+    txn.record_row(
+        Change::row(ChangeKind::Created, T::NAME, row.row_id()),
+        row.clone(),
+    );
     txn.commit().await?;
     one(row)
 }
@@ -290,7 +293,10 @@ where
     let mut txn = begin(db, live).await?;
     let row = existing::<T>(&txn, id, "id").await?;
     let row = save_at::<T>(&txn, Some(row), input, "input").await?;
-    txn.record(Change::row(ChangeKind::Updated, T::NAME, row.row_id()));
+    txn.record_row(
+        Change::row(ChangeKind::Updated, T::NAME, row.row_id()),
+        row.clone(),
+    );
     txn.commit().await?;
     one(row)
 }
@@ -307,7 +313,7 @@ where
         None => ChangeKind::Created,
     };
     let row = save_at::<T>(&txn, found, input, "input").await?;
-    txn.record(Change::row(kind, T::NAME, row.row_id()));
+    txn.record_row(Change::row(kind, T::NAME, row.row_id()), row.clone());
     txn.commit().await?;
     one(row)
 }
