@@ -217,9 +217,10 @@ pub struct Settings {
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
     pub subscription_buffer: usize,
-    /// Milliseconds a live result (a live aggregate, groupBy or spendingSummary) waits for
-    /// more changes before it is computed again: a burst of writes within the window costs
-    /// one computation (0: recompute at once).
+    /// Milliseconds between two computations of a live result (a live aggregate, groupBy
+    /// or spendingSummary): a change after a quiet window is computed at once, and the
+    /// changes of a burst wait for the window's end to be computed together (0: recompute
+    /// on every change).
     #[arg(long, env = "LIVE_COALESCE_MS", default_value_t = crate::live::DEFAULT_COALESCE.as_millis() as u64, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
     pub live_coalesce_ms: u64,
     /// Longest `search` text, in characters.

@@ -7,9 +7,11 @@
 //!   to all of them; each subscriber resolves only its own selection over that value.
 //!   Values computed lazily (`countDistinct`, money per currency, a page's related rows)
 //!   are cached in the value, so they too are read once for all subscribers.
-//! - Coalesced: after a change the task waits `LIVE_COALESCE_MS` (see
-//!   [`crate::live::Live::with_coalesce`]) and takes every change that came meanwhile with
-//!   it: a batch, an import or a burst of writes costs one computation.
+//! - Coalesced: at most one computation per `LIVE_COALESCE_MS` window (see
+//!   [`crate::live::Live::with_coalesce`]). The first change after a quiet window is computed
+//!   at once; the changes that come while a window runs wait for its end and are taken
+//!   together. So a single write is seen in the time of one computation, and a batch, an
+//!   import or a burst of writes costs one computation per window, not one per change.
 //! - Bounded: a subscriber only ever holds the latest result (a `watch` channel), so a slow
 //!   one skips results instead of queueing them.
 //! - Only changed results: a recomputation whose result reads the same as the one sent
@@ -106,6 +108,7 @@ pub async fn subscribe<V: Unchanged>(
                 let mut previous: Option<Arc<V>> = None;
                 let mut resend = true;
                 loop {
+                    let started = tokio::time::Instant::now();
                     let result = compute(db.clone())
                         .await
                         .map(Arc::new)
@@ -143,10 +146,10 @@ pub async fn subscribe<V: Unchanged>(
                             }
                         }
                     }
-                    // Coalesce: the changes of the window are taken with this one.
-                    if !coalesce.is_zero() {
-                        tokio::time::sleep(coalesce).await;
-                    }
+                    // Coalesce: at most one computation per window. A change after a quiet
+                    // window is computed at once; in a burst, the changes until the window
+                    // ends are taken together.
+                    tokio::time::sleep_until(started + coalesce).await;
                     loop {
                         match bus.try_recv() {
                             Ok(delivery) => resend |= delivery.event == Event::Resync,

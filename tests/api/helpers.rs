@@ -371,6 +371,23 @@ impl TestApp {
         }
     }
 
+    /// This app on a bus of its own, `live` (a coalescing window of its own, say).
+    pub fn with_live(&self, live: capex_graph::live::Live) -> TestApp {
+        let access =
+            capex_graph::auth::WriteAccess::with_tokens([WRITE_TOKEN]).expect("test token");
+        let schema =
+            graphql::build_schema_live(self.db.clone(), SchemaOptions::default(), live.clone());
+        TestApp {
+            engine: self.engine,
+            db: self.db.clone(),
+            router: app_http::router(AppState::new(schema, self.db.clone(), access)),
+            live,
+            url: self.url.clone(),
+            statements: self.statements.clone(),
+            sql: self.sql.clone(),
+        }
+    }
+
     /// This app's database as the primary of `pools`: queries read its replicas.
     pub fn with_pools(&self, pools: capex_graph::replicas::Pools) -> TestApp {
         let access =

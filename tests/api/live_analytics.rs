@@ -13,6 +13,7 @@ use crate::on_both_engines;
 on_both_engines!(
     a_live_aggregate_sends_its_result_then_the_new_one_after_a_write,
     a_batch_costs_one_recomputation,
+    a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_window,
     fifty_identical_live_aggregates_cost_one_statement_per_change,
     live_aggregates_with_different_arguments_are_not_shared,
     a_live_group_by_and_a_live_spending_summary_follow_writes,
@@ -75,6 +76,41 @@ async fn a_batch_costs_one_recomputation(app: TestApp) {
     assert_eq!(count(&client.next("1").await), before + 5);
     create_company(&app, "After Burst").await;
     assert_eq!(count(&client.next("1").await), before + 6);
+}
+
+/// The window bounds computations, not latency: a write after a quiet window is computed
+/// at once; the next write, within the window, waits for its end.
+async fn a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_window(
+    app: TestApp,
+) {
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+    let app = app.with_live(capex_graph::live::Live::default().with_coalesce(WINDOW));
+    let _listening = listening(&app).await;
+    let addr = serve(app.router.clone()).await;
+    let before = startups_now(&app).await;
+    let mut client = Client::connect(addr, Protocol::TransportWs).await;
+    client.init(json!({})).await;
+    client.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&client.next("1").await), before);
+    // The first result was a computation: let its window pass.
+    tokio::time::sleep(WINDOW).await;
+    let written = tokio::time::Instant::now();
+    create_company(&app, "Quiet Window").await;
+    assert_eq!(count(&client.next("1").await), before + 1);
+    assert!(
+        written.elapsed() < WINDOW,
+        "computed at once, not after the window: {:?}",
+        written.elapsed()
+    );
+    create_company(&app, "Within The Window").await;
+    let early = tokio::time::timeout(WINDOW / 3, client.next("1")).await;
+    assert!(early.is_err(), "sent within the window: {early:?}");
+    assert_eq!(count(&client.next("1").await), before + 2);
+    assert!(
+        written.elapsed() >= WINDOW,
+        "the window's end: {:?}",
+        written.elapsed()
+    );
 }
 
 /// 1 and then 50 subscribers (over 5 connections) to the same aggregate cost the same
