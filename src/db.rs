@@ -238,11 +238,7 @@ impl WriteTxn {
     /// Commits (with the notifications of its changes, on PostgreSQL), delivers its changes
     /// (SQLite), then passes the turn to the next writer.
     pub async fn commit(self) -> Result<()> {
-        let WriteTxn {
-            txn,
-            mut outbox,
-            _turn,
-        } = self;
+        let WriteTxn { txn, outbox, _turn } = self;
         outbox.notify_in(&txn).await?;
         let backend = txn.get_database_backend();
         txn.commit().await?;
@@ -255,10 +251,16 @@ impl WriteTxn {
         self.outbox.record(change);
     }
 
-    /// Records a change with the row as this transaction wrote it (see
-    /// [`crate::live::rows`]): this instance's subscribers get it without reading it.
-    pub fn record_row<M: Send + Sync + 'static>(&mut self, change: crate::live::Change, row: M) {
-        self.outbox.record_row(change, crate::live::rows(vec![row]));
+    /// Records a change with the row as this transaction wrote it: the subscribers of
+    /// every instance get it without reading it (see [`crate::live::Carried::of`]).
+    pub fn record_row<M>(&mut self, change: crate::live::Change, row: M)
+    where
+        M: serde::Serialize + Send + Sync + 'static,
+    {
+        match crate::live::Carried::of(self.txn.get_database_backend(), row) {
+            Some(row) => self.outbox.record_row(change, row),
+            None => self.outbox.record(change),
+        }
     }
 
     /// Delivers the changes to this process's subscribers on `live` (see [`crate::live`]).

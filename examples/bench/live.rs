@@ -6,8 +6,10 @@
 //!   `changes(types: ["Company"]) { kind id node { ... on Company { name } } }` (the generic
 //!   stream; not coalesced, so this is the pure fan-out);
 //! - (b) one live aggregate, `companiesAggregate { count countDistinct(field: KIND) }`,
-//!   shared by all subscribers, recomputed after the coalescing window (`--coalesce-ms`, else
-//!   `LIVE_COALESCE_MS`, else 50 ms; the latency includes the window);
+//!   shared by all subscribers, computed at most once per coalescing window (`--coalesce-ms`,
+//!   else `LIVE_COALESCE_MS`, else 50 ms): at once for a write after a quiet window, so
+//!   each measured write comes a window after the previous one; in the burst, once per
+//!   window;
 //! - (a) and (b) across two instances on one PostgreSQL database (not on SQLite, which is
 //!   one process): two routers in this process, each with its own pool, bus and `LISTEN`
 //!   connection, the subscribers on the first, the writes through the second.
@@ -852,7 +854,14 @@ async fn fan_out(
     let mut latencies = Vec::new();
     let mut from_sent = Vec::new();
     let mut per_change = Vec::new();
+    // A live result is computed at once after a quiet window, and once per window in a
+    // burst: each measured write comes a window after the previous one.
+    let quiet = match watch {
+        Watch::Aggregate => Duration::from_millis(coalesce(args)),
+        Watch::Changes => Duration::ZERO,
+    };
     for _ in 0..args.writes {
+        tokio::time::sleep(quiet).await;
         at.statements.store(0, Ordering::SeqCst);
         let sent = Instant::now();
         let number = writer.write(&to.addr).await;

@@ -155,9 +155,9 @@ impl ChangeEvent {
         self.change.and_then(|c| c.count)
     }
 
-    /// The row after the change: as the write left it when this server made the write,
-    /// otherwise as read when the event arrives. Null on DELETED, for BULK and RESYNC, and
-    /// when the row is gone by the time it is read.
+    /// The row after the change: as the write left it (or, for a row too long to travel
+    /// with its change, as read when the event arrives). Null on DELETED, for BULK and
+    /// RESYNC, and when the row is gone by the time it is read.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<NodeInterface>> {
         let Some(change) = self.change else {
             return Ok(None);

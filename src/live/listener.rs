@@ -18,13 +18,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// The listening task; dropping this stops it.
 #[derive(Debug)]
-pub struct Listening(tokio::task::AbortHandle, Live);
+pub struct Listening(tokio::task::AbortHandle);
 
 impl Drop for Listening {
     fn drop(&mut self) {
         self.0.abort();
-        // No one takes the rows of this instance's writes any more.
-        self.1.carried.set_listening(false);
     }
 }
 
@@ -38,9 +36,8 @@ pub async fn listen(url: &str, live: &Live) -> Result<Listening> {
         .await
         .map_err(|e| Error::Unavailable(format!("LISTEN {CHANNEL}: {e}")))?;
     let live = live.clone();
-    live.carried.set_listening(true);
-    let task = tokio::spawn(run(options, listener, live.clone()));
-    Ok(Listening(task.abort_handle(), live))
+    let task = tokio::spawn(run(options, listener, live));
+    Ok(Listening(task.abort_handle()))
 }
 
 async fn connect(
@@ -62,8 +59,8 @@ async fn run(options: PgConnectOptions, mut listener: PgListener, live: Live) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => match Change::decode(notification.payload()) {
-                    Some((change, token)) => {
-                        let row = token.and_then(|token| live.carried.take(token));
+                    Some((change, row)) => {
+                        let row = row.and_then(|json| super::row_from_json(change.typename, json));
                         live.deliver_with(Event::Change(change), row);
                     }
                     None => tracing::warn!(
@@ -81,7 +78,6 @@ async fn run(options: PgConnectOptions, mut listener: PgListener, live: Live) {
                 }
             }
         }
-        live.carried.set_listening(false);
         let mut backoff = FIRST_BACKOFF;
         listener = loop {
             tokio::time::sleep(backoff).await;
@@ -93,7 +89,6 @@ async fn run(options: PgConnectOptions, mut listener: PgListener, live: Live) {
                 }
             }
         };
-        live.carried.set_listening(true);
         tracing::info!("the LISTEN connection is back: subscribers are told to resync");
         live.deliver(Event::Resync);
     }

@@ -8,14 +8,16 @@
 //!   instance `LISTEN`s on one dedicated connection ([`Live::listen`]) and feeds its bus.
 //!   When that connection is lost and comes back, subscribers receive [`Event::Resync`]:
 //!   they may have missed changes.
+//! - A write carries the row it wrote with its change (see `payload.rs`), so subscribers
+//!   selecting `node` do not read it again.
 //!
 //! Nothing here knows GraphQL: the subscription types live in `graphql::live`.
 
-mod carried;
 pub mod hub;
 mod listener;
+mod payload;
 
-pub use carried::{MAX_CARRIED, RowSnapshot, Token};
+pub use payload::{MAX_PAYLOAD, row_from_json};
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use std::sync::Arc;
@@ -155,40 +157,38 @@ impl Change {
     }
 
     /// The NOTIFY payload: `C Company 12`, `B Investment 340` or `B Investment -`, then
-    /// the token of the row the write left for its own instance, if any
-    /// (`U Company 12 3f2ac1.17`).
-    pub fn encode(&self, token: Option<Token>) -> String {
+    /// the row as JSON when the write carries it (`U Company 12 {"id":12,...}`).
+    pub fn encode(&self, row: Option<&str>) -> String {
         let number = match (self.id, self.count) {
             (Some(id), _) => id.to_string(),
             (None, Some(count)) => count.to_string(),
             (None, None) => "-".into(),
         };
         let mut payload = format!("{} {} {number}", self.kind.letter(), self.typename);
-        if let Some(token) = token {
+        if let Some(row) = row {
             payload.push(' ');
-            payload.push_str(&token.encode());
+            payload.push_str(row);
         }
         payload
     }
 
-    /// A payload written by [`Change::encode`], with its token; `None` for anything else.
-    pub fn decode(payload: &str) -> Option<(Self, Option<Token>)> {
-        let mut parts = payload.split(' ');
+    /// A payload written by [`Change::encode`], with the JSON of its row if it carries one;
+    /// `None` for anything else.
+    pub fn decode(payload: &str) -> Option<(Self, Option<&str>)> {
+        let mut parts = payload.splitn(4, ' ');
         let kind = ChangeKind::from_letter(parts.next()?)?;
         let typename = typename(parts.next()?)?;
         let number = parts.next()?;
-        let token = match parts.next() {
+        let row = match parts.next() {
             None => None,
-            Some(token) => Some(Token::decode(token)?),
+            Some(row) if row.starts_with('{') => Some(row),
+            Some(_) => return None,
         };
-        if parts.next().is_some() {
-            return None;
-        }
         let change = match kind {
             ChangeKind::Bulk => Change::bulk(typename, number.parse().ok()),
             _ => Change::row(kind, typename, number.parse().ok()?),
         };
-        Some((change, token))
+        Some((change, row))
     }
 }
 
@@ -206,8 +206,11 @@ pub enum Event {
 /// reads it, the others wait for that read and share its result (the decoded row of the
 /// event's type, or `None` when the row is gone). 1,000 subscribers selecting `node` cost
 /// one statement per change, not 1,000; none when the event carries the row its write
-/// wrote (this instance's own writes: see [`rows`]).
+/// wrote (see [`rows`] and [`row_from_json`]).
 pub type SharedRow = Arc<tokio::sync::OnceCell<RowSnapshot>>;
+
+/// Rows of one entity, as a [`SharedRow`] holds them: `Vec<Model>` (see [`rows`]).
+pub type RowSnapshot = Arc<dyn std::any::Any + Send + Sync>;
 
 /// Rows of one entity in the form a [`SharedRow`] holds them (`Arc<Vec<Model>>`): what a
 /// write carries with its change, and what `node` reads when it carries nothing.
@@ -234,8 +237,6 @@ pub struct Live {
     /// Receivers of the bus held for shared executions (see [`Attachment`]): their
     /// subscribers are counted instead.
     shared_receivers: Arc<AtomicUsize>,
-    /// Rows of this instance's writes on their way through PostgreSQL's `NOTIFY`.
-    carried: carried::Carried,
 }
 
 impl std::fmt::Debug for Live {
@@ -263,7 +264,6 @@ impl Live {
             hub: hub::Hub::default(),
             streams: hub::Hub::default(),
             shared_receivers: Arc::default(),
-            carried: carried::Carried::default(),
         }
     }
 
@@ -323,11 +323,6 @@ impl Live {
         });
     }
 
-    /// Rows of this instance's writes waiting for their `NOTIFY` (see [`Token`]).
-    pub fn carried_rows(&self) -> usize {
-        self.carried.waiting()
-    }
-
     /// Receivers of the bus in this process: each unshared `changes` subscription, each
     /// shared computation and each shared execution of `changes`.
     pub fn receivers(&self) -> usize {
@@ -374,14 +369,21 @@ impl Attachment {
     }
 }
 
-/// Where a write transaction's changes go after it commits, with the rows its writes
-/// left (see [`Outbox::record_row`]).
+/// What a write carries of the row it wrote: the row (delivered in process) or its JSON
+/// (sent in the `NOTIFY` payload).
+#[derive(Debug)]
+pub enum Carried {
+    /// The row, as [`rows`] holds it.
+    Row(RowSnapshot),
+    /// The row as JSON, short enough for a payload (see [`MAX_PAYLOAD`]).
+    Json(String),
+}
+
+/// Where a write transaction's changes go after it commits, with the rows they carry.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    changes: Vec<(Change, Option<RowSnapshot>)>,
+    changes: Vec<(Change, Option<Carried>)>,
     local: Option<Live>,
-    /// The tokens of the rows left for this instance's listener (PostgreSQL).
-    left: Vec<Token>,
 }
 
 impl Outbox {
@@ -390,9 +392,9 @@ impl Outbox {
         self.changes.push((change, None));
     }
 
-    /// Records a change with the row the write left (see [`rows`]): this instance's
-    /// subscribers get it without reading it again.
-    pub fn record_row(&mut self, change: Change, row: RowSnapshot) {
+    /// Records a change with the row its write wrote: its subscribers get that row
+    /// without reading it again.
+    pub fn record_row(&mut self, change: Change, row: Carried) {
         self.changes.push((change, Some(row)));
     }
 
@@ -402,33 +404,22 @@ impl Outbox {
         self.local = Some(live.clone());
     }
 
-    /// How many changes are recorded.
-    pub fn len(&self) -> usize {
-        self.changes.len()
-    }
-
-    /// Whether no change is recorded.
-    pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
-    }
-
-    /// Sends the changes with `pg_notify` inside `txn` (PostgreSQL; nothing on other
-    /// engines): they leave when, and only if, the transaction commits. The rows of
-    /// `deliver_to`'s bus are left for its listener, named in the payloads.
-    pub async fn notify_in(&mut self, txn: &DatabaseTransaction) -> Result<()> {
+    /// Sends the changes with `pg_notify` inside `txn`, each with the JSON of its row when
+    /// it carries one (PostgreSQL; nothing on other engines): they leave when, and only if,
+    /// the transaction commits.
+    pub async fn notify_in(&self, txn: &DatabaseTransaction) -> Result<()> {
         if txn.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        for (change, row) in &mut self.changes {
-            let token = match (&self.local, row.take()) {
-                (Some(live), Some(row)) => live.carried.leave(row),
+        for (change, row) in &self.changes {
+            let json = match row {
+                Some(Carried::Json(json)) => Some(json.as_str()),
                 _ => None,
             };
-            self.left.extend(token);
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), change.encode(token).into()],
+                [CHANNEL.into(), change.encode(json).into()],
             ))
             .await?;
         }
@@ -436,26 +427,17 @@ impl Outbox {
     }
 
     /// After the commit of a transaction on `backend`.
-    pub fn committed(mut self, backend: DbBackend) {
-        // On PostgreSQL the listener takes the rows left.
-        self.left.clear();
+    pub fn committed(self, backend: DbBackend) {
         if backend == DbBackend::Postgres {
             return;
         }
-        if let Some(live) = self.local.take() {
-            for (change, row) in std::mem::take(&mut self.changes) {
+        if let Some(live) = self.local {
+            for (change, row) in self.changes {
+                let row = match row {
+                    Some(Carried::Row(row)) => Some(row),
+                    _ => None,
+                };
                 live.deliver_with(Event::Change(change), row);
-            }
-        }
-    }
-}
-
-impl Drop for Outbox {
-    /// A transaction that did not commit: the rows it left will not be asked for.
-    fn drop(&mut self) {
-        if let Some(live) = &self.local {
-            for token in self.left.drain(..) {
-                live.carried.take(token);
             }
         }
     }
@@ -477,13 +459,10 @@ mod tests {
             Change::bulk("Source", None),
         ] {
             assert_eq!(Change::decode(&change.encode(None)), Some((change, None)));
-            let token = Token {
-                origin: 0xabc,
-                number: 9,
-            };
+            let row = r#"{"id": 12, "name": "A B C"}"#;
             assert_eq!(
-                Change::decode(&change.encode(Some(token))),
-                Some((change, Some(token)))
+                Change::decode(&change.encode(Some(row))),
+                Some((change, Some(row)))
             );
         }
     }

@@ -97,7 +97,9 @@ pub struct Deletion {
 pub(crate) type Blockers = &'static [(&'static str, &'static str, &'static str)];
 
 /// A GraphQL type whose rows mutations write: what `crud!` declares of it.
-pub(crate) trait Writable: GqlNode<Model: Row + Clone> + Send + Sync + 'static {
+pub(crate) trait Writable:
+    GqlNode<Model: Row + Clone + serde::Serialize> + Send + Sync + 'static
+{
     /// The table.
     type Entity: EntityTrait<Model = Self::Model>;
     /// What a client sends to create or replace a row.
