@@ -152,31 +152,15 @@ pub(crate) async fn load_kind(
     shared: Option<&SharedRow>,
 ) -> crate::error::Result<HashMap<i32, NodeInterface>> {
     use NodeInterface as N;
-    match kind {
-        "Company" => load::<company::Entity, Company>(db, ids, N::Company, shared).await,
-        "Person" => load::<person::Entity, Person>(db, ids, N::Person, shared).await,
-        "AiModel" => load::<ai_model::Entity, AiModel>(db, ids, N::AiModel, shared).await,
-        "Investment" => {
-            load::<investment::Entity, Investment>(db, ids, N::Investment, shared).await
-        }
-        "Project" => load::<project::Entity, Project>(db, ids, N::Project, shared).await,
-        "ProjectBacker" => {
-            load::<project_backer::Entity, ProjectBacker>(db, ids, N::ProjectBacker, shared).await
-        }
-        "SpendingFigure" => {
-            load::<spending_figure::Entity, SpendingFigure>(db, ids, N::SpendingFigure, shared)
-                .await
-        }
-        "Claim" => load::<claim::Entity, Claim>(db, ids, N::Claim, shared).await,
-        "ClaimChallenge" => {
-            load::<claim_challenge::Entity, ClaimChallenge>(db, ids, N::ClaimChallenge, shared)
-                .await
-        }
-        "Event" => load::<event::Entity, Event>(db, ids, N::Event, shared).await,
-        "Source" => load::<source::Entity, Source>(db, ids, N::Source, shared).await,
-        "Citation" => load::<citation::Entity, Citation>(db, ids, N::Citation, shared).await,
-        _ => Ok(HashMap::new()),
+    macro_rules! loaders {
+        ($($name:ident => $entity:ident,)*) => {
+            match kind {
+                $(stringify!($name) => load::<$entity::Entity, $name>(db, ids, N::$name, shared).await,)*
+                _ => Ok(HashMap::new()),
+            }
+        };
     }
+    crate::live::with_row_types!(loaders)
 }
 
 /// Queries by global id.

@@ -71,21 +71,37 @@ impl ChangeKind {
     }
 }
 
-/// The row types that changes name (the GraphQL type names of rows with a global id).
-pub const TYPENAMES: &[&str] = &[
-    "Company",
-    "Person",
-    "AiModel",
-    "Investment",
-    "Project",
-    "ProjectBacker",
-    "SpendingFigure",
-    "Claim",
-    "ClaimChallenge",
-    "Event",
-    "Source",
-    "Citation",
-];
+/// The row types with a global id, once for the whole crate: each GraphQL type name with
+/// its entity's module. `with_row_types!(m)` calls `m! { Company => company, ... }`; it
+/// makes [`TYPENAMES`], [`row_from_json`]'s decoders and `graphql::node`'s loaders, so a new
+/// row type is one line here (and its `Node` variant).
+macro_rules! with_row_types {
+    ($m:ident) => {
+        $m! {
+            Company => company,
+            Person => person,
+            AiModel => ai_model,
+            Investment => investment,
+            Project => project,
+            ProjectBacker => project_backer,
+            SpendingFigure => spending_figure,
+            Claim => claim,
+            ClaimChallenge => claim_challenge,
+            Event => event,
+            Source => source,
+            Citation => citation,
+        }
+    };
+}
+pub(crate) use with_row_types;
+
+macro_rules! typenames {
+    ($($name:ident => $entity:ident,)*) => {
+        /// The row types that changes name (the GraphQL type names of rows with a global id).
+        pub const TYPENAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+with_row_types!(typenames);
 
 /// The static name of a known row type.
 pub fn typename(name: &str) -> Option<&'static str> {

@@ -43,20 +43,13 @@ pub fn row_from_json(typename: &str, json: &str) -> Option<RowSnapshot> {
             }
         }
     }
-    use entity::*;
-    match typename {
-        "Company" => one::<company::Model>(json),
-        "Person" => one::<person::Model>(json),
-        "AiModel" => one::<ai_model::Model>(json),
-        "Investment" => one::<investment::Model>(json),
-        "Project" => one::<project::Model>(json),
-        "ProjectBacker" => one::<project_backer::Model>(json),
-        "SpendingFigure" => one::<spending_figure::Model>(json),
-        "Claim" => one::<claim::Model>(json),
-        "ClaimChallenge" => one::<claim_challenge::Model>(json),
-        "Event" => one::<event::Model>(json),
-        "Source" => one::<source::Model>(json),
-        "Citation" => one::<citation::Model>(json),
-        _ => None,
+    macro_rules! decoders {
+        ($($name:ident => $entity:ident,)*) => {
+            match typename {
+                $(stringify!($name) => one::<entity::$entity::Model>(json),)*
+                _ => None,
+            }
+        };
     }
+    super::with_row_types!(decoders)
 }
