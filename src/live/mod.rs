@@ -17,7 +17,7 @@ pub mod hub;
 mod listener;
 mod payload;
 
-pub use payload::{MAX_PAYLOAD, row_from_json};
+pub use payload::{Carried, MAX_PAYLOAD, row_from_json};
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use std::sync::Arc;
@@ -385,16 +385,6 @@ impl Attachment {
     }
 }
 
-/// What a write carries of the row it wrote: the row (delivered in process) or its JSON
-/// (sent in the `NOTIFY` payload).
-#[derive(Debug)]
-pub enum Carried {
-    /// The row, as [`rows`] holds it.
-    Row(RowSnapshot),
-    /// The row as JSON, short enough for a payload (see [`MAX_PAYLOAD`]).
-    Json(String),
-}
-
 /// Where a write transaction's changes go after it commits, with the rows they carry.
 #[derive(Debug, Default)]
 pub struct Outbox {
@@ -421,8 +411,8 @@ impl Outbox {
     }
 
     /// Sends the changes with `pg_notify` inside `txn`, each with the JSON of its row when
-    /// it carries one (PostgreSQL; nothing on other engines): they leave when, and only if,
-    /// the transaction commits.
+    /// it carries one and the payload stays within [`MAX_PAYLOAD`] (PostgreSQL; nothing on
+    /// other engines): they leave when, and only if, the transaction commits.
     pub async fn notify_in(&self, txn: &DatabaseTransaction) -> Result<()> {
         if txn.get_database_backend() != DbBackend::Postgres {
             return Ok(());
@@ -432,10 +422,15 @@ impl Outbox {
                 Some(Carried::Json(json)) => Some(json.as_str()),
                 _ => None,
             };
+            let mut payload = change.encode(json);
+            if payload.len() > MAX_PAYLOAD {
+                // Too long to travel: its subscribers read the row instead.
+                payload = change.encode(None);
+            }
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), change.encode(json).into()],
+                [CHANNEL.into(), payload.into()],
             ))
             .await?;
         }

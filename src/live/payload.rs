@@ -2,32 +2,38 @@
 //!
 //! - SQLite (one process): the change is delivered in process with the row itself.
 //! - PostgreSQL: the `NOTIFY` payload carries the row as JSON, and every instance's
-//!   listener decodes it, the writer's own and the others alike. A row whose payload would
-//!   reach PostgreSQL's limit ([`MAX_PAYLOAD`]) is not carried: its subscribers read it,
-//!   once per event, as for a change that carries nothing.
+//!   listener decodes it, the writer's own and the others alike. A change whose payload
+//!   would pass PostgreSQL's limit ([`MAX_PAYLOAD`]) with its row is sent without it
+//!   (`Outbox::notify_in`): its subscribers read the row, once per event, as for a change
+//!   that carries nothing.
 
 use sea_orm::DbBackend;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Carried, RowSnapshot, rows};
+use super::{RowSnapshot, rows};
 
-/// The longest `NOTIFY` payload that carries its row: PostgreSQL refuses payloads of 8,000
-/// bytes or more.
+/// The longest `NOTIFY` payload: PostgreSQL refuses payloads of 8,000 bytes or more.
 pub const MAX_PAYLOAD: usize = 7_999;
 
-/// Room in a payload for the change before the row (`U ClaimChallenge 2147483647 `).
-const CHANGE_ROOM: usize = 40;
+/// What a write carries of the row it wrote: the row (delivered in process) or its JSON
+/// (sent in the `NOTIFY` payload when it fits).
+#[derive(Debug)]
+pub enum Carried {
+    /// The row, as [`rows`] holds it.
+    Row(RowSnapshot),
+    /// The row as JSON.
+    Json(String),
+}
 
 impl Carried {
     /// What a write on `backend` carries of `row`: the row in process (SQLite), its JSON
-    /// when it fits in a payload (PostgreSQL), else nothing.
+    /// (PostgreSQL); nothing when it does not serialize.
     pub fn of<M: Serialize + Send + Sync + 'static>(backend: DbBackend, row: M) -> Option<Self> {
         if backend != DbBackend::Postgres {
             return Some(Carried::Row(rows(vec![row])));
         }
-        let json = serde_json::to_string(&row).ok()?;
-        (json.len() + CHANGE_ROOM <= MAX_PAYLOAD).then_some(Carried::Json(json))
+        serde_json::to_string(&row).ok().map(Carried::Json)
     }
 }
 
