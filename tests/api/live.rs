@@ -663,14 +663,7 @@ async fn subscribers_of_a_write_cost_no_statement(app: TestApp) {
     let addr = serve(app.router.clone()).await;
     let mut statements = Vec::new();
     for (round, n) in [0usize, 1, 5].into_iter().enumerate() {
-        let mut clients = Vec::new();
-        for _ in 0..n {
-            let mut client = Client::connect(addr, Protocol::TransportWs).await;
-            client.init(json!({})).await;
-            client.subscribe("1", COMPANY_CHANGES).await;
-            clients.push(client);
-        }
-        subscribers(&app.live, n).await;
+        let mut clients = company_changes(&app, addr, n).await;
         let mut bus = app.live.subscribe();
         app.take_statement_count();
         let name = format!("Shared Labs {round}");
@@ -693,6 +686,20 @@ async fn subscribers_of_a_write_cost_no_statement(app: TestApp) {
     assert_eq!(statements[0], statements[2], "{statements:?}");
 }
 
+/// `n` clients on `addr`, one connection each, subscribed to [`COMPANY_CHANGES`] as "1" and
+/// following the bus.
+async fn company_changes(app: &TestApp, addr: SocketAddr, n: usize) -> Vec<Client> {
+    let mut clients = Vec::new();
+    for _ in 0..n {
+        let mut client = Client::connect(addr, Protocol::TransportWs).await;
+        client.init(json!({})).await;
+        client.subscribe("1", COMPANY_CHANGES).await;
+        clients.push(client);
+    }
+    subscribers(&app.live, n).await;
+    clients
+}
+
 /// A change that does not carry its row has it read once for all its subscribers: five
 /// subscribers cost the statements of one.
 async fn five_subscribers_of_a_change_without_its_row_read_it_once(app: TestApp) {
@@ -703,14 +710,7 @@ async fn five_subscribers_of_a_change_without_its_row_read_it_once(app: TestApp)
     let global = create_company(&app, name).await;
     let (_, id) = capex_graph::graphql::node::parse_global_id(&global, "id").expect("an id");
     for n in [1usize, 5] {
-        let mut clients = Vec::new();
-        for _ in 0..n {
-            let mut client = Client::connect(addr, Protocol::TransportWs).await;
-            client.init(json!({})).await;
-            client.subscribe("1", COMPANY_CHANGES).await;
-            clients.push(client);
-        }
-        subscribers(&app.live, n).await;
+        let mut clients = company_changes(&app, addr, n).await;
         // The event names the row only.
         app.take_statement_count();
         app.live.deliver(Event::Change(Change::row(

@@ -86,10 +86,8 @@ async fn a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_
     const WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
     let app = app.with_live(capex_graph::live::Live::default().with_coalesce(WINDOW));
     let _listening = listening(&app).await;
-    let addr = serve(app.router.clone()).await;
     let before = startups_now(&app).await;
-    let mut client = Client::connect(addr, Protocol::TransportWs).await;
-    client.init(json!({})).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     client.subscribe("1", STARTUPS).await;
     assert_eq!(count(&client.next("1").await), before);
     // The first result was a computation: let its window pass.
