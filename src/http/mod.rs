@@ -5,6 +5,7 @@ mod answer;
 mod cors;
 mod edge;
 mod fanout;
+mod frame;
 mod request;
 mod shared;
 mod socket;
@@ -20,8 +21,7 @@ pub use socket::{
 
 use std::time::Duration;
 
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -182,10 +182,7 @@ async fn graphql_get_or_socket(State(state): State<AppState>, request: Request) 
         );
     };
     let (mut parts, _) = request.into_parts();
-    match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-        Ok(upgrade) => socket::accept(upgrade, protocol, state),
-        Err(rejection) => error_response(rejection.status(), "BAD_REQUEST", rejection.body_text()),
-    }
+    socket::accept(&mut parts, protocol, state)
 }
 
 /// A JSON error answer: `{"errors":[{"message":..., "extensions":{"code":...}}]}`.

@@ -3,22 +3,33 @@
 //! around them: connections per instance, subscriptions per connection, a deadline for
 //! `connection_init`, keep-alive pings, and slow consumers closed.
 
+use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_graphql::futures_util::stream::{self, BoxStream};
-use async_graphql::futures_util::{self, FutureExt, SinkExt, StreamExt};
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols, WsMessage};
+use async_graphql::futures_util::{self, FutureExt, Sink, Stream, StreamExt};
+use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Executor, Request, Response, ServerError};
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::body::Body;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Version, header};
+use axum::response::Response as HttpResponse;
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper_util::rt::TokioIo;
+use tokio::io::AsyncWrite;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::AppState;
-use super::shared::{Connection, Frames};
+use super::frame::Frames;
+use super::shared::Connection;
 use crate::auth::{Caller, WriteAccess};
 use crate::graphql::AppSchema;
 use crate::graphql::GqlError;
@@ -167,59 +178,175 @@ pub(super) fn protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
         .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
 }
 
-/// Accepts the upgrade and serves the connection.
+/// How much of a client's frames one read takes in. tungstenite's default, 128 KiB, is
+/// zeroed before every read, also before the reads that find nothing, and a connection
+/// polls its socket at least once per event it sends: with 20 connections that was 5 MiB
+/// of zeroing per write. Clients send short messages; a longer one takes several reads.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// An upgraded connection.
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Checks the upgrade request (RFC 6455, section 4.2.1), answers `101 Switching Protocols`
+/// and serves the connection once the upgrade is through.
 pub(super) fn accept(
-    upgrade: WebSocketUpgrade,
+    parts: &mut Parts,
     protocol: WebSocketProtocols,
     state: AppState,
 ) -> HttpResponse {
+    let (on_upgrade, accept_key) = match handshake(parts) {
+        Ok(upgrade) => upgrade,
+        Err((status, message)) => return super::error_response(status, "BAD_REQUEST", message),
+    };
     let permit = state.sockets.0.clone().try_acquire_owned().ok();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        // A message is bounded like a request body (axum's default is 64 MiB).
-        .max_message_size(super::MAX_BODY_BYTES)
-        .max_frame_size(super::MAX_BODY_BYTES)
-        .on_upgrade(move |socket| {
-            let nice = state.http.live.fanout_nice;
-            super::fanout::serve_with(nice, async move {
-                match permit {
-                    Some(permit) => serve(socket, protocol, state, permit).await,
-                    None => refuse(socket, state.http.live.max_connections).await,
-                }
-            })
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(error) => {
+                tracing::debug!(%error, "a WebSocket upgrade did not go through");
+                return;
+            }
+        };
+        // A message is bounded like a request body (the library's default is 64 MiB).
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER_BYTES)
+            .max_message_size(Some(super::MAX_BODY_BYTES))
+            .max_frame_size(Some(super::MAX_BODY_BYTES));
+        let socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        let socket = Shared(Arc::new(Mutex::new(socket)));
+        let nice = state.http.live.fanout_nice;
+        super::fanout::serve_with(nice, async move {
+            match permit {
+                Some(permit) => serve(socket, protocol, state, permit).await,
+                None => refuse(socket, state.http.live.max_connections).await,
+            }
         })
-        .into_response()
+        .await;
+    });
+    let mut response = HttpResponse::new(Body::empty());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("upgrade"),
+    );
+    headers.insert(
+        header::UPGRADE,
+        header::HeaderValue::from_static("websocket"),
+    );
+    if let Ok(accept) = header::HeaderValue::from_str(&accept_key) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    headers.insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        header::HeaderValue::from_static(protocol.sec_websocket_protocol()),
+    );
+    response
+}
+
+/// The connection's upgrade and the `Sec-WebSocket-Accept` value, or why the request is
+/// not a WebSocket handshake.
+fn handshake(parts: &mut Parts) -> Result<(OnUpgrade, String), (StatusCode, &'static str)> {
+    let bad = |message| Err((StatusCode::BAD_REQUEST, message));
+    if parts.method != Method::GET || parts.version != Version::HTTP_11 {
+        return bad("a WebSocket opens with an HTTP/1.1 GET request");
+    }
+    if !has_token(&parts.headers, header::CONNECTION, "upgrade") {
+        return bad("a WebSocket handshake has `Connection: upgrade`");
+    }
+    if parts
+        .headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|version| version.as_bytes() != b"13")
+    {
+        return bad("this server speaks WebSocket version 13: send `Sec-WebSocket-Version: 13`");
+    }
+    let Some(key) = parts.headers.get(header::SEC_WEBSOCKET_KEY) else {
+        return bad("a WebSocket handshake has a `Sec-WebSocket-Key` header");
+    };
+    let accept_key = derive_accept_key(key.as_bytes());
+    let Some(on_upgrade) = parts.extensions.remove::<OnUpgrade>() else {
+        return Err((
+            StatusCode::UPGRADE_REQUIRED,
+            "this connection cannot be upgraded to a WebSocket",
+        ));
+    };
+    Ok((on_upgrade, accept_key))
+}
+
+/// Whether header `name` lists `token` (comma-separated, any case).
+fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|value| value.trim().eq_ignore_ascii_case(token))
+}
+
+/// A connection's socket, shared by its reader (the client's messages, which async-graphql
+/// takes as a stream) and its writer (the loop in [`serve`]), both in the connection's one
+/// task: the lock is never waited for.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<Socket>>);
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Socket> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes `frames` to the socket: the library's own frames first (the answer to a
+    /// client's ping or close, which it may still hold), then these in one write.
+    async fn write(&self, frames: &Frames) -> Result<(), tungstenite::Error> {
+        if frames.is_empty() {
+            return Ok(());
+        }
+        std::future::poll_fn(|cx| Pin::new(&mut *self.lock()).poll_flush(cx)).await?;
+        let mut bytes = frames.bytes();
+        while !bytes.is_empty() {
+            let written =
+                std::future::poll_fn(|cx| Pin::new(self.lock().get_mut()).poll_write(cx, bytes))
+                    .await?;
+            if written == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into());
+            }
+            bytes = &bytes[written..];
+        }
+        std::future::poll_fn(|cx| Pin::new(self.lock().get_mut()).poll_flush(cx)).await?;
+        Ok(())
+    }
+}
+
+impl Stream for Shared {
+    type Item = Result<Message, tungstenite::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut *self.lock()).poll_next(cx)
+    }
 }
 
 /// Closes a connection past the limit, with a code clients retry later on.
-async fn refuse(mut socket: WebSocket, max: usize) {
+async fn refuse(socket: Shared, max: usize) {
     tracing::warn!(
         max,
         "WebSocket connection refused: the instance has as many as it may"
     );
-    let frame = CloseFrame {
-        code: CLOSE_TOO_MANY_CONNECTIONS,
-        reason: format!(
-            "this server has {max} WebSocket connections, the most it may: retry later"
-        )
-        .into(),
-    };
-    let _ = tokio::time::timeout(
-        Duration::from_secs(5),
-        socket.send(Message::Close(Some(frame))),
-    )
-    .await;
+    let reason =
+        format!("this server has {max} WebSocket connections, the most it may: retry later");
+    let frames = Frames::close(CLOSE_TOO_MANY_CONNECTIONS, &reason);
+    let _ = tokio::time::timeout(Duration::from_secs(5), socket.write(&frames)).await;
 }
 
 async fn serve(
-    socket: WebSocket,
+    socket: Shared,
     protocol: WebSocketProtocols,
     state: AppState,
     _permit: OwnedSemaphorePermit,
 ) {
     let options = state.http.live.clone();
     let (_open, mut stopping) = state.drain.enter();
-    let (mut sink, incoming) = socket.split();
     let session = Session::new(options.max_subscriptions);
     let executor = SocketExecutor {
         live: state.schema.data::<Live>().cloned().unwrap_or_default(),
@@ -228,7 +355,8 @@ async fn serve(
     };
     // Shared subscriptions are served by `shared`, the others by async-graphql.
     let (shared, mut frames) = Connection::new(executor.clone(), protocol, session.clone());
-    let input = incoming
+    let input = socket
+        .clone()
         .take_while(|message| std::future::ready(message.is_ok()))
         .filter_map({
             let shared = shared.clone();
@@ -271,55 +399,42 @@ async fn serve(
         WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
     };
     loop {
-        let next: Frames = tokio::select! {
+        let mut next: Frames = tokio::select! {
             biased;
-            _ = stopping.wait_for(|stop| *stop) => vec![close(CLOSE_GOING_AWAY, "the server is stopping: reconnect")],
-            () = session.lagged() => vec![close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read")],
-            () = &mut init_deadline, if !shared.is_initialized() => vec![close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")],
-            _ = keepalive.tick(), if shared.is_initialized() => vec![Message::Text(ping.into())],
+            _ = stopping.wait_for(|stop| *stop) => Frames::close(CLOSE_GOING_AWAY, "the server is stopping: reconnect"),
+            () = session.lagged() => Frames::close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read"),
+            () = &mut init_deadline, if !shared.is_initialized() => Frames::close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout"),
+            _ = keepalive.tick(), if shared.is_initialized() => Frames::text(&[ping]),
             Some(batch) = frames.recv() => batch,
             message = messages.next() => match message {
-                Some(message) => vec![outgoing(message)],
+                Some(message) => outgoing(message),
                 None => break,
             },
         };
-        let mut closing = false;
+        // The messages ready now (one event for many subscriptions of this connection)
+        // go out in the same write: one system call, not one per message.
         let mut ended = false;
-        // A socket that accepts nothing for a whole keep-alive interval is gone or too
-        // slow: dropping it frees its memory.
-        let sent = tokio::time::timeout(options.keepalive, async {
-            let mut batched = 0;
-            for message in next {
-                closing |= matches!(message, Message::Close(_));
-                sink.feed(message).await?;
-                batched += 1;
+        while !next.closes() && next.count() < MAX_BATCH {
+            if let Ok(batch) = frames.try_recv() {
+                next.append(batch);
+                continue;
             }
-            // The messages ready now (one event for many subscriptions of this connection)
-            // go out in the same write: one flush, not one system call per message.
-            while !closing && batched < MAX_BATCH {
-                if let Ok(batch) = frames.try_recv() {
-                    batched += batch.len();
-                    for message in batch {
-                        sink.feed(message).await?;
-                    }
-                    continue;
-                }
-                let Some(ready) = messages.next().now_or_never() else {
-                    break;
-                };
-                let Some(message) = ready.map(outgoing) else {
+            let Some(ready) = messages.next().now_or_never() else {
+                break;
+            };
+            match ready {
+                Some(message) => next.append(outgoing(message)),
+                None => {
                     ended = true;
                     break;
-                };
-                closing = matches!(message, Message::Close(_));
-                sink.feed(message).await?;
-                batched += 1;
+                }
             }
-            sink.flush().await
-        })
-        .await;
+        }
+        // A socket that accepts nothing for a whole keep-alive interval is gone or too
+        // slow: dropping it frees its memory.
+        let sent = tokio::time::timeout(options.keepalive, socket.write(&next)).await;
         match sent {
-            Ok(Ok(())) if !closing && !ended => {}
+            Ok(Ok(())) if !next.closes() && !ended => {}
             _ => break,
         }
     }
@@ -330,10 +445,10 @@ async fn serve(
 const MAX_BATCH: usize = 64;
 
 /// The frame of a protocol message.
-fn outgoing(message: WsMessage) -> Message {
+fn outgoing(message: WsMessage) -> Frames {
     match message {
-        WsMessage::Text(text) => Message::Text(text.into()),
-        WsMessage::Close(code, reason) => close(code, &reason),
+        WsMessage::Text(text) => Frames::text(&[&text]),
+        WsMessage::Close(code, reason) => Frames::close(code, &reason),
     }
 }
 
@@ -342,13 +457,6 @@ fn connection_value<T: std::any::Any + Send + Sync>(data: &Option<Arc<Data>>) ->
     data.as_ref()?
         .get(&std::any::TypeId::of::<T>())?
         .downcast_ref::<T>()
-}
-
-fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
 }
 
 /// Who the `connection_init` payload names: its `Authorization` (or `authorization`, or

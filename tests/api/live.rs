@@ -39,6 +39,9 @@ on_both_engines!(
     a_delete_sends_an_event_for_every_row_it_takes_with_it,
     the_cascades_the_events_follow_are_the_databases,
     identical_subscriptions_share_one_execution_and_late_joiners_see_later_events,
+    a_subscribe_message_longer_than_one_read_is_taken_whole,
+    a_websocket_ping_gets_its_pong_between_events,
+    a_request_that_is_not_a_websocket_handshake_gets_a_400,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -618,6 +621,96 @@ async fn a_websocket_message_over_the_body_limit_closes_the_connection(app: Test
         .await;
     client.closed().await;
     assert_eq!(app.live.subscriber_count(), 0);
+}
+
+/// The server reads a client's frames a few KiB at a time: a message many reads long (here
+/// 100 KiB, under the body limit) is still taken whole.
+async fn a_subscribe_message_longer_than_one_read_is_taken_whole(app: TestApp) {
+    let _listening = listening(&app).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    let padding = " ".repeat(100 * 1024);
+    client
+        .subscribe("1", &format!("{COMPANY_CHANGES}{padding}"))
+        .await;
+    subscribers(&app.live, 1).await;
+    let id = create_company(&app, "Long Read Labs").await;
+    let payload = client.next("1").await;
+    assert_eq!(payload["data"]["changes"]["id"], id, "{payload}");
+    assert_eq!(
+        payload["data"]["changes"]["node"]["name"], "Long Read Labs",
+        "{payload}"
+    );
+}
+
+/// The server writes its frames itself, beside the WebSocket library's own: a client's
+/// ping is answered with its pong, and the events around it arrive whole and in order.
+async fn a_websocket_ping_gets_its_pong_between_events(app: TestApp) {
+    let _listening = listening(&app).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    subscribers(&app.live, 1).await;
+    let first = create_company(&app, "Before Ping").await;
+    client
+        .socket
+        .send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .expect("ping");
+    let second = create_company(&app, "After Ping").await;
+    let mut events = Vec::new();
+    let mut pong = None;
+    while events.len() < 2 || pong.is_none() {
+        let message = tokio::time::timeout(PATIENCE, client.socket.next())
+            .await
+            .expect("a frame in time")
+            .expect("an open socket")
+            .expect("a valid frame");
+        match message {
+            Message::Pong(payload) => pong = Some(payload.to_vec()),
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).expect("JSON message");
+                if value["type"] == "next" {
+                    events.push(value["payload"]["data"]["changes"]["id"].clone());
+                }
+            }
+            other => panic!("an unexpected frame: {other:?}"),
+        }
+    }
+    assert_eq!(pong.as_deref(), Some(b"are you there".as_slice()));
+    assert_eq!(events, [json!(first), json!(second)]);
+}
+
+/// An upgrade request that is not a valid WebSocket handshake gets a 400 with a code, not
+/// a half-open connection.
+async fn a_request_that_is_not_a_websocket_handshake_gets_a_400(app: TestApp) {
+    use tower::ServiceExt;
+    let handshake = |version: &str, key: Option<&str>| {
+        let mut request = axum::http::Request::get("/graphql")
+            .header("Connection", "keep-alive, Upgrade")
+            .header("Upgrade", "websocket")
+            .header("Sec-WebSocket-Protocol", "graphql-transport-ws")
+            .header("Sec-WebSocket-Version", version);
+        if let Some(key) = key {
+            request = request.header("Sec-WebSocket-Key", key);
+        }
+        request.body(axum::body::Body::empty()).expect("request")
+    };
+    for (request, says) in [
+        (handshake("13", None), "Sec-WebSocket-Key"),
+        (
+            handshake("8", Some("dGhlIHNhbXBsZSBub25jZQ==")),
+            "Sec-WebSocket-Version",
+        ),
+    ] {
+        let response = app.router.clone().oneshot(request).await.expect("answer");
+        assert_eq!(response.status(), 400);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let body: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{message}");
+    }
 }
 
 /// A stopping server sends its subscribers a close frame ("going away") and counts their

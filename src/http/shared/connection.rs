@@ -10,7 +10,6 @@ use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::http::WebSocketProtocols;
 use async_graphql::{Data, Executor, Request, Response};
-use axum::extract::ws::Message;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::{broadcast, broadcast::error::RecvError, mpsc};
@@ -21,12 +20,10 @@ use super::{
     sharing,
 };
 use crate::graphql::live::{Session, Slot, slow_consumer};
+use crate::http::frame::Frames;
 use crate::http::socket::{SocketExecutor, server_error};
 use crate::live::hub::{Hub, Left};
 use crate::live::{Attachment, Live};
-
-/// Frames for the socket: every frame of one response to the subscriptions of a connection.
-pub(in crate::http) type Frames = Vec<Message>;
 
 /// Batches of frames that may wait for a connection's socket before its groups wait too
 /// (and then fall behind the execution, up to its buffer).
@@ -163,7 +160,7 @@ impl Connection {
                 id: Some(id),
                 ..
             }) if self.complete(&id) => {
-                self.send(vec![completed(&id)]);
+                self.send(completed(&id));
                 true
             }
             _ => false,
@@ -187,8 +184,9 @@ impl Connection {
             Ok(slot) => slot,
             Err(refused) => {
                 let response = Response::from_errors(vec![server_error(refused.into())]);
-                let frame = frame(&self.prefix(&id), &json(&response));
-                self.send(vec![frame, completed(&id)]);
+                let mut frames = frame(&self.prefix(&id), &json(&response));
+                frames.append(completed(&id));
+                self.send(frames);
                 return;
             }
         };
@@ -225,7 +223,7 @@ impl Connection {
         // A live result's current value at once; the events before it joined, never.
         let replayed = match (sharing, &current) {
             (Sharing::Result, Some(current)) => {
-                self.send(vec![frame(&prefix, &current.json)]);
+                self.send(frame(&prefix, &current.json));
                 true
             }
             _ => false,
@@ -334,6 +332,9 @@ impl Connection {
     /// and last words). A full queue means the client sends faster than it reads: it is
     /// closed as a slow consumer rather than losing a frame or growing the queue.
     fn send(&self, frames: Frames) {
+        if frames.is_empty() {
+            return;
+        }
         if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(frames) {
             self.session.fell_behind();
         }
@@ -387,17 +388,13 @@ async fn run_alone(
         };
         let out = connection.out.clone();
         drop(connection);
-        if out
-            .send(vec![frame(&prefix, &json(&response))])
-            .await
-            .is_err()
-        {
+        if out.send(frame(&prefix, &json(&response))).await.is_err() {
             return;
         }
     }
     if let Some(connection) = connection.upgrade() {
         lock(&connection.following).remove(&id);
-        connection.send(vec![completed(&id)]);
+        connection.send(completed(&id));
     }
 }
 
@@ -424,15 +421,15 @@ async fn follow(
         };
         match received {
             Ok(sent) => {
-                let frames: Frames = lock(&group.members)
+                let mut frames = Frames::default();
+                for member in lock(&group.members)
                     .iter_mut()
                     .filter(|member| sent.seq > member.after)
-                    .map(|member| {
-                        member.received = true;
-                        member.after = sent.seq;
-                        frame(&member.prefix, &sent.json)
-                    })
-                    .collect();
+                {
+                    member.received = true;
+                    member.after = sent.seq;
+                    frames.push_text(&[&member.prefix, &sent.json, "}"]);
+                }
                 if sent.slow {
                     // The execution itself fell behind the bus: so did its subscribers.
                     connection.session.fell_behind();
@@ -447,10 +444,10 @@ async fn follow(
                 let buffer = connection.executor.live.buffer();
                 let error = slow_consumer(Some(&connection.session), missed, buffer);
                 let json = json(&Response::from_errors(vec![server_error(error)]));
-                let frames = lock(&group.members)
-                    .iter()
-                    .map(|member| frame(&member.prefix, &json))
-                    .collect();
+                let mut frames = Frames::default();
+                for member in lock(&group.members).iter() {
+                    frames.push_text(&[&member.prefix, &json, "}"]);
+                }
                 connection.send(frames);
                 return;
             }
@@ -459,14 +456,14 @@ async fn follow(
                 // them nothing.
                 lock(&connection.groups).remove(&execution);
                 let members = std::mem::take(&mut *lock(&group.members));
-                let mut done = Vec::new();
+                let mut done = Frames::default();
                 for member in members {
                     let (id, received) = (member.id.clone(), member.received);
                     // Its place in the count is free before it runs alone.
                     drop(member);
                     if received {
                         lock(&connection.following).remove(&id);
-                        done.push(completed(&id));
+                        done.append(completed(&id));
                     } else {
                         connection.alone(id, group.request.to_request());
                     }
@@ -480,16 +477,12 @@ async fn follow(
 
 /// The message of one response: its subscription's [`Connection::prefix`], the response's
 /// JSON, and the closing brace.
-fn frame(prefix: &str, json: &str) -> Message {
-    let mut text = String::with_capacity(prefix.len() + json.len() + 1);
-    text.push_str(prefix);
-    text.push_str(json);
-    text.push('}');
-    Message::Text(text.into())
+fn frame(prefix: &str, json: &str) -> Frames {
+    Frames::text(&[prefix, json, "}"])
 }
 
 /// The message that ends subscription `id` (the same in both protocols).
-fn completed(id: &str) -> Message {
+fn completed(id: &str) -> Frames {
     let id = serde_json::to_string(id).unwrap_or_default();
-    Message::Text(format!(r#"{{"type":"complete","id":{id}}}"#).into())
+    Frames::text(&[r#"{"type":"complete","id":"#, &id, "}"])
 }

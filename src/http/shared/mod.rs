@@ -34,7 +34,7 @@ use tokio::sync::broadcast;
 
 mod connection;
 
-pub(super) use connection::{Connection, Frames};
+pub(super) use connection::Connection;
 
 use crate::graphql::live::SLOW_CONSUMER;
 use crate::live::Attachment;
