@@ -83,11 +83,8 @@ impl Frames {
 
     /// Adds `other`'s frames after these.
     pub(in crate::http) fn append(&mut self, other: Frames) {
-        if self.bytes.is_empty() {
-            *self = Frames {
-                closes: self.closes || other.closes,
-                ..other
-            };
+        if self.is_empty() {
+            *self = other;
             return;
         }
         self.bytes.extend_from_slice(&other.bytes);

@@ -6,7 +6,7 @@
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -294,7 +294,7 @@ struct Shared(Arc<Mutex<Socket>>);
 
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Socket> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        super::shared::lock(&self.0)
     }
 
     /// Writes `frames` to the socket: the library's own frames first (the answer to a

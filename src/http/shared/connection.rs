@@ -428,7 +428,7 @@ async fn follow(
                 {
                     member.received = true;
                     member.after = sent.seq;
-                    frames.push_text(&[&member.prefix, &sent.json, "}"]);
+                    push_frame(&mut frames, &member.prefix, &sent.json);
                 }
                 if sent.slow {
                     // The execution itself fell behind the bus: so did its subscribers.
@@ -446,7 +446,7 @@ async fn follow(
                 let json = json(&Response::from_errors(vec![server_error(error)]));
                 let mut frames = Frames::default();
                 for member in lock(&group.members).iter() {
-                    frames.push_text(&[&member.prefix, &json, "}"]);
+                    push_frame(&mut frames, &member.prefix, &json);
                 }
                 connection.send(frames);
                 return;
@@ -478,7 +478,14 @@ async fn follow(
 /// The message of one response: its subscription's [`Connection::prefix`], the response's
 /// JSON, and the closing brace.
 fn frame(prefix: &str, json: &str) -> Frames {
-    Frames::text(&[prefix, json, "}"])
+    let mut frames = Frames::with_capacity(prefix.len() + json.len() + 1);
+    push_frame(&mut frames, prefix, json);
+    frames
+}
+
+/// Adds the message of one response (see [`frame`]) to `frames`.
+fn push_frame(frames: &mut Frames, prefix: &str, json: &str) {
+    frames.push_text(&[prefix, json, "}"]);
 }
 
 /// The message that ends subscription `id` (the same in both protocols).

@@ -248,9 +248,10 @@ fn has_code(response: &Response, code: &str) -> bool {
     })
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Every change under these locks is one insert or remove: a panic cannot leave them
-    // inconsistent.
+/// Locks `mutex`, through a panic of an earlier holder: every change under the shared
+/// subscriptions' locks is one insert or remove, which a panic cannot leave half done; a
+/// socket's lock is taken only by its connection's one task, which a panic ends.
+pub(in crate::http) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
