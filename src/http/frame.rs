@@ -15,6 +15,8 @@ const TEXT: u8 = 0x81;
 const CLOSE: u8 = 0x88;
 /// The most a control frame (a close) may carry (RFC 6455, section 5.5).
 const MAX_CONTROL_PAYLOAD: usize = 125;
+/// The longest header of a server's frame: opcode, length 127 and 8 bytes of length.
+const MAX_HEADER: usize = 10;
 
 /// Frames ready for a socket, in the order they go out.
 #[derive(Debug, Default)]
@@ -27,7 +29,7 @@ pub(in crate::http) struct Frames {
 impl Frames {
     /// One text frame holding `parts`, one after the other.
     pub(in crate::http) fn text(parts: &[&str]) -> Frames {
-        let mut frames = Frames::with_capacity(parts.iter().map(|part| part.len()).sum());
+        let mut frames = Frames::with_capacity(1, parts.iter().map(|part| part.len()).sum());
         frames.push_text(parts);
         frames
     }
@@ -40,7 +42,7 @@ impl Frames {
             end -= 1;
         }
         let reason = &reason.as_bytes()[..end];
-        let mut frames = Frames::with_capacity(2 + reason.len());
+        let mut frames = Frames::with_capacity(1, 2 + reason.len());
         frames.bytes.push(CLOSE);
         frames.bytes.push((2 + reason.len()) as u8);
         frames.bytes.extend_from_slice(&code.to_be_bytes());
@@ -50,10 +52,11 @@ impl Frames {
         frames
     }
 
-    /// Room for `payload` bytes of text in frames (their headers included).
-    pub(in crate::http) fn with_capacity(payload: usize) -> Frames {
+    /// Room for `frames` frames holding `payload` bytes of text in all (their headers
+    /// included).
+    pub(in crate::http) fn with_capacity(frames: usize, payload: usize) -> Frames {
         Frames {
-            bytes: Vec::with_capacity(payload + 10),
+            bytes: Vec::with_capacity(payload + MAX_HEADER * frames),
             count: 0,
             closes: false,
         }
@@ -62,7 +65,7 @@ impl Frames {
     /// Adds a text frame holding `parts`, one after the other.
     pub(in crate::http) fn push_text(&mut self, parts: &[&str]) {
         let len: usize = parts.iter().map(|part| part.len()).sum();
-        self.bytes.reserve(len + 10);
+        self.bytes.reserve(len + MAX_HEADER);
         self.bytes.push(TEXT);
         match len {
             0..=125 => self.bytes.push(len as u8),
@@ -179,6 +182,23 @@ mod tests {
         assert_eq!(code, 4008);
         let reason = std::str::from_utf8(&payload[2..]).expect("the reason is cut at a char");
         assert!(long.starts_with(reason) && reason.len() >= 121, "{reason}");
+    }
+
+    #[test]
+    fn frames_laid_out_in_the_room_made_for_them_never_move() {
+        // 50 frames of each length class: the room counts the longest header for each.
+        for len in [100, 1_000, 70_000] {
+            let text = "x".repeat(len);
+            let mut frames = Frames::with_capacity(50, 50 * len);
+            let room = frames.bytes.capacity();
+            let start = frames.bytes.as_ptr();
+            for _ in 0..50 {
+                frames.push_text(&[&text[..len / 2], &text[len / 2..]]);
+            }
+            assert_eq!(frames.bytes.capacity(), room, "{len}");
+            assert_eq!(frames.bytes.as_ptr(), start, "{len}");
+            assert_eq!(read(frames.bytes()).len(), 50);
+        }
     }
 
     #[test]

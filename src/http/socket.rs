@@ -431,8 +431,14 @@ async fn serve(
             }
         }
         // A socket that accepts nothing for a whole keep-alive interval is gone or too
-        // slow: dropping it frees its memory.
-        let sent = tokio::time::timeout(options.keepalive, socket.write(&next)).await;
+        // slow: dropping it frees its memory. Most writes go through at once, without
+        // the timer.
+        let write = socket.write(&next);
+        tokio::pin!(write);
+        let sent = match write.as_mut().now_or_never() {
+            Some(written) => Ok(written),
+            None => tokio::time::timeout(options.keepalive, write).await,
+        };
         match sent {
             Ok(Ok(())) if !next.closes() && !ended => {}
             _ => break,

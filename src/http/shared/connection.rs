@@ -77,6 +77,25 @@ struct Group {
     task: OnceLock<AbortHandle>,
 }
 
+impl Group {
+    /// The frames of `sent` for the members that joined before it.
+    fn frames(&self, sent: &Sent) -> Frames {
+        let mut members = lock(&self.members);
+        // Room for every member's frame up front: no growth while laying them out.
+        let room = members
+            .iter()
+            .map(|member| member.prefix.len() + sent.json.len() + 1)
+            .sum();
+        let mut frames = Frames::with_capacity(members.len(), room);
+        for member in members.iter_mut().filter(|member| sent.seq > member.after) {
+            member.received = true;
+            member.after = sent.seq;
+            push_frame(&mut frames, &member.prefix, &sent.json);
+        }
+        frames
+    }
+}
+
 /// The shared subscriptions of one WebSocket connection.
 pub(in crate::http) struct Connection {
     executor: SocketExecutor,
@@ -421,15 +440,7 @@ async fn follow(
         };
         match received {
             Ok(sent) => {
-                let mut frames = Frames::default();
-                for member in lock(&group.members)
-                    .iter_mut()
-                    .filter(|member| sent.seq > member.after)
-                {
-                    member.received = true;
-                    member.after = sent.seq;
-                    push_frame(&mut frames, &member.prefix, &sent.json);
-                }
+                let frames = group.frames(&sent);
                 if sent.slow {
                     // The execution itself fell behind the bus: so did its subscribers.
                     connection.session.fell_behind();
@@ -478,7 +489,7 @@ async fn follow(
 /// The message of one response: its subscription's [`Connection::prefix`], the response's
 /// JSON, and the closing brace.
 fn frame(prefix: &str, json: &str) -> Frames {
-    let mut frames = Frames::with_capacity(prefix.len() + json.len() + 1);
+    let mut frames = Frames::with_capacity(1, prefix.len() + json.len() + 1);
     push_frame(&mut frames, prefix, json);
     frames
 }
