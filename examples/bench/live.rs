@@ -19,10 +19,16 @@
 //! over `--writes` writes, each waiting for all subscribers; on SQLite the events leave
 //! before the answer, so the answer itself waits for part of the fan-out); the statements
 //! the subscribers' instance runs per write beyond the write's own; memory (below); and
-//! write throughput: `--burst` writes one after the other, each sent when the previous one
-//! is answered, with no subscriber and with the subscribers (writes per second, their
+//! write throughput: bursts of `--burst` writes one after the other, each sent when the
+//! previous one is answered, with the subscribers and with none (writes per second, their
 //! ratio, when the last subscriber had the last write, and for the aggregate the results
 //! sent again unchanged: a recomputation after a change that the previous one had seen).
+//! The bursts with and without subscribers are interleaved, `--burst-rounds` of each, with
+//! first and none first in turn: for "none", every subscription is completed and the
+//! connections stay open. A single pair of bursts half a second long each, minutes apart,
+//! gave ratios from 0.49 to 1.01 on one build: the machine's speed drifts more than that
+//! between them (the same build's bursts with no subscriber, before and after the
+//! scenarios, ran at 280 and 465 writes/s).
 //!
 //! CPU: the time each of this process's threads ran (`/proc/self/task/*/schedstat`), per
 //! write, split into the server's threads (its own runtime, `bench-server`; the fan-out
@@ -285,9 +291,42 @@ struct FanOut {
     /// Mutation sent to the last subscriber's event, in seconds (the commit is between).
     from_sent: Vec<f64>,
     /// Anonymous RSS in KiB: with the connections open, with every subscription started and
-    /// idle, after the timed writes, after the burst.
+    /// idle, after the timed writes, after the bursts.
     rss: [Option<u64>; 4],
-    burst: Option<Burst>,
+    throughput: Option<Throughput>,
+}
+
+/// Bursts with the subscribers and with none, interleaved (`--burst-rounds` of each).
+#[derive(Default)]
+struct Throughput {
+    with: Vec<Burst>,
+    none: Vec<Burst>,
+}
+
+impl Throughput {
+    /// Writes per second over all bursts of one kind.
+    fn rate(bursts: &[Burst]) -> f64 {
+        let writes: usize = bursts.iter().map(|burst| burst.writes).sum();
+        let seconds: f64 = bursts
+            .iter()
+            .map(|burst| burst.writes as f64 / burst.rate)
+            .sum();
+        writes as f64 / seconds
+    }
+
+    /// The mean over bursts of one kind.
+    fn mean(bursts: &[Burst], of: impl Fn(&Burst) -> f64) -> f64 {
+        bursts.iter().map(of).sum::<f64>() / bursts.len().max(1) as f64
+    }
+
+    /// Each round's ratio: with the subscribers against none.
+    fn ratios(&self) -> Vec<f64> {
+        self.with
+            .iter()
+            .zip(&self.none)
+            .map(|(with, none)| with.rate / none.rate)
+            .collect()
+    }
 }
 
 /// The growth from `before` to `after` (KiB) per one of `n`, in KB (1,000 bytes).
@@ -317,6 +356,9 @@ struct Burst {
     /// first write until the last subscriber had the last one (until the last answer with
     /// no subscriber).
     cpu: [f64; 3],
+    /// The share of this machine's CPU time that its hypervisor gave to others while the
+    /// burst ran (`steal` in `/proc/stat`), in percent.
+    steal: f64,
 }
 
 /// Runs the suite on the database at `url` (migrated and generated); returns its tables.
@@ -351,16 +393,12 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     // A first burst warms the server and the database up (on PostgreSQL the first one ran
     // at half the speed of later ones); not counted.
     burst(&first, &first, &mut writer, args.burst, own, None).await;
-    let alone = burst(&first, &first, &mut writer, args.burst, own, None).await;
 
     let mut runs = Vec::new();
     for watch in [Watch::Changes, Watch::Aggregate] {
         let run = fan_out(watch, (&first, &first), &mut writer, args, args.burst, own).await;
         runs.push((watch, run));
     }
-    let alone_again = burst(&first, &first, &mut writer, args.burst, own, None).await;
-    let baseline = (alone.rate + alone_again.rate) / 2.0;
-    let baseline_cpu = |i: usize| (alone.cpu[i] + alone_again.cpu[i]) / 2.0;
 
     let mut across = Vec::new();
     if engine == "postgres" {
@@ -396,12 +434,14 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         "\n## {engine}: live data, {} subscribers on {connections} connections, {} writes one at a time\n\n\
          Coalescing window of live results {coalesce} ms. The write's own statements: {own}. Latency: \
          from the mutation's answer (committed), and from its sending (the commit is between), \
-         to the last subscriber's event; over {} writes p99 is {}. Writes/s: {} writes one after \
-         the other, each sent when the previous one is answered, after a burst that warms up; \
-         with no subscriber {:.0} writes/s before the scenarios, and {:.0} after them (the \
-         ratios use their mean, the \"writes/s, none\" column). CPU: of the server's threads, \
-         of the rest of this process, and of this machine's PostgreSQL processes, per write, \
-         from the first write until the last subscriber had the last one. {}",
+         to the last subscriber's event; over {} writes p99 is {}. Writes/s: bursts of {} writes one \
+         after the other, each sent when the previous one is answered, after a burst that warms \
+         up; {} rounds, each a burst with the subscribers and one with none (every subscription \
+         completed, the connections open), with first and none first in turn; the writes/s \
+         are over all bursts of a kind, and the ratio is theirs (each round's ratio in the last \
+         column). CPU: of the server's threads, of the rest of this process, and of this \
+         machine's PostgreSQL processes, per write, from the first write until the last \
+         subscriber had the last one, the mean over the bursts. {}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -411,8 +451,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             "the 99th percentile"
         },
         args.burst,
-        alone.rate,
-        alone_again.rate,
+        args.burst_rounds,
         if args.pin {
             "Pinned (`--pin`): the server's threads on CPU 0, the writer, subscribers and \
              bench on CPU 1."
@@ -421,13 +460,21 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         }
     );
     for (watch, run) in &runs {
-        let burst = run.burst.as_ref().expect("a burst");
+        let throughput = run.throughput.as_ref().expect("bursts");
+        let (with, none) = (&throughput.with, &throughput.none);
+        let (rate_with, rate_none) = (Throughput::rate(with), Throughput::rate(none));
+        let ratios = throughput
+            .ratios()
+            .iter()
+            .map(|ratio| format!("{ratio:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s | statements in the burst beyond its writes' | results resent unchanged in the burst |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -445,18 +492,20 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             growth(run.rss[0], run.rss[1], args.subscribers),
             mib(run.rss[2]),
             mib(run.rss[3]),
-            burst.writes,
-            baseline,
-            burst.rate,
-            burst.rate / baseline,
-            baseline_cpu(0),
-            burst.cpu[0],
-            burst.cpu[1],
-            baseline_cpu(2),
-            burst.cpu[2],
-            burst.delivered,
-            burst.statements,
-            burst.repeats,
+            args.burst,
+            rate_none,
+            rate_with,
+            rate_with / rate_none,
+            Throughput::mean(none, |burst| burst.cpu[0]),
+            Throughput::mean(with, |burst| burst.cpu[0]),
+            Throughput::mean(with, |burst| burst.cpu[1]),
+            Throughput::mean(none, |burst| burst.cpu[2]),
+            Throughput::mean(with, |burst| burst.cpu[2]),
+            Throughput::mean(with, |burst| burst.delivered),
+            with.iter().map(|burst| burst.statements).sum::<usize>(),
+            with.iter().map(|burst| burst.repeats).sum::<usize>(),
+            Throughput::mean(none, |burst| burst.steal),
+            Throughput::mean(with, |burst| burst.steal),
         );
     }
     let _ = writeln!(
@@ -714,6 +763,7 @@ async fn burst(
 ) -> Burst {
     at.statements.store(0, Ordering::SeqCst);
     let cpu_before = cpu_times();
+    let steal_before = machine_times();
     let started = Instant::now();
     let mut last = 0;
     for _ in 0..writes {
@@ -741,10 +791,17 @@ async fn burst(
         repeats = subscribers.repeats.replace(0).unwrap_or(0);
     }
     let cpu_after = cpu_times();
+    let steal_after = machine_times();
     let per_write =
         |i: usize| cpu_after[i].saturating_sub(cpu_before[i]) as f64 / 1e6 / writes.max(1) as f64;
     Burst {
         cpu: [per_write(0), per_write(1), per_write(2)],
+        steal: match (steal_before, steal_after) {
+            (Some((steal, all)), Some((steal_after, all_after))) if all_after > all => {
+                (steal_after - steal) as f64 * 100.0 / (all_after - all) as f64
+            }
+            _ => f64::NAN,
+        },
         writes,
         rate,
         delivered: delivered.saturating_duration_since(started).as_secs_f64(),
@@ -769,6 +826,8 @@ struct Subscribers {
     /// after a change that the previous computation had already seen), and how often one
     /// did: such repeats are skipped.
     repeats: Option<usize>,
+    /// One per connection's reader.
+    controls: Vec<mpsc::UnboundedSender<Control>>,
 }
 
 impl Subscribers {
@@ -826,28 +885,7 @@ async fn fan_out(
     let rss_open = settled_memory().await;
 
     let (mut subscribers, readers) = follow_all(watch, sockets, args.subscribers);
-    // Started: a live aggregate sends its first result at once; a `changes` subscription
-    // sends nothing until a change, but holds a receiver of the bus from its start.
-    match watch {
-        Watch::Aggregate => {
-            let now = writer.expected(watch, writer.done);
-            subscribers
-                .until(|_, marker, _| {
-                    assert_eq!(marker, now, "first results");
-                    true
-                })
-                .await;
-        }
-        Watch::Changes => {
-            until(
-                || at.live.subscriber_count() >= receivers + args.subscribers,
-                "the subscriptions start",
-            )
-            .await;
-            let done = writer.done;
-            subscribers.seen.fill(done);
-        }
-    }
+    started(watch, at, receivers, writer, &mut subscribers).await;
     let tasks = at.live.hub().computations();
     let rss_subscribed = settled_memory().await;
 
@@ -878,9 +916,40 @@ async fn fan_out(
         per_change.push(at.statements.load(Ordering::SeqCst).saturating_sub(own));
     }
     let rss_writes = settled_memory().await;
-    let burst = if burst_writes > 0 {
-        let subscribers = Some((watch, &mut subscribers));
-        Some(burst(at, to, writer, burst_writes, own, subscribers).await)
+    let throughput = if burst_writes > 0 {
+        let mut throughput = Throughput::default();
+        for round in 0..args.burst_rounds {
+            // With, then none, then none, then with: neither comes first more often.
+            let with_first = round % 2 == 0;
+            for with in [with_first, !with_first] {
+                if with {
+                    if round % 2 == 1 {
+                        resume(watch, at, receivers, writer, &mut subscribers, round).await;
+                    }
+                    let subscribers = Some((watch, &mut subscribers));
+                    let run = burst(at, to, writer, burst_writes, own, subscribers).await;
+                    throughput.with.push(run);
+                } else {
+                    if round % 2 == 0 {
+                        pause(at, receivers, &subscribers).await;
+                    }
+                    let run = burst(at, to, writer, burst_writes, own, None).await;
+                    throughput.none.push(run);
+                }
+            }
+        }
+        if args.burst_rounds % 2 == 1 {
+            resume(
+                watch,
+                at,
+                receivers,
+                writer,
+                &mut subscribers,
+                args.burst_rounds,
+            )
+            .await;
+        }
+        Some(throughput)
     } else {
         None
     };
@@ -906,8 +975,76 @@ async fn fan_out(
         latencies,
         from_sent,
         rss: [rss_open, rss_subscribed, rss_writes, rss_burst],
-        burst,
+        throughput,
     }
+}
+
+/// Waits until `subscribers` have started on `at` (where `receivers` followed the bus
+/// before them): a live aggregate sends its first result at once; a `changes`
+/// subscription sends nothing until a change, but holds a receiver of the bus from its
+/// start.
+async fn started(
+    watch: Watch,
+    at: &Instance,
+    receivers: usize,
+    writer: &Writer,
+    subscribers: &mut Subscribers,
+) {
+    match watch {
+        Watch::Aggregate => {
+            let now = writer.expected(watch, writer.done);
+            subscribers
+                .until(|_, marker, _| {
+                    assert_eq!(marker, now, "first results");
+                    true
+                })
+                .await;
+        }
+        Watch::Changes => {
+            let count = subscribers.seen.len();
+            until(
+                || at.live.subscriber_count() >= receivers + count,
+                "the subscriptions start",
+            )
+            .await;
+            let done = writer.done;
+            subscribers.seen.fill(done);
+        }
+    }
+}
+
+/// Completes every subscription, the connections staying open; returns once `at` has
+/// ended them (and their shared computations).
+async fn pause(at: &Instance, receivers: usize, subscribers: &Subscribers) {
+    for control in &subscribers.controls {
+        control.send(Control::Pause).expect("a reader");
+    }
+    until(
+        || {
+            at.live.subscriber_count() <= receivers
+                && at.live.hub().computations() == 0
+                && at.live.streams().computations() == 0
+        },
+        "the subscriptions pause",
+    )
+    .await;
+}
+
+/// Starts every subscription again (ids of `epoch`), and waits until they have started.
+async fn resume(
+    watch: Watch,
+    at: &Instance,
+    receivers: usize,
+    writer: &Writer,
+    subscribers: &mut Subscribers,
+    epoch: usize,
+) {
+    for control in &subscribers.controls {
+        control
+            .send(Control::Resume(epoch as u32))
+            .expect("a reader");
+    }
+    started(watch, at, receivers, writer, subscribers).await;
 }
 
 /// The process's anonymous resident memory in KiB, once the allocator has returned what
@@ -1018,6 +1155,21 @@ fn taskset(args: &[&str]) {
     assert!(status.success(), "taskset {args:?}: {status}");
 }
 
+/// This machine's CPU time taken by its hypervisor for others (steal) so far, and all its
+/// CPU time, in ticks (the first line of `/proc/stat`).
+fn machine_times() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let times: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|field| field.parse().ok())
+        .collect::<Option<_>>()?;
+    Some((*times.get(7)?, times.iter().sum()))
+}
+
 /// CPU time (ns) used so far: by this process's living threads, the server's (the
 /// [`servers`] runtime's, the fan-out runtime's, SQLite's workers: `bench-server`,
 /// `capex-fanout`, `sqlx-sqlite-*`) and the rest's; and by this machine's living
@@ -1069,16 +1221,20 @@ fn follow_all(
 ) -> (Subscribers, Vec<tokio::task::JoinHandle<()>>) {
     let (results, received) = mpsc::unbounded_channel();
     let mut readers = Vec::new();
+    let mut controls = Vec::new();
     let mut from = 0;
     for socket in sockets {
         let to = (from + PER_CONNECTION).min(subscribers);
-        readers.push(clients().spawn(follow(socket, watch, from..to, results.clone())));
+        let (control, commands) = mpsc::unbounded_channel();
+        controls.push(control);
+        readers.push(clients().spawn(follow(socket, watch, from..to, results.clone(), commands)));
         from = to;
     }
     let subscribers = Subscribers {
         received,
         seen: vec![0; subscribers],
         repeats: (watch == Watch::Aggregate).then_some(0),
+        controls,
     };
     (subscribers, readers)
 }
@@ -1130,30 +1286,82 @@ async fn open(addr: &str) -> Socket {
     }
 }
 
+/// What the bench tells a connection's reader.
+enum Control {
+    /// Complete every subscription (the throughput with no subscriber, connections open).
+    Pause,
+    /// Subscribe again, with ids of this epoch.
+    Resume(u32),
+}
+
+/// Subscribes `ids` on `socket`, as `SUB:EPOCH` (a late message of an earlier epoch's
+/// subscription is told apart and skipped).
+async fn subscribe(socket: &mut Socket, watch: Watch, ids: std::ops::Range<usize>, epoch: u32) {
+    for id in ids {
+        socket
+            .send(outgoing(json!({ "id": format!("{id}:{epoch}"), "type": "subscribe", "payload": { "query": watch.query() } })))
+            .await
+            .expect("subscribe");
+    }
+}
+
 /// Runs subscriptions `ids` (numbered across connections) on `socket`; sends each event's
-/// subscriber, marker and arrival time.
+/// subscriber, marker and arrival time. Completes them all, or starts them again, when
+/// `control` says.
 async fn follow(
     mut socket: Socket,
     watch: Watch,
     ids: std::ops::Range<usize>,
     results: mpsc::UnboundedSender<Received>,
+    mut control: mpsc::UnboundedReceiver<Control>,
 ) {
-    for id in ids {
-        socket
-            .send(outgoing(json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": watch.query() } })))
-            .await
-            .expect("subscribe");
-    }
-    while let Some(Ok(message)) = socket.next().await {
+    let mut epoch = 0;
+    let mut active = true;
+    subscribe(&mut socket, watch, ids.clone(), epoch).await;
+    loop {
+        let message = tokio::select! {
+            command = control.recv() => {
+                match command {
+                    Some(Control::Pause) if active => {
+                        for id in ids.clone() {
+                            let complete = json!({ "id": format!("{id}:{epoch}"), "type": "complete" });
+                            socket.send(outgoing(complete)).await.expect("complete");
+                        }
+                        active = false;
+                    }
+                    Some(Control::Resume(next)) if !active => {
+                        (epoch, active) = (next, true);
+                        subscribe(&mut socket, watch, ids.clone(), epoch).await;
+                    }
+                    Some(_) => {}
+                    None => return,
+                }
+                continue;
+            }
+            message = socket.next() => message,
+        };
+        let Some(Ok(message)) = message else {
+            return;
+        };
         let Message::Text(text) = message else {
             continue;
         };
         let at = Instant::now();
         // Read as a typed client reads it: only what it uses, borrowed from the text.
         let message: Incoming = serde_json::from_str(&text).expect("JSON message");
+        // A subscription of an earlier epoch, or one completed, may still have a message
+        // on its way.
+        let current = message.id.map(|id| {
+            id.split_once(':')
+                .filter(|(_, of)| active && of.parse() == Ok(epoch))
+                .and_then(|(sub, _)| sub.parse::<usize>().ok())
+        });
+        if matches!(current, Some(None)) {
+            continue;
+        }
         match message.kind {
             "next" => {
-                let sub = message.id.and_then(|id| id.parse().ok());
+                let sub = current.flatten();
                 let payload = message
                     .payload
                     .map(|payload| serde_json::from_str::<Payload>(payload.get()));

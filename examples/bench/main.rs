@@ -24,9 +24,10 @@
 //! `live` (`--subscribers` WebSocket subscribers (a) to row changes and (b) to one live
 //! aggregate, and across two instances on PostgreSQL; `--writes` writes one at a time:
 //! commit-to-last-subscriber latency, statements per change, memory per idle subscription;
-//! `--burst` writes as fast as answered: write throughput with and without subscribers; see
-//! `live.rs`) runs only when asked for; `--tiny` makes it 200 subscribers, 5 writes and a
-//! burst of 20. (`--live-server URL` is the child process it starts to measure a server's
+//! `--burst` writes as fast as answered, `--burst-rounds` times (5) with the subscribers and
+//! as often with none, interleaved: write throughput with and without subscribers; see
+//! `live.rs`) runs only when asked for; `--tiny` makes it 200 subscribers, 5 writes and
+//! bursts of 20 in 2 rounds. (`--live-server URL` is the child process it starts to measure a server's
 //! memory without its clients.)
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
@@ -79,6 +80,8 @@ struct Args {
     writes: usize,
     /// Live suite: writes made as fast as they are answered, for the write throughput.
     burst: usize,
+    /// Live suite: rounds of bursts, each one with the subscribers and one with none.
+    burst_rounds: usize,
     /// Live suite: the coalescing window of live results, in ms (else `LIVE_COALESCE_MS`).
     coalesce: Option<u64>,
     /// Nice value of the live suite's WebSocket clients' threads (`--clients-nice`, 19 by
@@ -121,6 +124,7 @@ fn parse_args() -> Args {
         subscribers: 1000,
         writes: 20,
         burst: 200,
+        burst_rounds: 5,
         coalesce: None,
         clients_nice: 19,
         fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
@@ -160,6 +164,7 @@ fn parse_args() -> Args {
             "--subscribers" => subscribers = Some(number()),
             "--writes" => writes = Some(number()),
             "--burst" => burst = Some(number()),
+            "--burst-rounds" => args.burst_rounds = number().max(1),
             "--coalesce-ms" => args.coalesce = Some(number() as u64),
             "--clients-nice" => args.clients_nice = number().min(19) as u8,
             "--fanout-nice" => args.fanout_nice = number().min(19) as u8,
@@ -181,6 +186,7 @@ fn parse_args() -> Args {
                 args.concurrency = 4;
                 args.sends = 3;
                 args.rounds = 1;
+                args.burst_rounds = 2;
                 tiny = true;
                 i += 1;
                 continue;
