@@ -693,12 +693,8 @@ async fn server_memory(
 /// first result, or the change of one write through `addr`.
 async fn idle(watch: Watch, addr: &str, writer: &mut Writer, subscribers: &mut Subscribers) {
     if watch == Watch::Aggregate {
-        let now = writer.expected(watch, writer.done);
         subscribers
-            .until(|_, marker, _| {
-                assert_eq!(marker, now, "first results");
-                true
-            })
+            .first_results(writer.expected(watch, writer.done))
             .await;
         return;
     }
@@ -831,6 +827,15 @@ struct Subscribers {
 }
 
 impl Subscribers {
+    /// Waits until every subscriber of a live result has had its first one, `now`.
+    async fn first_results(&mut self, now: i64) {
+        self.until(|_, marker, _| {
+            assert_eq!(marker, now, "first results");
+            true
+        })
+        .await;
+    }
+
     /// Receives events until every subscriber has had one for which `done(subscriber,
     /// marker, seen)` holds (it checks the event against the subscriber's last marker, in
     /// `seen`); returns the last arrival.
@@ -959,15 +964,7 @@ async fn fan_out(
         reader.abort();
     }
     // Their connections dropped, the subscriptions end, and so does the shared task.
-    until(
-        || {
-            at.live.subscriber_count() <= receivers
-                && at.live.hub().computations() == 0
-                && at.live.streams().computations() == 0
-        },
-        "the subscriptions end",
-    )
-    .await;
+    ended(at, receivers, "the subscriptions end").await;
     FanOut {
         connections,
         tasks,
@@ -992,12 +989,8 @@ async fn started(
 ) {
     match watch {
         Watch::Aggregate => {
-            let now = writer.expected(watch, writer.done);
             subscribers
-                .until(|_, marker, _| {
-                    assert_eq!(marker, now, "first results");
-                    true
-                })
+                .first_results(writer.expected(watch, writer.done))
                 .await;
         }
         Watch::Changes => {
@@ -1019,13 +1012,19 @@ async fn pause(at: &Instance, receivers: usize, subscribers: &Subscribers) {
     for control in &subscribers.controls {
         control.send(Control::Pause).expect("a reader");
     }
+    ended(at, receivers, "the subscriptions pause").await;
+}
+
+/// Waits until `at` follows the bus with `receivers` subscribers at most (`what` ended the
+/// others) and has no shared computation left.
+async fn ended(at: &Instance, receivers: usize, what: &str) {
     until(
         || {
             at.live.subscriber_count() <= receivers
                 && at.live.hub().computations() == 0
                 && at.live.streams().computations() == 0
         },
-        "the subscriptions pause",
+        what,
     )
     .await;
 }
