@@ -29,7 +29,7 @@ pub(in crate::http) struct Frames {
 impl Frames {
     /// One text frame holding `parts`, one after the other.
     pub(in crate::http) fn text(parts: &[&str]) -> Frames {
-        let mut frames = Frames::with_capacity(1, parts.iter().map(|part| part.len()).sum());
+        let mut frames = Frames::default();
         frames.push_text(parts);
         frames
     }
@@ -62,7 +62,8 @@ impl Frames {
         }
     }
 
-    /// Adds a text frame holding `parts`, one after the other.
+    /// Adds a text frame holding `parts`, one after the other, in one growth of the
+    /// buffer at most (none in the room of [`Frames::with_capacity`]).
     pub(in crate::http) fn push_text(&mut self, parts: &[&str]) {
         let len: usize = parts.iter().map(|part| part.len()).sum();
         self.bytes.reserve(len + MAX_HEADER);

@@ -489,7 +489,7 @@ async fn follow(
 /// The message of one response: its subscription's [`Connection::prefix`], the response's
 /// JSON, and the closing brace.
 fn frame(prefix: &str, json: &str) -> Frames {
-    let mut frames = Frames::with_capacity(1, prefix.len() + json.len() + 1);
+    let mut frames = Frames::default();
     push_frame(&mut frames, prefix, json);
     frames
 }
