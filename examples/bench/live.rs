@@ -923,36 +923,32 @@ async fn fan_out(
     let rss_writes = settled_memory().await;
     let throughput = if burst_writes > 0 {
         let mut throughput = Throughput::default();
+        let mut subscribed = true;
         for round in 0..args.burst_rounds {
             // With, then none, then none, then with: neither comes first more often.
-            let with_first = round % 2 == 0;
-            for with in [with_first, !with_first] {
-                if with {
-                    if round % 2 == 1 {
-                        resume(watch, at, receivers, writer, &mut subscribers, round).await;
-                    }
-                    let subscribers = Some((watch, &mut subscribers));
-                    let run = burst(at, to, writer, burst_writes, own, subscribers).await;
-                    throughput.with.push(run);
-                } else {
-                    if round % 2 == 0 {
-                        pause(at, receivers, &subscribers).await;
-                    }
-                    let run = burst(at, to, writer, burst_writes, own, None).await;
-                    throughput.none.push(run);
+            let order = if round % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for with in order {
+                if with && !subscribed {
+                    resume(watch, at, receivers, writer, &mut subscribers, round).await;
+                } else if !with && subscribed {
+                    pause(at, receivers, &subscribers).await;
+                }
+                subscribed = with;
+                let following = with.then_some((watch, &mut subscribers));
+                let run = burst(at, to, writer, burst_writes, own, following).await;
+                match with {
+                    true => throughput.with.push(run),
+                    false => throughput.none.push(run),
                 }
             }
         }
-        if args.burst_rounds % 2 == 1 {
-            resume(
-                watch,
-                at,
-                receivers,
-                writer,
-                &mut subscribers,
-                args.burst_rounds,
-            )
-            .await;
+        if !subscribed {
+            let epoch = args.burst_rounds;
+            resume(watch, at, receivers, writer, &mut subscribers, epoch).await;
         }
         Some(throughput)
     } else {

@@ -27,8 +27,8 @@
 //! `--burst` writes as fast as answered, `--burst-rounds` times (5) with the subscribers and
 //! as often with none, interleaved: write throughput with and without subscribers; see
 //! `live.rs`) runs only when asked for; `--tiny` makes it 200 subscribers, 5 writes and
-//! bursts of 20 in 2 rounds. (`--live-server URL` is the child process it starts to measure a server's
-//! memory without its clients.)
+//! bursts of 20 in 2 rounds. (`--live-server URL` is the child process it starts to
+//! measure a server's memory without its clients.)
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
