@@ -30,20 +30,31 @@
 //! between them (the same build's bursts with no subscriber, before and after the
 //! scenarios, ran at 280 and 465 writes/s).
 //!
-//! CPU: the time each of this process's threads ran (`/proc/self/task/*/schedstat`), per
-//! write, split into the server's threads (its own runtime, `bench-server`; the fan-out
-//! runtime's; SQLite's workers) and the rest (writer, subscribers, bench); and the time of
-//! this machine's PostgreSQL processes (`/proc/*/schedstat`). With `--pin` the server's
-//! threads run on CPU 0 and everything else of this process on CPU 1, as if the clients
-//! were other machines; a database server's processes (PostgreSQL's) are not moved.
+//! The clients (the subscribers' connections and their readers) stand for other machines.
+//! By default (`--clients process`) they run in a process of their own, this binary with
+//! `--live-clients`, in its own session and so its own autogroup at nice 19 (see
+//! `live/clients.rs`): they take the CPU that the server, the writer and the database
+//! leave. With `--clients here` they run in this process, on threads at nice 19, which
+//! yield to this process's other threads but not to PostgreSQL's backends (each is in an
+//! autogroup of its own). A client that gets less CPU reads its events later, so the ratio
+//! is also given to the last delivery: each burst with the subscribers counted until its
+//! last subscriber had the last write.
+//!
+//! CPU: the time each thread ran (`/proc/self/task/*/schedstat`, and the clients'
+//! process's), per write, split into the server's threads (its own runtime,
+//! `bench-server`; the fan-out runtime's; SQLite's workers) and the rest (writer,
+//! subscribers, bench); and the time of this machine's PostgreSQL processes
+//! (`/proc/*/schedstat`). With `--pin` the server's threads run on CPU 0 and everything
+//! else of the bench (the clients' process too) on CPU 1, as if the clients were other
+//! machines; a database server's processes (PostgreSQL's) are not moved.
 //!
 //! Memory is anonymous resident memory (`RssAnon`: the heap and stacks, not the pages of
 //! the binary, whose code pages come and go with what runs), with the connections open and
 //! no subscription, then with every subscription started and idle after one event: the
 //! difference over the subscribers is the memory per idle subscription. Twice:
-//! - in this process, where server and clients share the process (the clients keep nothing
-//!   per subscription: one task and one socket per 50 subscriptions), with allocator slack
-//!   either way (memory that earlier phases freed may be reused without growing the figure);
+//! - in this process, where the server runs, and the clients with `--clients here` (they
+//!   keep nothing per subscription: one task and one socket per 50 subscriptions), with
+//!   allocator slack either way (memory that earlier phases freed may be reused without growing the figure);
 //! - for the server alone: the same binary started as a child process with
 //!   `--live-server URL` serves one instance, the clients stay here, and the child's memory
 //!   is read from `/proc`. Its mimalloc gives freed pages back at once
@@ -67,6 +78,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::{Args, memory, mib, percentile};
+
+mod clients;
+pub use clients::serve as clients_alone;
 
 const TOKEN: &str = "bench-live-write-token-0123456789";
 const PER_CONNECTION: usize = 50;
@@ -94,6 +108,21 @@ impl Watch {
                 "subscription { companiesAggregate { count countDistinct(field: KIND) } }"
             }
         }
+    }
+
+    /// Its name on the clients' process's command line (`--watch`).
+    fn name(self) -> &'static str {
+        match self {
+            Watch::Changes => "changes",
+            Watch::Aggregate => "aggregate",
+        }
+    }
+
+    fn named(name: &str) -> Watch {
+        [Watch::Changes, Watch::Aggregate]
+            .into_iter()
+            .find(|watch| watch.name() == name)
+            .unwrap_or_else(|| panic!("--watch {name}: changes or aggregate"))
     }
 
     fn label(self) -> &'static str {
@@ -314,6 +343,17 @@ impl Throughput {
         writes as f64 / seconds
     }
 
+    /// Writes per second over all bursts of one kind, each until its last subscriber had
+    /// its last write (until its last answer when that came later, or with no subscriber).
+    fn rate_delivered(bursts: &[Burst]) -> f64 {
+        let writes: usize = bursts.iter().map(|burst| burst.writes).sum();
+        let seconds: f64 = bursts
+            .iter()
+            .map(|burst| (burst.writes as f64 / burst.rate).max(burst.delivered))
+            .sum();
+        writes as f64 / seconds
+    }
+
     /// The mean over bursts of one kind.
     fn mean(bursts: &[Burst], of: impl Fn(&Burst) -> f64) -> f64 {
         bursts.iter().map(of).sum::<f64>() / bursts.len().max(1) as f64
@@ -438,10 +478,12 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          after the other, each sent when the previous one is answered, after a burst that warms \
          up; {} rounds, each a burst with the subscribers and one with none (every subscription \
          completed, the connections open), with first and none first in turn; the writes/s \
-         are over all bursts of a kind, and the ratio is theirs (each round's ratio in the last \
-         column). CPU: of the server's threads, of the rest of this process, and of this \
-         machine's PostgreSQL processes, per write, from the first write until the last \
-         subscriber had the last one, the mean over the bursts. {}",
+         are over all bursts of a kind, and the ratio is theirs (each round's ratio in a later \
+         column); the ratio to the last delivery counts each burst with the subscribers until \
+         the last subscriber had its last write. CPU: of the server's threads, of the rest \
+         (writer, bench and clients), and of this machine's PostgreSQL processes, per write, \
+         from the first write until the last subscriber had the last one, the mean over the \
+         bursts. {} {}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -457,6 +499,18 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
              bench on CPU 1."
         } else {
             "Not pinned: server and clients share the CPUs."
+        },
+        if args.clients_process {
+            format!(
+                "Clients: in a process of their own (`--clients process`), in its own session, \
+                 so its own autogroup, at nice {}.",
+                args.clients_nice
+            )
+        } else {
+            format!(
+                "Clients: in this process (`--clients here`), their threads at nice {}.",
+                args.clients_nice
+            )
         }
     );
     for (watch, run) in &runs {
@@ -472,9 +526,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -496,6 +550,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             rate_none,
             rate_with,
             rate_with / rate_none,
+            Throughput::rate_delivered(with) / rate_none,
             Throughput::mean(none, |burst| burst.cpu[0]),
             Throughput::mean(with, |burst| burst.cpu[0]),
             Throughput::mean(with, |burst| burst.cpu[1]),
@@ -510,13 +565,17 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     }
     let _ = writeln!(
         report,
-        "\nProcess memory: anonymous RSS of this process, where server and clients run (the \
-         clients hold nothing per subscription; memory freed by earlier phases may be reused, \
-         so a growth can read low).\n\n\
+        "\nProcess memory: anonymous RSS of this process, where the server runs, {} (memory \
+         freed by earlier phases may be reused, so a growth can read low).\n\n\
          ### {engine}: memory of the server alone: one instance in a child process (this binary, \
          `--live-server`), the clients here\n\n\
          | engine | scenario | subscribers | connections | server anon RSS before MiB | connections open MiB | per connection KB | subscribed, idle MiB | per idle subscription KB | after {} more writes MiB |\n\
          |---|---|---|---|---|---|---|---|---|---|",
+        if args.clients_process {
+            "the clients in their own process"
+        } else {
+            "the clients too (they hold nothing per subscription)"
+        },
         args.writes
     );
     for (watch, memory) in &alone_server {
@@ -652,18 +711,16 @@ async fn server_memory(
     // A first round warms what a server sets up once (its pools, caches, the first
     // connection and subscription), and frees what starting it left behind.
     let warm = [open(&addr).await];
-    let (mut subscribers, readers) = follow_all(watch, warm.into(), PER_CONNECTION);
+    let mut subscribers = follow_all(watch, warm.into(), PER_CONNECTION);
     idle(watch, &addr, writer, &mut subscribers).await;
-    for reader in readers {
-        reader.abort();
-    }
+    subscribers.stop().await;
     let before = of_server().await;
     let mut sockets = Vec::new();
     for _ in 0..args.subscribers.div_ceil(PER_CONNECTION) {
         sockets.push(open(&addr).await);
     }
     let open = of_server().await;
-    let (mut subscribers, readers) = follow_all(watch, sockets, args.subscribers);
+    let mut subscribers = follow_all(watch, sockets, args.subscribers);
     idle(watch, &addr, writer, &mut subscribers).await;
     let subscribed = of_server().await;
     for _ in 0..args.writes {
@@ -677,9 +734,7 @@ async fn server_memory(
             .await;
     }
     let after = of_server().await;
-    for reader in readers {
-        reader.abort();
-    }
+    subscribers.stop().await;
     drop(child.stdin.take());
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
@@ -822,11 +877,61 @@ struct Subscribers {
     /// after a change that the previous computation had already seen), and how often one
     /// did: such repeats are skipped.
     repeats: Option<usize>,
-    /// One per connection's reader.
-    controls: Vec<mpsc::UnboundedSender<Control>>,
+    /// Where the connections' readers run.
+    clients: Clients,
+}
+
+/// The subscribers' connections' readers: tasks of this process, or a process of their own.
+enum Clients {
+    Here {
+        /// One per connection's reader.
+        controls: Vec<mpsc::UnboundedSender<Control>>,
+        readers: Vec<tokio::task::JoinHandle<()>>,
+    },
+    Process(clients::Process),
+}
+
+impl Clients {
+    /// Tells every connection's reader.
+    fn send(&mut self, control: Control) {
+        match self {
+            Clients::Here { controls, .. } => {
+                for reader in controls {
+                    reader.send(control).expect("a reader");
+                }
+            }
+            Clients::Process(process) => process.send(control),
+        }
+    }
 }
 
 impl Subscribers {
+    fn new(
+        watch: Watch,
+        subscribers: usize,
+        received: mpsc::UnboundedReceiver<Received>,
+        clients: Clients,
+    ) -> Subscribers {
+        Subscribers {
+            received,
+            seen: vec![0; subscribers],
+            repeats: (watch == Watch::Aggregate).then_some(0),
+            clients,
+        }
+    }
+
+    /// Closes the connections (the server ends their subscriptions).
+    async fn stop(self) {
+        match self.clients {
+            Clients::Here { readers, .. } => {
+                for reader in readers {
+                    reader.abort();
+                }
+            }
+            Clients::Process(process) => process.stop().await,
+        }
+    }
+
     /// Waits until every subscriber of a live result has had its first one, `now`.
     async fn first_results(&mut self, now: i64) {
         self.until(|_, marker, _| {
@@ -847,7 +952,7 @@ impl Subscribers {
             let (sub, marker, at) = tokio::time::timeout(PATIENCE, self.received.recv())
                 .await
                 .unwrap_or_else(|_| panic!("{left} subscribers had no event in {PATIENCE:?}"))
-                .expect("the subscribers' connections are open")
+                .expect("the subscribers' connections are open (the clients run)")
                 .unwrap_or_else(|wrong| panic!("{wrong}"));
             if let Some(repeats) = &mut self.repeats
                 && marker == self.seen[sub]
@@ -883,13 +988,10 @@ async fn fan_out(
 ) -> FanOut {
     let receivers = at.live.subscriber_count();
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
-    let mut sockets = Vec::new();
-    for _ in 0..connections {
-        sockets.push(open(&at.addr).await);
-    }
+    let connected = Connected::open(watch, &at.addr, args).await;
     let rss_open = settled_memory().await;
 
-    let (mut subscribers, readers) = follow_all(watch, sockets, args.subscribers);
+    let mut subscribers = connected.start(watch, args.subscribers);
     started(watch, at, receivers, writer, &mut subscribers).await;
     let tasks = at.live.hub().computations();
     let rss_subscribed = settled_memory().await;
@@ -935,7 +1037,7 @@ async fn fan_out(
                 if with && !subscribed {
                     resume(watch, at, receivers, writer, &mut subscribers, round).await;
                 } else if !with && subscribed {
-                    pause(at, receivers, &subscribers).await;
+                    pause(at, receivers, &mut subscribers).await;
                 }
                 subscribed = with;
                 let following = with.then_some((watch, &mut subscribers));
@@ -956,9 +1058,7 @@ async fn fan_out(
     };
     let rss_burst = settled_memory().await;
 
-    for reader in readers {
-        reader.abort();
-    }
+    subscribers.stop().await;
     // Their connections dropped, the subscriptions end, and so does the shared task.
     ended(at, receivers, "the subscriptions end").await;
     FanOut {
@@ -1004,10 +1104,8 @@ async fn started(
 
 /// Completes every subscription, the connections staying open; returns once `at` has
 /// ended them (and their shared computations).
-async fn pause(at: &Instance, receivers: usize, subscribers: &Subscribers) {
-    for control in &subscribers.controls {
-        control.send(Control::Pause).expect("a reader");
-    }
+async fn pause(at: &Instance, receivers: usize, subscribers: &mut Subscribers) {
+    subscribers.clients.send(Control::Pause);
     ended(at, receivers, "the subscriptions pause").await;
 }
 
@@ -1034,11 +1132,7 @@ async fn resume(
     subscribers: &mut Subscribers,
     epoch: usize,
 ) {
-    for control in &subscribers.controls {
-        control
-            .send(Control::Resume(epoch as u32))
-            .expect("a reader");
-    }
+    subscribers.clients.send(Control::Resume(epoch as u32));
     started(watch, at, receivers, writer, subscribers).await;
 }
 
@@ -1167,54 +1261,80 @@ fn machine_times() -> Option<(u64, u64)> {
 
 /// CPU time (ns) used so far: by this process's living threads, the server's (the
 /// [`servers`] runtime's, the fan-out runtime's, SQLite's workers: `bench-server`,
-/// `capex-fanout`, `sqlx-sqlite-*`) and the rest's; and by this machine's living
-/// `postgres` processes (the database server, when it runs here). From `schedstat` in
-/// `/proc/self/task/*` and `/proc/*`.
+/// `capex-fanout`, `sqlx-sqlite-*`) and the rest's, with the clients' process's when they
+/// run in one; and by this machine's living `postgres` processes (the database server,
+/// when it runs here). From `schedstat` in `/proc/self/task/*`, `/proc/PID/task/*` and
+/// `/proc/*`.
 fn cpu_times() -> [u64; 3] {
-    let ran = |path: &std::path::Path| -> Option<(String, u64)> {
-        let name = std::fs::read_to_string(path.join("comm")).ok()?;
-        let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
-        Some((name, stat.split_whitespace().next()?.parse().ok()?))
-    };
     let mut times = [0; 3];
-    for task in std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let Some((name, ns)) = ran(&task.path()) else {
-            continue;
-        };
+    for (name, ns) in threads("/proc/self/task") {
         let server = ["bench-server", "capex-fanout", "sqlx-sqlite"]
             .iter()
             .any(|prefix| name.starts_with(prefix));
         times[if server { 0 } else { 1 }] += ns;
     }
-    for process in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        if !process
-            .file_name()
-            .to_string_lossy()
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-        {
-            continue;
-        }
-        if let Some((name, ns)) = ran(&process.path())
-            && name.trim_end() == "postgres"
-        {
-            times[2] += ns;
-        }
+    if let Some(pid) = clients::pid() {
+        times[1] += threads(&format!("/proc/{pid}/task"))
+            .map(|(_, ns)| ns)
+            .sum::<u64>();
     }
+    times[2] = threads("/proc")
+        .filter(|(name, _)| name == "postgres")
+        .map(|(_, ns)| ns)
+        .sum();
     times
 }
 
-/// Runs `subscribers` subscriptions of `watch`, [`PER_CONNECTION`] on each of `sockets`.
-fn follow_all(
+/// The name and CPU time (ns) of each task (or process) in `dir` (`/proc/self/task`,
+/// `/proc`): its numbered entries with a `comm` and a `schedstat`.
+fn threads(dir: &str) -> impl Iterator<Item = (String, u64)> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|entry| {
+            let path = entry.path();
+            let name = std::fs::read_to_string(path.join("comm")).ok()?;
+            let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
+            Some((
+                name.trim_end().to_string(),
+                stat.split_whitespace().next()?.parse().ok()?,
+            ))
+        })
+}
+
+/// Runs `subscribers` subscriptions of `watch`, [`PER_CONNECTION`] on each of `sockets`,
+/// here.
+fn follow_all(watch: Watch, sockets: Vec<Socket>, subscribers: usize) -> Subscribers {
+    let (results, received) = mpsc::unbounded_channel();
+    let (controls, readers) = readers(watch, sockets, subscribers, results);
+    Subscribers::new(
+        watch,
+        subscribers,
+        received,
+        Clients::Here { controls, readers },
+    )
+}
+
+/// Starts a reader for each of `sockets` on the [`clients`] runtime, running its share of
+/// `subscribers` subscriptions of `watch` and sending their events to `results`; returns
+/// their controls and tasks.
+fn readers(
     watch: Watch,
     sockets: Vec<Socket>,
     subscribers: usize,
-) -> (Subscribers, Vec<tokio::task::JoinHandle<()>>) {
-    let (results, received) = mpsc::unbounded_channel();
+    results: mpsc::UnboundedSender<Received>,
+) -> (
+    Vec<mpsc::UnboundedSender<Control>>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
     let mut readers = Vec::new();
     let mut controls = Vec::new();
     let mut from = 0;
@@ -1225,13 +1345,39 @@ fn follow_all(
         readers.push(clients().spawn(follow(socket, watch, from..to, results.clone(), commands)));
         from = to;
     }
-    let subscribers = Subscribers {
-        received,
-        seen: vec![0; subscribers],
-        repeats: (watch == Watch::Aggregate).then_some(0),
-        controls,
-    };
-    (subscribers, readers)
+    (controls, readers)
+}
+
+/// The subscribers' connections, open and initialized, before any subscription.
+enum Connected {
+    Here(Vec<Socket>),
+    Process(clients::Process),
+}
+
+impl Connected {
+    /// Opens the connections for `args.subscribers` to `addr`: here, or in a process of
+    /// their own (`--clients`).
+    async fn open(watch: Watch, addr: &str, args: &Args) -> Connected {
+        if args.clients_process {
+            return Connected::Process(clients::Process::open(watch, addr, args).await);
+        }
+        let mut sockets = Vec::new();
+        for _ in 0..args.subscribers.div_ceil(PER_CONNECTION) {
+            sockets.push(open(addr).await);
+        }
+        Connected::Here(sockets)
+    }
+
+    /// Starts the subscriptions.
+    fn start(self, watch: Watch, subscribers: usize) -> Subscribers {
+        match self {
+            Connected::Here(sockets) => follow_all(watch, sockets, subscribers),
+            Connected::Process(mut process) => {
+                let received = process.start();
+                Subscribers::new(watch, subscribers, received, Clients::Process(process))
+            }
+        }
+    }
 }
 
 /// Polls `done` until it holds, at most [`PATIENCE`].
@@ -1282,6 +1428,7 @@ async fn open(addr: &str) -> Socket {
 }
 
 /// What the bench tells a connection's reader.
+#[derive(Clone, Copy)]
 enum Control {
     /// Complete every subscription (the throughput with no subscriber, connections open).
     Pause,

@@ -97,6 +97,16 @@ struct Args {
     /// Live suite: run as the server alone, on this database (the child process that the
     /// suite starts to measure a server's memory without its clients).
     live_server: Option<String>,
+    /// Live suite: the WebSocket clients in a process of their own (`--clients process`,
+    /// the default: its own session, so its own autogroup, at nice `--clients-nice`, the
+    /// closest one host comes to clients on other machines), or in this process
+    /// (`--clients here`).
+    clients_process: bool,
+    /// Live suite: run as the clients' process of a server at this address
+    /// (`--live-clients ADDR`), following `--watch`.
+    live_clients: Option<String>,
+    /// What the clients' process follows: `changes` or `aggregate`.
+    watch: String,
 }
 
 impl Args {
@@ -130,6 +140,9 @@ fn parse_args() -> Args {
         fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
         pin: false,
         live_server: None,
+        clients_process: true,
+        live_clients: None,
+        watch: "changes".into(),
     };
     let mut tiny = false;
     // The live suite's sizes, when given: a `--tiny` run has smaller defaults.
@@ -169,6 +182,15 @@ fn parse_args() -> Args {
             "--clients-nice" => args.clients_nice = number().min(19) as u8,
             "--fanout-nice" => args.fanout_nice = number().min(19) as u8,
             "--live-server" => args.live_server = Some(value.clone()),
+            "--live-clients" => args.live_clients = Some(value.clone()),
+            "--watch" => args.watch = value.clone(),
+            "--clients" => {
+                args.clients_process = match value.as_str() {
+                    "process" => true,
+                    "here" => false,
+                    other => panic!("--clients {other}: process or here"),
+                }
+            }
             "--pin" => {
                 args.pin = true;
                 i += 1;
@@ -229,6 +251,10 @@ async fn main() {
     let args = parse_args();
     if let Some(url) = &args.live_server {
         live::serve_alone(url, &args).await;
+        return;
+    }
+    if let Some(addr) = &args.live_clients {
+        live::clients_alone(addr, &args).await;
         return;
     }
     println!(
