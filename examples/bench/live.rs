@@ -330,6 +330,8 @@ struct FanOut {
 struct Throughput {
     with: Vec<Burst>,
     none: Vec<Burst>,
+    /// Each time the subscriptions started again for a burst with them.
+    restarts: Vec<Restart>,
 }
 
 impl Throughput {
@@ -367,6 +369,11 @@ impl Throughput {
             .map(|(with, none)| with.rate / none.rate)
             .collect()
     }
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0), |(sum, n), value| (sum + value, n + 1));
+    sum / f64::from(n.max(1))
 }
 
 /// The growth from `before` to `after` (KiB) per one of `n`, in KB (1,000 bytes).
@@ -483,7 +490,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          the last subscriber had its last write. CPU: of the server's threads, of the rest \
          (writer, bench and clients), and of this machine's PostgreSQL processes, per write, \
          from the first write until the last subscriber had the last one, the mean over the \
-         bursts. {} {}",
+         bursts. Started again: after each pause, from the first `subscribe` sent until every \
+         subscription had started (for a live result: had its first result), and the server's \
+         CPU meanwhile (a reconnect storm's subscribes). {} {}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -526,9 +535,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -561,6 +570,8 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             with.iter().map(|burst| burst.repeats).sum::<usize>(),
             Throughput::mean(none, |burst| burst.steal),
             Throughput::mean(with, |burst| burst.steal),
+            mean(throughput.restarts.iter().map(|restart| restart.took)),
+            mean(throughput.restarts.iter().map(|restart| restart.server_cpu)),
         );
     }
     let _ = writeln!(
@@ -1035,7 +1046,9 @@ async fn fan_out(
             };
             for with in order {
                 if with && !subscribed {
-                    resume(watch, at, receivers, writer, &mut subscribers, round).await;
+                    let restart =
+                        resume(watch, at, receivers, writer, &mut subscribers, round).await;
+                    throughput.restarts.push(restart);
                 } else if !with && subscribed {
                     pause(at, receivers, &mut subscribers).await;
                 }
@@ -1050,7 +1063,8 @@ async fn fan_out(
         }
         if !subscribed {
             let epoch = args.burst_rounds;
-            resume(watch, at, receivers, writer, &mut subscribers, epoch).await;
+            let restart = resume(watch, at, receivers, writer, &mut subscribers, epoch).await;
+            throughput.restarts.push(restart);
         }
         Some(throughput)
     } else {
@@ -1124,6 +1138,7 @@ async fn ended(at: &Instance, receivers: usize, what: &str) {
 }
 
 /// Starts every subscription again (ids of `epoch`), and waits until they have started.
+/// Returns how long that took, and the CPU time of the server's threads meanwhile (ms).
 async fn resume(
     watch: Watch,
     at: &Instance,
@@ -1131,9 +1146,23 @@ async fn resume(
     writer: &Writer,
     subscribers: &mut Subscribers,
     epoch: usize,
-) {
+) -> Restart {
+    let cpu = cpu_times()[0];
+    let began = Instant::now();
     subscribers.clients.send(Control::Resume(epoch as u32));
     started(watch, at, receivers, writer, subscribers).await;
+    Restart {
+        took: began.elapsed().as_secs_f64() * 1e3,
+        server_cpu: cpu_times()[0].saturating_sub(cpu) as f64 / 1e6,
+    }
+}
+
+/// Every subscription started again after a pause (a reconnect storm's subscribes).
+struct Restart {
+    /// From the first `subscribe` sent until all had started, in ms.
+    took: f64,
+    /// CPU time of the server's threads meanwhile, in ms.
+    server_cpu: f64,
 }
 
 /// The process's anonymous resident memory in KiB, once the allocator has returned what

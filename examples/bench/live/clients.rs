@@ -271,35 +271,47 @@ fn commands() -> mpsc::UnboundedReceiver<String> {
     commands
 }
 
-/// Writes the readers' events to this process's output as records, flushed whenever no
-/// more are waiting.
+/// Writes the readers' events to this process's output as records: woken by an event, it
+/// waits [`GATHER`] for the others of the same write, then writes and flushes them all.
+/// Flushed after each event, the records cost a wake-up and a pipe write on each side per
+/// event: the clients took 5 ms of CPU per write of 1,000 events, against 0.85 ms in the
+/// bench's process.
 fn report(mut received: mpsc::UnboundedReceiver<Received>) {
     let clock = Clock::now();
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     while let Some(first) = received.blocking_recv() {
+        std::thread::sleep(GATHER);
         let mut next = Some(first);
         while let Some(event) = next {
-            let written = match event {
-                Ok((sub, marker, at)) => {
-                    let mut record = [0; 21];
-                    record[0] = EVENT;
-                    record[1..5].copy_from_slice(&(sub as u32).to_le_bytes());
-                    record[5..13].copy_from_slice(&marker.to_le_bytes());
-                    record[13..].copy_from_slice(&clock.wall(at).to_le_bytes());
-                    out.write_all(&record)
-                }
-                Err(wrong) => out
-                    .write_all(&[WRONG])
-                    .and_then(|()| out.write_all(&(wrong.len() as u32).to_le_bytes()))
-                    .and_then(|()| out.write_all(wrong.as_bytes())),
-            };
-            if written.is_err() {
+            if write_record(&mut out, &clock, event).is_err() {
                 return;
             }
             next = received.try_recv().ok();
         }
         if out.flush().is_err() {
             return;
+        }
+    }
+}
+
+/// How long the clients' process gathers events before it writes them to the bench. The
+/// arrival is taken when a reader reads the event, so this does not count in the latency.
+const GATHER: Duration = Duration::from_millis(1);
+
+fn write_record(out: &mut impl Write, clock: &Clock, event: Received) -> std::io::Result<()> {
+    match event {
+        Ok((sub, marker, at)) => {
+            let mut record = [0; 21];
+            record[0] = EVENT;
+            record[1..5].copy_from_slice(&(sub as u32).to_le_bytes());
+            record[5..13].copy_from_slice(&marker.to_le_bytes());
+            record[13..].copy_from_slice(&clock.wall(at).to_le_bytes());
+            out.write_all(&record)
+        }
+        Err(wrong) => {
+            out.write_all(&[WRONG])?;
+            out.write_all(&(wrong.len() as u32).to_le_bytes())?;
+            out.write_all(wrong.as_bytes())
         }
     }
 }
