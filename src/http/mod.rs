@@ -3,6 +3,7 @@
 
 mod answer;
 mod cors;
+mod documents;
 mod edge;
 mod fanout;
 mod frame;
@@ -11,6 +12,7 @@ mod shared;
 mod socket;
 
 pub use cors::Cors;
+pub use documents::{MAX_KEPT_DOCUMENT_BYTES, MAX_KEPT_DOCUMENTS};
 pub use edge::{COMPRESS_ABOVE_BYTES, MAX_REQUEST_ID_BYTES};
 pub use fanout::{DEFAULT_FANOUT_NICE, lower_thread_priority, thread_id};
 pub use socket::{

@@ -28,12 +28,13 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::AppState;
+use super::documents::documents;
 use super::frame::Frames;
 use super::shared::Connection;
 use crate::auth::{Caller, WriteAccess};
 use crate::graphql::AppSchema;
 use crate::graphql::GqlError;
-use crate::graphql::guard::{OperationType, operation_type};
+use crate::graphql::guard::OperationType;
 use crate::graphql::live::Session;
 use crate::live::Live;
 use crate::persisted::{self, PersistedQueries};
@@ -524,7 +525,8 @@ impl SocketExecutor {
             };
             request.query = self.persisted.resolve(named, privileged).map_err(refusal)?;
         }
-        match operation_type(&request.query, request.operation_name.as_deref()) {
+        let kind = documents().kind(&request.query, request.operation_name.as_deref());
+        match kind.operation {
             Some(OperationType::Subscription) | None => Ok(request),
             Some(_) => Err(error(
                 "BAD_REQUEST",

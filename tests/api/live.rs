@@ -39,6 +39,7 @@ on_both_engines!(
     a_delete_sends_an_event_for_every_row_it_takes_with_it,
     the_cascades_the_events_follow_are_the_databases,
     identical_subscriptions_share_one_execution_and_late_joiners_see_later_events,
+    a_named_subscription_is_shared_with_or_without_its_operation_name,
     a_subscribe_message_longer_than_one_read_is_taken_whole,
     a_websocket_ping_gets_its_pong_between_events,
     a_request_that_is_not_a_websocket_handshake_gets_a_400,
@@ -1056,6 +1057,42 @@ async fn an_import_sends_each_type_it_wrote_with_its_count() {
         assert_eq!(next["data"]["changes"]["kind"], "CREATED", "{next}");
     })
     .await;
+}
+
+/// A document with one named operation runs without its `operationName` (as async-graphql
+/// runs it), and is shared then too; with its name, it is another execution (the name is
+/// part of what identifies one), as is one operation of a document of two, by its name.
+async fn a_named_subscription_is_shared_with_or_without_its_operation_name(app: TestApp) {
+    const NAMED: &str = "subscription Named { changes(types: [\"Company\"]) { kind node { ... on Company { name } } } }";
+    let two = format!("query Count {{ companies {{ totalCount }} }} {NAMED}");
+    let _listening = listening(&app).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    let payloads = [
+        ("1", json!({ "query": NAMED })),
+        ("2", json!({ "query": NAMED })),
+        ("3", json!({ "query": NAMED, "operationName": "Named" })),
+        ("4", json!({ "query": two, "operationName": "Named" })),
+    ];
+    for (id, payload) in &payloads {
+        client
+            .send(json!({ "id": id, "type": "subscribe", "payload": payload }))
+            .await;
+    }
+    subscribers(&app.live, 4).await;
+    assert_eq!(
+        app.live.streams().subscribers(),
+        4,
+        "every one of them shared"
+    );
+    assert_eq!(app.live.streams().computations(), 3, "1 and 2 share one");
+    create_company(&app, "Named Shared").await;
+    for (id, _) in payloads {
+        let next = client.next(id).await;
+        assert_eq!(
+            next["data"]["changes"]["node"]["name"], "Named Shared",
+            "subscription {id}: {next}"
+        );
+    }
 }
 
 /// Identical subscriptions on two connections share one execution: every subscriber

@@ -183,8 +183,22 @@ pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 /// pass the lexical scan, does not parse, or has no such operation (the guard refuses it
 /// again when it runs).
 pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    chosen_operation_type(&parse_scanned(query)?, operation_name)
+}
+
+/// The document of `query`, when it passes the lexical scan (with the default limits) and
+/// parses; `None` otherwise (the guard refuses it again when it runs).
+pub fn parse_scanned(query: &str) -> Option<ExecutableDocument> {
     scan_text(query, &Limits::default()).ok()?;
-    let document = parse_query(query).ok()?;
+    parse_query(query).ok()
+}
+
+/// The type of the operation of `document` that would run: the one named
+/// `operation_name`, else the first.
+pub fn chosen_operation_type(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
     let mut operations = document.operations.iter();
     let chosen = match operation_name {
         Some(wanted) => operations.find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),

@@ -17,9 +17,9 @@ use tokio::task::AbortHandle;
 
 use super::{
     EXECUTIONS, Execution, Latest, Members, Membership, Sent, Shareable, Sharing, lock, relay,
-    sharing,
 };
 use crate::graphql::live::{Session, Slot, slow_consumer};
+use crate::http::documents::documents;
 use crate::http::frame::Frames;
 use crate::http::socket::{SocketExecutor, server_error};
 use crate::live::hub::{Hub, Left};
@@ -193,7 +193,8 @@ impl Connection {
         let ready = self.ready.get()?;
         let request = serde_json::from_str::<Request>(payload.get()).ok()?;
         let admitted = self.executor.admit(request, ready.privileged).ok()?;
-        let sharing = sharing(&admitted)?;
+        let kind = documents().kind(&admitted.query, admitted.operation_name.as_deref());
+        let sharing = kind.sharing?;
         Some((admitted, sharing))
     }
 

@@ -118,15 +118,21 @@ pub(super) enum Sharing {
     Result,
 }
 
-/// Whether, and how, identical subscribers of `request` can share its execution (root
-/// fields without directives only).
-pub(super) fn sharing(request: &Request) -> Option<Sharing> {
+/// Whether, and how, identical subscribers of the operation `operation_name` of `document`
+/// can share its execution (root fields without directives only).
+pub(in crate::http) fn sharing(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<Sharing> {
     use crate::graphql::live_fields::{is_live_result, is_row_subscription};
     use async_graphql::parser::types::{DocumentOperations, Selection};
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
+    let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), _) => operation,
         (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+        // One named operation runs without its name, as async-graphql runs it.
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()?
+        }
         (DocumentOperations::Multiple(_), None) => return None,
     };
     if operation.node.ty != async_graphql::parser::types::OperationType::Subscription {
