@@ -16,6 +16,7 @@
 //! sends a new document each time only makes itself parse, as it would without the store.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use super::shared::{Sharing, lock, sharing};
@@ -23,7 +24,7 @@ use crate::graphql::guard::{OperationType, chosen_operation_type, parse_scanned}
 
 /// Most documents kept.
 pub const MAX_KEPT_DOCUMENTS: usize = 512;
-/// Longest document kept, in bytes (8 KiB).
+/// Longest document kept, in bytes (8 KiB), its operation name counted.
 pub const MAX_KEPT_DOCUMENT_BYTES: usize = 8 * 1024;
 
 /// What a document says, for one operation name.
@@ -53,6 +54,8 @@ impl Kind {
 pub(super) struct Documents {
     kept: Mutex<HashMap<(String, Option<String>), Kind>>,
     max: usize,
+    /// Documents parsed so far.
+    parsed: AtomicUsize,
 }
 
 impl Documents {
@@ -60,14 +63,15 @@ impl Documents {
         Documents {
             kept: Mutex::default(),
             max,
+            parsed: AtomicUsize::new(0),
         }
     }
 
     /// The kind of `query`'s operation `operation_name`: kept, or parsed (and kept when it
     /// is short enough).
     pub(super) fn kind(&self, query: &str, operation_name: Option<&str>) -> Kind {
-        if query.len() > MAX_KEPT_DOCUMENT_BYTES {
-            return Kind::of(query, operation_name);
+        if query.len() + operation_name.map_or(0, str::len) > MAX_KEPT_DOCUMENT_BYTES {
+            return self.parse(query, operation_name);
         }
         let key = (query.to_string(), operation_name.map(str::to_string));
         if let Some(kind) = lock(&self.kept).get(&key) {
@@ -75,13 +79,18 @@ impl Documents {
         }
         // Parsed without the lock: another connection may parse the same document
         // meanwhile, and keep the same kind.
-        let kind = Kind::of(query, operation_name);
+        let kind = self.parse(query, operation_name);
         let mut kept = lock(&self.kept);
         if kept.len() >= self.max {
             kept.clear();
         }
         kept.insert(key, kind);
         kind
+    }
+
+    fn parse(&self, query: &str, operation_name: Option<&str>) -> Kind {
+        self.parsed.fetch_add(1, Ordering::Relaxed);
+        Kind::of(query, operation_name)
     }
 
     /// How many documents are kept.
@@ -119,13 +128,18 @@ mod tests {
             (two, Some("C")),
             ("subscription {", None),
         ];
-        for (query, name) in cases {
+        for (n, (query, name)) in cases.into_iter().enumerate() {
             let parsed = Kind::of(query, name);
             assert_eq!(documents.kind(query, name), parsed, "{query} {name:?}");
             assert_eq!(
                 documents.kind(query, name),
                 parsed,
                 "{query} {name:?}, kept"
+            );
+            assert_eq!(
+                documents.parsed.load(Ordering::Relaxed),
+                n + 1,
+                "{query} {name:?}: parsed once"
             );
         }
         assert_eq!(documents.len(), cases.len());
@@ -173,5 +187,12 @@ mod tests {
         let before = documents.len();
         assert_eq!(documents.kind(&long, None).sharing, Some(Sharing::Result));
         assert_eq!(documents.len(), before);
+        let parsed = documents.parsed.load(Ordering::Relaxed);
+        documents.kind(&long, None);
+        assert_eq!(
+            documents.parsed.load(Ordering::Relaxed),
+            parsed + 1,
+            "parsed again"
+        );
     }
 }
