@@ -54,7 +54,8 @@
 //! difference over the subscribers is the memory per idle subscription. Twice:
 //! - in this process, where the server runs, and the clients with `--clients here` (they
 //!   keep nothing per subscription: one task and one socket per 50 subscriptions), with
-//!   allocator slack either way (memory that earlier phases freed may be reused without growing the figure);
+//!   allocator slack either way (memory that earlier phases freed may be reused without
+//!   growing the figure);
 //! - for the server alone: the same binary started as a child process with
 //!   `--live-server URL` serves one instance, the clients stay here, and the child's memory
 //!   is read from `/proc`. Its mimalloc gives freed pages back at once
