@@ -79,6 +79,13 @@ impl ScalarType for Date {
     }
 }
 
+/// A date is stored, and compares in a filter, as the calendar date it holds.
+impl From<Date> for sea_orm::Value {
+    fn from(date: Date) -> Self {
+        date.0.into()
+    }
+}
+
 /// An exact amount of money in one currency.
 #[derive(Debug, Clone)]
 pub struct Money {

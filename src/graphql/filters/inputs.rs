@@ -137,13 +137,6 @@ ordered_filter! {
     }
 }
 
-/// A date compares as the calendar date it holds.
-impl From<Date> for sea_orm::Value {
-    fn from(date: Date) -> Self {
-        date.0.into()
-    }
-}
-
 /// Conditions on an amount of money. Amounts compare exactly, in one currency: `currency`
 /// is required, and rows in another currency never match.
 #[derive(InputObject, Clone)]
