@@ -28,7 +28,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::AppState;
-use super::documents::documents;
+use super::documents::{Kind, documents};
 use super::frame::Frames;
 use super::shared::Connection;
 use crate::auth::{Caller, WriteAccess};
@@ -502,18 +502,20 @@ impl Executor for SocketExecutor {
         let privileged =
             connection_value::<Caller>(&session_data).is_some_and(|caller| caller.writer().is_ok());
         match self.admit(request, privileged) {
-            Ok(request) => Executor::execute_stream(&self.schema, request, session_data),
+            Ok((request, _)) => Executor::execute_stream(&self.schema, request, session_data),
             Err(error) => stream::once(async move { Response::from_errors(vec![error]) }).boxed(),
         }
     }
 }
 
 impl SocketExecutor {
+    /// The request to run (its document resolved when it is persisted), and what its
+    /// document says; refused when its operation is a query or a mutation.
     pub(super) fn admit(
         &self,
         mut request: Request,
         privileged: bool,
-    ) -> Result<Request, ServerError> {
+    ) -> Result<(Request, Kind), ServerError> {
         if self.persisted.trusted_only() || request.extensions.contains_key("persistedQuery") {
             let extensions = serde_json::to_value(&request.extensions)
                 .ok()
@@ -527,7 +529,7 @@ impl SocketExecutor {
         }
         let kind = documents().kind(&request.query, request.operation_name.as_deref());
         match kind.operation {
-            Some(OperationType::Subscription) | None => Ok(request),
+            Some(OperationType::Subscription) | None => Ok((request, kind)),
             Some(_) => Err(error(
                 "BAD_REQUEST",
                 "over WebSocket this server runs subscriptions only: send queries and \

@@ -19,7 +19,6 @@ use super::{
     EXECUTIONS, Execution, Latest, Members, Membership, Sent, Shareable, Sharing, lock, relay,
 };
 use crate::graphql::live::{Session, Slot, slow_consumer};
-use crate::http::documents::documents;
 use crate::http::frame::Frames;
 use crate::http::socket::{SocketExecutor, server_error};
 use crate::live::hub::{Hub, Left};
@@ -192,8 +191,7 @@ impl Connection {
     fn shareable(&self, payload: &RawValue) -> Option<(Request, Sharing)> {
         let ready = self.ready.get()?;
         let request = serde_json::from_str::<Request>(payload.get()).ok()?;
-        let admitted = self.executor.admit(request, ready.privileged).ok()?;
-        let kind = documents().kind(&admitted.query, admitted.operation_name.as_deref());
+        let (admitted, kind) = self.executor.admit(request, ready.privileged).ok()?;
         let sharing = kind.sharing?;
         Some((admitted, sharing))
     }
