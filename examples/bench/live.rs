@@ -338,28 +338,24 @@ struct Throughput {
 impl Throughput {
     /// Writes per second over all bursts of one kind.
     fn rate(bursts: &[Burst]) -> f64 {
-        let writes: usize = bursts.iter().map(|burst| burst.writes).sum();
-        let seconds: f64 = bursts
-            .iter()
-            .map(|burst| burst.writes as f64 / burst.rate)
-            .sum();
-        writes as f64 / seconds
+        Self::rate_over(bursts, Burst::answered)
     }
 
     /// Writes per second over all bursts of one kind, each until its last subscriber had
     /// its last write (until its last answer when that came later, or with no subscriber).
     fn rate_delivered(bursts: &[Burst]) -> f64 {
+        Self::rate_over(bursts, |burst| burst.answered().max(burst.delivered))
+    }
+
+    /// All the writes of `bursts` over the sum of their `seconds`.
+    fn rate_over(bursts: &[Burst], seconds: impl Fn(&Burst) -> f64) -> f64 {
         let writes: usize = bursts.iter().map(|burst| burst.writes).sum();
-        let seconds: f64 = bursts
-            .iter()
-            .map(|burst| (burst.writes as f64 / burst.rate).max(burst.delivered))
-            .sum();
-        writes as f64 / seconds
+        writes as f64 / bursts.iter().map(seconds).sum::<f64>()
     }
 
     /// The mean over bursts of one kind.
     fn mean(bursts: &[Burst], of: impl Fn(&Burst) -> f64) -> f64 {
-        bursts.iter().map(of).sum::<f64>() / bursts.len().max(1) as f64
+        mean(bursts.iter().map(of))
     }
 
     /// Each round's ratio: with the subscribers against none.
@@ -407,6 +403,13 @@ struct Burst {
     /// The share of this machine's CPU time that its hypervisor gave to others while the
     /// burst ran (`steal` in `/proc/stat`), in percent.
     steal: f64,
+}
+
+impl Burst {
+    /// From the first write to the last answer, in seconds.
+    fn answered(&self) -> f64 {
+        self.writes as f64 / self.rate
+    }
 }
 
 /// Runs the suite on the database at `url` (migrated and generated); returns its tables.
@@ -727,10 +730,7 @@ async fn server_memory(
     idle(watch, &addr, writer, &mut subscribers).await;
     subscribers.stop().await;
     let before = of_server().await;
-    let mut sockets = Vec::new();
-    for _ in 0..args.subscribers.div_ceil(PER_CONNECTION) {
-        sockets.push(open(&addr).await);
-    }
+    let sockets = open_all(&addr, args.subscribers.div_ceil(PER_CONNECTION)).await;
     let open = of_server().await;
     let mut subscribers = follow_all(watch, sockets, args.subscribers);
     idle(watch, &addr, writer, &mut subscribers).await;
@@ -1391,11 +1391,8 @@ impl Connected {
         if args.clients_process {
             return Connected::Process(clients::Process::open(watch, addr, args).await);
         }
-        let mut sockets = Vec::new();
-        for _ in 0..args.subscribers.div_ceil(PER_CONNECTION) {
-            sockets.push(open(addr).await);
-        }
-        Connected::Here(sockets)
+        let connections = args.subscribers.div_ceil(PER_CONNECTION);
+        Connected::Here(open_all(addr, connections).await)
     }
 
     /// Starts the subscriptions.
@@ -1455,6 +1452,15 @@ async fn open(addr: &str) -> Socket {
             return socket;
         }
     }
+}
+
+/// `connections` WebSocket connections to `addr`, one after the other, initialized.
+async fn open_all(addr: &str, connections: usize) -> Vec<Socket> {
+    let mut sockets = Vec::new();
+    for _ in 0..connections {
+        sockets.push(open(addr).await);
+    }
+    sockets
 }
 
 /// What the bench tells a connection's reader.

@@ -26,7 +26,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::mpsc;
 
-use super::{Args, CLIENTS_NICE, Control, PER_CONNECTION, Received, Watch, clients, open, readers};
+use super::{
+    Args, CLIENTS_NICE, Control, PER_CONNECTION, Received, Watch, clients, open_all, readers,
+};
 
 /// Every connection is open and initialized.
 const OPENED: u8 = b'O';
@@ -209,13 +211,7 @@ pub async fn serve(addr: &str, args: &Args) {
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
     let to = addr.to_string();
     let sockets = clients()
-        .spawn(async move {
-            let mut sockets = Vec::new();
-            for _ in 0..connections {
-                sockets.push(open(&to).await);
-            }
-            sockets
-        })
+        .spawn(async move { open_all(&to, connections).await })
         .await
         .expect("the connections open");
     let mut out = std::io::stdout();
