@@ -389,6 +389,10 @@ struct Burst {
     writes: usize,
     /// Writes per second.
     rate: f64,
+    /// At the last answer, bytes in the TCP sockets of the server's port
+    /// ([`waiting_bytes`]): sent by the server and not yet acknowledged, and received by
+    /// its clients and not yet read.
+    waiting: [u64; 2],
     /// From the first write to the last subscriber's last event, in seconds.
     delivered: f64,
     /// Statements of the subscribers' instance during the burst, beyond the writes' own.
@@ -443,7 +447,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     let own = first.statements.swap(0, Ordering::SeqCst);
     // A first burst warms the server and the database up (on PostgreSQL the first one ran
     // at half the speed of later ones); not counted.
-    burst(&first, &first, &mut writer, args.burst, own, None).await;
+    burst(&first, &first, &mut writer, args.burst, own, None, false).await;
 
     let mut runs = Vec::new();
     for watch in [Watch::Changes, Watch::Aggregate] {
@@ -486,8 +490,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          Coalescing window of live results {coalesce} ms. The write's own statements: {own}. Latency: \
          from the mutation's answer (committed), and from its sending (the commit is between), \
          to the last subscriber's event; over {} writes p99 is {}. Writes/s: bursts of {} writes one \
-         after the other, each sent when the previous one is answered, after a burst that warms \
-         up; {} rounds, each a burst with the subscribers and one with none (every subscription \
+         after the other, each sent when the previous one is answered, after bursts that warm \
+         up and are not counted (one before the scenarios, and one with the subscribers after \
+         each scenario's timed writes); {} rounds, each a burst with the subscribers and one with none (every subscription \
          completed, the connections open), with first and none first in turn; the writes/s \
          are over all bursts of a kind, and the ratio is theirs (each round's ratio in a later \
          column); the ratio to the last delivery counts each burst with the subscribers until \
@@ -496,7 +501,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          from the first write until the last subscriber had the last one, the mean over the \
          bursts. Started again: after each pause, from the first `subscribe` sent until every \
          subscription had started (for a live result: had its first result), and the server's \
-         CPU meanwhile (a reconnect storm's subscribes). {} {}",
+         CPU meanwhile (a reconnect storm's subscribes). At a burst's last answer: the bytes in \
+         the TCP sockets of the server's port (`/proc/net/tcp`), in the server's (sent, not yet \
+         acknowledged) and in its clients' (received, not yet read). {} {}{}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -524,6 +531,14 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
                 "Clients: in this process (`--clients here`), their threads at nice {}.",
                 args.clients_nice
             )
+        },
+        if args.hold_reads {
+            " Clients' reads held during each burst's writes (`--hold-reads`): the events \
+             wait in the sockets' buffers and are read after the burst's last answer, so the \
+             clients' own CPU is not in the writes' time (the kernel's TCP work of both ends \
+             still is); the ratio to the last delivery then counts that catch-up."
+        } else {
+            ""
         }
     );
     for (watch, run) in &runs {
@@ -539,9 +554,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its clients' sockets, unread |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -576,6 +591,8 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             Throughput::mean(with, |burst| burst.steal),
             mean(throughput.restarts.iter().map(|restart| restart.took)),
             mean(throughput.restarts.iter().map(|restart| restart.server_cpu)),
+            Throughput::mean(with, |burst| burst.waiting[0] as f64 / 1024.0),
+            Throughput::mean(with, |burst| burst.waiting[1] as f64 / 1024.0),
         );
     }
     let _ = writeln!(
@@ -725,12 +742,12 @@ async fn server_memory(
     };
     // A first round warms what a server sets up once (its pools, caches, the first
     // connection and subscription), and frees what starting it left behind.
-    let warm = [open(&addr).await];
+    let warm = [open(&addr, None).await];
     let mut subscribers = follow_all(watch, warm.into(), PER_CONNECTION);
     idle(watch, &addr, writer, &mut subscribers).await;
     subscribers.stop().await;
     let before = of_server().await;
-    let sockets = open_all(&addr, args.subscribers.div_ceil(PER_CONNECTION)).await;
+    let sockets = open_all(&addr, args.subscribers.div_ceil(PER_CONNECTION), false).await;
     let open = of_server().await;
     let mut subscribers = follow_all(watch, sockets, args.subscribers);
     idle(watch, &addr, writer, &mut subscribers).await;
@@ -823,16 +840,25 @@ async fn burst(
     writes: usize,
     own: usize,
     subscribers: Option<(Watch, &mut Subscribers)>,
+    hold: bool,
 ) -> Burst {
     at.statements.store(0, Ordering::SeqCst);
     let cpu_before = cpu_times();
     let steal_before = machine_times();
     let started = Instant::now();
     let mut last = 0;
+    let mut subscribers = subscribers;
+    if hold && let Some((_, subscribers)) = &mut subscribers {
+        subscribers.clients.send(Control::Hold);
+    }
     for _ in 0..writes {
         last = writer.write(&to.addr).await;
     }
     let rate = writes as f64 / started.elapsed().as_secs_f64();
+    let waiting = waiting_bytes(&at.addr);
+    if hold && let Some((_, subscribers)) = &mut subscribers {
+        subscribers.clients.send(Control::Release);
+    }
     let mut delivered = started;
     let mut repeats = 0;
     if let Some((watch, subscribers)) = subscribers
@@ -867,6 +893,7 @@ async fn burst(
         },
         writes,
         rate,
+        waiting,
         delivered: delivered.saturating_duration_since(started).as_secs_f64(),
         statements: at
             .statements
@@ -1038,6 +1065,20 @@ async fn fan_out(
     let throughput = if burst_writes > 0 {
         let mut throughput = Throughput::default();
         let mut subscribed = true;
+        // The first burst after the timed writes runs slow (on PostgreSQL, (b)'s at 0.5-0.7
+        // of the later ones with subscribers, and with more of the database's CPU per
+        // write); it always fell to the first round's subscribers. Not counted.
+        let following = Some((watch, &mut subscribers));
+        burst(
+            at,
+            to,
+            writer,
+            burst_writes,
+            own,
+            following,
+            args.hold_reads,
+        )
+        .await;
         for round in 0..args.burst_rounds {
             // With, then none, then none, then with: neither comes first more often.
             let order = if round % 2 == 0 {
@@ -1055,7 +1096,16 @@ async fn fan_out(
                 }
                 subscribed = with;
                 let following = with.then_some((watch, &mut subscribers));
-                let run = burst(at, to, writer, burst_writes, own, following).await;
+                let run = burst(
+                    at,
+                    to,
+                    writer,
+                    burst_writes,
+                    own,
+                    following,
+                    args.hold_reads,
+                )
+                .await;
                 match with {
                     true => throughput.with.push(run),
                     false => throughput.none.push(run),
@@ -1274,6 +1324,41 @@ fn taskset(args: &[&str]) {
     assert!(status.success(), "taskset {args:?}: {status}");
 }
 
+/// Bytes in this machine's IPv4 TCP sockets (`/proc/net/tcp`) of the server at `addr`:
+/// in the server's own sockets, sent and not yet acknowledged (or not yet sent), and in
+/// its clients' sockets, received and not yet read. Zeros where the table cannot be read.
+fn waiting_bytes(addr: &str) -> [u64; 2] {
+    let port = addr
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse::<u16>().ok());
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let port_of = |address: &str| {
+        let port = address.rsplit(':').next()?;
+        u16::from_str_radix(port, 16).ok()
+    };
+    let mut waiting = [0; 2];
+    // `sl local_address rem_address st tx_queue:rx_queue ...`, in hexadecimal.
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (Some(local), Some(remote), Some(queues)) =
+            (fields.get(1), fields.get(2), fields.get(4))
+        else {
+            continue;
+        };
+        let Some((sent, received)) = queues.split_once(':') else {
+            continue;
+        };
+        let hex = |field: &str| u64::from_str_radix(field, 16).unwrap_or(0);
+        if port.is_some() && port_of(local) == port {
+            waiting[0] += hex(sent);
+        } else if port.is_some() && port_of(remote) == port {
+            waiting[1] += hex(received);
+        }
+    }
+    waiting
+}
+
 /// This machine's CPU time taken by its hypervisor for others (steal) so far, and all its
 /// CPU time, in ticks (the first line of `/proc/stat`).
 fn machine_times() -> Option<(u64, u64)> {
@@ -1392,7 +1477,7 @@ impl Connected {
             return Connected::Process(clients::Process::open(watch, addr, args).await);
         }
         let connections = args.subscribers.div_ceil(PER_CONNECTION);
-        Connected::Here(open_all(addr, connections).await)
+        Connected::Here(open_all(addr, connections, args.hold_reads).await)
     }
 
     /// Starts the subscriptions.
@@ -1422,8 +1507,9 @@ fn outgoing(value: Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
-/// A WebSocket connection to `addr`, initialized (`connection_ack` received).
-async fn open(addr: &str) -> Socket {
+/// A WebSocket connection to `addr`, initialized (`connection_ack` received), with a
+/// receive buffer of `receive_buffer` bytes when given (else the kernel's, autotuned).
+async fn open(addr: &str, receive_buffer: Option<u32>) -> Socket {
     let mut request = format!("ws://{addr}/graphql")
         .into_client_request()
         .expect("request");
@@ -1431,9 +1517,22 @@ async fn open(addr: &str) -> Socket {
         "Sec-WebSocket-Protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("WebSocket");
+    let to: std::net::SocketAddr = addr.parse().expect("an IP address and port");
+    let tcp = if to.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .expect("a socket");
+    if let Some(size) = receive_buffer {
+        // Before connecting: the window scale is agreed in the handshake.
+        tcp.set_recv_buffer_size(size).expect("SO_RCVBUF");
+    }
+    let stream = tcp.connect(to).await.expect("connect");
+    let (mut socket, _) =
+        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .expect("WebSocket");
     socket
         .send(outgoing(
             json!({ "type": "connection_init", "payload": {} }),
@@ -1455,13 +1554,20 @@ async fn open(addr: &str) -> Socket {
 }
 
 /// `connections` WebSocket connections to `addr`, one after the other, initialized.
-async fn open_all(addr: &str, connections: usize) -> Vec<Socket> {
+async fn open_all(addr: &str, connections: usize, hold: bool) -> Vec<Socket> {
     let mut sockets = Vec::new();
     for _ in 0..connections {
-        sockets.push(open(addr).await);
+        sockets.push(open(addr, hold.then_some(HELD_RECEIVE_BUFFER)).await);
     }
     sockets
 }
+
+/// The receive buffer of a client's socket when its reads are held during a burst
+/// (`--hold-reads`; the kernel doubles it): room for a whole burst's events, so that the
+/// server sends them all during the burst, as to clients on other machines, instead of
+/// keeping half in its own sockets until the clients read (a socket that has never been
+/// read from keeps the 128 KiB it started with; the window closes at about 700 KB).
+const HELD_RECEIVE_BUFFER: u32 = 4 << 20;
 
 /// What the bench tells a connection's reader.
 #[derive(Clone, Copy)]
@@ -1470,6 +1576,10 @@ enum Control {
     Pause,
     /// Subscribe again, with ids of this epoch.
     Resume(u32),
+    /// Stop reading the sockets (`--hold-reads`): the events wait in the sockets' buffers.
+    Hold,
+    /// Read them again.
+    Release,
 }
 
 /// Subscribes `ids` on `socket`, as `SUB:EPOCH` (a late message of an earlier epoch's
@@ -1495,6 +1605,7 @@ async fn follow(
 ) {
     let mut epoch = 0;
     let mut active = true;
+    let mut held = false;
     subscribe(&mut socket, watch, ids.clone(), epoch).await;
     loop {
         let message = tokio::select! {
@@ -1511,12 +1622,14 @@ async fn follow(
                         (epoch, active) = (next, true);
                         subscribe(&mut socket, watch, ids.clone(), epoch).await;
                     }
+                    Some(Control::Hold) => held = true,
+                    Some(Control::Release) => held = false,
                     Some(_) => {}
                     None => return,
                 }
                 continue;
             }
-            message = socket.next() => message,
+            message = socket.next(), if !held => message,
         };
         let Some(Ok(message)) = message else {
             return;

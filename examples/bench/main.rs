@@ -107,6 +107,12 @@ struct Args {
     live_clients: Option<String>,
     /// What the clients' process follows: `changes` or `aggregate`.
     watch: String,
+    /// Live suite: the clients read nothing during a burst's writes, and catch up after it
+    /// (`--hold-reads`): the writes' throughput without the clients' own CPU, which on one
+    /// host shares the CPUs with the writer and the database. The sockets' buffers must
+    /// hold a burst's events (the default burst of 200, about 1.4 MB per connection, fits);
+    /// a server that has to wait longer closes the subscribers as slow consumers.
+    hold_reads: bool,
 }
 
 impl Args {
@@ -143,6 +149,7 @@ fn parse_args() -> Args {
         clients_process: true,
         live_clients: None,
         watch: "changes".into(),
+        hold_reads: false,
     };
     let mut tiny = false;
     // The live suite's sizes, when given: a `--tiny` run has smaller defaults.
@@ -193,6 +200,11 @@ fn parse_args() -> Args {
             }
             "--pin" => {
                 args.pin = true;
+                i += 1;
+                continue;
+            }
+            "--hold-reads" => {
+                args.hold_reads = true;
                 i += 1;
                 continue;
             }

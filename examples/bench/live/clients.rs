@@ -75,6 +75,9 @@ impl Process {
         if args.pin {
             command.arg("--pin");
         }
+        if args.hold_reads {
+            command.arg("--hold-reads");
+        }
         // `setsid` makes a session and runs the bench in it without a fork (it forks only
         // when started as a process group's leader, and this child is not): its pid is
         // the bench's.
@@ -123,6 +126,8 @@ impl Process {
         match control {
             Control::Pause => self.command("pause"),
             Control::Resume(epoch) => self.command(&format!("resume {epoch}")),
+            Control::Hold => self.command("hold"),
+            Control::Release => self.command("release"),
         }
     }
 
@@ -210,8 +215,9 @@ pub async fn serve(addr: &str, args: &Args) {
     let watch = Watch::named(&args.watch);
     let connections = args.subscribers.div_ceil(PER_CONNECTION);
     let to = addr.to_string();
+    let hold = args.hold_reads;
     let sockets = clients()
-        .spawn(async move { open_all(&to, connections).await })
+        .spawn(async move { open_all(&to, connections, hold).await })
         .await
         .expect("the connections open");
     let mut out = std::io::stdout();
@@ -234,6 +240,8 @@ pub async fn serve(addr: &str, args: &Args) {
     while let Some(line) = lines.recv().await {
         let control = match line.split_once(' ') {
             None if line == "pause" => Control::Pause,
+            None if line == "hold" => Control::Hold,
+            None if line == "release" => Control::Release,
             Some(("resume", epoch)) => {
                 Control::Resume(epoch.parse().expect("resume EPOCH: a number"))
             }
