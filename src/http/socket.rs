@@ -502,13 +502,30 @@ impl Executor for SocketExecutor {
         let privileged =
             connection_value::<Caller>(&session_data).is_some_and(|caller| caller.writer().is_ok());
         match self.admit(request, privileged) {
-            Ok((request, _)) => Executor::execute_stream(&self.schema, request, session_data),
+            Ok((request, _)) => self.responses(request, session_data),
             Err(error) => stream::once(async move { Response::from_errors(vec![error]) }).boxed(),
         }
     }
 }
 
 impl SocketExecutor {
+    /// The responses of an admitted `request`, each error with its `extensions.code` as over
+    /// HTTP (async-graphql's own errors, from parsing and validation, come without one).
+    pub(super) fn responses(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        Executor::execute_stream(&self.schema, request, session_data)
+            .map(|mut response| {
+                for error in &mut response.errors {
+                    super::answer::classify(error);
+                }
+                response
+            })
+            .boxed()
+    }
+
     /// The request to run (its document resolved when it is persisted), and what its
     /// document says; refused when its operation is a query or a mutation.
     pub(super) fn admit(

@@ -15,6 +15,7 @@ on_both_engines!(
     any_of_several_configured_tokens_writes,
     without_a_configured_token_mutations_are_refused_with_how_to_enable_them,
     a_mutation_sent_with_get_is_refused_even_with_a_token,
+    a_get_with_a_mutation_and_a_query_and_no_operation_name_runs_neither,
 );
 
 const IMPORT: &str =
@@ -143,4 +144,46 @@ async fn a_mutation_sent_with_get_is_refused_even_with_a_token(app: TestApp) {
         "{body}"
     );
     assert_eq!(app.snapshot().await, before);
+}
+
+/// A GET whose document holds several operations, without `operationName`: none runs
+/// (async-graphql needs the name), so it is refused for the missing name (the code it has
+/// over POST), not as a mutation, whatever its operations are, and nothing changes; with a
+/// mutation's name, 405; with the query's, the query runs.
+async fn a_get_with_a_mutation_and_a_query_and_no_operation_name_runs_neither(app: TestApp) {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    const ADD: &str = r#"importDataset(data: "{\"companies\":[{\"name\":\"Newco\",\"kind\":\"STARTUP\"}]}") { inserted }"#;
+    let mixed = format!("mutation Add {{ {ADD} }} query Count {{ companies {{ totalCount }} }}");
+    let mutations = format!("mutation Add {{ {ADD} }} mutation Again {{ {ADD} }}");
+    let before = app.snapshot().await;
+    let get = |document: &str, name: Option<&str>| {
+        let mut uri = format!("/graphql?query={}", crate::helpers::url_encode(document));
+        if let Some(name) = name {
+            uri.push_str(&format!("&operationName={name}"));
+        }
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {WRITE_TOKEN}"))
+            .header(header::ACCEPT, "application/graphql-response+json")
+            .body(Body::empty())
+            .expect("request")
+    };
+    for document in [&mixed, &mutations] {
+        let (_, body) = app.send(get(document, None)).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "{document}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("Operation name required"), "{body}");
+    }
+    let (status, body) = app.send(get(&mixed, Some("Add"))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    let (status, body) = app.send(get(&mixed, Some("Count"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["data"]["companies"]["totalCount"].is_number(),
+        "{body}"
+    );
+    assert_eq!(app.snapshot().await, before, "a GET changed rows");
 }

@@ -29,6 +29,7 @@ on_both_engines!(
     a_subscriber_that_falls_behind_is_closed_with_4008,
     connections_past_the_limit_are_closed_with_1013,
     queries_and_mutations_over_a_websocket_are_refused,
+    errors_over_a_websocket_carry_the_codes_they_have_over_http,
     subscriptions_pass_the_request_guard_and_the_trusted_documents,
     a_websocket_message_over_the_body_limit_closes_the_connection,
     a_stopping_server_closes_its_subscribers_with_1001,
@@ -529,6 +530,63 @@ async fn queries_and_mutations_over_a_websocket_are_refused(app: TestApp) {
         .await;
     assert_eq!(data["companies"]["totalCount"], 0);
 }
+
+/// async-graphql's own errors (validation; a document with several operations and no
+/// `operationName`) carry the `extensions.code` they have over HTTP, for a subscription
+/// that runs alone and for one shared with others; and a document whose first operation
+/// is a query is refused for its missing operation name, not as a query.
+async fn errors_over_a_websocket_carry_the_codes_they_have_over_http(app: TestApp) {
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    let cases = [
+        // Not shared: no such root field.
+        ("1", json!({ "query": "subscription { nope }" })),
+        // Shared (its root field is `changes`), and invalid below it.
+        (
+            "2",
+            json!({ "query": "subscription { changes(types: [\"Company\"]) { nope } }" }),
+        ),
+        // Two operations, no name: async-graphql runs neither.
+        (
+            "3",
+            json!({ "query": format!("query Count {{ companies {{ totalCount }} }} {COMPANY_CHANGES_NAMED}") }),
+        ),
+    ];
+    for (id, payload) in &cases {
+        client
+            .send(json!({ "id": id, "type": "subscribe", "payload": payload }))
+            .await;
+        // A `next` whose payload holds the errors, or (graphql-transport-ws, before
+        // execution) an `error` whose payload is the errors.
+        let answer = loop {
+            let message = client.receive().await.expect("an answer, not a close");
+            if message["id"] == *id && message["type"] != "complete" {
+                break message;
+            }
+        };
+        let errors = match answer["type"].as_str() {
+            Some("error") => &answer["payload"],
+            _ => &answer["payload"]["errors"],
+        };
+        assert_eq!(
+            errors[0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "subscription {id}: {answer}"
+        );
+        if *id == "3" {
+            let message = errors[0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("Operation name required"), "{answer}");
+        }
+    }
+    // The same document over HTTP: the same code.
+    let (_, body) = app
+        .post(json!({ "query": "subscription { changes(types: [\"Company\"]) { nope } }" }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{body}"
+    );
+}
+
+const COMPANY_CHANGES_NAMED: &str = "subscription Changes { changes(types: [\"Company\"]) { kind node { ... on Company { name } } } }";
 
 /// Two instances on one PostgreSQL database: a write through one reaches a subscriber of
 /// the other, through NOTIFY; and a lost LISTEN connection comes back with a RESYNC.

@@ -21,7 +21,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{ExecutableDocument, VariableDefinition};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, VariableDefinition,
+};
 use async_graphql::parser::{Pos, Positioned, parse_query};
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, Value, Variables};
 
@@ -193,18 +195,31 @@ pub fn parse_scanned(query: &str) -> Option<ExecutableDocument> {
     parse_query(query).ok()
 }
 
-/// The type of the operation of `document` that would run: the one named
-/// `operation_name`, else the first.
+/// The operation of `document` that would run, chosen as async-graphql 7.2 chooses it
+/// (`Schema::prepare_request`): the one named `operation_name` (none when the document's
+/// only operation is anonymous), else the document's only operation. `None` where
+/// async-graphql refuses the request (no such name; several operations and no name).
+pub fn chosen_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(_), Some(_)) => None,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Single(operation), None) => Some(operation),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// The type of the operation of `document` that would run ([`chosen_operation`]).
 pub fn chosen_operation_type(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<OperationType> {
-    let mut operations = document.operations.iter();
-    let chosen = match operation_name {
-        Some(wanted) => operations.find(|(name, _)| name.is_some_and(|n| n.as_str() == wanted)),
-        None => operations.next(),
-    };
-    chosen.map(|(_, operation)| operation.node.ty)
+    chosen_operation(document, operation_name).map(|operation| operation.node.ty)
 }
 
 pub use async_graphql::parser::types::OperationType;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::http::WebSocketProtocols;
-use async_graphql::{Data, Executor, Request, Response};
+use async_graphql::{Data, Request, Response};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::{broadcast, broadcast::error::RecvError, mpsc};
@@ -293,8 +293,7 @@ impl Connection {
         let attachment = Attachment::default();
         let responses = self
             .executor
-            .schema
-            .execute_stream(request.to_request().data(attachment.clone()), None);
+            .responses(request.to_request().data(attachment.clone()), None);
         let (start, gate) = tokio::sync::oneshot::channel();
         *started = Some(start);
         let members = Arc::new(AtomicUsize::new(0));
@@ -375,8 +374,7 @@ impl Connection {
         let Some(ready) = self.ready.get() else {
             return;
         };
-        let responses =
-            Executor::execute_stream(&self.executor.schema, request, Some(ready.data.clone()));
+        let responses = self.executor.responses(request, Some(ready.data.clone()));
         let connection = Arc::downgrade(self);
         let mut following = lock(&self.following);
         let task = tokio::spawn(run_alone(connection, id.clone(), responses));

@@ -125,16 +125,9 @@ pub(in crate::http) fn sharing(
     operation_name: Option<&str>,
 ) -> Option<Sharing> {
     use crate::graphql::live_fields::{is_live_result, is_row_subscription};
-    use async_graphql::parser::types::{DocumentOperations, Selection};
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
-        // One named operation runs without its name, as async-graphql runs it.
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()?
-        }
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
+    use async_graphql::parser::types::Selection;
+    // The operation async-graphql runs; none where it refuses the request.
+    let operation = crate::graphql::guard::chosen_operation(document, operation_name)?;
     if operation.node.ty != async_graphql::parser::types::OperationType::Subscription {
         return None;
     }
