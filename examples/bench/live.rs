@@ -1068,17 +1068,9 @@ async fn fan_out(
         // The first burst after the timed writes runs slow (on PostgreSQL, (b)'s at 0.5-0.7
         // of the later ones with subscribers, and with more of the database's CPU per
         // write); it always fell to the first round's subscribers. Not counted.
+        let hold = args.hold_reads;
         let following = Some((watch, &mut subscribers));
-        burst(
-            at,
-            to,
-            writer,
-            burst_writes,
-            own,
-            following,
-            args.hold_reads,
-        )
-        .await;
+        burst(at, to, writer, burst_writes, own, following, hold).await;
         for round in 0..args.burst_rounds {
             // With, then none, then none, then with: neither comes first more often.
             let order = if round % 2 == 0 {
@@ -1096,16 +1088,7 @@ async fn fan_out(
                 }
                 subscribed = with;
                 let following = with.then_some((watch, &mut subscribers));
-                let run = burst(
-                    at,
-                    to,
-                    writer,
-                    burst_writes,
-                    own,
-                    following,
-                    args.hold_reads,
-                )
-                .await;
+                let run = burst(at, to, writer, burst_writes, own, following, hold).await;
                 match with {
                     true => throughput.with.push(run),
                     false => throughput.none.push(run),
