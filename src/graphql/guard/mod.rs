@@ -196,9 +196,9 @@ pub fn parse_scanned(query: &str) -> Option<ExecutableDocument> {
 }
 
 /// The operation of `document` that would run, chosen as async-graphql 7.2 chooses it
-/// (`Schema::prepare_request`): the one named `operation_name` (none when the document's
-/// only operation is anonymous), else the document's only operation. `None` where
-/// async-graphql refuses the request (no such name; several operations and no name).
+/// (`prepare_request` in its `schema.rs`): the one named `operation_name` (none when the
+/// document's only operation is anonymous), else the document's only operation. `None`
+/// where async-graphql refuses the request (no such name; several operations and no name).
 pub fn chosen_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
