@@ -31,7 +31,7 @@ pub const MAX_KEPT_DOCUMENT_BYTES: usize = 8 * 1024;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Kind {
     /// The type of the operation that would run; `None` when the document does not pass
-    /// the lexical scan, does not parse, or has no such operation.
+    /// the lexical scan, does not parse, or none would run (see `chosen_operation`).
     pub(super) operation: Option<OperationType>,
     /// How identical subscribers share its execution, when they can.
     pub(super) sharing: Option<Sharing>,

@@ -49,6 +49,8 @@ on_both_engines!(
 /// Most a test waits for anything: a bound on failure, not a measurement.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 
+/// [`COMPANY_CHANGES`]'s kind of subscription, as the one operation named `Named`.
+const NAMED_CHANGES: &str = "subscription Named { changes(types: [\"Company\"]) { kind node { ... on Company { name } } } }";
 const COMPANY_CHANGES: &str = "subscription { changes(types: [\"Company\"]) { kind typename id count node { ... on Company { name } } } }";
 pub(crate) const CREATE_COMPANY: &str =
     "mutation($input: CompanyInput!) { createCompany(input: $input) { id name } }";
@@ -548,7 +550,7 @@ async fn errors_over_a_websocket_carry_the_codes_they_have_over_http(app: TestAp
         // Two operations, no name: async-graphql runs neither.
         (
             "3",
-            json!({ "query": format!("query Count {{ companies {{ totalCount }} }} {COMPANY_CHANGES_NAMED}") }),
+            json!({ "query": format!("query Count {{ companies {{ totalCount }} }} {NAMED_CHANGES}") }),
         ),
     ];
     for (id, payload) in &cases {
@@ -585,8 +587,6 @@ async fn errors_over_a_websocket_carry_the_codes_they_have_over_http(app: TestAp
         "{body}"
     );
 }
-
-const COMPANY_CHANGES_NAMED: &str = "subscription Changes { changes(types: [\"Company\"]) { kind node { ... on Company { name } } } }";
 
 /// Two instances on one PostgreSQL database: a write through one reaches a subscriber of
 /// the other, through NOTIFY; and a lost LISTEN connection comes back with a RESYNC.
@@ -1121,14 +1121,16 @@ async fn an_import_sends_each_type_it_wrote_with_its_count() {
 /// runs it), and is shared then too; with its name, it is another execution (the name is
 /// part of what identifies one), as is one operation of a document of two, by its name.
 async fn a_named_subscription_is_shared_with_or_without_its_operation_name(app: TestApp) {
-    const NAMED: &str = "subscription Named { changes(types: [\"Company\"]) { kind node { ... on Company { name } } } }";
-    let two = format!("query Count {{ companies {{ totalCount }} }} {NAMED}");
+    let two = format!("query Count {{ companies {{ totalCount }} }} {NAMED_CHANGES}");
     let _listening = listening(&app).await;
     let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
     let payloads = [
-        ("1", json!({ "query": NAMED })),
-        ("2", json!({ "query": NAMED })),
-        ("3", json!({ "query": NAMED, "operationName": "Named" })),
+        ("1", json!({ "query": NAMED_CHANGES })),
+        ("2", json!({ "query": NAMED_CHANGES })),
+        (
+            "3",
+            json!({ "query": NAMED_CHANGES, "operationName": "Named" }),
+        ),
         ("4", json!({ "query": two, "operationName": "Named" })),
     ];
     for (id, payload) in &payloads {

@@ -182,8 +182,8 @@ pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 /// The type of the operation of `query` that would run; `None` when the document does not
-/// pass the lexical scan, does not parse, or has no such operation (the guard refuses it
-/// again when it runs).
+/// pass the lexical scan, does not parse, or none would run ([`chosen_operation`]; the
+/// guard or async-graphql refuses it again when it runs).
 pub fn operation_type(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
     chosen_operation_type(&parse_scanned(query)?, operation_name)
 }
