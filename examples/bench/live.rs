@@ -839,7 +839,7 @@ async fn burst(
     writer: &mut Writer,
     writes: usize,
     own: usize,
-    subscribers: Option<(Watch, &mut Subscribers)>,
+    mut subscribers: Option<(Watch, &mut Subscribers)>,
     hold: bool,
 ) -> Burst {
     at.statements.store(0, Ordering::SeqCst);
@@ -847,7 +847,6 @@ async fn burst(
     let steal_before = machine_times();
     let started = Instant::now();
     let mut last = 0;
-    let mut subscribers = subscribers;
     if hold && let Some((_, subscribers)) = &mut subscribers {
         subscribers.clients.send(Control::Hold);
     }
@@ -1311,16 +1310,15 @@ fn taskset(args: &[&str]) {
 /// in the server's own sockets, sent and not yet acknowledged (or not yet sent), and in
 /// its clients' sockets, received and not yet read. Zeros where the table cannot be read.
 fn waiting_bytes(addr: &str) -> [u64; 2] {
-    let port = addr
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse::<u16>().ok());
+    let mut waiting = [0; 2];
+    let Some(port) = addr.rsplit(':').next().and_then(|port| port.parse().ok()) else {
+        return waiting;
+    };
     let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
     let port_of = |address: &str| {
         let port = address.rsplit(':').next()?;
         u16::from_str_radix(port, 16).ok()
     };
-    let mut waiting = [0; 2];
     // `sl local_address rem_address st tx_queue:rx_queue ...`, in hexadecimal.
     for line in table.lines().skip(1) {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -1333,9 +1331,9 @@ fn waiting_bytes(addr: &str) -> [u64; 2] {
             continue;
         };
         let hex = |field: &str| u64::from_str_radix(field, 16).unwrap_or(0);
-        if port.is_some() && port_of(local) == port {
+        if port_of(local) == Some(port) {
             waiting[0] += hex(sent);
-        } else if port.is_some() && port_of(remote) == port {
+        } else if port_of(remote) == Some(port) {
             waiting[1] += hex(received);
         }
     }
