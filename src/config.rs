@@ -217,6 +217,11 @@ pub struct Settings {
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
     pub subscription_buffer: usize,
+    /// Most bytes of frames waiting in the server for one WebSocket connection's socket:
+    /// past it the connection's subscriptions wait (and fall behind, up to
+    /// SUBSCRIPTION_BUFFER); one message larger than this waits for an empty queue.
+    #[arg(long, env = "WS_MAX_QUEUED_BYTES", default_value_t = crate::http::DEFAULT_MAX_QUEUED_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(4096..=1 << 30), global = true)]
+    pub ws_max_queued_bytes: usize,
     /// Milliseconds between two computations of a live result (a live aggregate, groupBy
     /// or spendingSummary): a change after a quiet window is computed at once, and the
     /// changes of a burst wait for the window's end to be computed together (0: recompute
@@ -267,6 +272,7 @@ impl Default for Settings {
             ws_keepalive_secs: crate::http::DEFAULT_KEEPALIVE_SECS,
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
+            ws_max_queued_bytes: crate::http::DEFAULT_MAX_QUEUED_BYTES,
             live_fanout_nice: crate::http::DEFAULT_FANOUT_NICE,
             live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,

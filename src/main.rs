@@ -174,7 +174,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     } else {
         None
     };
-    let schema = graphql::build_schema_with(pools.clone(), options, live);
+    let schema = graphql::build_schema_with(pools.clone(), options, live.clone());
     match access.token_count() {
         0 => tracing::info!("no write token configured: mutations are refused"),
         n => tracing::info!(tokens = n, "mutations enabled for bearer tokens"),
@@ -195,6 +195,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
                 keepalive: Duration::from_secs(settings.ws_keepalive_secs),
                 init_timeout: Duration::from_secs(settings.ws_init_timeout_secs),
                 fanout_nice: settings.live_fanout_nice,
+                max_queued_bytes: settings.ws_max_queued_bytes,
             },
         },
         persisted,
@@ -222,7 +223,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding the metrics address {address}"))?;
         tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-        let metrics = http::metrics_router(db.clone());
+        let metrics = http::metrics_router(db.clone(), live.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, metrics).await {
                 tracing::error!(error = %e, "the metrics listener stopped");

@@ -163,6 +163,15 @@ fn describe() {
         "1 while the read replica answers; 0 while its queries go to the primary"
     );
     describe_gauge!(
+        "live_subscribers",
+        "Subscribers that will see the next change delivered in this instance"
+    );
+    describe_gauge!(
+        "websocket_queued_bytes",
+        Unit::Bytes,
+        "Bytes of frames waiting in the server for WebSocket sockets (each connection's bounded by WS_MAX_QUEUED_BYTES)"
+    );
+    describe_gauge!(
         "process_resident_memory_bytes",
         Unit::Bytes,
         "Resident memory of the process"
@@ -174,10 +183,13 @@ fn describe() {
     );
 }
 
-/// The Prometheus text of every metric, with the gauges read now (pool, memory).
-pub fn render(db: &DatabaseConnection) -> Option<String> {
+/// The Prometheus text of every metric, with the gauges read now (pool, subscribers,
+/// memory).
+pub fn render(db: &DatabaseConnection, live: &crate::live::Live) -> Option<String> {
     let handle = install()?;
     pool_gauges(db);
+    gauge!("live_subscribers").set(live.subscriber_count() as f64);
+    gauge!("websocket_queued_bytes").set(live.queued_bytes() as f64);
     if let Some(bytes) = crate::telemetry::resident_bytes() {
         gauge!("process_resident_memory_bytes").set(bytes as f64);
     }
@@ -189,8 +201,8 @@ pub fn render(db: &DatabaseConnection) -> Option<String> {
 }
 
 /// The `/metrics` answer.
-pub fn answer(db: &DatabaseConnection) -> Response {
-    match render(db) {
+pub fn answer(db: &DatabaseConnection, live: &crate::live::Live) -> Response {
+    match render(db, live) {
         Some(text) => (
             [
                 (

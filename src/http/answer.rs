@@ -110,6 +110,14 @@ pub(super) async fn execute(
     )
 }
 
+/// The message of a `RESPONSE_TOO_LARGE` error: an answer of `bytes` bytes over `max`.
+pub(super) fn too_large(bytes: usize, max: usize) -> String {
+    format!(
+        "the answer would be {bytes} bytes, above the limit of {max} bytes: ask for smaller \
+         pages or fewer fields"
+    )
+}
+
 /// Sends a serialized answer: refused when over the size limit; an `ETag` and
 /// `Cache-Control` (or a 304) when `cacheable`; `Retry-After` with a 503.
 pub(super) fn send(
@@ -127,12 +135,7 @@ pub(super) fn send(
             return error_response(
                 StatusCode::OK,
                 "RESPONSE_TOO_LARGE",
-                format!(
-                    "the answer would be {} bytes, above the limit of {} bytes: ask for smaller \
-                     pages or fewer fields",
-                    body.len(),
-                    state.http.max_response_bytes
-                ),
+                too_large(body.len(), state.http.max_response_bytes),
             );
         }
         Err(e) => {

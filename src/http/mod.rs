@@ -17,8 +17,8 @@ pub use edge::{COMPRESS_ABOVE_BYTES, MAX_REQUEST_ID_BYTES};
 pub use fanout::{DEFAULT_FANOUT_NICE, lower_thread_priority, thread_id};
 pub use socket::{
     CLOSE_GOING_AWAY, CLOSE_INIT_TIMEOUT, CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS,
-    DEFAULT_INIT_TIMEOUT_SECS, DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_SUBSCRIPTIONS,
-    DEFAULT_MAX_WS_CONNECTIONS, Drain, LiveOptions, Sockets,
+    DEFAULT_INIT_TIMEOUT_SECS, DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_QUEUED_BYTES,
+    DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_MAX_WS_CONNECTIONS, Drain, LiveOptions, Sockets,
 };
 
 use std::time::Duration;
@@ -41,6 +41,7 @@ use self::edge::{
 use self::request::{graphql_get, graphql_post};
 use crate::auth::WriteAccess;
 use crate::graphql::AppSchema;
+use crate::live::Live;
 use crate::monitoring;
 use crate::persisted::PersistedQueries;
 use crate::playground;
@@ -215,16 +216,17 @@ async fn scalar_spec(axum::extract::Path(name): axum::extract::Path<String>) -> 
 
 /// The Prometheus metrics (see [`monitoring`]).
 async fn metrics(State(state): State<AppState>) -> Response {
-    monitoring::answer(&state.db)
+    let live = state.schema.data::<Live>().cloned().unwrap_or_default();
+    monitoring::answer(&state.db, &live)
 }
 
 /// The metrics alone, for `METRICS=HOST:PORT`: an address of their own.
-pub fn metrics_router(db: DatabaseConnection) -> Router {
+pub fn metrics_router(db: DatabaseConnection, live: Live) -> Router {
     Router::new().route(
         "/metrics",
         get(move || {
-            let db = db.clone();
-            async move { monitoring::answer(&db) }
+            let (db, live) = (db.clone(), live.clone());
+            async move { monitoring::answer(&db, &live) }
         }),
     )
 }

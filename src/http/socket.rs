@@ -64,6 +64,11 @@ pub struct LiveOptions {
     /// Nice value of the threads that serve WebSocket connections (see `http::fanout`);
     /// 0 serves them on the request threads.
     pub fanout_nice: u8,
+    /// Most bytes of frames that wait in the server for one connection's socket; past it
+    /// the connection's subscriptions wait (and fall behind, up to the buffer of changes),
+    /// and an answer to the client's own message closes it as a slow consumer. One message
+    /// larger than this waits for an empty queue.
+    pub max_queued_bytes: usize,
 }
 
 /// Defaults of [`LiveOptions`].
@@ -71,6 +76,7 @@ pub const DEFAULT_MAX_WS_CONNECTIONS: usize = 1000;
 pub const DEFAULT_MAX_SUBSCRIPTIONS: usize = 20;
 pub const DEFAULT_KEEPALIVE_SECS: u64 = 15;
 pub const DEFAULT_INIT_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 1024 * 1024;
 
 impl Default for LiveOptions {
     fn default() -> Self {
@@ -80,6 +86,7 @@ impl Default for LiveOptions {
             keepalive: Duration::from_secs(DEFAULT_KEEPALIVE_SECS),
             init_timeout: Duration::from_secs(DEFAULT_INIT_TIMEOUT_SECS),
             fanout_nice: super::fanout::DEFAULT_FANOUT_NICE,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 }
@@ -349,13 +356,20 @@ async fn serve(
     let options = state.http.live.clone();
     let (_open, mut stopping) = state.drain.enter();
     let session = Session::new(options.max_subscriptions);
+    let max_response_bytes = state.http.max_response_bytes;
     let executor = SocketExecutor {
         live: state.schema.data::<Live>().cloned().unwrap_or_default(),
         schema: state.schema.clone(),
         persisted: state.persisted.clone(),
+        max_response_bytes,
     };
     // Shared subscriptions are served by `shared`, the others by async-graphql.
-    let (shared, mut frames) = Connection::new(executor.clone(), protocol, session.clone());
+    let (shared, mut frames) = Connection::new(
+        executor.clone(),
+        protocol,
+        session.clone(),
+        options.max_queued_bytes,
+    );
     let input = socket
         .clone()
         .take_while(|message| std::future::ready(message.is_ok()))
@@ -399,6 +413,9 @@ async fn serve(
         WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
         WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
     };
+    // The room in the connection's queue of the frames being written, given back once
+    // they are.
+    let mut held = Vec::new();
     loop {
         let mut next: Frames = tokio::select! {
             biased;
@@ -406,17 +423,21 @@ async fn serve(
             () = session.lagged() => Frames::close(CLOSE_SLOW_CONSUMER, "slow consumer: a subscription fell too far behind; reconnect and re-read"),
             () = &mut init_deadline, if !shared.is_initialized() => Frames::close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout"),
             _ = keepalive.tick(), if shared.is_initialized() => Frames::text(&[ping]),
-            Some(batch) = frames.recv() => batch,
+            Some((batch, room)) = frames.recv() => {
+                held.push(room);
+                batch
+            }
             message = messages.next() => match message {
-                Some(message) => outgoing(message),
+                Some(message) => outgoing(message, &shared, max_response_bytes),
                 None => break,
             },
         };
         // The messages ready now (one event for many subscriptions of this connection)
         // go out in the same write: one system call, not one per message.
         let mut ended = false;
-        while !next.closes() && next.count() < MAX_BATCH {
-            if let Ok(batch) = frames.try_recv() {
+        while !next.closes() && next.count() < MAX_BATCH && next.bytes().len() < MAX_BATCH_BYTES {
+            if let Ok((batch, room)) = frames.try_recv() {
+                held.push(room);
                 next.append(batch);
                 continue;
             }
@@ -424,7 +445,7 @@ async fn serve(
                 break;
             };
             match ready {
-                Some(message) => next.append(outgoing(message)),
+                Some(message) => next.append(outgoing(message, &shared, max_response_bytes)),
                 None => {
                     ended = true;
                     break;
@@ -440,6 +461,7 @@ async fn serve(
             Some(written) => Ok(written),
             None => tokio::time::timeout(options.keepalive, write).await,
         };
+        held.clear();
         match sent {
             Ok(Ok(())) if !next.closes() && !ended => {}
             _ => break,
@@ -448,15 +470,55 @@ async fn serve(
 }
 
 /// Messages ready at once that are written together before the connection's other duties
-/// (closing, keep-alive) are looked at again.
+/// (closing, keep-alive) are looked at again: at most this many, and no more once they
+/// hold [`MAX_BATCH_BYTES`].
 const MAX_BATCH: usize = 64;
+const MAX_BATCH_BYTES: usize = 256 * 1024;
 
-/// The frame of a protocol message.
-fn outgoing(message: WsMessage) -> Frames {
+/// The frame of a protocol message of async-graphql's; a result over the response size
+/// limit is replaced by a `RESPONSE_TOO_LARGE` error, as over HTTP.
+fn outgoing(message: WsMessage, connection: &Connection, max_response_bytes: usize) -> Frames {
     match message {
+        WsMessage::Text(text) if text.len() > max_response_bytes => {
+            #[derive(serde::Deserialize)]
+            struct Message<'a> {
+                id: Option<String>,
+                #[serde(borrow)]
+                payload: Option<&'a serde_json::value::RawValue>,
+            }
+            match serde_json::from_str::<Message>(&text) {
+                Ok(Message {
+                    id: Some(id),
+                    payload: Some(payload),
+                }) if payload.get().len() > max_response_bytes => {
+                    let error = too_large(payload.get().len(), max_response_bytes);
+                    Frames::text(&[&connection.prefix(&id), &error, "}"])
+                }
+                _ => Frames::text(&[&text]),
+            }
+        }
         WsMessage::Text(text) => Frames::text(&[&text]),
         WsMessage::Close(code, reason) => Frames::close(code, &reason),
     }
+}
+
+/// The JSON of `response`, or of a `RESPONSE_TOO_LARGE` error in its place when it is
+/// longer than `max` bytes (as over HTTP).
+pub(super) fn response_json(response: &Response, max: usize) -> String {
+    let json = serde_json::to_string(response).unwrap_or_default();
+    if json.len() > max {
+        too_large(json.len(), max)
+    } else {
+        json
+    }
+}
+
+/// The JSON of the response that replaces one of `bytes` bytes, over the limit of `max`.
+fn too_large(bytes: usize, max: usize) -> String {
+    tracing::warn!(bytes, "subscription response over the size limit refused");
+    let message = super::answer::too_large(bytes, max);
+    let response = Response::from_errors(vec![error("RESPONSE_TOO_LARGE", &message)]);
+    serde_json::to_string(&response).unwrap_or_default()
 }
 
 /// A value of type `T` in a connection's data, if it has one.
@@ -486,6 +548,8 @@ pub(super) struct SocketExecutor {
     pub(super) schema: AppSchema,
     persisted: PersistedQueries,
     pub(super) live: Live,
+    /// Longest response JSON sent (see [`response_json`]).
+    pub(super) max_response_bytes: usize,
 }
 
 impl Executor for SocketExecutor {

@@ -253,6 +253,8 @@ pub struct Live {
     /// Receivers of the bus held for shared executions (see [`Attachment`]): their
     /// subscribers are counted instead.
     shared_receivers: Arc<AtomicUsize>,
+    /// Bytes of frames waiting in this instance for its WebSocket sockets.
+    queued: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Live {
@@ -280,6 +282,7 @@ impl Live {
             hub: hub::Hub::default(),
             streams: hub::Hub::default(),
             shared_receivers: Arc::default(),
+            queued: Arc::default(),
         }
     }
 
@@ -337,6 +340,21 @@ impl Live {
             event,
             row: Arc::new(tokio::sync::OnceCell::new_with(row)),
         });
+    }
+
+    /// Bytes of frames waiting in this instance for the sockets of its WebSocket
+    /// connections (each connection's bounded by `WS_MAX_QUEUED_BYTES`).
+    pub fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Counts `bytes` more (`true`) or fewer waiting for sockets (see [`Live::queued_bytes`]).
+    pub(crate) fn count_queued(&self, bytes: usize, more: bool) {
+        if more {
+            self.queued.fetch_add(bytes, Ordering::Relaxed);
+        } else {
+            self.queued.fetch_sub(bytes, Ordering::Relaxed);
+        }
     }
 
     /// Receivers of the bus in this process: each unshared `changes` subscription, each

@@ -808,6 +808,14 @@ async fn metrics_count_requests_operations_statements_pool_and_memory(app: TestA
         assert!(sample(&after, series) > 0.0, "{series} in {after}");
     }
     assert!(after.contains(r#"db_pool_connections{state="in_use"}"#));
+    // The instance's subscribers and the bytes waiting for its WebSocket sockets (values
+    // of whichever app scraped last: tests share the recorder).
+    for series in ["live_subscribers", "websocket_queued_bytes"] {
+        assert!(
+            after.contains(&format!("\n{series} ")),
+            "{series} in {after}"
+        );
+    }
     assert!(after.contains("# HELP graphql_operations_total"));
     // Turned off on the API's router, and served alone on another.
     let off = app.with_state(|state| AppState {
@@ -819,7 +827,7 @@ async fn metrics_count_requests_operations_statements_pool_and_memory(app: TestA
     });
     let (status, _) = scrape(&off).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let alone = capex_graph::http::metrics_router(app.db.clone());
+    let alone = capex_graph::http::metrics_router(app.db.clone(), app.live.clone());
     let response = tower::ServiceExt::oneshot(
         alone,
         Request::get("/metrics")

@@ -27,6 +27,8 @@ on_both_engines!(
     too_many_subscriptions_on_one_connection_are_refused_with_a_code,
     a_connection_without_connection_init_is_closed_with_4408,
     a_subscriber_that_falls_behind_is_closed_with_4008,
+    a_client_that_stops_reading_holds_at_most_its_queue_bound_and_then_gets_every_event,
+    a_subscription_response_over_the_size_limit_is_refused_with_its_code,
     connections_past_the_limit_are_closed_with_1013,
     queries_and_mutations_over_a_websocket_are_refused,
     errors_over_a_websocket_carry_the_codes_they_have_over_http,
@@ -84,6 +86,16 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) async fn connect(addr: SocketAddr, protocol: Protocol) -> Client {
+        Client::connect_with(addr, protocol, None).await
+    }
+
+    /// A client whose socket has a receive buffer of `receive_buffer` bytes when given (the
+    /// kernel's own otherwise).
+    async fn connect_with(
+        addr: SocketAddr,
+        protocol: Protocol,
+        receive_buffer: Option<u32>,
+    ) -> Client {
         let mut request = format!("ws://{addr}/graphql")
             .into_client_request()
             .expect("request");
@@ -94,11 +106,19 @@ impl Client {
         );
         // As browsers send it: the compression layer must leave the 101 alone.
         headers.insert("Accept-Encoding", "gzip, br".parse().expect("header"));
-        let (socket, response) =
-            tokio::time::timeout(PATIENCE, tokio_tungstenite::connect_async(request))
-                .await
-                .expect("connect in time")
-                .expect("WebSocket handshake");
+        let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+        if let Some(bytes) = receive_buffer {
+            tcp.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
+        }
+        let handshake = async {
+            let stream = tcp.connect(addr).await.expect("connect");
+            let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+            tokio_tungstenite::client_async(request, stream).await
+        };
+        let (socket, response) = tokio::time::timeout(PATIENCE, handshake)
+            .await
+            .expect("connect in time")
+            .expect("WebSocket handshake");
         assert_eq!(response.status(), 101);
         assert_eq!(
             response
@@ -495,6 +515,158 @@ async fn a_subscriber_that_falls_behind_is_closed_with_4008(app: TestApp) {
     }
     let (code, reason) = client.closed().await;
     assert_eq!(code, app_http::CLOSE_SLOW_CONSUMER, "{reason}");
+}
+
+/// A client that stops reading holds at most `WS_MAX_QUEUED_BYTES` of frames in the server:
+/// once the sockets' buffers are full, its subscriptions wait (within the buffer of
+/// changes) rather than queue more. Reading again, it gets every event, in order.
+async fn a_client_that_stops_reading_holds_at_most_its_queue_bound_and_then_gets_every_event(
+    app: TestApp,
+) {
+    const BOUND: usize = 16 * 1024;
+    const SUBSCRIPTIONS: usize = 20;
+    // Room on the bus for every event of the test: the subscriptions wait, never fall out.
+    let live = Live::new(100_000);
+    let schema = graphql::build_schema_live(app.db.clone(), SchemaOptions::default(), live.clone());
+    let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
+    let addr = serve(app_http::router(AppState {
+        http: app_http::HttpOptions {
+            live: LiveOptions {
+                max_queued_bytes: BOUND,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        ..AppState::new(schema, app.db.clone(), access)
+    }))
+    .await;
+    // A small receive buffer: the kernel holds little of what the client leaves unread.
+    let mut client = Client::connect_with(addr, Protocol::TransportWs, Some(4096)).await;
+    client.init(json!({})).await;
+    for n in 0..SUBSCRIPTIONS {
+        client
+            .subscribe(&n.to_string(), "subscription { changes { kind id } }")
+            .await;
+    }
+    subscribers(&live, SUBSCRIPTIONS).await;
+    // Events, a few at a time, until the server's queue for the client holds half its
+    // bound (the sockets' buffers are full), and as many again.
+    let mut delivered = 0;
+    let mut most = 0;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let mut filled = None;
+    while filled.is_none_or(|at| delivered < 2 * at) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the queue fills in time: {} bytes after {delivered} events",
+            live.queued_bytes()
+        );
+        for _ in 0..20 {
+            delivered += 1;
+            let id = i32::try_from(delivered).expect("id");
+            live.deliver(Event::Change(Change::row(
+                ChangeKind::Updated,
+                "Company",
+                id,
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let queued = live.queued_bytes();
+        most = most.max(queued);
+        if filled.is_none() && queued >= BOUND / 2 {
+            filled = Some(delivered);
+        }
+    }
+    assert!(
+        most <= BOUND,
+        "{most} bytes queued for one connection, over its bound of {BOUND}"
+    );
+    // Every event, in order, to every subscription.
+    let expected: Vec<String> = (1..=delivered)
+        .map(|id| capex_graph::data::paging::base64url_encode(format!("Company:{id}").as_bytes()))
+        .collect();
+    let mut received = vec![Vec::new(); SUBSCRIPTIONS];
+    while received.iter().any(|ids| ids.len() < delivered) {
+        let message = client.receive().await.expect("a result, not a close");
+        assert_eq!(message["type"], "next", "{message}");
+        let n: usize = message["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("id");
+        let id = &message["payload"]["data"]["changes"]["id"];
+        received[n].push(id.as_str().expect("an id").to_string());
+    }
+    for ids in &received {
+        assert!(ids == &expected, "every event once, in order");
+    }
+    assert_eq!(live.queued_bytes(), 0);
+}
+
+/// A subscription's response over `MAX_RESPONSE_BYTES` is replaced by a
+/// `RESPONSE_TOO_LARGE` error, as over HTTP, whether it is shared or runs on its own; the
+/// subscription goes on, and a smaller one is untouched.
+async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(app: TestApp) {
+    const LIMIT: usize = 200;
+    let _listening = listening(&app).await;
+    let router = app
+        .with_state(|state| AppState {
+            http: app_http::HttpOptions {
+                max_response_bytes: LIMIT,
+                ..Default::default()
+            },
+            ..state
+        })
+        .router;
+    let mut client = Client::ready(router, Protocol::TransportWs).await;
+    let name = "changes(types: [\"Company\"])";
+    let subscriptions = [
+        ("small", format!("subscription {{ {name} {{ kind }} }}")),
+        // Shared with any other like it.
+        (
+            "shared",
+            format!("subscription {{ {name} {{ kind node {{ ... on Company {{ name }} }} }} }}"),
+        ),
+        // Not shared (a directive on its root field): it runs through async-graphql's
+        // own protocol handler.
+        (
+            "alone",
+            format!(
+                "subscription {{ {name} @include(if: true) {{ kind node {{ ... on Company {{ name }} }} }} }}"
+            ),
+        ),
+    ];
+    for (id, query) in &subscriptions {
+        client.subscribe(id, query).await;
+    }
+    subscribers(&app.live, subscriptions.len()).await;
+    // A name as long as names may be: its change is over the limit.
+    create_company(&app, &"L".repeat(200)).await;
+    assert_eq!(
+        client.next("small").await["data"]["changes"]["kind"],
+        "CREATED"
+    );
+    for id in ["shared", "alone"] {
+        let payload = client.next(id).await;
+        assert_eq!(
+            payload["errors"][0]["extensions"]["code"], "RESPONSE_TOO_LARGE",
+            "{id}: {payload}"
+        );
+        let message = payload["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("limit of {LIMIT} bytes")),
+            "{message}"
+        );
+        assert!(payload["data"].is_null(), "{payload}");
+    }
+    // The subscriptions go on: a short name fits.
+    create_company(&app, "Short Co").await;
+    for (id, _) in &subscriptions {
+        let payload = client.next(id).await;
+        assert_eq!(
+            payload["data"]["changes"]["kind"], "CREATED",
+            "{id}: {payload}"
+        );
+    }
 }
 
 async fn connections_past_the_limit_are_closed_with_1013(app: TestApp) {

@@ -12,7 +12,7 @@ use async_graphql::http::WebSocketProtocols;
 use async_graphql::{Data, Request, Response};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::sync::{broadcast, broadcast::error::RecvError, mpsc};
+use tokio::sync::{Semaphore, broadcast, broadcast::error::RecvError, mpsc};
 use tokio::task::AbortHandle;
 
 use super::{
@@ -20,13 +20,91 @@ use super::{
 };
 use crate::graphql::live::{Session, Slot, slow_consumer};
 use crate::http::frame::Frames;
-use crate::http::socket::{SocketExecutor, server_error};
+use crate::http::socket::{SocketExecutor, response_json, server_error};
 use crate::live::hub::{Hub, Left};
 use crate::live::{Attachment, Live};
 
 /// Batches of frames that may wait for a connection's socket before its groups wait too
-/// (and then fall behind the execution, up to its buffer).
+/// (and then fall behind the execution, up to its buffer), however few bytes they hold
+/// (see [`Waiting`] for the bound in bytes).
 const WAITING_BATCHES: usize = 64;
+
+/// The bytes of frames waiting for one connection's socket, against its bound
+/// (`LiveOptions::max_queued_bytes`): a batch takes room for its bytes before it is queued
+/// ([`Room`]) and gives it back once written. A batch larger than the whole bound takes it
+/// all: it waits for an empty queue.
+pub(in crate::http) struct Waiting {
+    room: Semaphore,
+    max: usize,
+    /// The instance's count of bytes waiting for sockets.
+    live: Live,
+}
+
+/// The room a batch of frames holds in its connection's queue until it is written.
+pub(in crate::http) struct Room {
+    waiting: Arc<Waiting>,
+    permits: u32,
+    bytes: usize,
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        self.waiting.room.add_permits(self.permits as usize);
+        self.waiting.live.count_queued(self.bytes, false);
+    }
+}
+
+impl Waiting {
+    fn new(max: usize, live: Live) -> Arc<Waiting> {
+        // A semaphore's permits are counted in `u32` when taken: the bound stays below.
+        let max = max.clamp(1, u32::MAX as usize);
+        Arc::new(Waiting {
+            room: Semaphore::new(max),
+            max,
+            live,
+        })
+    }
+
+    /// The bytes of the batches a group lays out at once: a quarter of the bound, so that
+    /// one batch is written while the next waits (and at least one frame).
+    fn batch_bytes(&self) -> usize {
+        self.max / 4
+    }
+
+    fn permits(&self, bytes: usize) -> u32 {
+        bytes.min(self.max) as u32
+    }
+
+    fn room(self: &Arc<Self>, permits: u32, bytes: usize) -> Room {
+        self.live.count_queued(bytes, true);
+        Room {
+            waiting: self.clone(),
+            permits,
+            bytes,
+        }
+    }
+
+    /// Room for `bytes` bytes, once the queue has it.
+    async fn enter(self: &Arc<Self>, bytes: usize) -> Room {
+        let permits = self.permits(bytes);
+        match self.room.try_acquire_many(permits) {
+            Ok(taken) => taken.forget(),
+            Err(_) => match self.room.acquire_many(permits).await {
+                Ok(taken) => taken.forget(),
+                // Never closed: the semaphore is the connection's own.
+                Err(_) => return self.room(0, bytes),
+            },
+        }
+        self.room(permits, bytes)
+    }
+
+    /// Room for `bytes` bytes if the queue has it now.
+    fn try_enter(self: &Arc<Self>, bytes: usize) -> Option<Room> {
+        let permits = self.permits(bytes);
+        self.room.try_acquire_many(permits).ok()?.forget();
+        Some(self.room(permits, bytes))
+    }
+}
 
 /// A client message as far as this module reads it (async-graphql reads the rest).
 #[derive(Deserialize)]
@@ -77,16 +155,24 @@ struct Group {
 }
 
 impl Group {
-    /// The frames of `sent` for the members that joined before it.
-    fn frames(&self, sent: &Sent) -> Frames {
+    /// The frames of `sent` for the members that joined before it and have not had it,
+    /// up to about `most` bytes (at least one frame): called again until it gives none.
+    fn frames(&self, sent: &Sent, most: usize) -> Frames {
         let mut members = lock(&self.members);
-        // Room for every member's frame up front: no growth while laying them out.
-        let room = members
+        let size = |member: &Member| member.prefix.len() + sent.json.len() + 1;
+        // Room for the frames up front: no growth while laying them out (but for one frame
+        // larger than `most`).
+        let (count, room) = members
             .iter()
-            .map(|member| member.prefix.len() + sent.json.len() + 1)
-            .sum();
-        let mut frames = Frames::with_capacity(members.len(), room);
+            .filter(|member| sent.seq > member.after)
+            .fold((0, 0), |(count, room), member| {
+                (count + 1, room + size(member))
+            });
+        let mut frames = Frames::with_capacity(count, room.min(most));
         for member in members.iter_mut().filter(|member| sent.seq > member.after) {
+            if !frames.is_empty() && frames.bytes().len() + size(member) > most {
+                break;
+            }
             member.received = true;
             member.after = sent.seq;
             push_frame(&mut frames, &member.prefix, &sent.json);
@@ -100,7 +186,8 @@ pub(in crate::http) struct Connection {
     executor: SocketExecutor,
     protocol: WebSocketProtocols,
     session: Session,
-    out: mpsc::Sender<Frames>,
+    out: mpsc::Sender<(Frames, Room)>,
+    waiting: Arc<Waiting>,
     ready: OnceLock<Ready>,
     groups: Mutex<HashMap<u64, Arc<Group>>>,
     following: Mutex<HashMap<String, Following>>,
@@ -122,18 +209,22 @@ impl Drop for Connection {
 }
 
 impl Connection {
-    /// The shared subscriptions of a new connection, and the frames they send.
+    /// The shared subscriptions of a new connection, and the frames they send, each with
+    /// its room in the queue of at most `max_queued_bytes` (given back when it drops).
     pub(in crate::http) fn new(
         executor: SocketExecutor,
         protocol: WebSocketProtocols,
         session: Session,
-    ) -> (Arc<Connection>, mpsc::Receiver<Frames>) {
+        max_queued_bytes: usize,
+    ) -> (Arc<Connection>, mpsc::Receiver<(Frames, Room)>) {
         let (out, frames) = mpsc::channel(WAITING_BATCHES);
+        let waiting = Waiting::new(max_queued_bytes, executor.live.clone());
         let connection = Connection {
             executor,
             protocol,
             session,
             out,
+            waiting,
             ready: OnceLock::new(),
             groups: Mutex::default(),
             following: Mutex::default(),
@@ -202,7 +293,7 @@ impl Connection {
             Ok(slot) => slot,
             Err(refused) => {
                 let response = Response::from_errors(vec![server_error(refused.into())]);
-                let mut frames = frame(&self.prefix(&id), &json(&response));
+                let mut frames = frame(&self.prefix(&id), &self.json(&response));
                 frames.append(completed(&id));
                 self.send(frames);
                 return;
@@ -303,7 +394,7 @@ impl Connection {
             key.to_string(),
             (sender.clone(), latest.clone()),
             (Members(members.clone()), left),
-            responses,
+            (responses, self.executor.max_response_bytes),
         );
         tokio::spawn(async move {
             // Its first subscriber receives from its first response on.
@@ -352,14 +443,23 @@ impl Connection {
         if frames.is_empty() {
             return;
         }
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(frames) {
+        let queued = match self.waiting.try_enter(frames.bytes().len()) {
+            Some(room) => self.out.try_send((frames, room)).is_ok(),
+            None => false,
+        };
+        if !queued {
             self.session.fell_behind();
         }
     }
 
+    /// The JSON of a response, within the response size limit.
+    fn json(&self, response: &Response) -> String {
+        response_json(response, self.executor.max_response_bytes)
+    }
+
     /// The start of a response's message to subscription `id` in this connection's
     /// protocol, up to its payload (see [`frame`]).
-    fn prefix(&self, id: &str) -> String {
+    pub(in crate::http) fn prefix(&self, id: &str) -> String {
         let kind = match self.protocol {
             WebSocketProtocols::GraphQLWS => "next",
             WebSocketProtocols::SubscriptionsTransportWS => "data",
@@ -382,10 +482,6 @@ impl Connection {
     }
 }
 
-fn json(response: &Response) -> String {
-    serde_json::to_string(response).unwrap_or_default()
-}
-
 /// The frames of one subscription running alone, then its `complete`.
 async fn run_alone(
     connection: Weak<Connection>,
@@ -402,9 +498,11 @@ async fn run_alone(
         let Some(connection) = connection.upgrade() else {
             return;
         };
-        let out = connection.out.clone();
+        let frames = frame(&prefix, &connection.json(&response));
+        let (out, waiting) = (connection.out.clone(), connection.waiting.clone());
         drop(connection);
-        if out.send(frame(&prefix, &json(&response))).await.is_err() {
+        let room = waiting.enter(frames.bytes().len()).await;
+        if out.send((frames, room)).await.is_err() {
             return;
         }
     }
@@ -437,21 +535,32 @@ async fn follow(
         };
         match received {
             Ok(sent) => {
-                let frames = group.frames(&sent);
                 if sent.slow {
                     // The execution itself fell behind the bus: so did its subscribers.
                     connection.session.fell_behind();
                 }
-                let out = connection.out.clone();
+                let (out, waiting) = (connection.out.clone(), connection.waiting.clone());
                 drop(connection);
-                if (!frames.is_empty() && out.send(frames).await.is_err()) || sent.slow {
+                // In batches that fit the queue, each waiting for its room: a socket that
+                // takes nothing holds the group here, not the frames in memory.
+                loop {
+                    let frames = group.frames(&sent, waiting.batch_bytes());
+                    if frames.is_empty() {
+                        break;
+                    }
+                    let room = waiting.enter(frames.bytes().len()).await;
+                    if out.send((frames, room)).await.is_err() {
+                        return;
+                    }
+                }
+                if sent.slow {
                     return;
                 }
             }
             Err(RecvError::Lagged(missed)) => {
                 let buffer = connection.executor.live.buffer();
                 let error = slow_consumer(Some(&connection.session), missed, buffer);
-                let json = json(&Response::from_errors(vec![server_error(error)]));
+                let json = connection.json(&Response::from_errors(vec![server_error(error)]));
                 let mut frames = Frames::default();
                 for member in lock(&group.members).iter() {
                     push_frame(&mut frames, &member.prefix, &json);

@@ -36,6 +36,7 @@ mod connection;
 
 pub(super) use connection::Connection;
 
+use super::socket::response_json;
 use crate::graphql::live::SLOW_CONSUMER;
 use crate::live::Attachment;
 use crate::live::hub::{Departure, Hub, Left, Shared as _};
@@ -203,7 +204,7 @@ async fn relay(
     key: String,
     (sender, latest): (broadcast::Sender<Arc<Sent>>, Latest),
     (members, left): (Members, Left),
-    mut responses: BoxStream<'static, Response>,
+    (mut responses, max_response_bytes): (BoxStream<'static, Response>, usize),
 ) {
     let mut seq = 0;
     loop {
@@ -216,7 +217,7 @@ async fn relay(
                 seq += 1;
                 let sent = Arc::new(Sent {
                     seq,
-                    json: serde_json::to_string(&response).unwrap_or_default().into(),
+                    json: response_json(&response, max_response_bytes).into(),
                     slow: has_code(&response, SLOW_CONSUMER),
                 });
                 // The latest before it leaves: a subscriber joining now receives it from
