@@ -391,8 +391,9 @@ struct Burst {
     rate: f64,
     /// At the last answer, bytes in the TCP sockets of the server's port
     /// ([`waiting_bytes`]): sent by the server and not yet acknowledged, and received by
-    /// its clients and not yet read.
-    waiting: [u64; 2],
+    /// its clients and not yet read; and bytes of frames in the server's own queues, not
+    /// yet written to a socket (`Live::queued_bytes`).
+    waiting: [u64; 3],
     /// From the first write to the last subscriber's last event, in seconds.
     delivered: f64,
     /// Statements of the subscribers' instance during the burst, beyond the writes' own.
@@ -554,9 +555,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its clients' sockets, unread |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its queues, not yet written | in its clients' sockets, unread |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -592,6 +593,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             mean(throughput.restarts.iter().map(|restart| restart.took)),
             mean(throughput.restarts.iter().map(|restart| restart.server_cpu)),
             Throughput::mean(with, |burst| burst.waiting[0] as f64 / 1024.0),
+            Throughput::mean(with, |burst| burst.waiting[2] as f64 / 1024.0),
             Throughput::mean(with, |burst| burst.waiting[1] as f64 / 1024.0),
         );
     }
@@ -854,7 +856,8 @@ async fn burst(
         last = writer.write(&to.addr).await;
     }
     let rate = writes as f64 / started.elapsed().as_secs_f64();
-    let waiting = waiting_bytes(&at.addr);
+    let [sent, unread] = waiting_bytes(&at.addr);
+    let waiting = [sent, unread, at.live.queued_bytes() as u64];
     if hold && let Some((_, subscribers)) = &mut subscribers {
         subscribers.clients.send(Control::Release);
     }

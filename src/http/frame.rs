@@ -62,6 +62,17 @@ impl Frames {
         }
     }
 
+    /// The bytes of a text frame holding `parts`, one after the other, its header included.
+    pub(in crate::http) fn text_size(parts: &[&str]) -> usize {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        let header = match len {
+            0..=125 => 2,
+            126..=0xFFFF => 4,
+            _ => MAX_HEADER,
+        };
+        header + len
+    }
+
     /// Adds a text frame holding `parts`, one after the other, in one growth of the
     /// buffer at most (none in the room of [`Frames::with_capacity`]).
     pub(in crate::http) fn push_text(&mut self, parts: &[&str]) {
@@ -155,7 +166,13 @@ mod tests {
             .collect();
         for text in &texts {
             let (head, tail) = text.split_at(text.len() / 2 / 2 * 2);
+            let before = frames.bytes().len();
             frames.push_text(&[head, tail]);
+            // What a frame will take is known before it is laid out.
+            assert_eq!(
+                frames.bytes().len() - before,
+                Frames::text_size(&[head, tail])
+            );
         }
         assert_eq!(frames.count(), lengths.len());
         assert!(!frames.closes());

@@ -523,7 +523,9 @@ async fn a_subscriber_that_falls_behind_is_closed_with_4008(app: TestApp) {
 async fn a_client_that_stops_reading_holds_at_most_its_queue_bound_and_then_gets_every_event(
     app: TestApp,
 ) {
-    const BOUND: usize = 16 * 1024;
+    // An event's frames for the 20 subscriptions (about 2 KB) go out in two batches of at
+    // most a quarter of the bound each.
+    const BOUND: usize = 6 * 1024;
     const SUBSCRIPTIONS: usize = 20;
     // Room on the bus for every event of the test: the subscriptions wait, never fall out.
     let live = Live::new(100_000);
@@ -581,33 +583,67 @@ async fn a_client_that_stops_reading_holds_at_most_its_queue_bound_and_then_gets
         most <= BOUND,
         "{most} bytes queued for one connection, over its bound of {BOUND}"
     );
-    // Every event, in order, to every subscription.
+    // Every event, in order, to every subscription; and, while the others wait for room,
+    // five subscriptions completed one after the other as the client catches up: each
+    // `complete` goes out without waiting (within the overdraft), the connection stays
+    // open, and each completed subscription has had the events up to its end.
     let expected: Vec<String> = (1..=delivered)
         .map(|id| capex_graph::data::paging::base64url_encode(format!("Company:{id}").as_bytes()))
         .collect();
+    let kept = SUBSCRIPTIONS - 5;
     let mut received = vec![Vec::new(); SUBSCRIPTIONS];
-    while received.iter().any(|ids| ids.len() < delivered) {
+    let mut completed = [false; SUBSCRIPTIONS];
+    let (mut read, mut asked) = (0, kept);
+    while completed[kept..].contains(&false)
+        || received[..kept].iter().any(|ids| ids.len() < delivered)
+    {
+        // Spread over the first half of the catch-up.
+        if asked < SUBSCRIPTIONS && read >= delivered * SUBSCRIPTIONS * (asked - kept) / 10 {
+            client
+                .send(json!({ "id": asked.to_string(), "type": "complete" }))
+                .await;
+            asked += 1;
+        }
         let message = client.receive().await.expect("a result, not a close");
-        assert_eq!(message["type"], "next", "{message}");
+        read += 1;
         let n: usize = message["id"]
             .as_str()
             .and_then(|id| id.parse().ok())
             .expect("id");
+        assert!(!completed[n], "nothing after `complete`: {message}");
+        if message["type"] == "complete" {
+            assert!(n >= kept, "{message}");
+            completed[n] = true;
+            continue;
+        }
+        assert_eq!(message["type"], "next", "{message}");
         let id = &message["payload"]["data"]["changes"]["id"];
         received[n].push(id.as_str().expect("an id").to_string());
     }
-    for ids in &received {
+    for ids in &received[..kept] {
         assert!(ids == &expected, "every event once, in order");
     }
-    assert_eq!(live.queued_bytes(), 0);
+    for ids in &received[kept..] {
+        assert!(expected.starts_with(ids), "in order, up to its end");
+    }
+    // Each batch's room is given back once it is written, a moment after it was sent.
+    until(|| live.queued_bytes() == 0, "the queue empties").await;
 }
 
 /// A subscription's response over `MAX_RESPONSE_BYTES` is replaced by a
 /// `RESPONSE_TOO_LARGE` error, as over HTTP, whether it is shared or runs on its own; the
 /// subscription goes on, and a smaller one is untouched.
 async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(app: TestApp) {
-    const LIMIT: usize = 200;
     let _listening = listening(&app).await;
+    for (protocol, letter) in [(Protocol::TransportWs, "T"), (Protocol::LegacyWs, "L")] {
+        a_response_over_the_size_limit(&app, protocol, letter).await;
+    }
+}
+
+/// [`a_subscription_response_over_the_size_limit_is_refused_with_its_code`] over
+/// `protocol`, with a long name of `letter`s.
+async fn a_response_over_the_size_limit(app: &TestApp, protocol: Protocol, letter: &str) {
+    const LIMIT: usize = 200;
     let router = app
         .with_state(|state| AppState {
             http: app_http::HttpOptions {
@@ -617,7 +653,7 @@ async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(ap
             ..state
         })
         .router;
-    let mut client = Client::ready(router, Protocol::TransportWs).await;
+    let mut client = Client::ready(router, protocol).await;
     let name = "changes(types: [\"Company\"])";
     let subscriptions = [
         ("small", format!("subscription {{ {name} {{ kind }} }}")),
@@ -640,7 +676,7 @@ async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(ap
     }
     subscribers(&app.live, subscriptions.len()).await;
     // A name as long as names may be: its change is over the limit.
-    create_company(&app, &"L".repeat(200)).await;
+    create_company(app, &letter.repeat(200)).await;
     assert_eq!(
         client.next("small").await["data"]["changes"]["kind"],
         "CREATED"
@@ -659,7 +695,7 @@ async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(ap
         assert!(payload["data"].is_null(), "{payload}");
     }
     // The subscriptions go on: a short name fits.
-    create_company(&app, "Short Co").await;
+    create_company(app, &format!("Short {letter}")).await;
     for (id, _) in &subscriptions {
         let payload = client.next(id).await;
         assert_eq!(
@@ -667,6 +703,8 @@ async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(ap
             "{id}: {payload}"
         );
     }
+    drop(client);
+    no_subscribers(&app.live).await;
 }
 
 async fn connections_past_the_limit_are_closed_with_1013(app: TestApp) {

@@ -29,13 +29,21 @@ use crate::live::{Attachment, Live};
 /// (see [`Waiting`] for the bound in bytes).
 const WAITING_BATCHES: usize = 64;
 
+/// Bytes of frames sent without waiting ([`Connection::send`]: a `complete`, an error, a
+/// live result's current value) that may be queued beyond a connection's full bound, so
+/// that a subscriber's subscriptions waiting for the socket do not get it closed for a
+/// `complete`.
+const OVERDRAFT_BYTES: usize = 64 * 1024;
+
 /// The bytes of frames waiting for one connection's socket, against its bound
-/// (`LiveOptions::max_queued_bytes`): a batch takes room for its bytes before it is queued
-/// ([`Room`]) and gives it back once written. A batch larger than the whole bound takes it
-/// all: it waits for an empty queue.
+/// (`LiveOptions::max_queued_bytes`): a batch takes room for its bytes before it is laid
+/// out and queued ([`Room`]), and gives it back once written. A batch larger than the whole
+/// bound takes it all: it waits for an empty queue.
 pub(in crate::http) struct Waiting {
     room: Semaphore,
     max: usize,
+    /// Bytes queued beyond the bound, at most [`OVERDRAFT_BYTES`].
+    overdrawn: AtomicUsize,
     /// The instance's count of bytes waiting for sockets.
     live: Live,
 }
@@ -44,12 +52,27 @@ pub(in crate::http) struct Waiting {
 pub(in crate::http) struct Room {
     waiting: Arc<Waiting>,
     permits: u32,
+    /// Of the overdraft.
+    overdrawn: usize,
     bytes: usize,
+}
+
+impl Room {
+    /// The bytes it holds are `bytes` (the frames laid out in it), not those it was taken
+    /// for: the instance's count follows; the room taken stays.
+    fn holds(&mut self, bytes: usize) {
+        self.waiting.live.count_queued(self.bytes, false);
+        self.waiting.live.count_queued(bytes, true);
+        self.bytes = bytes;
+    }
 }
 
 impl Drop for Room {
     fn drop(&mut self) {
         self.waiting.room.add_permits(self.permits as usize);
+        self.waiting
+            .overdrawn
+            .fetch_sub(self.overdrawn, Ordering::SeqCst);
         self.waiting.live.count_queued(self.bytes, false);
     }
 }
@@ -61,13 +84,14 @@ impl Waiting {
         Arc::new(Waiting {
             room: Semaphore::new(max),
             max,
+            overdrawn: AtomicUsize::new(0),
             live,
         })
     }
 
     /// The bytes of the batches a group lays out at once: a quarter of the bound, so that
     /// one batch is written while the next waits (and at least one frame).
-    fn batch_bytes(&self) -> usize {
+    fn batch_limit(&self) -> usize {
         self.max / 4
     }
 
@@ -75,11 +99,12 @@ impl Waiting {
         bytes.min(self.max) as u32
     }
 
-    fn room(self: &Arc<Self>, permits: u32, bytes: usize) -> Room {
+    fn room(self: &Arc<Self>, permits: u32, overdrawn: usize, bytes: usize) -> Room {
         self.live.count_queued(bytes, true);
         Room {
             waiting: self.clone(),
             permits,
+            overdrawn,
             bytes,
         }
     }
@@ -92,17 +117,26 @@ impl Waiting {
             Err(_) => match self.room.acquire_many(permits).await {
                 Ok(taken) => taken.forget(),
                 // Never closed: the semaphore is the connection's own.
-                Err(_) => return self.room(0, bytes),
+                Err(_) => return self.room(0, 0, bytes),
             },
         }
-        self.room(permits, bytes)
+        self.room(permits, 0, bytes)
     }
 
-    /// Room for `bytes` bytes if the queue has it now.
+    /// Room for `bytes` bytes if the queue has it now, or else the overdraft (while the
+    /// bound is full, or others wait for room).
     fn try_enter(self: &Arc<Self>, bytes: usize) -> Option<Room> {
         let permits = self.permits(bytes);
-        self.room.try_acquire_many(permits).ok()?.forget();
-        Some(self.room(permits, bytes))
+        if let Ok(taken) = self.room.try_acquire_many(permits) {
+            taken.forget();
+            return Some(self.room(permits, 0, bytes));
+        }
+        self.overdrawn
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |overdrawn| {
+                (overdrawn + bytes <= OVERDRAFT_BYTES).then_some(overdrawn + bytes)
+            })
+            .ok()?;
+        Some(self.room(0, bytes, bytes))
     }
 }
 
@@ -155,29 +189,49 @@ struct Group {
 }
 
 impl Group {
-    /// The frames of `sent` for the members that joined before it and have not had it,
-    /// up to about `most` bytes (at least one frame): called again until it gives none.
-    fn frames(&self, sent: &Sent, most: usize) -> Frames {
+    /// The bytes of the next batch of [`Group::queue`] with `most`: 0 when every member
+    /// has had `sent`.
+    fn batch_bytes(&self, sent: &Sent, most: usize) -> usize {
+        let members = lock(&self.members);
+        let mut bytes = 0;
+        for member in members.iter().filter(|member| sent.seq > member.after) {
+            let size = Frames::text_size(&[&member.prefix, &sent.json, "}"]);
+            if bytes > 0 && bytes + size > most {
+                break;
+            }
+            bytes += size;
+        }
+        bytes
+    }
+
+    /// Queues in `slot` the frames of `sent` for the members that joined before it and
+    /// have not had it, up to `most` bytes (at least one frame), holding `room`; false when
+    /// none is left. Under the members' lock: a member completed meanwhile is either in
+    /// these frames, which then go out before its `complete`, or not.
+    fn queue(
+        &self,
+        sent: &Sent,
+        most: usize,
+        mut room: Room,
+        slot: mpsc::Permit<'_, (Frames, Room)>,
+    ) -> bool {
         let mut members = lock(&self.members);
-        let size = |member: &Member| member.prefix.len() + sent.json.len() + 1;
-        // Room for the frames up front: no growth while laying them out (but for one frame
-        // larger than `most`).
-        let (count, room) = members
-            .iter()
-            .filter(|member| sent.seq > member.after)
-            .fold((0, 0), |(count, room), member| {
-                (count + 1, room + size(member))
-            });
-        let mut frames = Frames::with_capacity(count, room.min(most));
+        let mut frames = Frames::with_capacity(0, most);
         for member in members.iter_mut().filter(|member| sent.seq > member.after) {
-            if !frames.is_empty() && frames.bytes().len() + size(member) > most {
+            let size = Frames::text_size(&[&member.prefix, &sent.json, "}"]);
+            if !frames.is_empty() && frames.bytes().len() + size > most {
                 break;
             }
             member.received = true;
             member.after = sent.seq;
             push_frame(&mut frames, &member.prefix, &sent.json);
         }
-        frames
+        if frames.is_empty() {
+            return false;
+        }
+        room.holds(frames.bytes().len());
+        slot.send((frames, room));
+        true
     }
 }
 
@@ -498,11 +552,16 @@ async fn run_alone(
         let Some(connection) = connection.upgrade() else {
             return;
         };
-        let frames = frame(&prefix, &connection.json(&response));
+        let json = connection.json(&response);
+        drop(response);
         let (out, waiting) = (connection.out.clone(), connection.waiting.clone());
         drop(connection);
-        let room = waiting.enter(frames.bytes().len()).await;
-        if out.send((frames, room)).await.is_err() {
+        // Its room before its frame: a socket that takes nothing holds the response here,
+        // not a copy of it too.
+        let room = waiting
+            .enter(Frames::text_size(&[&prefix, &json, "}"]))
+            .await;
+        if out.send((frame(&prefix, &json), room)).await.is_err() {
             return;
         }
     }
@@ -541,16 +600,20 @@ async fn follow(
                 }
                 let (out, waiting) = (connection.out.clone(), connection.waiting.clone());
                 drop(connection);
-                // In batches that fit the queue, each waiting for its room: a socket that
-                // takes nothing holds the group here, not the frames in memory.
+                // In batches that fit the queue, each laid out once it has its room: a
+                // socket that takes nothing holds the group here, not its frames in memory.
                 loop {
-                    let frames = group.frames(&sent, waiting.batch_bytes());
-                    if frames.is_empty() {
+                    let most = group.batch_bytes(&sent, waiting.batch_limit());
+                    if most == 0 {
                         break;
                     }
-                    let room = waiting.enter(frames.bytes().len()).await;
-                    if out.send((frames, room)).await.is_err() {
+                    let room = waiting.enter(most).await;
+                    let Ok(slot) = out.reserve().await else {
                         return;
+                    };
+                    // Members that left meanwhile make it smaller; none joins to have it.
+                    if !group.queue(&sent, most, room, slot) {
+                        break;
                     }
                 }
                 if sent.slow {
