@@ -80,6 +80,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The bus of the schema's subscriptions (a fresh one, with no subscriber, if it has
+    /// none).
+    pub fn live(&self) -> Live {
+        self.schema.data::<Live>().cloned().unwrap_or_default()
+    }
+
     /// The state with the default HTTP settings.
     pub fn new(schema: AppSchema, db: DatabaseConnection, access: WriteAccess) -> Self {
         AppState {
@@ -216,8 +222,7 @@ async fn scalar_spec(axum::extract::Path(name): axum::extract::Path<String>) -> 
 
 /// The Prometheus metrics (see [`monitoring`]).
 async fn metrics(State(state): State<AppState>) -> Response {
-    let live = state.schema.data::<Live>().cloned().unwrap_or_default();
-    monitoring::answer(&state.db, &live)
+    monitoring::answer(&state.db, &state.live())
 }
 
 /// The metrics alone, for `METRICS=HOST:PORT`: an address of their own.

@@ -65,9 +65,10 @@ pub struct LiveOptions {
     /// 0 serves them on the request threads.
     pub fanout_nice: u8,
     /// Most bytes of frames that wait in the server for one connection's socket; past it
-    /// the connection's subscriptions wait (and fall behind, up to the buffer of changes),
-    /// and an answer to the client's own message closes it as a slow consumer. One message
-    /// larger than this waits for an empty queue.
+    /// the connection's subscriptions wait (and fall behind, up to the buffer of changes).
+    /// Frames sent without waiting (a `complete`, an error) may go a little beyond it, then
+    /// close the connection as a slow consumer. One message larger than this waits for an
+    /// empty queue.
     pub max_queued_bytes: usize,
 }
 
@@ -358,7 +359,7 @@ async fn serve(
     let session = Session::new(options.max_subscriptions);
     let max_response_bytes = state.http.max_response_bytes;
     let executor = SocketExecutor {
-        live: state.schema.data::<Live>().cloned().unwrap_or_default(),
+        live: state.live(),
         schema: state.schema.clone(),
         persisted: state.persisted.clone(),
         max_response_bytes,
@@ -492,7 +493,7 @@ fn outgoing(message: WsMessage, connection: &Connection, max_response_bytes: usi
                     payload: Some(payload),
                 }) if payload.get().len() > max_response_bytes => {
                     let error = too_large(payload.get().len(), max_response_bytes);
-                    Frames::text(&[&connection.prefix(&id), &error, "}"])
+                    connection.result_frame(&id, &error)
                 }
                 _ => Frames::text(&[&text]),
             }

@@ -245,14 +245,30 @@ pub(crate) async fn serve(router: Router) -> SocketAddr {
 
 /// The app's router with other WebSocket limits.
 pub(crate) fn with_live_options(app: &TestApp, options: LiveOptions) -> Router {
-    app.with_state(|state| AppState {
-        http: app_http::HttpOptions {
+    with_http_options(
+        app,
+        app_http::HttpOptions {
             live: options,
             ..Default::default()
         },
-        ..state
-    })
-    .router
+    )
+}
+
+/// The app's router with other HTTP settings.
+fn with_http_options(app: &TestApp, http: app_http::HttpOptions) -> Router {
+    app.with_state(|state| AppState { http, ..state }).router
+}
+
+/// The app's database served on a free port, with a bus of its own (`live`) and `http`'s
+/// settings.
+async fn serve_with_bus(app: &TestApp, live: &Live, http: app_http::HttpOptions) -> SocketAddr {
+    let schema = graphql::build_schema_live(app.db.clone(), SchemaOptions::default(), live.clone());
+    let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
+    serve(app_http::router(AppState {
+        http,
+        ..AppState::new(schema, app.db.clone(), access)
+    }))
+    .await
 }
 
 /// On PostgreSQL, the app hears its database's notifications, as the server does.
@@ -491,14 +507,7 @@ async fn a_connection_without_connection_init_is_closed_with_4408(app: TestApp) 
 async fn a_subscriber_that_falls_behind_is_closed_with_4008(app: TestApp) {
     // A bus of its own with room for 2 events, and a router whose schema uses it.
     let live = Live::new(2);
-    let schema = graphql::build_schema_live(app.db.clone(), SchemaOptions::default(), live.clone());
-    let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
-    let addr = serve(app_http::router(AppState::new(
-        schema,
-        app.db.clone(),
-        access,
-    )))
-    .await;
+    let addr = serve_with_bus(&app, &live, Default::default()).await;
     let mut client = Client::connect(addr, Protocol::TransportWs).await;
     client.init(json!({})).await;
     client
@@ -529,19 +538,14 @@ async fn a_client_that_stops_reading_holds_at_most_its_queue_bound_and_then_gets
     const SUBSCRIPTIONS: usize = 20;
     // Room on the bus for every event of the test: the subscriptions wait, never fall out.
     let live = Live::new(100_000);
-    let schema = graphql::build_schema_live(app.db.clone(), SchemaOptions::default(), live.clone());
-    let access = WriteAccess::with_tokens([WRITE_TOKEN]).expect("token");
-    let addr = serve(app_http::router(AppState {
-        http: app_http::HttpOptions {
-            live: LiveOptions {
-                max_queued_bytes: BOUND,
-                ..Default::default()
-            },
+    let http = app_http::HttpOptions {
+        live: LiveOptions {
+            max_queued_bytes: BOUND,
             ..Default::default()
         },
-        ..AppState::new(schema, app.db.clone(), access)
-    }))
-    .await;
+        ..Default::default()
+    };
+    let addr = serve_with_bus(&app, &live, http).await;
     // A small receive buffer: the kernel holds little of what the client leaves unread.
     let mut client = Client::connect_with(addr, Protocol::TransportWs, Some(4096)).await;
     client.init(json!({})).await;
@@ -644,15 +648,13 @@ async fn a_subscription_response_over_the_size_limit_is_refused_with_its_code(ap
 /// `protocol`, with a long name of `letter`s.
 async fn a_response_over_the_size_limit(app: &TestApp, protocol: Protocol, letter: &str) {
     const LIMIT: usize = 200;
-    let router = app
-        .with_state(|state| AppState {
-            http: app_http::HttpOptions {
-                max_response_bytes: LIMIT,
-                ..Default::default()
-            },
-            ..state
-        })
-        .router;
+    let router = with_http_options(
+        app,
+        app_http::HttpOptions {
+            max_response_bytes: LIMIT,
+            ..Default::default()
+        },
+    );
     let mut client = Client::ready(router, protocol).await;
     let name = "changes(types: [\"Company\"])";
     let subscriptions = [

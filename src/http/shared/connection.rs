@@ -195,7 +195,7 @@ impl Group {
         let members = lock(&self.members);
         let mut bytes = 0;
         for member in members.iter().filter(|member| sent.seq > member.after) {
-            let size = Frames::text_size(&[&member.prefix, &sent.json, "}"]);
+            let size = frame_size(&member.prefix, &sent.json);
             if bytes > 0 && bytes + size > most {
                 break;
             }
@@ -218,7 +218,7 @@ impl Group {
         let mut members = lock(&self.members);
         let mut frames = Frames::with_capacity(0, most);
         for member in members.iter_mut().filter(|member| sent.seq > member.after) {
-            let size = Frames::text_size(&[&member.prefix, &sent.json, "}"]);
+            let size = frame_size(&member.prefix, &sent.json);
             if !frames.is_empty() && frames.bytes().len() + size > most {
                 break;
             }
@@ -511,9 +511,15 @@ impl Connection {
         response_json(response, self.executor.max_response_bytes)
     }
 
+    /// The message of a response (its JSON) to subscription `id` in this connection's
+    /// protocol.
+    pub(in crate::http) fn result_frame(&self, id: &str, json: &str) -> Frames {
+        frame(&self.prefix(id), json)
+    }
+
     /// The start of a response's message to subscription `id` in this connection's
     /// protocol, up to its payload (see [`frame`]).
-    pub(in crate::http) fn prefix(&self, id: &str) -> String {
+    fn prefix(&self, id: &str) -> String {
         let kind = match self.protocol {
             WebSocketProtocols::GraphQLWS => "next",
             WebSocketProtocols::SubscriptionsTransportWS => "data",
@@ -558,9 +564,7 @@ async fn run_alone(
         drop(connection);
         // Its room before its frame: a socket that takes nothing holds the response here,
         // not a copy of it too.
-        let room = waiting
-            .enter(Frames::text_size(&[&prefix, &json, "}"]))
-            .await;
+        let room = waiting.enter(frame_size(&prefix, &json)).await;
         if out.send((frame(&prefix, &json), room)).await.is_err() {
             return;
         }
@@ -666,6 +670,11 @@ fn frame(prefix: &str, json: &str) -> Frames {
 /// Adds the message of one response (see [`frame`]) to `frames`.
 fn push_frame(frames: &mut Frames, prefix: &str, json: &str) {
     frames.push_text(&[prefix, json, "}"]);
+}
+
+/// The bytes of the message of one response (see [`frame`]), before it is laid out.
+fn frame_size(prefix: &str, json: &str) -> usize {
+    Frames::text_size(&[prefix, json, "}"])
 }
 
 /// The message that ends subscription `id` (the same in both protocols).
