@@ -58,9 +58,7 @@ pub(super) async fn run(
         // Only after the guard let the query through: its fragment expansion is bounded.
         order::restore_query_order(&query, operation.as_deref(), &mut response.data);
     }
-    for error in &mut response.errors {
-        classify(error);
-    }
+    classify_all(&mut response);
     let code = response
         .errors
         .first()
@@ -266,16 +264,23 @@ pub(super) fn cache_headers(
 }
 
 /// The `extensions.code` of an error, once [`classify`] has given it one.
-fn error_code(error: &ServerError) -> Option<&str> {
+pub(super) fn error_code(error: &ServerError) -> Option<&str> {
     match error.extensions.as_ref()?.get("code")? {
         Value::String(code) => Some(code),
         _ => None,
     }
 }
 
+/// Gives each error of `response` its stable `extensions.code` ([`classify`]).
+pub(super) fn classify_all(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        classify(error);
+    }
+}
+
 /// Gives every error a stable `extensions.code`: errors raised by our resolvers carry one
 /// already; those raised by async-graphql itself (parsing, validation, limits) get one here.
-pub(super) fn classify(error: &mut ServerError) {
+fn classify(error: &mut ServerError) {
     if error
         .extensions
         .as_ref()

@@ -583,9 +583,7 @@ impl SocketExecutor {
     ) -> BoxStream<'static, Response> {
         Executor::execute_stream(&self.schema, request, session_data)
             .map(|mut response| {
-                for error in &mut response.errors {
-                    super::answer::classify(error);
-                }
+                super::answer::classify_all(&mut response);
                 response
             })
             .boxed()

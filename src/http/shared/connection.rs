@@ -555,24 +555,45 @@ async fn run_alone(
         return;
     };
     while let Some(response) = responses.next().await {
-        let Some(connection) = connection.upgrade() else {
+        let Some((json, out, waiting)) = connection.upgrade().map(|connection| {
+            let json = connection.json(&response);
+            (json, connection.out.clone(), connection.waiting.clone())
+        }) else {
             return;
         };
-        let json = connection.json(&response);
         drop(response);
-        let (out, waiting) = (connection.out.clone(), connection.waiting.clone());
-        drop(connection);
         // Its room before its frame: a socket that takes nothing holds the response here,
         // not a copy of it too.
         let room = waiting.enter(frame_size(&prefix, &json)).await;
-        if out.send((frame(&prefix, &json), room)).await.is_err() {
+        let Ok(slot) = out.reserve().await else {
+            return;
+        };
+        let frames = frame(&prefix, &json);
+        let Some(alive) = connection.upgrade() else {
+            return;
+        };
+        // Queued under the lock that `complete` takes: a subscription the client completed
+        // while this task waited (its abort acts only at an await) sends nothing after.
+        let following = lock(&alive.following);
+        if !is_this_task(following.get(&id)) {
             return;
         }
+        slot.send((frames, room));
     }
-    if let Some(connection) = connection.upgrade() {
-        lock(&connection.following).remove(&id);
-        connection.send(completed(&id));
+    if let Some(alive) = connection.upgrade() {
+        let mut following = lock(&alive.following);
+        // Not when the client completed it, nor when the id now names a new subscription.
+        if is_this_task(following.get(&id)) {
+            following.remove(&id);
+            drop(following);
+            alive.send(completed(&id));
+        }
     }
+}
+
+/// Whether `following` is the subscription that runs alone in the calling task.
+fn is_this_task(following: Option<&Following>) -> bool {
+    matches!(following, Some(Following::Alone(task)) if Some(task.id()) == tokio::task::try_id())
 }
 
 /// The task of a group: frames each response of its execution for each of its members.

@@ -36,6 +36,7 @@ mod connection;
 
 pub(super) use connection::Connection;
 
+use super::answer::error_code;
 use super::socket::response_json;
 use crate::graphql::live::SLOW_CONSUMER;
 use crate::live::Attachment;
@@ -218,7 +219,10 @@ async fn relay(
                 let sent = Arc::new(Sent {
                     seq,
                     json: response_json(&response, max_response_bytes).into(),
-                    slow: has_code(&response, SLOW_CONSUMER),
+                    slow: response
+                        .errors
+                        .iter()
+                        .any(|error| error_code(error) == Some(SLOW_CONSUMER)),
                 });
                 // The latest before it leaves: a subscriber joining now receives it from
                 // one or the other, never from both.
@@ -236,16 +240,6 @@ async fn relay(
             }
         }
     }
-}
-
-fn has_code(response: &Response, code: &str) -> bool {
-    response.errors.iter().any(|error| {
-        error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .is_some_and(|value| *value == async_graphql::Value::from(code))
-    })
 }
 
 /// Locks `mutex`, through a panic of an earlier holder: every change under the shared
