@@ -400,11 +400,16 @@ struct Burst {
     statements: usize,
     /// Results sent again unchanged during the burst (to all subscribers together).
     repeats: usize,
-    /// CPU time per write of the server's threads ([`cpu_times`]), of the rest of this
-    /// process (writer, subscribers, bench) and of PostgreSQL's processes, in ms, from the
+    /// CPU time per write of the server's threads ([`Times`]), of the rest (writer, bench
+    /// and the clients, here or in their process) and of PostgreSQL's processes, in ms, from the
     /// first write until the last subscriber had the last one (until the last answer with
     /// no subscriber).
     cpu: [f64; 3],
+    /// Time runnable but waiting for a CPU (the run queue's delay, [`Times`]) per write, in
+    /// ms, from the first write to the last answer: of the server's threads, of the rest
+    /// of this process (the writer, the bench; not the clients') and of PostgreSQL's
+    /// processes.
+    waited: [f64; 3],
     /// The share of this machine's CPU time that its hypervisor gave to others while the
     /// burst ran (`steal` in `/proc/stat`), in percent.
     steal: f64,
@@ -504,7 +509,10 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          subscription had started (for a live result: had its first result), and the server's \
          CPU meanwhile (a reconnect storm's subscribes). At a burst's last answer: the bytes in \
          the TCP sockets of the server's port (`/proc/net/tcp`), in the server's (sent, not yet \
-         acknowledged) and in its clients' (received, not yet read). {} {}{}",
+         acknowledged) and in its clients' (received, not yet read). Waiting for a CPU: the time \
+         runnable but not running (the run queue's delay, `schedstat`) per write, from the first \
+         write to the last answer, of the server's threads, of the rest of the bench's process \
+         (the writer; not the clients') and of PostgreSQL's processes. {} {}{}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -555,9 +563,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its queues, not yet written | in its clients' sockets, unread |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its queues, not yet written | in its clients' sockets, unread | waiting for a CPU ms per write: server, none | with subscribers | writer's process, none | with subscribers | PostgreSQL's, none | with subscribers |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -595,6 +603,12 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             Throughput::mean(with, |burst| burst.waiting[0] as f64 / 1024.0),
             Throughput::mean(with, |burst| burst.waiting[2] as f64 / 1024.0),
             Throughput::mean(with, |burst| burst.waiting[1] as f64 / 1024.0),
+            Throughput::mean(none, |burst| burst.waited[0]),
+            Throughput::mean(with, |burst| burst.waited[0]),
+            Throughput::mean(none, |burst| burst.waited[1]),
+            Throughput::mean(with, |burst| burst.waited[1]),
+            Throughput::mean(none, |burst| burst.waited[2]),
+            Throughput::mean(with, |burst| burst.waited[2]),
         );
     }
     let _ = writeln!(
@@ -845,7 +859,7 @@ async fn burst(
     hold: bool,
 ) -> Burst {
     at.statements.store(0, Ordering::SeqCst);
-    let cpu_before = cpu_times();
+    let before = Times::now();
     let steal_before = machine_times();
     let started = Instant::now();
     let mut last = 0;
@@ -856,6 +870,7 @@ async fn burst(
         last = writer.write(&to.addr).await;
     }
     let rate = writes as f64 / started.elapsed().as_secs_f64();
+    let (_, waited) = before.per_write(&Times::now(), writes);
     let [sent, unread] = waiting_bytes(&at.addr);
     let waiting = [sent, unread, at.live.queued_bytes() as u64];
     if hold && let Some((_, subscribers)) = &mut subscribers {
@@ -881,12 +896,11 @@ async fn burst(
             .await;
         repeats = subscribers.repeats.replace(0).unwrap_or(0);
     }
-    let cpu_after = cpu_times();
+    let (cpu, _) = before.per_write(&Times::now(), writes);
     let steal_after = machine_times();
-    let per_write =
-        |i: usize| cpu_after[i].saturating_sub(cpu_before[i]) as f64 / 1e6 / writes.max(1) as f64;
     Burst {
-        cpu: [per_write(0), per_write(1), per_write(2)],
+        cpu: [cpu[SERVER], cpu[REST] + cpu[CLIENTS], cpu[POSTGRES]],
+        waited: [waited[SERVER], waited[REST], waited[POSTGRES]],
         steal: match (steal_before, steal_after) {
             (Some((steal, all)), Some((steal_after, all_after))) if all_after > all => {
                 (steal_after - steal) as f64 * 100.0 / (all_after - all) as f64
@@ -1183,13 +1197,13 @@ async fn resume(
     subscribers: &mut Subscribers,
     epoch: usize,
 ) -> Restart {
-    let cpu = cpu_times()[0];
+    let cpu = Times::now().cpu[SERVER];
     let began = Instant::now();
     subscribers.clients.send(Control::Resume(epoch as u32));
     started(watch, at, receivers, writer, subscribers).await;
     Restart {
         took: began.elapsed().as_secs_f64() * 1e3,
-        server_cpu: cpu_times()[0].saturating_sub(cpu) as f64 / 1e6,
+        server_cpu: Times::now().cpu[SERVER].saturating_sub(cpu) as f64 / 1e6,
     }
 }
 
@@ -1358,35 +1372,67 @@ fn machine_times() -> Option<(u64, u64)> {
     Some((*times.get(7)?, times.iter().sum()))
 }
 
-/// CPU time (ns) used so far: by this process's living threads, the server's (the
-/// [`servers`] runtime's, the fan-out runtime's, SQLite's workers: `bench-server`,
-/// `capex-fanout`, `sqlx-sqlite-*`) and the rest's, with the clients' process's when they
-/// run in one; and by this machine's living `postgres` processes (the database server,
-/// when it runs here). From `schedstat` in `/proc/self/task/*`, `/proc/PID/task/*` and
-/// `/proc/*`.
-fn cpu_times() -> [u64; 3] {
-    let mut times = [0; 3];
-    for (name, ns) in threads("/proc/self/task") {
-        let server = ["bench-server", "capex-fanout", "sqlx-sqlite"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix));
-        times[if server { 0 } else { 1 }] += ns;
-    }
-    if let Some(pid) = clients::pid() {
-        times[1] += threads(&format!("/proc/{pid}/task"))
-            .map(|(_, ns)| ns)
-            .sum::<u64>();
-    }
-    times[2] = threads("/proc")
-        .filter(|(name, _)| name == "postgres")
-        .map(|(_, ns)| ns)
-        .sum();
-    times
+/// CPU time (ns) used so far, and time spent runnable but waiting for a CPU (ns, the
+/// run queue's delay), by this process's living threads, this machine's living `postgres`
+/// processes (the database server, when it runs here) and the clients' process when they
+/// run in one. From `schedstat` in `/proc/self/task/*`, `/proc/PID/task/*` and `/proc/*`.
+#[derive(Clone, Copy, Default)]
+struct Times {
+    /// Indexed by [`SERVER`], [`REST`], [`POSTGRES`] and [`CLIENTS`].
+    cpu: [u64; 4],
+    waited: [u64; 4],
 }
 
-/// The name and CPU time (ns) of each task (or process) in `dir` (`/proc/self/task`,
-/// `/proc`): its numbered entries with a `comm` and a `schedstat`.
-fn threads(dir: &str) -> impl Iterator<Item = (String, u64)> {
+/// The server's threads (the [`servers`] runtime's, the fan-out runtime's, SQLite's
+/// workers: `bench-server`, `capex-fanout`, `sqlx-sqlite-*`).
+const SERVER: usize = 0;
+/// The rest of this process: the writer, the bench, and the clients when they run here.
+const REST: usize = 1;
+/// This machine's PostgreSQL processes.
+const POSTGRES: usize = 2;
+/// The clients' process, when they run in one.
+const CLIENTS: usize = 3;
+
+impl Times {
+    fn now() -> Times {
+        let mut times = Times::default();
+        let mut add = |group: usize, (cpu, waited): (u64, u64)| {
+            times.cpu[group] += cpu;
+            times.waited[group] += waited;
+        };
+        for (name, stat) in threads("/proc/self/task") {
+            let server = ["bench-server", "capex-fanout", "sqlx-sqlite"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix));
+            add(if server { SERVER } else { REST }, stat);
+        }
+        if let Some(pid) = clients::pid() {
+            for (_, stat) in threads(&format!("/proc/{pid}/task")) {
+                add(CLIENTS, stat);
+            }
+        }
+        for (name, stat) in threads("/proc") {
+            if name == "postgres" {
+                add(POSTGRES, stat);
+            }
+        }
+        times
+    }
+
+    /// From `self` to `after`, per write, in ms: CPU time, and time waiting for a CPU.
+    fn per_write(&self, after: &Times, writes: usize) -> ([f64; 4], [f64; 4]) {
+        let per = |before: &[u64; 4], after: &[u64; 4]| {
+            std::array::from_fn(|i| {
+                after[i].saturating_sub(before[i]) as f64 / 1e6 / writes.max(1) as f64
+            })
+        };
+        (per(&self.cpu, &after.cpu), per(&self.waited, &after.waited))
+    }
+}
+
+/// The name, CPU time and run-queue delay (ns) of each task (or process) in `dir`
+/// (`/proc/self/task`, `/proc`): its numbered entries with a `comm` and a `schedstat`.
+fn threads(dir: &str) -> impl Iterator<Item = (String, (u64, u64))> {
     std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -1402,10 +1448,10 @@ fn threads(dir: &str) -> impl Iterator<Item = (String, u64)> {
             let path = entry.path();
             let name = std::fs::read_to_string(path.join("comm")).ok()?;
             let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
-            Some((
-                name.trim_end().to_string(),
-                stat.split_whitespace().next()?.parse().ok()?,
-            ))
+            let mut fields = stat.split_whitespace();
+            let cpu = fields.next()?.parse().ok()?;
+            let waited = fields.next()?.parse().ok()?;
+            Some((name.trim_end().to_string(), (cpu, waited)))
         })
 }
 
