@@ -64,10 +64,7 @@ pub(super) async fn run(
         .first()
         .map_or("OK", |e| error_code(e).unwrap_or("INTERNAL"));
     monitoring::operation(seen.0.get().map(String::as_str), code, started);
-    let unavailable = response
-        .errors
-        .iter()
-        .any(|e| error_code(e) == Some("SERVICE_UNAVAILABLE"));
+    let unavailable = has_code(&response, "SERVICE_UNAVAILABLE");
     let (status, body) = if unavailable {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -263,8 +260,13 @@ pub(super) fn cache_headers(
     );
 }
 
+/// Whether an error of `response` has `extensions.code` `code`.
+pub(super) fn has_code(response: &async_graphql::Response, code: &str) -> bool {
+    response.errors.iter().any(|e| error_code(e) == Some(code))
+}
+
 /// The `extensions.code` of an error, once [`classify`] has given it one.
-pub(super) fn error_code(error: &ServerError) -> Option<&str> {
+fn error_code(error: &ServerError) -> Option<&str> {
     match error.extensions.as_ref()?.get("code")? {
         Value::String(code) => Some(code),
         _ => None,

@@ -529,14 +529,18 @@ impl Connection {
     }
 
     /// Runs subscription `id` alone (its execution ended before sending it anything), in
-    /// its own place in the connection's count.
-    fn alone(self: &Arc<Self>, id: String, request: Request) {
+    /// its own place in the connection's count; not when it no longer follows `execution`
+    /// (the client completed it meanwhile, and perhaps reused its id).
+    fn alone(self: &Arc<Self>, id: String, request: Request, execution: u64) {
         let Some(ready) = self.ready.get() else {
             return;
         };
         let responses = self.executor.responses(request, Some(ready.data.clone()));
         let connection = Arc::downgrade(self);
         let mut following = lock(&self.following);
+        if !matches!(following.get(&id), Some(Following::Group(e)) if *e == execution) {
+            return;
+        }
         let task = tokio::spawn(run_alone(connection, id.clone(), responses));
         following.insert(id, Following::Alone(task.abort_handle()));
     }
@@ -666,11 +670,15 @@ async fn follow(
                     let (id, received) = (member.id.clone(), member.received);
                     // Its place in the count is free before it runs alone.
                     drop(member);
-                    if received {
-                        lock(&connection.following).remove(&id);
+                    if !received {
+                        connection.alone(id, group.request.to_request(), execution);
+                        continue;
+                    }
+                    let mut following = lock(&connection.following);
+                    // Unless the client completed it meanwhile (and perhaps reused its id).
+                    if matches!(following.get(&id), Some(Following::Group(e)) if *e == execution) {
+                        following.remove(&id);
                         done.append(completed(&id));
-                    } else {
-                        connection.alone(id, group.request.to_request());
                     }
                 }
                 connection.send(done);

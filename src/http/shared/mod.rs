@@ -36,7 +36,7 @@ mod connection;
 
 pub(super) use connection::Connection;
 
-use super::answer::error_code;
+use super::answer::has_code;
 use super::socket::response_json;
 use crate::graphql::live::SLOW_CONSUMER;
 use crate::live::Attachment;
@@ -219,10 +219,7 @@ async fn relay(
                 let sent = Arc::new(Sent {
                     seq,
                     json: response_json(&response, max_response_bytes).into(),
-                    slow: response
-                        .errors
-                        .iter()
-                        .any(|error| error_code(error) == Some(SLOW_CONSUMER)),
+                    slow: has_code(&response, SLOW_CONSUMER),
                 });
                 // The latest before it leaves: a subscriber joining now receives it from
                 // one or the other, never from both.
