@@ -213,6 +213,12 @@ pub struct Settings {
     /// writes; 0 serves WebSockets on the request threads.
     #[arg(long, env = "LIVE_FANOUT_NICE", default_value_t = crate::http::DEFAULT_FANOUT_NICE, value_parser = clap::value_parser!(u8).range(0..=19), global = true)]
     pub live_fanout_nice: u8,
+    /// Run those threads under `SCHED_IDLE` instead (Linux, `chrt --idle`; ignored when
+    /// `LIVE_FANOUT_NICE` is 0): a request thread that wakes does not wait for their time
+    /// slice, as it may behind a nice value. Under a CPU saturated by requests they get
+    /// almost none, and subscribers fall behind sooner (see the README).
+    #[arg(long, env = "LIVE_FANOUT_IDLE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
+    pub live_fanout_idle: bool,
     /// Changes a subscriber may fall behind before its connection is closed (code 4008,
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
@@ -274,6 +280,7 @@ impl Default for Settings {
             subscription_buffer: crate::live::DEFAULT_BUFFER,
             ws_max_queued_bytes: crate::http::DEFAULT_MAX_QUEUED_BYTES,
             live_fanout_nice: crate::http::DEFAULT_FANOUT_NICE,
+            live_fanout_idle: false,
             live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,
             search_max_words: crate::search::DEFAULT_MAX_WORDS,

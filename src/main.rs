@@ -195,6 +195,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
                 keepalive: Duration::from_secs(settings.ws_keepalive_secs),
                 init_timeout: Duration::from_secs(settings.ws_init_timeout_secs),
                 fanout_nice: settings.live_fanout_nice,
+                fanout_idle: settings.live_fanout_idle,
                 max_queued_bytes: settings.ws_max_queued_bytes,
             },
         },

@@ -200,6 +200,7 @@ impl Instance {
                     max_connections: connections + 10,
                     max_subscriptions: PER_CONNECTION,
                     fanout_nice: FANOUT_NICE.load(Ordering::SeqCst),
+                    fanout_idle: FANOUT_IDLE.load(Ordering::SeqCst),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -406,10 +407,10 @@ struct Burst {
     /// no subscriber).
     cpu: [f64; 3],
     /// Time runnable but waiting for a CPU (the run queue's delay, [`Times`]) per write, in
-    /// ms, from the first write to the last answer: of the server's threads, of the rest
-    /// of this process (the writer, the bench; not the clients') and of PostgreSQL's
-    /// processes.
-    waited: [f64; 3],
+    /// ms, from the first write to the last answer: of the server's request threads, of its
+    /// fan-out threads, of the rest of this process (the writer, the bench; not the
+    /// clients') and of PostgreSQL's processes.
+    waited: [f64; 4],
     /// The share of this machine's CPU time that its hypervisor gave to others while the
     /// burst ran (`steal` in `/proc/stat`), in percent.
     steal: f64,
@@ -426,6 +427,7 @@ impl Burst {
 pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     CLIENTS_NICE.store(args.clients_nice, Ordering::SeqCst);
     FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
+    FANOUT_IDLE.store(args.fanout_idle, Ordering::SeqCst);
     if args.pin {
         pin_process();
     }
@@ -489,6 +491,20 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         Watch::Aggregate => coalesce.to_string(),
         Watch::Changes => "-".into(),
     };
+    let placement = format!(
+        "{} The server's fan-out threads {}.",
+        if args.pin {
+            "Pinned (`--pin`): the server's threads on CPU 0, the writer, subscribers and \
+             bench on CPU 1."
+        } else {
+            "Not pinned: server and clients share the CPUs."
+        },
+        match (args.fanout_nice, args.fanout_idle) {
+            (0, _) => "are its request threads (`--fanout-nice 0`)".to_string(),
+            (_, true) => "run under `SCHED_IDLE` (`--fanout-idle`)".to_string(),
+            (nice, false) => format!("run at nice {nice}"),
+        }
+    );
     let mut report = String::new();
     let _ = writeln!(
         report,
@@ -511,8 +527,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          the TCP sockets of the server's port (`/proc/net/tcp`), in the server's (sent, not yet \
          acknowledged) and in its clients' (received, not yet read). Waiting for a CPU: the time \
          runnable but not running (the run queue's delay, `schedstat`) per write, from the first \
-         write to the last answer, of the server's threads, of the rest of the bench's process \
-         (the writer; not the clients') and of PostgreSQL's processes. {} {}{}",
+         write to the last answer, of the server's request threads, of its fan-out threads, of the \
+         rest of the bench's process (the writer; not the clients') and of PostgreSQL's \
+         processes. {} {}{}",
         args.subscribers,
         args.writes,
         args.writes,
@@ -523,12 +540,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         },
         args.burst,
         args.burst_rounds,
-        if args.pin {
-            "Pinned (`--pin`): the server's threads on CPU 0, the writer, subscribers and \
-             bench on CPU 1."
-        } else {
-            "Not pinned: server and clients share the CPUs."
-        },
+        placement,
         if args.clients_process {
             format!(
                 "Clients: in a process of their own (`--clients process`), in its own session, \
@@ -563,9 +575,9 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         let _ = writeln!(
             report,
             "\n### {engine}: {}, one instance: `{}`\n\n\
-             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its queues, not yet written | in its clients' sockets, unread | waiting for a CPU ms per write: server, none | with subscribers | writer's process, none | with subscribers | PostgreSQL's, none | with subscribers |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+             | engine | subscribers | connections | writes | coalesce ms | shared tasks | statements per write beyond its own | answer to last subscriber p50 ms | p99 ms | sent to last p50 ms | p99 ms | process anon RSS, connections open MiB | subscribed, idle MiB | growth per idle subscription KB | after writes MiB | after burst MiB | burst writes | writes/s, none | writes/s, subscribers | ratio | ratio to the last delivery | server CPU ms per write, none | with subscribers | clients' CPU ms per write | PostgreSQL's CPU ms per write, none | with subscribers | burst delivered to all after s, mean | statements in the bursts beyond their writes' | results resent unchanged in the bursts | ratio in each round | hypervisor's steal %, none | with subscribers | all subscriptions started again in ms, mean | server CPU meanwhile ms, mean | at a burst's last answer: KB in the server's sockets, mean | in its queues, not yet written | in its clients' sockets, unread | waiting for a CPU ms per write: request threads, none | with subscribers | fan-out threads, with subscribers | writer's process, none | with subscribers | PostgreSQL's, none | with subscribers |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {} | {ratios} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
             watch.label(),
             watch.query(),
             args.subscribers,
@@ -605,10 +617,11 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             Throughput::mean(with, |burst| burst.waiting[1] as f64 / 1024.0),
             Throughput::mean(none, |burst| burst.waited[0]),
             Throughput::mean(with, |burst| burst.waited[0]),
-            Throughput::mean(none, |burst| burst.waited[1]),
             Throughput::mean(with, |burst| burst.waited[1]),
             Throughput::mean(none, |burst| burst.waited[2]),
             Throughput::mean(with, |burst| burst.waited[2]),
+            Throughput::mean(none, |burst| burst.waited[3]),
+            Throughput::mean(with, |burst| burst.waited[3]),
         );
     }
     let _ = writeln!(
@@ -692,6 +705,7 @@ fn coalesce(args: &Args) -> u64 {
 /// database at `url`; prints its address, then serves until its standard input closes.
 pub async fn serve_alone(url: &str, args: &Args) {
     FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
+    FANOUT_IDLE.store(args.fanout_idle, Ordering::SeqCst);
     let engine = if url.starts_with("postgres") {
         "postgres"
     } else {
@@ -729,6 +743,7 @@ async fn server_memory(
             "--fanout-nice",
             &args.fanout_nice.to_string(),
         ])
+        .args(args.fanout_idle.then_some("--fanout-idle"))
         // mimalloc gives freed pages back to the system at once, so that the server's
         // resident memory is what it holds (by default, it keeps them a moment, and gives
         // them back only when the thread that freed them allocates again).
@@ -870,9 +885,10 @@ async fn burst(
         last = writer.write(&to.addr).await;
     }
     let rate = writes as f64 / started.elapsed().as_secs_f64();
-    let (_, waited) = before.per_write(&Times::now(), writes);
+    let queued = at.live.queued_bytes() as u64;
     let [sent, unread] = waiting_bytes(&at.addr);
-    let waiting = [sent, unread, at.live.queued_bytes() as u64];
+    let waiting = [sent, unread, queued];
+    let (_, waited) = before.per_write(&Times::now(), writes);
     if hold && let Some((_, subscribers)) = &mut subscribers {
         subscribers.clients.send(Control::Release);
     }
@@ -899,8 +915,17 @@ async fn burst(
     let (cpu, _) = before.per_write(&Times::now(), writes);
     let steal_after = machine_times();
     Burst {
-        cpu: [cpu[SERVER], cpu[REST] + cpu[CLIENTS], cpu[POSTGRES]],
-        waited: [waited[SERVER], waited[REST], waited[POSTGRES]],
+        cpu: [
+            cpu[REQUESTS] + cpu[FANOUT],
+            cpu[REST] + cpu[CLIENTS],
+            cpu[POSTGRES],
+        ],
+        waited: [
+            waited[REQUESTS],
+            waited[FANOUT],
+            waited[REST],
+            waited[POSTGRES],
+        ],
         steal: match (steal_before, steal_after) {
             (Some((steal, all)), Some((steal_after, all_after))) if all_after > all => {
                 (steal_after - steal) as f64 * 100.0 / (all_after - all) as f64
@@ -1197,13 +1222,14 @@ async fn resume(
     subscribers: &mut Subscribers,
     epoch: usize,
 ) -> Restart {
-    let cpu = Times::now().cpu[SERVER];
+    let server = |times: Times| times.cpu[REQUESTS] + times.cpu[FANOUT];
+    let cpu = server(Times::now());
     let began = Instant::now();
     subscribers.clients.send(Control::Resume(epoch as u32));
     started(watch, at, receivers, writer, subscribers).await;
     Restart {
         took: began.elapsed().as_secs_f64() * 1e3,
-        server_cpu: Times::now().cpu[SERVER].saturating_sub(cpu) as f64 / 1e6,
+        server_cpu: server(Times::now()).saturating_sub(cpu) as f64 / 1e6,
     }
 }
 
@@ -1250,6 +1276,10 @@ async fn churn() {
 /// default unless given).
 static FANOUT_NICE: std::sync::atomic::AtomicU8 =
     std::sync::atomic::AtomicU8::new(capex_graph::http::DEFAULT_FANOUT_NICE);
+
+/// Whether the server's fan-out threads run under `SCHED_IDLE` (`--fanout-idle`,
+/// `LIVE_FANOUT_IDLE`).
+static FANOUT_IDLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The nice value of the clients' threads (`--clients-nice`), set before their runtime is made.
 static CLIENTS_NICE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(19);
@@ -1378,20 +1408,23 @@ fn machine_times() -> Option<(u64, u64)> {
 /// run in one. From `schedstat` in `/proc/self/task/*`, `/proc/PID/task/*` and `/proc/*`.
 #[derive(Clone, Copy, Default)]
 struct Times {
-    /// Indexed by [`SERVER`], [`REST`], [`POSTGRES`] and [`CLIENTS`].
-    cpu: [u64; 4],
-    waited: [u64; 4],
+    /// Indexed by [`REQUESTS`], [`FANOUT`], [`REST`], [`POSTGRES`] and [`CLIENTS`].
+    cpu: [u64; 5],
+    waited: [u64; 5],
 }
 
-/// The server's threads (the [`servers`] runtime's, the fan-out runtime's, SQLite's
-/// workers: `bench-server`, `capex-fanout`, `sqlx-sqlite-*`).
-const SERVER: usize = 0;
-/// The rest of this process: the writer, the bench, and the clients when they run here.
-const REST: usize = 1;
+/// The server's request threads (the [`servers`] runtime's, and SQLite's workers:
+/// `bench-server`, `sqlx-sqlite-*`).
+const REQUESTS: usize = 0;
+/// The server's fan-out threads (`capex-fanout`).
+const FANOUT: usize = 1;
+/// The rest of this process: the writer and the bench.
+const REST: usize = 2;
 /// This machine's PostgreSQL processes.
-const POSTGRES: usize = 2;
-/// The clients' process, when they run in one.
-const CLIENTS: usize = 3;
+const POSTGRES: usize = 3;
+/// The clients: their process's threads, or their threads here (`bench-clients`, and
+/// `bench-clients-in`, which reads their process's records).
+const CLIENTS: usize = 4;
 
 impl Times {
     fn now() -> Times {
@@ -1401,10 +1434,19 @@ impl Times {
             times.waited[group] += waited;
         };
         for (name, stat) in threads("/proc/self/task") {
-            let server = ["bench-server", "capex-fanout", "sqlx-sqlite"]
+            let group = if name.starts_with("capex-fanout") {
+                FANOUT
+            } else if name.starts_with("bench-clients") {
+                CLIENTS
+            } else if ["bench-server", "sqlx-sqlite"]
                 .iter()
-                .any(|prefix| name.starts_with(prefix));
-            add(if server { SERVER } else { REST }, stat);
+                .any(|prefix| name.starts_with(prefix))
+            {
+                REQUESTS
+            } else {
+                REST
+            };
+            add(group, stat);
         }
         if let Some(pid) = clients::pid() {
             for (_, stat) in threads(&format!("/proc/{pid}/task")) {
@@ -1420,8 +1462,8 @@ impl Times {
     }
 
     /// From `self` to `after`, per write, in ms: CPU time, and time waiting for a CPU.
-    fn per_write(&self, after: &Times, writes: usize) -> ([f64; 4], [f64; 4]) {
-        let per = |before: &[u64; 4], after: &[u64; 4]| {
+    fn per_write(&self, after: &Times, writes: usize) -> ([f64; 5], [f64; 5]) {
+        let per = |before: &[u64; 5], after: &[u64; 5]| {
             std::array::from_fn(|i| {
                 after[i].saturating_sub(before[i]) as f64 / 1e6 / writes.max(1) as f64
             })

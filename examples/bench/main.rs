@@ -91,6 +91,8 @@ struct Args {
     /// Nice value of the server's fan-out threads (`--fanout-nice`; `LIVE_FANOUT_NICE`'s
     /// default, 10, unless given; 0 serves WebSockets on the request threads).
     fanout_nice: u8,
+    /// The server's fan-out threads under `SCHED_IDLE` (`--fanout-idle`, `LIVE_FANOUT_IDLE`).
+    fanout_idle: bool,
     /// Live suite: the server's threads on CPU 0 and everything else (writer, subscribers,
     /// the bench) on CPU 1 (`--pin`), as if the clients ran on another machine.
     pin: bool,
@@ -144,6 +146,7 @@ fn parse_args() -> Args {
         coalesce: None,
         clients_nice: 19,
         fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
+        fanout_idle: false,
         pin: false,
         live_server: None,
         clients_process: true,
@@ -200,6 +203,11 @@ fn parse_args() -> Args {
             }
             "--pin" => {
                 args.pin = true;
+                i += 1;
+                continue;
+            }
+            "--fanout-idle" => {
+                args.fanout_idle = true;
                 i += 1;
                 continue;
             }

@@ -21,9 +21,14 @@ pub const DEFAULT_FANOUT_NICE: u8 = 10;
 static FANOUT: OnceLock<Option<Runtime>> = OnceLock::new();
 
 /// Runs `serving` (one WebSocket connection) on the fan-out threads when `nice` is above 0,
-/// else here; returns when it ends.
-pub(super) async fn serve_with(nice: u8, serving: impl Future<Output = ()> + Send + 'static) {
-    match runtime(nice) {
+/// else here; returns when it ends. The threads run at `nice`, or under `SCHED_IDLE` when
+/// `idle`.
+pub(super) async fn serve_with(
+    nice: u8,
+    idle: bool,
+    serving: impl Future<Output = ()> + Send + 'static,
+) {
+    match runtime(nice, idle) {
         Some(runtime) => {
             // The connection's task ends with its socket; a join error (a panic in it, or
             // the process stopping) ends it too.
@@ -33,7 +38,7 @@ pub(super) async fn serve_with(nice: u8, serving: impl Future<Output = ()> + Sen
     }
 }
 
-fn runtime(nice: u8) -> Option<&'static Runtime> {
+fn runtime(nice: u8, idle: bool) -> Option<&'static Runtime> {
     if nice == 0 {
         return None;
     }
@@ -43,7 +48,13 @@ fn runtime(nice: u8) -> Option<&'static Runtime> {
             Builder::new_multi_thread()
                 .worker_threads(threads)
                 .thread_name("capex-fanout")
-                .on_thread_start(move || lower_thread_priority(nice))
+                .on_thread_start(move || {
+                    if idle {
+                        idle_thread_policy();
+                    } else {
+                        lower_thread_priority(nice);
+                    }
+                })
                 .enable_all()
                 .build()
                 .inspect_err(|error| {
@@ -57,12 +68,27 @@ fn runtime(nice: u8) -> Option<&'static Runtime> {
 /// Gives the calling thread nice value `nice` (Linux: the nice value is per thread), with
 /// `renice` on its thread id; logs and goes on where that is not possible.
 pub fn lower_thread_priority(nice: u8) {
+    on_this_thread("renice", &["-n", &nice.to_string(), "-p"]);
+}
+
+/// Puts the calling thread under `SCHED_IDLE` (Linux: the policy is per thread), with
+/// `chrt --idle` on its thread id: a normal thread that wakes on its CPU does not wait for
+/// its time slice.
+/// Logs and goes on where that is not possible.
+pub fn idle_thread_policy() {
+    on_this_thread("chrt", &["--idle", "-p", "0"]);
+}
+
+/// Runs `program` with `args` and the calling thread's id (a command of util-linux that
+/// changes a thread's scheduling); logs and goes on when that fails.
+fn on_this_thread(program: &str, args: &[&str]) {
     let Some(tid) = thread_id() else {
-        tracing::warn!("fan-out threads keep their priority: no /proc/thread-self");
+        tracing::warn!("the thread keeps its priority: no /proc/thread-self");
         return;
     };
-    let changed = std::process::Command::new("renice")
-        .args(["-n", &nice.to_string(), "-p", &tid.to_string()])
+    let changed = std::process::Command::new(program)
+        .args(args)
+        .arg(tid.to_string())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
@@ -70,8 +96,9 @@ pub fn lower_thread_priority(nice: u8) {
     if !changed {
         tracing::warn!(
             tid,
-            nice,
-            "fan-out thread keeps its priority: renice failed"
+            program,
+            ?args,
+            "the thread keeps its priority: the command failed"
         );
     }
 }
@@ -81,4 +108,43 @@ pub fn thread_id() -> Option<u32> {
     std::fs::read_link("/proc/thread-self")
         .ok()
         .and_then(|path| path.file_name()?.to_str()?.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The calling thread's nice value and scheduling policy (fields 19 and 41 of
+    /// `/proc/thread-self/stat`, counted after the command's name in parentheses).
+    fn nice_and_policy() -> Option<(String, String)> {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        Some((fields.get(16)?.to_string(), fields.get(38)?.to_string()))
+    }
+
+    #[test]
+    fn a_thread_gets_its_nice_value_or_the_idle_policy() {
+        // Not Linux, or a test run already at a lower priority (lowering the nice value
+        // back needs a privilege): nothing to see.
+        let Some(before) = nice_and_policy() else {
+            return;
+        };
+        if before != ("0".into(), "0".into()) {
+            return;
+        }
+        let after = |change: fn()| {
+            std::thread::spawn(move || {
+                change();
+                nice_and_policy()
+            })
+            .join()
+            .expect("thread")
+        };
+        // SCHED_OTHER is policy 0, SCHED_IDLE 5.
+        assert_eq!(
+            after(|| lower_thread_priority(7)),
+            Some(("7".into(), "0".into()))
+        );
+        assert_eq!(after(idle_thread_policy), Some(("0".into(), "5".into())));
+    }
 }

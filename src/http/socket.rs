@@ -64,6 +64,8 @@ pub struct LiveOptions {
     /// Nice value of the threads that serve WebSocket connections (see `http::fanout`);
     /// 0 serves them on the request threads.
     pub fanout_nice: u8,
+    /// Those threads under `SCHED_IDLE` instead of their nice value (when it is above 0).
+    pub fanout_idle: bool,
     /// Most bytes of frames that wait in the server for one connection's socket; past it
     /// the connection's subscriptions wait (and fall behind, up to the buffer of changes).
     /// Frames sent without waiting (a `complete`, an error) may go a little beyond it, then
@@ -87,6 +89,7 @@ impl Default for LiveOptions {
             keepalive: Duration::from_secs(DEFAULT_KEEPALIVE_SECS),
             init_timeout: Duration::from_secs(DEFAULT_INIT_TIMEOUT_SECS),
             fanout_nice: super::fanout::DEFAULT_FANOUT_NICE,
+            fanout_idle: false,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
@@ -225,8 +228,8 @@ pub(super) fn accept(
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
         let socket = Shared(Arc::new(Mutex::new(socket)));
-        let nice = state.http.live.fanout_nice;
-        super::fanout::serve_with(nice, async move {
+        let (nice, idle) = (state.http.live.fanout_nice, state.http.live.fanout_idle);
+        super::fanout::serve_with(nice, idle, async move {
             match permit {
                 Some(permit) => serve(socket, protocol, state, permit).await,
                 None => refuse(socket, state.http.live.max_connections).await,
