@@ -73,8 +73,7 @@ pub fn lower_thread_priority(nice: u8) {
 
 /// Puts the calling thread under `SCHED_IDLE` (Linux: the policy is per thread), with
 /// `chrt --idle` on its thread id: a normal thread that wakes on its CPU does not wait for
-/// its time slice.
-/// Logs and goes on where that is not possible.
+/// its time slice. Logs and goes on where that is not possible.
 pub fn idle_thread_policy() {
     on_this_thread("chrt", &["--idle", "-p", "0"]);
 }

@@ -538,7 +538,7 @@ impl Connection {
         let responses = self.executor.responses(request, Some(ready.data.clone()));
         let connection = Arc::downgrade(self);
         let mut following = lock(&self.following);
-        if !matches!(following.get(&id), Some(Following::Group(e)) if *e == execution) {
+        if !follows(following.get(&id), execution) {
             return;
         }
         let task = tokio::spawn(run_alone(connection, id.clone(), responses));
@@ -593,6 +593,11 @@ async fn run_alone(
             alive.send(completed(&id));
         }
     }
+}
+
+/// Whether `following` is a member of the group of `execution`.
+fn follows(following: Option<&Following>, execution: u64) -> bool {
+    matches!(following, Some(Following::Group(of)) if *of == execution)
 }
 
 /// Whether `following` is the subscription that runs alone in the calling task.
@@ -676,7 +681,7 @@ async fn follow(
                     }
                     let mut following = lock(&connection.following);
                     // Unless the client completed it meanwhile (and perhaps reused its id).
-                    if matches!(following.get(&id), Some(Following::Group(e)) if *e == execution) {
+                    if follows(following.get(&id), execution) {
                         following.remove(&id);
                         done.append(completed(&id));
                     }
