@@ -208,17 +208,14 @@ pub struct Settings {
     /// with code 4408 after that.
     #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = crate::http::DEFAULT_INIT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub ws_init_timeout_secs: u64,
-    /// Nice value (0 to 19) of the threads that serve WebSocket connections and push
-    /// events: above 0 they leave the CPU to requests first, so fan-out does not slow
-    /// writes; 0 serves WebSockets on the request threads.
-    #[arg(long, env = "LIVE_FANOUT_NICE", default_value_t = crate::http::DEFAULT_FANOUT_NICE, value_parser = clap::value_parser!(u8).range(0..=19), global = true)]
-    pub live_fanout_nice: u8,
-    /// Run those threads under `SCHED_IDLE` instead (Linux, `chrt --idle`; ignored when
-    /// `LIVE_FANOUT_NICE` is 0): a request thread that wakes does not wait for their time
-    /// slice, as it may behind a nice value. Under a CPU saturated by requests they get
-    /// almost none, and subscribers fall behind sooner (see the README).
-    #[arg(long, env = "LIVE_FANOUT_IDLE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new(), global = true)]
-    pub live_fanout_idle: bool,
+    /// Priority of the threads that serve WebSocket connections and push events: a nice
+    /// value from 1 to 19 (they leave the CPU to requests first, so fan-out does not slow
+    /// writes), `idle` (Linux's `SCHED_IDLE`: a request thread that wakes does not wait
+    /// for their time slice, as it may behind a nice value; under a CPU saturated by
+    /// requests they get almost none, and subscribers fall behind sooner), or 0 (served on
+    /// the request threads).
+    #[arg(long, env = "LIVE_FANOUT_NICE", default_value_t = crate::http::DEFAULT_FANOUT_PRIORITY, value_parser = clap::builder::ValueParser::new(str::parse::<crate::http::FanoutPriority>), global = true)]
+    pub live_fanout_nice: crate::http::FanoutPriority,
     /// Changes a subscriber may fall behind before its connection is closed (code 4008,
     /// SLOW_CONSUMER); the buffer is shared by all subscribers of the instance.
     #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = crate::live::DEFAULT_BUFFER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000), global = true)]
@@ -279,8 +276,7 @@ impl Default for Settings {
             ws_init_timeout_secs: crate::http::DEFAULT_INIT_TIMEOUT_SECS,
             subscription_buffer: crate::live::DEFAULT_BUFFER,
             ws_max_queued_bytes: crate::http::DEFAULT_MAX_QUEUED_BYTES,
-            live_fanout_nice: crate::http::DEFAULT_FANOUT_NICE,
-            live_fanout_idle: false,
+            live_fanout_nice: crate::http::DEFAULT_FANOUT_PRIORITY,
             live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,
             search_max_words: crate::search::DEFAULT_MAX_WORDS,

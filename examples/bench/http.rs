@@ -269,7 +269,7 @@ fn check(variant: &Variant, answer: &Answer, reference: Option<&Answer>, etag: &
     }
 }
 
-fn assert_no_errors(name: &str, body: &[u8]) {
+pub(super) fn assert_no_errors(name: &str, body: &[u8]) {
     let answer: Value = serde_json::from_slice(body)
         .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {}", String::from_utf8_lossy(body)));
     assert!(

@@ -67,7 +67,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use capex_graph::graphql::{self, SchemaOptions};
-use capex_graph::http::{self as app_http, AppState, LiveOptions};
+use capex_graph::http::{self as app_http, AppState, FanoutPriority, LiveOptions};
 use capex_graph::live::Live;
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::DatabaseConnection;
@@ -199,8 +199,7 @@ impl Instance {
                 live: LiveOptions {
                     max_connections: connections + 10,
                     max_subscriptions: PER_CONNECTION,
-                    fanout_nice: FANOUT_NICE.load(Ordering::SeqCst),
-                    fanout_idle: FANOUT_IDLE.load(Ordering::SeqCst),
+                    fanout: *FANOUT_PRIORITY.lock().expect("fan-out priority"),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -325,6 +324,8 @@ struct FanOut {
     /// idle, after the timed writes, after the bursts.
     rss: [Option<u64>; 4],
     throughput: Option<Throughput>,
+    /// (a) beside a query load (`--query-load`), on one instance.
+    under_load: Option<UnderLoad>,
 }
 
 /// Bursts with the subscribers and with none, interleaved (`--burst-rounds` of each).
@@ -426,8 +427,7 @@ impl Burst {
 /// Runs the suite on the database at `url` (migrated and generated); returns its tables.
 pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     CLIENTS_NICE.store(args.clients_nice, Ordering::SeqCst);
-    FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
-    FANOUT_IDLE.store(args.fanout_idle, Ordering::SeqCst);
+    *FANOUT_PRIORITY.lock().expect("fan-out priority") = args.fanout;
     if args.pin {
         pin_process();
     }
@@ -499,10 +499,10 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         } else {
             "Not pinned: server and clients share the CPUs."
         },
-        match (args.fanout_nice, args.fanout_idle) {
-            (0, _) => "are its request threads (`--fanout-nice 0`)".to_string(),
-            (_, true) => "run under `SCHED_IDLE` (`--fanout-idle`)".to_string(),
-            (nice, false) => format!("run at nice {nice}"),
+        match args.fanout {
+            FanoutPriority::Requests => "are its request threads (`--fanout-nice 0`)".to_string(),
+            FanoutPriority::Idle => "run under `SCHED_IDLE` (`--fanout-nice idle`)".to_string(),
+            FanoutPriority::Nice(nice) => format!("run at nice {nice}"),
         }
     );
     let mut report = String::new();
@@ -624,6 +624,42 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             Throughput::mean(with, |burst| burst.waited[3]),
         );
     }
+    for (_, run) in &runs {
+        let Some(load) = &run.under_load else {
+            continue;
+        };
+        let _ = writeln!(
+            report,
+            "\n### {engine}: (a) beside a query load: {} connections sending query 2 of the relay \
+             suite without pause, {} writes one every {} ms (not waiting for the subscribers), \
+             the load stopped after the last\n\n\
+             Queries/s over the load's time; the writes' answers from their sending; the \
+             subscribers' events from the write's commit to its last subscriber. CPU and time \
+             waiting for a CPU per write, from the first write until the load stopped.\n\n\
+             | engine | fan-out (`--fanout-nice`) | subscribers | queries/s | query p50 ms | p99 ms | write answered p50 ms | p99 ms | commit to last subscriber p50 ms | p99 ms | slowest ms | writes delivered only after the load stopped | CPU ms per write: request threads | fan-out threads | waiting for a CPU ms per write: request threads | fan-out threads |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} of {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            args.query_load,
+            args.writes,
+            LOAD_PACE.as_millis(),
+            args.fanout,
+            args.subscribers,
+            load.queries.took.len() as f64 / load.queries.seconds,
+            percentile(&load.queries.took, 0.5) * 1e3,
+            percentile(&load.queries.took, 0.99) * 1e3,
+            percentile(&load.answered, 0.5) * 1e3,
+            percentile(&load.answered, 0.99) * 1e3,
+            percentile(&load.lags, 0.5) * 1e3,
+            percentile(&load.lags, 0.99) * 1e3,
+            percentile(&load.lags, 1.0) * 1e3,
+            load.after_load,
+            load.lags.len(),
+            load.cpu[REQUESTS],
+            load.cpu[FANOUT],
+            load.waited[REQUESTS],
+            load.waited[FANOUT],
+        );
+    }
     let _ = writeln!(
         report,
         "\nProcess memory: anonymous RSS of this process, where the server runs, {} (memory \
@@ -704,8 +740,7 @@ fn coalesce(args: &Args) -> u64 {
 /// The child process of [`server_memory`] (`--live-server URL`): one instance on the
 /// database at `url`; prints its address, then serves until its standard input closes.
 pub async fn serve_alone(url: &str, args: &Args) {
-    FANOUT_NICE.store(args.fanout_nice, Ordering::SeqCst);
-    FANOUT_IDLE.store(args.fanout_idle, Ordering::SeqCst);
+    *FANOUT_PRIORITY.lock().expect("fan-out priority") = args.fanout;
     let engine = if url.starts_with("postgres") {
         "postgres"
     } else {
@@ -741,9 +776,8 @@ async fn server_memory(
             "--coalesce-ms",
             &coalesce(args).to_string(),
             "--fanout-nice",
-            &args.fanout_nice.to_string(),
+            &args.fanout.to_string(),
         ])
-        .args(args.fanout_idle.then_some("--fanout-idle"))
         // mimalloc gives freed pages back to the system at once, so that the server's
         // resident memory is what it holds (by default, it keeps them a moment, and gives
         // them back only when the thread that freed them allocates again).
@@ -787,7 +821,7 @@ async fn server_memory(
         let number = writer.write(&addr).await;
         let wanted = writer.expected(watch, number);
         subscribers
-            .until(|sub, marker, _| {
+            .until(|sub, marker, _, _| {
                 assert_eq!(marker, wanted, "subscriber {sub}: the event of the write");
                 true
             })
@@ -822,7 +856,7 @@ async fn idle(watch: Watch, addr: &str, writer: &mut Writer, subscribers: &mut S
     for _ in 0..10 {
         let number = writer.write(addr).await;
         let wanted = writer.expected(watch, number);
-        let all = subscribers.until(|_, marker, _| marker == wanted);
+        let all = subscribers.until(|_, marker, _, _| marker == wanted);
         if tokio::time::timeout(Duration::from_secs(5), all)
             .await
             .is_ok()
@@ -899,7 +933,7 @@ async fn burst(
     {
         let wanted = writer.expected(watch, last);
         delivered = subscribers
-            .until(|sub, marker, seen| {
+            .until(|sub, marker, _, seen| {
                 match watch {
                     // Every write, in order, none missed.
                     Watch::Changes => assert_eq!(marker, seen[sub] + 1, "subscriber {sub}"),
@@ -915,11 +949,7 @@ async fn burst(
     let (cpu, _) = before.per_write(&Times::now(), writes);
     let steal_after = machine_times();
     Burst {
-        cpu: [
-            cpu[REQUESTS] + cpu[FANOUT],
-            cpu[REST] + cpu[CLIENTS],
-            cpu[POSTGRES],
-        ],
+        cpu: [server(cpu), cpu[REST] + cpu[CLIENTS], cpu[POSTGRES]],
         waited: [
             waited[REQUESTS],
             waited[FANOUT],
@@ -1014,7 +1044,7 @@ impl Subscribers {
 
     /// Waits until every subscriber of a live result has had its first one, `now`.
     async fn first_results(&mut self, now: i64) {
-        self.until(|_, marker, _| {
+        self.until(|_, marker, _, _| {
             assert_eq!(marker, now, "first results");
             true
         })
@@ -1022,9 +1052,12 @@ impl Subscribers {
     }
 
     /// Receives events until every subscriber has had one for which `done(subscriber,
-    /// marker, seen)` holds (it checks the event against the subscriber's last marker, in
-    /// `seen`); returns the last arrival.
-    async fn until(&mut self, mut done: impl FnMut(usize, i64, &[i64]) -> bool) -> Instant {
+    /// marker, arrival, seen)` holds (it checks the event against the subscriber's last
+    /// marker, in `seen`); returns the last arrival.
+    async fn until(
+        &mut self,
+        mut done: impl FnMut(usize, i64, Instant, &[i64]) -> bool,
+    ) -> Instant {
         let mut left = self.seen.len();
         let mut finished = vec![false; self.seen.len()];
         let mut last: Option<Instant> = None;
@@ -1044,7 +1077,7 @@ impl Subscribers {
                 !finished[sub],
                 "subscriber {sub}: one event too many ({marker})"
             );
-            if done(sub, marker, &self.seen) {
+            if done(sub, marker, at, &self.seen) {
                 finished[sub] = true;
                 left -= 1;
                 last = Some(last.map_or(at, |last| last.max(at)));
@@ -1093,7 +1126,7 @@ async fn fan_out(
         let committed = Instant::now();
         let wanted = writer.expected(watch, number);
         let last = subscribers
-            .until(|sub, marker, _| {
+            .until(|sub, marker, _, _| {
                 assert_eq!(marker, wanted, "subscriber {sub}: the event of the write");
                 true
             })
@@ -1103,6 +1136,11 @@ async fn fan_out(
         per_change.push(at.statements.load(Ordering::SeqCst).saturating_sub(own));
     }
     let rss_writes = settled_memory().await;
+    let under_load = if args.query_load > 0 && watch == Watch::Changes && burst_writes > 0 {
+        Some(under_load(at, writer, &mut subscribers, args).await)
+    } else {
+        None
+    };
     let throughput = if burst_writes > 0 {
         let mut throughput = Throughput::default();
         let mut subscribed = true;
@@ -1158,6 +1196,7 @@ async fn fan_out(
         from_sent,
         rss: [rss_open, rss_subscribed, rss_writes, rss_burst],
         throughput,
+        under_load,
     }
 }
 
@@ -1193,6 +1232,161 @@ async fn started(
 
 /// Completes every subscription, the connections staying open; returns once `at` has
 /// ended them (and their shared computations).
+/// The pace of the writes beside a query load: one every 100 ms.
+const LOAD_PACE: Duration = Duration::from_millis(100);
+
+/// (a) beside a query load (`--query-load N`): N connections send query 2 of the relay
+/// suite, each again as soon as it is answered, while `args.writes` writes go out one every
+/// [`LOAD_PACE`], not waiting for the subscribers. The load stops after the last write;
+/// then every subscriber must have had every write, in order. Shows how far the fan-out
+/// falls behind when requests take the server's CPU, and what the fan-out costs them.
+async fn under_load(
+    at: &Instance,
+    writer: &mut Writer,
+    subscribers: &mut Subscribers,
+    args: &Args,
+) -> UnderLoad {
+    let load = QueryLoad::start(&at.addr, args.query_load).await;
+    // The load's connections all busy before the first write.
+    tokio::time::sleep(LOAD_PACE).await;
+    let before = Times::now();
+    let began = tokio::time::Instant::now();
+    let mut writes = Vec::new();
+    for n in 1..=args.writes {
+        let sent = Instant::now();
+        let number = writer.write(&at.addr).await;
+        let committed = Instant::now();
+        writes.push((writer.expected(Watch::Changes, number), sent, committed));
+        tokio::time::sleep_until(began + LOAD_PACE * n as u32).await;
+    }
+    let queries = load.stop().await;
+    let stopped = Instant::now();
+    let (cpu, waited) = before.per_write(&Times::now(), args.writes);
+    let first = writes.first().map_or(0, |write| write.0);
+    let wanted = writes.last().map_or(0, |write| write.0);
+    let mut last_arrival: Vec<Option<Instant>> = vec![None; writes.len()];
+    subscribers
+        .until(|sub, marker, arrival, seen| {
+            // Every write, in order, none missed.
+            assert_eq!(marker, seen[sub] + 1, "subscriber {sub}");
+            let slot = &mut last_arrival[(marker - first) as usize];
+            *slot = Some(slot.map_or(arrival, |last| last.max(arrival)));
+            marker == wanted
+        })
+        .await;
+    let arrivals: Vec<Instant> = last_arrival
+        .into_iter()
+        .map(|arrival| arrival.expect("every write reached every subscriber"))
+        .collect();
+    UnderLoad {
+        queries,
+        answered: writes
+            .iter()
+            .map(|(_, sent, committed)| committed.duration_since(*sent).as_secs_f64())
+            .collect(),
+        lags: writes
+            .iter()
+            .zip(&arrivals)
+            .map(|((_, _, committed), arrival)| {
+                arrival.saturating_duration_since(*committed).as_secs_f64()
+            })
+            .collect(),
+        after_load: arrivals
+            .iter()
+            .filter(|arrival| **arrival > stopped)
+            .count(),
+        cpu,
+        waited,
+    }
+}
+
+/// What [`under_load`] measured.
+struct UnderLoad {
+    queries: Queries,
+    /// Each write's answer, from its sending, in s.
+    answered: Vec<f64>,
+    /// Each write's commit to its last subscriber's event, in s.
+    lags: Vec<f64>,
+    /// Writes whose last subscriber had its event only after the load stopped.
+    after_load: usize,
+    /// CPU time and time waiting for a CPU per write ([`Times`]), from the first write
+    /// until the load stopped, in ms.
+    cpu: [f64; 5],
+    waited: [f64; 5],
+}
+
+/// Connections that each send query 2 of the relay suite again as soon as it is answered,
+/// from the bench's own runtime, until stopped.
+struct QueryLoad {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    connections: Vec<tokio::task::JoinHandle<Vec<f64>>>,
+    began: Instant,
+}
+
+/// The queries a [`QueryLoad`] had answered when it stopped.
+struct Queries {
+    /// Each one's time, from its sending to its answer, in s.
+    took: Vec<f64>,
+    /// From the load's start to its stop, in s.
+    seconds: f64,
+}
+
+impl QueryLoad {
+    async fn start(addr: &str, connections: usize) -> QueryLoad {
+        let query = super::relay_queries(addr)
+            .await
+            .into_iter()
+            .find_map(|(name, query)| name.starts_with("2 ").then_some(query))
+            .expect("query 2 of the relay suite");
+        let body = json!({ "query": query }).to_string();
+        let request: Arc<[u8]> = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+        .into();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for _ in 0..connections {
+            let mut stream = TcpStream::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).ok();
+            let (request, stop) = (request.clone(), stop.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut took = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let sent = Instant::now();
+                    stream.write_all(&request).await.expect("send");
+                    let (answer, keep_alive) =
+                        super::read_answer(&mut stream).await.expect("an answer");
+                    assert!(answer.status == 200 && keep_alive, "{}", answer.head);
+                    if took.is_empty() {
+                        super::http::assert_no_errors("query 2 under load", &answer.body);
+                    }
+                    took.push(sent.elapsed().as_secs_f64());
+                }
+                took
+            }));
+        }
+        QueryLoad {
+            stop,
+            connections: tasks,
+            began: Instant::now(),
+        }
+    }
+
+    /// Stops the load (each connection after its answer in flight).
+    async fn stop(self) -> Queries {
+        self.stop.store(true, Ordering::SeqCst);
+        let seconds = self.began.elapsed().as_secs_f64();
+        let mut took = Vec::new();
+        for connection in self.connections {
+            took.extend(connection.await.expect("a load connection"));
+        }
+        Queries { took, seconds }
+    }
+}
+
 async fn pause(at: &Instance, receivers: usize, subscribers: &mut Subscribers) {
     subscribers.clients.send(Control::Pause);
     ended(at, receivers, "the subscriptions pause").await;
@@ -1222,14 +1416,13 @@ async fn resume(
     subscribers: &mut Subscribers,
     epoch: usize,
 ) -> Restart {
-    let server = |times: Times| times.cpu[REQUESTS] + times.cpu[FANOUT];
-    let cpu = server(Times::now());
+    let cpu = server(Times::now().cpu);
     let began = Instant::now();
     subscribers.clients.send(Control::Resume(epoch as u32));
     started(watch, at, receivers, writer, subscribers).await;
     Restart {
         took: began.elapsed().as_secs_f64() * 1e3,
-        server_cpu: server(Times::now()).saturating_sub(cpu) as f64 / 1e6,
+        server_cpu: server(Times::now().cpu).saturating_sub(cpu) as f64 / 1e6,
     }
 }
 
@@ -1272,14 +1465,10 @@ async fn churn() {
     }
 }
 
-/// The nice value of the server's fan-out threads (`--fanout-nice`, `LIVE_FANOUT_NICE`'s
+/// The priority of the server's fan-out threads (`--fanout-nice`, `LIVE_FANOUT_NICE`'s
 /// default unless given).
-static FANOUT_NICE: std::sync::atomic::AtomicU8 =
-    std::sync::atomic::AtomicU8::new(capex_graph::http::DEFAULT_FANOUT_NICE);
-
-/// Whether the server's fan-out threads run under `SCHED_IDLE` (`--fanout-idle`,
-/// `LIVE_FANOUT_IDLE`).
-static FANOUT_IDLE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static FANOUT_PRIORITY: std::sync::Mutex<FanoutPriority> =
+    std::sync::Mutex::new(capex_graph::http::DEFAULT_FANOUT_PRIORITY);
 
 /// The nice value of the clients' threads (`--clients-nice`), set before their runtime is made.
 static CLIENTS_NICE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(19);
@@ -1425,6 +1614,11 @@ const POSTGRES: usize = 3;
 /// The clients: their process's threads, or their threads here (`bench-clients`, and
 /// `bench-clients-in`, which reads their process's records).
 const CLIENTS: usize = 4;
+
+/// The server's share of a [`Times`] array: its request and fan-out threads.
+fn server<T: std::ops::Add<Output = T> + Copy>(of: [T; 5]) -> T {
+    of[REQUESTS] + of[FANOUT]
+}
 
 impl Times {
     fn now() -> Times {

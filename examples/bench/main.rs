@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use capex_graph::generate::{GenerateOptions, generate};
 use capex_graph::graphql::{self, SchemaOptions};
-use capex_graph::http::{self as app_http, AppState};
+use capex_graph::http::{self as app_http, AppState, FanoutPriority};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -88,11 +88,10 @@ struct Args {
     /// default: the clients stand for other machines, and take only the CPU the server
     /// leaves; 0 runs them at the server's priority).
     clients_nice: u8,
-    /// Nice value of the server's fan-out threads (`--fanout-nice`; `LIVE_FANOUT_NICE`'s
-    /// default, 10, unless given; 0 serves WebSockets on the request threads).
-    fanout_nice: u8,
-    /// The server's fan-out threads under `SCHED_IDLE` (`--fanout-idle`, `LIVE_FANOUT_IDLE`).
-    fanout_idle: bool,
+    /// Priority of the server's fan-out threads (`--fanout-nice N|idle`, as
+    /// `LIVE_FANOUT_NICE`; its default, nice 10, unless given; 0 serves WebSockets on the
+    /// request threads).
+    fanout: FanoutPriority,
     /// Live suite: the server's threads on CPU 0 and everything else (writer, subscribers,
     /// the bench) on CPU 1 (`--pin`), as if the clients ran on another machine.
     pin: bool,
@@ -109,6 +108,10 @@ struct Args {
     live_clients: Option<String>,
     /// What the clients' process follows: `changes` or `aggregate`.
     watch: String,
+    /// Live suite: connections of a query load beside (a)'s subscribers (`--query-load N`,
+    /// 0 by default: none): each sends query 2 of the relay suite again as soon as it is
+    /// answered, while writes go out at a steady pace.
+    query_load: usize,
     /// Live suite: the clients read nothing during a burst's writes, and catch up after it
     /// (`--hold-reads`): the writes' throughput without the clients' own CPU, which on one
     /// host shares the CPUs with the writer and the database. The sockets' buffers must
@@ -145,13 +148,13 @@ fn parse_args() -> Args {
         burst_rounds: 5,
         coalesce: None,
         clients_nice: 19,
-        fanout_nice: capex_graph::http::DEFAULT_FANOUT_NICE,
-        fanout_idle: false,
+        fanout: capex_graph::http::DEFAULT_FANOUT_PRIORITY,
         pin: false,
         live_server: None,
         clients_process: true,
         live_clients: None,
         watch: "changes".into(),
+        query_load: 0,
         hold_reads: false,
     };
     let mut tiny = false;
@@ -188,9 +191,14 @@ fn parse_args() -> Args {
             "--writes" => writes = Some(number()),
             "--burst" => burst = Some(number()),
             "--burst-rounds" => args.burst_rounds = number().max(1),
+            "--query-load" => args.query_load = number(),
             "--coalesce-ms" => args.coalesce = Some(number() as u64),
             "--clients-nice" => args.clients_nice = number().min(19) as u8,
-            "--fanout-nice" => args.fanout_nice = number().min(19) as u8,
+            "--fanout-nice" => {
+                args.fanout = value
+                    .parse()
+                    .unwrap_or_else(|error| panic!("--fanout-nice {error}"))
+            }
             "--live-server" => args.live_server = Some(value.clone()),
             "--live-clients" => args.live_clients = Some(value.clone()),
             "--watch" => args.watch = value.clone(),
@@ -203,11 +211,6 @@ fn parse_args() -> Args {
             }
             "--pin" => {
                 args.pin = true;
-                i += 1;
-                continue;
-            }
-            "--fanout-idle" => {
-                args.fanout_idle = true;
                 i += 1;
                 continue;
             }

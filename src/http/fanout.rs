@@ -1,34 +1,72 @@
 //! The threads that serve WebSocket connections: subscriptions' fan-out runs on its own
 //! runtime whose threads run at a lower priority than the request threads (a higher nice
-//! value, `LIVE_FANOUT_NICE`). With CPU to spare the fan-out runs at full speed; when
-//! writes and queries need the CPU, they get it first and events wait in their bounded
-//! buffers (a subscriber that falls further behind than the buffer is closed as a slow
-//! consumer, as always). So 1,000 subscribers do not slow the writes they follow.
+//! value, or `SCHED_IDLE`: `LIVE_FANOUT_NICE`). With CPU to spare the fan-out runs at full
+//! speed; when writes and queries need the CPU, they get it first and events wait in their
+//! bounded buffers (a subscriber that falls further behind than the buffer is closed as a
+//! slow consumer, as always). So 1,000 subscribers do not slow the writes they follow.
 //!
-//! The runtime is one per process, made on first use with the nice value of that use, and
+//! The runtime is one per process, made on first use with the priority of that use, and
 //! never dropped. Sockets accepted on the request runtime are served from its threads
 //! (Tokio's I/O resources may be polled from any runtime while theirs runs).
 
+use std::fmt;
 use std::future::Future;
+use std::str::FromStr;
 use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Runtime};
 
-/// Default nice value of the fan-out threads (0 to 19; 0 serves WebSockets on the request
-/// threads).
-pub const DEFAULT_FANOUT_NICE: u8 = 10;
+/// Where WebSocket connections are served, and at which priority (`LIVE_FANOUT_NICE`:
+/// `0`, `1` to `19`, or `idle`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FanoutPriority {
+    /// On the request threads (`0`).
+    Requests,
+    /// On threads of their own at this nice value (1 to 19).
+    Nice(u8),
+    /// On threads of their own under `SCHED_IDLE` (`idle`): a request thread that wakes
+    /// does not wait for their time slice, but under a CPU saturated by requests they get
+    /// almost none.
+    Idle,
+}
+
+/// Default priority of the fan-out threads: nice 10.
+pub const DEFAULT_FANOUT_PRIORITY: FanoutPriority = FanoutPriority::Nice(10);
+
+impl FromStr for FanoutPriority {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        match value.trim() {
+            "idle" => Ok(FanoutPriority::Idle),
+            number => match number.parse::<u8>() {
+                Ok(0) => Ok(FanoutPriority::Requests),
+                Ok(nice @ 1..=19) => Ok(FanoutPriority::Nice(nice)),
+                _ => Err(format!("`{value}`: a nice value from 0 to 19, or `idle`")),
+            },
+        }
+    }
+}
+
+impl fmt::Display for FanoutPriority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FanoutPriority::Requests => f.write_str("0"),
+            FanoutPriority::Nice(nice) => write!(f, "{nice}"),
+            FanoutPriority::Idle => f.write_str("idle"),
+        }
+    }
+}
 
 static FANOUT: OnceLock<Option<Runtime>> = OnceLock::new();
 
-/// Runs `serving` (one WebSocket connection) on the fan-out threads when `nice` is above 0,
-/// else here; returns when it ends. The threads run at `nice`, or under `SCHED_IDLE` when
-/// `idle`.
+/// Runs `serving` (one WebSocket connection) on the fan-out threads, made with `priority`,
+/// or here for [`FanoutPriority::Requests`]; returns when it ends.
 pub(super) async fn serve_with(
-    nice: u8,
-    idle: bool,
+    priority: FanoutPriority,
     serving: impl Future<Output = ()> + Send + 'static,
 ) {
-    match runtime(nice, idle) {
+    match runtime(priority) {
         Some(runtime) => {
             // The connection's task ends with its socket; a join error (a panic in it, or
             // the process stopping) ends it too.
@@ -38,8 +76,8 @@ pub(super) async fn serve_with(
     }
 }
 
-fn runtime(nice: u8, idle: bool) -> Option<&'static Runtime> {
-    if nice == 0 {
+fn runtime(priority: FanoutPriority) -> Option<&'static Runtime> {
+    if priority == FanoutPriority::Requests {
         return None;
     }
     FANOUT
@@ -48,12 +86,10 @@ fn runtime(nice: u8, idle: bool) -> Option<&'static Runtime> {
             Builder::new_multi_thread()
                 .worker_threads(threads)
                 .thread_name("capex-fanout")
-                .on_thread_start(move || {
-                    if idle {
-                        idle_thread_policy();
-                    } else {
-                        lower_thread_priority(nice);
-                    }
+                .on_thread_start(move || match priority {
+                    FanoutPriority::Nice(nice) => lower_thread_priority(nice),
+                    FanoutPriority::Idle => idle_thread_policy(),
+                    FanoutPriority::Requests => {}
                 })
                 .enable_all()
                 .build()
@@ -119,6 +155,24 @@ mod tests {
         let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
         let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
         Some((fields.get(16)?.to_string(), fields.get(38)?.to_string()))
+    }
+
+    #[test]
+    fn the_priority_reads_as_it_is_written() {
+        for (text, priority) in [
+            ("0", FanoutPriority::Requests),
+            ("1", FanoutPriority::Nice(1)),
+            ("19", FanoutPriority::Nice(19)),
+            ("idle", FanoutPriority::Idle),
+        ] {
+            assert_eq!(text.parse(), Ok(priority));
+            assert_eq!(priority.to_string(), text);
+        }
+        for wrong in ["20", "-1", "", "IDLE", "nice"] {
+            let error = wrong.parse::<FanoutPriority>().expect_err("refused");
+            assert!(error.contains("0 to 19, or `idle`"), "{error}");
+        }
+        assert_eq!(DEFAULT_FANOUT_PRIORITY.to_string(), "10");
     }
 
     #[test]

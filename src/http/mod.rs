@@ -14,7 +14,7 @@ mod socket;
 pub use cors::Cors;
 pub use documents::{MAX_KEPT_DOCUMENT_BYTES, MAX_KEPT_DOCUMENTS};
 pub use edge::{COMPRESS_ABOVE_BYTES, MAX_REQUEST_ID_BYTES};
-pub use fanout::{DEFAULT_FANOUT_NICE, lower_thread_priority, thread_id};
+pub use fanout::{DEFAULT_FANOUT_PRIORITY, FanoutPriority, lower_thread_priority, thread_id};
 pub use socket::{
     CLOSE_GOING_AWAY, CLOSE_INIT_TIMEOUT, CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS,
     DEFAULT_INIT_TIMEOUT_SECS, DEFAULT_KEEPALIVE_SECS, DEFAULT_MAX_QUEUED_BYTES,

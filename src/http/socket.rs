@@ -61,11 +61,8 @@ pub struct LiveOptions {
     pub keepalive: Duration,
     /// How long a new connection may take to send `connection_init`.
     pub init_timeout: Duration,
-    /// Nice value of the threads that serve WebSocket connections (see `http::fanout`);
-    /// 0 serves them on the request threads.
-    pub fanout_nice: u8,
-    /// Those threads under `SCHED_IDLE` instead of their nice value (when it is above 0).
-    pub fanout_idle: bool,
+    /// Where WebSocket connections are served, and at which priority (see `http::fanout`).
+    pub fanout: super::FanoutPriority,
     /// Most bytes of frames that wait in the server for one connection's socket; past it
     /// the connection's subscriptions wait (and fall behind, up to the buffer of changes).
     /// Frames sent without waiting (a `complete`, an error) may go a little beyond it, then
@@ -88,8 +85,7 @@ impl Default for LiveOptions {
             max_subscriptions: DEFAULT_MAX_SUBSCRIPTIONS,
             keepalive: Duration::from_secs(DEFAULT_KEEPALIVE_SECS),
             init_timeout: Duration::from_secs(DEFAULT_INIT_TIMEOUT_SECS),
-            fanout_nice: super::fanout::DEFAULT_FANOUT_NICE,
-            fanout_idle: false,
+            fanout: super::DEFAULT_FANOUT_PRIORITY,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
@@ -228,8 +224,7 @@ pub(super) fn accept(
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
         let socket = Shared(Arc::new(Mutex::new(socket)));
-        let (nice, idle) = (state.http.live.fanout_nice, state.http.live.fanout_idle);
-        super::fanout::serve_with(nice, idle, async move {
+        super::fanout::serve_with(state.http.live.fanout, async move {
             match permit {
                 Some(permit) => serve(socket, protocol, state, permit).await,
                 None => refuse(socket, state.http.live.max_connections).await,

@@ -899,3 +899,30 @@ fn boolean_settings_accept_1_and_0_like_other_servers() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("maybe"));
 }
+
+/// The fan-out threads' priority is one setting: a nice value from 0 to 19, or `idle`;
+/// anything else stops the server at start with what it takes.
+#[test]
+fn the_fanout_priority_takes_a_nice_value_or_idle() {
+    let run = |value: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_capex-graph"))
+            .arg("print-schema")
+            .env("LIVE_FANOUT_NICE", value)
+            .output()
+            .expect("run the binary")
+    };
+    for value in ["0", "10", "19", "idle"] {
+        let output = run(value);
+        assert!(
+            output.status.success(),
+            "{value}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for value in ["20", "-1", "low"] {
+        let output = run(value);
+        assert!(!output.status.success(), "{value} accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("0 to 19, or `idle`"), "{value}: {stderr}");
+    }
+}
