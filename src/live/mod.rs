@@ -348,12 +348,14 @@ impl Live {
         self.queued.load(Ordering::Relaxed)
     }
 
-    /// Counts `bytes` more (`true`) or fewer waiting for sockets (see [`Live::queued_bytes`]).
-    pub(crate) fn count_queued(&self, bytes: usize, more: bool) {
-        if more {
-            self.queued.fetch_add(bytes, Ordering::Relaxed);
+    /// Counts the bytes of one connection's frames waiting for its socket (see
+    /// [`Live::queued_bytes`]) going from `before` to `after` (from 0 when queued, to 0
+    /// when written).
+    pub(crate) fn count_queued(&self, before: usize, after: usize) {
+        if after >= before {
+            self.queued.fetch_add(after - before, Ordering::Relaxed);
         } else {
-            self.queued.fetch_sub(bytes, Ordering::Relaxed);
+            self.queued.fetch_sub(before - after, Ordering::Relaxed);
         }
     }
 

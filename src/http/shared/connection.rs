@@ -61,8 +61,7 @@ impl Room {
     /// The bytes it holds are `bytes` (the frames laid out in it), not those it was taken
     /// for: the instance's count follows; the room taken stays.
     fn holds(&mut self, bytes: usize) {
-        self.waiting.live.count_queued(self.bytes, false);
-        self.waiting.live.count_queued(bytes, true);
+        self.waiting.live.count_queued(self.bytes, bytes);
         self.bytes = bytes;
     }
 }
@@ -73,7 +72,7 @@ impl Drop for Room {
         self.waiting
             .overdrawn
             .fetch_sub(self.overdrawn, Ordering::SeqCst);
-        self.waiting.live.count_queued(self.bytes, false);
+        self.waiting.live.count_queued(self.bytes, 0);
     }
 }
 
@@ -100,7 +99,7 @@ impl Waiting {
     }
 
     fn room(self: &Arc<Self>, permits: u32, overdrawn: usize, bytes: usize) -> Room {
-        self.live.count_queued(bytes, true);
+        self.live.count_queued(0, bytes);
         Room {
             waiting: self.clone(),
             permits,
@@ -178,6 +177,25 @@ struct Member {
     _membership: Membership,
 }
 
+/// The members of the next batch of `sent` with `most` bytes, each with its frame's size:
+/// those that joined before it and have not had it, while their frames fit (at least one).
+fn batch<'a, M: std::borrow::Borrow<Member> + 'a>(
+    members: impl Iterator<Item = M> + 'a,
+    sent: &'a Sent,
+    most: usize,
+) -> impl Iterator<Item = (M, usize)> + 'a {
+    members
+        .filter(|member| sent.seq > member.borrow().after)
+        .scan(0, move |bytes, member| {
+            let size = frame_size(&member.borrow().prefix, &sent.json);
+            if *bytes > 0 && *bytes + size > most {
+                return None;
+            }
+            *bytes += size;
+            Some((member, size))
+        })
+}
+
 /// A connection's subscriptions that share one execution, and its one receiver.
 struct Group {
     members: Mutex<Vec<Member>>,
@@ -193,15 +211,9 @@ impl Group {
     /// has had `sent`.
     fn batch_bytes(&self, sent: &Sent, most: usize) -> usize {
         let members = lock(&self.members);
-        let mut bytes = 0;
-        for member in members.iter().filter(|member| sent.seq > member.after) {
-            let size = frame_size(&member.prefix, &sent.json);
-            if bytes > 0 && bytes + size > most {
-                break;
-            }
-            bytes += size;
-        }
-        bytes
+        batch(members.iter(), sent, most)
+            .map(|(_, size)| size)
+            .sum()
     }
 
     /// Queues in `slot` the frames of `sent` for the members that joined before it and
@@ -217,11 +229,7 @@ impl Group {
     ) -> bool {
         let mut members = lock(&self.members);
         let mut frames = Frames::with_capacity(0, most);
-        for member in members.iter_mut().filter(|member| sent.seq > member.after) {
-            let size = frame_size(&member.prefix, &sent.json);
-            if !frames.is_empty() && frames.bytes().len() + size > most {
-                break;
-            }
+        for (member, _) in batch(members.iter_mut(), sent, most) {
             member.received = true;
             member.after = sent.seq;
             push_frame(&mut frames, &member.prefix, &sent.json);
