@@ -69,7 +69,7 @@ use std::time::{Duration, Instant};
 use capex_graph::graphql::{self, SchemaOptions};
 use capex_graph::http::{self as app_http, AppState, FanoutPriority, LiveOptions};
 use capex_graph::live::Live;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -1480,8 +1480,11 @@ fn clients() -> &'static tokio::runtime::Handle {
     CLIENTS
         .get_or_init(|| {
             let nice = CLIENTS_NICE.load(Ordering::SeqCst);
+            // One thread per CPU the process may use, at most 2: pinned to one CPU, a
+            // second only adds wake-ups and switches between the two.
+            let threads = std::thread::available_parallelism().map_or(2, usize::from);
             tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
+                .worker_threads(threads.min(2))
                 .thread_name("bench-clients")
                 .on_thread_start(move || {
                     if nice > 0 {
@@ -1900,55 +1903,88 @@ async fn follow(
         let Some(Ok(message)) = message else {
             return;
         };
-        let Message::Text(text) = message else {
-            continue;
-        };
-        let at = Instant::now();
-        // Read as a typed client reads it: only what it uses, borrowed from the text.
-        let message: Incoming = serde_json::from_str(&text).expect("JSON message");
-        // A subscription of an earlier epoch, or one completed, may still have a message
-        // on its way.
-        let current = message.id.map(|id| {
-            id.split_once(':')
-                .filter(|(_, of)| active && of.parse() == Ok(epoch))
-                .and_then(|(sub, _)| sub.parse::<usize>().ok())
-        });
-        if matches!(current, Some(None)) {
-            continue;
-        }
-        match message.kind {
-            "next" => {
-                let sub = current.flatten();
-                let payload = message
-                    .payload
-                    .map(|payload| serde_json::from_str::<Payload>(payload.get()));
-                let event = match (sub, payload) {
-                    (
-                        Some(sub),
-                        Some(Ok(Payload {
-                            data: Some(data),
-                            errors: None,
-                        })),
-                    ) => watch.marker(&data).map(|marker| (sub, marker, at)),
-                    _ => Err(format!("an event without errors: {text}")),
-                };
-                if results.send(event).is_err() {
-                    return;
+        let mut next = Some(message);
+        while let Some(message) = next.take() {
+            if let Message::Text(text) = message {
+                let at = Instant::now();
+                match read(&text, watch, active.then_some(epoch), at) {
+                    Read::Skip => {}
+                    Read::Event(event) => {
+                        if results.send(event).is_err() {
+                            return;
+                        }
+                    }
+                    Read::Ping => {
+                        let _ = socket.send(outgoing(json!({ "type": "pong" }))).await;
+                    }
+                    Read::Ended(why) => {
+                        let _ = results.send(Err(why));
+                        return;
+                    }
                 }
             }
-            "ping" => {
-                let _ = socket.send(outgoing(json!({ "type": "pong" }))).await;
-            }
-            "error" | "complete" => {
-                let _ = results.send(Err(format!("a subscription ended: {text}")));
-                return;
-            }
-            _ => {}
+            // The messages already here, without going back to `select!` (which registers
+            // the control's waker again for each one).
+            next = match socket.next().now_or_never() {
+                None => None,
+                Some(Some(Ok(message))) => Some(message),
+                Some(_) => return,
+            };
         }
     }
 }
 
-/// A server message, as far as the subscribers read it.
+/// What a subscriber's reader does with a message.
+enum Read {
+    /// Nothing: a message of a subscription of an earlier epoch, or of one completed, or
+    /// one it does not follow.
+    Skip,
+    Event(Received),
+    Ping,
+    /// The subscription ended (`error` or `complete`), or the message is not what the
+    /// server sends: why.
+    Ended(String),
+}
+
+/// Reads `text`, which arrived `at`, as a typed client does: in one pass, only what it
+/// uses, borrowed from the text. `epoch` is the current subscriptions' (none while they
+/// are completed).
+fn read(text: &str, watch: Watch, epoch: Option<u32>, at: Instant) -> Read {
+    let Ok(message) = serde_json::from_str::<Incoming>(text) else {
+        // An `error` message's payload is a list.
+        return Read::Ended(format!(
+            "a subscription ended, or a message not read: {text}"
+        ));
+    };
+    // A subscription of an earlier epoch, or one completed, may still have a message on
+    // its way.
+    let current = message.id.map(|id| {
+        id.split_once(':')
+            .filter(|(_, of)| epoch.is_some_and(|epoch| of.parse() == Ok(epoch)))
+            .and_then(|(sub, _)| sub.parse::<usize>().ok())
+    });
+    if matches!(current, Some(None)) {
+        return Read::Skip;
+    }
+    match message.kind {
+        "next" => Read::Event(match (current.flatten(), message.payload) {
+            (
+                Some(sub),
+                Some(Payload {
+                    data: Some(data),
+                    errors: None,
+                }),
+            ) => watch.marker(&data).map(|marker| (sub, marker, at)),
+            _ => Err(format!("an event without errors: {text}")),
+        }),
+        "ping" => Read::Ping,
+        "error" | "complete" => Read::Ended(format!("a subscription ended: {text}")),
+        _ => Read::Skip,
+    }
+}
+
+/// A server message, as far as the subscribers read it (an `error` message, whose payload
+/// is a list, does not read as one).
 #[derive(serde::Deserialize)]
 struct Incoming<'a> {
     #[serde(rename = "type")]
@@ -1956,10 +1992,10 @@ struct Incoming<'a> {
     #[serde(default)]
     id: Option<&'a str>,
     #[serde(default, borrow)]
-    payload: Option<&'a serde_json::value::RawValue>,
+    payload: Option<Payload<'a>>,
 }
 
-/// The payload of a `next` message.
+/// The payload of a `next` message (and of a `ping`'s, when it has one).
 #[derive(serde::Deserialize)]
 struct Payload<'a> {
     #[serde(default, borrow)]

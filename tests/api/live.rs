@@ -677,6 +677,13 @@ async fn a_response_over_the_size_limit(app: &TestApp, protocol: Protocol, lette
         client.subscribe(id, query).await;
     }
     subscribers(&app.live, subscriptions.len()).await;
+    // Two shared executions, `small`'s and `shared`'s (those of the other protocol's round
+    // end a moment after its subscribers): `alone` runs on its own, as meant.
+    until(
+        || app.live.streams().computations() == 2,
+        "`alone` runs on its own, the others shared",
+    )
+    .await;
     // A name as long as names may be: its change is over the limit.
     create_company(app, &letter.repeat(200)).await;
     assert_eq!(
