@@ -107,6 +107,13 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let exporting = telemetry::init_serving(settings.log_sql, settings.log_format);
+    // Read in session 23 only; one setting now says it (a deployment that set it must hear).
+    if std::env::var_os("LIVE_FANOUT_IDLE").is_some() {
+        tracing::warn!(
+            fanout = %settings.live_fanout_nice,
+            "LIVE_FANOUT_IDLE is no longer read: LIVE_FANOUT_NICE=idle puts the fan-out threads under SCHED_IDLE"
+        );
+    }
     // Bad token settings stop the server before it touches the database.
     let access = WriteAccess::from_config(
         settings.write_tokens.as_ref(),

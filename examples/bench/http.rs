@@ -35,18 +35,14 @@ struct Variant {
 
 /// Runs the suite against the server at `addr`; returns its table.
 pub async fn suite(addr: &str, engine: &str, args: &Args) -> String {
-    let query = super::relay_queries(addr)
-        .await
-        .into_iter()
-        .find_map(|(name, query)| name.starts_with("2 ").then_some(query))
-        .expect("query 2 of the relay suite");
+    let query = super::relay_query_2(addr).await;
     let post_body = json!({ "query": query }).to_string().into_bytes();
     let post = |name, encoding: &'static str| Variant {
         name,
-        head: format!(
-            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             Accept-Encoding: {encoding}\r\nContent-Length: {}\r\n\r\n",
-            post_body.len()
+        head: super::post_head(
+            addr,
+            &format!("Accept-Encoding: {encoding}\r\n"),
+            post_body.len(),
         ),
         body: post_body.clone(),
         status: 200,

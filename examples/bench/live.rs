@@ -12,7 +12,11 @@
 //!   window;
 //! - (a) and (b) across two instances on one PostgreSQL database (not on SQLite, which is
 //!   one process): two routers in this process, each with its own pool, bus and `LISTEN`
-//!   connection, the subscribers on the first, the writes through the second.
+//!   connection, the subscribers on the first, the writes through the second;
+//! - with `--query-load N` (none by default), (a) beside a query load on one instance: N
+//!   connections send query 2 of the relay suite without pause while `--writes` writes go
+//!   out every 100 ms, not waiting for the subscribers (how far the fan-out falls behind
+//!   when requests take the CPU, per `--fanout-nice`; see `under_load`).
 //!
 //! Measured in each: the time from a mutation's answer (its transaction has committed), and
 //! from its sending (the commit is in between), to the last subscriber's event (p50 and p99
@@ -291,12 +295,7 @@ impl Writer {
         } else {
             String::new()
         };
-        let mut request = format!(
-            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             {authorization}Content-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
+        let mut request = super::post_head(addr, &authorization, body.len()).into_bytes();
         request.extend_from_slice(body.as_bytes());
         let stream = &mut self.streams[at].1;
         stream.write_all(&request).await.expect("send");
@@ -439,6 +438,12 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
         "--burst {} must stay under the bus's buffer of {} events: a subscriber further \
          behind is closed as a slow consumer",
         args.burst,
+        first.live.buffer()
+    );
+    assert!(
+        args.query_load == 0 || (1..first.live.buffer()).contains(&args.writes),
+        "--query-load needs --writes from 1 to under the bus's buffer of {} events: they go \
+         out without waiting for the subscribers",
         first.live.buffer()
     );
     let mut writer = Writer {
@@ -633,12 +638,14 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             "\n### {engine}: (a) beside a query load: {} connections sending query 2 of the relay \
              suite without pause, {} writes one every {} ms (not waiting for the subscribers), \
              the load stopped after the last\n\n\
-             Queries/s over the load's time; the writes' answers from their sending; the \
-             subscribers' events from the write's commit to its last subscriber. CPU and time \
-             waiting for a CPU per write, from the first write until the load stopped.\n\n\
-             | engine | fan-out (`--fanout-nice`) | subscribers | queries/s | query p50 ms | p99 ms | write answered p50 ms | p99 ms | commit to last subscriber p50 ms | p99 ms | slowest ms | writes delivered only after the load stopped | CPU ms per write: request threads | fan-out threads | waiting for a CPU ms per write: request threads | fan-out threads |\n\
-             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
-             | {engine} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} of {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+             Queries/s from the load's start to its last answer; the writes' answers from their \
+             sending; the subscribers' events from the write's answer (committed; 0 when they \
+             came first), and from its sending, to its last subscriber. CPU and time waiting \
+             for a CPU per write, from the first write until the load stopped (its queries in \
+             flight answered).\n\n\
+             | engine | fan-out (`--fanout-nice`) | subscribers | queries/s | query p50 ms | p99 ms | write answered p50 ms | p99 ms | answer to last subscriber p50 ms | p99 ms | slowest ms | sent to last subscriber p50 ms | p99 ms | writes delivered only after the load stopped | CPU ms per write: request threads | fan-out threads | waiting for a CPU ms per write: request threads | fan-out threads |\n\
+             |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n\
+             | {engine} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} of {} | {:.2} | {:.2} | {:.2} | {:.2} |",
             args.query_load,
             args.writes,
             LOAD_PACE.as_millis(),
@@ -652,6 +659,8 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
             percentile(&load.lags, 0.5) * 1e3,
             percentile(&load.lags, 0.99) * 1e3,
             percentile(&load.lags, 1.0) * 1e3,
+            percentile(&load.from_sent, 0.5) * 1e3,
+            percentile(&load.from_sent, 0.99) * 1e3,
             load.after_load,
             load.lags.len(),
             load.cpu[REQUESTS],
@@ -1089,8 +1098,9 @@ impl Subscribers {
 }
 
 /// `args.subscribers` subscribers of `watch` on `at`, `args.writes` writes through `to`,
-/// each waiting for all subscribers, then a burst of `burst_writes` writes. `own` is the
-/// statements of one write on `at` (0 when `to` is another instance).
+/// each waiting for all subscribers, then a burst of `burst_writes` writes, then for (a) on
+/// one instance with `--query-load`, [`under_load`]. `own` is the statements of one write
+/// on `at` (0 when `to` is another instance).
 async fn fan_out(
     watch: Watch,
     (at, to): (&Instance, &Instance),
@@ -1136,11 +1146,6 @@ async fn fan_out(
         per_change.push(at.statements.load(Ordering::SeqCst).saturating_sub(own));
     }
     let rss_writes = settled_memory().await;
-    let under_load = if args.query_load > 0 && watch == Watch::Changes && burst_writes > 0 {
-        Some(under_load(at, writer, &mut subscribers, args).await)
-    } else {
-        None
-    };
     let throughput = if burst_writes > 0 {
         let mut throughput = Throughput::default();
         let mut subscribed = true;
@@ -1184,6 +1189,12 @@ async fn fan_out(
         None
     };
     let rss_burst = settled_memory().await;
+    // On one instance only; after the memory figures, which it would change.
+    let under_load = if args.query_load > 0 && watch == Watch::Changes && std::ptr::eq(at, to) {
+        Some(under_load(at, writer, &mut subscribers, args).await)
+    } else {
+        None
+    };
 
     subscribers.stop().await;
     // Their connections dropped, the subscriptions end, and so does the shared task.
@@ -1230,8 +1241,6 @@ async fn started(
     }
 }
 
-/// Completes every subscription, the connections staying open; returns once `at` has
-/// ended them (and their shared computations).
 /// The pace of the writes beside a query load: one every 100 ms.
 const LOAD_PACE: Duration = Duration::from_millis(100);
 
@@ -1291,6 +1300,11 @@ async fn under_load(
                 arrival.saturating_duration_since(*committed).as_secs_f64()
             })
             .collect(),
+        from_sent: writes
+            .iter()
+            .zip(&arrivals)
+            .map(|((_, sent, _), arrival)| arrival.saturating_duration_since(*sent).as_secs_f64())
+            .collect(),
         after_load: arrivals
             .iter()
             .filter(|arrival| **arrival > stopped)
@@ -1305,8 +1319,11 @@ struct UnderLoad {
     queries: Queries,
     /// Each write's answer, from its sending, in s.
     answered: Vec<f64>,
-    /// Each write's commit to its last subscriber's event, in s.
+    /// From each write's answer (committed) to its last subscriber's event, in s; 0 when
+    /// the events came first (on SQLite they may leave before the answer).
     lags: Vec<f64>,
+    /// From each write's sending to its last subscriber's event, in s.
+    from_sent: Vec<f64>,
     /// Writes whose last subscriber had its event only after the load stopped.
     after_load: usize,
     /// CPU time and time waiting for a CPU per write ([`Times`]), from the first write
@@ -1327,25 +1344,16 @@ struct QueryLoad {
 struct Queries {
     /// Each one's time, from its sending to its answer, in s.
     took: Vec<f64>,
-    /// From the load's start to its stop, in s.
+    /// From the load's start to its last answer, in s.
     seconds: f64,
 }
 
 impl QueryLoad {
     async fn start(addr: &str, connections: usize) -> QueryLoad {
-        let query = super::relay_queries(addr)
-            .await
-            .into_iter()
-            .find_map(|(name, query)| name.starts_with("2 ").then_some(query))
-            .expect("query 2 of the relay suite");
-        let body = json!({ "query": query }).to_string();
-        let request: Arc<[u8]> = format!(
-            "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
-        .into();
+        let body = json!({ "query": super::relay_query_2(addr).await }).to_string();
+        let request: Arc<[u8]> = (super::post_head(addr, "", body.len()) + &body)
+            .into_bytes()
+            .into();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut tasks = Vec::new();
         for _ in 0..connections {
@@ -1378,15 +1386,18 @@ impl QueryLoad {
     /// Stops the load (each connection after its answer in flight).
     async fn stop(self) -> Queries {
         self.stop.store(true, Ordering::SeqCst);
-        let seconds = self.began.elapsed().as_secs_f64();
         let mut took = Vec::new();
         for connection in self.connections {
             took.extend(connection.await.expect("a load connection"));
         }
+        // Until the last answer, which the queries counted include.
+        let seconds = self.began.elapsed().as_secs_f64();
         Queries { took, seconds }
     }
 }
 
+/// Completes every subscription, the connections staying open; returns once `at` has
+/// ended them (and their shared computations).
 async fn pause(at: &Instance, receivers: usize, subscribers: &mut Subscribers) {
     subscribers.clients.send(Control::Pause);
     ended(at, receivers, "the subscriptions pause").await;
@@ -1904,6 +1915,7 @@ async fn follow(
             return;
         };
         let mut next = Some(message);
+        let mut drained = 0;
         while let Some(message) = next.take() {
             if let Message::Text(text) = message {
                 let at = Instant::now();
@@ -1924,7 +1936,12 @@ async fn follow(
                 }
             }
             // The messages already here, without going back to `select!` (which registers
-            // the control's waker again for each one).
+            // the control's waker again for each one); a command waits for at most
+            // [`DRAINED`] of them.
+            drained += 1;
+            if drained == DRAINED {
+                break;
+            }
             next = match socket.next().now_or_never() {
                 None => None,
                 Some(Some(Ok(message))) => Some(message),
@@ -1933,6 +1950,9 @@ async fn follow(
         }
     }
 }
+
+/// Messages a reader reads one after the other before it looks at its commands again.
+const DRAINED: usize = 64;
 
 /// What a subscriber's reader does with a message.
 enum Read {
@@ -1950,11 +1970,18 @@ enum Read {
 /// uses, borrowed from the text. `epoch` is the current subscriptions' (none while they
 /// are completed).
 fn read(text: &str, watch: Watch, epoch: Option<u32>, at: Instant) -> Read {
-    let Ok(message) = serde_json::from_str::<Incoming>(text) else {
-        // An `error` message's payload is a list.
-        return Read::Ended(format!(
-            "a subscription ended, or a message not read: {text}"
-        ));
+    let message = match serde_json::from_str::<Incoming>(text) {
+        Ok(message) => message,
+        // A payload that does not read as a `next` one (an `error` message's list of
+        // errors, say): the message without it, to be told apart by its type and id.
+        Err(_) => match serde_json::from_str::<Head>(text) {
+            Ok(Head { kind, id }) => Incoming {
+                kind,
+                id,
+                payload: None,
+            },
+            Err(_) => return Read::Ended(format!("not a message of the protocol: {text}")),
+        },
     };
     // A subscription of an earlier epoch, or one completed, may still have a message on
     // its way.
@@ -1983,8 +2010,7 @@ fn read(text: &str, watch: Watch, epoch: Option<u32>, at: Instant) -> Read {
     }
 }
 
-/// A server message, as far as the subscribers read it (an `error` message, whose payload
-/// is a list, does not read as one).
+/// A server message, as far as the subscribers read it.
 #[derive(serde::Deserialize)]
 struct Incoming<'a> {
     #[serde(rename = "type")]
@@ -1995,7 +2021,18 @@ struct Incoming<'a> {
     payload: Option<Payload<'a>>,
 }
 
-/// The payload of a `next` message (and of a `ping`'s, when it has one).
+/// A server message without its payload: for one whose payload does not read as
+/// [`Payload`].
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(default)]
+    id: Option<&'a str>,
+}
+
+/// The payload of a `next` message, as far as the subscribers read it (a `ping`'s reads
+/// as one too, and so may a short list, as serde reads a struct from an array).
 #[derive(serde::Deserialize)]
 struct Payload<'a> {
     #[serde(default, borrow)]

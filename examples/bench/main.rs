@@ -27,8 +27,10 @@
 //! `--burst` writes as fast as answered, `--burst-rounds` times (5) with the subscribers and
 //! as often with none, interleaved: write throughput with and without subscribers; see
 //! `live.rs`) runs only when asked for; `--tiny` makes it 200 subscribers, 5 writes and
-//! bursts of 20 in 2 rounds. (`--live-server URL` is the child process it starts to
-//! measure a server's memory without its clients.)
+//! bursts of 20 in 2 rounds. `--fanout-nice N|idle` sets the server's fan-out threads'
+//! priority (as `LIVE_FANOUT_NICE`); `--query-load N` adds (a) beside a query load of N
+//! connections. (`--live-server URL` is the child process it starts to measure a server's
+//! memory without its clients.)
 //! `--only 2,A5,H7` runs only the queries (and hostile requests) whose names start with one
 //! of the prefixes; `--sends 50` is how often each hostile request is timed.
 //!
@@ -197,7 +199,7 @@ fn parse_args() -> Args {
             "--fanout-nice" => {
                 args.fanout = value
                     .parse()
-                    .unwrap_or_else(|error| panic!("--fanout-nice {error}"))
+                    .unwrap_or_else(|error| panic!("--fanout-nice {value}: {error}"))
             }
             "--live-server" => args.live_server = Some(value.clone()),
             "--live-clients" => args.live_clients = Some(value.clone()),
@@ -578,6 +580,16 @@ fn analytics_queries() -> Vec<(&'static str, String)> {
 }
 
 /// The Relay queries of issue 3.
+/// Query 2 of the relay suite (the nested one, with the largest answer), for the server
+/// at `addr`.
+async fn relay_query_2(addr: &str) -> String {
+    relay_queries(addr)
+        .await
+        .into_iter()
+        .find_map(|(name, query)| name.starts_with("2 ").then_some(query))
+        .expect("query 2 of the relay suite")
+}
+
 async fn relay_queries(addr: &str) -> Vec<(&'static str, String)> {
     let ids: Value = serde_json::from_str(&post(addr, &json!({ "query": "{ companies(first: 20, orderBy: [{ field: NAME }]) { nodes { id } } }" }).to_string()).await)
         .expect("ids");
@@ -1061,11 +1073,16 @@ fn header<'a>(head: &'a str, wanted: &str) -> Option<&'a str> {
 
 /// One POST /graphql of a JSON body over a kept-alive connection.
 async fn send(addr: &str, body: &[u8]) -> std::io::Result<Answer> {
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    exchange(addr, head.as_bytes(), body).await
+    exchange(addr, post_head(addr, "", body.len()).as_bytes(), body).await
+}
+
+/// The head of a POST /graphql to `addr` of a JSON body of `length` bytes, with `headers`
+/// (whole lines, each ending in CRLF) besides the usual ones.
+fn post_head(addr: &str, headers: &str, length: usize) -> String {
+    format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         {headers}Content-Length: {length}\r\n\r\n"
+    )
 }
 
 /// One request (its head, then its body) over a kept-alive connection (as HTTP clients and

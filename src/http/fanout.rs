@@ -22,7 +22,8 @@ use tokio::runtime::{Builder, Runtime};
 pub enum FanoutPriority {
     /// On the request threads (`0`).
     Requests,
-    /// On threads of their own at this nice value (1 to 19).
+    /// On threads of their own at this nice value: 1 to 19, as [`FromStr`] makes it
+    /// (`Nice(0)` reads back as `Requests`; `renice` takes a value above 19 as 19).
     Nice(u8),
     /// On threads of their own under `SCHED_IDLE` (`idle`): a request thread that wakes
     /// does not wait for their time slice, but under a CPU saturated by requests they get
@@ -42,7 +43,7 @@ impl FromStr for FanoutPriority {
             number => match number.parse::<u8>() {
                 Ok(0) => Ok(FanoutPriority::Requests),
                 Ok(nice @ 1..=19) => Ok(FanoutPriority::Nice(nice)),
-                _ => Err(format!("`{value}`: a nice value from 0 to 19, or `idle`")),
+                _ => Err("a nice value from 0 to 19, or `idle`".into()),
             },
         }
     }

@@ -348,7 +348,7 @@ impl Live {
         self.queued.load(Ordering::Relaxed)
     }
 
-    /// Counts the bytes of one connection's frames waiting for its socket (see
+    /// Counts the bytes of one batch of frames waiting for its connection's socket (see
     /// [`Live::queued_bytes`]) going from `before` to `after` (from 0 when queued, to 0
     /// when written).
     pub(crate) fn count_queued(&self, before: usize, after: usize) {

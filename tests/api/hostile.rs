@@ -875,54 +875,45 @@ async fn postgres_cancels_a_statement_past_the_statement_timeout() {
     let _ = db.close().await;
 }
 
+/// Runs `capex-graph print-schema` with each of the settings `names` at `value`: `Ok` when
+/// it starts, else what it says on its standard error.
+fn start_with_settings(names: &[&str], value: &str) -> Result<(), String> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_capex-graph"))
+        .arg("print-schema")
+        .envs(names.iter().map(|name| (name, value)))
+        .output()
+        .expect("run the binary");
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
 /// Boolean settings take what other servers take: 1/0, true/false, yes/no, on/off.
 #[test]
 fn boolean_settings_accept_1_and_0_like_other_servers() {
-    let run = |value: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_capex-graph"))
-            .arg("print-schema")
-            .env("NO_SEED", value)
-            .env("LOG_SQL", value)
-            .env("TRACE_FIELDS", value)
-            .output()
-            .expect("run the binary")
-    };
+    let names = ["NO_SEED", "LOG_SQL", "TRACE_FIELDS"];
     for value in ["1", "0", "true", "false", "yes", "no", "on", "off"] {
-        let output = run(value);
-        assert!(
-            output.status.success(),
-            "{value}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        if let Err(stderr) = start_with_settings(&names, value) {
+            panic!("{value}: {stderr}");
+        }
     }
-    let output = run("maybe");
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("maybe"));
+    let refused = start_with_settings(&names, "maybe").expect_err("maybe refused");
+    assert!(refused.contains("maybe"), "{refused}");
 }
 
 /// The fan-out threads' priority is one setting: a nice value from 0 to 19, or `idle`;
 /// anything else stops the server at start with what it takes.
 #[test]
 fn the_fanout_priority_takes_a_nice_value_or_idle() {
-    let run = |value: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_capex-graph"))
-            .arg("print-schema")
-            .env("LIVE_FANOUT_NICE", value)
-            .output()
-            .expect("run the binary")
-    };
     for value in ["0", "10", "19", "idle"] {
-        let output = run(value);
-        assert!(
-            output.status.success(),
-            "{value}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        if let Err(stderr) = start_with_settings(&["LIVE_FANOUT_NICE"], value) {
+            panic!("{value}: {stderr}");
+        }
     }
     for value in ["20", "-1", "low"] {
-        let output = run(value);
-        assert!(!output.status.success(), "{value} accepted");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("0 to 19, or `idle`"), "{value}: {stderr}");
+        let refused = start_with_settings(&["LIVE_FANOUT_NICE"], value)
+            .expect_err("a value out of range refused");
+        assert!(refused.contains("0 to 19, or `idle`"), "{value}: {refused}");
     }
 }
