@@ -46,6 +46,7 @@ on_both_engines!(
     a_subscribe_message_longer_than_one_read_is_taken_whole,
     a_websocket_ping_gets_its_pong_between_events,
     a_request_that_is_not_a_websocket_handshake_gets_a_400,
+    a_completed_subscriptions_id_is_taken_again_at_once,
 );
 
 /// Most a test waits for anything: a bound on failure, not a measurement.
@@ -1468,4 +1469,57 @@ async fn identical_subscriptions_share_one_execution_and_late_joiners_see_later_
         "the shared execution ends with its last subscriber",
     )
     .await;
+}
+
+/// A subscription's id is free again as soon as the client completes it: a subscription
+/// sent under it at once, shared or running alone, gets the events of later writes in its
+/// own shape, and nothing more of the completed one comes after the server read the
+/// `complete`. (Session 23's races, an execution ending just as its subscription is
+/// completed and its id taken again, need an abort between two instructions: this test
+/// checks the outcome they protect, not the interleavings.)
+async fn a_completed_subscriptions_id_is_taken_again_at_once(app: TestApp) {
+    // A directive makes a subscription run alone; without `typename`, its events differ
+    // from COMPANY_CHANGES' ones.
+    const ALONE: &str =
+        "subscription { changes(types: [\"Company\"]) @include(if: true) { kind id } }";
+    let _listening = listening(&app).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    client.subscribe("1", COMPANY_CHANGES).await;
+    subscribers(&app.live, 1).await;
+    for (round, query) in [ALONE, COMPANY_CHANGES, ALONE, COMPANY_CHANGES]
+        .into_iter()
+        .enumerate()
+    {
+        client.send(json!({ "id": "1", "type": "complete" })).await;
+        client.subscribe("1", query).await;
+        // A subscription refused at once: its error comes after the server read the two
+        // messages before it. What the completed subscription sent until then is dropped.
+        let barrier = format!("barrier {round}");
+        client.subscribe(&barrier, "subscription { nope }").await;
+        client.waiting.retain(|message| message["id"] != "1");
+        loop {
+            let message = client.receive().await.expect("an answer, not a close");
+            if message["id"] == barrier.as_str() && message["type"] != "complete" {
+                break;
+            }
+        }
+        // The new subscription may start a moment later: writes until it has one.
+        let mut written = Vec::new();
+        let payload = loop {
+            written.push(create_company(&app, &format!("Taken again {round}")).await);
+            if let Ok(payload) =
+                tokio::time::timeout(Duration::from_secs(2), client.next("1")).await
+            {
+                break payload;
+            }
+        };
+        let changes = &payload["data"]["changes"];
+        let id = changes["id"].as_str().unwrap_or_default().to_string();
+        assert!(written.contains(&id), "round {round}: {payload}");
+        assert_eq!(
+            changes.get("typename").is_some(),
+            query == COMPANY_CHANGES,
+            "round {round}, the new subscription's shape: {payload}"
+        );
+    }
 }
