@@ -1503,16 +1503,18 @@ async fn a_completed_subscriptions_id_is_taken_again_at_once(app: TestApp) {
                 break;
             }
         }
-        // The new subscription may start a moment later: writes until it has one.
+        // The new subscription may start a moment later: writes until it has one, at
+        // most ten times.
         let mut written = Vec::new();
-        let payload = loop {
-            written.push(create_company(&app, &format!("Taken again {round}")).await);
-            if let Ok(payload) =
-                tokio::time::timeout(Duration::from_secs(2), client.next("1")).await
-            {
-                break payload;
-            }
-        };
+        let mut payload = None;
+        while payload.is_none() && written.len() < 10 {
+            let name = format!("Taken again {round}.{}", written.len());
+            written.push(create_company(&app, &name).await);
+            payload = tokio::time::timeout(Duration::from_secs(2), client.next("1"))
+                .await
+                .ok();
+        }
+        let payload = payload.unwrap_or_else(|| panic!("round {round}: no event in ten writes"));
         let changes = &payload["data"]["changes"];
         let id = changes["id"].as_str().unwrap_or_default().to_string();
         assert!(written.contains(&id), "round {round}: {payload}");
