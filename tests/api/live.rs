@@ -224,6 +224,17 @@ impl Client {
         }
     }
 
+    /// The first message for subscription `id` other than `complete` (a result, or an
+    /// `error`), dropping the messages read before it.
+    async fn answer(&mut self, id: &str) -> Value {
+        loop {
+            let message = self.receive().await.expect("an answer, not a close");
+            if message["id"] == id && message["type"] != "complete" {
+                return message;
+            }
+        }
+    }
+
     /// The close frame of the connection, skipping results.
     async fn closed(&mut self) -> (u16, String) {
         loop {
@@ -779,12 +790,7 @@ async fn errors_over_a_websocket_carry_the_codes_they_have_over_http(app: TestAp
             .await;
         // A `next` whose payload holds the errors, or (graphql-transport-ws, before
         // execution) an `error` whose payload is the errors.
-        let answer = loop {
-            let message = client.receive().await.expect("an answer, not a close");
-            if message["id"] == *id && message["type"] != "complete" {
-                break message;
-            }
-        };
+        let answer = client.answer(id).await;
         let errors = match answer["type"].as_str() {
             Some("error") => &answer["payload"],
             _ => &answer["payload"]["errors"],
@@ -1497,12 +1503,7 @@ async fn a_completed_subscriptions_id_is_taken_again_at_once(app: TestApp) {
         let barrier = format!("barrier {round}");
         client.subscribe(&barrier, "subscription { nope }").await;
         client.waiting.retain(|message| message["id"] != "1");
-        loop {
-            let message = client.receive().await.expect("an answer, not a close");
-            if message["id"] == barrier.as_str() && message["type"] != "complete" {
-                break;
-            }
-        }
+        client.answer(&barrier).await;
         // The new subscription may start a moment later: writes until it has one, at
         // most ten times.
         let mut written = Vec::new();
