@@ -227,10 +227,15 @@ pub struct Settings {
     pub ws_max_queued_bytes: usize,
     /// Milliseconds between two computations of a live result (a live aggregate, groupBy
     /// or spendingSummary): a change after a quiet window is computed at once, and the
-    /// changes of a burst wait for the window's end to be computed together (0: recompute
-    /// on every change).
+    /// changes of a burst are computed together once a window passes without any (0:
+    /// recompute on every change).
     #[arg(long, env = "LIVE_COALESCE_MS", default_value_t = crate::live::DEFAULT_COALESCE.as_millis() as u64, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
     pub live_coalesce_ms: u64,
+    /// Longest milliseconds a change waits for the computation of a live result while
+    /// changes keep coming less than a window apart (at least the window: 0 computes a
+    /// burst once per window).
+    #[arg(long, env = "LIVE_COALESCE_MAX_MS", default_value_t = crate::live::DEFAULT_COALESCE_MAX.as_millis() as u64, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
+    pub live_coalesce_max_ms: u64,
     /// Longest `search` text, in characters.
     #[arg(long, env = "SEARCH_MAX_TEXT", default_value_t = crate::search::DEFAULT_MAX_TEXT, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000), global = true)]
     pub search_max_text: usize,
@@ -278,6 +283,7 @@ impl Default for Settings {
             ws_max_queued_bytes: crate::http::DEFAULT_MAX_QUEUED_BYTES,
             live_fanout_nice: crate::http::DEFAULT_FANOUT_PRIORITY,
             live_coalesce_ms: crate::live::DEFAULT_COALESCE.as_millis() as u64,
+            live_coalesce_max_ms: crate::live::DEFAULT_COALESCE_MAX.as_millis() as u64,
             search_max_text: crate::search::DEFAULT_MAX_TEXT,
             search_max_words: crate::search::DEFAULT_MAX_WORDS,
             search_max_candidates: crate::search::DEFAULT_MAX_CANDIDATES,

@@ -170,7 +170,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         },
     };
     let live = Live::new(settings.subscription_buffer)
-        .with_coalesce(Duration::from_millis(settings.live_coalesce_ms));
+        .with_coalesce(Duration::from_millis(settings.live_coalesce_ms))
+        .with_coalesce_max(Duration::from_millis(settings.live_coalesce_max_ms));
     // Every instance on a PostgreSQL database hears the changes committed by any of them.
     let _listening = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         Some(

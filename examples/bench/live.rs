@@ -9,7 +9,8 @@
 //!   shared by all subscribers, computed at most once per coalescing window (`--coalesce-ms`,
 //!   else `LIVE_COALESCE_MS`, else 50 ms): at once for a write after a quiet window, so
 //!   each measured write comes a window after the previous one; in the burst, once per
-//!   window;
+//!   longest wait (`LIVE_COALESCE_MAX_MS`, else 250 ms; 0 for once per window) and once a
+//!   window after its end;
 //! - (a) and (b) across two instances on one PostgreSQL database (not on SQLite, which is
 //!   one process): two routers in this process, each with its own pool, bus and `LISTEN`
 //!   connection, the subscribers on the first, the writes through the second;
@@ -190,7 +191,9 @@ impl Instance {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let live = Live::default().with_coalesce(Duration::from_millis(coalesce));
+        let live = Live::default()
+            .with_coalesce(Duration::from_millis(coalesce))
+            .with_coalesce_max(Duration::from_millis(coalesce_max()));
         let listening = if engine == "postgres" {
             Some(capex_graph::live::listen(url, &live).await.expect("LISTEN"))
         } else {
@@ -514,7 +517,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
     let _ = writeln!(
         report,
         "\n## {engine}: live data, {} subscribers on {connections} connections, {} writes one at a time\n\n\
-         Coalescing window of live results {coalesce} ms. The write's own statements: {own}. Latency: \
+         Coalescing window of live results {coalesce} ms, longest wait in a burst {} ms. The write's own statements: {own}. Latency: \
          from the mutation's answer (committed), and from its sending (the commit is between), \
          to the last subscriber's event; over {} writes p99 is {}. Writes/s: bursts of {} writes one \
          after the other, each sent when the previous one is answered, after bursts that warm \
@@ -537,6 +540,7 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
          processes. {} {}{}",
         args.subscribers,
         args.writes,
+        coalesce_max(),
         args.writes,
         if args.writes <= 50 {
             "the slowest"
@@ -744,6 +748,15 @@ fn coalesce(args: &Args) -> u64 {
             .and_then(|v| v.parse().ok())
             .unwrap_or(capex_graph::live::DEFAULT_COALESCE.as_millis() as u64)
     })
+}
+
+/// The longest wait of a change in a burst, in ms: `LIVE_COALESCE_MAX_MS`, else the
+/// default (a child process inherits it).
+fn coalesce_max() -> u64 {
+    std::env::var("LIVE_COALESCE_MAX_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(capex_graph::live::DEFAULT_COALESCE_MAX.as_millis() as u64)
 }
 
 /// The child process of [`server_memory`] (`--live-server URL`): one instance on the
@@ -1122,8 +1135,8 @@ async fn fan_out(
     let mut latencies = Vec::new();
     let mut from_sent = Vec::new();
     let mut per_change = Vec::new();
-    // A live result is computed at once after a quiet window, and once per window in a
-    // burst: each measured write comes a window after the previous one.
+    // A live result is computed at once after a quiet window, and a burst's changes wait:
+    // each measured write comes a window after the previous one.
     let quiet = match watch {
         Watch::Aggregate => Duration::from_millis(coalesce(args)),
         Watch::Changes => Duration::ZERO,

@@ -12,6 +12,7 @@
 //! cargo run --release --example bench -- --suite http --requests 500 --rounds 3
 //! cargo run --release --example bench -- --suite live --subscribers 1000 --writes 50 --burst 200
 //! LIVE_COALESCE_MS=5 cargo run --release --example bench -- --suite live   # or --coalesce-ms 5
+//! LIVE_COALESCE_MAX_MS=0 cargo run --release --example bench -- --suite live   # a burst's live results once per window
 //! ```
 //!
 //! Suites: `relay` (connections, relations, filters, node lookups), `analytics` (aggregates

@@ -9,9 +9,12 @@
 //!   are cached in the value, so they too are read once for all subscribers.
 //! - Coalesced: at most one computation per `LIVE_COALESCE_MS` window (see
 //!   [`crate::live::Live::with_coalesce`]). The first change after a quiet window is computed
-//!   at once; the changes that come while a window runs wait for its end and are taken
-//!   together. So a single write is seen in the time of one computation, and a batch, an
-//!   import or a burst of writes costs one computation per window, not one per change.
+//!   at once. The changes that come while a window runs wait for its end and, while more
+//!   keep coming less than a window apart, for a window without any, but none waits more
+//!   than `LIVE_COALESCE_MAX_MS` ([`crate::live::Live::with_coalesce_max`]). So a single
+//!   write is seen in the time of one computation; a batch, an import or a burst of writes
+//!   costs one computation once it ends, and one every `LIVE_COALESCE_MAX_MS` while it
+//!   lasts, not one per change nor one per window.
 //! - Bounded: a subscriber only ever holds the latest result (a `watch` channel), so a slow
 //!   one skips results instead of queueing them.
 //! - Only changed results: a recomputation whose result reads the same as the one sent
@@ -102,6 +105,7 @@ pub async fn subscribe<V: Unchanged>(
             let hub = hub.clone();
             let key = key.clone();
             let coalesce = live.coalesce();
+            let coalesce_max = live.coalesce_max();
             tokio::spawn(async move {
                 // The result last sent, and whether the next one is sent even when it is
                 // unchanged (the first one, and after a RESYNC: subscribers are told).
@@ -146,10 +150,35 @@ pub async fn subscribe<V: Unchanged>(
                             }
                         }
                     }
-                    // Coalesce: at most one computation per window. A change after a quiet
-                    // window is computed at once; in a burst, the changes until the window
-                    // ends are taken together.
-                    tokio::time::sleep_until(started + coalesce).await;
+                    // Coalesce. A change after a quiet window is computed at once. One that
+                    // comes within the window waits for its end and then, while changes keep
+                    // coming less than a window apart, for a window without any; but no
+                    // change waits more than `coalesce_max`.
+                    let first = tokio::time::Instant::now();
+                    let earliest = started + coalesce;
+                    if first < earliest {
+                        let latest = first + coalesce_max;
+                        let mut last = first;
+                        loop {
+                            let due = earliest.max((last + coalesce).min(latest));
+                            tokio::select! {
+                                () = tokio::time::sleep_until(due) => break,
+                                delivery = bus.recv() => match delivery {
+                                    Ok(delivery) if watched.covers(&delivery.event) => {
+                                        resend |= delivery.event == Event::Resync;
+                                        last = tokio::time::Instant::now();
+                                    }
+                                    Ok(_) => {}
+                                    Err(RecvError::Lagged(_)) => {
+                                        resend = true;
+                                        last = tokio::time::Instant::now();
+                                    }
+                                    Err(RecvError::Closed) => break,
+                                },
+                            }
+                        }
+                    }
+                    // The changes that came meanwhile are in the computation that follows.
                     loop {
                         match bus.try_recv() {
                             Ok(delivery) => resend |= delivery.event == Event::Resync,

@@ -37,6 +37,10 @@ pub const DEFAULT_BUFFER: usize = 256;
 /// otherwise (`LIVE_COALESCE_MS`).
 pub const DEFAULT_COALESCE: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// The longest a change waits for the computation of a live result while changes keep
+/// coming less than a window apart, unless configured otherwise (`LIVE_COALESCE_MAX_MS`).
+pub const DEFAULT_COALESCE_MAX: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// What happened to a row, or to many rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
@@ -248,6 +252,7 @@ pub struct Live {
     sender: broadcast::Sender<Delivery>,
     buffer: usize,
     coalesce: std::time::Duration,
+    coalesce_max: std::time::Duration,
     hub: hub::Hub,
     streams: hub::Hub,
     /// Receivers of the bus held for shared executions (see [`Attachment`]): their
@@ -279,6 +284,7 @@ impl Live {
             sender,
             buffer,
             coalesce: DEFAULT_COALESCE,
+            coalesce_max: DEFAULT_COALESCE_MAX,
             hub: hub::Hub::default(),
             streams: hub::Hub::default(),
             shared_receivers: Arc::default(),
@@ -287,16 +293,31 @@ impl Live {
     }
 
     /// The same bus whose live results are computed at most once per `window`: a change
-    /// after a quiet window is computed at once, and the changes of a burst wait for the
-    /// window's end to be computed together.
+    /// after a quiet window is computed at once, and the changes of a burst are computed
+    /// together once a window passes without any (see [`Live::with_coalesce_max`]).
     pub fn with_coalesce(mut self, window: std::time::Duration) -> Self {
         self.coalesce = window;
+        self
+    }
+
+    /// The same bus on which no change waits more than `longest` (or the window, when
+    /// that is longer) for the computation of a live result while changes keep coming
+    /// less than a window apart: a burst's results are computed every `longest`, then
+    /// once a window after its last change.
+    pub fn with_coalesce_max(mut self, longest: std::time::Duration) -> Self {
+        self.coalesce_max = longest;
         self
     }
 
     /// The shortest time between two computations of a live result.
     pub fn coalesce(&self) -> std::time::Duration {
         self.coalesce
+    }
+
+    /// The longest a change waits for a computation while changes keep coming (at least
+    /// the window).
+    pub fn coalesce_max(&self) -> std::time::Duration {
+        self.coalesce_max
     }
 
     /// The shared computations of the subscriptions on this bus.

@@ -14,6 +14,7 @@ on_both_engines!(
     a_live_aggregate_sends_its_result_then_the_new_one_after_a_write,
     a_batch_costs_one_recomputation,
     a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_window,
+    a_stream_of_writes_is_computed_at_its_start_once_per_longest_wait_and_at_its_end,
     fifty_identical_live_aggregates_cost_one_statement_per_change,
     live_aggregates_with_different_arguments_are_not_shared,
     a_live_group_by_and_a_live_spending_summary_follow_writes,
@@ -108,6 +109,57 @@ async fn a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_
         written.elapsed() >= WINDOW,
         "the window's end: {:?}",
         written.elapsed()
+    );
+}
+
+/// Writes that keep coming less than a window apart are computed together once a window
+/// passes without any, but none waits more than the longest wait: a stream of 40 writes
+/// over more than four windows sends a result at its start (after a quiet window, at once),
+/// one a longest wait later while the writes go on, and one at its end; not one per window.
+async fn a_stream_of_writes_is_computed_at_its_start_once_per_longest_wait_and_at_its_end(
+    app: TestApp,
+) {
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
+    const LONGEST: std::time::Duration = std::time::Duration::from_secs(3);
+    const WRITES: i64 = 40;
+    let live = capex_graph::live::Live::default()
+        .with_coalesce(WINDOW)
+        .with_coalesce_max(LONGEST);
+    let app = app.with_live(live);
+    let _listening = listening(&app).await;
+    let before = startups_now(&app).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    client.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&client.next("1").await), before);
+    tokio::time::sleep(WINDOW).await;
+    let began = tokio::time::Instant::now();
+    let mut widest = std::time::Duration::ZERO;
+    for i in 0..WRITES {
+        if i > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let sent = tokio::time::Instant::now();
+        create_company(&app, &format!("Stream {i}")).await;
+        widest = widest.max(sent.elapsed() + std::time::Duration::from_millis(100));
+    }
+    let lasted = began.elapsed();
+    assert!(
+        widest < WINDOW,
+        "the writes came a window apart: {widest:?}"
+    );
+    let mut counts = Vec::new();
+    while counts.last() != Some(&(before + WRITES)) {
+        counts.push(count(&client.next("1").await));
+    }
+    // Once per window would be five results or more over these four windows and more.
+    assert!(
+        (3..=4).contains(&counts.len()),
+        "{counts:?} over {lasted:?}"
+    );
+    assert_eq!(counts[0], before + 1, "the first write at once: {counts:?}");
+    assert!(
+        counts[1] < before + WRITES,
+        "a result while the writes went on: {counts:?} over {lasted:?}"
     );
 }
 
