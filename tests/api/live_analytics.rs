@@ -79,20 +79,31 @@ async fn a_batch_costs_one_recomputation(app: TestApp) {
     assert_eq!(count(&client.next("1").await), before + 6);
 }
 
+/// `app` on `live`, its `LISTEN` (PostgreSQL), the startups' count, and a client whose
+/// subscription "1" to that count has had its first result; after the window of that
+/// first computation has passed.
+async fn startups_after_a_quiet_window(
+    app: TestApp,
+    live: capex_graph::live::Live,
+) -> (TestApp, Option<capex_graph::live::Listening>, i64, Client) {
+    let app = app.with_live(live.clone());
+    let listening = listening(&app).await;
+    let before = startups_now(&app).await;
+    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
+    client.subscribe("1", STARTUPS).await;
+    assert_eq!(count(&client.next("1").await), before);
+    tokio::time::sleep(live.coalesce()).await;
+    (app, listening, before, client)
+}
+
 /// The window bounds computations, not latency: a write after a quiet window is computed
 /// at once; the next write, within the window, waits for its end.
 async fn a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_window(
     app: TestApp,
 ) {
     const WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
-    let app = app.with_live(capex_graph::live::Live::default().with_coalesce(WINDOW));
-    let _listening = listening(&app).await;
-    let before = startups_now(&app).await;
-    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
-    client.subscribe("1", STARTUPS).await;
-    assert_eq!(count(&client.next("1").await), before);
-    // The first result was a computation: let its window pass.
-    tokio::time::sleep(WINDOW).await;
+    let live = capex_graph::live::Live::default().with_coalesce(WINDOW);
+    let (app, _listening, before, mut client) = startups_after_a_quiet_window(app, live).await;
     let written = tokio::time::Instant::now();
     create_company(&app, "Quiet Window").await;
     assert_eq!(count(&client.next("1").await), before + 1);
@@ -125,13 +136,7 @@ async fn a_stream_of_writes_is_computed_at_its_start_once_per_longest_wait_and_a
     let live = capex_graph::live::Live::default()
         .with_coalesce(WINDOW)
         .with_coalesce_max(LONGEST);
-    let app = app.with_live(live);
-    let _listening = listening(&app).await;
-    let before = startups_now(&app).await;
-    let mut client = Client::ready(app.router.clone(), Protocol::TransportWs).await;
-    client.subscribe("1", STARTUPS).await;
-    assert_eq!(count(&client.next("1").await), before);
-    tokio::time::sleep(WINDOW).await;
+    let (app, _listening, before, mut client) = startups_after_a_quiet_window(app, live).await;
     let began = tokio::time::Instant::now();
     let mut widest = std::time::Duration::ZERO;
     for i in 0..WRITES {
