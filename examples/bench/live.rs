@@ -1158,6 +1158,15 @@ async fn fan_out(
         from_sent.push(last.saturating_duration_since(sent).as_secs_f64());
         per_change.push(at.statements.load(Ordering::SeqCst).saturating_sub(own));
     }
+    // Each timed write's time, in order, on the standard error: where a slow one falls.
+    eprintln!(
+        "{}: answer to last subscriber, ms, each timed write: {:?}",
+        watch.label(),
+        latencies
+            .iter()
+            .map(|s| (s * 1e4).round() / 10.0)
+            .collect::<Vec<_>>()
+    );
     let rss_writes = settled_memory().await;
     let throughput = if burst_writes > 0 {
         let mut throughput = Throughput::default();

@@ -3,18 +3,19 @@
 //! once, then a new result after every burst of committed changes to the tables it reads.
 //!
 //! - Shared: subscribers with the same field and arguments join one task (see
-//!   [`crate::live::hub`]) that computes the result once per burst and hands the same value
+//!   [`crate::live::hub`]) that computes each new result once and hands the same value
 //!   to all of them; each subscriber resolves only its own selection over that value.
 //!   Values computed lazily (`countDistinct`, money per currency, a page's related rows)
 //!   are cached in the value, so they too are read once for all subscribers.
 //! - Coalesced: at most one computation per `LIVE_COALESCE_MS` window (see
 //!   [`crate::live::Live::with_coalesce`]). The first change after a quiet window is computed
-//!   at once. The changes that come while a window runs wait for its end and, while more
-//!   keep coming less than a window apart, for a window without any, but none waits more
-//!   than `LIVE_COALESCE_MAX_MS` ([`crate::live::Live::with_coalesce_max`]). So a single
-//!   write is seen in the time of one computation; a batch, an import or a burst of writes
-//!   costs one computation once it ends, and one every `LIVE_COALESCE_MAX_MS` while it
-//!   lasts, not one per change nor one per window.
+//!   at once. A change that comes within the window, or during a computation, waits for the
+//!   window's end; while more keep coming less than a window apart, the computation waits
+//!   for a window without any, but not longer than `LIVE_COALESCE_MAX_MS` after the first
+//!   of them ([`crate::live::Live::with_coalesce_max`]), or the window's end if later. So a
+//!   single write is seen in the time of one computation; a batch, an import or a burst of
+//!   writes costs one computation once it ends, and at most one per `LIVE_COALESCE_MAX_MS`
+//!   (plus a computation) while it lasts, not one per change nor one per window.
 //! - Bounded: a subscriber only ever holds the latest result (a `watch` channel), so a slow
 //!   one skips results instead of queueing them.
 //! - Only changed results: a recomputation whose result reads the same as the one sent
@@ -125,56 +126,68 @@ pub async fn subscribe<V: Unchanged>(
                         previous = result.as_ref().ok().cloned();
                         sender_task.send_replace(Some(result));
                     }
-                    // Wait for a change that makes the result stale, or for everyone to go.
+                    resend = false;
+                    // Wait for a change that makes the result stale (or for everyone to go),
+                    // then coalesce. A change after a quiet window is computed at once. One
+                    // within the window (or during the computation) waits for the window's
+                    // end and then, while more keep coming less than a window apart, for a
+                    // window without any; but never longer than `coalesce_max` after it.
+                    let earliest = started + coalesce;
+                    // The deliveries that came during the computation: they count from its
+                    // start.
+                    let mut during = bus.len();
+                    // When the first stale-making change came, and when to compute.
+                    let mut pending: Option<tokio::time::Instant> = None;
+                    let mut due = earliest;
                     loop {
+                        if let Some(first) = pending
+                            && tokio::time::Instant::now() >= earliest.max(first + coalesce_max)
+                        {
+                            break;
+                        }
                         tokio::select! {
-                            delivery = bus.recv() => match delivery {
-                                Ok(delivery) if watched.covers(&delivery.event) => {
-                                    resend = delivery.event == Event::Resync;
-                                    break;
+                            // Deliveries already here first, so that a burst that came during
+                            // the computation is seen as one.
+                            biased;
+                            delivery = bus.recv() => {
+                                let came = if during > 0 {
+                                    during -= 1;
+                                    started
+                                } else {
+                                    tokio::time::Instant::now()
+                                };
+                                let stale = match delivery {
+                                    Ok(delivery) => {
+                                        resend |= delivery.event == Event::Resync;
+                                        watched.covers(&delivery.event)
+                                    }
+                                    Err(RecvError::Lagged(_)) => {
+                                        resend = true;
+                                        true
+                                    }
+                                    Err(RecvError::Closed) if pending.is_some() => break,
+                                    Err(RecvError::Closed) => {
+                                        hub.end_if_idle(&key, &sender_task);
+                                        return;
+                                    }
+                                };
+                                match pending {
+                                    _ if !stale => {}
+                                    None if came >= earliest => break,
+                                    None => pending = Some(came),
+                                    Some(first) => {
+                                        due = earliest.max(
+                                            (tokio::time::Instant::now() + coalesce)
+                                                .min(first + coalesce_max),
+                                        );
+                                    }
                                 }
-                                Ok(_) => continue,
-                                Err(RecvError::Lagged(_)) => {
-                                    resend = true;
-                                    break;
-                                }
-                                Err(RecvError::Closed) => {
-                                    hub.end_if_idle(&key, &sender_task);
-                                    return;
-                                }
-                            },
+                            }
+                            () = tokio::time::sleep_until(due), if pending.is_some() => break,
                             _ = left.notified() => {
                                 if hub.end_if_idle(&key, &sender_task) {
                                     return;
                                 }
-                            }
-                        }
-                    }
-                    // Coalesce. A change after a quiet window is computed at once. One that
-                    // comes within the window waits for its end and then, while changes keep
-                    // coming less than a window apart, for a window without any; but no
-                    // change waits more than `coalesce_max`.
-                    let first = tokio::time::Instant::now();
-                    let earliest = started + coalesce;
-                    if first < earliest {
-                        let latest = first + coalesce_max;
-                        let mut last = first;
-                        loop {
-                            let due = earliest.max((last + coalesce).min(latest));
-                            tokio::select! {
-                                () = tokio::time::sleep_until(due) => break,
-                                delivery = bus.recv() => match delivery {
-                                    Ok(delivery) if watched.covers(&delivery.event) => {
-                                        resend |= delivery.event == Event::Resync;
-                                        last = tokio::time::Instant::now();
-                                    }
-                                    Ok(_) => {}
-                                    Err(RecvError::Lagged(_)) => {
-                                        resend = true;
-                                        last = tokio::time::Instant::now();
-                                    }
-                                    Err(RecvError::Closed) => break,
-                                },
                             }
                         }
                     }

@@ -293,17 +293,18 @@ impl Live {
     }
 
     /// The same bus whose live results are computed at most once per `window`: a change
-    /// after a quiet window is computed at once, and the changes of a burst are computed
-    /// together once a window passes without any (see [`Live::with_coalesce_max`]).
+    /// after a quiet window is computed at once, one within the window waits for its end,
+    /// and the changes of a burst are computed together once a window passes without any
+    /// (see [`Live::with_coalesce_max`]).
     pub fn with_coalesce(mut self, window: std::time::Duration) -> Self {
         self.coalesce = window;
         self
     }
 
-    /// The same bus on which no change waits more than `longest` (or the window, when
-    /// that is longer) for the computation of a live result while changes keep coming
-    /// less than a window apart: a burst's results are computed every `longest`, then
-    /// once a window after its last change.
+    /// The same bus on which, while changes keep coming less than a window apart, the
+    /// computation of a live result waits at most `longest` after the first of them (or
+    /// until the window's end, if later): a burst's results are computed at most once per
+    /// `longest` (plus a computation), then once a window after its last change.
     pub fn with_coalesce_max(mut self, longest: std::time::Duration) -> Self {
         self.coalesce_max = longest;
         self
