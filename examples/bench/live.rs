@@ -67,8 +67,8 @@
 //!   (`MIMALLOC_PURGE_DELAY=0`), so its figure is the memory it holds.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use capex_graph::graphql::{self, SchemaOptions};
@@ -173,6 +173,13 @@ struct Instance {
     _listening: Option<capex_graph::live::Listening>,
 }
 
+/// The last statements of every instance in this process: when each ended, how long it
+/// took, its SQL's start; printed for a timed write slower than [`SLOW_WRITE`].
+static STATEMENT_LOG: Mutex<Vec<(Instant, Duration, String)>> = Mutex::new(Vec::new());
+
+/// A timed write slower than this has its statements printed on the standard error.
+const SLOW_WRITE: Duration = Duration::from_millis(40);
+
 impl Instance {
     /// Starts an instance on the [`servers`] runtime: its pool, `LISTEN` task and router
     /// run there, and so do the threads they start.
@@ -188,8 +195,14 @@ impl Instance {
         let mut db = capex_graph::db::connect(url, false).await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
+            let mut log = STATEMENT_LOG.lock().expect("statement log");
+            if log.len() >= 64 {
+                log.remove(0);
+            }
+            let sql: String = info.statement.sql.chars().take(60).collect();
+            log.push((Instant::now(), info.elapsed, sql));
         });
         let live = Live::default()
             .with_coalesce(Duration::from_millis(coalesce))
@@ -1148,12 +1161,35 @@ async fn fan_out(
         let number = writer.write(&to.addr).await;
         let committed = Instant::now();
         let wanted = writer.expected(watch, number);
+        let mut first: Option<Instant> = None;
         let last = subscribers
-            .until(|sub, marker, _, _| {
+            .until(|sub, marker, at, _| {
                 assert_eq!(marker, wanted, "subscriber {sub}: the event of the write");
+                first = Some(first.map_or(at, |first| first.min(at)));
                 true
             })
             .await;
+        if last.saturating_duration_since(committed) > SLOW_WRITE {
+            let ms = |at: Instant| {
+                (at.max(committed) - committed).as_secs_f64() * 1e3
+                    - (committed.max(at) - at).as_secs_f64() * 1e3
+            };
+            eprintln!(
+                "slow write: sent {:.1} ms, first subscriber {:.1}, last {:.1} (ms from the answer)",
+                ms(sent),
+                first.map_or(f64::NAN, ms),
+                ms(last)
+            );
+            for (ended, took, sql) in STATEMENT_LOG.lock().expect("statement log").iter() {
+                if *ended >= sent {
+                    eprintln!(
+                        "  statement ended {:.1} ms, took {:.1}: {sql}",
+                        ms(*ended),
+                        took.as_secs_f64() * 1e3
+                    );
+                }
+            }
+        }
         latencies.push(last.saturating_duration_since(committed).as_secs_f64());
         from_sent.push(last.saturating_duration_since(sent).as_secs_f64());
         per_change.push(at.statements.load(Ordering::SeqCst).saturating_sub(own));
