@@ -231,9 +231,9 @@ pub struct Settings {
     /// recompute on every change).
     #[arg(long, env = "LIVE_COALESCE_MS", default_value_t = crate::live::DEFAULT_COALESCE.as_millis() as u64, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
     pub live_coalesce_ms: u64,
-    /// Longest milliseconds the computation of a live result waits after a change while
-    /// more keep coming less than a window apart (at least until the window's end: 0
-    /// computes a burst once per window).
+    /// Longest milliseconds the computation of a live result waits after the first change
+    /// it has not computed, while changes keep coming less than a window apart (never
+    /// before the window's end: 0 computes a burst once per window).
     #[arg(long, env = "LIVE_COALESCE_MAX_MS", default_value_t = crate::live::DEFAULT_COALESCE_MAX.as_millis() as u64, value_parser = clap::value_parser!(u64).range(0..=60_000), global = true)]
     pub live_coalesce_max_ms: u64,
     /// Longest `search` text, in characters.

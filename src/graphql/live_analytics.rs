@@ -10,12 +10,14 @@
 //! - Coalesced: at most one computation per `LIVE_COALESCE_MS` window (see
 //!   [`crate::live::Live::with_coalesce`]). The first change after a quiet window is computed
 //!   at once. A change that comes within the window, or during a computation, waits for the
-//!   window's end; while more keep coming less than a window apart, the computation waits
-//!   for a window without any, but not longer than `LIVE_COALESCE_MAX_MS` after the first
-//!   of them ([`crate::live::Live::with_coalesce_max`]), or the window's end if later. So a
-//!   single write is seen in the time of one computation; a batch, an import or a burst of
-//!   writes costs one computation once it ends, and at most one per `LIVE_COALESCE_MAX_MS`
-//!   (plus a computation) while it lasts, not one per change nor one per window.
+//!   window's end. Changes that keep coming less than a window apart (each less than a
+//!   window after the previous one) are a burst: its computation waits for a window without
+//!   any, but not longer than `LIVE_COALESCE_MAX_MS` after the first change it has not
+//!   computed ([`crate::live::Live::with_coalesce_max`]), or the window's end if later. So
+//!   a single write is seen in the time of one computation; a batch, an import or a burst
+//!   of writes costs one computation at its start, at most one per `LIVE_COALESCE_MAX_MS`
+//!   plus a computation while it lasts, and one once it ends: not one per change nor one
+//!   per window.
 //! - Bounded: a subscriber only ever holds the latest result (a `watch` channel), so a slow
 //!   one skips results instead of queueing them.
 //! - Only changed results: a recomputation whose result reads the same as the one sent
@@ -112,6 +114,9 @@ pub async fn subscribe<V: Unchanged>(
                 // unchanged (the first one, and after a RESYNC: subscribers are told).
                 let mut previous: Option<Arc<V>> = None;
                 let mut resend = true;
+                // When the last change that made the result stale came: a change less than a
+                // window after it continues a burst.
+                let mut last_change: Option<tokio::time::Instant> = None;
                 loop {
                     let started = tokio::time::Instant::now();
                     let result = compute(db.clone())
@@ -130,8 +135,9 @@ pub async fn subscribe<V: Unchanged>(
                     // Wait for a change that makes the result stale (or for everyone to go),
                     // then coalesce. A change after a quiet window is computed at once. One
                     // within the window (or during the computation) waits for the window's
-                    // end and then, while more keep coming less than a window apart, for a
-                    // window without any; but never longer than `coalesce_max` after it.
+                    // end; and while changes keep coming less than a window apart (this one
+                    // after the previous, or the next ones), for a window without any; but
+                    // never longer than `coalesce_max` after the first (or the window's end).
                     let earliest = started + coalesce;
                     // The deliveries that came during the computation: they count from its
                     // start.
@@ -171,16 +177,25 @@ pub async fn subscribe<V: Unchanged>(
                                         return;
                                     }
                                 };
+                                if !stale {
+                                    continue;
+                                }
+                                let burst = last_change.is_some_and(|last| came < last + coalesce);
+                                last_change = Some(came);
+                                // A window without changes from `from`, at most `coalesce_max`
+                                // after `first`, never before the window's end.
+                                let quiet = |from: tokio::time::Instant, first| {
+                                    earliest.max((from + coalesce).min(first + coalesce_max))
+                                };
                                 match pending {
-                                    _ if !stale => {}
                                     None if came >= earliest => break,
-                                    None => pending = Some(came),
-                                    Some(first) => {
-                                        due = earliest.max(
-                                            (tokio::time::Instant::now() + coalesce)
-                                                .min(first + coalesce_max),
-                                        );
+                                    None => {
+                                        pending = Some(came);
+                                        if burst {
+                                            due = quiet(came, came);
+                                        }
                                     }
+                                    Some(first) => due = quiet(tokio::time::Instant::now(), first),
                                 }
                             }
                             () = tokio::time::sleep_until(due), if pending.is_some() => break,

@@ -302,9 +302,9 @@ impl Live {
     }
 
     /// The same bus on which, while changes keep coming less than a window apart, the
-    /// computation of a live result waits at most `longest` after the first of them (or
-    /// until the window's end, if later): a burst's results are computed at most once per
-    /// `longest` (plus a computation), then once a window after its last change.
+    /// computation of a live result waits at most `longest` after the first change it has
+    /// not computed (or until the window's end, if later): a burst's results are computed at
+    /// most once per `longest` plus a computation, then once a window after its last change.
     pub fn with_coalesce_max(mut self, longest: std::time::Duration) -> Self {
         self.coalesce_max = longest;
         self

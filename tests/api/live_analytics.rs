@@ -97,47 +97,61 @@ async fn startups_after_a_quiet_window(
 }
 
 /// The window bounds computations, not latency: a write after a quiet window is computed
-/// at once; the next write, late in the window, waits for its end, and no longer (not a
-/// window after itself, though the longest wait of a burst would allow it).
+/// at once; the next one, less than a window later, continues a burst and waits for a window
+/// without writes; a third, more than a window after it but within the window of the
+/// burst's computation, waits for that window's end, and no longer.
 async fn a_write_after_a_quiet_window_is_sent_at_once_and_a_burst_waits_for_the_window(
     app: TestApp,
 ) {
-    const WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
     let live = capex_graph::live::Live::default()
         .with_coalesce(WINDOW)
-        .with_coalesce_max(WINDOW * 2);
+        .with_coalesce_max(WINDOW * 4);
     let (app, _listening, before, mut client) = startups_after_a_quiet_window(app, live).await;
-    let written = tokio::time::Instant::now();
+    let first = tokio::time::Instant::now();
     create_company(&app, "Quiet Window").await;
     assert_eq!(count(&client.next("1").await), before + 1);
-    assert!(
-        written.elapsed() < WINDOW / 3,
-        "computed at once, not after the window: {:?}",
-        written.elapsed()
-    );
-    tokio::time::sleep_until(written + WINDOW / 2).await;
+    let elapsed = first.elapsed();
+    assert!(elapsed < WINDOW / 3, "computed at once: {elapsed:?}");
+
+    tokio::time::sleep_until(first + WINDOW / 2).await;
+    let second = tokio::time::Instant::now();
     create_company(&app, "Within The Window").await;
-    let early = tokio::time::timeout(WINDOW / 3, client.next("1")).await;
-    assert!(early.is_err(), "sent within the window: {early:?}");
+    let early = tokio::time::timeout(WINDOW * 3 / 4, client.next("1")).await;
+    assert!(early.is_err(), "sent at the window's end: {early:?}");
     assert_eq!(count(&client.next("1").await), before + 2);
-    let elapsed = written.elapsed();
-    assert!(elapsed >= WINDOW, "before the window's end: {elapsed:?}");
+    let elapsed = second.elapsed();
+    assert!(elapsed >= WINDOW, "a window without writes: {elapsed:?}");
+    assert!(elapsed < WINDOW + WINDOW / 3, "later: {elapsed:?}");
+
+    // The burst's computation has just run; a write a quarter window later is more than a
+    // window after the previous one.
+    tokio::time::sleep(WINDOW / 4).await;
+    let third = tokio::time::Instant::now();
+    create_company(&app, "After The Burst").await;
+    assert_eq!(count(&client.next("1").await), before + 3);
+    let elapsed = third.elapsed();
     assert!(
-        elapsed < WINDOW + WINDOW / 3,
-        "later than the window's end: {elapsed:?}"
+        elapsed >= WINDOW / 2,
+        "before the window's end: {elapsed:?}"
+    );
+    assert!(
+        elapsed < WINDOW * 9 / 10,
+        "a window after the write, not at the window's end: {elapsed:?}"
     );
 }
 
-/// Writes that keep coming less than a window apart are computed together once a window
-/// passes without any, but none waits more than the longest wait: a stream of 40 writes
-/// over more than four windows sends a result at its start (after a quiet window, at once),
-/// one per longest wait while the writes go on, and one at its end; not one per window.
+/// Writes that keep coming less than a window apart (here 0.8 of one: one per window, which
+/// the window alone would compute one by one) are computed together once a window passes
+/// without any, but none waits more than the longest wait: a stream of writes over five
+/// windows sends a result at its start (after a quiet window, at once), one per longest
+/// wait while the writes go on, and one at its end if the last one left writes behind.
 async fn a_stream_of_writes_is_computed_at_its_start_once_per_longest_wait_and_at_its_end(
     app: TestApp,
 ) {
-    const WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
-    const LONGEST: std::time::Duration = std::time::Duration::from_secs(3);
-    const WRITES: i64 = 40;
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+    const LONGEST: std::time::Duration = std::time::Duration::from_secs(4);
+    const WRITES: i64 = 7;
     let live = capex_graph::live::Live::default()
         .with_coalesce(WINDOW)
         .with_coalesce_max(LONGEST);
@@ -148,7 +162,7 @@ async fn a_stream_of_writes_is_computed_at_its_start_once_per_longest_wait_and_a
     let mut answered = tokio::time::Instant::now();
     let mut widest = std::time::Duration::ZERO;
     for i in 1..WRITES {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(WINDOW * 8 / 10).await;
         create_company(&app, &format!("Stream {i}")).await;
         widest = widest.max(answered.elapsed());
         answered = tokio::time::Instant::now();
@@ -159,7 +173,7 @@ async fn a_stream_of_writes_is_computed_at_its_start_once_per_longest_wait_and_a
     while counts.last() != Some(&(before + WRITES)) {
         counts.push(count(&client.next("1").await));
     }
-    // Once per window would be 2 + `lasted` / `WINDOW` results: 5 or more.
+    // Once per window would be a result per write: 7.
     let most = 2 + (lasted.as_secs_f64() / LONGEST.as_secs_f64()).ceil() as usize;
     assert!(
         (3..=most).contains(&counts.len()),
