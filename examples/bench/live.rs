@@ -66,6 +66,7 @@
 //!   is read from `/proc`. Its mimalloc gives freed pages back at once
 //!   (`MIMALLOC_PURGE_DELAY=0`), so its figure is the memory it holds.
 
+use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -175,7 +176,7 @@ struct Instance {
 
 /// The last statements of every instance in this process: when each ended, how long it
 /// took, its SQL's start; printed for a timed write slower than [`SLOW_WRITE`].
-static STATEMENT_LOG: Mutex<Vec<(Instant, Duration, String)>> = Mutex::new(Vec::new());
+static STATEMENT_LOG: Mutex<VecDeque<(Instant, Duration, String)>> = Mutex::new(VecDeque::new());
 
 /// A timed write slower than this has its statements printed on the standard error.
 const SLOW_WRITE: Duration = Duration::from_millis(40);
@@ -197,12 +198,12 @@ impl Instance {
         let counter = statements.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
+            let sql: String = info.statement.sql.chars().take(60).collect();
             let mut log = STATEMENT_LOG.lock().expect("statement log");
             if log.len() >= 64 {
-                log.remove(0);
+                log.pop_front();
             }
-            let sql: String = info.statement.sql.chars().take(60).collect();
-            log.push((Instant::now(), info.elapsed, sql));
+            log.push_back((Instant::now(), info.elapsed, sql));
         });
         let live = Live::default()
             .with_coalesce(Duration::from_millis(coalesce))
@@ -755,21 +756,25 @@ pub async fn suite(engine: &str, url: &str, args: &Args) -> String {
 
 /// The coalescing window in ms: `--coalesce-ms`, else `LIVE_COALESCE_MS`, else the default.
 fn coalesce(args: &Args) -> u64 {
-    args.coalesce.unwrap_or_else(|| {
-        std::env::var("LIVE_COALESCE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(capex_graph::live::DEFAULT_COALESCE.as_millis() as u64)
-    })
+    args.coalesce
+        .unwrap_or_else(|| env_ms("LIVE_COALESCE_MS", capex_graph::live::DEFAULT_COALESCE))
 }
 
 /// The longest wait of a change in a burst, in ms: `LIVE_COALESCE_MAX_MS`, else the
 /// default (a child process inherits it).
 fn coalesce_max() -> u64 {
-    std::env::var("LIVE_COALESCE_MAX_MS")
+    env_ms(
+        "LIVE_COALESCE_MAX_MS",
+        capex_graph::live::DEFAULT_COALESCE_MAX,
+    )
+}
+
+/// Milliseconds from the environment variable `name`, else `default`.
+fn env_ms(name: &str, default: Duration) -> u64 {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(capex_graph::live::DEFAULT_COALESCE_MAX.as_millis() as u64)
+        .unwrap_or(default.as_millis() as u64)
 }
 
 /// The child process of [`server_memory`] (`--live-server URL`): one instance on the
@@ -1170,9 +1175,11 @@ async fn fan_out(
             })
             .await;
         if last.saturating_duration_since(committed) > SLOW_WRITE {
+            // Signed: before the answer is negative.
             let ms = |at: Instant| {
-                (at.max(committed) - committed).as_secs_f64() * 1e3
-                    - (committed.max(at) - at).as_secs_f64() * 1e3
+                (at.saturating_duration_since(committed).as_secs_f64()
+                    - committed.saturating_duration_since(at).as_secs_f64())
+                    * 1e3
             };
             eprintln!(
                 "slow write: sent {:.1} ms, first subscriber {:.1}, last {:.1} (ms from the answer)",
