@@ -436,4 +436,41 @@ mod tests {
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://root@127.0.0.1/test"), None);
     }
+
+    /// sqlx-core 0.9.0 leaves `TCP_NODELAY` off, which costs a PostgreSQL query over TCP a
+    /// delayed ACK now and then (`vendor/README.md`). The lock file must resolve it to the
+    /// patched copy in `vendor/` or to a release from 0.9.1 on, which has the fix.
+    #[test]
+    fn sqlx_core_sets_tcp_nodelay() {
+        let lock = include_str!("../Cargo.lock");
+        let entry = lock
+            .split("[[package]]")
+            .find(|package| package.contains("\nname = \"sqlx-core\"\n"))
+            .expect("Cargo.lock has sqlx-core");
+        let version: Vec<u32> = entry
+            .lines()
+            .find_map(|line| line.strip_prefix("version = \""))
+            .and_then(|version| version.strip_suffix('"'))
+            .expect("sqlx-core's version")
+            .split('.')
+            .map(|part| part.parse().expect("a numeric version"))
+            .collect();
+        if entry.contains("source = ") {
+            assert!(
+                version > vec![0, 9, 0],
+                "sqlx-core {version:?} from crates.io lacks TCP_NODELAY: keep the vendor/ patch"
+            );
+        } else {
+            let socket = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/vendor/sqlx-core/src/net/socket/mod.rs"
+            ))
+            .expect("the patched sqlx-core in vendor/");
+            assert_eq!(
+                socket.matches("set_nodelay(true)").count(),
+                3,
+                "the vendored sqlx-core sets TCP_NODELAY on each TCP socket it opens"
+            );
+        }
+    }
 }
