@@ -452,7 +452,8 @@ mod tests {
             .find_map(|line| line.strip_prefix("version = \""))
             .and_then(|version| version.strip_suffix('"'))
             .expect("sqlx-core's version")
-            .split('.')
+            .split(['.', '-', '+'])
+            .take(3)
             .map(|part| part.parse().expect("a numeric version"))
             .collect();
         if entry.contains("source = ") {

@@ -17,9 +17,9 @@ use crate::domain::{AmountRec, At, DateRec, values};
 use crate::error::{Error, Result};
 
 /// Lines per batch: 4,000 investments are 32,000 parameters, under SQLite's limit of
-/// 32,766 (PostgreSQL takes 65,535). Fewer, larger statements also mean fewer round trips,
-/// and on PostgreSQL over TCP fewer of sqlx 0.9's delayed-ACK stalls (it does not set
-/// TCP_NODELAY: transact-rs/sqlx#4335).
+/// 32,766 (PostgreSQL takes 65,535). Fewer, larger statements also mean fewer round trips.
+/// (sqlx 0.9.0's delayed-ACK stalls over TCP, transact-rs/sqlx#4335, are gone with the
+/// patched sqlx-core in `vendor/`.)
 pub const BATCH: usize = 4000;
 
 /// The columns a stored investment has, to compare with a line's.
